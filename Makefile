@@ -1,0 +1,84 @@
+# Shelf's front door. `make run` starts the whole system on SQLite; `make test` tests it all.
+# Each project (a lib, a service, tools, tests) has its own uv environment and lock file.
+
+PYTHON ?= python3
+TOOLS := $(CURDIR)/.tools
+UV := $(TOOLS)/bin/uv
+HONCHO := $(TOOLS)/bin/honcho
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := $(shell command -v $(PYTHON))
+
+LIBS := libs/shelf-http libs/shelf-kit
+SERVICES := services/auth services/api services/tasks services/ui
+PROJECTS := $(LIBS) $(SERVICES) tests
+DATA_SERVICES := auth api tasks
+
+.DEFAULT_GOAL := help
+.PHONY: help tools setup migrate admin run test test-unit test-system lint openapi compose-check clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(UV) $(HONCHO): tools/requirements.txt
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check -r tools/requirements.txt
+	@touch $(UV) $(HONCHO)
+
+tools: $(UV) $(HONCHO) ## Install uv and honcho into .tools/
+
+setup: tools ## Create every project's environment from its lock file
+	@for project in $(PROJECTS); do \
+		echo "==> $$project"; \
+		(cd $$project && $(UV) sync --frozen --quiet) || exit 1; \
+	done
+
+migrate: setup ## Migrate every service's database (SQLite files under var/ by default)
+	@for service in $(DATA_SERVICES); do \
+		echo "==> migrating $$service"; \
+		services/$$service/.venv/bin/shelf-$$service db upgrade || exit 1; \
+	done
+
+admin: migrate ## Create the first admin from SHELF_ADMIN_USERNAME / SHELF_ADMIN_PASSWORD
+	@if [ -n "$$SHELF_ADMIN_USERNAME" ] && [ -n "$$SHELF_ADMIN_PASSWORD" ]; then \
+		services/auth/.venv/bin/shelf-auth create-admin; \
+	else \
+		echo "No admin was created: set SHELF_ADMIN_USERNAME and SHELF_ADMIN_PASSWORD, or run"; \
+		echo "  services/auth/.venv/bin/shelf-auth create-admin --username NAME --password PASSWORD"; \
+	fi
+
+run: admin ## Start every process (Ctrl-C stops them all)
+	@echo ""
+	@echo "Shelf is starting:"
+	@echo "  ui     http://127.0.0.1:$${SHELF_UI_PORT:-8000}   <- open this"
+	@echo "  auth   http://127.0.0.1:$${SHELF_AUTH_PORT:-8001}"
+	@echo "  api    http://127.0.0.1:$${SHELF_API_PORT:-8002}"
+	@echo "  tasks  http://127.0.0.1:$${SHELF_TASKS_PORT:-8003}"
+	@echo ""
+	$(HONCHO) start -f Procfile
+
+test: setup ## Run every test: each project's own suite, then the whole system
+	@$(MAKE) --no-print-directory test-unit test-system
+
+test-unit: ## Each lib's and service's tests, in its own environment
+	@for project in $(LIBS) $(SERVICES); do \
+		echo "==> testing $$project"; \
+		(cd $$project && $(UV) run --frozen --quiet pytest -q) || exit 1; \
+	done
+
+test-system: ## The cross-service tests: real gunicorn processes on free ports
+	@echo "==> testing the whole system"
+	@cd tests && $(UV) run --frozen --quiet pytest -q
+
+lint: setup ## ruff over every project
+	$(UV) tool run ruff@0.17.5 check libs services tests tools
+
+openapi: setup ## Rewrite each service's openapi.json from its code
+	@for service in $(DATA_SERVICES) ui; do \
+		(cd services/$$service && .venv/bin/shelf-$$service openapi write --format=json openapi.json) || exit 1; \
+	done
+
+compose-check: setup ## Validate docker-compose.yml offline
+	cd tests && $(UV) run --frozen --quiet pytest -q test_compose.py
+
+clean: ## Remove environments and local data
+	rm -rf .tools var $(addsuffix /.venv,$(PROJECTS))

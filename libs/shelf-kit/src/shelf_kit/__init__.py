@@ -1,0 +1,22 @@
+"""Shelf's service kit: what every Shelf service is built from."""
+
+from .app import Kit, create_service_app, kit
+from .config import ConfigError, Setting, service_url_default, sqlite_default
+from .problems import Problem, problem_response
+from .request_id import bound_request_id, current_request_id
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ConfigError",
+    "Kit",
+    "Problem",
+    "Setting",
+    "bound_request_id",
+    "create_service_app",
+    "current_request_id",
+    "kit",
+    "problem_response",
+    "service_url_default",
+    "sqlite_default",
+]

@@ -1,0 +1,121 @@
+"""Alembic, run from code: each service keeps its migrations inside its package.
+
+A service's `migrations/env.py` is two lines (`from shelf_kit.migrations import run_env;
+run_env(Base.metadata)`), and its CLI gets `db upgrade`, `db current`, `db downgrade` and
+`db revision` from `db_cli()`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import click
+from alembic import command, context
+from alembic.config import Config
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import MetaData, pool
+from sqlalchemy.engine import Connection
+
+from .db import get_database
+
+
+def alembic_config(migrations_dir: str | Path, url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    config.set_main_option("path_separator", "os")
+    return config
+
+
+def upgrade(migrations_dir: str | Path, url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(migrations_dir, url), revision)
+
+
+def run_env(target_metadata: MetaData) -> None:
+    """The body of every service's env.py."""
+    config = context.config
+    connection: Connection | None = config.attributes.get("connection")
+    options = {"target_metadata": target_metadata, "compare_type": True}
+    if context.is_offline_mode():
+        context.configure(url=config.get_main_option("sqlalchemy.url"), literal_binds=True, **options)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    if connection is not None:
+        _run(connection, options)
+        return
+    from sqlalchemy import create_engine
+
+    engine = create_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
+    with engine.connect() as connection:
+        _run(connection, options)
+    engine.dispose()
+
+
+def _run(connection: Connection, options: dict) -> None:
+    # SQLite cannot ALTER most things in place; batch mode rebuilds the table instead.
+    context.configure(connection=connection,
+                      render_as_batch=connection.dialect.name == "sqlite", **options)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def db_cli(migrations_dir: str | Path) -> click.Group:
+    @click.group("db", help="Database migrations (Alembic).")
+    def group() -> None:
+        pass
+
+    def config() -> Config:
+        return alembic_config(migrations_dir, get_database(current_app).url.render_as_string(
+            hide_password=False))
+
+    @group.command("upgrade")
+    @click.argument("revision", default="head")
+    @with_appcontext
+    def upgrade_command(revision: str) -> None:
+        """Migrate the database to REVISION (default: the latest)."""
+        command.upgrade(config(), revision)
+
+    @group.command("downgrade")
+    @click.argument("revision")
+    @with_appcontext
+    def downgrade_command(revision: str) -> None:
+        """Migrate the database back to REVISION."""
+        command.downgrade(config(), revision)
+
+    @group.command("current")
+    @with_appcontext
+    def current_command() -> None:
+        """Show the database's revision."""
+        command.current(config(), verbose=True)
+
+    @group.command("revision")
+    @click.option("-m", "--message", required=True)
+    @click.option("--autogenerate/--empty", default=True)
+    @with_appcontext
+    def revision_command(message: str, autogenerate: bool) -> None:
+        """Write a new migration (compared against the models by default)."""
+        command.revision(config(), message=message, autogenerate=autogenerate)
+
+    return group
+
+
+def schema_differences(url: str, target_metadata: MetaData) -> list:
+    """What a migrated database lacks or has beyond the models (empty when they agree)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url, poolclass=pool.NullPool)
+    try:
+        with engine.connect() as connection, warnings.catch_warnings():
+            # SQLite cannot reflect expression indexes (e.g. lower(username)); Postgres can,
+            # so they are still compared there.
+            warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based")
+            warnings.filterwarnings("ignore", "autogenerate skipping metadata-specified expression")
+            context_ = MigrationContext.configure(connection, opts={"compare_type": True})
+            return compare_metadata(context_, target_metadata)
+    finally:
+        engine.dispose()

@@ -1,0 +1,8 @@
+"""auth's settings: every one an environment variable (see README.md)."""
+
+from shelf_kit import Setting, service_url_default, sqlite_default
+
+SETTINGS = {
+    "SHELF_AUTH_DATABASE_URL": Setting(sqlite_default("auth.db"), help="SQLAlchemy URL"),
+    "SHELF_TASKS_URL": Setting(service_url_default(8003), help="where tasks answers"),
+}

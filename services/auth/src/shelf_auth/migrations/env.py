@@ -1,0 +1,5 @@
+from shelf_kit.migrations import run_env
+
+from shelf_auth.models import Base
+
+run_env(Base.metadata)

@@ -1,0 +1,34 @@
+import pytest
+from shelf_kit.migrations import upgrade
+from shelf_kit.testing import database_backends, free_port, temporary_database
+
+from shelf_auth import create_app
+from shelf_auth.app import MIGRATIONS
+
+
+@pytest.fixture(params=database_backends())
+def database_url(request, tmp_path):
+    with temporary_database(request.param, "auth", str(tmp_path)) as url:
+        upgrade(MIGRATIONS, url)
+        yield url
+
+
+@pytest.fixture
+def app(database_url):
+    app = create_app({
+        "SHELF_ENV": "test",
+        "SHELF_AUTH_DATABASE_URL": database_url,
+        "SHELF_TASKS_URL": f"http://127.0.0.1:{free_port()}",  # nothing listens there
+    })
+    yield app
+    app.extensions["shelf_db"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
