@@ -1,0 +1,40 @@
+"""Who is calling a Shelf service, verified: access tokens against auth's JWKS, API keys
+through auth's introspection, and service tokens for calls between services."""
+
+from .api_keys import ApiKeyResolver
+from .errors import InvalidToken, NotAllowed, NotAuthenticated
+from .guard import (
+    Guard,
+    current_identity,
+    public,
+    require_admin,
+    require_admin_or_service,
+    require_service,
+    require_user,
+    setup_identity,
+)
+from .identity import Identity
+from .jwks import JwksKeySource
+from .service_tokens import ServiceTokenAuth
+from .tokens import TokenVerifier
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ApiKeyResolver",
+    "Guard",
+    "Identity",
+    "InvalidToken",
+    "JwksKeySource",
+    "NotAllowed",
+    "NotAuthenticated",
+    "ServiceTokenAuth",
+    "TokenVerifier",
+    "current_identity",
+    "public",
+    "require_admin",
+    "require_admin_or_service",
+    "require_service",
+    "require_user",
+    "setup_identity",
+]

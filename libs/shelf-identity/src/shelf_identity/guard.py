@@ -1,0 +1,122 @@
+"""Flask integration: every request to a protected service carries a valid identity.
+
+`setup_identity(app, ...)` installs a `before_request` that accepts `Authorization: Bearer
+<access or service token>` (verified locally against auth's JWKS) and, where allowed,
+`Authorization: Token <API key>` (resolved through auth, cached briefly). Only the probes and
+the OpenAPI document, and views marked `@public`, are open. Views narrow who may call with
+`@require_user`, `@require_admin` or `@require_service`.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from flask import Flask, current_app, g, request
+from shelf_http import ServiceClient
+from shelf_kit import current_request_id
+
+from .api_keys import ApiKeyResolver
+from .errors import InvalidToken, NotAllowed, NotAuthenticated
+from .identity import Identity
+from .jwks import JwksKeySource
+from .service_tokens import ServiceTokenAuth
+from .tokens import TokenVerifier
+
+log = logging.getLogger("shelf.identity")
+F = TypeVar("F", bound=Callable[..., Any])
+
+OPEN_ENDPOINTS = frozenset({"health.healthz", "health.readyz", "api-docs.openapi_json"})
+
+
+@dataclass
+class Guard:
+    verifier: TokenVerifier
+    api_keys: ApiKeyResolver | None
+    service_auth: ServiceTokenAuth
+    key_source: JwksKeySource | None = None
+
+    def authenticate(self, header: str | None) -> Identity:
+        if not header:
+            raise NotAuthenticated()
+        scheme, _, credentials = header.partition(" ")
+        credentials = credentials.strip()
+        if not credentials:
+            raise NotAuthenticated("The Authorization header has no credentials.")
+        if scheme.lower() == "bearer":
+            try:
+                return self.verifier.verify(credentials)
+            except InvalidToken as error:
+                raise NotAuthenticated(str(error)) from None
+        if scheme.lower() == "token" and self.api_keys is not None:
+            identity = self.api_keys.resolve(credentials)
+            if identity is None:
+                raise NotAuthenticated("Invalid token.")
+            return identity
+        raise NotAuthenticated(f"The {scheme!r} authorization scheme is not accepted here.")
+
+    def before_request(self) -> None:
+        view = current_app.view_functions.get(request.endpoint or "")
+        if request.endpoint in OPEN_ENDPOINTS or getattr(view, "_shelf_public", False):
+            return
+        if request.method == "OPTIONS":
+            return
+        g.identity = self.authenticate(request.headers.get("Authorization"))
+
+
+def setup_identity(app: Flask, *, auth_url: str, client_id: str, client_secret: str,
+                   accept_api_keys: bool = True) -> Guard:
+    """Protect every route of `app`; returns the guard, whose `service_auth` signs this
+    service's own calls to others."""
+    service_auth = ServiceTokenAuth(auth_url, client_id, client_secret,
+                                    request_id=current_request_id)
+    # The JWKS is public; introspection needs this service's own token.
+    jwks_client = ServiceClient("auth", auth_url, request_id=current_request_id)
+    introspection_client = ServiceClient("auth", auth_url, request_id=current_request_id,
+                                         auth=service_auth)
+    key_source = JwksKeySource(jwks_client)
+    guard = Guard(
+        verifier=TokenVerifier(key_source.key),
+        api_keys=ApiKeyResolver(introspection_client) if accept_api_keys else None,
+        service_auth=service_auth,
+        key_source=key_source,
+    )
+    app.extensions["shelf_identity"] = guard
+    app.before_request(guard.before_request)
+    return guard
+
+
+def current_identity() -> Identity:
+    identity = g.get("identity")
+    if identity is None:
+        raise NotAuthenticated()
+    return identity
+
+
+def public(view: F) -> F:
+    """Open this view to anonymous callers."""
+    view._shelf_public = True  # type: ignore[attr-defined]
+    return view
+
+
+def _requiring(check: Callable[[Identity], bool], detail: str) -> Callable[[F], F]:
+    def decorator(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not check(current_identity()):
+                raise NotAllowed(detail)
+            return view(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorator
+
+
+require_user = _requiring(lambda i: i.is_user, "Only users may do this.")
+require_admin = _requiring(lambda i: i.is_user and i.is_admin, "Only administrators may do this.")
+require_service = _requiring(lambda i: i.is_service, "Only Shelf's services may do this.")
+require_admin_or_service = _requiring(lambda i: i.is_service or i.is_admin,
+                                      "Only administrators and Shelf's services may do this.")
