@@ -10,9 +10,6 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from flask import Flask, jsonify, request
 from werkzeug.serving import make_server
 
-from shelf_kit import create_service_app
-from shelf_kit.testing import free_port
-
 from shelf_identity import (
     current_identity,
     public,
@@ -20,6 +17,8 @@ from shelf_identity import (
     require_service,
     setup_identity,
 )
+from shelf_kit import create_service_app
+from shelf_kit.testing import free_port
 
 
 class StandInAuth:
@@ -55,9 +54,9 @@ class StandInAuth:
         @app.post("/v1/api-keys/introspect")
         def introspect():
             self.calls["introspect"] += 1
-            scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-            claims = jwt.decode(token, self.keys[jwt.get_unverified_header(token)["kid"]].public_key(),
-                                algorithms=["ES256"], audience="shelf")
+            token = request.headers.get("Authorization", "").partition(" ")[2]
+            key = self.keys[jwt.get_unverified_header(token)["kid"]].public_key()
+            claims = jwt.decode(token, key, algorithms=["ES256"], audience="shelf")
             if claims["scope"] != "service":
                 return jsonify(title="Forbidden", status=403), 403
             user = self.api_keys.get(request.get_json()["key"])

@@ -44,7 +44,7 @@ def test_expired_token_is_refused(client, auth):
 
 
 def test_tampered_token_is_refused(client, auth):
-    header, payload, signature = auth.user_token(7).split(".")
+    header, _payload, signature = auth.user_token(7).split(".")
     forged = auth.user_token(1, is_admin=True).split(".")[1]
     response = client.get("/v1/me", headers=bearer(f"{header}.{forged[:-2]}xx.{signature}"))
     assert response.status_code == 401

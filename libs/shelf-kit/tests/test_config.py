@@ -26,6 +26,7 @@ def test_secret_has_no_default_in_production():
     settings = {"SHELF_SECRET_KEY": Setting("dev", secret=True)}
     with pytest.raises(ConfigError, match="SHELF_SECRET_KEY must be set"):
         read_settings(settings, environ={"SHELF_ENV": "production"})
-    production = read_settings(settings, environ={"SHELF_ENV": "production", "SHELF_SECRET_KEY": "s"})
+    environ = {"SHELF_ENV": "production", "SHELF_SECRET_KEY": "s"}
+    production = read_settings(settings, environ=environ)
     assert production["SHELF_SECRET_KEY"] == "s"
     assert read_settings(settings, environ={})["SHELF_SECRET_KEY"] == "dev"

@@ -8,7 +8,8 @@ from shelf_kit.migrations import upgrade
 from shelf_kit.testing import database_backends, temporary_database
 
 metadata = MetaData()
-notes = Table("notes", metadata, Column("id", Integer, primary_key=True), Column("body", String(50)))
+notes = Table("notes", metadata,
+              Column("id", Integer, primary_key=True), Column("body", String(50)))
 
 ENV_PY = """
 from sqlalchemy import Column, Integer, MetaData, String, Table
@@ -25,7 +26,8 @@ from alembic import op
 revision = "0001"
 down_revision = None
 def upgrade():
-    op.create_table("notes", sa.Column("id", sa.Integer, primary_key=True), sa.Column("body", sa.String(50)))
+    op.create_table("notes", sa.Column("id", sa.Integer, primary_key=True),
+                    sa.Column("body", sa.String(50)))
 def downgrade():
     op.drop_table("notes")
 '''

@@ -29,4 +29,5 @@ def test_each_request_logs_one_json_line_with_its_request_id(client, capsys):
 def test_metrics_count_requests_by_route(client):
     client.get("/healthz")
     text = client.get("/metrics").get_data(as_text=True)
-    assert 'shelf_http_requests_total{method="GET",route="/healthz",service="demo",status="200"}' in text
+    sample = 'shelf_http_requests_total{method="GET",route="/healthz",service="demo",status="200"}'
+    assert sample in text

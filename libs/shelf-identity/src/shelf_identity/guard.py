@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, request
+
 from shelf_http import ServiceClient
 from shelf_kit import current_request_id
 

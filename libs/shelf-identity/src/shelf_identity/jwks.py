@@ -8,6 +8,7 @@ import threading
 import time
 
 import jwt
+
 from shelf_http import ServiceClient
 
 JWKS_PATH = "/.well-known/jwks.json"
@@ -29,7 +30,8 @@ class JwksKeySource:
         with self._lock:
             now = time.monotonic()
             stale = self._fetched_at is None or now - self._fetched_at > self.max_age_seconds
-            may_refetch = self._fetched_at is None or now - self._fetched_at >= self.min_refetch_seconds
+            age = None if self._fetched_at is None else now - self._fetched_at
+            may_refetch = age is None or age >= self.min_refetch_seconds
             if stale or (kid not in self._keys and may_refetch):
                 self._fetch(now)
             return self._keys.get(kid)

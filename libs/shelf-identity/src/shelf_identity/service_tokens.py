@@ -7,6 +7,7 @@ import threading
 import time
 
 import requests
+
 from shelf_http import ServiceClient
 
 TOKEN_PATH = "/v1/service-tokens"

@@ -77,9 +77,8 @@ def read_settings(
         if name in environ:
             values[name] = _convert(name, environ[name], kind)
         elif setting.secret and values["SHELF_ENV"] not in DEVELOPMENT_ENVS:
-            raise ConfigError(
-                f"{name} must be set when SHELF_ENV={values['SHELF_ENV']} ({setting.help or 'a secret'})"
-            )
+            what = setting.help or "a secret"
+            raise ConfigError(f"{name} must be set when SHELF_ENV={values['SHELF_ENV']} ({what})")
         else:
             values[name] = default
     values.update(overrides)

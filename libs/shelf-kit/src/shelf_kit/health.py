@@ -16,6 +16,8 @@ import marshmallow as ma
 from flask import current_app
 from flask_smorest import Blueprint
 
+from shelf_http import ServiceError, ServiceUnavailable
+
 from .problems import Problem
 
 log = logging.getLogger("shelf.health")
@@ -40,12 +42,21 @@ class Readiness:
                 results[name] = {"ok": True, "critical": critical, "detail": str(detail or "ok")}
             except Exception as error:  # a failing check is a result, not an error
                 log.warning("readiness check %s failed: %s", name, error)
-                results[name] = {"ok": False, "critical": critical, "detail": str(error)}
+                results[name] = {"ok": False, "critical": critical, "detail": _public(error)}
                 if critical:
                     ready = False
                 else:
                     degraded = True
         return ready, degraded, results
+
+
+def _public(error: Exception) -> str:
+    """What a probe may show: not internal addresses or driver messages (those are logged)."""
+    if isinstance(error, ServiceUnavailable):
+        return "unavailable"
+    if isinstance(error, ServiceError):
+        return "answered with an error"
+    return f"failed ({type(error).__name__})"
 
 
 class HealthSchema(ma.Schema):

@@ -39,7 +39,8 @@ def run_env(target_metadata: MetaData) -> None:
     connection: Connection | None = config.attributes.get("connection")
     options = {"target_metadata": target_metadata, "compare_type": True}
     if context.is_offline_mode():
-        context.configure(url=config.get_main_option("sqlalchemy.url"), literal_binds=True, **options)
+        url = config.get_main_option("sqlalchemy.url")
+        context.configure(url=url, literal_binds=True, **options)
         with context.begin_transaction():
             context.run_migrations()
         return

@@ -13,8 +13,9 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, current_app, json, request
-from shelf_http import ServiceRejected, ServiceUnavailable
 from werkzeug.exceptions import HTTPException
+
+from shelf_http import ServiceRejected, ServiceUnavailable
 
 from .request_id import current_request_id
 

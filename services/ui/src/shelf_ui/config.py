@@ -1,0 +1,55 @@
+"""ui's settings: every one an environment variable (see README.md)."""
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from shelf_kit import ConfigError, Setting, service_url_default
+from shelf_kit.config import DEVELOPMENT_ENVS
+
+# Signs the session cookie in development and test only; the kit refuses to start without
+# SHELF_SECRET_KEY anywhere else, and check_settings() refuses this value there.
+DEVELOPMENT_SECRET_KEY = "shelf-ui-development-secret-not-for-production"
+
+
+def _secure_cookies_default(values: Mapping[str, Any]) -> bool:
+    # Plain http://127.0.0.1 in development and test; HTTPS (or localhost) anywhere else.
+    return values["SHELF_ENV"] not in DEVELOPMENT_ENVS
+
+
+SETTINGS = {
+    "SHELF_AUTH_URL": Setting(service_url_default(8001), help="where auth answers"),
+    "SHELF_API_URL": Setting(service_url_default(8002), help="where api answers"),
+    "SHELF_TASKS_URL": Setting(service_url_default(8003), help="where tasks answers"),
+    "SHELF_UI_URL": Setting(service_url_default(8000), help="the ui's own public URL"),
+    "SHELF_SECRET_KEY": Setting(DEVELOPMENT_SECRET_KEY, secret=True,
+                                help="signs the session cookie; e.g. `openssl rand -hex 32`"),
+    "SHELF_UI_SECURE_COOKIES": Setting(_secure_cookies_default, type=bool,
+                                       help="mark cookies Secure (sent over HTTPS only)"),
+}
+
+# The services the ui calls: (name, setting holding its URL, whether the ui is ready without
+# it). Without auth nobody can log in and without api there are no bookmarks; tasks being
+# down only delays background work.
+DEPENDENCIES = (
+    ("auth", "SHELF_AUTH_URL", True),
+    ("api", "SHELF_API_URL", True),
+    ("tasks", "SHELF_TASKS_URL", False),
+)
+
+URL_SETTINGS = ("SHELF_AUTH_URL", "SHELF_API_URL", "SHELF_TASKS_URL", "SHELF_UI_URL")
+
+
+def check_settings(config: Mapping[str, Any]) -> None:
+    """What the kit cannot know: URLs must be absolute http(s), and outside development the
+    secret key must be a real one."""
+    for name in URL_SETTINGS:
+        parts = urlsplit(str(config[name]))
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigError(f"{name} must be an absolute http(s) URL, not {config[name]!r}")
+    key = config["SHELF_SECRET_KEY"]
+    if config["SHELF_ENV"] not in DEVELOPMENT_ENVS and (not key or key == DEVELOPMENT_SECRET_KEY):
+        raise ConfigError(
+            f"SHELF_SECRET_KEY must be set to a secret of your own when "
+            f"SHELF_ENV={config['SHELF_ENV']} (e.g. `openssl rand -hex 32`)"
+        )
