@@ -2,11 +2,11 @@ import threading
 
 import pytest
 from flask import Flask, jsonify, request
-from shelf_ui import create_app
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from shelf_kit import kit
 from shelf_kit.testing import free_port
+from shelf_ui import create_app
 
 
 class _OneRequestPerConnection(WSGIRequestHandler):

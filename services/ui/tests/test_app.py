@@ -1,11 +1,11 @@
 from pathlib import Path
 
 import pytest
-from shelf_ui import create_app
-from shelf_ui.config import DEVELOPMENT_SECRET_KEY
 
 from shelf_kit import ConfigError, kit
 from shelf_kit.openapi import openapi_differences
+from shelf_ui import create_app
+from shelf_ui.config import DEVELOPMENT_SECRET_KEY
 
 SERVICE_DIR = Path(__file__).parents[1]
 

@@ -2,9 +2,9 @@
 
 import pytest
 from flask import session
-from shelf_ui import create_app
 
 from shelf_http import ServiceUnavailable
+from shelf_ui import create_app
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 

@@ -1,0 +1,4 @@
+from shelf_api.models import Base
+from shelf_kit.migrations import run_env
+
+run_env(Base.metadata)

@@ -1,0 +1,176 @@
+"""api's tables: bookmarks, tags, the links between them, bundles, and the outbox.
+
+Every row that belongs to someone carries `owner_id`: the id of a user in auth. api keeps no
+user table and cannot join on one; every query names its owner.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    mapped_column,
+    relationship,
+    validates,
+)
+
+from shelf_kit.db import UtcDateTime, utcnow
+
+from .urls import normalize_url
+
+# Deterministic constraint names on every database, so later migrations can name what they
+# drop (SQLite's batch mode needs that).
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+URL_LENGTH = 2048  # linkding's limit; the API refuses longer URLs (and longer normalized forms)
+FILTER_CHOICES = ("off", "yes", "no")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+bookmark_tags = Table(
+    "bookmark_tags",
+    Base.metadata,
+    Column("bookmark_id", ForeignKey("bookmarks.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_bookmark_tags_tag_id", "tag_id"),  # "bookmarks with this tag"
+)
+
+
+class Bookmark(Base):
+    __tablename__ = "bookmarks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(Integer)
+    # The URL as the owner gave it, and its normalized form (see urls.py), kept in step by
+    # `_keep_url_normalized` below; only the normalized form is unique per owner.
+    url: Mapped[str] = mapped_column(String(URL_LENGTH))
+    url_normalized: Mapped[str] = mapped_column(String(URL_LENGTH))
+    title: Mapped[str] = mapped_column(String(512), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = mapped_column(Text, default="")  # Markdown
+    # What the page itself says, filled in by tasks after the bookmark is saved.
+    website_title: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    website_description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    favicon_url: Mapped[str | None] = mapped_column(String(URL_LENGTH), nullable=True)
+    preview_image_url: Mapped[str | None] = mapped_column(String(URL_LENGTH), nullable=True)
+    page_text: Mapped[str] = mapped_column(Text, default="")  # the readable text, for search
+    unread: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    shared: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Link-rot checks (scheduled in tasks): the last answer, and when it was asked.
+    is_broken: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    date_added: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Set by the API on the owner's edits (linkding's meaning), not on background updates.
+    date_modified: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    tags: Mapped[list[Tag]] = relationship(
+        secondary=bookmark_tags, back_populates="bookmarks", passive_deletes=True)
+
+    @validates("url")
+    def _keep_url_normalized(self, _key: str, url: str) -> str:
+        self.url_normalized = normalize_url(url)
+        return url
+
+    __table_args__ = (
+        # One bookmark per page per owner; two owners may bookmark the same page.
+        Index("uq_bookmarks_owner_url_normalized", "owner_id", "url_normalized", unique=True),
+        # The list queries: /api/bookmarks/ and /archived/ by date, modified_since, the
+        # unread filter, and everyone's shared bookmarks.
+        Index("ix_bookmarks_owner_archived_added", "owner_id", "is_archived", "date_added"),
+        Index("ix_bookmarks_owner_modified", "owner_id", "date_modified"),
+        Index("ix_bookmarks_owner_unread", "owner_id", "unread"),
+        Index("ix_bookmarks_shared_added", "shared", "date_added"),
+    )
+
+
+class Tag(Base):
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(64))
+    date_added: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    bookmarks: Mapped[list[Bookmark]] = relationship(
+        secondary=bookmark_tags, back_populates="tags", passive_deletes=True)
+
+
+# A tag name is unique per owner whatever its case: "Python" and "python" are one tag.
+Index("uq_tags_owner_name_lower", Tag.owner_id, func.lower(Tag.name), unique=True)
+
+
+class Bundle(Base):
+    """A saved search, shown as a tab above the bookmark list."""
+
+    __tablename__ = "bundles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(256))
+    search: Mapped[str] = mapped_column(String(256), default="")
+    # Space-separated tag names.
+    any_tags: Mapped[str] = mapped_column(String(1024), default="")
+    all_tags: Mapped[str] = mapped_column(String(1024), default="")
+    excluded_tags: Mapped[str] = mapped_column(String(1024), default="")
+    filter_unread: Mapped[str] = mapped_column(String(3), default="off")
+    filter_shared: Mapped[str] = mapped_column(String(3), default="off")
+    order: Mapped[int] = mapped_column(Integer)
+    date_created: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    date_modified: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint(f"filter_unread IN {FILTER_CHOICES}", name="filter_unread"),
+        CheckConstraint(f"filter_shared IN {FILTER_CHOICES}", name="filter_shared"),
+        Index("ix_bundles_owner_order", "owner_id", "order"),
+    )
+
+
+class OutboxMessage(Base):
+    """A message for another service, written in the same transaction as the change it is
+    about; a relay delivers it, retrying until the other side accepts (DESIGN.md section 4)."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(100))  # e.g. the tasks job kind "fetch_metadata"
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    __table_args__ = (
+        # The relay's question, "what is due?", reads only undelivered messages.
+        Index("ix_outbox_pending", "next_attempt_at",
+              sqlite_where=text("delivered_at IS NULL"),
+              postgresql_where=text("delivered_at IS NULL")),
+    )
