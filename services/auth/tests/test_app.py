@@ -1,9 +1,8 @@
 from pathlib import Path
 
+from shelf_auth import create_app
 from shelf_kit import kit
 from shelf_kit.openapi import openapi_differences
-
-from shelf_auth import create_app
 
 SERVICE_DIR = Path(__file__).parents[1]
 

@@ -1,7 +1,6 @@
-from shelf_kit.db import get_database
-
 from shelf_auth.passwords import verify_password
 from shelf_auth.users import find_by_username
+from shelf_kit.db import get_database
 
 
 def test_creates_an_admin_from_the_environment(app, runner):
@@ -11,7 +10,7 @@ def test_creates_an_admin_from_the_environment(app, runner):
     assert result.exit_code == 0, result.output
     assert "Created administrator 'Ada'" in result.output
     with get_database(app).transaction() as session:
-        user = find_by_username(session, "ada")
+        user = find_by_username(session=session, username="ada")
         assert user.is_admin and user.is_active
         assert user.email == "ada@example.org"
         assert user.password_hash.startswith("$argon2id$")
@@ -26,7 +25,7 @@ def test_running_it_again_changes_nothing(app, runner):
     assert again.exit_code == 0
     assert "already exists" in again.output
     with get_database(app).transaction() as session:
-        assert verify_password(find_by_username(session, "ada").password_hash,
+        assert verify_password(find_by_username(session=session, username="ada").password_hash,
                                "correct horse battery")
 
 
@@ -35,4 +34,4 @@ def test_weak_password_is_refused_with_the_reason(app, runner):
     assert result.exit_code != 0
     assert "at least 10 characters" in result.output
     with get_database(app).transaction() as session:
-        assert find_by_username(session, "bob") is None
+        assert find_by_username(session=session, username="bob") is None

@@ -1,18 +1,21 @@
 import pytest
-from shelf_kit.migrations import schema_differences
-from sqlalchemy import create_engine, text
+from alembic import command
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 
+from shelf_auth.app import MIGRATIONS
 from shelf_auth.models import Base
+from shelf_kit.migrations import alembic_config, schema_differences, upgrade
 
 
-def test_migrations_produce_the_models_schema(database_url):
-    assert schema_differences(database_url, Base.metadata) == []
+def test_migrations_produce_the_models_schema(fresh_database_url):
+    assert schema_differences(fresh_database_url, Base.metadata) == []
 
 
-def test_usernames_are_unique_whatever_their_case(database_url):
-    engine = create_engine(database_url)
-    insert = text("INSERT INTO users (username, email, password_hash, is_admin, is_active, created_at)"
+def test_usernames_are_unique_whatever_their_case(fresh_database_url):
+    engine = create_engine(fresh_database_url)
+    insert = text("INSERT INTO users (username, email, password_hash, is_admin, is_active,"
+                  " created_at)"
                   " VALUES (:u, '', 'x', false, true, CURRENT_TIMESTAMP)")
     try:
         with engine.begin() as connection:
@@ -21,3 +24,14 @@ def test_usernames_are_unique_whatever_their_case(database_url):
             connection.execute(insert, {"u": "ada"})
     finally:
         engine.dispose()
+
+
+def test_migrations_go_down_and_up_again(fresh_database_url):
+    command.downgrade(alembic_config(MIGRATIONS, fresh_database_url), "0001")
+    engine = create_engine(fresh_database_url)
+    try:
+        assert set(inspect(engine).get_table_names()) == {"alembic_version", "users"}
+    finally:
+        engine.dispose()
+    upgrade(MIGRATIONS, fresh_database_url)
+    assert schema_differences(fresh_database_url, Base.metadata) == []

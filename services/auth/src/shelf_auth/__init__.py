@@ -4,6 +4,6 @@ from importlib.metadata import version
 
 __version__ = version("shelf-auth")
 
-from .app import create_app  # noqa: E402
+from .app import create_app
 
 __all__ = ["__version__", "create_app"]

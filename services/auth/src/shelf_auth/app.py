@@ -2,38 +2,85 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from shelf_kit import create_service_app, kit
+
+from shelf_kit import ConfigError, create_service_app, kit
 from shelf_kit.app import add_dependency
+from shelf_kit.config import DEVELOPMENT_ENVS
 from shelf_kit.db import Database
 from shelf_kit.migrations import db_cli
 
-from . import __version__, commands
+from . import __version__, commands, service_clients
 from .config import SETTINGS
+from .errors import register_error_handlers
+from .keys import KeyRing, NoSigningKey, generate_key_if_missing
+from .passwords import Passwords
+from .routes import register_blueprints
+from .users import SIGNUP_MODES
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+log = logging.getLogger("shelf.auth")
 
 
-def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    app, _api = create_service_app(
+def create_app(test_config: Mapping[str, Any] | None = None, *,
+               require_signing_key: bool = True) -> Flask:
+    """The auth app. `require_signing_key=False` is for the command line, which must work
+    (e.g. to generate the first key) before the key folder holds a key."""
+    app, api = create_service_app(
         __name__, service="auth", version=__version__, settings=SETTINGS,
         test_config=test_config, title="Shelf auth",
         description="Users, passwords, sessions, API keys and service tokens.",
     )
+    check_settings(app)
     register_database(app)
+    register_keys(app, require_signing_key=require_signing_key)
+    register_security(app)
     register_dependencies(app)
+    register_error_handlers(app)
+    register_blueprints(api)
     register_commands(app)
     return app
+
+
+def check_settings(app: Flask) -> None:
+    if app.config["SHELF_AUTH_SIGNUP"] not in SIGNUP_MODES:
+        raise ConfigError(f"SHELF_AUTH_SIGNUP must be one of {', '.join(SIGNUP_MODES)}, "
+                          f"not {app.config['SHELF_AUTH_SIGNUP']!r}")
 
 
 def register_database(app: Flask) -> None:
     database = Database(app.config["SHELF_AUTH_DATABASE_URL"])
     database.init_app(app)
     kit(app).readiness.add("database", database.check)
+
+
+def register_keys(app: Flask, *, require_signing_key: bool) -> None:
+    ring = KeyRing(app.config["SHELF_AUTH_KEYS_DIR"],
+                   signing_kid=app.config["SHELF_AUTH_SIGNING_KEY_ID"],
+                   reload_seconds=app.config["SHELF_AUTH_KEYS_RELOAD_SECONDS"])
+    ring.init_app(app)
+    if not require_signing_key:
+        return
+    try:
+        ring.signing_key()
+    except NoSigningKey:
+        if ring.keys() or app.config["SHELF_ENV"] not in DEVELOPMENT_ENVS:
+            raise
+        # A developer's first start: make a key, as `shelf-auth keys generate` would.
+        if (path := generate_key_if_missing(ring)) is not None:
+            log.warning("no signing key in %s: generated %s (development only)", ring.folder,
+                        path)
+    kit(app).readiness.add("signing_key", lambda: ring.signing_key().kid)
+
+
+def register_security(app: Flask) -> None:
+    service_clients.init_app(app)
+    Passwords.from_config(app.config).init_app(app)
 
 
 def register_dependencies(app: Flask) -> None:
@@ -44,3 +91,4 @@ def register_dependencies(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     app.cli.add_command(db_cli(MIGRATIONS))
     app.cli.add_command(commands.create_admin)
+    app.cli.add_command(commands.keys_cli)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+
 from shelf_kit.db import get_database
 
+from .keys import KeyRing, NoSigningKey, generate_key, generate_key_if_missing
 from .users import UserError, create_user, find_by_username
 
 
@@ -15,12 +17,13 @@ from .users import UserError, create_user, find_by_username
               help="defaults to $SHELF_ADMIN_USERNAME")
 @click.option("--password", envvar="SHELF_ADMIN_PASSWORD", required=True,
               help="defaults to $SHELF_ADMIN_PASSWORD")
-@click.option("--email", envvar="SHELF_ADMIN_EMAIL", default="", help="defaults to $SHELF_ADMIN_EMAIL")
+@click.option("--email", envvar="SHELF_ADMIN_EMAIL", default="",
+              help="defaults to $SHELF_ADMIN_EMAIL")
 @with_appcontext
 def create_admin(username: str, password: str, email: str) -> None:
     """Create an administrator; does nothing if the username exists."""
     with get_database(current_app).transaction() as session:
-        existing = find_by_username(session, username)
+        existing = find_by_username(session=session, username=username)
         if existing is not None:
             click.echo(f"User {existing.username!r} already exists; nothing to do.")
             return
@@ -30,3 +33,45 @@ def create_admin(username: str, password: str, email: str) -> None:
         except UserError as error:
             raise click.ClickException(str(error)) from None
         click.echo(f"Created administrator {user.username!r}.")
+
+
+@click.group("keys")
+def keys_cli() -> None:
+    """Signing keys (PEM files in SHELF_AUTH_KEYS_DIR; a file's stem is its kid)."""
+
+
+def _ring() -> KeyRing:
+    config = current_app.config
+    return KeyRing(config["SHELF_AUTH_KEYS_DIR"], signing_kid=config["SHELF_AUTH_SIGNING_KEY_ID"],
+                   reload_seconds=0)
+
+
+@keys_cli.command("generate")
+@click.option("--if-missing", is_flag=True, help="only when the folder has no signing key")
+@with_appcontext
+def generate(if_missing: bool) -> None:
+    """Write a new key; it signs from now on (unless SHELF_AUTH_SIGNING_KEY_ID names another).
+
+    Running auth processes pick it up within SHELF_AUTH_KEYS_RELOAD_SECONDS; tokens signed by
+    older keys stay valid as long as their files stay in the folder."""
+    ring = _ring()
+    path = generate_key_if_missing(ring) if if_missing else generate_key(ring.folder)
+    if path is None:
+        click.echo(f"Signing key {ring.signing_key().kid} exists; nothing to do.")
+    else:
+        click.echo(f"Wrote {path} (kid {path.stem}).")
+
+
+@keys_cli.command("list")
+@with_appcontext
+def list_keys() -> None:
+    """The keys in the folder, the signing one marked with *."""
+    ring = _ring()
+    try:
+        signing = ring.signing_key().kid
+    except NoSigningKey as error:
+        signing = None
+        click.echo(str(error), err=True)
+    for kid, key in sorted(ring.keys().items()):
+        kind = "private" if key.private is not None else "public only"
+        click.echo(f"{'*' if kid == signing else ' '} {kid}  ({kind})")

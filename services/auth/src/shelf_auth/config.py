@@ -1,8 +1,38 @@
 """auth's settings: every one an environment variable (see README.md)."""
 
+import os
+
+import argon2
+
 from shelf_kit import Setting, service_url_default, sqlite_default
+
+DEV_SERVICE_CLIENTS = "api:dev-api-secret,tasks:dev-tasks-secret,ui:dev-ui-secret"
+
+
+def _keys_dir_default(values):
+    return os.path.join(values["SHELF_DATA_DIR"], "auth-keys")
+
 
 SETTINGS = {
     "SHELF_AUTH_DATABASE_URL": Setting(sqlite_default("auth.db"), help="SQLAlchemy URL"),
     "SHELF_TASKS_URL": Setting(service_url_default(8003), help="where tasks answers"),
+    "SHELF_UI_URL": Setting(service_url_default(8000), help="where ui answers"),
+    "SHELF_PUBLIC_URL": Setting("", help="the address people open Shelf at (links in mail)"),
+    # Signing keys: ES256 PEM files, one per key, the file's stem being its kid.
+    "SHELF_AUTH_KEYS_DIR": Setting(_keys_dir_default, type=str, help="folder of signing keys"),
+    "SHELF_AUTH_SIGNING_KEY_ID": Setting("", help="kid of the signing key (default: newest)"),
+    "SHELF_AUTH_KEYS_RELOAD_SECONDS": Setting(5.0, help="how often the key folder is checked"),
+    "SHELF_AUTH_ACCESS_TOKEN_SECONDS": Setting(900, help="access and service token lifetime"),
+    "SHELF_AUTH_REFRESH_TOKEN_SECONDS": Setting(30 * 24 * 3600, help="refresh token lifetime"),
+    "SHELF_AUTH_RESET_TOKEN_SECONDS": Setting(3600, help="password reset link lifetime"),
+    "SHELF_AUTH_SIGNUP": Setting("auto", help="open, closed, or auto (open until an admin exists)"),
+    "SHELF_AUTH_SERVICE_CLIENTS": Setting(
+        DEV_SERVICE_CLIENTS, secret=True, help="service clients, as id:secret,id:secret"),
+    "SHELF_AUTH_LOGIN_MAX_FAILURES": Setting(10, help="failed logins allowed per window"),
+    "SHELF_AUTH_LOGIN_WINDOW_SECONDS": Setting(900, help="the throttling window"),
+    "SHELF_AUTH_TRUST_PROXY": Setting(False, help="take the client address from X-Forwarded-For"),
+    # Argon2id cost: argon2-cffi's defaults (RFC 9106 low-memory profile) unless set.
+    "SHELF_AUTH_ARGON2_TIME_COST": Setting(argon2.DEFAULT_TIME_COST, help="Argon2 iterations"),
+    "SHELF_AUTH_ARGON2_MEMORY_COST": Setting(argon2.DEFAULT_MEMORY_COST, help="Argon2 KiB"),
+    "SHELF_AUTH_ARGON2_PARALLELISM": Setting(argon2.DEFAULT_PARALLELISM, help="Argon2 lanes"),
 }

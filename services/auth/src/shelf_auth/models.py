@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from shelf_kit.db import UtcDateTime, utcnow
-from sqlalchemy import Boolean, Index, String, func
+from sqlalchemy import Boolean, ForeignKey, Index, String, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from shelf_kit.db import UtcDateTime, utcnow
 
 
 class Base(DeclarativeBase):
@@ -28,3 +29,59 @@ class User(Base):
 
 # Usernames are unique whatever their case: "Ada" and "ada" are one person.
 Index("uq_users_username_lower", func.lower(User.username), unique=True)
+
+
+class RefreshSession(Base):
+    """One refresh token. Rotating a token makes a new row in the same family; presenting a
+    rotated token again means it was stolen, so the whole family is revoked."""
+
+    __tablename__ = "refresh_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    family_id: Mapped[str] = mapped_column(String(32), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    rotated_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class ApiKey(Base):
+    """A user's API key (one at most), kept as its SHA-256."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    last4: Mapped[str] = mapped_column(String(4))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class LoginAttempt(Base):
+    """A failed login, counted per username and per client address for throttling."""
+
+    __tablename__ = "login_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(150))  # lower-cased
+    address: Mapped[str] = mapped_column(String(64))
+    attempted_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+Index("ix_login_attempts_username_at", LoginAttempt.username, LoginAttempt.attempted_at)
+Index("ix_login_attempts_address_at", LoginAttempt.address, LoginAttempt.attempted_at)
+
+
+class PasswordResetToken(Base):
+    """A password reset link, kept as its SHA-256; it works once, until it expires."""
+
+    __tablename__ = "password_reset_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

@@ -1,5 +1,4 @@
-from shelf_kit.migrations import run_env
-
 from shelf_auth.models import Base
+from shelf_kit.migrations import run_env
 
 run_env(Base.metadata)

@@ -1,0 +1,1 @@
+"""Calls from auth to other Shelf services."""

@@ -1,0 +1,91 @@
+"""Refresh sessions: opaque refresh tokens, stored hashed, rotating on every use.
+
+A login starts a family; each refresh marks the presented token rotated and adds its successor
+to the family. Presenting a rotated token again means two parties hold it (one of them a
+thief), so the whole family is revoked and both must log in again.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import Session
+
+from shelf_kit.db import utcnow
+
+from .digests import digest, new_secret
+from .models import RefreshSession, User
+
+
+class RefreshRefused(Exception):
+    """The refresh token cannot be used; the message says why."""
+
+
+def start(*, session: Session, user: User, seconds: int, family_id: str | None = None) -> str:
+    """A new refresh token for `user` (a new family unless one is given)."""
+    token = new_secret()
+    session.add(RefreshSession(user_id=user.id, family_id=family_id or uuid.uuid4().hex,
+                               token_hash=digest(token),
+                               expires_at=utcnow() + timedelta(seconds=seconds)))
+    session.flush()
+    return token
+
+
+def rotate(*, session: Session, token: str, seconds: int) -> tuple[User, str]:
+    """Trade a refresh token for its successor; RefreshRefused when it cannot be used (after
+    revoking its family if it had been used before)."""
+    now = utcnow()
+    row = session.scalar(select(RefreshSession).where(RefreshSession.token_hash == digest(token)))
+    if row is None:
+        raise RefreshRefused("The refresh token is not valid.")
+    if row.revoked_at is not None:
+        raise RefreshRefused("The refresh token was revoked.")
+    if row.expires_at <= now:
+        raise RefreshRefused("The refresh token has expired.")
+    # One statement decides who rotates it, even with several workers racing.
+    claimed = session.execute(
+        update(RefreshSession)
+        .where(RefreshSession.id == row.id, RefreshSession.rotated_at.is_(None),
+               RefreshSession.revoked_at.is_(None))
+        .values(rotated_at=now)
+    ).rowcount
+    if claimed != 1:
+        revoke_family(session=session, family_id=row.family_id, now=now)
+        raise RefreshRefused("The refresh token was already used; every session it belonged "
+                             "to has been revoked. Log in again.")
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        revoke_family(session=session, family_id=row.family_id, now=now)
+        raise RefreshRefused("This account is disabled.")
+    return user, start(session=session, user=user, seconds=seconds, family_id=row.family_id)
+
+
+def revoke_family(*, session: Session, family_id: str, now: datetime | None = None) -> None:
+    session.execute(update(RefreshSession)
+                    .where(RefreshSession.family_id == family_id,
+                           RefreshSession.revoked_at.is_(None))
+                    .values(revoked_at=now or utcnow()))
+
+
+def revoke_token(*, session: Session, token: str) -> None:
+    """Log out: revoke the session (the family) the token belongs to; unknown tokens pass."""
+    family_id = session.scalar(select(RefreshSession.family_id)
+                               .where(RefreshSession.token_hash == digest(token)))
+    if family_id is not None:
+        revoke_family(session=session, family_id=family_id)
+
+
+def revoke_user(*, session: Session, user_id: int) -> None:
+    """Log out everywhere."""
+    session.execute(update(RefreshSession)
+                    .where(RefreshSession.user_id == user_id, RefreshSession.revoked_at.is_(None))
+                    .values(revoked_at=utcnow()))
+
+
+def purge(*, session: Session, now: datetime | None = None) -> int:
+    """Delete expired and revoked tokens (rotated ones stay until they expire, to catch reuse)."""
+    now = now or utcnow()
+    return session.execute(delete(RefreshSession).where(
+        or_(RefreshSession.expires_at <= now, RefreshSession.revoked_at.is_not(None)))).rowcount

@@ -1,0 +1,17 @@
+"""One blueprint per feature."""
+
+from __future__ import annotations
+
+from shelf_kit.openapi import ServiceApi
+
+from ..identity import BEARER, SECURITY_SCHEME
+from . import admin, api_keys, jwks, maintenance, password_resets, service_tokens, sessions, users
+
+BLUEPRINTS = (sessions.blp, users.blp, api_keys.blp, service_tokens.blp, jwks.blp,
+              password_resets.blp, admin.blp, maintenance.blp)
+
+
+def register_blueprints(api: ServiceApi) -> None:
+    api.spec.components.security_scheme(BEARER, SECURITY_SCHEME)
+    for blp in BLUEPRINTS:
+        api.register_blueprint(blp)

@@ -1,0 +1,29 @@
+"""Housekeeping that tasks runs on a schedule."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from shelf_kit.db import session
+
+from .. import password_resets, refresh_sessions, throttle
+from ..identity import requires
+from ..schemas import PurgeSchema
+
+blp = Blueprint("maintenance", __name__, description="Housekeeping for the tasks scheduler")
+
+
+@blp.route("/v1/maintenance/purge", methods=["POST"])
+@requires(blp, "service")
+@blp.response(200, PurgeSchema)
+def purge():
+    """Purge what is no longer needed (services only).
+
+    Deletes expired or revoked refresh tokens, login failures older than the throttling window
+    and used or expired reset links; answers how many of each went."""
+    db = session()
+    counts = {"refresh_sessions": refresh_sessions.purge(session=db),
+              "login_attempts": throttle.purge(session=db),
+              "password_reset_tokens": password_resets.purge(session=db)}
+    db.commit()
+    return counts

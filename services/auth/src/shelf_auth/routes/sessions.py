@@ -1,0 +1,94 @@
+"""Log in, refresh, log out, log out everywhere."""
+
+from __future__ import annotations
+
+from flask import current_app, request
+from flask_smorest import Blueprint
+
+from shelf_kit import Problem
+from shelf_kit.db import session, utcnow
+
+from .. import refresh_sessions, throttle
+from ..grants import token_pair
+from ..identity import current_user, forbidden, requires, unauthorized
+from ..passwords import check_password, hash_password, needs_rehash
+from ..schemas import LoginSchema, RefreshSchema, TokenPairSchema
+from ..users import find_by_username
+
+blp = Blueprint("sessions", __name__, description="Log in and out; refresh access tokens")
+
+
+def check_throttle(username: str, address: str) -> None:
+    wait = throttle.retry_after(session=session(), username=username, address=address)
+    if wait is not None:
+        raise Problem(429, "Too Many Requests",
+                      f"Too many failed attempts; try again in {wait} seconds.",
+                      headers={"Retry-After": str(wait)})
+
+
+@blp.route("/v1/sessions", methods=["POST"])
+@blp.arguments(LoginSchema)
+@blp.response(201, TokenPairSchema)
+@blp.alt_response(401, response="UNAUTHORIZED")
+@blp.alt_response(403, response="FORBIDDEN")
+@blp.alt_response(429, response="TOO_MANY_REQUESTS")
+def log_in(credentials):
+    """Log in: trade a username and password for an access token and a refresh token."""
+    db, address = session(), throttle.client_address(request)
+    username, password = credentials["username"], credentials["password"]
+    check_throttle(username, address)
+    user = find_by_username(session=db, username=username)
+    if not check_password(user.password_hash if user else None, password):
+        throttle.record_failure(session=db, username=username, address=address)
+        db.commit()
+        raise unauthorized("Wrong username or password.")
+    if not user.is_active:
+        raise forbidden("This account is disabled.")
+    throttle.clear(session=db, username=username, address=address)
+    if needs_rehash(user.password_hash):  # the Argon2 settings changed since it was hashed
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    pair = token_pair(session=db, user=user)
+    db.commit()
+    return pair
+
+
+@blp.route("/v1/sessions/refresh", methods=["POST"])
+@blp.arguments(RefreshSchema)
+@blp.response(200, TokenPairSchema)
+@blp.alt_response(401, response="UNAUTHORIZED")
+def refresh(body):
+    """Trade a refresh token for new tokens; the old refresh token stops working.
+
+    Presenting a refresh token that was already traded revokes its whole session."""
+    db = session()
+    try:
+        user, refresh_token = refresh_sessions.rotate(
+            session=db, token=body["refresh_token"],
+            seconds=current_app.config["SHELF_AUTH_REFRESH_TOKEN_SECONDS"])
+    except refresh_sessions.RefreshRefused as error:
+        db.commit()  # keep a revocation the refusal made
+        raise unauthorized(str(error)) from None
+    pair = token_pair(session=db, user=user, refresh_token=refresh_token)
+    db.commit()
+    return pair
+
+
+@blp.route("/v1/sessions/logout", methods=["POST"])
+@blp.arguments(RefreshSchema)
+@blp.response(204)
+def log_out(body):
+    """Log out: revoke the session this refresh token belongs to (unknown tokens too: 204)."""
+    refresh_sessions.revoke_token(session=session(), token=body["refresh_token"])
+    session().commit()
+
+
+@blp.route("/v1/sessions/logout-all", methods=["POST"])
+@requires(blp, "user")
+@blp.response(204)
+def log_out_everywhere():
+    """Log out everywhere: revoke every refresh token of the caller.
+
+    Access tokens already issued stay valid until they expire (15 minutes by default)."""
+    refresh_sessions.revoke_user(session=session(), user_id=current_user().id)
+    session().commit()

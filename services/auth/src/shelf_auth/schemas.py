@@ -1,0 +1,174 @@
+"""What auth's endpoints take and answer (marshmallow; flask-smorest documents them)."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from .users import USERNAME_RULE
+
+_EMAIL = validate.Email(error="Not a valid email address.")
+
+
+def _email_or_empty(value: str) -> None:
+    # "" means "no address"; anything else must look like one.
+    if value != "":
+        _EMAIL(value)
+        validate.Length(max=254)(value)
+
+
+def _email(**kwargs) -> fields.String:
+    return fields.String(validate=_email_or_empty, metadata={"format": "email"}, **kwargs)
+
+
+def _password(**kwargs) -> fields.String:
+    return fields.String(required=True, metadata={"format": "password"}, **kwargs)
+
+
+def _current_password() -> fields.String:
+    return _password(validate=validate.Length(min=1, max=4096))
+
+
+class UserSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    username = fields.String(required=True)
+    email = fields.String(required=True)
+    is_admin = fields.Boolean(required=True)
+    is_active = fields.Boolean(required=True)
+    created_at = fields.AwareDateTime(required=True)
+    last_login_at = fields.AwareDateTime(allow_none=True)
+
+
+class SignUpSchema(ma.Schema):
+    username = fields.String(required=True, metadata={"description": USERNAME_RULE})
+    password = _password()
+    email = _email(load_default="")
+
+
+class AdminUserCreateSchema(SignUpSchema):
+    is_admin = fields.Boolean(load_default=False)
+
+
+class AdminUserUpdateSchema(ma.Schema):
+    is_active = fields.Boolean()
+    is_admin = fields.Boolean()
+    email = _email()
+
+
+class UserListQuerySchema(ma.Schema):
+    q = fields.String(load_default="", metadata={"description": "part of a username or email"})
+    page = fields.Integer(validate=validate.Range(min=1))
+    per_page = fields.Integer(validate=validate.Range(min=1, max=200))
+    limit = fields.Integer(validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(validate=validate.Range(min=0))
+
+    @ma.validates_schema
+    def one_style(self, data, **_kwargs):
+        if ({"page", "per_page"} & data.keys()) and ({"limit", "offset"} & data.keys()):
+            raise ma.ValidationError("Use page/per_page or limit/offset, not both.", "offset")
+
+
+class UserListSchema(ma.Schema):
+    items = fields.List(fields.Nested(UserSchema), required=True)
+    total = fields.Integer(required=True, metadata={"description": "users matching q"})
+    limit = fields.Integer(required=True)
+    offset = fields.Integer(required=True)
+
+
+class LoginSchema(ma.Schema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=150))
+    password = _current_password()
+
+
+class RefreshSchema(ma.Schema):
+    refresh_token = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class TokenPairSchema(ma.Schema):
+    access_token = fields.String(required=True)
+    token_type = fields.String(required=True, metadata={"example": "Bearer"})
+    expires_in = fields.Integer(required=True, metadata={"description": "seconds"})
+    refresh_token = fields.String(required=True)
+    refresh_expires_in = fields.Integer(required=True, metadata={"description": "seconds"})
+    user = fields.Nested(UserSchema, required=True)
+
+
+class PasswordChangeSchema(ma.Schema):
+    current_password = _current_password()
+    new_password = _password()
+
+
+class EmailChangeSchema(ma.Schema):
+    email = _email(required=True)
+    password = _current_password()
+
+
+class ApiKeyInfoSchema(ma.Schema):
+    exists = fields.Boolean(required=True)
+    created_at = fields.AwareDateTime(allow_none=True)
+    last4 = fields.String(allow_none=True, metadata={"description": "the key's last 4 characters"})
+
+
+class ApiKeyCreatedSchema(ApiKeyInfoSchema):
+    key = fields.String(required=True, metadata={"description": "shown this once only"})
+
+
+class IntrospectSchema(ma.Schema):
+    key = fields.String(required=True, validate=validate.Length(max=200))
+
+
+class IntrospectedUserSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    username = fields.String(required=True)
+    is_admin = fields.Boolean(required=True)
+    is_active = fields.Boolean(required=True)
+
+
+class IntrospectionSchema(ma.Schema):
+    active = fields.Boolean(required=True)
+    user = fields.Nested(IntrospectedUserSchema)
+
+
+class ClientCredentialsSchema(ma.Schema):
+    client_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    client_secret = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class ServiceTokenSchema(ma.Schema):
+    access_token = fields.String(required=True)
+    token_type = fields.String(required=True, metadata={"example": "Bearer"})
+    expires_in = fields.Integer(required=True, metadata={"description": "seconds"})
+
+
+class JwkSchema(ma.Schema):
+    kty = fields.String(required=True)
+    crv = fields.String(required=True)
+    x = fields.String(required=True)
+    y = fields.String(required=True)
+    kid = fields.String(required=True)
+    alg = fields.String(required=True)
+    use = fields.String(required=True)
+
+
+class JwksSchema(ma.Schema):
+    keys = fields.List(fields.Nested(JwkSchema), required=True)
+
+
+class ResetRequestSchema(ma.Schema):
+    login = fields.String(required=True, validate=validate.Length(min=1, max=254),
+                          metadata={"description": "a username or an email address"})
+
+
+class ResetConfirmSchema(ma.Schema):
+    token = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    password = _password()
+
+
+class PurgeSchema(ma.Schema):
+    refresh_sessions = fields.Integer(required=True)
+    login_attempts = fields.Integer(required=True)
+    password_reset_tokens = fields.Integer(required=True)
+
+
+class AcceptedSchema(ma.Schema):
+    detail = fields.String(required=True, metadata={"description": "what happens next"})

@@ -1,0 +1,75 @@
+"""Access tokens: JWTs signed ES256 with the key ring's signing key (see the identity contract).
+
+Claims: iss "shelf-auth", aud "shelf", sub, iat, exp, jti, scope ("user" or "service"), and
+username + is_admin for users, client_id (and is_admin false) for services.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+import jwt
+from flask import current_app
+
+from shelf_kit.db import utcnow
+
+from .keys import KeyRing, get_key_ring
+from .models import User
+
+ISSUER = "shelf-auth"
+AUDIENCE = "shelf"
+ALGORITHM = "ES256"
+REQUIRED_CLAIMS = ["iss", "aud", "sub", "iat", "exp", "jti", "scope"]
+
+
+class InvalidToken(Exception):
+    """The token cannot be trusted; the message says why, in words fit for a client."""
+
+
+def lifetime() -> int:
+    return current_app.config["SHELF_AUTH_ACCESS_TOKEN_SECONDS"]
+
+
+def sign(claims: dict[str, Any], *, ring: KeyRing | None = None,
+         now: datetime | None = None, seconds: int | None = None) -> str:
+    """Sign `claims` plus the standard ones (iss, aud, iat, exp, jti) with the signing key."""
+    key = (ring or get_key_ring()).signing_key()
+    now = now or utcnow()
+    seconds = lifetime() if seconds is None else seconds
+    payload = {"iss": ISSUER, "aud": AUDIENCE, "iat": int(now.timestamp()),
+               "exp": int((now + timedelta(seconds=seconds)).timestamp()),
+               "jti": uuid.uuid4().hex, **claims}
+    return jwt.encode(payload, key.private, algorithm=ALGORITHM, headers={"kid": key.kid})
+
+
+def user_token(user: User, **options: Any) -> str:
+    return sign({"sub": str(user.id), "scope": "user", "username": user.username,
+                 "is_admin": user.is_admin}, **options)
+
+
+def service_token(client_id: str, **options: Any) -> str:
+    return sign({"sub": f"service:{client_id}", "scope": "service", "client_id": client_id,
+                 "is_admin": False}, **options)
+
+
+def verify(token: str, *, ring: KeyRing | None = None) -> dict[str, Any]:
+    """The claims of a valid token; InvalidToken otherwise."""
+    try:
+        kid = jwt.get_unverified_header(token).get("kid")
+    except jwt.InvalidTokenError:
+        raise InvalidToken("The token is malformed.") from None
+    key = (ring or get_key_ring()).get(kid) if isinstance(kid, str) else None
+    if key is None:
+        raise InvalidToken("The token was signed by an unknown key.")
+    try:
+        claims = jwt.decode(token, key.public, algorithms=[ALGORITHM], audience=AUDIENCE,
+                            issuer=ISSUER, options={"require": REQUIRED_CLAIMS})
+    except jwt.ExpiredSignatureError:
+        raise InvalidToken("The token has expired.") from None
+    except jwt.InvalidTokenError:
+        raise InvalidToken("The token is not valid.") from None
+    if claims["scope"] not in ("user", "service"):
+        raise InvalidToken("The token is not valid.")
+    return claims

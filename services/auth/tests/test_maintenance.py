@@ -1,0 +1,39 @@
+"""The purge the tasks scheduler runs."""
+
+from datetime import UTC, datetime, timedelta
+
+from helpers import bearer, log_in
+
+from shelf_auth.models import LoginAttempt, PasswordResetToken, RefreshSession
+from shelf_kit.db import get_database
+
+
+def test_purge_deletes_what_is_no_longer_needed(app, client, add_user, service_token):
+    user = add_user("ada")
+    live = log_in(client, "ada").get_json()["refresh_token"]
+    rotated = log_in(client, "ada").get_json()["refresh_token"]
+    current = client.post("/v1/sessions/refresh", json={"refresh_token": rotated}).get_json()
+    logged_out = log_in(client, "ada").get_json()["refresh_token"]
+    client.post("/v1/sessions/logout", json={"refresh_token": logged_out})
+    long_ago = datetime.now(UTC) - timedelta(days=1)
+    with get_database(app).transaction() as session:
+        session.add(RefreshSession(user_id=user, family_id="old", token_hash="e" * 64,
+                                   expires_at=long_ago))
+        session.add(LoginAttempt(username="ada", address="10.0.0.1", attempted_at=long_ago))
+        session.add(LoginAttempt(username="ada", address="10.0.0.1",
+                                 attempted_at=datetime.now(UTC)))
+        session.add(PasswordResetToken(user_id=user, token_hash="a" * 64, expires_at=long_ago))
+        session.add(PasswordResetToken(user_id=user, token_hash="b" * 64, used_at=long_ago,
+                                       expires_at=datetime.now(UTC) + timedelta(hours=1)))
+        session.add(PasswordResetToken(user_id=user, token_hash="c" * 64,
+                                       expires_at=datetime.now(UTC) + timedelta(hours=1)))
+
+    answer = client.post("/v1/maintenance/purge", headers=bearer(service_token))
+    assert answer.status_code == 200
+    assert answer.get_json() == {"refresh_sessions": 2, "login_attempts": 1,
+                                 "password_reset_tokens": 2}
+    # What is still in use works; a rotated token is kept so its reuse is still caught.
+    for token in (live, current["refresh_token"]):
+        assert client.post("/v1/sessions/refresh", json={"refresh_token": token}).status_code == 200
+    reused = client.post("/v1/sessions/refresh", json={"refresh_token": rotated})
+    assert "already used" in reused.get_json()["detail"]
