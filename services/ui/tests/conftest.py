@@ -1,55 +1,9 @@
-import threading
-
 import pytest
-from flask import Flask, jsonify, request
-from werkzeug.serving import WSGIRequestHandler, make_server
+from standins import Shelf, StandIn
 
 from shelf_kit import kit
 from shelf_kit.testing import free_port
 from shelf_ui import create_app
-
-
-class _OneRequestPerConnection(WSGIRequestHandler):
-    # HTTP/1.0: the connection closes after each answer, so a stopped stand-in cannot keep
-    # answering on a kept-alive connection (a real service that stops closes them too).
-    protocol_version = "HTTP/1.0"
-
-
-class StandIn:
-    """A real HTTP server on a free loopback port answering /healthz like a Shelf service,
-    recording the headers of every request it was sent."""
-
-    def __init__(self, service: str, version: str = "0.1.0"):
-        self.service = service
-        self.version = version
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.seen: list[dict[str, str]] = []
-        app = Flask(f"stand-in-{service}")
-
-        @app.get("/healthz")
-        def healthz():
-            self.seen.append(dict(request.headers))
-            return jsonify(status="ok", service=self.service, version=self.version)
-
-        self.server = make_server("127.0.0.1", self.port, app, threaded=True,
-                                  request_handler=_OneRequestPerConnection)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True,
-                                       kwargs={"poll_interval": 0.05})
-        self.running = False
-
-    def start(self) -> "StandIn":
-        self.thread.start()
-        self.running = True
-        return self
-
-    def stop(self) -> None:
-        """Stop answering and close the listening socket: connections are refused."""
-        if self.running:
-            self.server.shutdown()
-            self.server.server_close()
-            self.thread.join()
-            self.running = False
 
 
 @pytest.fixture
@@ -121,3 +75,24 @@ def app(app_for, stand_ins):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+# -- the whole cast: auth, api and tasks stand-ins that answer their contracts ------------------
+
+@pytest.fixture
+def shelf():
+    """Running auth, api and tasks stand-ins sharing one token book (as the real ones share
+    auth's keys), with users alice (user) and root (admin)."""
+    cast = Shelf()
+    yield cast
+    cast.stop()
+
+
+@pytest.fixture
+def shelf_app(app_for, shelf):
+    return app_for(auth=shelf.auth.url, api=shelf.api.url, tasks=shelf.tasks.url)
+
+
+@pytest.fixture
+def browser(shelf_app):
+    return shelf_app.test_client()

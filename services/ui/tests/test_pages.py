@@ -51,12 +51,13 @@ def status_page(client, **headers):
     return html, ServiceCards(html).cards
 
 
-def test_home_page_welcomes_and_links_to_the_status_page(client):
+def test_home_page_welcomes_and_links_to_logging_in_and_the_status_page(client):
     response = client.get("/")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "Welcome to Shelf" in html
     assert 'href="/status"' in html
+    assert 'href="/login"' in html
 
 
 def test_pages_link_a_stylesheet_that_is_served_with_a_dark_mode(client):
@@ -130,6 +131,7 @@ def test_pages_forbid_scripts_and_framing(client):
     response = client.get("/status")
     policy = response.headers["Content-Security-Policy"]
     assert "default-src 'none'" in policy
-    assert "script-src" not in policy  # falls back to default-src: no script at all
+    assert "script-src 'self';" in policy  # its own files only: no inline script, no eval
+    assert "unsafe" not in policy
     assert "frame-ancestors 'none'" in policy
     assert response.headers["X-Content-Type-Options"] == "nosniff"

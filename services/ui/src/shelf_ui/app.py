@@ -3,51 +3,72 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from importlib.metadata import version
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask, Response, flash, redirect, request, url_for
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from shelf_kit import create_service_app, kit
+from shelf_http import ServiceRejected
+from shelf_kit import create_service_app, kit, problem_response
 from shelf_kit.app import add_dependency
+from shelf_kit.problems import handle_rejected
 
-from . import errors, pages
+from . import errors, pages, preferences, rendering, sessions
 from .config import DEPENDENCIES, SETTINGS, check_settings
+from .views import accounts, admin, bookmarks, progress_api, settings, transfer
+from .views.common import safe_next, wants_json
 
 VERSION = version("shelf-ui")
 
-# The pages load nothing but their own stylesheet and icon: no script, no frame, no CDN.
+# The pages run only their own script (static/progress.js; no inline script, no eval), load
+# only their own stylesheet, and show favicons from the bookmarked sites (img-src http(s):
+# the Referrer-Policy keeps Shelf's URLs from those sites). No frame, no CDN.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-    "base-uri 'none'; frame-ancestors 'none'"
+    "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; "
+    "img-src 'self' data: https: http:; form-action 'self'; base-uri 'none'; "
+    "frame-ancestors 'none'"
 )
+
+csrf = CSRFProtect()
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    app, _api = create_service_app(
+    app, api = create_service_app(
         __name__, service="ui", version=VERSION, settings=SETTINGS,
         test_config=test_config, title="Shelf ui",
         description="The web pages of Shelf. Its pages are HTML and not part of this "
                     "document; only its JSON endpoints are.",
     )
     check_settings(app.config)
+    if app.config["SHELF_UI_TRUST_PROXY"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     register_session(app)
     register_dependencies(app)
-    register_pages(app)
+    register_pages(app, api)
+    register_error_handlers(app)
     register_security_headers(app)
     return app
 
 
 def register_session(app: Flask) -> None:
-    # The session is a signed cookie (it will hold the tokens auth issues): never readable
-    # by scripts, not sent on cross-site subrequests, HTTPS-only when configured.
+    # The session is a signed cookie holding the tokens auth issued: never readable by
+    # scripts, not sent on cross-site subrequests, HTTPS-only when configured.
     app.secret_key = app.config["SHELF_SECRET_KEY"]
     app.config.update(
         SESSION_COOKIE_NAME="shelf_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=app.config["SHELF_UI_SECURE_COOKIES"],
+        PERMANENT_SESSION_LIFETIME=timedelta(days=int(app.config["SHELF_UI_SESSION_DAYS"])),
+        # CSRF tokens live in the session; they stay valid as long as the login does.
+        WTF_CSRF_TIME_LIMIT=None,
     )
+    # Every POST (and PUT, PATCH, DELETE) must carry the session's CSRF token: forms send it as
+    # a hidden field, scripts as X-CSRFToken. Without one the request is refused (400).
+    csrf.init_app(app)
 
 
 def register_dependencies(app: Flask) -> None:
@@ -55,12 +76,56 @@ def register_dependencies(app: Flask) -> None:
         add_dependency(app, name, app.config[setting], critical=critical)
 
 
-def register_pages(app: Flask) -> None:
+def register_pages(app: Flask, api) -> None:
     # Jinja autoescapes every .html template; nothing fetched from another service is ever
-    # marked safe.
-    app.register_blueprint(pages.blp)
+    # marked safe (Markdown notes are, after nh3 cleaned them: see rendering.markdown).
+    for blueprint in (pages.blp, accounts.blp, bookmarks.blp, transfer.blp, settings.blp,
+                      admin.blp):
+        app.register_blueprint(blueprint)
+    api.register_blueprint(progress_api.blp)
+    rendering.init_app(app)
     app.jinja_env.globals["ui_version"] = VERSION
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def _who() -> dict[str, Any]:
+        return {"current_user": sessions.current_user(),
+                "preferences": preferences.current()}
+
     kit(app).html_error_renderer = errors.render_error_page
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(sessions.LoginRequired)
+    def _login_required(error: sessions.LoginRequired):
+        if wants_json() or request.method not in ("GET", "HEAD", "POST"):
+            return problem_response(401, "Unauthorized", "Log in first.")
+        if error.expired:
+            flash("Your session has ended; log in again.", "warn")
+        target = request.full_path.rstrip("?") if request.method == "GET" else None
+        return redirect(url_for("accounts.login", next=safe_next(target, "") or None))
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error: CSRFError) -> Response:
+        return problem_response(
+            400, "Bad Request",
+            "This form could not be accepted: it has expired or did not come from Shelf's own "
+            "pages (CSRF check: " + str(error.description).rstrip(".") + "). Go back, reload "
+            "the page and send it again.")
+
+    @app.errorhandler(ServiceRejected)
+    def _rejected(error: ServiceRejected) -> Response:
+        # 401 after a renewed token: the login is no longer good (account disabled, say).
+        if error.status == 401:
+            sessions.end()
+            return _login_required(sessions.LoginRequired(expired=True))
+        if error.status == 403:
+            return problem_response(403, "Forbidden",
+                                    f"The {error.service} service says you may not do this.")
+        if error.status == 404:
+            return problem_response(404, "Not Found", "There is nothing here (any more).")
+        return handle_rejected(error)
 
 
 def register_security_headers(app: Flask) -> None:
@@ -71,4 +136,6 @@ def register_security_headers(app: Flask) -> None:
         if response.mimetype == "text/html":
             response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
             response.headers.setdefault("X-Frame-Options", "DENY")
+            # Pages show a user's own data: never stored by shared caches.
+            response.headers.setdefault("Cache-Control", "private, no-cache")
         return response

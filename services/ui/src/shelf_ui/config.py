@@ -26,6 +26,12 @@ SETTINGS = {
                                 help="signs the session cookie; e.g. `openssl rand -hex 32`"),
     "SHELF_UI_SECURE_COOKIES": Setting(_secure_cookies_default, type=bool,
                                        help="mark cookies Secure (sent over HTTPS only)"),
+    "SHELF_PUBLIC_URL": Setting("", help="the address people use for Shelf (the gateway), "
+                                         "shown in the browser-extension snippet; empty: "
+                                         "SHELF_API_URL"),
+    "SHELF_UI_TRUST_PROXY": Setting(False, help="behind a gateway: take the client's address "
+                                                "and scheme from its X-Forwarded-* headers"),
+    "SHELF_UI_SESSION_DAYS": Setting(30, help="how long a login is kept without use (days)"),
 }
 
 # The services the ui calls: (name, setting holding its URL, whether the ui is ready without
@@ -38,15 +44,20 @@ DEPENDENCIES = (
 )
 
 URL_SETTINGS = ("SHELF_AUTH_URL", "SHELF_API_URL", "SHELF_TASKS_URL", "SHELF_UI_URL")
+OPTIONAL_URL_SETTINGS = ("SHELF_PUBLIC_URL",)
 
 
 def check_settings(config: Mapping[str, Any]) -> None:
     """What the kit cannot know: URLs must be absolute http(s), and outside development the
     secret key must be a real one."""
-    for name in URL_SETTINGS:
+    for name in URL_SETTINGS + OPTIONAL_URL_SETTINGS:
+        if name in OPTIONAL_URL_SETTINGS and not config[name]:
+            continue
         parts = urlsplit(str(config[name]))
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ConfigError(f"{name} must be an absolute http(s) URL, not {config[name]!r}")
+    if int(config["SHELF_UI_SESSION_DAYS"]) < 1:
+        raise ConfigError("SHELF_UI_SESSION_DAYS must be at least 1")
     key = config["SHELF_SECRET_KEY"]
     if config["SHELF_ENV"] not in DEVELOPMENT_ENVS and (not key or key == DEVELOPMENT_SECRET_KEY):
         raise ConfigError(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, make_response, render_template
+from flask import Blueprint, current_app, make_response, redirect, render_template, url_for
 
+from . import sessions
 from .status import service_statuses
 
 blp = Blueprint("pages", __name__)
@@ -11,6 +12,8 @@ blp = Blueprint("pages", __name__)
 
 @blp.get("/")
 def home():
+    if sessions.current_user() is not None:
+        return redirect(url_for("bookmarks.index"))
     return render_template("home.html")
 
 

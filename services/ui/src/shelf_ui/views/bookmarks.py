@@ -1,0 +1,331 @@
+"""The bookmark list (search, tags, views, sort, pages, bulk edit), add, edit, delete, the
+bookmarklet and the shared page."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlencode
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+
+from shelf_http import ServiceRejected, ServiceUnavailable
+
+from .. import preferences, sessions
+from ..clients import api
+from ..forms import ActionForm, BookmarkForm, BulkForm
+from ..sessions import login_required
+from .common import apply_errors, form_page, safe_next
+
+log = logging.getLogger("shelf.ui.bookmarks")
+blp = Blueprint("bookmarks", __name__)
+
+VIEW_TITLES = {"all": "Bookmarks", "unread": "Unread", "archived": "Archive",
+               "shared": "Shared by me"}
+MAX_BULK = 500
+
+
+def page_number() -> int:
+    try:
+        return max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+def list_args() -> dict[str, str]:
+    """The list's own parameters, to keep them in links and after bulk actions."""
+    return {key: request.args[key] for key in ("view", "q", "sort") if request.args.get(key)}
+
+
+@blp.get("/bookmarks")
+@login_required
+def index():
+    prefs = preferences.current()
+    view = request.args.get("view", "all")
+    if view not in api.VIEWS:
+        view = "all"
+    q = request.args.get("q", "").strip()
+    sort = request.args.get("sort", prefs.sort)
+    if sort not in api.SORTS:
+        sort = prefs.sort
+    page = page_number()
+    size = prefs.page_size
+    search_error = None
+    try:
+        result = api.list_bookmarks(view, q=q, sort=sort, limit=size, offset=(page - 1) * size)
+    except ServiceRejected as error:
+        if error.status != 400 or not q:
+            raise
+        # A search that does not parse: api says where; show it next to the box.
+        detail = error.problem.get("detail") if isinstance(error.problem, dict) else None
+        messages = error.problem.get("q") if isinstance(error.problem, dict) else None
+        search_error = (messages[0] if isinstance(messages, list) and messages else
+                        detail or "This search cannot be read.")
+        result = api.Page(count=0)
+    tags = api.tag_names()
+    pages = max(1, -(-result.count // size))
+    args = {"view": view, "q": q, "sort": sort}
+
+    def page_url(number: int) -> str:
+        return url_for("bookmarks.index", **{k: v for k, v in args.items() if v}, page=number)
+
+    return render_template(
+        "bookmarks.html", result=result, view=view, view_title=VIEW_TITLES[view], q=q, sort=sort,
+        page=page, pages=pages, page_url=page_url, tags=tags, search_error=search_error,
+        bulk=BulkForm(formdata=None, next=request.full_path.rstrip("?")),
+        new_tab=prefs.new_tab, sort_choices=api.SORTS,
+        tag_url=lambda name: url_for("bookmarks.index", view=view,
+                                     q=f"{q} #{name}".strip() if f"#{name}" not in q.split()
+                                     else q),
+    ), 400 if search_error else 200
+
+
+# -- bulk ---------------------------------------------------------------------------------------
+
+def selected_ids() -> list[int]:
+    ids = []
+    for raw in request.form.getlist("ids")[:MAX_BULK]:
+        try:
+            ids.append(int(raw))
+        except ValueError:
+            continue
+    return list(dict.fromkeys(ids))
+
+
+def apply_bulk(action: str, ids: list[int], tags: list[str]) -> tuple[int, int]:
+    """Do `action` to each bookmark; (done, gone): bookmarks deleted meanwhile are skipped."""
+    done = gone = 0
+    for bookmark_id in ids:
+        try:
+            if action == "archive":
+                api.archive(bookmark_id, True)
+            elif action == "unarchive":
+                api.archive(bookmark_id, False)
+            elif action == "mark_read":
+                api.update_bookmark(bookmark_id, {"unread": False})
+            elif action == "mark_unread":
+                api.update_bookmark(bookmark_id, {"unread": True})
+            elif action == "delete":
+                api.delete_bookmark(bookmark_id)
+            elif action in ("tag", "untag"):
+                bookmark = api.get_bookmark(bookmark_id)
+                lowered = {name.lower() for name in tags}
+                if action == "tag":
+                    have = {name.lower() for name in bookmark.tag_names}
+                    names = bookmark.tag_names + [n for n in tags if n.lower() not in have]
+                else:
+                    names = [n for n in bookmark.tag_names if n.lower() not in lowered]
+                if names != bookmark.tag_names:
+                    api.update_bookmark(bookmark_id, {"tag_names": names})
+            done += 1
+        except ServiceRejected as error:
+            if error.status != 404:
+                raise
+            gone += 1
+    return done, gone
+
+
+PAST = {"archive": "Archived", "unarchive": "Unarchived", "mark_read": "Marked as read",
+        "mark_unread": "Marked as unread", "delete": "Deleted", "tag": "Tagged",
+        "untag": "Untagged"}
+
+
+@blp.post("/bookmarks/bulk")
+@login_required
+def bulk():
+    form = BulkForm()
+    back = safe_next(form.next.data, url_for("bookmarks.index"))
+    ids = selected_ids()
+    if not form.validate() or not ids:
+        flash("Tick at least one bookmark, then choose what to do." if not ids else
+              "Choose what to do with the selected bookmarks.", "warn")
+        return redirect(back)
+    action = form.action.data
+    tags = (form.tags.data or "").replace(",", " ").split()
+    if action in ("tag", "untag") and not tags:
+        flash("Type the tags to add or remove.", "warn")
+        return redirect(back)
+    if action == "delete" and request.form.get("confirmed") != "yes":
+        return render_template("bulk_delete.html", ids=ids, form=form, back=back)
+    try:
+        done, gone = apply_bulk(action, ids, tags)
+    except ServiceUnavailable as error:
+        flash(f"The {error.service} service is down; some of the selected bookmarks may not "
+              "have changed. Try again in a moment.", "bad")
+        return redirect(back)
+    message = f"{PAST[action]} {done} bookmark{'s' if done != 1 else ''}."
+    if gone:
+        message += f" {gone} no longer existed."
+    flash(message, "ok")
+    return redirect(back)
+
+
+# -- add, edit, delete --------------------------------------------------------------------------
+
+def tag_list_or_empty() -> list[str]:
+    try:
+        return api.tag_names()
+    except ServiceUnavailable:
+        return []
+
+
+@blp.route("/bookmarks/new", methods=["GET", "POST"])
+@login_required
+def new():
+    """The add form; `?url=&title=&description=` prefill it (the bookmarklet opens this)."""
+    form = BookmarkForm()
+    duplicate = None
+    if request.method == "GET":
+        form.url.data = request.args.get("url", "")[:2048]
+        form.title.data = request.args.get("title", "")[:512]
+        form.description.data = request.args.get("description", "")[:10_000]
+        form.unread.data = request.args.get("unread") == "yes"
+        if form.url.data:
+            try:
+                duplicate = api.existing(form.url.data)
+            except ServiceUnavailable as error:
+                return form_page("bookmark_form.html", form=form, mode="new", tags=[],
+                                 service_down=error.service)
+            except ServiceRejected:
+                duplicate = None
+        return form_page("bookmark_form.html", form=form, mode="new", duplicate=duplicate,
+                         tags=tag_list_or_empty())
+    if not form.validate_on_submit():
+        return form_page("bookmark_form.html", 400, form=form, mode="new",
+                         tags=tag_list_or_empty())
+    try:
+        if form.save_anyway.data != "yes":
+            duplicate = api.existing(form.url.data.strip())
+            if duplicate is not None:
+                form.save_anyway.data = "yes"
+                return form_page("bookmark_form.html", 409, form=form, mode="new",
+                                 duplicate=duplicate, tags=tag_list_or_empty())
+        bookmark = api.create_bookmark(form.payload())
+    except ServiceUnavailable as error:
+        return form_page("bookmark_form.html", form=form, mode="new", tags=[],
+                         service_down=error.service)
+    except ServiceRejected as error:
+        if error.status not in (400, 422):
+            raise
+        apply_errors(form, error, rename={"tag_names": "tags"})
+        return form_page("bookmark_form.html", 400, form=form, mode="new",
+                         tags=tag_list_or_empty())
+    flash("Saved. Shelf fetches the page's title and description in the background."
+          if not bookmark.title else "Saved.", "ok")
+    return redirect(url_for("bookmarks.index"))
+
+
+@blp.route("/bookmarks/<int:bookmark_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(bookmark_id: int):
+    if request.method == "GET":
+        bookmark = _get_or_404(bookmark_id)
+        form = BookmarkForm(formdata=None, url=bookmark.url, title=bookmark.title,
+                            description=bookmark.description, notes=bookmark.notes,
+                            tags=" ".join(bookmark.tag_names), unread=bookmark.unread,
+                            shared=bookmark.shared)
+        return form_page("bookmark_form.html", form=form, mode="edit", bookmark=bookmark,
+                         tags=tag_list_or_empty())
+    form = BookmarkForm()
+    context = {"mode": "edit", "bookmark_id": bookmark_id}
+    if not form.validate_on_submit():
+        return form_page("bookmark_form.html", 400, form=form, tags=tag_list_or_empty(),
+                         **context)
+    try:
+        api.update_bookmark(bookmark_id, form.payload())
+    except ServiceUnavailable as error:
+        return form_page("bookmark_form.html", form=form, tags=[], service_down=error.service,
+                         **context)
+    except ServiceRejected as error:
+        if error.status == 404:
+            abort(404, description="This bookmark does not exist (any more).")
+        if error.status not in (400, 422):
+            raise
+        apply_errors(form, error, rename={"tag_names": "tags"})
+        return form_page("bookmark_form.html", 400, form=form, tags=tag_list_or_empty(),
+                         **context)
+    flash("Saved.", "ok")
+    return redirect(url_for("bookmarks.index"))
+
+
+def _get_or_404(bookmark_id: int) -> api.Bookmark:
+    try:
+        return api.get_bookmark(bookmark_id)
+    except ServiceRejected as error:
+        if error.status == 404:
+            abort(404, description="This bookmark does not exist (any more).")
+        raise
+
+
+@blp.get("/bookmarks/<int:bookmark_id>")
+@login_required
+def detail(bookmark_id: int):
+    bookmark = _get_or_404(bookmark_id)
+    return render_template("bookmark.html", bookmark=bookmark, form=ActionForm(),
+                           new_tab=preferences.current().new_tab)
+
+
+@blp.route("/bookmarks/<int:bookmark_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete(bookmark_id: int):
+    form = ActionForm()
+    if request.method == "GET":
+        return render_template("bookmark_delete.html", bookmark=_get_or_404(bookmark_id),
+                               form=form)
+    try:
+        api.delete_bookmark(bookmark_id)
+    except ServiceRejected as error:
+        if error.status != 404:
+            raise
+    flash("Deleted.", "ok")
+    return redirect(url_for("bookmarks.index"))
+
+
+@blp.post("/bookmarks/<int:bookmark_id>/archive")
+@login_required
+def archive(bookmark_id: int):
+    archived = request.form.get("archived", "yes") == "yes"
+    try:
+        api.archive(bookmark_id, archived)
+    except ServiceRejected as error:
+        if error.status != 404:
+            raise
+        abort(404, description="This bookmark does not exist (any more).")
+    flash("Archived." if archived else "Back from the archive.", "ok")
+    return redirect(safe_next(request.form.get("next"), url_for("bookmarks.index")))
+
+
+# -- bookmarklet and the shared page ------------------------------------------------------------
+
+def bookmarklet_code(base_url: str) -> str:
+    """A bookmark whose URL is JavaScript run on the page being read: it opens the add form
+    with that page's address and title (the script runs there, never on Shelf's pages)."""
+    target = base_url.rstrip("/") + url_for("bookmarks.new") + "?"
+    return ("javascript:(function(){window.open('" + target + "'+"
+            "'url='+encodeURIComponent(location.href)+"
+            "'&title='+encodeURIComponent(document.title)+"
+            "'&description='+encodeURIComponent((document.querySelector("
+            "'meta[name=description]')||{}).content||''));})();")
+
+
+@blp.get("/bookmarklet")
+@login_required
+def bookmarklet():
+    return render_template("bookmarklet.html", code=bookmarklet_code(request.host_url),
+                           example=url_for("bookmarks.new") + "?" + urlencode(
+                               {"url": "https://example.org/", "title": "Example"}))
+
+
+@blp.get("/shared")
+def shared():
+    """Every user's shared bookmarks; anonymous visitors see those shared publicly."""
+    size = preferences.current().page_size
+    page = page_number()
+    q = request.args.get("q", "").strip()
+    logged_in = sessions.current_user() is not None
+    result = api.list_shared(q=q, limit=size, offset=(page - 1) * size, logged_in=logged_in)
+    pages = max(1, -(-result.count // size))
+    return render_template(
+        "shared.html", result=result, q=q, page=page, pages=pages, logged_in=logged_in,
+        page_url=lambda number: url_for("bookmarks.shared", **({"q": q} if q else {}),
+                                        page=number),
+        new_tab=preferences.current().new_tab)

@@ -1,0 +1,141 @@
+"""Settings: the API key (and the browser-extension snippet), password, email, preferences."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, make_response, redirect, request, url_for
+
+from shelf_http import ServiceRejected, ServiceUnavailable
+
+from .. import preferences, sessions
+from ..clients import api, auth
+from ..forms import ActionForm, EmailForm, PasswordForm, PreferencesForm, SharingForm
+from ..sessions import login_required
+from .bookmarks import bookmarklet_code
+from .common import apply_errors, form_page
+
+blp = Blueprint("settings", __name__)
+
+
+def extension_url() -> str:
+    """The server URL for linkding's browser extension: where /api/ answers for people."""
+    config = current_app.config
+    return (config["SHELF_PUBLIC_URL"] or config["SHELF_API_URL"]).rstrip("/")
+
+
+def settings_page(status: int = 200, *, new_key: str | None = None,
+                  service_down: str | None = None, **forms):
+    """The settings page with each form either as submitted (passed in) or fresh."""
+    user = sessions.current_user() or {}
+    prefs = preferences.current()
+    key = sharing = None
+    unavailable = []
+    try:
+        key = auth.api_key()
+    except ServiceUnavailable as error:
+        unavailable.append(error.service)
+    try:
+        sharing = api.profile()
+    except ServiceUnavailable as error:
+        unavailable.append(error.service)
+    context = {
+        "key": key, "new_key": new_key, "extension_url": extension_url(),
+        "bookmarklet": bookmarklet_code(request.host_url),
+        "unavailable": unavailable,
+        "key_form": forms.get("key_form") or ActionForm(formdata=None),
+        "password_form": forms.get("password_form") or PasswordForm(formdata=None),
+        "email_form": forms.get("email_form") or EmailForm(formdata=None,
+                                                           email=user.get("email", "")),
+        "preferences_form": forms.get("preferences_form") or PreferencesForm(
+            formdata=None, page_size=prefs.page_size, sort=prefs.sort, new_tab=prefs.new_tab),
+        "sharing_form": forms.get("sharing_form") or SharingForm(
+            formdata=None, **(sharing or {})),
+        "sharing_known": sharing is not None,
+    }
+    response = make_response(*form_page("settings.html", status, service_down=service_down,
+                                        **context))
+    response.headers["Cache-Control"] = "no-store"  # it may show a new API key
+    return response
+
+
+@blp.get("/settings")
+@login_required
+def index():
+    return settings_page()
+
+
+@blp.post("/settings/api-key")
+@login_required
+def regenerate_key():
+    try:
+        created = auth.regenerate_api_key()
+    except ServiceUnavailable as error:
+        return settings_page(service_down=error.service)
+    return settings_page(new_key=created.key)
+
+
+@blp.post("/settings/password")
+@login_required
+def change_password():
+    form = PasswordForm()
+    if not form.validate_on_submit():
+        return settings_page(400, password_form=form)
+    try:
+        pair = auth.change_password(form.current_password.data, form.new_password.data)
+    except ServiceUnavailable as error:
+        return settings_page(service_down=error.service, password_form=form)
+    except ServiceRejected as error:
+        if error.status not in (400, 422, 429):
+            raise
+        apply_errors(form, error)
+        return settings_page(error.status, password_form=form)
+    sessions.start(pair)  # auth logged out every session and gave this one new tokens
+    flash("Your password is changed. Other devices are logged out.", "ok")
+    return redirect(url_for("settings.index"))
+
+
+@blp.post("/settings/email")
+@login_required
+def change_email():
+    form = EmailForm()
+    if not form.validate_on_submit():
+        return settings_page(400, email_form=form)
+    try:
+        user = auth.change_email((form.email.data or "").strip(), form.password.data)
+    except ServiceUnavailable as error:
+        return settings_page(service_down=error.service, email_form=form)
+    except ServiceRejected as error:
+        if error.status not in (400, 422, 429):
+            raise
+        apply_errors(form, error)
+        return settings_page(error.status, email_form=form)
+    sessions.update_user({"email": user.email})
+    flash("Your email address is changed.", "ok")
+    return redirect(url_for("settings.index"))
+
+
+@blp.post("/settings/preferences")
+@login_required
+def save_preferences():
+    form = PreferencesForm()
+    if not form.validate_on_submit():
+        return settings_page(400, preferences_form=form)
+    response = redirect(url_for("settings.index"))
+    preferences.save(response, preferences.Preferences(
+        page_size=form.page_size.data, sort=form.sort.data, new_tab=bool(form.new_tab.data)))
+    flash("Preferences saved (in this browser).", "ok")
+    return response
+
+
+@blp.post("/settings/sharing")
+@login_required
+def save_sharing():
+    form = SharingForm()
+    if not form.validate_on_submit():
+        return settings_page(400, sharing_form=form)
+    try:
+        api.update_profile(enable_sharing=bool(form.enable_sharing.data),
+                           enable_public_sharing=bool(form.enable_public_sharing.data))
+    except ServiceUnavailable as error:
+        return settings_page(service_down=error.service, sharing_form=form)
+    flash("Sharing settings saved.", "ok")
+    return redirect(url_for("settings.index"))

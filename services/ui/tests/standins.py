@@ -1,0 +1,726 @@
+"""Stand-ins for auth, api and tasks: real HTTP servers on free loopback ports that answer the
+calls the ui makes the way the services' contracts say (auth's routes and schemas, linkding's
+API, tasks' v1 API), minimal but honest: tokens are checked, users are scoped, admins are
+checked, errors have the services' shapes. Each records what it was sent in `calls`."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from shelf_kit.testing import free_port
+
+
+class _OneRequestPerConnection(WSGIRequestHandler):
+    # HTTP/1.0: the connection closes after each answer, so a stopped stand-in cannot keep
+    # answering on a kept-alive connection (a real service that stops closes them too).
+    protocol_version = "HTTP/1.0"
+
+
+class StandIn:
+    """A real HTTP server on a free loopback port answering /healthz like a Shelf service,
+    recording the headers of every request it was sent."""
+
+    def __init__(self, service: str, version: str = "0.1.0"):
+        self.service = service
+        self.version = version
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.seen: list[dict[str, str]] = []
+        app = Flask(f"stand-in-{service}")
+
+        @app.get("/healthz")
+        def healthz():
+            self.seen.append(dict(request.headers))
+            return jsonify(status="ok", service=self.service, version=self.version)
+
+        self.add_routes(app)
+
+        self.server = make_server("127.0.0.1", self.port, app, threaded=True,
+                                  request_handler=_OneRequestPerConnection)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True,
+                                       kwargs={"poll_interval": 0.05})
+        self.running = False
+
+    def add_routes(self, app: Flask) -> None:
+        """Subclasses answer more than /healthz (see standins.py)."""
+
+    def start(self) -> StandIn:
+        self.thread.start()
+        self.running = True
+        return self
+
+    def stop(self) -> None:
+        """Stop answering and close the listening socket: connections are refused."""
+        if self.running:
+            self.server.shutdown()
+            self.server.server_close()
+            self.thread.join()
+            self.running = False
+
+
+
+def problem(status: int, detail: str, **extra: Any) -> Response:
+    """A Shelf problem document (auth, tasks)."""
+    response = jsonify({"type": "about:blank", "title": "Error", "status": status,
+                        "detail": detail, **extra})
+    response.status_code = status
+    response.content_type = "application/problem+json"
+    if status == 401:
+        response.headers["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+def linkding_error(status: int, body: dict[str, Any]) -> Response:
+    """linkding's error shape (api): `{"field": [...]}` or `{"detail": ...}`."""
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+@dataclass
+class Call:
+    method: str
+    path: str
+    args: dict[str, str]
+    json: Any
+    authorization: str | None
+    form: dict[str, str] = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict)
+    forwarded_for: str | None = None
+
+
+@dataclass
+class Account:
+    id: int
+    username: str
+    password: str
+    email: str = ""
+    is_admin: bool = False
+    is_active: bool = True
+
+    def answer(self) -> dict[str, Any]:
+        return {"id": self.id, "username": self.username, "email": self.email,
+                "is_admin": self.is_admin, "is_active": self.is_active,
+                "created_at": "2026-11-20T10:00:00+00:00", "last_login_at": None}
+
+
+class TokenBook:
+    """What auth issued, which auth, api and tasks all check (the real ones share auth's
+    signing keys; these share this book)."""
+
+    def __init__(self) -> None:
+        self.accounts: dict[int, Account] = {}
+        self.access: dict[str, int] = {}       # access token -> user id
+        self.refresh: dict[str, int] = {}      # live refresh token -> user id
+        self.traded: dict[str, int] = {}       # refresh tokens already traded -> user id
+        self.expires_in = 900
+
+    def issue(self, user_id: int) -> dict[str, Any]:
+        access, refresh = "acc-" + secrets.token_hex(8), "ref-" + secrets.token_hex(8)
+        self.access[access] = user_id
+        self.refresh[refresh] = user_id
+        return {"access_token": access, "refresh_token": refresh, "token_type": "Bearer",
+                "expires_in": self.expires_in, "refresh_expires_in": 30 * 86400,
+                "user": self.accounts[user_id].answer()}
+
+    def user(self, authorization: str | None) -> Account | None:
+        scheme, _, token = (authorization or "").partition(" ")
+        user_id = self.access.get(token) if scheme == "Bearer" else None
+        account = self.accounts.get(user_id) if user_id is not None else None
+        return account if account is not None and account.is_active else None
+
+    def revoke_access(self, user_id: int) -> None:
+        for token in [t for t, uid in self.access.items() if uid == user_id]:
+            del self.access[token]
+
+    def revoke_sessions(self, user_id: int) -> None:
+        for token in [t for t, uid in self.refresh.items() if uid == user_id]:
+            del self.refresh[token]
+
+
+class Recording(StandIn):
+    def __init__(self, service: str, book: TokenBook):
+        self.book = book
+        self.calls: list[Call] = []
+        super().__init__(service)
+
+    def add_routes(self, app: Flask) -> None:
+        @app.before_request
+        def _record() -> None:
+            if request.path == "/healthz":
+                return
+            files = {}
+            for name, upload in request.files.items():
+                files[name] = upload.read()
+                upload.seek(0)
+            self.calls.append(Call(request.method, request.path, dict(request.args),
+                                   request.get_json(silent=True),
+                                   request.headers.get("Authorization"),
+                                   dict(request.form), files,
+                                   request.headers.get("X-Forwarded-For")))
+
+        self.routes(app)
+
+    def routes(self, app: Flask) -> None:
+        raise NotImplementedError
+
+    def called(self, method: str, path: str) -> list[Call]:
+        return [call for call in self.calls if call.method == method and call.path == path]
+
+
+# -- auth ---------------------------------------------------------------------------------------
+
+class AuthStandIn(Recording):
+    def __init__(self, book: TokenBook):
+        self.signup_open = True
+        self.api_key: dict[int, str] = {}
+        self.reset_tokens: dict[str, int] = {}
+        self.reset_requests: list[str] = []
+        super().__init__("auth", book)
+
+    def routes(self, app: Flask) -> None:
+        book = self.book
+
+        def me() -> Account | Response:
+            account = book.user(request.headers.get("Authorization"))
+            return account if account is not None else problem(401, "Log in first.")
+
+        def admin() -> Account | Response:
+            account = me()
+            if isinstance(account, Account) and not account.is_admin:
+                return problem(403, "Only administrators may do this.")
+            return account
+
+        @app.post("/v1/sessions")
+        def log_in():
+            body = request.get_json()
+            for account in book.accounts.values():
+                if account.username == body["username"] and account.password == body["password"]:
+                    if not account.is_active:
+                        return problem(403, "This account is disabled.")
+                    return jsonify(book.issue(account.id)), 201
+            return problem(401, "Wrong username or password.")
+
+        @app.post("/v1/sessions/refresh")
+        def refresh():
+            token = request.get_json()["refresh_token"]
+            if token in book.traded:  # reuse: taken for theft, every session is revoked
+                book.revoke_sessions(book.traded[token])
+                return problem(401, "This refresh token was used already.")
+            user_id = book.refresh.pop(token, None)
+            if user_id is None or not book.accounts[user_id].is_active:
+                return problem(401, "This refresh token is not valid.")
+            book.traded[token] = user_id
+            return jsonify(book.issue(user_id))
+
+        @app.post("/v1/sessions/logout")
+        def log_out():
+            book.refresh.pop(request.get_json()["refresh_token"], None)
+            return "", 204
+
+        @app.post("/v1/users")
+        def sign_up():
+            if not self.signup_open:
+                return problem(403, "Sign-up is closed; ask an administrator for an account.")
+            body = request.get_json()
+            return self.create(body)
+
+        @app.get("/v1/users/me")
+        def who():
+            account = me()
+            return account if isinstance(account, Response) else jsonify(account.answer())
+
+        @app.post("/v1/users/me/password")
+        def change_password():
+            account = me()
+            if isinstance(account, Response):
+                return account
+            body = request.get_json()
+            if body["current_password"] != account.password:
+                return problem(422, "The request is not valid: current_password.",
+                               errors={"current_password": ["This is not your current password."]})
+            account.password = body["new_password"]
+            book.revoke_sessions(account.id)
+            return jsonify(book.issue(account.id))
+
+        @app.post("/v1/users/me/email")
+        def change_email():
+            account = me()
+            if isinstance(account, Response):
+                return account
+            body = request.get_json()
+            if body["password"] != account.password:
+                return problem(422, "The request is not valid: password.",
+                               errors={"password": ["This is not your current password."]})
+            account.email = body["email"]
+            return jsonify(account.answer())
+
+        @app.route("/v1/api-key", methods=["GET", "POST"])
+        def api_key():
+            account = me()
+            if isinstance(account, Response):
+                return account
+            if request.method == "POST":
+                self.api_key[account.id] = secrets.token_hex(20)
+                key = self.api_key[account.id]
+                return jsonify(exists=True, created_at="2026-11-24T10:00:00+00:00",
+                               last4=key[-4:], key=key), 201
+            key = self.api_key.get(account.id)
+            return jsonify(exists=key is not None,
+                           created_at="2026-11-24T10:00:00+00:00" if key else None,
+                           last4=key[-4:] if key else None)
+
+        @app.post("/v1/password-resets")
+        def request_reset():
+            login = request.get_json()["login"]
+            self.reset_requests.append(login)
+            for account in book.accounts.values():
+                if login in (account.username, account.email) and account.email:
+                    self.reset_tokens["reset-" + secrets.token_hex(6)] = account.id
+            return jsonify(detail="If an account matches, a link is on its way."), 202
+
+        @app.post("/v1/password-resets/confirm")
+        def confirm_reset():
+            body = request.get_json()
+            user_id = self.reset_tokens.pop(body["token"], None)
+            if user_id is None:
+                return problem(422, "The request is not valid: token.", errors={
+                    "token": ["This reset link is not valid or has expired; ask for a new one."]})
+            book.accounts[user_id].password = body["password"]
+            book.revoke_sessions(user_id)
+            return "", 204
+
+        @app.route("/v1/admin/users", methods=["GET", "POST"])
+        def admin_users():
+            account = admin()
+            if isinstance(account, Response):
+                return account
+            if request.method == "POST":
+                return self.create(request.get_json())
+            q = request.args.get("q", "").lower()
+            limit, offset = int(request.args.get("limit", 20)), int(request.args.get("offset", 0))
+            found = [a for a in sorted(book.accounts.values(), key=lambda a: a.id)
+                     if q in a.username.lower() or q in a.email.lower()]
+            return jsonify(items=[a.answer() for a in found[offset:offset + limit]],
+                           total=len(found), limit=limit, offset=offset)
+
+        @app.patch("/v1/admin/users/<int:user_id>")
+        def admin_update(user_id):
+            account = admin()
+            if isinstance(account, Response):
+                return account
+            target = book.accounts.get(user_id)
+            if target is None:
+                return problem(404, f"There is no user {user_id}.")
+            body = request.get_json()
+            if target.id == account.id and False in (body.get("is_active"), body.get("is_admin")):
+                return problem(409, "You cannot do this to yourself.")
+            if body.get("is_active") is False:
+                book.revoke_sessions(target.id)
+            for key in ("is_active", "is_admin", "email"):
+                if key in body:
+                    setattr(target, key, body[key])
+            return jsonify(target.answer())
+
+        @app.post("/v1/admin/users/<int:user_id>/password-reset")
+        def admin_reset(user_id):
+            account = admin()
+            if isinstance(account, Response):
+                return account
+            target = book.accounts.get(user_id)
+            if target is None:
+                return problem(404, f"There is no user {user_id}.")
+            if not target.email:
+                return problem(409, f"{target.username} has no email address.")
+            return jsonify(detail=f"A reset link is on its way to {target.email}."), 202
+
+    def create(self, body: dict[str, Any]):
+        errors = {}
+        if any(a.username == body["username"] for a in self.book.accounts.values()):
+            errors["username"] = ["This username is taken."]
+        if len(body["password"]) < 8:
+            errors["password"] = ["Use at least 8 characters."]
+        if errors:
+            return problem(422, "The request is not valid: " + ", ".join(sorted(errors)) + ".",
+                           errors=errors)
+        account = Account(id=max(self.book.accounts, default=0) + 1, username=body["username"],
+                          password=body["password"], email=body.get("email", ""),
+                          is_admin=bool(body.get("is_admin", False)))
+        self.book.accounts[account.id] = account
+        return jsonify(account.answer()), 201
+
+
+# -- api ----------------------------------------------------------------------------------------
+
+def bookmark(bookmark_id: int, owner: int, url: str, **fields: Any) -> dict[str, Any]:
+    return {"id": bookmark_id, "owner": owner, "url": url, "title": "", "description": "",
+            "notes": "", "web_archive_snapshot_url": "", "favicon_url": None,
+            "preview_image_url": None, "is_archived": False, "unread": False, "shared": False,
+            "tag_names": [], "date_added": "2026-11-24T09:46:23.006313Z",
+            "date_modified": "2026-11-24T09:46:23.006313Z", "website_title": None,
+            "website_description": None, **fields}
+
+
+class ApiStandIn(Recording):
+    def __init__(self, book: TokenBook):
+        self.bookmarks: dict[int, dict[str, Any]] = {}
+        self.profiles: dict[int, dict[str, Any]] = {}
+        self.imports: dict[int, dict[str, Any]] = {}
+        self.import_threshold = 2  # more entries than this: a background import
+        super().__init__("api", book)
+
+    def add(self, owner: int, url: str, **fields: Any) -> dict[str, Any]:
+        bookmark_id = max(self.bookmarks, default=0) + 1
+        self.bookmarks[bookmark_id] = bookmark(bookmark_id, owner, url, **fields)
+        return self.bookmarks[bookmark_id]
+
+    @staticmethod
+    def public(item: dict[str, Any]) -> dict[str, Any]:
+        return {key: value for key, value in item.items() if key != "owner"}
+
+    def routes(self, app: Flask) -> None:
+        book = self.book
+
+        def caller() -> Any:
+            account = book.user(request.headers.get("Authorization"))
+            if account is None:
+                return linkding_error(401, {"detail": "Invalid token."})
+            return account
+
+        def page(items: list[dict[str, Any]]):
+            if request.args.get("q", "").count('"') % 2:
+                return linkding_error(400, {"q": ["Unterminated quote at position 1."]})
+            words = request.args.get("q", "").split()
+            for word in words:
+                if word.startswith("#"):
+                    items = [b for b in items if word[1:] in b["tag_names"]]
+                else:
+                    items = [b for b in items if word.lower() in (b["title"] + b["url"]).lower()]
+            if request.args.get("unread") == "yes":
+                items = [b for b in items if b["unread"]]
+            if request.args.get("shared") == "yes":
+                items = [b for b in items if b["shared"]]
+            reverse = request.args.get("sort", "added_desc").endswith("desc")
+            items = sorted(items, key=lambda b: b["id"], reverse=reverse)
+            limit, offset = int(request.args.get("limit", 100)), int(request.args.get("offset", 0))
+            return jsonify(count=len(items), next=None, previous=None,
+                           results=[self.public(b) for b in items[offset:offset + limit]])
+
+        def own(bookmark_id: int, account: Account) -> dict[str, Any] | None:
+            found = self.bookmarks.get(bookmark_id)
+            return found if found is not None and found["owner"] == account.id else None
+
+        @app.get("/api/bookmarks/")
+        def listing():
+            account = caller()
+            if isinstance(account, Response):
+                return account
+            return page([b for b in self.bookmarks.values()
+                         if b["owner"] == account.id and not b["is_archived"]])
+
+        @app.get("/api/bookmarks/archived/")
+        def archived():
+            account = caller()
+            if isinstance(account, Response):
+                return account
+            return page([b for b in self.bookmarks.values()
+                         if b["owner"] == account.id and b["is_archived"]])
+
+        @app.get("/api/bookmarks/shared/")
+        def shared():
+            if request.headers.get("Authorization"):
+                account = caller()
+                if isinstance(account, Response):
+                    return account
+                key = "enable_sharing"
+            else:
+                key = "enable_public_sharing"
+            return page([b for b in self.bookmarks.values() if b["shared"]
+                         and self.profiles.get(b["owner"], {}).get(key)])
+
+        @app.get("/api/bookmarks/check/")
+        def check():
+            account = caller()
+            if isinstance(account, Response):
+                return account
+            url = request.args["url"]
+            found = next((b for b in self.bookmarks.values()
+                          if b["owner"] == account.id and b["url"] == url), None)
+            return jsonify(bookmark=self.public(found) if found else None,
+                           metadata={"url": url, "title": None, "description": None,
+                                     "preview_image": None}, auto_tags=[])
+
+        @app.post("/api/bookmarks/")
+        def create():
+            account = caller()
+            if isinstance(account, Response):
+                return account
+            body = request.get_json()
+            if not str(body.get("url", "")).startswith(("http://", "https://")):
+                return linkding_error(400, {"url": ["Enter a valid URL."]})
+            fields = {key: body[key] for key in ("title", "description", "notes", "unread",
+                                                 "shared", "tag_names") if key in body}
+            found = next((b for b in self.bookmarks.values()
+                          if b["owner"] == account.id and b["url"] == body["url"]), None)
+            if found is not None:
+                found.update(fields)
+                return jsonify(self.public(found)), 201
+            return jsonify(self.public(self.add(account.id, body["url"], **fields))), 201
+
+        @app.route("/api/bookmarks/<int:bookmark_id>/", methods=["GET", "PATCH", "DELETE"])
+        def one(bookmark_id):
+            account = caller()
+            if isinstance(account, Response):
+                return account
+            found = own(bookmark_id, account)
+            if found is None:
+                return linkding_error(404, {"detail": "Not found."})
+            if request.method == "DELETE":
+                del self.bookmarks[bookmark_id]
+                return "", 204
+            if request.method == "PATCH":
+                found.update({key: value for key, value in request.get_json().items()
+                              if key in ("url", "title", "description", "notes", "unread",
+                                         "shared", "tag_names", "is_archived")})
+            return jsonify(self.public(found))
+
+        @app.post("/api/bookmarks/<int:bookmark_id>/<any(archive, unarchive):action>/")
+        def archive(bookmark_id, action):
+            account = caller()
+            if isinstance(account, Response):
+                return account
+            found = own(bookmark_id, account)
+            if found is None:
+                return linkding_error(404, {"detail": "Not found."})
+            found["is_archived"] = action == "archive"
+            return "", 204
+
+        @app.get("/api/tags/")
+        def tags():
+            account = caller()
+            if isinstance(account, Response):
+                return account
+            names = sorted({name for b in self.bookmarks.values() if b["owner"] == account.id
+                            for name in b["tag_names"]})
+            return jsonify(count=len(names), next=None, previous=None, results=[
+                {"id": index + 1, "name": name, "date_added": "2026-11-24T09:00:00Z"}
+                for index, name in enumerate(names)])
+
+        @app.route("/api/user/profile/", methods=["GET", "PATCH"])
+        def profile():
+            account = caller()
+            if isinstance(account, Response):
+                return account
+            current = self.profiles.setdefault(account.id, {"enable_sharing": False,
+                                                            "enable_public_sharing": False})
+            if request.method == "PATCH":
+                current.update(request.get_json())
+            return jsonify({"theme": "auto", "bookmark_date_display": "relative",
+                            "bookmark_link_target": "_blank",
+                            "web_archive_integration": "disabled", "tag_search": "lax",
+                            "enable_favicons": True, "display_url": False,
+                            "permanent_notes": False, "search_preferences": {},
+                            "version": "0.2.0", **current})
+
+        @app.post("/api/bookmarks/import/")
+        def import_file():
+            account = caller()
+            if isinstance(account, Response):
+                return account
+            if "file" not in request.files:
+                return linkding_error(400, {"file": ["This field is required."]})
+            text = request.files["file"].read().decode()
+            urls = [line.split('"')[1] for line in text.splitlines() if 'HREF="' in line]
+            if not urls:
+                return linkding_error(400, {"file": ["Line 1: this is not a bookmark file."]})
+            if len(urls) > self.import_threshold:
+                import_id = len(self.imports) + 1
+                self.imports[import_id] = {"owner": account.id, "urls": urls, "processed": 0}
+                return jsonify(format="netscape", total=len(urls), skipped=[], **{"import": {
+                    "id": import_id, "state": "pending", "format": "netscape",
+                    "filename": "bookmarks.html", "total": len(urls), "processed": 0,
+                    "created": 0, "updated": 0, "job_id": 40 + import_id,
+                    "created_at": "2026-11-24T10:00:00Z",
+                    "updated_at": "2026-11-24T10:00:00Z"}}), 202
+            for url in urls:
+                self.add(account.id, url)
+            return jsonify(format="netscape", total=len(urls), created=len(urls), updated=0,
+                           skipped=[]), 201
+
+        @app.get("/api/bookmarks/import/<int:import_id>/")
+        def import_progress(import_id):
+            account = caller()
+            if isinstance(account, Response):
+                return account
+            record = self.imports.get(import_id)
+            if record is None or record["owner"] != account.id:
+                return linkding_error(404, {"detail": "Not found."})
+            total = len(record["urls"])
+            return jsonify(id=import_id, state="done" if record["processed"] >= total
+                           else "running", format="netscape", filename="bookmarks.html",
+                           total=total, processed=record["processed"], created=0, updated=0,
+                           job_id=40 + import_id, created_at="2026-11-24T10:00:00Z",
+                           updated_at="2026-11-24T10:00:00Z")
+
+        @app.get("/api/bookmarks/export/")
+        def export():
+            account = caller()
+            if isinstance(account, Response):
+                return account
+            fmt = request.args.get("format", "html")
+            mine = [b for b in self.bookmarks.values() if b["owner"] == account.id]
+            body = "\n".join(b["url"] for b in mine)
+            return Response(body, mimetype="text/csv" if fmt == "csv" else "text/html",
+                            headers={"Content-Disposition":
+                                     f'attachment; filename="shelf-export.{fmt}"'})
+
+
+# -- tasks --------------------------------------------------------------------------------------
+
+class TasksStandIn(Recording):
+    def __init__(self, book: TokenBook):
+        self.jobs: dict[int, dict[str, Any]] = {}
+        self.schedules: dict[int, dict[str, Any]] = {
+            1: {"id": 1, "name": "check-links", "kind": "check_links", "args": {},
+                "cron": "0 4 * * *", "enabled": True, "next_fire_at": "2026-11-25T04:00:00Z",
+                "last_fire_at": None, "last_job_id": None,
+                "created_at": "2026-11-24T10:00:00Z", "updated_at": "2026-11-24T10:00:00Z"},
+        }
+        self.now = "2026-11-24T10:00:00+00:00"  # what /v1/stats says its time is
+        super().__init__("tasks", book)
+
+    def add_job(self, kind: str, state: str, **fields: Any) -> dict[str, Any]:
+        job_id = max(self.jobs, default=0) + 1
+        self.jobs[job_id] = {
+            "id": job_id, "kind": kind, "args": {}, "queue": "default", "priority": 0,
+            "state": state, "attempt": 1, "max_attempts": 5,
+            "run_at": "2026-11-24T10:00:00Z", "created_by": None, "progress": 0,
+            "progress_message": None, "errors": [], "result": None,
+            "created_at": "2026-11-24T10:00:00Z", "updated_at": "2026-11-24T10:00:00Z",
+            "finished_at": None, **fields}
+        return self.jobs[job_id]
+
+    def routes(self, app: Flask) -> None:
+        book = self.book
+
+        def admin() -> Account | Response:
+            account = book.user(request.headers.get("Authorization"))
+            if account is None:
+                return problem(401, "Log in first.")
+            if not account.is_admin:
+                return problem(403, "Only administrators and Shelf's services may do this.")
+            return account
+
+        @app.get("/v1/jobs")
+        def jobs():
+            account = admin()
+            if isinstance(account, Response):
+                return account
+            found = sorted(self.jobs.values(), key=lambda job: job["id"], reverse=True)
+            for key in ("state", "kind"):
+                if request.args.get(key):
+                    found = [job for job in found if job[key] == request.args[key]]
+            limit, offset = int(request.args.get("limit", 50)), int(request.args.get("offset", 0))
+            return jsonify(results=found[offset:offset + limit], total=len(found),
+                           limit=limit, offset=offset)
+
+        @app.get("/v1/jobs/<int:job_id>")
+        def job(job_id):
+            account = book.user(request.headers.get("Authorization"))
+            if account is None:
+                return problem(401, "Log in first.")
+            found = self.jobs.get(job_id)
+            if found is None or not (account.is_admin or found["created_by"] == account.id):
+                return problem(404, "There is no such job.")
+            return jsonify(found)
+
+        @app.post("/v1/jobs/<int:job_id>/<any(retry, cancel):action>")
+        def job_action(job_id, action):
+            account = admin()
+            if isinstance(account, Response):
+                return account
+            found = self.jobs.get(job_id)
+            if found is None:
+                return problem(404, "There is no such job.")
+            found["state"] = "available" if action == "retry" else "cancelled"
+            return jsonify(found)
+
+        @app.get("/v1/schedules")
+        def schedules():
+            account = admin()
+            if isinstance(account, Response):
+                return account
+            return jsonify(results=list(self.schedules.values()))
+
+        @app.route("/v1/schedules/<int:schedule_id>", methods=["GET", "PATCH"])
+        def schedule(schedule_id):
+            account = admin()
+            if isinstance(account, Response):
+                return account
+            found = self.schedules.get(schedule_id)
+            if found is None:
+                return problem(404, "There is no such schedule.")
+            if request.method == "PATCH":
+                body = request.get_json()
+                if "cron" in body and len(str(body["cron"]).split()) != 5:
+                    return problem(422, "The request is not valid: cron.",
+                                   errors={"cron": ["Not a cron expression of five fields."]})
+                found.update({k: v for k, v in body.items() if k in ("cron", "enabled")})
+            return jsonify(found)
+
+        @app.get("/v1/stats")
+        def stats():
+            account = admin()
+            if isinstance(account, Response):
+                return account
+            by_state = {state: 0 for state in ("scheduled", "available", "running", "retryable",
+                                               "completed", "discarded", "cancelled")}
+            by_kind: dict[str, dict[str, int]] = {}
+            for job in self.jobs.values():
+                by_state[job["state"]] += 1
+                kind = by_kind.setdefault(job["kind"], {})
+                kind[job["state"]] = kind.get(job["state"], 0) + 1
+            hour_ago = "2026-11-24T09:00:00"
+
+            def finished(state: str) -> int:
+                return sum(1 for job in self.jobs.values() if job["state"] == state
+                           and (job["finished_at"] or "") >= hour_ago)
+
+            return jsonify(by_state=by_state, by_kind=by_kind,
+                           completed_last_hour=finished("completed"),
+                           discarded_last_hour=finished("discarded"), oldest_waiting=None,
+                           generated_at=self.now)
+
+
+class Shelf:
+    """auth, api and tasks stand-ins, running, sharing one token book; alice is a user, root
+    an administrator."""
+
+    def __init__(self) -> None:
+        self.book = TokenBook()
+        self.book.accounts[1] = Account(1, "alice", "alice-password", "alice@example.org")
+        self.book.accounts[2] = Account(2, "root", "root-password", "root@example.org",
+                                        is_admin=True)
+        self.auth = AuthStandIn(self.book).start()
+        self.api = ApiStandIn(self.book).start()
+        self.tasks = TasksStandIn(self.book).start()
+
+    def stop(self) -> None:
+        for server in (self.auth, self.api, self.tasks):
+            server.stop()
+
+
+def wait_until(check, timeout: float = 2.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.02)
+    return False

@@ -1,0 +1,213 @@
+"""Logging in and out, signing up, forgotten passwords, and the silent refresh, against
+stand-ins of auth and api that check what they are sent."""
+
+from browsing import csrf_token, log_in, submit, text
+
+
+def session_of(client) -> dict:
+    with client.session_transaction() as session:
+        return dict(session)
+
+
+def test_logging_in_keeps_auths_tokens_in_the_session_and_lands_on_the_list(browser, shelf):
+    browser.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+    response = submit(browser, "/login", data={"username": "alice",
+                                               "password": "alice-password"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/bookmarks"
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("shelf_session=")
+    flags = {part.strip().lower() for part in cookie.split(";")[1:]}
+    assert {"httponly", "samesite=lax"} <= flags
+    login = shelf.auth.called("POST", "/v1/sessions")[0]
+    assert login.json == {"username": "alice", "password": "alice-password"}
+    # auth throttles per client: it is told the browser's address, not the ui's.
+    assert login.forwarded_for == "203.0.113.9"
+    session = session_of(browser)
+    assert session["user"]["username"] == "alice"
+    assert session["tokens"]["access"] in shelf.book.access
+    page = browser.get("/bookmarks")
+    assert page.status_code == 200
+    assert "logged in as <strong>alice</strong>" in page.get_data(as_text=True)
+    assert shelf.api.calls[0].authorization == "Bearer " + session["tokens"]["access"]
+
+
+def test_a_wrong_password_is_refused_and_the_username_kept(browser, shelf):
+    response = submit(browser, "/login", data={"username": "alice", "password": "guess"})
+    assert response.status_code == 401
+    html = response.get_data(as_text=True)
+    assert "Wrong username or password." in html
+    assert 'value="alice"' in html
+    assert "guess" not in html  # a password is never sent back
+    assert "tokens" not in session_of(browser)
+
+
+def test_a_disabled_account_is_told_so(browser, shelf):
+    shelf.book.accounts[1].is_active = False
+    response = submit(browser, "/login", data={"username": "alice",
+                                               "password": "alice-password"})
+    assert response.status_code == 403
+    assert "This account is disabled." in response.get_data(as_text=True)
+
+
+def test_a_form_without_the_csrf_token_is_refused_before_anything_is_sent(browser, shelf):
+    response = browser.post("/login", data={"username": "alice", "password": "alice-password"},
+                            headers={"Accept": "text/html"})
+    assert response.status_code == 400
+    assert "CSRF" in response.get_data(as_text=True)
+    assert shelf.auth.called("POST", "/v1/sessions") == []
+
+
+def test_a_logged_in_form_with_a_forged_token_is_refused(browser, shelf):
+    log_in(browser)
+    response = browser.post("/bookmarks/new", data={"url": "https://example.org/",
+                                                    "csrf_token": "forged"},
+                            headers={"Accept": "text/html"})
+    assert response.status_code == 400
+    assert shelf.api.called("POST", "/api/bookmarks/") == []
+
+
+def test_an_expired_access_token_is_refreshed_silently(browser, shelf):
+    shelf.book.expires_in = 0  # the access token of the login has expired at once
+    log_in(browser)
+    shelf.book.expires_in = 900
+    first = session_of(browser)["tokens"]
+    response = browser.get("/bookmarks")
+    assert response.status_code == 200
+    refreshes = shelf.auth.called("POST", "/v1/sessions/refresh")
+    assert [call.json for call in refreshes] == [{"refresh_token": first["refresh"]}]
+    now = session_of(browser)["tokens"]
+    assert now["access"] != first["access"] and now["refresh"] != first["refresh"]
+    assert {call.authorization for call in shelf.api.calls} == {"Bearer " + now["access"]}
+
+
+def test_a_refused_access_token_is_refreshed_and_the_call_sent_again(browser, shelf):
+    log_in(browser)
+    first = session_of(browser)["tokens"]
+    shelf.book.revoke_access(1)  # api no longer accepts it, though it has not expired
+    response = browser.get("/bookmarks")
+    assert response.status_code == 200
+    listing = shelf.api.called("GET", "/api/bookmarks/")
+    assert [call.authorization == "Bearer " + first["access"] for call in listing] == [True,
+                                                                                       False]
+    assert len(shelf.auth.called("POST", "/v1/sessions/refresh")) == 1
+
+
+def test_a_login_that_cannot_be_renewed_sends_the_user_to_log_in_again(browser, shelf):
+    log_in(browser)
+    shelf.book.revoke_access(1)
+    shelf.book.revoke_sessions(1)  # logged out everywhere, say
+    response = browser.get("/bookmarks?view=unread")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login?next=/bookmarks?view%3Dunread"
+    assert "tokens" not in session_of(browser)
+    html = browser.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Your session has ended; log in again." in html
+
+
+def test_two_requests_racing_to_refresh_trade_the_refresh_token_once(shelf_app, shelf):
+    """auth revokes a login whose refresh token is presented twice: the second of two
+    concurrent requests with the old cookie must reuse the first one's trade."""
+    shelf.book.expires_in = 0
+    one = shelf_app.test_client()
+    log_in(one)
+    shelf.book.expires_in = 900  # the renewed tokens last
+    cookie = one.get_cookie("shelf_session").value
+    two = shelf_app.test_client()
+    two.set_cookie("shelf_session", cookie)
+    assert one.get("/bookmarks").status_code == 200
+    assert two.get("/bookmarks").status_code == 200  # same old cookie: not a reuse at auth
+    assert len(shelf.auth.called("POST", "/v1/sessions/refresh")) == 1
+    assert shelf.book.refresh  # the login is still alive at auth
+
+
+def test_logging_out_revokes_the_refresh_token_at_auth(browser, shelf):
+    log_in(browser)
+    refresh_token = session_of(browser)["tokens"]["refresh"]
+    response = submit(browser, "/bookmarks", action="/logout")
+    assert response.status_code == 302
+    assert shelf.auth.called("POST", "/v1/sessions/logout")[0].json == {
+        "refresh_token": refresh_token}
+    assert refresh_token not in shelf.book.refresh
+    assert "tokens" not in session_of(browser)
+    assert browser.get("/bookmarks").status_code == 302
+
+
+def test_logging_in_redirects_only_to_this_site(browser, shelf):
+    html = browser.get("/login?next=//evil.example/").get_data(as_text=True)
+    response = browser.post("/login", data={"username": "alice", "password": "alice-password",
+                                            "next": "//evil.example/",
+                                            "csrf_token": csrf_token(html)})
+    assert response.headers["Location"] == "/bookmarks"
+    browser.post("/logout", data={"csrf_token": csrf_token(
+        browser.get("/bookmarks").get_data(as_text=True))})
+    html = browser.get("/login?next=/settings").get_data(as_text=True)
+    response = browser.post("/login", data={"username": "alice", "password": "alice-password",
+                                            "next": "/settings", "csrf_token": csrf_token(html)})
+    assert response.headers["Location"] == "/settings"
+
+
+def test_pages_need_a_login(browser):
+    for path in ("/bookmarks", "/bookmarks/new", "/settings", "/import", "/export"):
+        response = browser.get(path)
+        assert response.status_code == 302, path
+        assert response.headers["Location"].startswith("/login?next=" + path)
+
+
+def test_signing_up_logs_the_new_user_in(browser, shelf):
+    response = submit(browser, "/signup", data={
+        "username": "bob", "email": "bob@example.org", "password": "bob-password",
+        "confirm": "bob-password"})
+    assert response.status_code == 302
+    assert shelf.auth.called("POST", "/v1/users")[0].json == {
+        "username": "bob", "password": "bob-password", "email": "bob@example.org"}
+    assert session_of(browser)["user"]["username"] == "bob"
+
+
+def test_sign_up_shows_auths_field_errors_and_keeps_the_values(browser, shelf):
+    response = submit(browser, "/signup", data={
+        "username": "alice", "email": "a2@example.org", "password": "short",
+        "confirm": "short"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "This username is taken." in html
+    assert "Use at least 8 characters." in html
+    assert 'value="a2@example.org"' in html
+
+
+def test_sign_up_when_closed_says_so(browser, shelf):
+    shelf.auth.signup_open = False
+    response = submit(browser, "/signup", data={
+        "username": "bob", "password": "bob-password", "confirm": "bob-password"})
+    assert response.status_code == 403
+    assert "Sign-up is closed" in response.get_data(as_text=True)
+
+
+def test_forgot_and_reset_password(browser, shelf):
+    response = submit(browser, "/forgot-password", data={"login": "alice@example.org"})
+    assert response.status_code == 200
+    assert "a link to choose a new password is on its way" in text(response.get_data(as_text=True))
+    assert shelf.auth.reset_requests == ["alice@example.org"]
+    token = next(iter(shelf.auth.reset_tokens))
+
+    bad = submit(browser, "/reset-password/not-a-token",
+                 data={"password": "new-password-1", "confirm": "new-password-1"})
+    assert bad.status_code == 422
+    assert "This reset link is not valid or has expired" in bad.get_data(as_text=True)
+
+    good = submit(browser, f"/reset-password/{token}",
+                  data={"password": "new-password-1", "confirm": "new-password-1"})
+    assert good.status_code == 302 and good.headers["Location"] == "/login"
+    assert shelf.auth.called("POST", "/v1/password-resets/confirm")[-1].json == {
+        "token": token, "password": "new-password-1"}
+    log_in(browser, "alice", "new-password-1")
+
+
+def test_logging_in_while_auth_is_down_says_so_and_keeps_the_username(browser, shelf):
+    shelf.auth.stop()
+    response = submit(browser, "/login", data={"username": "alice",
+                                               "password": "alice-password"})
+    assert response.status_code == 503
+    html = response.get_data(as_text=True)
+    assert "The <strong>auth</strong> service is down" in html
+    assert 'value="alice"' in html

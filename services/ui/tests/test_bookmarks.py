@@ -1,0 +1,273 @@
+"""The bookmark pages against an api stand-in: what is shown (escaped), what is sent."""
+
+from html.parser import HTMLParser
+
+from browsing import csrf_token, log_in, submit, text
+
+HOSTILE = '<script>alert("x")</script>'
+
+
+class Links(HTMLParser):
+    def __init__(self, html: str):
+        super().__init__()
+        self.hrefs: list[str] = []
+        self.images: list[str] = []
+        self.scripts = 0
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "a":
+            self.hrefs.append(attrs.get("href", ""))
+        elif tag == "img":
+            self.images.append(attrs.get("src", ""))
+        elif tag == "script":
+            self.scripts += 1
+
+
+def test_the_list_shows_hostile_bookmarks_as_text(browser, shelf):
+    shelf.api.add(1, "https://example.org/a", title=HOSTILE, description=HOSTILE + " desc",
+                  tag_names=['x"><img src=x onerror=alert(1)>'],
+                  favicon_url="https://example.org/favicon.ico", is_broken=True)
+    shelf.api.add(1, "javascript:alert(document.cookie)", title="sneaky")
+    log_in(browser)
+    html = browser.get("/bookmarks").get_data(as_text=True)
+    assert HOSTILE not in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
+    assert "<img src=x onerror" not in html
+    parsed = Links(html)
+    assert parsed.scripts == 0
+    assert "https://example.org/a" in parsed.hrefs
+    assert not any(href.startswith("javascript:") for href in parsed.hrefs)  # shown, not linked
+    assert "https://example.org/favicon.ico" in parsed.images
+    assert "broken link" in html
+    assert 'datetime="2026-11-24T09:46:23.006313Z"' in html and "2026-11-24" in html
+
+
+def test_the_list_asks_api_for_the_view_search_sort_and_page(browser, shelf):
+    for number in range(45):
+        shelf.api.add(1, f"https://example.org/{number}", title=f"page {number}")
+    log_in(browser)
+    response = browser.get("/bookmarks?q=page+%23news&sort=title_asc&page=2")
+    assert response.status_code == 200
+    call = shelf.api.called("GET", "/api/bookmarks/")[-1]
+    assert call.args == {"q": "page #news", "sort": "title_asc", "limit": "20",
+                         "offset": "20"}
+    browser.get("/bookmarks?view=archived")
+    assert shelf.api.called("GET", "/api/bookmarks/archived/")
+    browser.get("/bookmarks?view=unread")
+    assert shelf.api.called("GET", "/api/bookmarks/")[-1].args["unread"] == "yes"
+    browser.get("/bookmarks?view=shared")
+    assert shelf.api.called("GET", "/api/bookmarks/")[-1].args["shared"] == "yes"
+    html = browser.get("/bookmarks").get_data(as_text=True)
+    assert "Page 1 of 3" in html
+    assert 'href="/bookmarks?view=all&amp;sort=added_desc&amp;page=2"' in html
+
+
+def test_tags_link_to_a_search_for_them(browser, shelf):
+    shelf.api.add(1, "https://example.org/", title="t", tag_names=["news"])
+    log_in(browser)
+    html = browser.get("/bookmarks?q=word").get_data(as_text=True)
+    assert 'href="/bookmarks?view=all&amp;q=word+%23news"' in html
+
+
+def test_a_search_api_cannot_read_is_explained(browser, shelf):
+    log_in(browser)
+    response = browser.get('/bookmarks?q=%22open')
+    assert response.status_code == 400
+    assert "Unterminated quote at position 1." in response.get_data(as_text=True)
+
+
+def test_adding_sends_the_bookmark_to_api(browser, shelf):
+    log_in(browser)
+    response = submit(browser, "/bookmarks/new", data={
+        "url": "https://example.org/read", "title": "Read me", "description": "",
+        "tags": "news  reading news", "notes": "*why*", "unread": "y"})
+    assert response.status_code == 302
+    created = shelf.api.called("POST", "/api/bookmarks/")[0]
+    assert created.json == {"url": "https://example.org/read", "title": "Read me",
+                            "description": "", "notes": "*why*",
+                            "tag_names": ["news", "reading"], "unread": True, "shared": False}
+    assert created.authorization.startswith("Bearer acc-")
+
+
+def test_the_add_form_warns_about_a_url_saved_already(browser, shelf):
+    shelf.api.add(1, "https://example.org/old", title="The old one")
+    log_in(browser)
+    response = submit(browser, "/bookmarks/new", data={"url": "https://example.org/old",
+                                                       "title": "Newer title"})
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "You saved this URL already" in html and "The old one" in html
+    assert 'value="Newer title"' in html
+    assert shelf.api.called("POST", "/api/bookmarks/") == []
+    again = browser.post("/bookmarks/new", data={
+        "url": "https://example.org/old", "title": "Newer title", "save_anyway": "yes",
+        "csrf_token": csrf_token(html)})
+    assert again.status_code == 302
+    assert shelf.api.bookmarks[1]["title"] == "Newer title"
+
+
+def test_the_bookmarklet_prefills_the_add_form_and_warns_at_once(browser, shelf):
+    shelf.api.add(1, "https://example.org/seen")
+    log_in(browser)
+    html = browser.get("/bookmarks/new?url=https%3A%2F%2Fexample.org%2Fseen&title=Seen+%3Cb%3E"
+                       ).get_data(as_text=True)
+    assert 'value="https://example.org/seen"' in html
+    assert 'value="Seen &lt;b&gt;"' in html
+    assert "You saved this URL already" in html
+    page = browser.get("/bookmarklet").get_data(as_text=True)
+    assert "javascript:(function(){window.open(&#39;http://localhost/bookmarks/new?" in page
+
+
+def test_the_add_form_keeps_what_was_typed_when_api_is_down(browser, shelf):
+    log_in(browser)
+    html = browser.get("/bookmarks/new").get_data(as_text=True)
+    shelf.api.stop()
+    response = browser.post("/bookmarks/new", data={
+        "url": "https://example.org/keep", "title": "Keep <this>", "tags": "a b",
+        "notes": "my *notes*", "csrf_token": csrf_token(html)}, headers={"Accept": "text/html"})
+    assert response.status_code == 503
+    html = response.get_data(as_text=True)
+    assert "The <strong>api</strong> service is down" in html
+    assert 'value="https://example.org/keep"' in html
+    assert 'value="Keep &lt;this&gt;"' in html
+    assert 'value="a b"' in html
+    assert "my *notes*</textarea>" in html
+
+
+def test_a_page_needing_api_says_api_is_down(browser, shelf):
+    log_in(browser)
+    shelf.api.stop()
+    response = browser.get("/bookmarks", headers={"Accept": "text/html"})
+    assert response.status_code == 503
+    assert "The <strong>api</strong> service is down" in response.get_data(as_text=True)
+
+
+def test_api_field_errors_are_shown_on_the_form(browser, shelf):
+    log_in(browser)
+    response = submit(browser, "/bookmarks/new", data={"url": "ftp://example.org/"})
+    assert response.status_code == 400  # refused by the form itself
+    assert "Enter a web address" in response.get_data(as_text=True)
+    assert shelf.api.called("POST", "/api/bookmarks/") == []
+
+
+def test_editing_patches_the_bookmark(browser, shelf):
+    shelf.api.add(1, "https://example.org/e", title="Before", tag_names=["x"])
+    log_in(browser)
+    html = browser.get("/bookmarks/1/edit").get_data(as_text=True)
+    assert 'value="Before"' in html and 'value="x"' in html
+    response = browser.post("/bookmarks/1/edit", data={
+        "url": "https://example.org/e", "title": "After", "tags": "x y",
+        "csrf_token": csrf_token(html)})
+    assert response.status_code == 302
+    patch = shelf.api.called("PATCH", "/api/bookmarks/1/")[0]
+    assert patch.json["title"] == "After" and patch.json["tag_names"] == ["x", "y"]
+
+
+def test_another_users_bookmark_is_not_found(browser, shelf):
+    shelf.api.add(2, "https://example.org/roots")
+    log_in(browser)
+    assert browser.get("/bookmarks/1/edit", headers={"Accept": "text/html"}).status_code == 404
+
+
+def test_deleting_asks_first(browser, shelf):
+    shelf.api.add(1, "https://example.org/d", title="Doomed")
+    log_in(browser)
+    page = browser.get("/bookmarks/1/delete")
+    assert "Delete this bookmark?" in page.get_data(as_text=True)
+    assert shelf.api.called("DELETE", "/api/bookmarks/1/") == []
+    response = browser.post("/bookmarks/1/delete",
+                            data={"csrf_token": csrf_token(page.get_data(as_text=True))})
+    assert response.status_code == 302
+    assert len(shelf.api.called("DELETE", "/api/bookmarks/1/")) == 1
+    assert 1 not in shelf.api.bookmarks
+
+
+def test_notes_are_rendered_as_markdown_without_anything_active(browser, shelf):
+    shelf.api.add(1, "https://example.org/n", title="n", notes=(
+        "**bold** [ok](https://example.org/x) [bad](javascript:alert(1))\n\n"
+        "<script>alert(1)</script><img src=x onerror=alert(1)><a href=# onclick=alert(1)>c</a>"))
+    log_in(browser)
+    html = browser.get("/bookmarks/1").get_data(as_text=True)
+    notes = html.split('<div class="markdown">', 1)[1].split("</div>", 1)[0]
+    assert "<strong>bold</strong>" in notes
+    assert '<a href="https://example.org/x" rel="noopener noreferrer nofollow">ok</a>' in notes
+    assert "javascript:" not in notes
+    assert "<script" not in notes and "onerror" not in notes and "onclick" not in notes
+    assert "<img" not in notes
+
+
+def bulk(browser, action: str, ids: list[int], tags: str = "", **extra):
+    html = browser.get("/bookmarks").get_data(as_text=True)
+    return browser.post("/bookmarks/bulk", data={
+        "action": action, "ids": [str(i) for i in ids], "tags": tags,
+        "next": "/bookmarks?view=all", "csrf_token": csrf_token(html), **extra})
+
+
+def test_bulk_archive_mark_read_and_tagging_send_the_right_calls(browser, shelf):
+    shelf.api.add(1, "https://example.org/1", tag_names=["keep"], unread=True)
+    shelf.api.add(1, "https://example.org/2", tag_names=["Old", "keep"], unread=True)
+    shelf.api.add(1, "https://example.org/3")
+    log_in(browser)
+
+    response = bulk(browser, "tag", [1, 2], tags="new keep")
+    assert response.status_code == 302 and response.headers["Location"] == "/bookmarks?view=all"
+    patches = {call.path: call.json for call in shelf.api.calls if call.method == "PATCH"}
+    assert patches == {"/api/bookmarks/1/": {"tag_names": ["keep", "new"]},
+                       "/api/bookmarks/2/": {"tag_names": ["Old", "keep", "new"]}}
+
+    shelf.api.calls.clear()
+    bulk(browser, "untag", [2], tags="old")
+    assert [(c.method, c.path, c.json) for c in shelf.api.calls if c.method == "PATCH"] == [
+        ("PATCH", "/api/bookmarks/2/", {"tag_names": ["keep", "new"]})]
+
+    shelf.api.calls.clear()
+    bulk(browser, "mark_read", [1, 2])
+    assert [(c.path, c.json) for c in shelf.api.calls if c.method == "PATCH"] == [
+        ("/api/bookmarks/1/", {"unread": False}), ("/api/bookmarks/2/", {"unread": False})]
+
+    shelf.api.calls.clear()
+    response = bulk(browser, "archive", [1, 3, 99])
+    assert [c.path for c in shelf.api.calls if c.method == "POST"] == [
+        "/api/bookmarks/1/archive/", "/api/bookmarks/3/archive/", "/api/bookmarks/99/archive/"]
+    assert shelf.api.bookmarks[1]["is_archived"] and shelf.api.bookmarks[3]["is_archived"]
+    page = browser.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Archived 2 bookmarks. 1 no longer existed." in text(page)
+
+
+def test_bulk_delete_asks_first_then_deletes_each(browser, shelf):
+    for number in (1, 2):
+        shelf.api.add(1, f"https://example.org/{number}")
+    log_in(browser)
+    confirm = bulk(browser, "delete", [1, 2])
+    assert confirm.status_code == 200
+    html = confirm.get_data(as_text=True)
+    assert "Delete 2 bookmarks?" in html
+    assert [c for c in shelf.api.calls if c.method == "DELETE"] == []
+    response = browser.post("/bookmarks/bulk", data={
+        "action": "delete", "confirmed": "yes", "ids": ["1", "2"],
+        "csrf_token": csrf_token(html)})
+    assert response.status_code == 302
+    assert [c.path for c in shelf.api.calls if c.method == "DELETE"] == [
+        "/api/bookmarks/1/", "/api/bookmarks/2/"]
+
+
+def test_bulk_without_a_selection_changes_nothing(browser, shelf):
+    shelf.api.add(1, "https://example.org/1")
+    log_in(browser)
+    response = bulk(browser, "archive", [])
+    assert response.status_code == 302
+    assert [c for c in shelf.api.calls if c.method == "POST"] == []
+
+
+def test_the_shared_page_is_public_and_asks_api_anonymously(browser, shelf):
+    shelf.api.profiles[1] = {"enable_sharing": True, "enable_public_sharing": True}
+    shelf.api.add(1, "https://example.org/public", title="Public " + HOSTILE, shared=True)
+    shelf.api.add(1, "https://example.org/private", title="Mine only")
+    response = browser.get("/shared")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Public &lt;script&gt;" in html and "Mine only" not in html
+    assert shelf.api.called("GET", "/api/bookmarks/shared/")[0].authorization is None
+    assert "/bookmarks/1/edit" not in html

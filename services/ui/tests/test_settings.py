@@ -1,0 +1,95 @@
+"""Settings: API key, password, email, preferences, sharing."""
+
+from browsing import csrf_token, log_in, submit, text
+
+
+def test_making_an_api_key_shows_it_once_with_the_extension_snippet(browser, shelf):
+    log_in(browser)
+    page = browser.get("/settings").get_data(as_text=True)
+    assert "You have no API key yet." in page
+    response = submit(browser, "/settings", action="/settings/api-key")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    html = response.get_data(as_text=True)
+    key = shelf.auth.api_key[1]
+    assert f'<code class="api-key" id="new-api-key">{key}</code>' in html
+    snippet = html.split('class="facts extension-snippet"', 1)[1].split("</dl>", 1)[0]
+    assert f"<code>{shelf.api.url}</code>" in snippet  # SHELF_PUBLIC_URL unset: api's URL
+    assert f"<code>{key}</code>" in snippet
+    later = browser.get("/settings").get_data(as_text=True)
+    assert key not in later and f"…{key[-4:]}" in later
+
+
+def test_changing_the_password_keeps_this_login(browser, shelf):
+    log_in(browser)
+    response = submit(browser, "/settings", action="/settings/password", data={
+        "current_password": "alice-password", "new_password": "better-password",
+        "confirm": "better-password"})
+    assert response.status_code == 302
+    assert shelf.book.accounts[1].password == "better-password"
+    assert browser.get("/bookmarks").status_code == 200  # the new tokens are in the session
+
+
+def test_a_wrong_current_password_is_shown_on_its_field(browser, shelf):
+    log_in(browser)
+    response = submit(browser, "/settings", action="/settings/password", data={
+        "current_password": "nope", "new_password": "better-password",
+        "confirm": "better-password"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="current_password-errors"' in html
+    assert "This is not your current password." in html
+
+
+def test_changing_the_email(browser, shelf):
+    log_in(browser)
+    response = submit(browser, "/settings", action="/settings/email", data={
+        "email": "new@example.org", "password": "alice-password"})
+    assert response.status_code == 302
+    assert shelf.book.accounts[1].email == "new@example.org"
+    assert 'value="new@example.org"' in browser.get("/settings").get_data(as_text=True)
+
+
+def test_preferences_live_in_a_signed_cookie_and_shape_the_list(browser, shelf):
+    log_in(browser)
+    response = submit(browser, "/settings", action="/settings/preferences", data={
+        "page_size": "50", "sort": "title_asc", "new_tab": "y"})
+    assert response.status_code == 302
+    cookie = next(value for value in response.headers.getlist("Set-Cookie")
+                  if value.startswith("shelf_prefs="))
+    flags = {part.strip().lower() for part in cookie.split(";")[1:]}
+    assert {"httponly", "samesite=lax"} <= flags and any(f.startswith("max-age=") for f in flags)
+    shelf.api.add(1, "https://example.org/p", title="p")
+    html = browser.get("/bookmarks").get_data(as_text=True)
+    assert shelf.api.called("GET", "/api/bookmarks/")[-1].args["limit"] == "50"
+    assert shelf.api.called("GET", "/api/bookmarks/")[-1].args["sort"] == "title_asc"
+    assert 'target="_blank" rel="noopener noreferrer"' in html
+
+
+def test_a_tampered_preferences_cookie_is_ignored(browser, shelf):
+    log_in(browser)
+    browser.set_cookie("shelf_prefs", "eyJwYWdlX3NpemUiOjEwMDB9.forged")
+    assert browser.get("/bookmarks").status_code == 200
+    assert shelf.api.called("GET", "/api/bookmarks/")[-1].args["limit"] == "20"
+
+
+def test_sharing_is_saved_in_apis_profile(browser, shelf):
+    log_in(browser)
+    response = submit(browser, "/settings", action="/settings/sharing", data={
+        "enable_sharing": "y"})
+    assert response.status_code == 302
+    assert shelf.api.called("PATCH", "/api/user/profile/")[0].json == {
+        "enable_sharing": True, "enable_public_sharing": False}
+
+
+def test_settings_keep_the_typed_email_when_auth_is_down(browser, shelf):
+    log_in(browser)
+    html = browser.get("/settings").get_data(as_text=True)
+    shelf.auth.stop()
+    response = browser.post("/settings/email", data={
+        "email": "typed@example.org", "password": "alice-password",
+        "csrf_token": csrf_token(html)})
+    assert response.status_code == 503
+    page = response.get_data(as_text=True)
+    assert "The <strong>auth</strong> service is down" in text(page)
+    assert 'value="typed@example.org"' in page

@@ -1,0 +1,110 @@
+"""Import (a summary, or a progress page fed by the import job) and export downloads."""
+
+import io
+
+from browsing import csrf_token, log_in, text
+
+FILE = """<!DOCTYPE NETSCAPE-Bookmark-file-1>
+<DL><p>
+{lines}
+</DL><p>
+"""
+
+
+def bookmark_file(count: int) -> bytes:
+    lines = "\n".join(f'<DT><A HREF="https://example.org/{n}" ADD_DATE="1">Page {n}</A>'
+                      for n in range(count))
+    return FILE.format(lines=lines).encode()
+
+
+def upload(browser, data: bytes, name: str = "bookmarks.html"):
+    html = browser.get("/import").get_data(as_text=True)
+    return browser.post("/import", data={"file": (io.BytesIO(data), name),
+                                         "folders_as_tags": "y", "csrf_token": csrf_token(html)},
+                        content_type="multipart/form-data")
+
+
+def test_a_small_import_shows_what_happened(browser, shelf):
+    log_in(browser)
+    response = upload(browser, bookmark_file(2))
+    assert response.status_code == 200
+    assert "2 bookmarks read: 2 new, 0 updated." in text(response.get_data(as_text=True))
+    call = shelf.api.called("POST", "/api/bookmarks/import/")[0]
+    assert call.files["file"] == bookmark_file(2)
+    assert call.form == {"folders_as_tags": "true"}
+
+
+def test_a_large_import_has_a_progress_page_until_it_is_done(browser, shelf):
+    log_in(browser)
+    response = upload(browser, bookmark_file(5))
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/import/import/1"
+
+    page = browser.get("/import/import/1").get_data(as_text=True)
+    assert '<noscript><meta http-equiv="refresh" content="2"></noscript>' in page
+    assert 'value="0"' in page and "0 of 5" in page
+    assert 'src="/static/progress.js' in page
+    poll = browser.get("/import/import/1/progress", headers={"Accept": "application/json"})
+    assert poll.get_json() == {"state": "running", "percent": 0, "processed": 0, "total": 5,
+                               "done": False, "failed": False, "message": ""}
+
+    shelf.api.imports[1]["processed"] = 3
+    assert browser.get("/import/import/1/progress").get_json()["percent"] == 60
+
+    shelf.api.imports[1]["processed"] = 5
+    assert browser.get("/import/import/1/progress").get_json()["done"] is True
+    page = browser.get("/import/import/1").get_data(as_text=True)
+    assert "Import finished" in page and 'value="100"' in page
+    assert 'http-equiv="refresh"' not in page
+
+
+def test_the_progress_script_is_served(browser):
+    with browser.get("/static/progress.js") as script:
+        assert script.status_code == 200
+        assert "fetch(" in script.get_data(as_text=True)
+
+
+def test_someone_elses_import_is_not_found(browser, shelf):
+    shelf.api.imports[1] = {"owner": 2, "urls": ["https://example.org/"], "processed": 0}
+    log_in(browser)
+    assert browser.get("/import/import/1", headers={"Accept": "text/html"}).status_code == 404
+
+
+def test_a_file_api_cannot_read_is_explained(browser, shelf):
+    log_in(browser)
+    response = upload(browser, b"not bookmarks at all", "notes.txt")
+    assert response.status_code == 400
+    assert "Line 1: this is not a bookmark file." in response.get_data(as_text=True)
+
+
+def test_export_downloads_the_file_api_makes(browser, shelf):
+    shelf.api.add(1, "https://example.org/mine")
+    shelf.api.add(2, "https://example.org/roots")
+    log_in(browser)
+    response = browser.get("/export/csv")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"] == 'attachment; filename="shelf-export.csv"'
+    assert response.get_data(as_text=True) == "https://example.org/mine"
+    assert shelf.api.called("GET", "/api/bookmarks/export/")[0].args == {"format": "csv"}
+    assert browser.get("/export/exe").status_code == 404
+
+
+def test_an_import_followed_on_tasks_shows_the_jobs_progress(browser, shelf):
+    job = shelf.tasks.add_job("import_bookmarks", "running", created_by=1, progress=40,
+                              progress_message="400 of 1000")
+    shelf.tasks.add_job("import_bookmarks", "running", created_by=2)
+    log_in(browser)
+    poll = browser.get(f"/import/job/{job['id']}/progress").get_json()
+    assert poll == {"state": "running", "percent": 40, "processed": 40, "total": 100,
+                    "done": False, "failed": False, "message": "400 of 1000"}
+    assert shelf.tasks.called("GET", f"/v1/jobs/{job['id']}")[0].authorization.startswith(
+        "Bearer acc-")
+    assert browser.get("/import/job/2", headers={"Accept": "text/html"}).status_code == 404
+    job.update(state="completed", progress=100)
+    assert "Import finished" in browser.get(f"/import/job/{job['id']}").get_data(as_text=True)
+
+
+def test_polling_without_a_login_is_a_401_not_a_page(browser):
+    response = browser.get("/import/import/1/progress", headers={"Accept": "application/json"})
+    assert response.status_code == 401
+    assert response.content_type == "application/problem+json"
