@@ -1,7 +1,9 @@
 from pathlib import Path
 
+import pytest
+
 from shelf_api import create_app
-from shelf_kit import kit
+from shelf_kit import ConfigError, kit
 from shelf_kit.openapi import openapi_differences
 from shelf_kit.testing import free_port
 
@@ -16,9 +18,16 @@ def test_settings_come_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("SHELF_API_DATABASE_URL", f"sqlite:///{tmp_path}/elsewhere.db")
     monkeypatch.setenv("SHELF_AUTH_URL", "http://auth.internal:9001")
     monkeypatch.setenv("SHELF_TASKS_URL", "http://tasks.internal:9003")
+    monkeypatch.setenv("SHELF_API_CLIENT_ID", "api-2")
+    monkeypatch.setenv("SHELF_API_CLIENT_SECRET", "from-the-environment")
+    monkeypatch.setenv("SHELF_API_OUTBOX_RELAY", "false")
     app = create_app()
     try:
         assert app.config["SHELF_API_DATABASE_URL"] == f"sqlite:///{tmp_path}/elsewhere.db"
+        service_auth = app.extensions["shelf_identity"].service_auth
+        assert (service_auth.client_id, service_auth.client_secret) == \
+            ("api-2", "from-the-environment")
+        assert app.config["SHELF_API_OUTBOX_RELAY"] is False
         assert kit(app).clients["auth"].base_url == "http://auth.internal:9001"
         assert kit(app).clients["tasks"].base_url == "http://tasks.internal:9003"
     finally:
@@ -51,7 +60,8 @@ def test_ready_with_auth_and_degraded_without_tasks(client, auth_service):
 
 
 def test_not_ready_without_auth(database_url):
-    app = create_app({"SHELF_ENV": "test", "SHELF_API_DATABASE_URL": database_url,
+    app = create_app({"SHELF_ENV": "test", "SHELF_API_OUTBOX_RELAY": False,
+                      "SHELF_API_DATABASE_URL": database_url,
                       "SHELF_AUTH_URL": nowhere(), "SHELF_TASKS_URL": nowhere()})
     try:
         response = app.test_client().get("/readyz")
@@ -67,7 +77,8 @@ def test_not_ready_without_auth(database_url):
 
 def test_not_ready_when_its_database_is_gone(tmp_path, auth_service):
     # A folder where the database file should be: SQLite cannot open it.
-    app = create_app({"SHELF_ENV": "test", "SHELF_API_DATABASE_URL": f"sqlite:///{tmp_path}",
+    app = create_app({"SHELF_ENV": "test", "SHELF_API_OUTBOX_RELAY": False,
+                      "SHELF_API_DATABASE_URL": f"sqlite:///{tmp_path}",
                       "SHELF_AUTH_URL": auth_service.url, "SHELF_TASKS_URL": nowhere()})
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
@@ -77,3 +88,25 @@ def test_not_ready_when_its_database_is_gone(tmp_path, auth_service):
 def test_openapi_file_matches_the_code(app):
     differences = openapi_differences(kit(app).api, SERVICE_DIR / "openapi.json")
     assert differences == [], "openapi.json is stale: run `make openapi` in services/api"
+
+
+def test_the_client_secret_is_required_outside_development(monkeypatch, tmp_path):
+    monkeypatch.setenv("SHELF_ENV", "production")
+    monkeypatch.setenv("SHELF_API_DATABASE_URL", f"sqlite:///{tmp_path}/api.db")
+    monkeypatch.delenv("SHELF_API_CLIENT_SECRET", raising=False)
+    with pytest.raises(ConfigError, match="SHELF_API_CLIENT_SECRET"):
+        create_app()
+
+
+def test_the_relay_starts_with_the_first_request_not_with_the_app(database_url, auth_service):
+    app = create_app({"SHELF_ENV": "test", "SHELF_API_DATABASE_URL": database_url,
+                      "SHELF_AUTH_URL": auth_service.url, "SHELF_TASKS_URL": nowhere()})
+    relay = app.extensions["shelf_api_relay"]
+    try:
+        assert relay._thread is None  # `shelf-api db upgrade` starts no thread
+        app.test_client().get("/healthz")
+        assert relay._thread is not None and relay._thread.is_alive()
+    finally:
+        relay.stop()
+        app.extensions["shelf_db"].dispose()
+    assert not relay._thread.is_alive()

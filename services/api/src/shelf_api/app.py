@@ -7,28 +7,46 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from shelf_kit import create_service_app, kit
+from shelf_http import ServiceClient
+from shelf_identity import setup_identity
+from shelf_kit import create_service_app, current_request_id, kit
 from shelf_kit.app import add_dependency
 from shelf_kit.db import Database
 from shelf_kit.migrations import db_cli
 
-from . import __version__
+from . import __version__, commands
 from .config import SETTINGS
+from .errors import register_error_handlers
+from .outbox import Relay
+from .routes import register_blueprints
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    app, _api = create_service_app(
+    app, api = create_service_app(
         __name__, service="api", version=__version__, settings=SETTINGS,
         test_config=test_config, title="Shelf api",
         description="Bookmarks, tags and bundles (saved searches); the linkding-compatible API.",
     )
+    register_proxy(app)
     register_database(app)
     register_dependencies(app)
+    register_identity(app)
+    register_outbox(app)
+    register_error_handlers(app)
+    register_blueprints(app, api)
     register_commands(app)
     return app
+
+
+def register_proxy(app: Flask) -> None:
+    """linkding's next/previous links are absolute: behind a proxy, they must name the address
+    the client used, not the one gunicorn listens on."""
+    if app.config["SHELF_API_TRUST_PROXY"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1)
 
 
 def register_database(app: Flask) -> None:
@@ -44,5 +62,31 @@ def register_dependencies(app: Flask) -> None:
     add_dependency(app, "tasks", app.config["SHELF_TASKS_URL"], critical=False)
 
 
+def register_identity(app: Flask) -> None:
+    """Every route needs a caller auth vouches for, but the probes, the OpenAPI document and
+    the anonymous reading of publicly shared bookmarks."""
+    setup_identity(app, auth_url=app.config["SHELF_AUTH_URL"],
+                   client_id=app.config["SHELF_API_CLIENT_ID"],
+                   client_secret=app.config["SHELF_API_CLIENT_SECRET"])
+    app.extensions["shelf_api_seen_profiles"] = set()
+
+
+def register_outbox(app: Flask) -> None:
+    """The relay that delivers outbox messages to tasks, signed with api's service token."""
+    guard = app.extensions["shelf_identity"]
+    jobs = ServiceClient("tasks", app.config["SHELF_TASKS_URL"], auth=guard.service_auth,
+                         request_id=current_request_id, retries=0,
+                         user_agent=f"shelf-api/{__version__}")
+    relay = Relay(app.extensions["shelf_db"], jobs,
+                  poll_seconds=app.config["SHELF_API_OUTBOX_POLL_SECONDS"],
+                  max_backoff_seconds=app.config["SHELF_API_OUTBOX_MAX_BACKOFF_SECONDS"])
+    app.extensions["shelf_api_relay"] = relay
+    if app.config["SHELF_API_OUTBOX_RELAY"]:
+        # Started by the first request, in the process that serves it (a gunicorn worker),
+        # not by create_app: a CLI command such as `db upgrade` must not start one.
+        app.before_request(relay.start)
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(db_cli(MIGRATIONS))
+    app.cli.add_command(commands.relay_command)

@@ -87,6 +87,8 @@ class Bookmark(Base):
     # Link-rot checks (scheduled in tasks): the last answer, and when it was asked.
     is_broken: Mapped[bool] = mapped_column(Boolean, default=False)
     last_checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # Failed checks in a row: two make a link broken, one success clears it.
+    link_check_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     date_added: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     # Set by the API on the owner's edits (linkding's meaning), not on background updates.
     date_modified: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
@@ -173,4 +175,100 @@ class OutboxMessage(Base):
         Index("ix_outbox_pending", "next_attempt_at",
               sqlite_where=text("delivered_at IS NULL"),
               postgresql_where=text("delivered_at IS NULL")),
+    )
+
+
+PROFILE_DEFAULTS: dict[str, Any] = {
+    "theme": "auto",
+    "bookmark_date_display": "relative",
+    "bookmark_link_target": "_blank",
+    "web_archive_integration": "disabled",
+    "tag_search": "strict",
+    "enable_sharing": False,
+    "enable_public_sharing": False,
+    "enable_favicons": False,
+    "display_url": False,
+    "permanent_notes": False,
+    "search_preferences": {},
+}
+
+
+class Profile(Base):
+    """A user's preferences (linkding's user profile), and the username api last saw for them,
+    so `/api/bookmarks/shared/?user=<name>` can narrow to one user without asking auth."""
+
+    __tablename__ = "profiles"
+
+    owner_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    username: Mapped[str | None] = mapped_column(String(150), nullable=True)
+    # The two preferences that queries read are columns; the others live in `preferences`.
+    enable_sharing: Mapped[bool] = mapped_column(Boolean, default=False)
+    enable_public_sharing: Mapped[bool] = mapped_column(Boolean, default=False)
+    preferences: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    date_modified: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_profiles_username", "username"),)
+
+    def as_dict(self) -> dict[str, Any]:
+        values = {**PROFILE_DEFAULTS, **(self.preferences or {})}
+        values["enable_sharing"] = self.enable_sharing
+        values["enable_public_sharing"] = self.enable_public_sharing
+        return values
+
+
+IMPORT_STATES = ("pending", "running", "done", "failed")
+
+
+class Import(Base):
+    """A bookmark file being imported in batches by a tasks job (large files only; small ones
+    are imported at once). The parsed entries are kept here, and `processed` is the cursor:
+    each batch advances it in the same transaction as the bookmarks it wrote."""
+
+    __tablename__ = "imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(Integer)
+    format: Mapped[str] = mapped_column(String(20))
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    entries: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    total: Mapped[int] = mapped_column(Integer)
+    processed: Mapped[int] = mapped_column(Integer, default=0)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    job_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint(f"state IN {IMPORT_STATES}", name="state"),
+        Index("ix_imports_owner_created", "owner_id", "created_at"),
+    )
+
+
+ASSET_TYPES = ("snapshot", "upload")
+ASSET_STATES = ("pending", "complete", "failure")
+
+
+class Asset(Base):
+    """A file kept with a bookmark: an HTML snapshot the browser made, or an upload. The file
+    lives under SHELF_API_ASSETS_DIR; the row names it."""
+
+    __tablename__ = "assets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bookmark_id: Mapped[int] = mapped_column(ForeignKey("bookmarks.id", ondelete="CASCADE"))
+    owner_id: Mapped[int] = mapped_column(Integer)
+    asset_type: Mapped[str] = mapped_column(String(10))
+    content_type: Mapped[str] = mapped_column(String(128))
+    display_name: Mapped[str] = mapped_column(String(512))
+    file: Mapped[str] = mapped_column(String(255))  # relative to the assets folder
+    file_size: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(10), default="complete")
+    date_created: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint(f"asset_type IN {ASSET_TYPES}", name="asset_type"),
+        CheckConstraint(f"status IN {ASSET_STATES}", name="status"),
+        Index("ix_assets_bookmark_id", "bookmark_id"),
     )

@@ -1,0 +1,176 @@
+"""Writing bookmarks: create (or update the one with the same URL), update, tags by name.
+
+Views call these; every function takes the session and the owner, and never commits (the
+caller's transaction also holds the outbox message that asks tasks to fetch the page).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import String, func, literal, select
+from sqlalchemy.orm import Session
+
+from shelf_kit.db import utcnow
+
+from .models import Bookmark, OutboxMessage, Tag
+from .urls import normalize_url
+
+EDITABLE = ("title", "description", "notes", "is_archived", "unread", "shared")
+WAYBACK = "https://web.archive.org/web/{stamp}/{url}"
+
+
+def clean_tag_names(names: Iterable[str]) -> list[str]:
+    """linkding's rules: names split on whitespace, the first spelling of each name (whatever
+    its case) kept, sorted case-insensitively."""
+    seen: dict[str, str] = {}
+    for name in names:
+        for part in name.split():
+            seen.setdefault(part.lower(), part)
+    return sorted(seen.values(), key=str.lower)
+
+
+def db_lower(session: Session, names: list[str]) -> list[str]:
+    """`names` lowercased by the database itself: the unique index on `lower(name)` folds case
+    the database's way (SQLite: ASCII only), which is not always Python's."""
+    lowered: list[str] = []
+    for start in range(0, len(names), 200):
+        chunk = names[start:start + 200]
+        lowered.extend(session.execute(select(*(func.lower(literal(name, String))
+                                                for name in chunk))).one())
+    return lowered
+
+
+def tags_named(session: Session, owner_id: int, names: Iterable[str]) -> list[Tag]:
+    """The owner's tags with these names, made where missing (one tag per name, any case)."""
+    wanted = clean_tag_names(names)
+    if not wanted:
+        return []
+    keys = db_lower(session, wanted)
+    existing = dict(session.execute(
+        select(func.lower(Tag.name), Tag).where(Tag.owner_id == owner_id,
+                                                func.lower(Tag.name).in_(keys))).all())
+    tags: list[Tag] = []
+    for name, key in zip(wanted, keys, strict=True):
+        tag = existing.get(key)
+        if tag is None:
+            tag = Tag(owner_id=owner_id, name=name)
+            session.add(tag)
+            existing[key] = tag
+        if tag not in tags:
+            tags.append(tag)
+    return tags
+
+
+def find_by_url(session: Session, owner_id: int, url: str) -> Bookmark | None:
+    return session.scalars(select(Bookmark).where(
+        Bookmark.owner_id == owner_id,
+        Bookmark.url_normalized == normalize_url(url))).first()
+
+
+def enqueue_fetch_metadata(session: Session, bookmark: Bookmark) -> None:
+    """Ask tasks (through the outbox, in this transaction) to fetch the page's metadata."""
+    session.flush()  # the bookmark's id
+    session.add(fetch_metadata_message(bookmark))
+
+
+def fetch_metadata_message(bookmark: Bookmark) -> OutboxMessage:
+    """The outbox message for a flushed bookmark (it needs the id)."""
+    digest = hashlib.sha1(bookmark.url.encode()).hexdigest()[:12]
+    return OutboxMessage(kind="fetch_metadata", payload={
+        "kind": "fetch_metadata",
+        "args": {"bookmark_id": bookmark.id},
+        "idempotency_key": f"fetch_metadata:{bookmark.id}:{digest}",
+        "created_by": bookmark.owner_id,
+    })
+
+
+def create_or_update(session: Session, owner_id: int, data: dict[str, Any], *,
+                     fetch_metadata: bool = True) -> tuple[Bookmark, bool]:
+    """linkding's create: a URL the owner already has updates that bookmark instead."""
+    bookmark = find_by_url(session, owner_id, data["url"])
+    if bookmark is not None:
+        changes = {key: value for key, value in data.items() if key != "date_added"}
+        update(session, bookmark, changes, fetch_metadata=fetch_metadata)
+        return bookmark, False
+    now = utcnow()
+    bookmark = Bookmark(owner_id=owner_id, url=data["url"].strip(), date_added=now,
+                        date_modified=now)
+    for key in EDITABLE:
+        if key in data:
+            setattr(bookmark, key, data[key])
+    if data.get("date_added"):
+        bookmark.date_added = data["date_added"]
+    bookmark.date_modified = data.get("date_modified") or bookmark.date_added
+    bookmark.tags = tags_named(session, owner_id, data.get("tag_names", []))
+    session.add(bookmark)
+    if fetch_metadata:
+        enqueue_fetch_metadata(session, bookmark)
+    else:
+        session.flush()
+    return bookmark, True
+
+
+def update(session: Session, bookmark: Bookmark, data: dict[str, Any], *,
+           fetch_metadata: bool = True) -> Bookmark:
+    """Fields in `data` replace the bookmark's; the others are kept. A new URL asks tasks to
+    fetch the page again. The caller checks that a new URL is not another bookmark's."""
+    url_changed = False
+    if "url" in data and data["url"].strip() != bookmark.url:
+        url_changed = normalize_url(data["url"]) != bookmark.url_normalized  # not a respelling
+        bookmark.url = data["url"].strip()
+    for key in EDITABLE:
+        if key in data:
+            setattr(bookmark, key, data[key])
+    if data.get("date_added"):
+        bookmark.date_added = data["date_added"]
+    if "tag_names" in data:
+        bookmark.tags = tags_named(session, bookmark.owner_id, data["tag_names"])
+    bookmark.date_modified = data.get("date_modified") or utcnow()
+    if url_changed and fetch_metadata:
+        enqueue_fetch_metadata(session, bookmark)
+    return bookmark
+
+
+def url_taken(session: Session, bookmark: Bookmark, url: str) -> bool:
+    other = find_by_url(session, bookmark.owner_id, url)
+    return other is not None and other.id != bookmark.id
+
+
+def web_archive_url(bookmark: Bookmark) -> str:
+    return WAYBACK.format(stamp=bookmark.date_added.strftime("%Y%m%d%H%M%S"), url=bookmark.url)
+
+
+def as_linkding(bookmark: Bookmark) -> dict[str, Any]:
+    """The bookmark as linkding's API shows it."""
+    return {
+        "id": bookmark.id,
+        "url": bookmark.url,
+        "title": bookmark.title,
+        "description": bookmark.description,
+        "notes": bookmark.notes,
+        "web_archive_snapshot_url": web_archive_url(bookmark),
+        "favicon_url": bookmark.favicon_url,
+        "preview_image_url": bookmark.preview_image_url,
+        "is_archived": bookmark.is_archived,
+        "unread": bookmark.unread,
+        "shared": bookmark.shared,
+        "tag_names": sorted((tag.name for tag in bookmark.tags), key=str.lower),
+        "date_added": bookmark.date_added,
+        "date_modified": bookmark.date_modified,
+        "website_title": None,
+        "website_description": None,
+    }
+
+
+def as_internal(bookmark: Bookmark) -> dict[str, Any]:
+    """What tasks sees (/v1/internal/...): linkding's fields and the ones only services use."""
+    return {**as_linkding(bookmark), "owner_id": bookmark.owner_id,
+            "is_broken": bookmark.is_broken, "last_checked_at": bookmark.last_checked_at}
+
+
+def touch(bookmark: Bookmark, when: datetime | None = None) -> None:
+    bookmark.date_modified = when or utcnow()

@@ -1,0 +1,188 @@
+"""Writing imported entries: duplicates merged by normalized URL, in the file and with what
+the owner already has, never destroying anything (an existing bookmark gains the imported
+tags and fills an empty title or description; nothing else changes), so repeating an import
+changes nothing.
+
+Small files are imported at once, in one transaction. Files with more entries than
+SHELF_API_IMPORT_JOB_THRESHOLD are kept in `imports` and run by a tasks job
+(`import_bookmarks`), which calls `run_batch` until it is done: each batch writes its
+bookmarks and advances the cursor in one transaction, so a repeated or resumed batch never
+duplicates.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from shelf_kit import Problem
+from shelf_kit.db import utcnow
+
+from .bookmarks import db_lower, fetch_metadata_message
+from .models import Bookmark, Import, OutboxMessage, Tag
+from .urls import normalize_url
+
+CHUNK = 500
+
+
+def merge_duplicates(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One entry per normalized URL: the first, with every copy's tags and the first
+    non-empty title and description, and the earliest date."""
+    merged: dict[str, dict[str, Any]] = {}
+    for item in entries:
+        key = normalize_url(item["url"])
+        first = merged.get(key)
+        if first is None:
+            merged[key] = {**item, "tag_names": list(item["tag_names"])}
+            continue
+        first["tag_names"] += [t for t in item["tag_names"] if t not in first["tag_names"]]
+        for field in ("title", "description", "notes"):
+            first[field] = first[field] or item[field]
+        dates = [d for d in (first["date_added"], item["date_added"]) if d]
+        first["date_added"] = min(dates) if dates else None
+        first["unread"] = first["unread"] or item["unread"]
+    return list(merged.values())
+
+
+class _Writer:
+    def __init__(self, session: Session, owner_id: int) -> None:
+        self.session = session
+        self.owner_id = owner_id
+        # Keyed by the database's lower(), the one the unique index uses.
+        self.tags: dict[str, Tag] = dict(session.execute(
+            select(func.lower(Tag.name), Tag).where(Tag.owner_id == owner_id)).all())
+        self.keys: dict[str, str] = {}
+        self.created = 0
+        self.updated = 0
+
+    def prepare(self, entries: list[dict[str, Any]]) -> None:
+        names = sorted({name for item in entries for name in item["tag_names"]} - set(self.keys))
+        self.keys.update(zip(names, db_lower(self.session, names), strict=True))
+
+    def tag(self, name: str) -> Tag:
+        key = self.keys[name]
+        tag = self.tags.get(key)
+        if tag is None:
+            tag = Tag(owner_id=self.owner_id, name=name)
+            self.session.add(tag)
+            self.tags[key] = tag
+        return tag
+
+    def write(self, entries: list[dict[str, Any]]) -> None:
+        self.prepare(entries)
+        for start in range(0, len(entries), CHUNK):
+            chunk = entries[start:start + CHUNK]
+            keys = [normalize_url(item["url"]) for item in chunk]
+            existing = {bookmark.url_normalized: bookmark for bookmark in self.session.scalars(
+                select(Bookmark).where(Bookmark.owner_id == self.owner_id,
+                                       Bookmark.url_normalized.in_(keys))
+                .options(selectinload(Bookmark.tags)))}
+            created = []
+            for key, item in zip(keys, chunk, strict=True):
+                bookmark = existing.get(key)
+                if bookmark is None:
+                    existing[key] = self.create(item)
+                    created.append(existing[key])
+                else:
+                    self.merge(bookmark, item)
+            self.session.flush()  # once per chunk: the new bookmarks get their ids
+            self.session.add_all(fetch_metadata_message(bookmark) for bookmark in created)
+
+    def create(self, item: dict[str, Any]) -> Bookmark:
+        added = datetime.fromisoformat(item["date_added"]) if item["date_added"] else utcnow()
+        bookmark = Bookmark(owner_id=self.owner_id, url=item["url"], title=item["title"],
+                            description=item["description"], notes=item["notes"],
+                            unread=item["unread"], shared=item["shared"],
+                            is_archived=item["is_archived"], date_added=added,
+                            date_modified=added,
+                            tags=list(dict.fromkeys(self.tag(name)
+                                                    for name in _unique(item["tag_names"]))))
+        self.session.add(bookmark)
+        self.created += 1
+        return bookmark
+
+    def merge(self, bookmark: Bookmark, item: dict[str, Any]) -> None:
+        changed = False
+        have = set(bookmark.tags)
+        for name in _unique(item["tag_names"]):
+            tag = self.tag(name)
+            if tag not in have:
+                bookmark.tags.append(tag)
+                have.add(tag)
+                changed = True
+        for field in ("title", "description", "notes"):
+            if item[field] and not getattr(bookmark, field):
+                setattr(bookmark, field, item[field])
+                changed = True
+        if changed:
+            bookmark.date_modified = utcnow()
+            self.updated += 1
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, str] = {}
+    for name in names:
+        seen.setdefault(name.lower(), name)
+    return list(seen.values())
+
+
+def import_now(session: Session, owner_id: int, entries: list[dict[str, Any]]) -> dict[str, int]:
+    """Write every entry (the caller commits: one transaction for the whole file)."""
+    writer = _Writer(session, owner_id)
+    writer.write(entries)
+    return {"created": writer.created, "updated": writer.updated}
+
+
+def start_job(session: Session, owner_id: int, kind: str, filename: str,
+              entries: list[dict[str, Any]]) -> Import:
+    """Keep a large import and ask tasks (through the outbox) to run it in batches."""
+    record = Import(owner_id=owner_id, format=kind, filename=filename[:255], entries=entries,
+                    total=len(entries), processed=0, state="pending")
+    session.add(record)
+    session.flush()
+    session.add(OutboxMessage(kind="import_bookmarks", payload={
+        "kind": "import_bookmarks", "args": {"import_id": record.id},
+        "idempotency_key": f"import_bookmarks:{record.id}", "created_by": owner_id}))
+    return record
+
+
+def run_batch(session: Session, import_id: int, *, size: int) -> dict[str, Any]:
+    statement = select(Import).where(Import.id == import_id)
+    if session.get_bind().dialect.name != "sqlite":
+        statement = statement.with_for_update()  # one batch of an import at a time
+    record = session.scalars(statement).first()
+    if record is None:
+        raise Problem(404, "Not Found", f"Import {import_id} does not exist.")
+    if record.state != "done":
+        writer = _Writer(session, record.owner_id)
+        batch = record.entries[record.processed:record.processed + size]
+        writer.write(batch)
+        record.processed += len(batch)
+        record.created += writer.created
+        record.updated += writer.updated
+        record.state = "done" if record.processed >= record.total else "running"
+        record.updated_at = utcnow()
+    answer = {"processed": record.processed, "total": record.total,
+              "done": record.state == "done"}
+    session.commit()
+    return answer
+
+
+def progress(record: Import) -> dict[str, Any]:
+    return {"id": record.id, "state": record.state, "format": record.format,
+            "filename": record.filename, "total": record.total, "processed": record.processed,
+            "created": record.created, "updated": record.updated, "job_id": record.job_id,
+            "created_at": record.created_at, "updated_at": record.updated_at}
+
+
+def own_import(session: Session, owner_id: int, import_id: int) -> Import | None:
+    return session.scalars(select(Import).where(Import.id == import_id,
+                                                Import.owner_id == owner_id)).first()
+
+
+def count_owned(session: Session, owner_id: int) -> int:
+    return session.scalar(select(func.count()).select_from(Bookmark)
+                          .where(Bookmark.owner_id == owner_id)) or 0

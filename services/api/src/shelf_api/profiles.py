@@ -1,0 +1,73 @@
+"""Users' preferences (linkding's profile), and the username api last saw for each user.
+
+api keeps no user table; a profile row is made the first time a user calls, from the identity
+auth vouched for, and its username follows renames the next time they call.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from shelf_kit.db import utcnow
+
+from .models import PROFILE_DEFAULTS, Profile
+
+_seen_lock = threading.Lock()
+
+
+def remember(session: Session, owner_id: int, username: str | None,
+             seen: set[tuple[int, str | None]]) -> None:
+    """Make sure the caller has a profile naming them; `seen` (one per app) makes it cheap
+    after the first call."""
+    with _seen_lock:
+        if (owner_id, username) in seen:
+            return
+    profile = session.get(Profile, owner_id)
+    try:
+        if profile is None:
+            session.add(Profile(owner_id=owner_id, username=username, preferences={}))
+            session.commit()
+        elif username and profile.username != username:
+            profile.username = username
+            session.commit()
+    except IntegrityError:  # another worker made it first
+        session.rollback()
+    with _seen_lock:
+        seen.add((owner_id, username))
+
+
+def get(session: Session, owner_id: int) -> Profile:
+    profile = session.get(Profile, owner_id)
+    if profile is None:
+        profile = Profile(owner_id=owner_id, preferences={}, enable_sharing=False,
+                          enable_public_sharing=False)
+        session.add(profile)
+        session.flush()
+    return profile
+
+
+def lax_tags(session: Session, owner_id: int | None) -> bool:
+    if owner_id is None:
+        return PROFILE_DEFAULTS["tag_search"] == "lax"
+    preferences = session.scalar(select(Profile.preferences).where(Profile.owner_id == owner_id))
+    return (preferences or {}).get("tag_search", PROFILE_DEFAULTS["tag_search"]) == "lax"
+
+
+def update(session: Session, owner_id: int, changes: dict[str, Any]) -> Profile:
+    profile = get(session, owner_id)
+    preferences = dict(profile.preferences or {})
+    for key, value in changes.items():
+        if key in ("enable_sharing", "enable_public_sharing"):
+            setattr(profile, key, value)
+        elif key == "search_preferences":
+            preferences[key] = {**preferences.get(key, {}), **value}
+        else:
+            preferences[key] = value
+    profile.preferences = preferences
+    profile.date_modified = utcnow()
+    return profile

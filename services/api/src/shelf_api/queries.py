@@ -1,0 +1,146 @@
+"""Every read of bookmarks the API offers, in one place: filters, search, sort, pages."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+
+from sqlalchemy import Select, and_, func, not_, or_, select, true
+from sqlalchemy.orm import Session, selectinload
+
+from .errors import Invalid
+from .models import Bookmark, Bundle, Profile
+from .search import SearchSyntaxError, compile_search, parse
+from .search.compiler import has_tag
+
+SORTS = {
+    "added_asc": (Bookmark.date_added.asc(), Bookmark.id.asc()),
+    "added_desc": (Bookmark.date_added.desc(), Bookmark.id.desc()),
+    "modified_asc": (Bookmark.date_modified.asc(), Bookmark.id.asc()),
+    "modified_desc": (Bookmark.date_modified.desc(), Bookmark.id.desc()),
+}
+
+
+def search_condition(q: str, *, dialect: str, lax_tags: bool, field: str = "q"):
+    try:
+        tree = parse(q)
+    except SearchSyntaxError as error:
+        raise Invalid({field: [str(error)]}) from None
+    return compile_search(tree, dialect=dialect, lax_tags=lax_tags)
+
+
+def _title_key():
+    # linkding sorts by the title, or what the page calls itself, or the URL.
+    return func.lower(func.coalesce(func.nullif(Bookmark.title, ""),
+                                    func.nullif(Bookmark.website_title, ""), Bookmark.url))
+
+
+def bundle_condition(bundle: Bundle, *, dialect: str, lax_tags: bool):
+    conditions = [search_condition(bundle.search, dialect=dialect, lax_tags=lax_tags,
+                                   field="bundle")]
+    any_tags = bundle.any_tags.split()
+    if any_tags:
+        conditions.append(or_(*(has_tag(name) for name in any_tags)))
+    conditions.extend(has_tag(name) for name in bundle.all_tags.split())
+    conditions.extend(not_(has_tag(name)) for name in bundle.excluded_tags.split())
+    conditions.append(_yes_no(Bookmark.unread, bundle.filter_unread))
+    conditions.append(_yes_no(Bookmark.shared, bundle.filter_shared))
+    return and_(*conditions)
+
+
+def _yes_no(column, choice: str):
+    if choice == "yes":
+        return column.is_(True)
+    if choice == "no":
+        return column.is_(False)
+    return true()
+
+
+def filtered(statement: Select, params: dict[str, Any], *, dialect: str,
+             lax_tags: bool) -> Select:
+    statement = statement.where(
+        search_condition(params.get("q", ""), dialect=dialect, lax_tags=lax_tags),
+        _yes_no(Bookmark.unread, params.get("unread", "off")),
+        _yes_no(Bookmark.shared, params.get("shared", "off")),
+    )
+    if params.get("modified_since") is not None:
+        statement = statement.where(Bookmark.date_modified > params["modified_since"])
+    if params.get("added_since") is not None:
+        statement = statement.where(Bookmark.date_added > params["added_since"])
+    return sorted_by(statement, params.get("sort", "added_desc"))
+
+
+def sorted_by(statement: Select, sort: str) -> Select:
+    if sort == "title_asc":
+        return statement.order_by(_title_key().asc(), Bookmark.id.asc())
+    if sort == "title_desc":
+        return statement.order_by(_title_key().desc(), Bookmark.id.desc())
+    return statement.order_by(*SORTS.get(sort, SORTS["added_desc"]))
+
+
+def owned(owner_id: int, *, archived: bool) -> Select:
+    return select(Bookmark).where(Bookmark.owner_id == owner_id,
+                                  Bookmark.is_archived.is_(archived))
+
+
+def shared(*, public_only: bool, username: str | None) -> Select:
+    """Bookmarks their owners shared, of owners who enabled sharing (public sharing too, for
+    anonymous callers)."""
+    sharers = select(Profile.owner_id).where(Profile.enable_sharing.is_(True))
+    if public_only:
+        sharers = sharers.where(Profile.enable_public_sharing.is_(True))
+    if username is not None:
+        sharers = sharers.where(Profile.username == username)
+    return select(Bookmark).where(Bookmark.shared.is_(True),
+                                  Bookmark.owner_id.in_(sharers))
+
+
+class Page:
+    """One page of a statement's rows, with linkding's envelope (absolute next/previous)."""
+
+    def __init__(self, session: Session, statement: Select, *, limit: int, offset: int,
+                 url: str, max_limit: int = 1000, load_tags: bool = False) -> None:
+        self.limit = min(limit, max_limit)
+        self.offset = offset
+        self.url = url
+        self.count = session.scalar(
+            select(func.count()).select_from(statement.order_by(None).subquery()))
+        page = statement.limit(self.limit).offset(offset)
+        if load_tags:
+            page = page.options(selectinload(Bookmark.tags))
+        self.items = list(session.scalars(page))
+
+    def envelope(self, results: list[Any]) -> dict[str, Any]:
+        return {"count": self.count, "next": self.next_url(), "previous": self.previous_url(),
+                "results": results}
+
+    def next_url(self) -> str | None:
+        if self.offset + self.limit >= self.count:
+            return None
+        url = replace_query_param(self.url, "limit", self.limit)
+        return replace_query_param(url, "offset", self.offset + self.limit)
+
+    def previous_url(self) -> str | None:
+        if self.offset <= 0:
+            return None
+        url = replace_query_param(self.url, "limit", self.limit)
+        if self.offset - self.limit <= 0:
+            return remove_query_param(url, "offset")
+        return replace_query_param(url, "offset", self.offset - self.limit)
+
+
+def replace_query_param(url: str, key: str, value: Any) -> str:
+    """Django REST Framework's helper, so the links read exactly as linkding's do."""
+    scheme, netloc, path, query, fragment = urlsplit(url)
+    query_dict = parse_qs(query, keep_blank_values=True)
+    query_dict[key] = [str(value)]
+    query = urlencode(sorted(query_dict.items()), doseq=True)
+    return urlunsplit((scheme, netloc, path, query, fragment))
+
+
+def remove_query_param(url: str, key: str) -> str:
+    scheme, netloc, path, query, fragment = urlsplit(url)
+    query_dict = parse_qs(query, keep_blank_values=True)
+    query_dict.pop(key, None)
+    query = urlencode(sorted(query_dict.items()), doseq=True)
+    return urlunsplit((scheme, netloc, path, query, fragment))

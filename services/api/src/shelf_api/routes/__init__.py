@@ -1,0 +1,70 @@
+"""One blueprint per feature: the linkding surface (/api/...) and the service-only one."""
+
+from __future__ import annotations
+
+from flask import Flask
+from werkzeug.routing import IntegerConverter
+
+from shelf_kit.openapi import ServiceApi
+
+from . import assets, bookmarks, bundles, internal, tags, transfer, user
+from .common import BEARER, TOKEN
+
+BLUEPRINTS = (transfer.blp, assets.blp, bookmarks.blp, tags.blp, bundles.blp, user.blp,
+              internal.blp)
+LINKDING_ERROR = {"type": "object", "required": ["detail"],
+                  "properties": {"detail": {"type": "string"}},
+                  "description": "An error, in linkding's (Django REST Framework's) shape"}
+LINKDING_INVALID = {"type": "object",
+                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                    "description": "Each invalid field (or non_field_errors) with its messages",
+                    "example": {"url": ["Enter a valid URL."]}}
+
+
+class IdConverter(IntegerConverter):
+    """`<id:name>`: a row id, 1 to 2**31 - 1 (the databases' INTEGER); anything else is not a
+    route (404) rather than an overflow in the database."""
+
+    def __init__(self, url_map, **kwargs) -> None:
+        super().__init__(url_map, min=1, max=2**31 - 1, **kwargs)
+
+
+def register_blueprints(app: Flask, api: ServiceApi) -> None:
+    app.url_map.converters["id"] = IdConverter
+    api.register_converter(IdConverter, lambda _converter: {
+        "type": "integer", "minimum": 1, "maximum": 2**31 - 1})
+    api.spec.components.security_scheme(TOKEN, {
+        "type": "apiKey", "in": "header", "name": "Authorization",
+        "description": "The user's API key, as `Token <key>` (linkding's scheme)"})
+    api.spec.components.security_scheme(BEARER, {
+        "type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+    for blp in BLUEPRINTS:
+        api.register_blueprint(blp)
+    document_linkding_errors(api)
+
+
+def document_linkding_errors(api: ServiceApi) -> None:
+    """/api/ answers errors in linkding's shape, and invalid requests with 400 (not the
+    kit's 422 problem+json): say so in the document."""
+    api.spec.components.schema("LinkdingError", LINKDING_ERROR)
+    api.spec.components.schema("LinkdingValidationError", LINKDING_INVALID)
+    for name, schema, description in (
+            ("LINKDING_ERROR", "LinkdingError", "An error"),
+            ("LINKDING_INVALID", "LinkdingValidationError", "Invalid fields")):
+        api.spec.components.response(name, {"description": description, "content": {
+            "application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}})
+    error = {"$ref": "#/components/responses/LINKDING_ERROR"}
+    for path, operations in api.spec._paths.items():
+        if not path.startswith("/api/"):
+            continue
+        for operation in operations.values():
+            if not isinstance(operation, dict):  # the path's own "parameters"
+                continue
+            responses = operation.setdefault("responses", {})
+            if responses.pop("422", None) is not None:
+                responses["400"] = {"$ref": "#/components/responses/LINKDING_INVALID"}
+            responses["default"] = error
+            if "401" in responses:
+                responses["401"] = error
+            if "{" in path:
+                responses["404"] = error

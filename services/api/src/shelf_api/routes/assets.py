@@ -1,0 +1,124 @@
+"""linkding's bookmark assets (/api/bookmarks/<id>/assets/...) and the browser extension's
+snapshot upload (/api/bookmarks/singlefile/)."""
+
+from __future__ import annotations
+
+from flask import request, send_file
+from sqlalchemy import select
+
+from shelf_kit.db import session
+
+from .. import assets as files
+from .. import bookmarks as service
+from .. import queries
+from ..models import Asset
+from ..schemas import (
+    AssetPageSchema,
+    AssetSchema,
+    AssetUploadSchema,
+    MessageSchema,
+    PageQuerySchema,
+    SingleFileFormSchema,
+)
+from .bookmarks import own_bookmark
+from .common import commit, committed, documented, linkding_blueprint, not_found, owner_id
+
+blp = linkding_blueprint("assets", __name__, "linkding's bookmark assets")
+
+
+def own_asset(bookmark_id: int, asset_id: int) -> Asset:
+    asset = session().scalars(select(Asset).where(
+        Asset.id == asset_id, Asset.bookmark_id == bookmark_id,
+        Asset.owner_id == owner_id())).first()
+    if asset is None:
+        raise not_found()
+    return asset
+
+
+def keep(asset: Asset) -> Asset:
+    """Commit the new asset's row; without a row, its file goes."""
+    try:
+        session().add(asset)
+        commit()
+    except BaseException:
+        session().rollback()
+        files.remove(asset.file)
+        raise
+    return asset
+
+
+@blp.route("/api/bookmarks/<id:bookmark_id>/assets/", methods=["GET"])
+@documented(blp)
+@blp.arguments(PageQuerySchema, location="query")
+@blp.response(200, AssetPageSchema)
+def list_assets(params, bookmark_id):
+    """A bookmark's assets, oldest first."""
+    own_bookmark(bookmark_id)
+    statement = select(Asset).where(Asset.bookmark_id == bookmark_id).order_by(Asset.id)
+    page = queries.Page(session(), statement, limit=params["limit"], offset=params["offset"],
+                        url=request.url)
+    return page.envelope(page.items)
+
+
+@blp.route("/api/bookmarks/<id:bookmark_id>/assets/<id:asset_id>/", methods=["GET"])
+@documented(blp)
+@blp.response(200, AssetSchema)
+def get_asset(bookmark_id, asset_id):
+    """One asset."""
+    return own_asset(bookmark_id, asset_id)
+
+
+@blp.route("/api/bookmarks/<id:bookmark_id>/assets/<id:asset_id>/download/", methods=["GET"])
+@documented(blp)
+@blp.response(200, description="The file, with its content type")
+def download(bookmark_id, asset_id):
+    """The asset's file, as an attachment (never rendered on Shelf's own address)."""
+    asset = own_asset(bookmark_id, asset_id)
+    path = files.path_of(asset)
+    if not path.exists():
+        raise not_found()
+    response = send_file(path, mimetype=asset.content_type, as_attachment=True,
+                         download_name=asset.display_name or path.name)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "sandbox"
+    return response
+
+
+@blp.route("/api/bookmarks/<id:bookmark_id>/assets/upload/", methods=["POST"])
+@documented(blp)
+@blp.arguments(AssetUploadSchema, location="files")
+@blp.response(201, AssetSchema)
+def upload(files_, bookmark_id):
+    """Keep a file with a bookmark (multipart, part `file`)."""
+    bookmark = own_bookmark(bookmark_id)
+    upload = files_["file"]
+    return keep(files.new_asset(bookmark, asset_type="upload", upload=upload,
+                                display_name=upload.filename or "upload"))
+
+
+@blp.route("/api/bookmarks/<id:bookmark_id>/assets/<id:asset_id>/", methods=["DELETE"])
+@documented(blp)
+@blp.response(204)
+def delete_asset(bookmark_id, asset_id):
+    """Delete an asset and its file."""
+    asset = own_asset(bookmark_id, asset_id)
+    name = asset.file
+    session().delete(asset)
+    commit()
+    files.remove(name)
+
+
+@blp.route("/api/bookmarks/singlefile/", methods=["POST"])
+@documented(blp)
+@blp.arguments(SingleFileFormSchema, location="form")
+@blp.arguments(AssetUploadSchema, location="files")
+@blp.response(201, MessageSchema)
+def singlefile(form, files_):
+    """The browser extension's snapshot (multipart `url` and `file`): kept as a snapshot of
+    the caller's bookmark of that URL, which is created if needed."""
+    bookmark, _created = committed(lambda: service.create_or_update(
+        session(), owner_id(), {"url": form["url"]}), wake_relay=True)
+    upload = files_["file"]
+    keep(files.new_asset(bookmark, asset_type="snapshot", upload=upload,
+                         display_name=f"HTML snapshot from {bookmark.date_added:%Y-%m-%d}"))
+    return {"message": "Snapshot uploaded successfully."}

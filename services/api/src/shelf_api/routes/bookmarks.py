@@ -1,0 +1,212 @@
+"""linkding's bookmarks API: /api/bookmarks/..."""
+
+from __future__ import annotations
+
+from flask import current_app, g, request
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from shelf_identity import public
+from shelf_kit.db import session
+
+from .. import assets, profiles, queries
+from .. import bookmarks as service
+from ..errors import Invalid
+from ..models import Asset, Bookmark, Bundle
+from ..schemas import (
+    BookmarkCheckSchema,
+    BookmarkCreateQuerySchema,
+    BookmarkPageSchema,
+    BookmarkPatchSchema,
+    BookmarkSchema,
+    BookmarkWriteSchema,
+    CheckQuerySchema,
+    ListQuerySchema,
+    SharedQuerySchema,
+)
+from .common import commit, committed, dialect, documented, linkding_blueprint, not_found, owner_id
+
+blp = linkding_blueprint("bookmarks", __name__, "linkding's bookmarks API")
+
+
+def own_bookmark(bookmark_id: int) -> Bookmark:
+    """The caller's bookmark; another user's is as absent as a deleted one (404)."""
+    bookmark = session().scalars(
+        select(Bookmark).where(Bookmark.id == bookmark_id, Bookmark.owner_id == owner_id())
+        .options(selectinload(Bookmark.tags))).first()
+    if bookmark is None:
+        raise not_found()
+    return bookmark
+
+
+def listing(statement, params, *, lax_tags: bool):
+    statement = queries.filtered(statement, params, dialect=dialect(), lax_tags=lax_tags)
+    page = queries.Page(session(), statement, limit=params["limit"], offset=params["offset"],
+                        url=request.url, load_tags=True)
+    return page.envelope([service.as_linkding(bookmark) for bookmark in page.items])
+
+
+def with_bundle(statement, params, *, lax_tags: bool):
+    if params.get("bundle") is None:
+        return statement
+    bundle = session().scalars(select(Bundle).where(
+        Bundle.id == params["bundle"], Bundle.owner_id == owner_id())).first()
+    if bundle is None:
+        raise Invalid({"bundle": ["Not found."]})
+    return statement.where(queries.bundle_condition(bundle, dialect=dialect(), lax_tags=lax_tags))
+
+
+def owner_listing(params, *, archived: bool):
+    lax = profiles.lax_tags(session(), owner_id())
+    statement = with_bundle(queries.owned(owner_id(), archived=archived), params, lax_tags=lax)
+    return listing(statement, params, lax_tags=lax)
+
+
+@blp.route("/api/bookmarks/", methods=["GET"])
+@documented(blp)
+@blp.arguments(ListQuerySchema, location="query")
+@blp.response(200, BookmarkPageSchema)
+def list_bookmarks(params):
+    """The caller's unarchived bookmarks (filters, search `q`, sort, pages)."""
+    return owner_listing(params, archived=False)
+
+
+@blp.route("/api/bookmarks/archived/", methods=["GET"])
+@documented(blp)
+@blp.arguments(ListQuerySchema, location="query")
+@blp.response(200, BookmarkPageSchema)
+def list_archived(params):
+    """The caller's archived bookmarks."""
+    return owner_listing(params, archived=True)
+
+
+@blp.route("/api/bookmarks/shared/", methods=["GET"])
+@public
+@documented(blp, public=True)
+@blp.arguments(SharedQuerySchema, location="query")
+@blp.response(200, BookmarkPageSchema)
+def list_shared(params):
+    """Bookmarks shared by users who enabled sharing; without credentials, only those of
+    users who enabled public sharing. `user` narrows to one username."""
+    identity = _optional_identity()
+    caller = identity.user_id if identity is not None and identity.is_user else None
+    lax = profiles.lax_tags(session(), caller)
+    statement = queries.shared(public_only=identity is None, username=params.get("user"))
+    if params.get("bundle") is not None and caller is not None:
+        statement = with_bundle(statement, params, lax_tags=lax)
+    return listing(statement, params, lax_tags=lax)
+
+
+def _optional_identity():
+    """Who is calling a public view: None without credentials; bad ones are still a 401."""
+    if g.get("identity") is None and request.headers.get("Authorization"):
+        guard = current_app.extensions["shelf_identity"]
+        g.identity = guard.authenticate(request.headers["Authorization"])
+    return g.get("identity")
+
+
+@blp.route("/api/bookmarks/check/", methods=["GET"])
+@documented(blp)
+@blp.arguments(CheckQuerySchema, location="query")
+@blp.response(200, BookmarkCheckSchema)
+def check(params):
+    """Whether the caller has bookmarked a URL, and what Shelf knows about the page.
+
+    Shelf does not fetch the page while answering (tasks does that in the background): the
+    metadata is what the caller's bookmark of that URL holds, or empty."""
+    bookmark = service.find_by_url(session(), owner_id(), params["url"])
+    metadata = {"url": params["url"], "title": None, "description": None,
+                "preview_image": None}
+    if bookmark is not None:
+        metadata.update(title=bookmark.website_title or bookmark.title or None,
+                        description=(bookmark.website_description or bookmark.description
+                                     or None),
+                        preview_image=bookmark.preview_image_url)
+    return {"bookmark": service.as_linkding(bookmark) if bookmark else None,
+            "metadata": metadata, "auto_tags": []}
+
+
+@blp.route("/api/bookmarks/", methods=["POST"])
+@documented(blp)
+@blp.arguments(BookmarkCreateQuerySchema, location="query", as_kwargs=True)
+@blp.arguments(BookmarkWriteSchema)
+@blp.response(201, BookmarkSchema)
+def create(data, **query):
+    """Create a bookmark; a URL the caller already has updates that bookmark instead. Tasks
+    fetches the page's title, description, favicon and preview image afterwards (not with
+    `disable_scraping`)."""
+    bookmark, _created = committed(lambda: service.create_or_update(
+        session(), owner_id(), data, fetch_metadata="disable_scraping" not in query),
+        wake_relay=True)
+    return service.as_linkding(bookmark)
+
+
+@blp.route("/api/bookmarks/<id:bookmark_id>/", methods=["GET"])
+@documented(blp)
+@blp.response(200, BookmarkSchema)
+def get(bookmark_id):
+    """One of the caller's bookmarks."""
+    return service.as_linkding(own_bookmark(bookmark_id))
+
+
+def _update(bookmark_id, data):
+    bookmark = own_bookmark(bookmark_id)
+    if "url" in data and service.url_taken(session(), bookmark, data["url"]):
+        raise Invalid({"url": ["A bookmark with this URL already exists."]})
+    committed(lambda: service.update(session(), own_bookmark(bookmark_id), data),
+              wake_relay=True)
+    return service.as_linkding(own_bookmark(bookmark_id))
+
+
+@blp.route("/api/bookmarks/<id:bookmark_id>/", methods=["PUT"])
+@documented(blp)
+@blp.arguments(BookmarkWriteSchema)
+@blp.response(200, BookmarkSchema)
+def put(data, bookmark_id):
+    """Update a bookmark (`url` required; fields not sent are kept)."""
+    return _update(bookmark_id, data)
+
+
+@blp.route("/api/bookmarks/<id:bookmark_id>/", methods=["PATCH"])
+@documented(blp)
+@blp.arguments(BookmarkPatchSchema)
+@blp.response(200, BookmarkSchema)
+def patch(data, bookmark_id):
+    """Update some fields of a bookmark."""
+    return _update(bookmark_id, data)
+
+
+@blp.route("/api/bookmarks/<id:bookmark_id>/", methods=["DELETE"])
+@documented(blp)
+@blp.response(204)
+def delete(bookmark_id):
+    """Delete a bookmark (and its assets' files)."""
+    bookmark = own_bookmark(bookmark_id)
+    names = list(session().scalars(select(Asset.file).where(Asset.bookmark_id == bookmark.id)))
+    session().delete(bookmark)
+    commit()
+    for name in names:
+        assets.remove(name)
+
+
+def _set_archived(bookmark_id: int, archived: bool) -> None:
+    bookmark = own_bookmark(bookmark_id)
+    bookmark.is_archived = archived
+    service.touch(bookmark)
+    commit()
+
+
+@blp.route("/api/bookmarks/<id:bookmark_id>/archive/", methods=["POST"])
+@documented(blp)
+@blp.response(204)
+def archive(bookmark_id):
+    """Archive a bookmark."""
+    _set_archived(bookmark_id, True)
+
+
+@blp.route("/api/bookmarks/<id:bookmark_id>/unarchive/", methods=["POST"])
+@documented(blp)
+@blp.response(204)
+def unarchive(bookmark_id):
+    """Take a bookmark out of the archive."""
+    _set_archived(bookmark_id, False)

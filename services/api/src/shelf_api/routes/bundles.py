@@ -1,0 +1,127 @@
+"""linkding's bundles (saved searches) API: /api/bundles/..."""
+
+from __future__ import annotations
+
+from flask import request
+from sqlalchemy import func, select
+
+from shelf_kit.db import session, utcnow
+
+from .. import queries
+from ..errors import Invalid
+from ..models import Bundle
+from ..schemas import (
+    MAX_INT,
+    BundlePageSchema,
+    BundlePatchSchema,
+    BundleSchema,
+    BundleWriteSchema,
+    PageQuerySchema,
+)
+from ..search import SearchSyntaxError, parse
+from .common import commit, documented, linkding_blueprint, not_found, owner_id
+
+blp = linkding_blueprint("bundles", __name__, "linkding's bundles (saved searches) API")
+FIELDS = ("name", "search", "any_tags", "all_tags", "excluded_tags", "filter_unread",
+          "filter_shared", "order")
+
+
+def own_bundle(bundle_id: int) -> Bundle:
+    bundle = session().scalars(select(Bundle).where(Bundle.id == bundle_id,
+                                                    Bundle.owner_id == owner_id())).first()
+    if bundle is None:
+        raise not_found()
+    return bundle
+
+
+def check_search(data) -> None:
+    if data.get("search"):
+        try:
+            parse(data["search"])
+        except SearchSyntaxError as error:
+            raise Invalid({"search": [str(error)]}) from None
+
+
+def apply(bundle: Bundle, data) -> None:
+    for key in FIELDS:
+        if key in data:
+            value = data[key]
+            if key.endswith("_tags"):
+                value = " ".join(value.split())
+            setattr(bundle, key, value)
+
+
+@blp.route("/api/bundles/", methods=["GET"])
+@documented(blp)
+@blp.arguments(PageQuerySchema, location="query")
+@blp.response(200, BundlePageSchema)
+def list_bundles(params):
+    """The caller's bundles, in their order."""
+    statement = (select(Bundle).where(Bundle.owner_id == owner_id())
+                 .order_by(Bundle.order, Bundle.id))
+    page = queries.Page(session(), statement, limit=params["limit"], offset=params["offset"],
+                        url=request.url)
+    return page.envelope(page.items)
+
+
+@blp.route("/api/bundles/<id:bundle_id>/", methods=["GET"])
+@documented(blp)
+@blp.response(200, BundleSchema)
+def get(bundle_id):
+    """One of the caller's bundles."""
+    return own_bundle(bundle_id)
+
+
+@blp.route("/api/bundles/", methods=["POST"])
+@documented(blp)
+@blp.arguments(BundleWriteSchema)
+@blp.response(201, BundleSchema)
+def create(data):
+    """Create a bundle; without `order`, it goes after the others."""
+    check_search(data)
+    bundle = Bundle(owner_id=owner_id(), search="", any_tags="", all_tags="", excluded_tags="",
+                    filter_unread="off", filter_shared="off")
+    apply(bundle, data)
+    if "order" not in data:
+        last = session().scalar(select(func.max(Bundle.order))
+                                .where(Bundle.owner_id == owner_id()))
+        bundle.order = 0 if last is None else min(last + 1, MAX_INT)
+    session().add(bundle)
+    commit()
+    return bundle
+
+
+def _update(bundle_id, data):
+    bundle = own_bundle(bundle_id)
+    check_search(data)
+    apply(bundle, data)
+    bundle.date_modified = utcnow()
+    commit()
+    return bundle
+
+
+@blp.route("/api/bundles/<id:bundle_id>/", methods=["PUT"])
+@documented(blp)
+@blp.arguments(BundleWriteSchema)
+@blp.response(200, BundleSchema)
+def put(data, bundle_id):
+    """Update a bundle (`name` required; fields not sent are kept)."""
+    return _update(bundle_id, data)
+
+
+@blp.route("/api/bundles/<id:bundle_id>/", methods=["PATCH"])
+@documented(blp)
+@blp.arguments(BundlePatchSchema)
+@blp.response(200, BundleSchema)
+def patch(data, bundle_id):
+    """Update some fields of a bundle."""
+    return _update(bundle_id, data)
+
+
+@blp.route("/api/bundles/<id:bundle_id>/", methods=["DELETE"])
+@documented(blp)
+@blp.response(204)
+def delete(bundle_id):
+    """Delete a bundle (its bookmarks are untouched)."""
+    session().delete(own_bundle(bundle_id))
+    commit()

@@ -1,0 +1,88 @@
+"""What the linkding-surface views share: who the owner is, the database's dialect, commits
+that wake the outbox relay."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import current_app, g, request
+from flask_smorest import Blueprint
+from sqlalchemy.exc import IntegrityError
+
+from shelf_identity import NotAllowed, current_identity
+from shelf_kit import Problem
+from shelf_kit.db import get_database, session
+
+from .. import profiles
+
+T = TypeVar("T")
+TOKEN = "token"  # the security scheme names in the OpenAPI document
+BEARER = "bearer"
+SECURITY = [{TOKEN: []}, {BEARER: []}]
+
+
+def linkding_blueprint(name: str, import_name: str, description: str) -> Blueprint:
+    """A blueprint for users only (services get 403), which remembers who called."""
+    blp = Blueprint(name, import_name, description=description)
+
+    @blp.before_request
+    def _users_only() -> None:
+        if request.method == "OPTIONS":
+            return
+        view = current_app.view_functions.get(request.endpoint or "")
+        if getattr(view, "_shelf_public", False) and g.get("identity") is None:
+            return
+        identity = current_identity()
+        if not identity.is_user:
+            raise NotAllowed("Only users may use this API.")
+        profiles.remember(session(), identity.user_id, identity.username,
+                          current_app.extensions["shelf_api_seen_profiles"])
+
+    return blp
+
+
+def owner_id() -> int:
+    return current_identity().user_id
+
+
+def dialect() -> str:
+    return get_database(current_app).engine.dialect.name
+
+
+def commit(*, wake_relay: bool = False) -> None:
+    session().commit()
+    if wake_relay:
+        relay = current_app.extensions.get("shelf_api_relay")
+        if relay is not None:
+            relay.wake()
+
+
+def committed(write: Callable[[], T], *, wake_relay: bool = False) -> T:
+    """Run `write` and commit; when a concurrent request made the same bookmark or tag first
+    (a unique index refuses ours), start again once: the second run finds theirs."""
+    try:
+        result = write()
+        commit(wake_relay=wake_relay)
+    except IntegrityError:
+        session().rollback()
+        result = write()
+        commit(wake_relay=wake_relay)
+    return result
+
+
+def not_found() -> Problem:
+    return Problem(404, "Not Found", "Not found.")
+
+
+def documented(blp: Blueprint, *, public: bool = False):
+    """Document the view's credentials and the errors every view may answer."""
+
+    def decorate(view: Any) -> Any:
+        security = [{}, *SECURITY] if public else SECURITY
+        view = blp.doc(security=security)(view)
+        if not public:
+            view = blp.alt_response(401, description="Missing or bad credentials")(view)
+        return view
+
+    return decorate

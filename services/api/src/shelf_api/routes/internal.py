@@ -1,0 +1,151 @@
+"""The service-only surface tasks uses (/v1/internal/...): page through bookmarks, write what
+a page fetch found, record link checks, run import batches, export for backups."""
+
+from __future__ import annotations
+
+from flask import Response
+from flask_smorest import Blueprint
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from shelf_identity import require_service
+from shelf_kit import Problem
+from shelf_kit.db import session, utcnow
+
+from .. import bookmarks as service
+from .. import exports, imports
+from ..models import Bookmark
+from ..schemas import (
+    BatchResultSchema,
+    BatchSchema,
+    ExportQuerySchema,
+    InternalBookmarkSchema,
+    InternalListQuerySchema,
+    InternalPageSchema,
+    LinkCheckResultSchema,
+    LinkCheckSchema,
+    MetadataUpdateSchema,
+    OwnersSchema,
+)
+from ..urls import normalize_url
+from .common import BEARER
+
+blp = Blueprint("internal", __name__, description="For Shelf's services only (tasks)")
+BROKEN_AFTER = 2  # failed checks in a row
+
+
+def documented(view):
+    view = blp.doc(security=[{BEARER: []}])(view)
+    view = blp.alt_response(403, description="Not a service")(view)
+    return require_service(view)
+
+
+def any_bookmark(bookmark_id: int) -> Bookmark:
+    bookmark = session().scalars(select(Bookmark).where(Bookmark.id == bookmark_id)
+                                 .options(selectinload(Bookmark.tags))).first()
+    if bookmark is None:
+        raise Problem(404, "Not Found", f"Bookmark {bookmark_id} does not exist.")
+    return bookmark
+
+
+@blp.route("/v1/internal/bookmarks", methods=["GET"])
+@documented
+@blp.arguments(InternalListQuerySchema, location="query")
+@blp.response(200, InternalPageSchema)
+def list_bookmarks(params):
+    """Every owner's bookmarks (or one owner's), by id, `limit` at a time after `after_id`."""
+    statement = (select(Bookmark).where(Bookmark.id > params["after_id"])
+                 .order_by(Bookmark.id).limit(params["limit"])
+                 .options(selectinload(Bookmark.tags)))
+    if params.get("owner_id") is not None:
+        statement = statement.where(Bookmark.owner_id == params["owner_id"])
+    rows = list(session().scalars(statement))
+    full = len(rows) == params["limit"]
+    return {"results": [service.as_internal(row) for row in rows],
+            "next_after_id": rows[-1].id if full else None}
+
+
+@blp.route("/v1/internal/bookmarks/<id:bookmark_id>", methods=["GET"])
+@documented
+@blp.response(200, InternalBookmarkSchema)
+def get_bookmark(bookmark_id):
+    """One bookmark, whoever owns it."""
+    return service.as_internal(any_bookmark(bookmark_id))
+
+
+@blp.route("/v1/internal/bookmarks/<id:bookmark_id>/metadata", methods=["PATCH"])
+@documented
+@blp.arguments(MetadataUpdateSchema)
+@blp.response(200, InternalBookmarkSchema)
+@blp.alt_response(409, description="The bookmark's URL changed since the fetch")
+def write_metadata(data, bookmark_id):
+    """What fetching the page found. Title and description fill only what the owner left
+    empty; an answer for a URL the bookmark no longer has is refused (409)."""
+    bookmark = any_bookmark(bookmark_id)
+    data = {key: value.replace("\x00", "") if isinstance(value, str) else value
+            for key, value in data.items()}  # pages may hold NULs; Postgres cannot store them
+    if data.get("url") and normalize_url(data["url"]) != bookmark.url_normalized:
+        raise Problem(409, "Conflict", "The bookmark's URL changed since this page was fetched.")
+    if data.get("title") is not None:
+        title = data["title"][:512]
+        bookmark.website_title = title
+        if not bookmark.title:
+            bookmark.title = title
+    if data.get("description") is not None:
+        bookmark.website_description = data["description"]
+        if not bookmark.description:
+            bookmark.description = data["description"][:10_000]
+    for key in ("favicon_url", "preview_image_url"):
+        if key in data:
+            setattr(bookmark, key, data[key] or None)
+    if data.get("page_text") is not None:
+        bookmark.page_text = data["page_text"]
+    session().commit()
+    return service.as_internal(bookmark)
+
+
+@blp.route("/v1/internal/bookmarks/<id:bookmark_id>/link-check", methods=["POST"])
+@documented
+@blp.arguments(LinkCheckSchema)
+@blp.response(200, LinkCheckResultSchema)
+def link_check(data, bookmark_id):
+    """Record a link check: two failures in a row make the link broken, a success clears it."""
+    bookmark = any_bookmark(bookmark_id)
+    bookmark.last_checked_at = utcnow()
+    if data["ok"]:
+        bookmark.link_check_failures = 0
+        bookmark.is_broken = False
+    else:
+        bookmark.link_check_failures = (bookmark.link_check_failures or 0) + 1
+        bookmark.is_broken = bookmark.link_check_failures >= BROKEN_AFTER
+    session().commit()
+    return {"is_broken": bookmark.is_broken}
+
+
+@blp.route("/v1/internal/imports/<id:import_id>/batches", methods=["POST"])
+@documented
+@blp.arguments(BatchSchema)
+@blp.response(200, BatchResultSchema)
+def import_batch(data, import_id):
+    """Import the next `size` entries of a large import (idempotent: api keeps the cursor)."""
+    return imports.run_batch(session(), import_id, size=data["size"])
+
+
+@blp.route("/v1/internal/users", methods=["GET"])
+@documented
+@blp.response(200, OwnersSchema)
+def owners():
+    """The owners who have bookmarks (for backups)."""
+    ids = session().scalars(select(Bookmark.owner_id).distinct().order_by(Bookmark.owner_id))
+    return {"owner_ids": list(ids)}
+
+
+@blp.route("/v1/internal/users/<id:owner_id>/export", methods=["GET"])
+@documented
+@blp.arguments(ExportQuerySchema, location="query")
+@blp.response(200, description="The export file")
+def export(params, owner_id):
+    """One owner's bookmarks as an export file (for backups)."""
+    body, mimetype, filename = exports.export(session(), owner_id, params["format"])
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -1,0 +1,122 @@
+"""The outbox: a new bookmark (or a new URL) asks tasks to fetch the page, in the same
+transaction; the relay delivers it, and a tasks outage only delays it."""
+
+import hashlib
+import threading
+import time
+
+from sqlalchemy import select
+
+from conftest import StandInTasks, User, make_app
+from shelf_api.models import OutboxMessage
+from shelf_api.outbox import Relay
+from shelf_http import ServiceClient
+from shelf_kit.testing import free_port
+
+
+def messages(database):
+    with database.transaction() as session:
+        return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def wait_for(condition, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def key_for(bookmark_id, url):
+    return f"fetch_metadata:{bookmark_id}:{hashlib.sha1(url.encode()).hexdigest()[:12]}"
+
+
+def test_creating_and_moving_a_bookmark_writes_fetch_messages(ann, database):
+    created = ann.add("https://example.com/a")
+    ann.patch(f"/api/bookmarks/{created['id']}/", json={"title": "no new fetch"})
+    ann.patch(f"/api/bookmarks/{created['id']}/", json={"url": "https://EXAMPLE.com/a#x"})
+    ann.patch(f"/api/bookmarks/{created['id']}/", json={"url": "https://example.com/b"})
+    ann.post("/api/bookmarks/?disable_scraping", json={"url": "https://example.com/c"})
+    found = messages(database)
+    assert [m.payload for m in found] == [
+        {"kind": "fetch_metadata", "args": {"bookmark_id": created["id"]},
+         "idempotency_key": key_for(created["id"], "https://example.com/a"),
+         "created_by": ann.id},
+        {"kind": "fetch_metadata", "args": {"bookmark_id": created["id"]},
+         "idempotency_key": key_for(created["id"], "https://example.com/b"),
+         "created_by": ann.id},
+    ]
+    assert all(m.delivered_at is None and m.attempts == 0 for m in found)
+
+
+def test_a_tasks_outage_delays_the_job_and_loses_nothing(database_url, database, auth_service):
+    tasks_port = free_port()
+    app = make_app(database_url, auth_service.url, f"http://127.0.0.1:{tasks_port}",
+                   SHELF_API_OUTBOX_RELAY=True, SHELF_API_OUTBOX_POLL_SECONDS=0.05,
+                   SHELF_API_OUTBOX_MAX_BACKOFF_SECONDS=0.2)
+    relay = app.extensions["shelf_api_relay"]
+    tasks = StandInTasks(auth_service, port=tasks_port)
+    try:
+        ann = User(app.test_client(), auth_service, 1, "ann")
+        started = time.monotonic()
+        created = ann.add("https://example.com/page")  # tasks is down: still 201, at once
+        assert time.monotonic() - started < 2
+        assert wait_for(lambda: messages(database)[0].attempts >= 2)
+        message = messages(database)[0]
+        assert message.delivered_at is None
+        assert "tasks is unavailable" in message.last_error
+        tasks.start()  # tasks is back
+        assert wait_for(lambda: messages(database)[0].delivered_at is not None)
+        assert tasks.jobs[0]["kind"] == "fetch_metadata"
+        assert tasks.jobs[0]["args"] == {"bookmark_id": created["id"]}
+        assert tasks.jobs[0]["created_by"] == 1
+        assert tasks.jobs[0]["request_id"]  # the call carries a request id
+        assert messages(database)[0].last_error is None
+    finally:
+        relay.stop()
+        tasks.stop()
+        app.extensions["shelf_db"].dispose()
+
+
+def test_two_relays_never_send_a_message_twice(database, auth_service):
+    from shelf_identity import ServiceTokenAuth
+
+    with database.transaction() as session:
+        for n in range(60):
+            session.add(OutboxMessage(kind="fetch_metadata", payload={
+                "kind": "fetch_metadata", "args": {"bookmark_id": n}}))
+    tasks = StandInTasks(auth_service).start()
+    try:
+        token = ServiceTokenAuth(auth_service.url, "api", "test-api-secret")
+        relays = [Relay(database, ServiceClient("tasks", tasks.url, auth=token, retries=0),
+                        batch_size=7) for _ in range(3)]
+
+        def drain(relay):
+            while relay.run_once():
+                pass
+
+        threads = [threading.Thread(target=drain, args=(relay,)) for relay in relays]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert tasks.posts == 60
+        assert sorted(job["args"]["bookmark_id"] for job in tasks.jobs) == list(range(60))
+        assert all(m.delivered_at is not None and m.attempts == 1 for m in messages(database))
+    finally:
+        tasks.stop()
+
+
+def test_a_failed_delivery_backs_off(database, auth_service):
+    with database.transaction() as session:
+        session.add(OutboxMessage(kind="fetch_metadata", payload={"kind": "fetch_metadata"}))
+    relay = Relay(database, ServiceClient("tasks", f"http://127.0.0.1:{free_port()}",
+                                          retries=0), max_backoff_seconds=60)
+    assert relay.run_once() == 0
+    message = messages(database)[0]
+    assert message.attempts == 1 and message.delivered_at is None
+    assert relay.run_once() == 0  # not due yet: not even tried
+    assert messages(database)[0].attempts == 1
+    assert [relay.backoff(n) <= min(60, 2 ** n) for n in range(1, 12)] == [True] * 11
+    assert relay.backoff(10) >= 30  # grows, up to the cap (with jitter)

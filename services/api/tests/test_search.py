@@ -1,0 +1,173 @@
+"""linkding's search language: the parser's tree, and what each query finds on the database."""
+
+import pytest
+
+from shelf_api.search import And, Keyword, Not, Or, SearchSyntaxError, Tag, Term, parse
+
+
+@pytest.mark.parametrize(("query", "tree"), [
+    ("", None),
+    ("   ", None),
+    ("python", Term("python")),
+    ("python web", And((Term("python"), Term("web")))),
+    ("python and web", And((Term("python"), Term("web")))),
+    ("python AND web", And((Term("python"), Term("web")))),
+    ("a or b c", Or((Term("a"), And((Term("b"), Term("c")))))),
+    ("a b or c", Or((And((Term("a"), Term("b"))), Term("c")))),
+    ("not a b", And((Not(Term("a")), Term("b")))),
+    ("not not a", Not(Not(Term("a")))),
+    ("(a or b) c", And((Or((Term("a"), Term("b"))), Term("c")))),
+    ("(a or b)and(c)", And((Or((Term("a"), Term("b"))), Term("c")))),
+    ('"and" \'or not\'', And((Term("and", phrase=True), Term("or not", phrase=True)))),
+    ("#Python !unread !Untagged", And((Tag("Python"), Keyword("unread"), Keyword("untagged")))),
+    ("C# # !", And((Term("C#"), Term("#"), Term("!")))),
+    ("not #a or !unread", Or((Not(Tag("a")), Keyword("unread")))),
+])
+def test_parse(query, tree):
+    assert parse(query) == tree
+
+
+@pytest.mark.parametrize(("query", "position"), [
+    ("a and", 5),
+    ("or a", 0),
+    ("a or or b", 5),
+    ("not", 3),
+    ("(a or b", 7),
+    ("a)", 1),
+    ("()", 1),
+    ('"open', 0),
+    ("a 'b", 2),
+])
+def test_parse_errors_say_where(query, position):
+    with pytest.raises(SearchSyntaxError) as error:
+        parse(query)
+    assert error.value.position == position
+    assert str(error.value).endswith(f"at position {position}.")
+
+
+@pytest.fixture
+def library(ann):
+    """A small library; names are the last path segment of each URL."""
+    ann.add("https://example.com/django", title="Django tutorial",
+            description="Web framework for Python", tag_names=["python", "web"])
+    ann.add("https://example.com/flask", title="Flask docs", notes="micro framework",
+            tag_names=["python"], unread=True)
+    ann.add("https://example.com/rust", title="The Rust Book", description="systems")
+    ann.add("https://go.dev/tour", title="A Tour of Go", tag_names=["go", "web"])
+    ann.add("https://example.com/ui", title="UI patterns", description="and or not")
+    return ann
+
+
+def found(user, query, path="/api/bookmarks/"):
+    response = user.get(path, query_string={"q": query})
+    assert response.status_code == 200, response.get_json()
+    return sorted(b["url"].rsplit("/", 1)[1] for b in response.get_json()["results"])
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("python", ["django"]),                       # description
+    ("PYTHON", ["django"]),                       # any case
+    ("ramework", ["django", "flask"]),            # a substring, in description or notes
+    ("go.dev", ["tour"]),                         # the URL
+    ("tutorial django", ["django"]),              # juxtaposition is and
+    ("rust or flask", ["flask", "rust"]),
+    ("framework not flask", ["django"]),
+    ("not example.com", ["tour"]),
+    ('"Tour of"', ["tour"]),                      # a phrase with its space
+    ("'tour of go'", ["tour"]),
+    ('"Tour Go"', []),
+    ("#python", ["django", "flask"]),
+    ("#PYTHON #web", ["django"]),
+    ("#python or #go", ["django", "flask", "tour"]),
+    ("!unread", ["flask"]),
+    ("!untagged", ["rust", "ui"]),
+    ("!nonsense", ["django", "flask", "rust", "tour", "ui"]),
+    ("(#web or !unread) not #go", ["django", "flask"]),
+    ("ui", ["ui"]),                               # two letters: LIKE on SQLite
+    ("o", ["django", "flask", "rust", "tour", "ui"]),
+    ('"and" "not"', ["ui"]),                      # operators, quoted, are words
+    ("100%", []),                                 # LIKE wildcards are literal
+    ("_", []),
+    ('"', None),
+])
+def test_search_finds(library, query, expected):
+    if expected is None:
+        response = library.get("/api/bookmarks/", query_string={"q": query})
+        assert response.status_code == 400
+        assert list(response.get_json()) == ["q"]
+        assert "position 0" in response.get_json()["q"][0]
+        return
+    assert found(library, query) == expected
+
+
+def test_a_syntax_error_is_400_naming_the_position(library):
+    response = library.get("/api/bookmarks/", query_string={"q": "python and (web"})
+    assert response.status_code == 400
+    assert response.get_json() == {"q": ["Missing ')' for the '(' at 11 at position 15."]}
+
+
+def test_search_sees_later_edits_and_fetched_page_text(library, client, auth_service):
+    bookmark = library.get("/api/bookmarks/", query_string={"q": "rust"}).get_json()
+    bookmark_id = bookmark["results"][0]["id"]
+    library.patch(f"/api/bookmarks/{bookmark_id}/", json={"title": "Ferris handbook"})
+    assert found(library, "rust") == ["rust"]  # still in its URL
+    assert found(library, "ferris") == ["rust"]
+    assert found(library, "borrow checker") == []
+    token = auth_service.service_token("tasks")
+    response = client.patch(f"/v1/internal/bookmarks/{bookmark_id}/metadata",
+                            json={"page_text": "All about the borrow checker."},
+                            headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    assert found(library, '"borrow checker"') == ["rust"]
+    library.delete(f"/api/bookmarks/{bookmark_id}/")
+    assert found(library, "ferris") == []
+
+
+def test_search_is_scoped_to_the_owner(library, bob):
+    bob.add("https://example.com/bobs-python", title="Python for Bob")
+    assert found(bob, "python") == ["bobs-python"]
+    assert found(library, "python") == ["django"]
+
+
+def test_lax_tag_search_lets_a_word_match_a_tag(library):
+    assert found(library, "web") == ["django"]  # strict (the default): text only
+    assert found(library, "python") == ["django"]
+    library.patch("/api/user/profile/", json={"tag_search": "lax"})
+    assert found(library, "web") == ["django", "tour"]
+    assert found(library, "python") == ["django", "flask"]
+
+
+def test_search_works_on_the_archive(library):
+    page = library.get("/api/bookmarks/", query_string={"q": "flask"}).get_json()
+    library.post(f"/api/bookmarks/{page['results'][0]['id']}/archive/")
+    assert found(library, "flask") == []
+    assert found(library, "flask", "/api/bookmarks/archived/") == ["flask"]
+
+
+def test_words_are_found_through_the_databases_own_indexes(database):
+    """No scan: SQLite asks its FTS5 trigram table, Postgres its pg_trgm GIN indexes."""
+    from sqlalchemy import select, text
+
+    from shelf_api.models import Bookmark
+    from shelf_api.search import compile_search
+
+    dialect = database.engine.dialect.name
+    statement = select(Bookmark.id).where(compile_search(parse("framework"), dialect=dialect))
+    compiled = statement.compile(database.engine, compile_kwargs={"literal_binds": True})
+    with database.engine.connect() as connection:
+        if dialect == "sqlite":
+            plan = " ".join(str(row[-1]) for row in
+                            connection.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))
+            assert "VIRTUAL TABLE INDEX" in plan and "bookmarks_fts" in plan
+        else:
+            connection.execute(text("SET enable_seqscan = off"))
+            plan = " ".join(row[0] for row in connection.execute(text(f"EXPLAIN {compiled}")))
+            for column in ("title", "description", "notes", "url", "page_text"):
+                assert f"ix_bookmarks_trgm_{column}" in plan
+
+
+def test_accented_words_match_whatever_their_case_on_both_databases(ann):
+    ann.add("https://example.com/ecole", title="L'ÉCOLE normale")
+    ann.add("https://example.com/strasse", title="Große Straße")
+    assert found(ann, "école") == ["ecole"]
+    assert found(ann, "straße") == ["strasse"]
