@@ -162,6 +162,8 @@ class ShelfSystem:
             "SHELF_DATA_DIR": str(self.data_dir),
             "SHELF_LOG_LEVEL": "INFO",
             "SHELF_SECRET_KEY": os.urandom(24).hex(),
+            # auth re-reads its key folder this often: a rotation test need not wait long.
+            "SHELF_AUTH_KEYS_RELOAD_SECONDS": "1",
         }
         for service in WEB_SERVICES:
             env[f"SHELF_{service.upper()}_URL"] = self.urls[service]
@@ -218,6 +220,19 @@ class ShelfSystem:
                 if process.poll() is None:
                     process.kill()
                     process.wait()
+
+    def command(self, service: str, *args: str, timeout: float = 60.0) -> subprocess.CompletedProcess:
+        """Run `shelf-<service> ARGS` from the service's environment with the system's settings
+        (e.g. `command("auth", "create-admin", ...)`); raises when it fails."""
+        result = subprocess.run(
+            [str(venv_bin(service, f"shelf-{service}")), *args], cwd=self.folder,
+            env=self.process_env(service, command=True), stdin=subprocess.DEVNULL,
+            capture_output=True, text=True, timeout=timeout,
+        )
+        if result.returncode != 0:
+            raise ShelfSystemError(f"`shelf-{service} {' '.join(args)}` failed "
+                                   f"({result.returncode}):\n{result.stdout}{result.stderr}")
+        return result
 
     # -- processes ---------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ JWKS_PATH = "/.well-known/jwks.json"
 
 
 class JwksKeySource:
-    def __init__(self, client: ServiceClient, *, min_refetch_seconds: float = 10.0,
+    def __init__(self, client: ServiceClient, *, min_refetch_seconds: float = 2.0,
                  max_age_seconds: float = 3600.0) -> None:
         self.client = client
         self.min_refetch_seconds = min_refetch_seconds
