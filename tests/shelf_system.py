@@ -19,6 +19,7 @@ way an operator would.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import os
@@ -35,6 +36,7 @@ from pathlib import Path
 from typing import IO
 
 import requests
+
 from shelf_kit.testing import free_port, postgres_test_url, temporary_postgres_database
 
 ROOT = Path(__file__).resolve().parent.parent  # tests/ sits at the repository's root
@@ -221,13 +223,14 @@ class ShelfSystem:
                     process.kill()
                     process.wait()
 
-    def command(self, service: str, *args: str, timeout: float = 60.0) -> subprocess.CompletedProcess:
+    def command(self, service: str, *args: str,
+                timeout: float = 60.0) -> subprocess.CompletedProcess:
         """Run `shelf-<service> ARGS` from the service's environment with the system's settings
         (e.g. `command("auth", "create-admin", ...)`); raises when it fails."""
         result = subprocess.run(
             [str(venv_bin(service, f"shelf-{service}")), *args], cwd=self.folder,
             env=self.process_env(service, command=True), stdin=subprocess.DEVNULL,
-            capture_output=True, text=True, timeout=timeout,
+            capture_output=True, text=True, timeout=timeout, check=False,
         )
         if result.returncode != 0:
             raise ShelfSystemError(f"`shelf-{service} {' '.join(args)}` failed "
@@ -268,7 +271,7 @@ class ShelfSystem:
             spec.argv, cwd=self.folder, env=self.process_env(name), stdin=subprocess.DEVNULL,
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             # The test run starts no threads, so preexec_fn is safe here.
-            preexec_fn=_die_with_parent if sys.platform == "linux" else None,  # noqa: PLW1509
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
         )
         self.exit_codes.pop(name, None)
 
@@ -397,15 +400,11 @@ class ShelfSystem:
 
 
 def _signal(pid: int, sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, sig)
-    except ProcessLookupError:
-        pass
 
 
 def _kill_group(pgid: int) -> None:
     """SIGKILL whatever is left in a process group (each process leads its own session)."""
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
