@@ -38,6 +38,7 @@ from typing import IO
 import requests
 
 from shelf_kit.testing import free_port, postgres_test_url, temporary_postgres_database
+from smtp_sink import Mailbox
 
 ROOT = Path(__file__).resolve().parent.parent  # tests/ sits at the repository's root
 
@@ -112,6 +113,8 @@ class ShelfSystem:
             self.ports = {service: free_port() for service in WEB_SERVICES}
         self.urls = {service: f"http://127.0.0.1:{port}" for service, port in self.ports.items()}
         self.database_urls: dict[str, str] = {}
+        # Every mail Shelf sends (tasks' send_email jobs) lands here, over real SMTP.
+        self.mailbox = Mailbox()
         self.env: dict[str, str] = {}
         self.specs: dict[str, ProcessSpec] = {}
         for service in WEB_SERVICES:
@@ -142,6 +145,8 @@ class ShelfSystem:
         folder = Path(folder or tempfile.mkdtemp(prefix="shelf-system-"))
         system = cls(folder, **options)
         with ExitStack() as cleanup:
+            system.mailbox.start()
+            cleanup.callback(system.mailbox.stop)
             system._make_databases(cleanup)
             cleanup.callback(system.stop_all)
             system.migrate()
@@ -166,6 +171,13 @@ class ShelfSystem:
             "SHELF_SECRET_KEY": os.urandom(24).hex(),
             # auth re-reads its key folder this often: a rotation test need not wait long.
             "SHELF_AUTH_KEYS_RELOAD_SECONDS": "1",
+            # Mail goes to the test's own SMTP server; pages to fetch are served on loopback.
+            "SHELF_SMTP_HOST": "127.0.0.1",
+            "SHELF_SMTP_PORT": str(self.mailbox.port),
+            "SHELF_FETCH_ALLOW_PRIVATE": "true",
+            # Imports above this many bookmarks run as a job, so tests can watch one.
+            "SHELF_API_IMPORT_JOB_THRESHOLD": "200",
+            "SHELF_PUBLIC_URL": self.urls["ui"],
         }
         for service in WEB_SERVICES:
             env[f"SHELF_{service.upper()}_URL"] = self.urls[service]
