@@ -14,7 +14,7 @@ PROJECTS := $(LIBS) $(SERVICES) tests
 DATA_SERVICES := auth api tasks
 
 .DEFAULT_GOAL := help
-.PHONY: help tools setup migrate admin run test test-unit test-system lint openapi compose-check clean
+.PHONY: help tools setup browser migrate admin run test test-unit test-system lint openapi compose-check clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -31,6 +31,16 @@ setup: tools ## Create every project's environment from its lock file
 		echo "==> $$project"; \
 		(cd $$project && $(UV) sync --frozen --quiet) || exit 1; \
 	done
+
+browser: ## Install Debian's Chromium for the browser tests (Playwright drives it), if missing
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+		echo "==> installing chromium (apt)"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "The browser tests need Chromium at /usr/bin/chromium (Debian's chromium package)."; exit 1; \
+	fi
 
 migrate: setup ## Migrate every service's database (SQLite files under var/ by default)
 	@for service in $(DATA_SERVICES); do \
@@ -56,7 +66,7 @@ run: admin ## Start every process (Ctrl-C stops them all)
 	@echo ""
 	$(HONCHO) start -f Procfile
 
-test: setup ## Run every test: each project's own suite, then the whole system
+test: setup browser ## Run every test: each project's own suite, then the whole system
 	@$(MAKE) --no-print-directory test-unit test-system
 
 test-unit: ## Each lib's and service's tests, in its own environment
