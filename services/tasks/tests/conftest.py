@@ -1,9 +1,20 @@
-import pytest
+import threading
+import time
 
+import pytest
+from pages import Site
+from standins import StandInApi, StandInAuth
+
+from shelf_kit.db import get_database
 from shelf_kit.migrations import upgrade
 from shelf_kit.testing import database_backends, free_port, temporary_database
-from shelf_tasks import create_app
+from shelf_tasks import create_app, jobs
 from shelf_tasks.app import MIGRATIONS
+from shelf_tasks.extensions import registry, services
+from shelf_tasks.models import Job, JobState
+from shelf_tasks.worker import Worker
+
+DONE = (JobState.COMPLETED, JobState.DISCARDED, JobState.CANCELLED)
 
 
 @pytest.fixture(params=database_backends())
@@ -20,15 +31,50 @@ def nowhere():
 
 
 @pytest.fixture
-def app(database_url, nowhere):
-    app = create_app({
+def auth():
+    stand_in = StandInAuth()
+    yield stand_in
+    stand_in.stop()
+
+
+@pytest.fixture
+def api(auth):
+    stand_in = StandInApi(auth)
+    yield stand_in
+    stand_in.stop()
+
+
+def make_app(database_url, *, auth_url, api_url, **settings):
+    return create_app({
         "SHELF_ENV": "test",
         "SHELF_TASKS_DATABASE_URL": database_url,
-        "SHELF_AUTH_URL": nowhere,
-        "SHELF_API_URL": nowhere,
+        "SHELF_AUTH_URL": auth_url,
+        "SHELF_API_URL": api_url,
+        "SHELF_TASKS_TEST_HANDLERS": True,
+        **settings,
     })
+
+
+@pytest.fixture
+def app(database_url, nowhere):
+    """The app with auth and api down."""
+    app = make_app(database_url, auth_url=nowhere, api_url=nowhere)
     yield app
     app.extensions["shelf_db"].dispose()
+
+
+@pytest.fixture
+def connected_app(database_url, auth, api, tmp_path):
+    """The app with a stand-in auth and api on loopback, fetching allowed on loopback."""
+    app = make_app(database_url, auth_url=auth.url, api_url=api.url,
+                   SHELF_FETCH_ALLOW_PRIVATE=True, SHELF_BACKUP_DIR=str(tmp_path / "backups"))
+    yield app
+    app.extensions["shelf_db"].dispose()
+
+
+@pytest.fixture
+def database(app):
+    return get_database(app)
 
 
 @pytest.fixture
@@ -39,3 +85,39 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def site():
+    site = Site()
+    yield site
+    site.stop()
+
+
+@pytest.fixture
+def run(connected_app):
+    """run(kind, args, **job) -> the job's row once it finished (a worker runs it)."""
+    database = get_database(connected_app)
+
+    def run(kind, args=None, **values):
+        with database.sessions() as session:
+            job_id = jobs.enqueue(session, kind=kind, args=args or {}, **values)[0].id
+        worker = Worker(database=database, poll_interval=0.05, concurrency=2, lease_seconds=30,
+                        registry=registry(connected_app), services=services(connected_app),
+                        config=connected_app.config, retry_base=0.05, retry_max=0.1)
+        thread = threading.Thread(target=worker.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 30
+        try:
+            while True:
+                with database.sessions() as session:
+                    job = session.get(Job, job_id)
+                if job.state in DONE:
+                    return job
+                assert time.monotonic() < deadline, f"job {job_id} is still {job.state}"
+                time.sleep(0.05)
+        finally:
+            worker.request_stop("test")
+            thread.join(timeout=10)
+
+    return run

@@ -5,6 +5,7 @@ import pytest
 from shelf_kit import ConfigError, kit
 from shelf_kit.openapi import openapi_differences
 from shelf_tasks import create_app
+from shelf_tasks.extensions import registry
 
 SERVICE_DIR = Path(__file__).parents[1]
 
@@ -75,3 +76,31 @@ def test_alive_says_who_it_is(client):
 def test_openapi_file_matches_the_code(app):
     differences = openapi_differences(kit(app).api, SERVICE_DIR / "openapi.json")
     assert differences == [], "openapi.json is stale: run `make openapi` in services/tasks"
+
+
+def test_outside_development_the_client_secret_must_be_set(monkeypatch, tmp_path):
+    monkeypatch.delenv("SHELF_TASKS_CLIENT_SECRET", raising=False)
+    monkeypatch.setenv("SHELF_DATA_DIR", str(tmp_path))
+    with pytest.raises(ConfigError, match="SHELF_TASKS_CLIENT_SECRET"):
+        create_app({"SHELF_ENV": "production"})
+    app = create_app({"SHELF_ENV": "development"})
+    assert (app.config["SHELF_TASKS_CLIENT_ID"], app.config["SHELF_TASKS_CLIENT_SECRET"]) == (
+        "tasks", "dev-tasks-secret")
+
+
+def test_test_only_job_kinds_exist_only_when_asked_for(monkeypatch, tmp_path):
+    monkeypatch.setenv("SHELF_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("SHELF_TASKS_TEST_HANDLERS", raising=False)
+    shelf_kinds = ["backup", "check_links", "fetch_metadata", "import_bookmarks", "purge",
+                   "send_email"]
+    assert registry(create_app({"SHELF_ENV": "test"})).kinds() == shelf_kinds
+    monkeypatch.setenv("SHELF_TASKS_TEST_HANDLERS", "true")
+    assert registry(create_app({"SHELF_ENV": "test"})).kinds() == sorted(
+        [*shelf_kinds, "fail", "noop", "record", "sleep"])
+
+
+def test_a_bad_network_in_the_fetch_allow_list_stops_start_up(monkeypatch, tmp_path):
+    monkeypatch.setenv("SHELF_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("SHELF_FETCH_ALLOW_NETWORKS", "192.168.1.0/24, 10.0.0.300/8")
+    with pytest.raises(ConfigError, match="SHELF_FETCH_ALLOW_NETWORKS"):
+        create_app({"SHELF_ENV": "test"})

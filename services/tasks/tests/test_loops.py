@@ -8,17 +8,20 @@ import time
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from shelf_kit.db import Database, get_database, utcnow
 from shelf_tasks import create_app
 from shelf_tasks.loop import process_id, stopping_on_signals
 from shelf_tasks.models import Job, JobState, Schedule
+from shelf_tasks.registry import build_registry
 from shelf_tasks.scheduler import Scheduler
 from shelf_tasks.worker import Worker
 
 
 def make_worker(database, poll_interval=60.0):
-    return Worker(database=database, poll_interval=poll_interval, concurrency=4, lease_seconds=60)
+    return Worker(database=database, poll_interval=poll_interval, concurrency=4, lease_seconds=60,
+                  registry=build_registry({"SHELF_TASKS_TEST_HANDLERS": True}))
 
 
 def start(loop):
@@ -38,20 +41,25 @@ def messages(caplog, logger):
     return [record.getMessage() for record in caplog.records if record.name == logger]
 
 
-def test_a_worker_sees_the_jobs_that_are_due(app, caplog):
+def test_a_worker_claims_the_jobs_that_are_due_and_runs_them(app, caplog):
     caplog.set_level(logging.DEBUG, logger="shelf.tasks.worker")
     database = get_database(app)
     now, hour = utcnow(), timedelta(hours=1)
     with database.transaction() as session:
         session.add_all([
-            Job(kind="a", state=JobState.AVAILABLE, run_at=now - hour),
-            Job(kind="b", state=JobState.RETRYABLE, run_at=now - hour),
-            Job(kind="c", state=JobState.SCHEDULED, run_at=now + hour),  # not yet
-            Job(kind="d", state=JobState.COMPLETED, run_at=now - hour),  # done
-            Job(kind="e", state=JobState.RUNNING, run_at=now - hour),    # someone else's
+            Job(kind="noop", state=JobState.AVAILABLE, run_at=now - hour),
+            Job(kind="noop", state=JobState.RETRYABLE, run_at=now - hour),
+            Job(kind="noop", state=JobState.SCHEDULED, run_at=now + hour),  # not yet
+            Job(kind="noop", state=JobState.COMPLETED, run_at=now - hour),  # done
+            Job(kind="noop", state=JobState.RUNNING, run_at=now - hour,     # someone else's
+                worker_id="elsewhere:1", lease_expires_at=now + hour),
         ])
-    make_worker(database).tick()
-    assert messages(caplog, "shelf.tasks.worker") == ["2 jobs due"]
+    worker = make_worker(database)
+    assert worker.tick() == 2
+    wait_until(lambda: worker.running == 0)
+    with database.transaction() as session:
+        states = sorted(session.scalars(select(Job.state)))
+    assert states == ["completed", "completed", "completed", "running", "scheduled"]
 
 
 def test_a_worker_with_nothing_to_do_says_so_quietly(app, caplog):
@@ -70,7 +78,7 @@ def test_a_scheduler_sees_the_enabled_schedules(app, caplog):
             Schedule(name="backup", kind="backup.export", cron="0 4 * * *"),
             Schedule(name="old", kind="backup.export", cron="0 5 * * *", enabled=False),
         ])
-    Scheduler(database=database).tick()
+    Scheduler(database=database, seed_schedules=False).tick()
     assert messages(caplog, "shelf.tasks.scheduler") == ["2 schedules enabled"]
 
 
@@ -97,7 +105,7 @@ def test_a_tick_in_progress_finishes_before_the_loop_ends(app, caplog):
             super().tick()
 
     worker = AskedToStopMidTick(database=get_database(app), poll_interval=0.01, concurrency=1,
-                                lease_seconds=60)
+                                lease_seconds=60, registry=build_registry({}))
     worker.run()
     assert messages(caplog, "shelf.tasks.worker") == [
         "worker started", "no jobs due", "worker stopped"]

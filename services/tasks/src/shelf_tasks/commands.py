@@ -1,4 +1,4 @@
-"""`shelf-tasks worker` and `shelf-tasks scheduler`: the long-running processes."""
+"""`shelf-tasks worker`, `shelf-tasks scheduler` and `shelf-tasks mail-sink`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 
 from shelf_kit.db import get_database
 
+from .extensions import registry, services
 from .loop import Loop, stopping_on_signals
 from .scheduler import Scheduler
 from .worker import Worker
@@ -28,23 +29,51 @@ def _run(loop: Loop) -> None:
 @click.command("worker")
 @with_appcontext
 def worker() -> None:
-    """Look for due jobs every poll interval; stop on SIGTERM or SIGINT.
+    """Run jobs: claim due jobs, run up to SHELF_TASKS_WORKER_CONCURRENCY at once.
 
-    On a signal the current poll finishes, then the worker logs that it stopped and exits 0.
+    On SIGTERM or SIGINT it stops claiming, waits up to SHELF_TASKS_SHUTDOWN_SECONDS for the
+    jobs it runs, releases the others for another worker, logs that it stopped and exits 0.
     """
+    config = current_app.config
+    queues = [name.strip() for name in config["SHELF_TASKS_QUEUES"].split(",") if name.strip()]
+    if not queues:
+        raise click.UsageError("SHELF_TASKS_QUEUES names no queue")
     _run(Worker(
         database=get_database(current_app),
         poll_interval=_positive("SHELF_TASKS_POLL_INTERVAL"),
         concurrency=int(_positive("SHELF_TASKS_WORKER_CONCURRENCY")),
-        lease_seconds=int(_positive("SHELF_TASKS_LEASE_SECONDS")),
+        lease_seconds=_positive("SHELF_TASKS_LEASE_SECONDS"),
+        registry=registry(current_app), services=services(current_app), config=config,
+        queues=queues, shutdown_seconds=max(0.0, config["SHELF_TASKS_SHUTDOWN_SECONDS"]),
+        retry_base=_positive("SHELF_TASKS_RETRY_BASE_SECONDS"),
+        retry_max=_positive("SHELF_TASKS_RETRY_MAX_SECONDS"),
     ))
 
 
 @click.command("scheduler")
 @with_appcontext
 def scheduler() -> None:
-    """Look at the cron schedules every few seconds; stop on SIGTERM or SIGINT.
+    """Turn the cron schedules into jobs; adds Shelf's schedules that are missing first.
 
-    On a signal the current look finishes, then the scheduler logs that it stopped and exits 0.
+    On SIGTERM or SIGINT the current look finishes, then the scheduler logs that it stopped and
+    exits 0. Run as many as you like: each fire makes one job.
     """
-    _run(Scheduler(database=get_database(current_app)))
+    _run(Scheduler(database=get_database(current_app),
+                   interval=_positive("SHELF_TASKS_SCHEDULER_INTERVAL"),
+                   registry=registry(current_app)))
+
+
+@click.command("mail-sink")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8025, show_default=True, type=int)
+def mail_sink(host: str, port: int) -> None:
+    """A development SMTP server that logs every mail it receives (never delivers it)."""
+    import signal
+    import threading
+
+    from .mail import run_sink
+
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    run_sink(host, port, stop.is_set)

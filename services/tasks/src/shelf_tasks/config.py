@@ -1,12 +1,59 @@
 """tasks' settings: every one an environment variable (see README.md)."""
 
+import os
+
 from shelf_kit import Setting, service_url_default, sqlite_default
+
+
+def _backup_dir_default(values) -> str:
+    return os.path.join(values["SHELF_DATA_DIR"], "backups")
+
 
 SETTINGS = {
     "SHELF_TASKS_DATABASE_URL": Setting(sqlite_default("tasks.db"), help="SQLAlchemy URL"),
     "SHELF_AUTH_URL": Setting(service_url_default(8001), help="where auth answers"),
     "SHELF_API_URL": Setting(service_url_default(8002), help="where api answers"),
+    # This service's own credentials at auth (its handlers call api and auth with them).
+    "SHELF_TASKS_CLIENT_ID": Setting("tasks", help="tasks' client id at auth"),
+    "SHELF_TASKS_CLIENT_SECRET": Setting("dev-tasks-secret", secret=True,
+                                         help="tasks' client secret at auth"),
+    # The worker.
     "SHELF_TASKS_WORKER_CONCURRENCY": Setting(4, help="jobs one worker process runs at once"),
     "SHELF_TASKS_POLL_INTERVAL": Setting(1.0, help="seconds between a worker's looks for due jobs"),
-    "SHELF_TASKS_LEASE_SECONDS": Setting(60, help="how long a claimed job stays a worker's"),
+    "SHELF_TASKS_LEASE_SECONDS": Setting(60, help="how long a claimed job stays a worker's "
+                                                  "without a heartbeat"),
+    "SHELF_TASKS_QUEUES": Setting("default", help="comma-separated queues a worker takes "
+                                                  "jobs from"),
+    # Under Docker's default 10 s between SIGTERM and SIGKILL, so releasing happens first.
+    "SHELF_TASKS_SHUTDOWN_SECONDS": Setting(8.0, help="on SIGTERM, how long a worker waits for "
+                                                      "its jobs before releasing them"),
+    "SHELF_TASKS_RETRY_BASE_SECONDS": Setting(10.0, help="backoff after a first failure; doubles "
+                                                         "with each attempt (with jitter)"),
+    "SHELF_TASKS_RETRY_MAX_SECONDS": Setting(3600.0, help="longest backoff between attempts"),
+    "SHELF_TASKS_RETENTION_DAYS": Setting(30, help="purge finished jobs older than this"),
+    # Only for tests: registers the kinds "noop", "sleep", "fail" and "record".
+    "SHELF_TASKS_TEST_HANDLERS": Setting(False, help="register test-only job kinds"),
+    # The scheduler.
+    "SHELF_TASKS_SCHEDULER_INTERVAL": Setting(5.0, help="seconds between a scheduler's looks "
+                                                        "at the cron schedules"),
+    # fetch_metadata and check_links.
+    "SHELF_FETCH_ALLOW_PRIVATE": Setting(False, help="let the fetcher reach loopback, private "
+                                                     "and link-local addresses (tests, home labs)"),
+    "SHELF_FETCH_ALLOW_NETWORKS": Setting("", help="comma-separated networks the fetcher may "
+                                                    "reach although private (192.168.1.0/24)"),
+    "SHELF_FETCH_MAX_BYTES": Setting(2 * 1024 * 1024, help="largest page body read"),
+    "SHELF_FETCH_TIMEOUT": Setting(10.0, help="seconds one page fetch may take in all"),
+    "SHELF_FETCH_MAX_REDIRECTS": Setting(5, help="redirects a page fetch follows"),
+    # send_email.
+    "SHELF_SMTP_HOST": Setting("localhost", help="SMTP server"),
+    "SHELF_SMTP_PORT": Setting(8025, help="SMTP port (8025: `shelf-tasks mail-sink`)"),
+    "SHELF_SMTP_USERNAME": Setting("", help="SMTP login, empty for none"),
+    "SHELF_SMTP_PASSWORD": Setting("", help="SMTP password"),
+    "SHELF_SMTP_STARTTLS": Setting(False, help="upgrade the connection with STARTTLS"),
+    "SHELF_SMTP_SSL": Setting(False, help="connect with TLS from the start (port 465)"),
+    "SHELF_SMTP_TIMEOUT": Setting(15.0, help="seconds an SMTP conversation step may take"),
+    "SHELF_SMTP_FROM": Setting("Shelf <shelf@localhost>", help="the From address of mail"),
+    # backup.
+    "SHELF_BACKUP_DIR": Setting(_backup_dir_default, help="folder backups are written to"),
+    "SHELF_BACKUP_KEEP": Setting(7, help="backups kept; older ones are deleted"),
 }

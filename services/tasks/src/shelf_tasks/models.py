@@ -67,6 +67,9 @@ class Job(Base):
         CheckConstraint("attempt >= 0 AND max_attempts >= 1", name="attempts"),
         # The claim: due jobs of a queue, by priority, then oldest first.
         Index("ix_jobs_claim", "state", "queue", "priority", "run_at", "id"),
+        # A user's own jobs (import progress), and purging finished jobs by age.
+        Index("ix_jobs_created_by", "created_by"),
+        Index("ix_jobs_finished_at", "finished_at"),
         # Ids are never reused on SQLite either, so a logged job id names one job forever.
         {"sqlite_autoincrement": True},
     )
@@ -93,6 +96,8 @@ class Job(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(255), nullable=True, unique=True)
     # The user (an id auth issued) the job works for, if any; tasks keeps no user table.
     created_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The request that enqueued it: its handler's logs and outbound calls carry the same id.
+    request_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

@@ -1,0 +1,83 @@
+"""Calls from tasks' handlers to api and auth, each signed with tasks' own service token.
+
+One class per called service, reading only the fields tasks uses. Errors are shelf_http's:
+`ServiceUnavailable` (try later: the job is retried) and `ServiceRejected` (a 4xx).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from shelf_http import ServiceClient, ServiceRejected
+from shelf_kit import current_request_id
+from shelf_kit.db import Database
+
+
+def service_client(name: str, url: str, *, auth, user_agent: str,
+                   read_timeout: float = 10.0) -> ServiceClient:
+    return ServiceClient(name, url, connect_timeout=2.0, read_timeout=read_timeout,
+                         request_id=current_request_id, auth=auth, user_agent=user_agent)
+
+
+class ApiClient:
+    """api's /v1/internal endpoints (services only)."""
+
+    def __init__(self, client: ServiceClient) -> None:
+        self.client = client
+
+    def bookmark(self, bookmark_id: int) -> dict[str, Any] | None:
+        """The bookmark, or None when it was deleted."""
+        try:
+            return self.client.get(f"/v1/internal/bookmarks/{int(bookmark_id)}").json()
+        except ServiceRejected as error:
+            if error.status == 404:
+                return None
+            raise
+
+    def bookmarks(self, *, after_id: int = 0, limit: int = 100,
+                  owner_id: int | None = None) -> dict[str, Any]:
+        params: dict[str, Any] = {"after_id": after_id, "limit": limit}
+        if owner_id is not None:
+            params["owner_id"] = owner_id
+        return self.client.get("/v1/internal/bookmarks", params=params).json()
+
+    def write_metadata(self, bookmark_id: int, metadata: Mapping[str, Any]) -> dict[str, Any]:
+        return self.client.patch(f"/v1/internal/bookmarks/{int(bookmark_id)}/metadata",
+                                 json=dict(metadata)).json()
+
+    def report_link_check(self, bookmark_id: int, *, ok: bool, status: int | None,
+                          error: str | None) -> dict[str, Any]:
+        return self.client.post(f"/v1/internal/bookmarks/{int(bookmark_id)}/link-check",
+                                json={"ok": ok, "status": status, "error": error}).json()
+
+    def import_batch(self, import_id: int, *, size: int = 500) -> dict[str, Any]:
+        return self.client.post(f"/v1/internal/imports/{int(import_id)}/batches",
+                                json={"size": size}, timeout=(2.0, 120.0)).json()
+
+    def owner_ids(self) -> list[int]:
+        return [int(owner) for owner in self.client.get("/v1/internal/users").json()["owner_ids"]]
+
+    def export(self, owner_id: int, format: str) -> bytes:
+        return self.client.get(f"/v1/internal/users/{int(owner_id)}/export",
+                               params={"format": format}, timeout=(2.0, 120.0)).content
+
+
+class AuthClient:
+    """auth's housekeeping endpoint (services only)."""
+
+    def __init__(self, client: ServiceClient) -> None:
+        self.client = client
+
+    def purge(self) -> dict[str, Any]:
+        return self.client.post("/v1/maintenance/purge", timeout=(2.0, 60.0)).json()
+
+
+@dataclass
+class Services:
+    """What handlers reach other things through."""
+
+    api: ApiClient
+    auth: AuthClient
+    database: Database

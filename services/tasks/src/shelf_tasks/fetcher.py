@@ -1,0 +1,288 @@
+"""Fetching pages from the web without becoming a way into Shelf's own network (SSRF).
+
+Every hop (the first URL and each redirect):
+- only `http` and `https`;
+- the host is resolved once, here, and every address it resolves to is checked: loopback,
+  private, link-local, multicast, reserved, unspecified and other non-global addresses (IPv4
+  and IPv6, including IPv4 mapped into IPv6) are refused unless `allow_private`;
+- the connection goes to the address that was checked, with the URL's host name only in the
+  Host header and TLS's server name — there is no second DNS lookup, so a name that answers a
+  public address to the check and a private one to the connection (DNS rebinding) gets nowhere;
+- redirects are followed by hand, each one checked again, at most `max_redirects`;
+- the body is read up to `max_bytes` (the rest is left unread), and the whole fetch, however
+  many hops, has `timeout` seconds.
+
+Proxies from the environment are not used: a fetch goes straight to the checked address.
+"""
+
+from __future__ import annotations
+
+import http.client
+import ipaddress
+import socket
+import ssl
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+REDIRECTS = {301, 302, 303, 307, 308}
+CHUNK = 16 * 1024
+
+
+class FetchError(Exception):
+    """A fetch that did not give a page. `reason` is one line, safe to store and show."""
+
+    def __init__(self, reason: str, *, url: str) -> None:
+        super().__init__(f"{reason} ({url})")
+        self.reason = reason
+        self.url = url
+
+
+class FetchRefused(FetchError):
+    """The URL is not allowed (scheme, or an address inside Shelf's network): never retry."""
+
+
+class FetchFailed(FetchError):
+    """The page could not be fetched: DNS, connection, TLS, timeout, too many redirects."""
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    allow_private: bool = False
+    # Networks allowed although not public (a home lab's 192.168.1.0/24), when not all are.
+    allowed_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    max_bytes: int = 2 * 1024 * 1024
+    timeout: float = 10.0
+    max_redirects: int = 5
+    user_agent: str = "Mozilla/5.0 (compatible; Shelf bookmark manager)"
+    cafile: str | None = None  # certificates to trust instead of the system's (tests)
+
+    @classmethod
+    def from_config(cls, config, *, user_agent: str | None = None) -> FetchPolicy:
+        networks = tuple(ipaddress.ip_network(part.strip(), strict=False) for part in
+                         str(config.get("SHELF_FETCH_ALLOW_NETWORKS", "")).split(",")
+                         if part.strip())
+        return cls(allow_private=bool(config["SHELF_FETCH_ALLOW_PRIVATE"]),
+                   allowed_networks=networks,
+                   max_bytes=int(config["SHELF_FETCH_MAX_BYTES"]),
+                   timeout=float(config["SHELF_FETCH_TIMEOUT"]),
+                   max_redirects=int(config["SHELF_FETCH_MAX_REDIRECTS"]),
+                   **({"user_agent": user_agent} if user_agent else {}))
+
+
+@dataclass
+class Response:
+    url: str                      # the last URL, after redirects
+    status: int
+    headers: dict[str, str]       # lower-case names
+    body: bytes = b""
+    truncated: bool = False       # the body was longer than max_bytes
+    redirects: list[str] = field(default_factory=list)
+    address: str = ""             # the address the last hop connected to
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    @property
+    def charset(self) -> str | None:
+        for part in self.headers.get("content-type", "").split(";")[1:]:
+            name, _, value = part.strip().partition("=")
+            if name.lower() == "charset" and value:
+                return value.strip("\"' ")
+        return None
+
+
+# --- addresses ----------------------------------------------------------------------------------
+
+def address_refusal(address: str) -> str | None:
+    """Why `address` may not be fetched from, or None when it is a public address."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if ip.version == 6:
+        embedded = ip.ipv4_mapped or ip.sixtofour
+        if embedded is not None:
+            return address_refusal(str(embedded))
+    for name in ("loopback", "link_local", "multicast", "unspecified", "private", "reserved"):
+        if getattr(ip, f"is_{name}"):
+            return f"{ip} is a {name.replace('_', '-')} address"
+    if not ip.is_global:
+        return f"{ip} is not a public address"
+    return None
+
+
+Resolver = Callable[[str, int], list[str]]
+
+
+def system_resolver(host: str, port: int) -> list[str]:
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(info[4][0] for info in infos))
+
+
+def pick_address(host: str, port: int, *, allow_private: bool, url: str,
+                 resolver: Resolver = system_resolver, allowed_networks=()) -> str:
+    """Resolve `host` and return an address that may be connected to."""
+    try:
+        addresses = resolver(host, port)
+    except (OSError, UnicodeError):
+        raise FetchFailed(f"the name {host} could not be resolved", url=url) from None
+    if not addresses:
+        raise FetchFailed(f"the name {host} has no address", url=url)
+    if allow_private:
+        return addresses[0]
+    refusals = []
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+        if any(ip in network for network in allowed_networks):
+            return address
+        refusal = address_refusal(address)
+        if refusal is None:
+            return address
+        refusals.append(refusal)
+    literal = addresses == [host]
+    raise FetchRefused(f"refused: {refusals[0]}" if literal else
+                       f"refused: {host} resolves to {refusals[0].replace(' is ', ', ')}",
+                       url=url)
+
+
+# --- connections pinned to the checked address -------------------------------------------------
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, host: str, port: int, *, address: str, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self.address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, host: str, port: int, *, address: str, timeout: float,
+                 context: ssl.SSLContext) -> None:
+        super().__init__(host, port, timeout=timeout, context=context)
+        self.address = address
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self.address, self.port), self.timeout)
+        # The certificate is checked against the URL's host name, not the address.
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
+class _Decoder:
+    """Undo a Content-Encoding the server used although we asked for none, never producing
+    more than `limit` bytes (a small compressed body can expand enormously)."""
+
+    def __init__(self, encoding: str) -> None:
+        self.encoding = encoding
+        self.inflater = (zlib.decompressobj(47) if encoding in ("gzip", "x-gzip", "deflate")
+                         else None)
+
+    def feed(self, data: bytes, limit: int) -> bytes:
+        if self.inflater is None:
+            return data[:limit]
+        return self.inflater.decompress(data, limit)
+
+
+# --- fetching -----------------------------------------------------------------------------------
+
+def fetch(url: str, policy: FetchPolicy, *, method: str = "GET", max_bytes: int | None = None,
+          resolver: Resolver = system_resolver) -> Response:
+    """Fetch `url` under `policy`: the final answer (any status), its body capped."""
+    deadline = time.monotonic() + policy.timeout
+    limit = policy.max_bytes if max_bytes is None else max_bytes
+    redirects: list[str] = []
+    context = ssl.create_default_context(cafile=policy.cafile)
+    current = url
+    while True:
+        response = _one_hop(current, policy, method=method, limit=limit, deadline=deadline,
+                            resolver=resolver, context=context)
+        location = response.headers.get("location")
+        if response.status not in REDIRECTS or not location:
+            response.redirects = redirects
+            return response
+        if len(redirects) >= policy.max_redirects:
+            raise FetchFailed(f"more than {policy.max_redirects} redirects", url=url)
+        current = urljoin(current, location.strip())
+        redirects.append(current)
+        if response.status == 303:
+            method = "GET" if method != "HEAD" else "HEAD"
+
+
+def _one_hop(url: str, policy: FetchPolicy, *, method: str, limit: int, deadline: float,
+             resolver: Resolver, context: ssl.SSLContext) -> Response:
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise FetchRefused("refused: not a valid URL", url=url) from None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise FetchRefused(f"refused: only http and https URLs are fetched, not {scheme or '?'}",
+                           url=url)
+    host = parts.hostname
+    if not host:
+        raise FetchRefused("refused: the URL has no host", url=url)
+    port = port or (443 if scheme == "https" else 80)
+    address = pick_address(host, port, allow_private=policy.allow_private, url=url,
+                           resolver=resolver, allowed_networks=policy.allowed_networks)
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise FetchFailed(f"no answer within {policy.timeout:g} s", url=url)
+    if scheme == "https":
+        connection: http.client.HTTPConnection = _PinnedHTTPSConnection(
+            host, port, address=address, timeout=left, context=context)
+    else:
+        connection = _PinnedHTTPConnection(host, port, address=address, timeout=left)
+    target = parts.path or "/"
+    if parts.query:
+        target += "?" + parts.query
+    try:
+        connection.request(method, target, headers={
+            "User-Agent": policy.user_agent,
+            "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
+            "Accept-Encoding": "identity",
+            "Connection": "close",
+        })
+        sock = connection.sock  # kept: the connection lets go of it once the answer starts
+        answer = connection.getresponse()
+        headers = {name.lower(): value for name, value in answer.getheaders()}
+        response = Response(url=url, status=answer.status, headers=headers, address=address)
+        if method != "HEAD" and answer.status not in REDIRECTS:
+            response.body, response.truncated = _read_body(
+                answer, sock, limit=limit, deadline=deadline, url=url, policy=policy,
+                decoder=_Decoder(headers.get("content-encoding", "").strip().lower()))
+        return response
+    except FetchError:
+        raise
+    except TimeoutError:
+        raise FetchFailed(f"no answer within {policy.timeout:g} s", url=url) from None
+    except ssl.SSLError as error:
+        raise FetchFailed(f"TLS failed: {error.reason or error}", url=url) from None
+    except ConnectionRefusedError:
+        raise FetchFailed("connection refused", url=url) from None
+    except (OSError, http.client.HTTPException, zlib.error) as error:
+        raise FetchFailed(f"the connection failed: {type(error).__name__}", url=url) from None
+    finally:
+        connection.close()
+
+
+def _read_body(answer: http.client.HTTPResponse, sock: socket.socket | None, *, limit: int,
+               deadline: float, url: str, policy: FetchPolicy,
+               decoder: _Decoder) -> tuple[bytes, bool]:
+    chunks: list[bytes] = []
+    size = 0
+    while size < limit:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise FetchFailed(f"no answer within {policy.timeout:g} s", url=url)
+        if sock is not None:
+            sock.settimeout(left)
+        data = answer.read1(CHUNK)
+        if not data:
+            return b"".join(chunks), False
+        data = decoder.feed(data, limit - size)
+        chunks.append(data)
+        size += len(data)
+    return b"".join(chunks)[:limit], True

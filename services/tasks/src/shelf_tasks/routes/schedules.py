@@ -1,0 +1,78 @@
+"""/v1/schedules: the cron schedules, and turning them on, off, or to another time."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from shelf_identity import require_admin_or_service
+from shelf_kit import Problem
+from shelf_kit.db import session, utcnow
+
+from ..models import Schedule, ScheduleFire
+from ..schedules import next_fire, validate_cron
+from ..schemas import ScheduleListSchema, ScheduleSchema, ScheduleUpdateSchema
+from .common import documented
+
+blp = Blueprint("schedules", __name__, description="Cron schedules (UTC)")
+
+
+def describe(schedule: Schedule) -> dict:
+    last = session().execute(
+        select(ScheduleFire.fire_time, ScheduleFire.job_id)
+        .where(ScheduleFire.schedule_id == schedule.id)
+        .order_by(ScheduleFire.fire_time.desc()).limit(1)).first()
+    return {
+        "id": schedule.id, "name": schedule.name, "kind": schedule.kind, "args": schedule.args,
+        "cron": schedule.cron, "enabled": schedule.enabled,
+        "next_fire_at": next_fire(schedule.cron, utcnow()) if schedule.enabled else None,
+        "last_fire_at": last.fire_time if last else None,
+        "last_job_id": last.job_id if last else None,
+        "created_at": schedule.created_at, "updated_at": schedule.updated_at,
+    }
+
+
+def find(schedule_id: int) -> Schedule:
+    schedule = session().get(Schedule, schedule_id)
+    if schedule is None:
+        raise Problem(404, "Not Found", f"Schedule {schedule_id} does not exist.")
+    return schedule
+
+
+@blp.route("/v1/schedules", methods=["GET"])
+@documented(blp, require_admin_or_service)
+@blp.response(200, ScheduleListSchema)
+def list_schedules():
+    """Every schedule, with its next and last fire (services and admins)."""
+    schedules = session().scalars(select(Schedule).order_by(Schedule.name))
+    return {"results": [describe(schedule) for schedule in schedules]}
+
+
+@blp.route("/v1/schedules/<int:schedule_id>", methods=["GET"])
+@documented(blp, require_admin_or_service)
+@blp.response(200, ScheduleSchema)
+@blp.alt_response(404, description="No such schedule")
+def get_schedule(schedule_id):
+    """One schedule (services and admins)."""
+    return describe(find(schedule_id))
+
+
+@blp.route("/v1/schedules/<int:schedule_id>", methods=["PATCH"])
+@documented(blp, require_admin_or_service)
+@blp.arguments(ScheduleUpdateSchema)
+@blp.response(200, ScheduleSchema)
+@blp.alt_response(404, description="No such schedule")
+def update_schedule(data, schedule_id):
+    """Enable or disable a schedule, or change its expression (services and admins).
+
+    An edited or re-enabled schedule fires from its next time on; fires it missed before the
+    edit are not made."""
+    schedule = find(schedule_id)
+    if "cron" in data:
+        schedule.cron = validate_cron(data["cron"])
+    if "enabled" in data:
+        schedule.enabled = data["enabled"]
+    if session().is_modified(schedule):
+        schedule.updated_at = utcnow()
+    session().commit()
+    return describe(schedule)

@@ -1,0 +1,130 @@
+"""What tasks' endpoints take and answer (marshmallow; flask-smorest documents them)."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+import marshmallow as ma
+from marshmallow import ValidationError, fields, validate
+
+from .models import JobState
+from .schedules import InvalidCron, validate_cron
+
+STATES = [state.value for state in JobState]
+NAME = validate.Regexp(r"^[A-Za-z0-9_.:-]{1,100}$",
+                       error="Use 1-100 letters, digits, '_', '.', ':' or '-'.")
+
+
+def _strict_int(**kwargs) -> fields.Integer:
+    return fields.Integer(strict=True, **kwargs)
+
+
+class JobErrorSchema(ma.Schema):
+    attempt = fields.Integer(required=True)
+    at = fields.String(required=True, metadata={"format": "date-time"})
+    error = fields.String(required=True)
+
+
+class JobSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    args = fields.Dict(required=True)
+    queue = fields.String(required=True)
+    priority = fields.Integer(required=True, metadata={"description": "lower runs first"})
+    state = fields.String(required=True, metadata={"enum": STATES})
+    attempt = fields.Integer(required=True)
+    max_attempts = fields.Integer(required=True)
+    run_at = fields.AwareDateTime(required=True)
+    created_by = fields.Integer(allow_none=True)
+    progress = fields.Integer(required=True, metadata={"description": "0-100"})
+    progress_message = fields.String(allow_none=True)
+    errors = fields.List(fields.Nested(JobErrorSchema), required=True,
+                         metadata={"description": "one entry per failed attempt"})
+    result = fields.Raw(allow_none=True, metadata={"description": "what the handler returned"})
+    idempotency_key = fields.String(allow_none=True)
+    worker_id = fields.String(allow_none=True, metadata={"description": "who runs it (running)"})
+    lease_expires_at = fields.AwareDateTime(allow_none=True)
+    created_at = fields.AwareDateTime(required=True)
+    updated_at = fields.AwareDateTime(required=True)
+    finished_at = fields.AwareDateTime(allow_none=True)
+
+
+class JobCreateSchema(ma.Schema):
+    kind = fields.String(required=True, validate=NAME)
+    args = fields.Dict(keys=fields.String(), load_default=dict)
+    run_at = fields.AwareDateTime(default_timezone=UTC, metadata={
+        "description": "not before this time (UTC when no offset is given); default now"})
+    max_attempts = _strict_int(validate=validate.Range(min=1, max=100), metadata={
+        "description": "default: the kind's own"})
+    queue = fields.String(load_default="default", validate=NAME)
+    priority = _strict_int(load_default=0, validate=validate.Range(min=-1000, max=1000))
+    idempotency_key = fields.String(validate=validate.Length(min=1, max=255), metadata={
+        "description": "enqueueing again with the same key answers the first job (200)"})
+    created_by = _strict_int(allow_none=True, validate=validate.Range(min=1), metadata={
+        "description": "the user the job works for; they may read it"})
+
+
+class JobListQuerySchema(ma.Schema):
+    state = fields.String(validate=validate.OneOf(STATES))
+    kind = fields.String(validate=NAME)
+    queue = fields.String(validate=NAME)
+    # Query strings are text: plain Integer parses "50" (and refuses "2.5").
+    created_by = fields.Integer(validate=validate.Range(min=1))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+class JobPageSchema(ma.Schema):
+    results = fields.List(fields.Nested(JobSchema), required=True)
+    total = fields.Integer(required=True, metadata={"description": "jobs matching the filters"})
+    limit = fields.Integer(required=True)
+    offset = fields.Integer(required=True)
+
+
+def _cron(value: str) -> None:
+    try:
+        validate_cron(value)
+    except InvalidCron as error:
+        raise ValidationError(str(error)) from None
+
+
+class ScheduleSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    kind = fields.String(required=True)
+    args = fields.Dict(required=True)
+    cron = fields.String(required=True, metadata={"description": "five fields, UTC"})
+    enabled = fields.Boolean(required=True)
+    next_fire_at = fields.AwareDateTime(allow_none=True)
+    last_fire_at = fields.AwareDateTime(allow_none=True)
+    last_job_id = fields.Integer(allow_none=True)
+    created_at = fields.AwareDateTime(required=True)
+    updated_at = fields.AwareDateTime(required=True)
+
+
+class ScheduleUpdateSchema(ma.Schema):
+    enabled = fields.Boolean()
+    cron = fields.String(validate=_cron, metadata={
+        "description": "five fields (minute hour day month weekday), UTC: \"0 3 * * *\""})
+
+
+class ScheduleListSchema(ma.Schema):
+    results = fields.List(fields.Nested(ScheduleSchema), required=True)
+
+
+class OldestWaitingSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    run_at = fields.AwareDateTime(required=True)
+    age_seconds = fields.Float(required=True, metadata={"description": "how long it is due"})
+
+
+class StatsSchema(ma.Schema):
+    by_state = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    by_kind = fields.Dict(keys=fields.String(),
+                          values=fields.Dict(keys=fields.String(), values=fields.Integer()),
+                          required=True)
+    completed_last_hour = fields.Integer(required=True)
+    discarded_last_hour = fields.Integer(required=True)
+    oldest_waiting = fields.Nested(OldestWaitingSchema, allow_none=True, required=True)
+    generated_at = fields.AwareDateTime(required=True)

@@ -1,0 +1,91 @@
+"""A small web site on loopback for the fetcher and the handlers to fetch from."""
+
+from __future__ import annotations
+
+import gzip
+import threading
+import time
+
+from flask import Flask, Response, redirect, request
+from werkzeug.serving import make_server
+
+from shelf_kit.testing import free_port
+
+ARTICLE = """<!doctype html>
+<html><head>
+  <meta charset="utf-8">
+  <title>  The Art of   Keeping Links </title>
+  <meta name="description" content="Why bookmarks rot, and what to do.">
+  <meta property="og:image" content="/images/cover.png">
+  <link rel="stylesheet" href="/style.css">
+  <link rel="icon" href="/favicon.png">
+</head><body>
+  <nav>Home | About</nav>
+  <article><h1>Keeping links</h1><p>Links rot <b>quietly</b>.</p>
+    <script>document.write("not text")</script></article>
+  <footer>(c) nobody</footer>
+</body></html>"""
+
+
+class Site:
+    def __init__(self, host: str = "127.0.0.1", *, ssl_context=None) -> None:
+        self.host = host
+        self.port = free_port()
+        self.url = f"{'https' if ssl_context else 'http'}://{host}:{self.port}"
+        self.hits: list[tuple[str, str, str]] = []  # (method, path, Host header)
+        self.status_for: dict[str, int] = {}
+        app = Flask("site")
+
+        @app.before_request
+        def count():
+            self.hits.append((request.method, request.path, request.headers.get("Host", "")))
+            if request.path in self.status_for:
+                return Response("no", status=self.status_for[request.path])
+            return None
+
+        @app.get("/article")
+        def article():
+            return Response(ARTICLE, mimetype="text/html")
+
+        @app.get("/big")
+        def big():
+            chunk = b"<p>" + b"x" * 1021 + b"</p>"
+            return Response((chunk for _ in range(3 * 1024)), mimetype="text/html")
+
+        @app.get("/bomb")
+        def bomb():
+            body = gzip.compress(b"<p>" + b"a" * (20 * 1024 * 1024))
+            return Response(body, mimetype="text/html", headers={"Content-Encoding": "gzip"})
+
+        @app.get("/slow")
+        def slow():
+            time.sleep(2)
+            return "late"
+
+        @app.route("/head-refused", methods=["GET", "HEAD"])
+        def head_refused():
+            if request.method == "HEAD":
+                return Response(status=405)
+            return "fine"
+
+        @app.get("/to")
+        def to():
+            return redirect(request.args["url"], code=int(request.args.get("code", 302)))
+
+        @app.get("/loop")
+        def loop():
+            return redirect("/loop")
+
+        @app.get("/pdf")
+        def pdf():
+            return Response(b"%PDF-1.4", mimetype="application/pdf")
+
+        self.server = make_server(host, self.port, app, threaded=True, ssl_context=ssl_context)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,),
+                                       daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.thread.join()
+        self.server.server_close()
