@@ -1,13 +1,10 @@
-import threading
-
 import marshmallow as ma
 import pytest
 from flask import Flask, jsonify, request
 from flask_smorest import Blueprint
-from werkzeug.serving import make_server
 
 from shelf_kit import Setting, create_service_app
-from shelf_kit.testing import free_port
+from shelf_kit.testing import LoopbackServer
 
 SETTINGS = {"SHELF_DEMO_SECRET": Setting("dev-secret", secret=True)}
 
@@ -46,12 +43,10 @@ def client(app):
     return app.test_client()
 
 
-class Upstream:
+class Upstream(LoopbackServer):
     """A real HTTP server on loopback that records the headers it was sent."""
 
     def __init__(self):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
         self.seen = []
         upstream = Flask("upstream")
 
@@ -60,16 +55,7 @@ class Upstream:
             self.seen.append(dict(request.headers))
             return jsonify(status="ok", service="upstream", version="9.9.9")
 
-        self.server = make_server("127.0.0.1", self.port, upstream, threaded=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.thread.join()
+        super().__init__(upstream)
 
 
 @pytest.fixture

@@ -1,109 +1,24 @@
 import tempfile
-import threading
-import time
-import uuid
 
-import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric import ec
 from flask import Flask, jsonify, request
-from werkzeug.serving import make_server
 
 from shelf_api import create_app
 from shelf_api.app import MIGRATIONS
+from shelf_identity.testing import StandInAuth
 from shelf_kit.db import Database
 from shelf_kit.migrations import upgrade
-from shelf_kit.testing import database_backends, free_port, temporary_database
+from shelf_kit.testing import (
+    LoopbackServer,
+    database_backends,
+    free_port,
+    temporary_database,
+)
 
 API_CLIENT = {"client_id": "api", "client_secret": "test-api-secret"}
 
 
-class Server:
-    """A Flask app served for real on a loopback port, that can be stopped and started again
-    on the same port (a service going down and coming back)."""
-
-    def __init__(self, app: Flask, port: int | None = None):
-        self.app = app
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.server = None
-        self.thread = None
-
-    def start(self):
-        self.server = make_server("127.0.0.1", self.port, self.app, threaded=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,),
-                                       daemon=True)
-        self.thread.start()
-        return self
-
-    def stop(self):
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
-            self.thread.join()
-            self.server = None
-
-
-class StandInAuth(Server):
-    """auth on loopback: real ES256 keys and JWKS, service tokens for api's credentials, and
-    API keys introspected only for a service token."""
-
-    def __init__(self):
-        self.key = ec.generate_private_key(ec.SECP256R1())
-        self.kid = "k1"
-        self.api_keys = {}  # key -> user dict
-        self.health_checks = 0
-        self.calls = {"introspect": 0, "service-tokens": 0}
-        app = Flask("stand-in-auth")
-
-        @app.get("/healthz")
-        def healthz():
-            self.health_checks += 1
-            return jsonify(status="ok", service="auth", version="0.1.0")
-
-        @app.get("/.well-known/jwks.json")
-        def jwks():
-            jwk = jwt.algorithms.ECAlgorithm.to_jwk(self.key.public_key(), as_dict=True)
-            return jsonify(keys=[{**jwk, "kid": self.kid, "alg": "ES256", "use": "sig"}])
-
-        @app.post("/v1/service-tokens")
-        def service_tokens():
-            self.calls["service-tokens"] += 1
-            if request.get_json() != API_CLIENT:
-                return jsonify(title="Unauthorized", status=401), 401
-            return jsonify(access_token=self.service_token("api"), token_type="Bearer",
-                           expires_in=900)
-
-        @app.post("/v1/api-keys/introspect")
-        def introspect():
-            self.calls["introspect"] += 1
-            token = request.headers.get("Authorization", "").partition(" ")[2]
-            claims = jwt.decode(token, self.key.public_key(), algorithms=["ES256"],
-                                audience="shelf")
-            if claims["scope"] != "service":
-                return jsonify(title="Forbidden", status=403), 403
-            user = self.api_keys.get(request.get_json()["key"])
-            return jsonify(active=True, user=user) if user else jsonify(active=False)
-
-        super().__init__(app)
-
-    def sign(self, claims, lifetime=900):
-        now = int(time.time())
-        payload = {"iss": "shelf-auth", "aud": "shelf", "iat": now, "exp": now + lifetime,
-                   "jti": uuid.uuid4().hex, **claims}
-        return jwt.encode(payload, self.key, algorithm="ES256", headers={"kid": self.kid})
-
-    def user_token(self, user_id, username=None, **claims):
-        return self.sign({"sub": str(user_id), "scope": "user",
-                          "username": username or f"user{user_id}", "is_admin": False,
-                          **claims})
-
-    def service_token(self, client_id="tasks"):
-        return self.sign({"sub": f"service:{client_id}", "scope": "service",
-                          "client_id": client_id, "is_admin": False})
-
-
-class StandInTasks(Server):
+class StandInTasks(LoopbackServer):
     """tasks' POST /v1/jobs on loopback, keeping what it was sent (idempotency keys honoured)."""
 
     def __init__(self, auth: StandInAuth, port: int | None = None):
@@ -119,9 +34,7 @@ class StandInTasks(Server):
 
         @app.post("/v1/jobs")
         def create_job():
-            token = request.headers.get("Authorization", "").partition(" ")[2]
-            claims = jwt.decode(token, auth.key.public_key(), algorithms=["ES256"],
-                                audience="shelf")
+            claims = auth.verify(request.headers.get("Authorization", "").partition(" ")[2])
             assert claims["scope"] == "service" and claims["client_id"] == "api"
             body = request.get_json()
             self.posts += 1
@@ -160,7 +73,9 @@ def database(database_url):
 
 @pytest.fixture
 def auth_service():
-    server = StandInAuth().start()
+    """auth on loopback (shelf_identity.testing): real ES256 keys and JWKS, service tokens for
+    api's credentials, and API keys introspected only for a service token."""
+    server = StandInAuth({API_CLIENT["client_id"]: API_CLIENT["client_secret"]}).start()
     yield server
     server.stop()
 

@@ -55,7 +55,7 @@ def test_ready_with_auth_and_degraded_without_tasks(client, auth_service):
     assert body["checks"]["database"] == {**body["checks"]["database"], "ok": True,
                                           "critical": True}
     assert body["checks"]["auth"] == {"ok": True, "critical": True, "detail": "auth 0.1.0"}
-    assert auth_service.health_checks == 1  # it really asked auth
+    assert auth_service.calls["healthz"] == 1  # it really asked auth
     assert body["checks"]["tasks"] == {**body["checks"]["tasks"], "ok": False, "critical": False}
 
 

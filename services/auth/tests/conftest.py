@@ -1,11 +1,9 @@
 import os
-import threading
 
 import pytest
 from flask import Flask, jsonify, request
 from helpers import PASSWORD, log_in
 from sqlalchemy import create_engine, text
-from werkzeug.serving import make_server
 
 from shelf_auth import create_app
 from shelf_auth.app import MIGRATIONS
@@ -13,7 +11,12 @@ from shelf_auth.models import Base
 from shelf_auth.users import create_user
 from shelf_kit.db import get_database
 from shelf_kit.migrations import upgrade
-from shelf_kit.testing import database_backends, free_port, temporary_database
+from shelf_kit.testing import (
+    LoopbackServer,
+    database_backends,
+    free_port,
+    temporary_database,
+)
 
 # Cheap Argon2 for tests; production keeps argon2-cffi's defaults.
 CHEAP_ARGON2 = {"SHELF_AUTH_ARGON2_TIME_COST": 1, "SHELF_AUTH_ARGON2_MEMORY_COST": 8,
@@ -143,12 +146,10 @@ def service_token(client):
     return answer.get_json()["access_token"]
 
 
-class StandInTasks:
+class StandInTasks(LoopbackServer):
     """A real HTTP server on loopback in place of tasks: records the jobs it is sent."""
 
     def __init__(self):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
         self.jobs = []
         server = Flask("stand-in-tasks")
 
@@ -162,17 +163,7 @@ class StandInTasks:
                               "authorization": request.headers.get("Authorization", "")})
             return jsonify(id=len(self.jobs), state="available"), 201
 
-        self.server = make_server("127.0.0.1", self.port, server, threaded=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.thread.join()
-        self.server.server_close()
+        super().__init__(server)
 
 
 @pytest.fixture(scope="session")

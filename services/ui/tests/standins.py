@@ -6,32 +6,23 @@ checked, errors have the services' shapes. Each records what it was sent in `cal
 from __future__ import annotations
 
 import secrets
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
-from werkzeug.serving import WSGIRequestHandler, make_server
 
-from shelf_kit.testing import free_port
-
-
-class _OneRequestPerConnection(WSGIRequestHandler):
-    # HTTP/1.0: the connection closes after each answer, so a stopped stand-in cannot keep
-    # answering on a kept-alive connection (a real service that stops closes them too).
-    protocol_version = "HTTP/1.0"
+from shelf_kit.testing import LoopbackServer
 
 
-class StandIn:
+class StandIn(LoopbackServer):
     """A real HTTP server on a free loopback port answering /healthz like a Shelf service,
-    recording the headers of every request it was sent."""
+    recording the headers of every request it was sent. `stop()` closes the listening socket:
+    connections are refused."""
 
     def __init__(self, service: str, version: str = "0.1.0"):
         self.service = service
         self.version = version
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
         self.seen: list[dict[str, str]] = []
         app = Flask(f"stand-in-{service}")
 
@@ -41,29 +32,10 @@ class StandIn:
             return jsonify(status="ok", service=self.service, version=self.version)
 
         self.add_routes(app)
-
-        self.server = make_server("127.0.0.1", self.port, app, threaded=True,
-                                  request_handler=_OneRequestPerConnection)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True,
-                                       kwargs={"poll_interval": 0.05})
-        self.running = False
+        super().__init__(app)
 
     def add_routes(self, app: Flask) -> None:
         """Subclasses answer more than /healthz (see standins.py)."""
-
-    def start(self) -> StandIn:
-        self.thread.start()
-        self.running = True
-        return self
-
-    def stop(self) -> None:
-        """Stop answering and close the listening socket: connections are refused."""
-        if self.running:
-            self.server.shutdown()
-            self.server.server_close()
-            self.thread.join()
-            self.running = False
-
 
 
 def problem(status: int, detail: str, **extra: Any) -> Response:

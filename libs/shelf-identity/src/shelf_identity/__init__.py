@@ -18,7 +18,7 @@ from .jwks import JwksKeySource
 from .service_tokens import ServiceTokenAuth
 from .tokens import TokenVerifier
 
-__version__ = "0.1.1"
+__version__ = "0.1.2"
 
 __all__ = [
     "ApiKeyResolver",

@@ -1,4 +1,5 @@
-"""Helpers for Shelf's tests: free ports and throwaway Postgres databases.
+"""Helpers for Shelf's tests: free ports, real HTTP servers on loopback, and throwaway
+Postgres databases.
 
 Tests run on SQLite always, and on Postgres too when SHELF_TEST_POSTGRES_URL names a database
 on a server the tests may create databases on (CI sets it). Each test session gets databases
@@ -9,12 +10,15 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 POSTGRES_ENV = "SHELF_TEST_POSTGRES_URL"
 
@@ -23,6 +27,59 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+class _OneAnswerPerConnection(WSGIRequestHandler):
+    # HTTP/1.0: the connection closes after each answer, so a stopped server cannot keep
+    # answering on a kept-alive connection (a real service that stops closes them too).
+    protocol_version = "HTTP/1.0"
+
+
+class LoopbackServer:
+    """A WSGI app (a Flask app) served for real, in a thread, on a loopback port.
+
+    `stop()` closes the listening socket, so connections are refused, as when a service goes
+    down; `start()` again serves on the same port, as when it comes back. Each connection
+    carries one answer. Also a context manager: `with LoopbackServer(app) as server: ...`.
+    """
+
+    def __init__(self, app: Callable[..., Any], port: int | None = None) -> None:
+        self.app = app
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    def start(self) -> LoopbackServer:
+        """Serve (again) on the port; a running server stays as it is."""
+        if self._server is None:
+            server = make_server("127.0.0.1", self.port, self.app, threaded=True,
+                                 request_handler=_OneAnswerPerConnection)
+            thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                                      name=f"loopback-{self.port}", daemon=True)
+            thread.start()
+            self._server, self._thread = server, thread
+        return self
+
+    def stop(self) -> None:
+        """Stop answering and close the listening socket; does nothing when stopped."""
+        server, thread = self._server, self._thread
+        if server is None or thread is None:
+            return
+        self._server = self._thread = None
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+    def __enter__(self) -> LoopbackServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
 
 
 def postgres_test_url() -> str | None:
