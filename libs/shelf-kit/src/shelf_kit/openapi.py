@@ -14,6 +14,7 @@ from typing import Any
 import marshmallow as ma
 from flask import Flask
 from flask_smorest import Api
+from werkzeug.routing import IntegerConverter
 
 from . import problems
 
@@ -48,6 +49,17 @@ class ServiceApi(Api):
         return problems.handle_http_exception(error)
 
 
+MAX_ID = 2**31 - 1  # the databases' INTEGER: a larger id in a path names no row
+
+
+class IdConverter(IntegerConverter):
+    """`<id:name>`: a row id, 1 to 2**31 - 1. Anything else matches no route (404) instead of
+    overflowing in the database (a 500, as fuzzing found with 2**70)."""
+
+    def __init__(self, url_map, **kwargs) -> None:
+        super().__init__(url_map, min=1, max=MAX_ID, **kwargs)
+
+
 def init_app(app: Flask, *, title: str, version: str, description: str = "") -> ServiceApi:
     for key, value in OPENAPI_CONFIG.items():
         app.config.setdefault(key, value)
@@ -56,7 +68,11 @@ def init_app(app: Flask, *, title: str, version: str, description: str = "") -> 
     spec_options = app.config.setdefault("API_SPEC_OPTIONS", {})
     if description:
         spec_options.setdefault("info", {"description": description})
-    return ServiceApi(app)
+    app.url_map.converters["id"] = IdConverter
+    api = ServiceApi(app)
+    api.register_converter(IdConverter, lambda _converter: {
+        "type": "integer", "minimum": 1, "maximum": MAX_ID})
+    return api
 
 
 def openapi_document(api: Api) -> dict[str, Any]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from shelf_kit.openapi import MAX_ID
+
 from .users import USERNAME_RULE
 
 _EMAIL = validate.Email(error="Not a valid email address.")
@@ -57,10 +59,11 @@ class AdminUserUpdateSchema(ma.Schema):
 
 class UserListQuerySchema(ma.Schema):
     q = fields.String(load_default="", metadata={"description": "part of a username or email"})
-    page = fields.Integer(validate=validate.Range(min=1))
+    # Bounded so that (page - 1) * per_page stays a number the database can take.
+    page = fields.Integer(validate=validate.Range(min=1, max=MAX_ID // 200))
     per_page = fields.Integer(validate=validate.Range(min=1, max=200))
     limit = fields.Integer(validate=validate.Range(min=1, max=200))
-    offset = fields.Integer(validate=validate.Range(min=0))
+    offset = fields.Integer(validate=validate.Range(min=0, max=MAX_ID))
 
     @ma.validates_schema
     def one_style(self, data, **_kwargs):

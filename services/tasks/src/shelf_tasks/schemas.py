@@ -7,6 +7,8 @@ from datetime import UTC
 import marshmallow as ma
 from marshmallow import ValidationError, fields, validate
 
+from shelf_kit.openapi import MAX_ID
+
 from .models import JobState
 from .schedules import InvalidCron, validate_cron
 
@@ -35,7 +37,7 @@ class JobSchema(ma.Schema):
     attempt = fields.Integer(required=True)
     max_attempts = fields.Integer(required=True)
     run_at = fields.AwareDateTime(required=True)
-    created_by = fields.Integer(allow_none=True)
+    created_by = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=MAX_ID))
     progress = fields.Integer(required=True, metadata={"description": "0-100"})
     progress_message = fields.String(allow_none=True)
     errors = fields.List(fields.Nested(JobErrorSchema), required=True,
@@ -60,7 +62,7 @@ class JobCreateSchema(ma.Schema):
     priority = _strict_int(load_default=0, validate=validate.Range(min=-1000, max=1000))
     idempotency_key = fields.String(validate=validate.Length(min=1, max=255), metadata={
         "description": "enqueueing again with the same key answers the first job (200)"})
-    created_by = _strict_int(allow_none=True, validate=validate.Range(min=1), metadata={
+    created_by = _strict_int(allow_none=True, validate=validate.Range(min=1, max=MAX_ID), metadata={
         "description": "the user the job works for; they may read it"})
 
 
@@ -69,9 +71,9 @@ class JobListQuerySchema(ma.Schema):
     kind = fields.String(validate=NAME)
     queue = fields.String(validate=NAME)
     # Query strings are text: plain Integer parses "50" (and refuses "2.5").
-    created_by = fields.Integer(validate=validate.Range(min=1))
+    created_by = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_ID))
 
 
 class JobPageSchema(ma.Schema):

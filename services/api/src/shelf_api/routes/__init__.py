@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Flask
-from werkzeug.routing import IntegerConverter
 
 from shelf_kit.openapi import ServiceApi
 
@@ -21,18 +20,7 @@ LINKDING_INVALID = {"type": "object",
                     "example": {"url": ["Enter a valid URL."]}}
 
 
-class IdConverter(IntegerConverter):
-    """`<id:name>`: a row id, 1 to 2**31 - 1 (the databases' INTEGER); anything else is not a
-    route (404) rather than an overflow in the database."""
-
-    def __init__(self, url_map, **kwargs) -> None:
-        super().__init__(url_map, min=1, max=2**31 - 1, **kwargs)
-
-
 def register_blueprints(app: Flask, api: ServiceApi) -> None:
-    app.url_map.converters["id"] = IdConverter
-    api.register_converter(IdConverter, lambda _converter: {
-        "type": "integer", "minimum": 1, "maximum": 2**31 - 1})
     api.spec.components.security_scheme(TOKEN, {
         "type": "apiKey", "in": "header", "name": "Authorization",
         "description": "The user's API key, as `Token <key>` (linkding's scheme)"})

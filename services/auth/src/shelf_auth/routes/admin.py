@@ -64,7 +64,7 @@ def create(body):
     return user
 
 
-@blp.route("/v1/admin/users/<int:user_id>", methods=["PATCH"])
+@blp.route("/v1/admin/users/<id:user_id>", methods=["PATCH"])
 @requires(blp, "admin")
 @blp.arguments(AdminUserUpdateSchema)
 @blp.response(200, UserSchema)
@@ -93,7 +93,7 @@ def update(body, user_id):
     return user
 
 
-@blp.route("/v1/admin/users/<int:user_id>", methods=["DELETE"])
+@blp.route("/v1/admin/users/<id:user_id>", methods=["DELETE"])
 @requires(blp, "admin")
 @blp.response(204)
 @blp.alt_response(404, response="NOT_FOUND")
@@ -107,7 +107,7 @@ def delete(user_id):
     session().commit()
 
 
-@blp.route("/v1/admin/users/<int:user_id>/password-reset", methods=["POST"])
+@blp.route("/v1/admin/users/<id:user_id>/password-reset", methods=["POST"])
 @requires(blp, "admin")
 @blp.response(202, AcceptedSchema)
 @blp.alt_response(404, response="NOT_FOUND")

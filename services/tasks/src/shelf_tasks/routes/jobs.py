@@ -86,7 +86,7 @@ def list_jobs(params):
             "offset": params["offset"]}
 
 
-@blp.route("/v1/jobs/<int:job_id>", methods=["GET"])
+@blp.route("/v1/jobs/<id:job_id>", methods=["GET"])
 @documented(blp)
 @blp.response(200, JobSchema)
 @blp.alt_response(404, description="No such job, or not the caller's")
@@ -95,7 +95,7 @@ def get_job(job_id):
     return visible_job(job_id)
 
 
-@blp.route("/v1/jobs/<int:job_id>/retry", methods=["POST"])
+@blp.route("/v1/jobs/<id:job_id>/retry", methods=["POST"])
 @documented(blp, require_admin_or_service)
 @blp.response(200, JobSchema)
 @blp.alt_response(404, description="No such job")
@@ -111,7 +111,7 @@ def retry_job(job_id):
         raise Problem(409, "Conflict", str(refused)) from None
 
 
-@blp.route("/v1/jobs/<int:job_id>/cancel", methods=["POST"])
+@blp.route("/v1/jobs/<id:job_id>/cancel", methods=["POST"])
 @documented(blp, require_admin_or_service)
 @blp.response(200, JobSchema)
 @blp.alt_response(404, description="No such job")

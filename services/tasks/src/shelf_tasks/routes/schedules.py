@@ -48,7 +48,7 @@ def list_schedules():
     return {"results": [describe(schedule) for schedule in schedules]}
 
 
-@blp.route("/v1/schedules/<int:schedule_id>", methods=["GET"])
+@blp.route("/v1/schedules/<id:schedule_id>", methods=["GET"])
 @documented(blp, require_admin_or_service)
 @blp.response(200, ScheduleSchema)
 @blp.alt_response(404, description="No such schedule")
@@ -57,7 +57,7 @@ def get_schedule(schedule_id):
     return describe(find(schedule_id))
 
 
-@blp.route("/v1/schedules/<int:schedule_id>", methods=["PATCH"])
+@blp.route("/v1/schedules/<id:schedule_id>", methods=["PATCH"])
 @documented(blp, require_admin_or_service)
 @blp.arguments(ScheduleUpdateSchema)
 @blp.response(200, ScheduleSchema)

@@ -99,7 +99,7 @@ USER_ACTIONS = {
 }
 
 
-@blp.post("/users/<int:user_id>/<any(deactivate, activate, promote, demote, reset):action>")
+@blp.post("/users/<id:user_id>/<any(deactivate, activate, promote, demote, reset):action>")
 @admin_required
 def user_action(user_id: int, action: str):
     back = safe_next(request.form.get("next"), url_for("admin.users"))
@@ -151,7 +151,7 @@ def jobs():
         page_url=lambda number: url_for("admin.jobs", **args, page=number))
 
 
-@blp.get("/jobs/<int:job_id>")
+@blp.get("/jobs/<id:job_id>")
 @admin_required
 def job(job_id: int):
     try:
@@ -163,7 +163,7 @@ def job(job_id: int):
     return render_template("admin/job.html", job=found, action_form=ActionForm())
 
 
-@blp.post("/jobs/<int:job_id>/<any(retry, cancel):action>")
+@blp.post("/jobs/<id:job_id>/<any(retry, cancel):action>")
 @admin_required
 def job_action(job_id: int, action: str):
     back = safe_next(request.form.get("next"), url_for("admin.job", job_id=job_id))
@@ -192,7 +192,7 @@ def schedules():
                            action_form=ActionForm())
 
 
-@blp.post("/schedules/<int:schedule_id>/<any(enable, disable):action>")
+@blp.post("/schedules/<id:schedule_id>/<any(enable, disable):action>")
 @admin_required
 def schedule_toggle(schedule_id: int, action: str):
     try:
@@ -208,7 +208,7 @@ def schedule_toggle(schedule_id: int, action: str):
     return redirect(url_for("admin.schedules"))
 
 
-@blp.route("/schedules/<int:schedule_id>", methods=["GET", "POST"])
+@blp.route("/schedules/<id:schedule_id>", methods=["GET", "POST"])
 @admin_required
 def schedule_edit(schedule_id: int):
     if request.method == "GET":

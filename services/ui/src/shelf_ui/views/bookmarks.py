@@ -214,7 +214,7 @@ def new():
     return redirect(url_for("bookmarks.index"))
 
 
-@blp.route("/bookmarks/<int:bookmark_id>/edit", methods=["GET", "POST"])
+@blp.route("/bookmarks/<id:bookmark_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(bookmark_id: int):
     if request.method == "GET":
@@ -256,7 +256,7 @@ def _get_or_404(bookmark_id: int) -> api.Bookmark:
         raise
 
 
-@blp.get("/bookmarks/<int:bookmark_id>")
+@blp.get("/bookmarks/<id:bookmark_id>")
 @login_required
 def detail(bookmark_id: int):
     bookmark = _get_or_404(bookmark_id)
@@ -264,7 +264,7 @@ def detail(bookmark_id: int):
                            new_tab=preferences.current().new_tab)
 
 
-@blp.route("/bookmarks/<int:bookmark_id>/delete", methods=["GET", "POST"])
+@blp.route("/bookmarks/<id:bookmark_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete(bookmark_id: int):
     form = ActionForm()
@@ -280,7 +280,7 @@ def delete(bookmark_id: int):
     return redirect(url_for("bookmarks.index"))
 
 
-@blp.post("/bookmarks/<int:bookmark_id>/archive")
+@blp.post("/bookmarks/<id:bookmark_id>/archive")
 @login_required
 def archive(bookmark_id: int):
     archived = request.form.get("archived", "yes") == "yes"

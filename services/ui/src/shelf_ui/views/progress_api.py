@@ -20,7 +20,7 @@ class ProgressSchema(ma.Schema):
     message = ma.fields.String(required=True)
 
 
-@blp.route("/import/<any(import, job):source>/<int:item_id>/progress")
+@blp.route("/import/<any(import, job):source>/<id:item_id>/progress")
 @blp.response(200, ProgressSchema)
 @blp.alt_response(401, description="Not logged in (session cookie)")
 @blp.alt_response(404, description="No such import of the logged-in user")

@@ -61,7 +61,7 @@ def read_progress(source: str, item_id: int) -> api.Progress:
                         failed=job.state in ("discarded", "cancelled"))
 
 
-@blp.get("/import/<any(import, job):source>/<int:item_id>")
+@blp.get("/import/<any(import, job):source>/<id:item_id>")
 @login_required
 def progress(source: str, item_id: int):
     """The progress page: refreshes itself (meta refresh, inside <noscript>) until done; with
