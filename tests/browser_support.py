@@ -1,0 +1,190 @@
+"""Helpers for the browser test: a small web site on loopback for Shelf to fetch, a browser
+bookmark export to import, and Chromium's launch settings.
+
+    with LoopbackSite() as site:
+        site.url(ARTICLE_PATH)           # a page with <title>, description, og:image, favicon
+        site.requests                    # paths asked for so far (Shelf's fetcher, the browser)
+
+    netscape_export(export_entries(site, 240))   # a browser's "export bookmarks" file
+"""
+
+from __future__ import annotations
+
+import html
+import struct
+import threading
+import time
+import zlib
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+
+# The page Shelf is asked to save. Its words are unusual on purpose: a search for one of them
+# finds this bookmark and nothing else.
+ARTICLE_PATH = "/articles/quokka-migration"
+ARTICLE_TITLE = "Quokkas cross the Zanzibrook estuary"
+ARTICLE_DESCRIPTION = "A field report on how quokkas swim between islands at dawn."
+
+# One entry of the export, easy to search for among the others.
+NEEDLE_INDEX = 137
+NEEDLE_TITLE = "Lighthouse keepers of Vornholm"
+FOLDERS = ("Recipes", "Travel", "Software", "Reading")
+
+def solid_png(size: int = 16, rgb: tuple[int, int, int] = (214, 122, 38)) -> bytes:
+    """A PNG of one colour (the favicon and the preview image)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(b"\x00" + bytes(rgb) * size for _ in range(size))
+    return (b"\x89PNG\r\n\x1a\n"
+            + chunk(b"IHDR", struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+PNG_16 = solid_png()
+
+
+def article_html(base: str) -> str:
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>{html.escape(ARTICLE_TITLE)}</title>
+  <meta name="description" content="{html.escape(ARTICLE_DESCRIPTION)}">
+  <meta property="og:title" content="{html.escape(ARTICLE_TITLE)}">
+  <meta property="og:image" content="{base}/images/quokka.png">
+  <link rel="icon" type="image/png" href="{base}/favicon.png">
+</head>
+<body>
+  <header><nav>Field notes</nav></header>
+  <article>
+    <h1>{html.escape(ARTICLE_TITLE)}</h1>
+    <p>{html.escape(ARTICLE_DESCRIPTION)} They leave at first light and come back by dusk.</p>
+  </article>
+</body>
+</html>
+"""
+
+
+def imported_title(index: int) -> str:
+    return NEEDLE_TITLE if index == NEEDLE_INDEX else f"Imported page number {index}"
+
+
+def imported_path(index: int) -> str:
+    return f"/imported/{index}"
+
+
+def imported_html(index: int) -> str:
+    title = html.escape(imported_title(index))
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title></head>"
+            f"<body><p>{title}</p></body></html>")
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def do_GET(self) -> None:
+        path = self.path.split("?", 1)[0]
+        self.server.site.requests.append(path)
+        base = self.server.site.base
+        if path == ARTICLE_PATH:
+            self._send(200, "text/html; charset=utf-8", article_html(base).encode())
+        elif path.startswith("/imported/") and path.removeprefix("/imported/").isdigit():
+            self._send(200, "text/html; charset=utf-8",
+                       imported_html(int(path.removeprefix("/imported/"))).encode())
+        elif path in ("/favicon.png", "/favicon.ico", "/images/quokka.png"):
+            self._send(200, "image/png", PNG_16)
+        else:
+            self._send(404, "text/plain; charset=utf-8", b"not here\n")
+
+    def do_HEAD(self) -> None:
+        self.do_GET()
+
+    def _send(self, status: int, content_type: str, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def log_message(self, format: str, *args) -> None:
+        pass  # quiet: the test's output is not the place for an access log
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    site: LoopbackSite
+
+
+class LoopbackSite:
+    """A web site on 127.0.0.1 (a free port), served from a thread while the block runs."""
+
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server.site = self
+        self.port = self._server.server_address[1]
+        self.base = f"http://127.0.0.1:{self.port}"
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        kwargs={"poll_interval": 0.1}, daemon=True)
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def __enter__(self) -> LoopbackSite:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+@dataclass(frozen=True)
+class ExportEntry:
+    url: str
+    title: str
+    folder: str
+
+
+def export_entries(site: LoopbackSite, count: int) -> list[ExportEntry]:
+    return [ExportEntry(site.url(imported_path(i)), imported_title(i), FOLDERS[i % len(FOLDERS)])
+            for i in range(1, count + 1)]
+
+
+def netscape_export(entries: list[ExportEntry], *, now: int | None = None) -> str:
+    """The file a browser writes for "export bookmarks" (Netscape bookmark format), the
+    entries in a folder each, under the bookmarks bar, as Chromium and Firefox write it."""
+    now = int(time.time()) if now is None else now
+    lines = [
+        "<!DOCTYPE NETSCAPE-Bookmark-file-1>",
+        "<!-- This is an automatically generated file.",
+        "     It will be read and overwritten.",
+        "     DO NOT EDIT! -->",
+        '<META HTTP-EQUIV="Content-Type" CONTENT="text/html; charset=UTF-8">',
+        "<TITLE>Bookmarks</TITLE>",
+        "<H1>Bookmarks</H1>",
+        "<DL><p>",
+        f'    <DT><H3 ADD_DATE="{now - 86400}" LAST_MODIFIED="{now}" '
+        'PERSONAL_TOOLBAR_FOLDER="true">Bookmarks bar</H3>',
+        "    <DL><p>",
+    ]
+    for folder in FOLDERS:
+        lines.append(f'        <DT><H3 ADD_DATE="{now - 86400}" LAST_MODIFIED="{now}">'
+                     f"{html.escape(folder)}</H3>")
+        lines.append("        <DL><p>")
+        for number, entry in enumerate(e for e in entries if e.folder == folder):
+            lines.append(f'            <DT><A HREF="{html.escape(entry.url)}" '
+                         f'ADD_DATE="{now - 3600 - number}">{html.escape(entry.title)}</A>')
+        lines.append("        </DL><p>")
+    lines += ["    </DL><p>", "</DL><p>", ""]
+    return "\n".join(lines)
