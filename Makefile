@@ -10,11 +10,12 @@ export UV_PYTHON := $(shell command -v $(PYTHON))
 
 LIBS := libs/shelf-http libs/shelf-kit
 SERVICES := services/auth services/api services/tasks services/ui
-PROJECTS := $(LIBS) $(SERVICES) tests
+TOOL_PROJECTS := tools/shelfctl
+PROJECTS := $(LIBS) $(SERVICES) $(TOOL_PROJECTS) tests bench
 DATA_SERVICES := auth api tasks
 
 .DEFAULT_GOAL := help
-.PHONY: help tools setup browser migrate admin run test test-unit test-system lint openapi compose-check clean
+.PHONY: help tools setup browser migrate admin run ctl test test-unit test-system test-tools bench bench-quick lint openapi compose-check clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -66,8 +67,11 @@ run: admin ## Start every process (Ctrl-C stops them all)
 	@echo ""
 	$(HONCHO) start -f Procfile
 
+ctl: setup ## Run the operators' CLI: make ctl ARGS="status" (see tools/shelfctl)
+	@tools/shelfctl/.venv/bin/shelfctl $(ARGS)
+
 test: setup browser ## Run every test: each project's own suite, then the whole system
-	@$(MAKE) --no-print-directory test-unit test-system
+	@$(MAKE) --no-print-directory test-unit test-system test-tools
 
 test-unit: ## Each lib's and service's tests, in its own environment
 	@for project in $(LIBS) $(SERVICES); do \
@@ -75,12 +79,28 @@ test-unit: ## Each lib's and service's tests, in its own environment
 		(cd $$project && $(UV) run --frozen --quiet pytest -q) || exit 1; \
 	done
 
-test-system: ## The cross-service tests: real gunicorn processes on free ports
-	@echo "==> testing the whole system"
-	@cd tests && $(UV) run --frozen --quiet pytest -q
+test-system: browser ## The cross-service tests: real processes, on SQLite (and Postgres if set)
+	@echo "==> testing the whole system on SQLite"
+	@cd tests && env -u SHELF_TEST_POSTGRES_URL $(UV) run --frozen --quiet pytest -q
+	@if [ -n "$$SHELF_TEST_POSTGRES_URL" ]; then \
+		echo "==> testing the whole system again on Postgres"; \
+		cd tests && $(UV) run --frozen --quiet pytest -q; \
+	fi
+
+test-tools: ## The operators' tools, against the running system
+	@for project in $(TOOL_PROJECTS); do \
+		echo "==> testing $$project"; \
+		(cd $$project && $(UV) run --frozen --quiet pytest -q) || exit 1; \
+	done
+
+bench: setup ## Benchmarks: tables of figures (SQLite; Postgres too when SHELF_TEST_POSTGRES_URL is set)
+	@cd bench && $(UV) run --frozen --quiet python run.py $(BENCH_ARGS)
+
+bench-quick: setup ## The benchmarks on 5,000 bookmarks with short measurements (~2 min)
+	@cd bench && $(UV) run --frozen --quiet python run.py --quick $(BENCH_ARGS)
 
 lint: setup ## ruff over every project
-	$(UV) tool run ruff@0.17.5 check libs services tests tools
+	$(UV) tool run ruff@0.17.5 check libs services tests tools bench
 
 openapi: setup ## Rewrite each service's openapi.json from its code
 	@for service in $(DATA_SERVICES) ui; do \

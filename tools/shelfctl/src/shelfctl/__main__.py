@@ -1,0 +1,5 @@
+"""`python -m shelfctl`."""
+
+from .cli import main
+
+main()
