@@ -3,7 +3,9 @@
 from datetime import UTC, datetime, timedelta
 
 from helpers import bearer, log_in
+from sqlalchemy import select
 
+from shelf_auth.digests import digest
 from shelf_auth.models import LoginAttempt, PasswordResetToken, RefreshSession
 from shelf_kit.db import get_database
 
@@ -17,6 +19,9 @@ def test_purge_deletes_what_is_no_longer_needed(app, client, add_user, service_t
     client.post("/v1/sessions/logout", json={"refresh_token": logged_out})
     long_ago = datetime.now(UTC) - timedelta(days=1)
     with get_database(app).transaction() as session:
+        # Rotated long enough ago that presenting it again is no longer forgiven.
+        session.scalar(select(RefreshSession).where(
+            RefreshSession.token_hash == digest(rotated))).rotated_at = long_ago
         session.add(RefreshSession(user_id=user, family_id="old", token_hash="e" * 64,
                                    expires_at=long_ago))
         session.add(LoginAttempt(username="ada", address="10.0.0.1", attempted_at=long_ago))

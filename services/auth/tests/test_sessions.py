@@ -1,9 +1,26 @@
+from datetime import timedelta
+
 import jwt
 from helpers import PASSWORD, bearer, log_in, problem
+from sqlalchemy import event, func, select, update
 
+from shelf_auth.digests import digest
 from shelf_auth.keys import get_key_ring
-from shelf_auth.models import User
+from shelf_auth.models import RefreshSession, User
 from shelf_kit.db import get_database
+
+
+def refresh(client, token):
+    return client.post("/v1/sessions/refresh", json={"refresh_token": token})
+
+
+def move_rotation_back(app, token, seconds):
+    """Pretend `token` was rotated `seconds` earlier than it was."""
+    with get_database(app).transaction() as session:
+        row = session.scalar(select(RefreshSession)
+                             .where(RefreshSession.token_hash == digest(token)))
+        assert row.rotated_at is not None
+        row.rotated_at -= timedelta(seconds=seconds)
 
 
 def test_login_answers_tokens_that_follow_the_contract(app, client, add_user):
@@ -76,18 +93,127 @@ def test_refresh_rotates_the_refresh_token(client, add_user):
     assert third.status_code == 200
 
 
-def test_reusing_a_rotated_refresh_token_revokes_its_whole_family(client, add_user):
+def test_reusing_a_rotated_refresh_token_after_the_grace_window_revokes_its_family(
+        app, client, add_user):
     add_user("ada")
     first = log_in(client, "ada").get_json()["refresh_token"]
     other_session = log_in(client, "ada").get_json()["refresh_token"]
-    second = client.post("/v1/sessions/refresh", json={"refresh_token": first}).get_json()
-    stolen = client.post("/v1/sessions/refresh", json={"refresh_token": first})
+    second = refresh(client, first).get_json()
+    move_rotation_back(app, first, 31)  # the default window is 30 seconds
+    stolen = refresh(client, first)
     assert "already used" in problem(stolen, 401)["detail"]
     # The legitimate holder's newer token is revoked too; the other session is untouched.
-    current = client.post("/v1/sessions/refresh", json={"refresh_token": second["refresh_token"]})
+    current = refresh(client, second["refresh_token"])
     assert problem(current, 401)["detail"] == "The refresh token was revoked."
-    assert client.post("/v1/sessions/refresh",
-                       json={"refresh_token": other_session}).status_code == 200
+    assert refresh(client, other_session).status_code == 200
+
+
+def test_reusing_a_rotated_refresh_token_within_the_grace_window_answers_a_sibling(
+        app, client, add_user):
+    add_user("ada")
+    first = log_in(client, "ada").get_json()["refresh_token"]
+    second = refresh(client, first).get_json()  # one tab (or worker) rotates it...
+    move_rotation_back(app, first, 29)
+    again = refresh(client, first)  # ...and the other presents the same token a moment later
+    assert again.status_code == 200
+    sibling = again.get_json()
+    assert sibling["refresh_token"] not in (first, second["refresh_token"])
+    assert client.get("/v1/users/me", headers=bearer(sibling["access_token"])).status_code == 200
+    # The session lives on: both tabs keep refreshing, each with its own token.
+    assert refresh(client, sibling["refresh_token"]).status_code == 200
+    assert refresh(client, second["refresh_token"]).status_code == 200
+    with get_database(app).transaction() as session:
+        families = set(session.scalars(select(RefreshSession.family_id)))
+        assert len(families) == 1
+        assert session.scalar(select(RefreshSession.id)
+                              .where(RefreshSession.revoked_at.is_not(None))) is None
+    # The grace is counted from the rotation: once it is over, reuse is theft again.
+    move_rotation_back(app, first, 2)
+    assert "already used" in problem(refresh(client, first), 401)["detail"]
+    assert problem(refresh(client, sibling["refresh_token"]), 401)["detail"] == (
+        "The refresh token was revoked.")
+
+
+def test_two_workers_racing_with_one_token_both_get_tokens(app, client, add_user):
+    """The other worker rotates the token between this one reading it and claiming it."""
+    add_user("ada")
+    first = log_in(client, "ada").get_json()["refresh_token"]
+    database = get_database(app)
+    raced = []
+
+    def other_worker_rotates_first(connection, cursor, statement, *args):
+        if statement.startswith("UPDATE refresh_sessions SET rotated_at") and not raced:
+            raced.append(1)
+            with database.engine.begin() as other:
+                other.execute(update(RefreshSession)
+                              .where(RefreshSession.token_hash == digest(first))
+                              .values(rotated_at=func.now()))
+
+    event.listen(database.engine, "before_cursor_execute", other_worker_rotates_first)
+    try:
+        answer = refresh(client, first)
+    finally:
+        event.remove(database.engine, "before_cursor_execute", other_worker_rotates_first)
+    assert raced and answer.status_code == 200
+    assert refresh(client, answer.get_json()["refresh_token"]).status_code == 200
+
+
+def test_the_grace_window_comes_from_the_settings(make_app, add_user):
+    app = make_app(SHELF_AUTH_REFRESH_REUSE_GRACE_SECONDS=3600)
+    client = app.test_client()
+    add_user("ada")
+    first = log_in(client, "ada").get_json()["refresh_token"]
+    assert refresh(client, first).status_code == 200
+    move_rotation_back(app, first, 3000)  # beyond the default, within this window
+    assert refresh(client, first).status_code == 200
+
+
+def test_no_grace_window_when_it_is_zero(make_app, add_user):
+    client = make_app(SHELF_AUTH_REFRESH_REUSE_GRACE_SECONDS=0).test_client()
+    add_user("ada")
+    first = log_in(client, "ada").get_json()["refresh_token"]
+    second = refresh(client, first).get_json()
+    assert "already used" in problem(refresh(client, first), 401)["detail"]  # at once
+    assert problem(refresh(client, second["refresh_token"]), 401)["detail"] == (
+        "The refresh token was revoked.")
+
+
+def test_a_logged_out_session_gets_no_grace(client, add_user):
+    add_user("ada")
+    first = log_in(client, "ada").get_json()["refresh_token"]
+    second = refresh(client, first).get_json()["refresh_token"]
+    assert client.post("/v1/sessions/logout", json={"refresh_token": second}).status_code == 204
+    assert refresh(client, first).status_code == 401  # rotated a moment ago, but logged out
+    assert refresh(client, second).status_code == 401
+    # Logging out with the rotated token itself ends the session just the same.
+    third = log_in(client, "ada").get_json()["refresh_token"]
+    fourth = refresh(client, third).get_json()["refresh_token"]
+    assert client.post("/v1/sessions/logout", json={"refresh_token": third}).status_code == 204
+    for token in (third, fourth):
+        assert problem(refresh(client, token), 401)["detail"] == "The refresh token was revoked."
+
+
+def test_logging_out_everywhere_leaves_no_grace(client, add_user):
+    add_user("ada")
+    tokens = log_in(client, "ada").get_json()
+    refresh(client, tokens["refresh_token"])
+    answer = client.post("/v1/sessions/logout-all", headers=bearer(tokens["access_token"]))
+    assert answer.status_code == 204
+    again = refresh(client, tokens["refresh_token"])
+    assert problem(again, 401)["detail"] == "The refresh token was revoked."
+
+
+def test_a_sibling_is_refused_once_its_family_was_revoked(app, client, add_user):
+    """A family revoked behind a rotated token's back (its row left unrevoked) is not
+    revived by the grace window."""
+    add_user("ada")
+    first = log_in(client, "ada").get_json()["refresh_token"]
+    second = refresh(client, first).get_json()["refresh_token"]
+    with get_database(app).transaction() as session:
+        row = session.scalar(select(RefreshSession)
+                             .where(RefreshSession.token_hash == digest(second)))
+        row.revoked_at = row.created_at
+    assert "already used" in problem(refresh(client, first), 401)["detail"]
 
 
 def test_logged_out_refresh_token_is_refused(client, add_user):

@@ -24,6 +24,10 @@ SETTINGS = {
     "SHELF_AUTH_KEYS_RELOAD_SECONDS": Setting(5.0, help="how often the key folder is checked"),
     "SHELF_AUTH_ACCESS_TOKEN_SECONDS": Setting(900, help="access and service token lifetime"),
     "SHELF_AUTH_REFRESH_TOKEN_SECONDS": Setting(30 * 24 * 3600, help="refresh token lifetime"),
+    # A rotated refresh token presented again this soon is a race (two tabs, two workers),
+    # answered with a sibling token, not taken for theft; 0 disables.
+    "SHELF_AUTH_REFRESH_REUSE_GRACE_SECONDS": Setting(
+        30, help="refresh token reuse grace window (0: none)"),
     "SHELF_AUTH_RESET_TOKEN_SECONDS": Setting(3600, help="password reset link lifetime"),
     "SHELF_AUTH_SIGNUP": Setting("auto", help="open, closed, or auto (open until an admin exists)"),
     "SHELF_AUTH_SERVICE_CLIENTS": Setting(

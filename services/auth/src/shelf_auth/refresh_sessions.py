@@ -3,20 +3,29 @@
 A login starts a family; each refresh marks the presented token rotated and adds its successor
 to the family. Presenting a rotated token again means two parties hold it (one of them a
 thief), so the whole family is revoked and both must log in again.
+
+Except shortly after its rotation: two tabs or two gunicorn workers sending the same token at
+nearly the same time are one person racing themself, not a theft. A rotated token presented
+again within the reuse grace window, while its family is neither revoked nor expired, gets a
+sibling (a new token in the same family) instead; after the window, reuse revokes the family.
+A revoked token is never honoured, grace or not.
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from shelf_kit.db import utcnow
 
 from .digests import digest, new_secret
 from .models import RefreshSession, User
+
+log = logging.getLogger("shelf.auth.sessions")
 
 
 class RefreshRefused(Exception):
@@ -33,9 +42,10 @@ def start(*, session: Session, user: User, seconds: int, family_id: str | None =
     return token
 
 
-def rotate(*, session: Session, token: str, seconds: int) -> tuple[User, str]:
+def rotate(*, session: Session, token: str, seconds: int,
+           grace_seconds: float = 0) -> tuple[User, str]:
     """Trade a refresh token for its successor; RefreshRefused when it cannot be used (after
-    revoking its family if it had been used before)."""
+    revoking its family if it had been used before, more than `grace_seconds` ago)."""
     now = utcnow()
     row = session.scalar(select(RefreshSession).where(RefreshSession.token_hash == digest(token)))
     if row is None:
@@ -51,7 +61,8 @@ def rotate(*, session: Session, token: str, seconds: int) -> tuple[User, str]:
                RefreshSession.revoked_at.is_(None))
         .values(rotated_at=now)
     ).rowcount
-    if claimed != 1:
+    if claimed != 1 and not _reuse_forgiven(session=session, row=row, now=now,
+                                            grace_seconds=grace_seconds):
         revoke_family(session=session, family_id=row.family_id, now=now)
         raise RefreshRefused("The refresh token was already used; every session it belonged "
                              "to has been revoked. Log in again.")
@@ -60,6 +71,28 @@ def rotate(*, session: Session, token: str, seconds: int) -> tuple[User, str]:
         revoke_family(session=session, family_id=row.family_id, now=now)
         raise RefreshRefused("This account is disabled.")
     return user, start(session=session, user=user, seconds=seconds, family_id=row.family_id)
+
+
+def _reuse_forgiven(*, session: Session, row: RefreshSession, now: datetime,
+                    grace_seconds: float) -> bool:
+    """Whether a token that could not be claimed was rotated within the grace window, in a
+    family nobody revoked (the caller has checked that the token itself has not expired)."""
+    if grace_seconds <= 0:
+        return False
+    # Read the row again: another worker may have rotated or revoked it after `row` was loaded.
+    current = session.execute(select(RefreshSession.rotated_at, RefreshSession.revoked_at)
+                              .where(RefreshSession.id == row.id)).first()
+    if current is None or current.revoked_at is not None or current.rotated_at is None:
+        return False
+    if now - current.rotated_at > timedelta(seconds=grace_seconds):
+        return False
+    if session.scalar(select(exists().where(RefreshSession.family_id == row.family_id,
+                                            RefreshSession.revoked_at.is_not(None)))):
+        return False
+    log.info("rotated refresh token reused within the grace window: sibling issued",
+             extra={"user_id": row.user_id, "family_id": row.family_id,
+                    "seconds_since_rotation": round((now - current.rotated_at).total_seconds(), 3)})
+    return True
 
 
 def revoke_family(*, session: Session, family_id: str, now: datetime | None = None) -> None:

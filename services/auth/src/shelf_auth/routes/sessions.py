@@ -60,12 +60,15 @@ def log_in(credentials):
 def refresh(body):
     """Trade a refresh token for new tokens; the old refresh token stops working.
 
-    Presenting a refresh token that was already traded revokes its whole session."""
+    Presenting a refresh token that was already traded revokes its whole session, unless it
+    was traded within the last SHELF_AUTH_REFRESH_REUSE_GRACE_SECONDS (default 30): then it
+    is answered with new tokens in the same session (two tabs or workers racing)."""
     db = session()
     try:
         user, refresh_token = refresh_sessions.rotate(
             session=db, token=body["refresh_token"],
-            seconds=current_app.config["SHELF_AUTH_REFRESH_TOKEN_SECONDS"])
+            seconds=current_app.config["SHELF_AUTH_REFRESH_TOKEN_SECONDS"],
+            grace_seconds=current_app.config["SHELF_AUTH_REFRESH_REUSE_GRACE_SECONDS"])
     except refresh_sessions.RefreshRefused as error:
         db.commit()  # keep a revocation the refusal made
         raise unauthorized(str(error)) from None
