@@ -2,6 +2,7 @@
 transaction; the relay delivers it, and a tasks outage only delays it."""
 
 import hashlib
+import io
 import threading
 import time
 
@@ -42,10 +43,10 @@ def test_creating_and_moving_a_bookmark_writes_fetch_messages(ann, database):
     assert [m.payload for m in found] == [
         {"kind": "fetch_metadata", "args": {"bookmark_id": created["id"]},
          "idempotency_key": key_for(created["id"], "https://example.com/a"),
-         "created_by": ann.id},
+         "created_by": ann.id, "priority": 0},
         {"kind": "fetch_metadata", "args": {"bookmark_id": created["id"]},
          "idempotency_key": key_for(created["id"], "https://example.com/b"),
-         "created_by": ann.id},
+         "created_by": ann.id, "priority": 0},
     ]
     assert all(m.delivered_at is None and m.attempts == 0 for m in found)
 
@@ -120,3 +121,15 @@ def test_a_failed_delivery_backs_off(database, auth_service):
     assert messages(database)[0].attempts == 1
     assert [relay.backoff(n) <= min(60, 2 ** n) for n in range(1, 12)] == [True] * 11
     assert relay.backoff(10) >= 30  # grows, up to the cap (with jitter)
+
+
+def test_an_imports_fetches_queue_behind_bookmarks_added_by_hand(ann, database):
+    netscape = ("<!DOCTYPE NETSCAPE-Bookmark-file-1>\n<DL><p>\n"
+                '<DT><A HREF="https://example.com/imported">Imported</A>\n</DL><p>\n')
+    answer = ann.post("/api/bookmarks/import/", data={
+        "file": (io.BytesIO(netscape.encode()), "bookmarks.html")},
+        content_type="multipart/form-data")
+    assert answer.status_code == 201, answer.get_json()
+    ann.add("https://example.com/by-hand")
+    priorities = [m.payload["priority"] for m in messages(database)]
+    assert priorities == [10, 0]  # tasks runs lower numbers first

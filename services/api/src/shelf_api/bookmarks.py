@@ -77,7 +77,14 @@ def enqueue_fetch_metadata(session: Session, bookmark: Bookmark) -> None:
     session.add(fetch_metadata_message(bookmark))
 
 
-def fetch_metadata_message(bookmark: Bookmark) -> OutboxMessage:
+# tasks runs lower numbers first: a bookmark someone just added is fetched before the
+# thousands an import brought in, which would otherwise queue ahead of it.
+INTERACTIVE_PRIORITY = 0
+IMPORT_PRIORITY = 10
+
+
+def fetch_metadata_message(bookmark: Bookmark, *,
+                           priority: int = INTERACTIVE_PRIORITY) -> OutboxMessage:
     """The outbox message for a flushed bookmark (it needs the id)."""
     digest = hashlib.sha1(bookmark.url.encode()).hexdigest()[:12]
     return OutboxMessage(kind="fetch_metadata", payload={
@@ -85,6 +92,7 @@ def fetch_metadata_message(bookmark: Bookmark) -> OutboxMessage:
         "args": {"bookmark_id": bookmark.id},
         "idempotency_key": f"fetch_metadata:{bookmark.id}:{digest}",
         "created_by": bookmark.owner_id,
+        "priority": priority,
     })
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 from shelf_kit import Problem
 from shelf_kit.db import utcnow
 
-from .bookmarks import db_lower, fetch_metadata_message
+from .bookmarks import IMPORT_PRIORITY, db_lower, fetch_metadata_message
 from .models import Bookmark, Import, OutboxMessage, Tag
 from .urls import normalize_url
 
@@ -89,7 +89,8 @@ class _Writer:
                 else:
                     self.merge(bookmark, item)
             self.session.flush()  # once per chunk: the new bookmarks get their ids
-            self.session.add_all(fetch_metadata_message(bookmark) for bookmark in created)
+            self.session.add_all(fetch_metadata_message(bookmark, priority=IMPORT_PRIORITY)
+                                 for bookmark in created)
 
     def create(self, item: dict[str, Any]) -> Bookmark:
         added = datetime.fromisoformat(item["date_added"]) if item["date_added"] else utcnow()
