@@ -99,6 +99,7 @@ class Fuzzing:
 def fuzzing(shelf_system: ShelfSystem):
     system = shelf_system
     tasks = system.urls["tasks"]
+    before = system.env.get("SHELF_AUTH_LOGIN_MAX_FAILURES")
     restart_auth(system, {"SHELF_AUTH_LOGIN_MAX_FAILURES": "1000000"})
     try:
         context = Fuzzing(system)
@@ -112,7 +113,7 @@ def fuzzing(shelf_system: ShelfSystem):
                                           "enabled": schedule["enabled"]})
             assert answer.status_code == 200, answer.text
     finally:
-        restart_auth(system, {"SHELF_AUTH_LOGIN_MAX_FAILURES": None})
+        restart_auth(system, {"SHELF_AUTH_LOGIN_MAX_FAILURES": before})  # as it was
 
 
 def restart_auth(system: ShelfSystem, settings_: dict[str, str | None]) -> None:
