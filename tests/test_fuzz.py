@@ -220,3 +220,10 @@ def test_api_answers_404_for_an_id_beyond_64_bits(shelf_system, admin, path):
     answer = requests.get(shelf_system.urls["api"] + path, headers=admin.headers,
                           timeout=TIMEOUT)
     assert answer.status_code == 404, answer.text
+
+
+def test_a_nul_character_in_a_login_is_refused_not_a_500(shelf_system):
+    answer = requests.post(shelf_system.urls["auth"] + "/v1/sessions", timeout=TIMEOUT,
+                           json={"username": "\u00ef\u00005", "password": "whatever it is"})
+    assert answer.status_code == 400, answer.text
+    assert "username" in answer.json()["errors"]

@@ -56,3 +56,14 @@ def test_dependency_down_is_503_naming_it(app):
     assert response.get_json()["dependency"] == "auth"
     assert "auth" in response.get_json()["detail"]
     assert response.headers["Retry-After"]
+
+
+def test_nul_characters_are_refused_naming_the_field(client):
+    body = client.post("/v1/items", json={"name": "a\x00b", "count": 1})
+    assert body.status_code == 400
+    assert body.content_type == PROBLEM
+    assert body.get_json()["errors"] == {"name": ["Text may not contain NUL characters."]}
+    query = client.get("/healthz?q=a%00b")
+    assert query.status_code == 400
+    assert "q" in query.get_json()["errors"]
+    assert client.post("/v1/items", json={"name": "ab", "count": 1}).status_code == 201

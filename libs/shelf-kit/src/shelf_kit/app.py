@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import health, jsonlog, metrics, openapi, request_id
+from . import health, jsonlog, metrics, openapi, request_id, text_guard
 from .config import Setting, read_settings
 from .health import Readiness
 from .problems import HtmlRenderer
@@ -51,6 +51,7 @@ def create_service_app(
     request_id.init_app(app)
     jsonlog.init_app(app, service)
     metrics.init_app(app, service)
+    text_guard.init_app(app)
     kit.api = openapi.init_app(app, title=title or f"Shelf {service}", version=version,
                                description=description)
     kit.api.register_blueprint(health.make_blueprint(service, version))
