@@ -32,6 +32,8 @@ class Kit:
     readiness: Readiness = field(default_factory=Readiness)
     html_error_renderer: HtmlRenderer | None = None
     clients: dict[str, Any] = field(default_factory=dict)
+    # Paths whose service refuses NUL characters itself, in its own error shape.
+    text_guard_skip: tuple[str, ...] = ()
 
 
 def create_service_app(
