@@ -8,7 +8,7 @@ HONCHO := $(TOOLS)/bin/honcho
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(shell command -v $(PYTHON))
 
-LIBS := libs/shelf-http libs/shelf-kit libs/shelf-identity
+LIBS := libs/shelf-http libs/shelf-kit libs/shelf-identity libs/shelf-fetch
 SERVICES := services/auth services/api services/tasks services/ui
 TOOL_PROJECTS := tools/shelfctl
 PROJECTS := $(LIBS) $(SERVICES) $(TOOL_PROJECTS) tests bench

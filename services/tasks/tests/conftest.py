@@ -2,9 +2,9 @@ import threading
 import time
 
 import pytest
-from pages import Site
 from standins import StandInApi, StandInAuth
 
+from shelf_fetch.testing import Site
 from shelf_kit.db import get_database
 from shelf_kit.migrations import upgrade
 from shelf_kit.testing import database_backends, free_port, temporary_database

@@ -191,6 +191,9 @@ def test_two_schedulers_make_exactly_one_job_per_fire(environment, database, tmp
                              created_at=utcnow(), updated_at=utcnow()))
     with ServiceProcess(["scheduler"], env=environment, cwd=tmp_path) as one, \
             ServiceProcess(["scheduler"], env=environment, cwd=tmp_path) as two:
+        # Both running (a loaded machine can take seconds to start one), then a few fires.
+        for process in (one, two):
+            process.wait_for_log(lambda line: line["message"] == "scheduler started", 30)
         time.sleep(4)
         assert one.stop()[0] == 0 and two.stop()[0] == 0
     with database.transaction() as session:

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask
 
+from shelf_fetch import FetchPolicy
 from shelf_identity import setup_identity
 from shelf_kit import ConfigError, create_service_app, kit
 from shelf_kit.app import add_dependency
@@ -19,7 +20,6 @@ from . import commands
 from .clients import ApiClient, AuthClient, Services, service_client
 from .config import SETTINGS
 from .extensions import REGISTRY, SERVICES
-from .fetcher import FetchPolicy
 from .registry import build_registry
 from .routes import register_blueprints
 

@@ -14,9 +14,9 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from shelf_fetch import FetchFailed, FetchPolicy, FetchRefused, fetch
 from shelf_kit.db import utcnow
 
-from ..fetcher import FetchFailed, FetchPolicy, FetchRefused, fetch
 from ..registry import JobContext, Registry
 
 PAGE = 100

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from shelf_fetch import FetchPolicy, FetchRefused, fetch_page
 from shelf_http import ServiceRejected
 
-from ..fetcher import FetchPolicy, FetchRefused, fetch
-from ..pages import decode, parse_html
 from ..registry import JobContext, Registry
 from .args import int_arg
-
-HTML_TYPES = {"text/html", "application/xhtml+xml", ""}
 
 
 def fetch_metadata(job: JobContext) -> dict[str, Any]:
@@ -23,18 +20,16 @@ def fetch_metadata(job: JobContext) -> dict[str, Any]:
     url = bookmark["url"]
     try:
         # Failing to connect (DNS, refused, timeout) raises FetchFailed: the job is retried.
-        response = fetch(url, FetchPolicy.from_config(job.config))
+        fetched = fetch_page(url, FetchPolicy.from_config(job.config))
     except FetchRefused as refused:
         # An address inside Shelf's network, or not http(s): never fetched, never retried.
         job.log.warning("fetch refused: %s", refused.reason,
                         extra={"bookmark_id": bookmark_id, "job_id": job.id})
         return {"fetched": False, "url": url, "reason": refused.reason}
-    if response.status >= 400:
-        return {"fetched": False, "url": url, "status": response.status}
-    if response.content_type not in HTML_TYPES:
+    response, page = fetched.response, fetched.metadata
+    if page is None:  # an error status, or not a web page
         return {"fetched": False, "url": url, "status": response.status,
-                "reason": f"not a web page ({response.content_type})"}
-    page = parse_html(decode(response.body, response.charset), url=response.url)
+                "reason": fetched.problem}
     update = {key: value for key, value in page.as_dict().items() if value is not None}
     try:
         api.write_metadata(bookmark_id, {**update, "url": url})

@@ -1,8 +1,7 @@
 """What is read from a page: title, description, favicon, preview image, readable text."""
 
-from pages import ARTICLE
-
-from shelf_tasks.pages import decode, parse_html
+from shelf_fetch.pages import decode, parse_html
+from shelf_fetch.testing import ARTICLE
 
 URL = "https://blog.example/2026/links?ref=feed"
 
@@ -53,3 +52,22 @@ def test_the_charset_comes_from_the_header_then_the_page():
     assert "Café" in decode(latin, None)
     assert "Café" in decode("<title>Café</title>".encode(), "utf-8")
     assert "Caf" in decode(latin, "no-such-charset")  # an unknown name falls back
+
+
+def test_fetch_page_reads_a_real_page_and_says_why_others_have_nothing():
+    from shelf_fetch import FetchPolicy, fetch_page
+    from shelf_fetch.testing import Site
+
+    site = Site()
+    site.status_for["/gone"] = 404
+    policy = FetchPolicy(allow_private=True, timeout=3)
+    try:
+        article = fetch_page(f"{site.url}/article", policy)
+        gone = fetch_page(f"{site.url}/gone", policy)
+        pdf = fetch_page(f"{site.url}/pdf", policy)
+    finally:
+        site.stop()
+    assert article.problem is None and article.metadata.title == "The Art of Keeping Links"
+    assert article.metadata.favicon_url == f"{site.url}/favicon.png"
+    assert (gone.metadata, gone.problem) == (None, "answered 404")
+    assert (pdf.metadata, pdf.problem) == (None, "not a web page (application/pdf)")

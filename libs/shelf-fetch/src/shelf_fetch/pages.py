@@ -14,6 +14,8 @@ from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
+from .fetcher import FetchPolicy, Resolver, Response, fetch, system_resolver
+
 TITLE_LENGTH = 512
 DESCRIPTION_LENGTH = 2000
 TEXT_LENGTH = 100_000
@@ -111,3 +113,29 @@ def _readable_text(tree: LexborHTMLParser) -> str | None:
     if root is None:
         return None
     return _squash(root.text(separator=" ", strip=True), TEXT_LENGTH)
+
+
+# --- fetching a page and reading it --------------------------------------------------------------
+
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", ""})
+
+
+@dataclass
+class PageFetch:
+    """A fetched page: what it says (`metadata`), or why it says nothing (`problem`)."""
+
+    response: Response
+    metadata: PageMetadata | None = None
+    problem: str | None = None  # "answered 404", "not a web page (application/pdf)"
+
+
+def fetch_page(url: str, policy: FetchPolicy, *, resolver: Resolver = system_resolver) -> PageFetch:
+    """Fetch `url` under `policy` and read its metadata. Raises what `fetch` raises:
+    `FetchRefused` (never to be retried) and `FetchFailed` (the page could not be reached)."""
+    response = fetch(url, policy, resolver=resolver)
+    if response.status >= 400:
+        return PageFetch(response, problem=f"answered {response.status}")
+    if response.content_type not in HTML_TYPES:
+        return PageFetch(response, problem=f"not a web page ({response.content_type})")
+    html = decode(response.body, response.charset)
+    return PageFetch(response, metadata=parse_html(html, url=response.url))

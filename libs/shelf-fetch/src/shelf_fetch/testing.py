@@ -1,15 +1,21 @@
-"""A small web site on loopback for the fetcher and the handlers to fetch from."""
+"""A small web site on loopback for tests of code that fetches pages (needs Flask).
+
+`Site()` serves, in a thread, on a free loopback port: `/article` (a typical article with a
+title, description, favicon and preview image), `/big` (3 MB), `/bomb` (a gzip bomb), `/slow`
+(2 s), `/head-refused` (405 to HEAD), `/to?url=...&code=...` (a redirect), `/loop` (redirects
+to itself) and `/pdf`. `hits` records every request; `status_for[path] = 404` makes a path
+answer that status instead.
+"""
 
 from __future__ import annotations
 
 import gzip
+import socket
 import threading
 import time
 
 from flask import Flask, Response, redirect, request
 from werkzeug.serving import make_server
-
-from shelf_kit.testing import free_port
 
 ARTICLE = """<!doctype html>
 <html><head>
@@ -27,10 +33,16 @@ ARTICLE = """<!doctype html>
 </body></html>"""
 
 
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
 class Site:
     def __init__(self, host: str = "127.0.0.1", *, ssl_context=None) -> None:
         self.host = host
-        self.port = free_port()
+        self.port = free_port(host)
         self.url = f"{'https' if ssl_context else 'http'}://{host}:{self.port}"
         self.hits: list[tuple[str, str, str]] = []  # (method, path, Host header)
         self.status_for: dict[str, int] = {}

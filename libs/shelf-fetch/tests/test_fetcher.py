@@ -9,9 +9,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from pages import Site
 
-from shelf_tasks.fetcher import FetchFailed, FetchPolicy, FetchRefused, address_refusal, fetch
+from shelf_fetch.fetcher import FetchFailed, FetchPolicy, FetchRefused, address_refusal, fetch
+from shelf_fetch.testing import Site
 
 CLOSED = FetchPolicy(timeout=3)
 OPEN = FetchPolicy(allow_private=True, timeout=3)
