@@ -2,6 +2,7 @@
 
 import ipaddress
 import ssl
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -118,6 +119,18 @@ def test_a_compressed_body_is_capped_after_decompression(site):
 def test_a_slow_page_runs_out_of_time(site):
     with pytest.raises(FetchFailed, match=r"no answer within 0\.5 s"):
         fetch(f"{site.url}/slow", FetchPolicy(allow_private=True, timeout=0.5))
+
+
+def test_a_slow_name_lookup_counts_against_the_time_limit():
+    def slow_resolver(host, port):
+        time.sleep(2)
+        return ["127.0.0.1"]
+
+    started = time.monotonic()
+    with pytest.raises(FetchFailed, match=r"no answer within 0\.5 s: the name slow-dns\.test"):
+        fetch("http://slow-dns.test/", FetchPolicy(allow_private=True, timeout=0.5),
+              resolver=slow_resolver)
+    assert time.monotonic() - started < 1.5
 
 
 def test_names_that_do_not_resolve_and_closed_ports_fail():

@@ -7,6 +7,7 @@ these.
 """
 
 from .fetcher import (
+    SETTINGS,
     FetchError,
     FetchFailed,
     FetchPolicy,
@@ -20,6 +21,7 @@ from .pages import PageFetch, PageMetadata, decode, fetch_page, parse_html
 __version__ = "0.1.0"
 
 __all__ = [
+    "SETTINGS",
     "FetchError",
     "FetchFailed",
     "FetchPolicy",

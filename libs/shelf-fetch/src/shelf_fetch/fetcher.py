@@ -10,7 +10,7 @@ Every hop (the first URL and each redirect):
   public address to the check and a private one to the connection (DNS rebinding) gets nowhere;
 - redirects are followed by hand, each one checked again, at most `max_redirects`;
 - the body is read up to `max_bytes` (the rest is left unread), and the whole fetch, however
-  many hops, has `timeout` seconds.
+  many hops, name lookups included, has `timeout` seconds.
 
 Proxies from the environment are not used: a fetch goes straight to the checked address.
 """
@@ -24,6 +24,7 @@ import ssl
 import time
 import zlib
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
@@ -46,6 +47,19 @@ class FetchRefused(FetchError):
 
 class FetchFailed(FetchError):
     """The page could not be fetched: DNS, connection, TLS, timeout, too many redirects."""
+
+
+# The settings `FetchPolicy.from_config` reads: name -> (default, what it means). A service
+# declares them in its own configuration from this table, so every service has the same ones.
+SETTINGS: dict[str, tuple[object, str]] = {
+    "SHELF_FETCH_ALLOW_PRIVATE": (False, "let fetches reach loopback, private and link-local "
+                                         "addresses (tests, home labs)"),
+    "SHELF_FETCH_ALLOW_NETWORKS": ("", "comma-separated networks fetches may reach although "
+                                       "private (192.168.1.0/24)"),
+    "SHELF_FETCH_MAX_BYTES": (2 * 1024 * 1024, "largest page body read"),
+    "SHELF_FETCH_TIMEOUT": (10.0, "seconds one page fetch may take in all"),
+    "SHELF_FETCH_MAX_REDIRECTS": (5, "redirects a page fetch follows"),
+}
 
 
 @dataclass(frozen=True)
@@ -120,11 +134,33 @@ def system_resolver(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(info[4][0] for info in infos))
 
 
-def pick_address(host: str, port: int, *, allow_private: bool, url: str,
-                 resolver: Resolver = system_resolver, allowed_networks=()) -> str:
-    """Resolve `host` and return an address that may be connected to."""
+# The system's resolver cannot be given a time limit: lookups run in these threads, and a fetch
+# waits for one only as long as its own time allows. Threads start with the first lookup (in the
+# process that fetches, never in a gunicorn master before it forks).
+_LOOKUPS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="shelf-fetch-dns")
+
+
+def _resolve(resolver: Resolver, host: str, port: int, *, left: float | None,
+             policy_timeout: float, url: str) -> list[str]:
+    if left is None:
+        return resolver(host, port)
+    lookup = _LOOKUPS.submit(resolver, host, port)
     try:
-        addresses = resolver(host, port)
+        return lookup.result(timeout=max(left, 0.001))
+    except TimeoutError:
+        lookup.cancel()
+        raise FetchFailed(f"no answer within {policy_timeout:g} s: the name {host} did not "
+                          "resolve in time", url=url) from None
+
+
+def pick_address(host: str, port: int, *, allow_private: bool, url: str,
+                 resolver: Resolver = system_resolver, allowed_networks=(),
+                 left: float | None = None, policy_timeout: float = 0.0) -> str:
+    """Resolve `host` (within `left` seconds, when given) and return an address that may be
+    connected to."""
+    try:
+        addresses = _resolve(resolver, host, port, left=left, policy_timeout=policy_timeout,
+                             url=url)
     except (OSError, UnicodeError):
         raise FetchFailed(f"the name {host} could not be resolved", url=url) from None
     if not addresses:
@@ -226,7 +262,8 @@ def _one_hop(url: str, policy: FetchPolicy, *, method: str, limit: int, deadline
         raise FetchRefused("refused: the URL has no host", url=url)
     port = port or (443 if scheme == "https" else 80)
     address = pick_address(host, port, allow_private=policy.allow_private, url=url,
-                           resolver=resolver, allowed_networks=policy.allowed_networks)
+                           resolver=resolver, allowed_networks=policy.allowed_networks,
+                           left=deadline - time.monotonic(), policy_timeout=policy.timeout)
     left = deadline - time.monotonic()
     if left <= 0:
         raise FetchFailed(f"no answer within {policy.timeout:g} s", url=url)

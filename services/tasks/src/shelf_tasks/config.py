@@ -2,6 +2,7 @@
 
 import os
 
+from shelf_fetch import SETTINGS as FETCH_SETTINGS
 from shelf_kit import Setting, service_url_default, sqlite_default
 
 
@@ -36,14 +37,8 @@ SETTINGS = {
     # The scheduler.
     "SHELF_TASKS_SCHEDULER_INTERVAL": Setting(5.0, help="seconds between a scheduler's looks "
                                                         "at the cron schedules"),
-    # fetch_metadata and check_links.
-    "SHELF_FETCH_ALLOW_PRIVATE": Setting(False, help="let the fetcher reach loopback, private "
-                                                     "and link-local addresses (tests, home labs)"),
-    "SHELF_FETCH_ALLOW_NETWORKS": Setting("", help="comma-separated networks the fetcher may "
-                                                    "reach although private (192.168.1.0/24)"),
-    "SHELF_FETCH_MAX_BYTES": Setting(2 * 1024 * 1024, help="largest page body read"),
-    "SHELF_FETCH_TIMEOUT": Setting(10.0, help="seconds one page fetch may take in all"),
-    "SHELF_FETCH_MAX_REDIRECTS": Setting(5, help="redirects a page fetch follows"),
+    # fetch_metadata and check_links: shelf-fetch's settings (SHELF_FETCH_*).
+    **{name: Setting(default, help=meaning) for name, (default, meaning) in FETCH_SETTINGS.items()},
     # send_email.
     "SHELF_SMTP_HOST": Setting("localhost", help="SMTP server"),
     "SHELF_SMTP_PORT": Setting(8025, help="SMTP port (8025: `shelf-tasks mail-sink`)"),
