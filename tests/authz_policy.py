@@ -8,7 +8,8 @@ The callers:
     anonymous  no credentials
     owner      the user whose bookmark, tag, bundle, asset, import and job the path names
     other      another ordinary user
-    admin      a user with is_admin (on api, just another user: the linkding API has no admin)
+    admin      a user with is_admin (on api's linkding surface, just another user; api's
+               /v1/admin routes are for admins only)
     service    a service token (client credentials), as tasks or api send
 
 What a caller who is not allowed gets:
@@ -131,6 +132,9 @@ POLICY: dict[str, dict[str, Rule]] = {
         "POST /v1/internal/imports/{import_id}/batches": SERVICES,
         "GET /v1/internal/users": SERVICES,
         "GET /v1/internal/users/{owner_id}/export": SERVICES,
+        # Everyone's bookmarks, for the ui's admin pages: administrators only.
+        "GET /v1/admin/bookmarks": ADMINS,
+        "GET /v1/admin/stats": ADMINS,
     },
     "tasks": {
         "GET /healthz": EVERYONE,

@@ -6,9 +6,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
-FIELDS = {"id", "url", "title", "description", "notes", "web_archive_snapshot_url",
-          "favicon_url", "preview_image_url", "is_archived", "unread", "shared", "tag_names",
-          "date_added", "date_modified", "website_title", "website_description"}
+LINKDING_FIELDS = {"id", "url", "title", "description", "notes", "web_archive_snapshot_url",
+                   "favicon_url", "preview_image_url", "is_archived", "unread", "shared",
+                   "tag_names", "date_added", "date_modified", "website_title",
+                   "website_description"}
+FIELDS = LINKDING_FIELDS | {"is_broken"}  # every field of linkding's, and one of Shelf's
 
 
 def test_create_answers_201_with_linkding_fields(ann):
@@ -26,6 +28,7 @@ def test_create_answers_201_with_linkding_fields(ann):
     assert ISO_Z.match(body["date_added"]) and ISO_Z.match(body["date_modified"])
     assert body["website_title"] is None and body["website_description"] is None
     assert body["favicon_url"] is None and body["preview_image_url"] is None
+    assert body["is_broken"] is False
     stamp = datetime.fromisoformat(body["date_added"].replace("Z", "+00:00"))
     assert body["web_archive_snapshot_url"] == (
         f"https://web.archive.org/web/{stamp:%Y%m%d%H%M%S}/https://example.com/page")
@@ -230,12 +233,12 @@ def test_added_and_modified_since_are_strictly_after(ann):
     assert [b["url"] for b in page["results"]] == ["https://example.com/old"]
 
 
-def test_check_a_url(ann):
-    unknown = ann.get("/api/bookmarks/check/?url=https://example.com/new")
+def test_check_a_url(ann):  # (reading the page: test_check.py)
+    unknown = ann.get("/api/bookmarks/check/?url=https://example.invalid/new")
     assert unknown.status_code == 200
     assert unknown.get_json() == {
         "bookmark": None, "auto_tags": [],
-        "metadata": {"url": "https://example.com/new", "title": None, "description": None,
+        "metadata": {"url": "https://example.invalid/new", "title": None, "description": None,
                      "preview_image": None}}
     created = ann.add("https://example.com/page", title="Mine", description="About")
     known = ann.get("/api/bookmarks/check/?url=https://example.com/page#x").get_json()

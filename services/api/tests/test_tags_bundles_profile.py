@@ -121,7 +121,8 @@ def test_profile_defaults_and_changes(ann):
         "theme": "auto", "bookmark_date_display": "relative", "bookmark_link_target": "_blank",
         "web_archive_integration": "disabled", "tag_search": "strict", "enable_sharing": False,
         "enable_public_sharing": False, "enable_favicons": False, "display_url": False,
-        "permanent_notes": False, "search_preferences": {}, "version": profile["version"]}
+        "permanent_notes": False, "search_preferences": {}, "auto_tagging_rules": "",
+        "version": profile["version"]}
     assert profile["version"]
     changed = ann.patch("/api/user/profile/", json={
         "theme": "dark", "enable_sharing": True, "search_preferences": {"sort": "title_asc"}})

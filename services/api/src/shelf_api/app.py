@@ -9,9 +9,10 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from shelf_fetch import FetchPolicy
 from shelf_http import ServiceClient
 from shelf_identity import setup_identity
-from shelf_kit import create_service_app, current_request_id, kit
+from shelf_kit import ConfigError, create_service_app, current_request_id, kit
 from shelf_kit.app import add_dependency
 from shelf_kit.db import Database
 from shelf_kit.migrations import db_cli
@@ -20,6 +21,7 @@ from . import __version__, commands
 from .config import SETTINGS
 from .errors import register_error_handlers
 from .outbox import Relay
+from .previews import Previews
 from .routes import register_blueprints
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -38,6 +40,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_dependencies(app)
     register_identity(app)
     register_outbox(app)
+    register_previews(app)
     register_error_handlers(app)
     register_blueprints(app, api)
     register_commands(app)
@@ -87,6 +90,15 @@ def register_outbox(app: Flask) -> None:
         # Started by the first request, in the process that serves it (a gunicorn worker),
         # not by create_app: a CLI command such as `db upgrade` must not start one.
         app.before_request(relay.start)
+
+
+def register_previews(app: Flask) -> None:
+    """The check endpoint's page reader; a bad SHELF_FETCH_ALLOW_NETWORKS stops start-up."""
+    try:
+        FetchPolicy.from_config(app.config)
+    except ValueError as error:
+        raise ConfigError(f"SHELF_FETCH_ALLOW_NETWORKS: {error}") from None
+    app.extensions["shelf_api_previews"] = Previews.from_config(app.config)
 
 
 def register_commands(app: Flask) -> None:

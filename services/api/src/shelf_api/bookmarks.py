@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from shelf_kit.db import utcnow
 
+from . import auto_tags, profiles
 from .models import Bookmark, OutboxMessage, Tag
 from .urls import normalize_url
 
@@ -63,6 +64,12 @@ def tags_named(session: Session, owner_id: int, names: Iterable[str]) -> list[Ta
         if tag not in tags:
             tags.append(tag)
     return tags
+
+
+def with_auto_tags(session: Session, owner_id: int, names: list[str], url: str) -> list[str]:
+    """`names` and the tags the owner's auto-tagging rules give `url` (linkding adds them
+    whenever a bookmark's tags are set)."""
+    return [*names, *auto_tags.tags_for(profiles.auto_tagging_rules(session, owner_id), url)]
 
 
 def find_by_url(session: Session, owner_id: int, url: str) -> Bookmark | None:
@@ -113,7 +120,8 @@ def create_or_update(session: Session, owner_id: int, data: dict[str, Any], *,
     if data.get("date_added"):
         bookmark.date_added = data["date_added"]
     bookmark.date_modified = data.get("date_modified") or bookmark.date_added
-    bookmark.tags = tags_named(session, owner_id, data.get("tag_names", []))
+    bookmark.tags = tags_named(session, owner_id, with_auto_tags(
+        session, owner_id, data.get("tag_names", []), bookmark.url))
     session.add(bookmark)
     if fetch_metadata:
         enqueue_fetch_metadata(session, bookmark)
@@ -135,8 +143,10 @@ def update(session: Session, bookmark: Bookmark, data: dict[str, Any], *,
             setattr(bookmark, key, data[key])
     if data.get("date_added"):
         bookmark.date_added = data["date_added"]
-    if "tag_names" in data:
-        bookmark.tags = tags_named(session, bookmark.owner_id, data["tag_names"])
+    if "tag_names" in data or url_changed:
+        names = data.get("tag_names", [tag.name for tag in bookmark.tags])
+        bookmark.tags = tags_named(session, bookmark.owner_id, with_auto_tags(
+            session, bookmark.owner_id, names, bookmark.url))
     bookmark.date_modified = data.get("date_modified") or utcnow()
     if url_changed and fetch_metadata:
         enqueue_fetch_metadata(session, bookmark)
@@ -171,13 +181,14 @@ def as_linkding(bookmark: Bookmark) -> dict[str, Any]:
         "date_modified": bookmark.date_modified,
         "website_title": None,
         "website_description": None,
+        "is_broken": bookmark.is_broken,
     }
 
 
 def as_internal(bookmark: Bookmark) -> dict[str, Any]:
     """What tasks sees (/v1/internal/...): linkding's fields and the ones only services use."""
     return {**as_linkding(bookmark), "owner_id": bookmark.owner_id,
-            "is_broken": bookmark.is_broken, "last_checked_at": bookmark.last_checked_at}
+            "last_checked_at": bookmark.last_checked_at}
 
 
 def touch(bookmark: Bookmark, when: datetime | None = None) -> None:

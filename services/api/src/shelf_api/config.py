@@ -2,6 +2,7 @@
 
 import os
 
+from shelf_fetch import SETTINGS as FETCH_SETTINGS
 from shelf_kit import Setting, service_url_default, sqlite_default
 
 
@@ -29,4 +30,8 @@ SETTINGS = {
     # Bookmark assets (snapshots, uploads): files on disk. Replicas must share this folder.
     "SHELF_API_ASSETS_DIR": Setting(_assets_dir_default, type=str, help="folder of asset files"),
     "SHELF_API_ASSET_MAX_BYTES": Setting(50 * 1024 * 1024, help="largest asset accepted"),
+    # GET /api/bookmarks/check/ reads the page while the caller waits (linkding's extension
+    # fills its form from it): shelf-fetch's settings, and a shorter time limit.
+    "SHELF_API_CHECK_TIMEOUT": Setting(5.0, help="seconds the check endpoint waits for a page"),
+    **{name: Setting(default, help=meaning) for name, (default, meaning) in FETCH_SETTINGS.items()},
 }

@@ -190,6 +190,8 @@ PROFILE_DEFAULTS: dict[str, Any] = {
     "display_url": False,
     "permanent_notes": False,
     "search_preferences": {},
+    # linkding's auto-tagging: "<URL pattern> <tag> <tag>..." per line (see auto_tags.py).
+    "auto_tagging_rules": "",
 }
 
 

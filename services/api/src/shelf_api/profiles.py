@@ -58,6 +58,11 @@ def lax_tags(session: Session, owner_id: int | None) -> bool:
     return (preferences or {}).get("tag_search", PROFILE_DEFAULTS["tag_search"]) == "lax"
 
 
+def auto_tagging_rules(session: Session, owner_id: int) -> str:
+    preferences = session.scalar(select(Profile.preferences).where(Profile.owner_id == owner_id))
+    return (preferences or {}).get("auto_tagging_rules", "")
+
+
 def update(session: Session, owner_id: int, changes: dict[str, Any]) -> Profile:
     profile = get(session, owner_id)
     preferences = dict(profile.preferences or {})

@@ -43,12 +43,12 @@ def bundle_condition(bundle: Bundle, *, dialect: str, lax_tags: bool):
         conditions.append(or_(*(has_tag(name) for name in any_tags)))
     conditions.extend(has_tag(name) for name in bundle.all_tags.split())
     conditions.extend(not_(has_tag(name)) for name in bundle.excluded_tags.split())
-    conditions.append(_yes_no(Bookmark.unread, bundle.filter_unread))
-    conditions.append(_yes_no(Bookmark.shared, bundle.filter_shared))
+    conditions.append(yes_no(Bookmark.unread, bundle.filter_unread))
+    conditions.append(yes_no(Bookmark.shared, bundle.filter_shared))
     return and_(*conditions)
 
 
-def _yes_no(column, choice: str):
+def yes_no(column, choice: str):
     if choice == "yes":
         return column.is_(True)
     if choice == "no":
@@ -60,8 +60,9 @@ def filtered(statement: Select, params: dict[str, Any], *, dialect: str,
              lax_tags: bool) -> Select:
     statement = statement.where(
         search_condition(params.get("q", ""), dialect=dialect, lax_tags=lax_tags),
-        _yes_no(Bookmark.unread, params.get("unread", "off")),
-        _yes_no(Bookmark.shared, params.get("shared", "off")),
+        yes_no(Bookmark.unread, params.get("unread", "off")),
+        yes_no(Bookmark.shared, params.get("shared", "off")),
+        yes_no(Bookmark.is_broken, params.get("broken", "off")),
     )
     if params.get("modified_since") is not None:
         statement = statement.where(Bookmark.date_modified > params["modified_since"])

@@ -24,6 +24,7 @@ DESCRIPTION_LENGTH = 10_000
 NOTES_LENGTH = 100_000
 TAG_LENGTH = 64
 MAX_TAGS = 100
+AUTO_TAGGING_LENGTH = 10_000
 SORTS = ("added_asc", "added_desc", "modified_asc", "modified_desc", "title_asc", "title_desc")
 MAX_LIMIT = 1000
 MAX_INT = 2**31 - 1  # the databases' INTEGER
@@ -129,6 +130,8 @@ class BookmarkSchema(ma.Schema):
     website_description = fields.String(
         required=True, allow_none=True,
         metadata={"description": "always null (kept for old clients)"})
+    is_broken = fields.Boolean(required=True, metadata={
+        "description": "a Shelf addition: the link failed its last two scheduled checks"})
 
 
 class BookmarkWriteSchema(Loose):
@@ -171,6 +174,9 @@ class ListQuerySchema(Loose):
     modified_since = UtcDateTime(metadata={"description": "only bookmarks modified after"})
     added_since = UtcDateTime(metadata={"description": "only bookmarks added after"})
     bundle = _id(metadata={"description": "a bundle id: what that bundle matches"})
+    broken = fields.String(load_default="off", validate=validate.OneOf(FILTER_CHOICES),
+                           metadata={"description": "a Shelf addition: yes, only links found "
+                                                    "broken; no, only the others"})
 
 
 class SharedQuerySchema(ListQuerySchema):
@@ -290,6 +296,8 @@ class ProfileSchema(ma.Schema):
     display_url = fields.Boolean(required=True)
     permanent_notes = fields.Boolean(required=True)
     search_preferences = fields.Nested(SearchPreferencesSchema, required=True)
+    auto_tagging_rules = fields.String(required=True, metadata={
+        "description": "a Shelf addition: '<URL pattern> <tag> ...' per line"})
     version = fields.String(required=True)
 
 
@@ -306,13 +314,13 @@ class ProfilePatchSchema(Loose):
     display_url = fields.Boolean()
     permanent_notes = fields.Boolean()
     search_preferences = fields.Nested(SearchPreferencesSchema)
+    auto_tagging_rules = fields.String(validate=_max_length(AUTO_TAGGING_LENGTH))
 
 
 # -- the service-only surface (/v1/internal/...) ------------------------------------------------
 
 class InternalBookmarkSchema(BookmarkSchema):
     owner_id = fields.Integer(required=True)
-    is_broken = fields.Boolean(required=True)
     last_checked_at = UtcDateTime(required=True, allow_none=True)
 
 
@@ -358,6 +366,33 @@ class BatchResultSchema(ma.Schema):
 
 class OwnersSchema(ma.Schema):
     owner_ids = fields.List(fields.Integer(), required=True)
+
+
+# -- the administrators' surface (/v1/admin/...) ----------------------------------------------
+
+class AdminListQuerySchema(ListQuerySchema):
+    owner = fields.String(validate=_max_length(150),
+                          metadata={"description": "a username: only that user's bookmarks"})
+    archived = fields.String(load_default="off", validate=validate.OneOf(FILTER_CHOICES))
+
+
+class AdminBookmarkSchema(InternalBookmarkSchema):
+    owner = fields.String(required=True, allow_none=True,
+                          metadata={"description": "the owner's username, as api last saw it"})
+
+
+AdminBookmarkPageSchema = page_schema("AdminBookmarkPageSchema", AdminBookmarkSchema)
+
+
+class AdminStatsSchema(ma.Schema):
+    bookmarks = fields.Integer(required=True)
+    archived = fields.Integer(required=True)
+    unread = fields.Integer(required=True)
+    shared = fields.Integer(required=True)
+    broken = fields.Integer(required=True, metadata={"description": "links found broken"})
+    checked = fields.Integer(required=True, metadata={"description": "links checked at least once"})
+    owners = fields.Integer(required=True, metadata={"description": "users with bookmarks"})
+    last_checked_at = UtcDateTime(required=True, allow_none=True)
 
 
 class ExportQuerySchema(ma.Schema):

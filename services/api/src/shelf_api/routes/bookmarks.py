@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from shelf_identity import public
 from shelf_kit.db import session
 
-from .. import assets, profiles, queries
+from .. import assets, auto_tags, profiles, queries
 from .. import bookmarks as service
 from ..errors import Invalid
 from ..models import Asset, Bookmark, Bundle
@@ -110,20 +110,24 @@ def _optional_identity():
 @blp.arguments(CheckQuerySchema, location="query")
 @blp.response(200, BookmarkCheckSchema)
 def check(params):
-    """Whether the caller has bookmarked a URL, and what Shelf knows about the page.
+    """Whether the caller has bookmarked a URL, what the page says about itself, and the tags
+    the caller's auto-tagging rules would give it.
 
-    Shelf does not fetch the page while answering (tasks does that in the background): the
-    metadata is what the caller's bookmark of that URL holds, or empty."""
-    bookmark = service.find_by_url(session(), owner_id(), params["url"])
-    metadata = {"url": params["url"], "title": None, "description": None,
-                "preview_image": None}
+    For a bookmarked URL the metadata is what the bookmark holds; otherwise the page is read
+    now (SSRF-safe, at most SHELF_API_CHECK_TIMEOUT seconds; empty values when it cannot be)."""
+    url = params["url"]
+    bookmark = service.find_by_url(session(), owner_id(), url)
     if bookmark is not None:
-        metadata.update(title=bookmark.website_title or bookmark.title or None,
-                        description=(bookmark.website_description or bookmark.description
-                                     or None),
-                        preview_image=bookmark.preview_image_url)
+        metadata = {"url": url, "title": bookmark.website_title or bookmark.title or None,
+                    "description": (bookmark.website_description or bookmark.description
+                                    or None),
+                    "preview_image": bookmark.preview_image_url}
+    else:
+        session().rollback()  # no transaction stays open while the page is read
+        metadata = current_app.extensions["shelf_api_previews"].metadata(url)
+    rules = profiles.auto_tagging_rules(session(), owner_id())
     return {"bookmark": service.as_linkding(bookmark) if bookmark else None,
-            "metadata": metadata, "auto_tags": []}
+            "metadata": metadata, "auto_tags": auto_tags.tags_for(rules, url)}
 
 
 @blp.route("/api/bookmarks/", methods=["POST"])

@@ -1,0 +1,69 @@
+"""Administrators' view of everyone's bookmarks (/v1/admin/...): the ui's admin pages.
+
+The linkding surface shows each user only their own bookmarks, admins included; this surface
+is for administrators only (403 for everyone else, services too) and only reads.
+"""
+
+from __future__ import annotations
+
+from flask import request
+from flask_smorest import Blueprint
+from sqlalchemy import case, func, select
+
+from shelf_identity import require_admin
+from shelf_kit.db import session
+
+from .. import bookmarks as service
+from .. import queries
+from ..models import Bookmark, Profile
+from ..schemas import AdminBookmarkPageSchema, AdminListQuerySchema, AdminStatsSchema
+from .common import BEARER, dialect
+
+blp = Blueprint("admin", __name__, description="For administrators only: everyone's bookmarks")
+
+
+def documented(view):
+    view = blp.doc(security=[{BEARER: []}])(view)
+    view = blp.alt_response(403, description="Not an administrator")(view)
+    return require_admin(view)
+
+
+@blp.route("/v1/admin/bookmarks", methods=["GET"])
+@documented
+@blp.arguments(AdminListQuerySchema, location="query")
+@blp.response(200, AdminBookmarkPageSchema)
+def list_bookmarks(params):
+    """Every user's bookmarks, archived ones included: search `q` (linkding's language, strict
+    tags), `owner` (a username), `broken`, `archived`, sort and pages; each with its owner."""
+    statement = select(Bookmark)
+    if params.get("owner"):
+        statement = statement.where(Bookmark.owner_id.in_(
+            select(Profile.owner_id).where(Profile.username == params["owner"])))
+    statement = statement.where(queries.yes_no(Bookmark.is_archived, params["archived"]))
+    statement = queries.filtered(statement, params, dialect=dialect(), lax_tags=False)
+    page = queries.Page(session(), statement, limit=params["limit"], offset=params["offset"],
+                        url=request.url, load_tags=True)
+    owners = dict(session().execute(select(Profile.owner_id, Profile.username).where(
+        Profile.owner_id.in_({bookmark.owner_id for bookmark in page.items}))).all())
+    return page.envelope([{**service.as_internal(bookmark),
+                           "owner": owners.get(bookmark.owner_id)}
+                          for bookmark in page.items])
+
+
+@blp.route("/v1/admin/stats", methods=["GET"])
+@documented
+@blp.response(200, AdminStatsSchema)
+def stats():
+    """Counts over every user's bookmarks, for the admin dashboard."""
+    def counted(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    row = session().execute(select(
+        func.count(Bookmark.id), counted(Bookmark.is_archived.is_(True)),
+        counted(Bookmark.unread.is_(True)), counted(Bookmark.shared.is_(True)),
+        counted(Bookmark.is_broken.is_(True)), counted(Bookmark.last_checked_at.is_not(None)),
+        func.count(func.distinct(Bookmark.owner_id)), func.max(Bookmark.last_checked_at),
+    )).one()
+    names = ("bookmarks", "archived", "unread", "shared", "broken", "checked", "owners",
+             "last_checked_at")
+    return dict(zip(names, row, strict=True))
