@@ -337,7 +337,7 @@ def bookmark(bookmark_id: int, owner: int, url: str, **fields: Any) -> dict[str,
             "preview_image_url": None, "is_archived": False, "unread": False, "shared": False,
             "tag_names": [], "date_added": "2026-11-24T09:46:23.006313Z",
             "date_modified": "2026-11-24T09:46:23.006313Z", "website_title": None,
-            "website_description": None, **fields}
+            "website_description": None, "is_broken": False, **fields}
 
 
 class ApiStandIn(Recording):
@@ -346,6 +346,8 @@ class ApiStandIn(Recording):
         self.profiles: dict[int, dict[str, Any]] = {}
         self.imports: dict[int, dict[str, Any]] = {}
         self.import_threshold = 2  # more entries than this: a background import
+        # What check says a page (by URL) says about itself; pages not here say nothing.
+        self.pages: dict[str, dict[str, Any]] = {}
         super().__init__("api", book)
 
     def add(self, owner: int, url: str, **fields: Any) -> dict[str, Any]:
@@ -379,11 +381,21 @@ class ApiStandIn(Recording):
                 items = [b for b in items if b["unread"]]
             if request.args.get("shared") == "yes":
                 items = [b for b in items if b["shared"]]
+            for key, column in (("broken", "is_broken"), ("archived", "is_archived")):
+                if request.args.get(key) in ("yes", "no"):
+                    items = [b for b in items if b[column] == (request.args[key] == "yes")]
             reverse = request.args.get("sort", "added_desc").endswith("desc")
             items = sorted(items, key=lambda b: b["id"], reverse=reverse)
             limit, offset = int(request.args.get("limit", 100)), int(request.args.get("offset", 0))
             return jsonify(count=len(items), next=None, previous=None,
-                           results=[self.public(b) for b in items[offset:offset + limit]])
+                           results=[shown(b) for b in items[offset:offset + limit]])
+
+        def shown(item: dict[str, Any]) -> dict[str, Any]:
+            if request.path.startswith("/v1/admin/"):
+                owner = book.accounts.get(item["owner"])
+                return {**self.public(item), "owner_id": item["owner"],
+                        "owner": owner.username if owner else None, "last_checked_at": None}
+            return self.public(item)
 
         def own(bookmark_id: int, account: Account) -> dict[str, Any] | None:
             found = self.bookmarks.get(bookmark_id)
@@ -425,9 +437,49 @@ class ApiStandIn(Recording):
             url = request.args["url"]
             found = next((b for b in self.bookmarks.values()
                           if b["owner"] == account.id and b["url"] == url), None)
+            said = self.pages.get(url, {}) if found is None else {
+                "title": found["title"], "description": found["description"]}
+            rules = self.profiles.get(account.id, {}).get("auto_tagging_rules", "")
+            auto_tags = [tag for line in rules.splitlines() if len(line.split()) > 1
+                         and line.split()[0] in url for tag in line.split()[1:]]
             return jsonify(bookmark=self.public(found) if found else None,
-                           metadata={"url": url, "title": None, "description": None,
-                                     "preview_image": None}, auto_tags=[])
+                           metadata={"url": url, "title": said.get("title") or None,
+                                     "description": said.get("description") or None,
+                                     "preview_image": None}, auto_tags=auto_tags)
+
+        def admin() -> Account | Response:
+            account = book.user(request.headers.get("Authorization"))
+            if account is None:
+                return problem(401, "Log in first.")
+            if not account.is_admin:
+                return problem(403, "Only administrators may do this.")
+            return account
+
+        @app.get("/v1/admin/bookmarks")
+        def everyones():
+            account = admin()
+            if isinstance(account, Response):
+                return account
+            items = list(self.bookmarks.values())
+            if request.args.get("owner"):
+                items = [b for b in items if getattr(book.accounts.get(b["owner"]), "username",
+                                                     None) == request.args["owner"]]
+            return page(items)
+
+        @app.get("/v1/admin/stats")
+        def stats():
+            account = admin()
+            if isinstance(account, Response):
+                return account
+            items = list(self.bookmarks.values())
+            return jsonify(
+                bookmarks=len(items), archived=sum(b["is_archived"] for b in items),
+                unread=sum(b["unread"] for b in items), shared=sum(b["shared"] for b in items),
+                broken=sum(b["is_broken"] for b in items),
+                checked=sum(bool(b.get("last_checked_at")) for b in items),
+                owners=len({b["owner"] for b in items}),
+                last_checked_at=max((b["last_checked_at"] for b in items
+                                     if b.get("last_checked_at")), default=None))
 
         @app.post("/api/bookmarks/")
         def create():

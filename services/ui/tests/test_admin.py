@@ -140,9 +140,15 @@ def test_schedules_are_enabled_disabled_and_edited(browser, shelf):
 
 
 def test_the_dashboard_charts_throughput_and_counts_broken_links(browser, shelf):
-    """tasks' /v1/stats has no series: the chart bins the finish times of finished jobs."""
+    """tasks' /v1/stats has no series: the chart bins the finish times of finished jobs. The
+    broken links are api's count over everyone's bookmarks."""
     shelf.tasks.add_job("check_links", "completed", result={"checked": 40, "broken": 3},
                         finished_at="2026-11-24T08:00:00+00:00")  # before the hour charted
+    checked = "2026-11-24T08:00:00Z"
+    for owner, number in ((1, 1), (1, 2), (2, 3)):
+        shelf.api.add(owner, f"https://gone.example/{number}", is_broken=True,
+                      last_checked_at=checked)
+    shelf.api.add(2, "https://fine.example/", last_checked_at=checked)
     for minute in (1, 2, 12, 58):
         shelf.tasks.add_job("fetch_metadata", "completed",
                             finished_at=f"2026-11-24T09:{minute:02d}:30+00:00")
@@ -153,7 +159,10 @@ def test_the_dashboard_charts_throughput_and_counts_broken_links(browser, shelf)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     broken = html.split('id="broken-links"', 1)[1].split("</div>", 1)[0]
-    assert '<p class="card-value">3</p>' in broken
+    assert '>3</a></p>' in broken and 'href="/admin/bookmarks?broken=yes"' in broken
+    assert "of 4 links checked" in text(broken)
+    count = html.split('id="bookmark-count"', 1)[1].split("</div>", 1)[0]
+    assert ">4</a>" in count and "of 2 users" in text(count)
     assert "In the last hour: 4 completed, 1 discarded." in text(html)
     svg = html.split("<svg", 1)[1].split("</svg>", 1)[0]
     assert svg.count('class="chart-done"') == 12  # 5-minute bins from 09:00 to 10:00
@@ -162,7 +171,6 @@ def test_the_dashboard_charts_throughput_and_counts_broken_links(browser, shelf)
     assert "09:10: 1 completed, 1 failed" in svg
     assert "09:55: 1 completed, 0 failed" in svg
     jobs_calls = [call.args for call in shelf.tasks.called("GET", "/v1/jobs")]
-    assert {"state": "completed", "kind": "check_links", "limit": "1", "offset": "0"} in jobs_calls
     assert {"state": "completed", "limit": "500", "offset": "0"} in jobs_calls
 
 
@@ -170,7 +178,7 @@ def test_the_dashboard_without_finished_jobs_says_so(browser, shelf):
     log_in(browser, "root")
     html = browser.get("/admin").get_data(as_text=True)
     assert "<svg" not in html and "No jobs finished in the last hour." in html
-    assert "No link check has finished yet." in html
+    assert "No link has been checked yet." in html
 
 
 def test_the_dashboard_names_tasks_when_it_is_down(browser, shelf):
@@ -181,7 +189,40 @@ def test_the_dashboard_names_tasks_when_it_is_down(browser, shelf):
     assert "The <strong>tasks</strong> service is down" in text(response.get_data(as_text=True))
 
 
-def test_everyones_bookmarks_page_says_api_offers_none(browser, shelf):
+def test_the_dashboard_without_api_still_shows_the_jobs(browser, shelf):
+    shelf.tasks.add_job("fetch_metadata", "available")
+    log_in(browser, "root")
+    shelf.api.stop()
+    response = browser.get("/admin")
+    assert response.status_code == 200
+    broken = response.get_data(as_text=True).split('id="broken-links"', 1)[1].split(
+        "</div>", 1)[0]
+    assert "Unknown while the <strong>api</strong> service is down." in broken
+
+
+def test_everyones_bookmarks_with_their_owners_filtered(browser, shelf):
+    shelf.api.add(1, "https://alice.example/a", title="Alice's <b>page</b>")
+    shelf.api.add(2, "https://root.example/r", title="Root's page", is_broken=True)
     log_in(browser, "root")
     html = browser.get("/admin/bookmarks").get_data(as_text=True)
-    assert "does not offer a list of every user" in text(html)
+    assert "Alice&#39;s &lt;b&gt;page&lt;/b&gt;" in html and "<b>page" not in html
+    assert "Root&#39;s page" in html
+    rows = {row.split('"', 1)[0]: row for row in html.split('<tr id="bookmark-')[1:]}
+    assert 'href="/admin/bookmarks?owner=alice"' in rows["1"] and "broken link" not in rows["1"]
+    assert "broken link" in rows["2"]
+    only_alice = browser.get("/admin/bookmarks?owner=alice").get_data(as_text=True)
+    assert "Alice&#39;s" in only_alice and "Root&#39;s page" not in only_alice
+    broken = browser.get("/admin/bookmarks?broken=yes").get_data(as_text=True)
+    assert "Root&#39;s page" in broken and "Alice&#39;s" not in broken
+    assert {"owner": "alice", "broken": "off", "archived": "off", "q": "", "limit": "25",
+            "offset": "0"} in [call.args for call in shelf.api.called("GET",
+                                                                      "/v1/admin/bookmarks")]
+
+
+def test_everyones_bookmarks_refuses_a_bad_filter_and_non_admins(browser, shelf, shelf_app):
+    log_in(browser, "root")
+    assert browser.get("/admin/bookmarks?broken=maybe").status_code == 400
+    alice = shelf_app.test_client()
+    log_in(alice, "alice")
+    assert alice.get("/admin/bookmarks").status_code == 403
+    assert not shelf.api.called("GET", "/v1/admin/bookmarks")

@@ -12,7 +12,7 @@ class Links(HTMLParser):
         super().__init__()
         self.hrefs: list[str] = []
         self.images: list[str] = []
-        self.scripts = 0
+        self.scripts = 0  # scripts that are not the ui's own files (/static/...)
         self.feed(html)
 
     def handle_starttag(self, tag, attrs):
@@ -21,7 +21,7 @@ class Links(HTMLParser):
             self.hrefs.append(attrs.get("href", ""))
         elif tag == "img":
             self.images.append(attrs.get("src", ""))
-        elif tag == "script":
+        elif tag == "script" and not (attrs.get("src") or "").startswith("/static/"):
             self.scripts += 1
 
 
@@ -118,6 +118,32 @@ def test_the_bookmarklet_prefills_the_add_form_and_warns_at_once(browser, shelf)
     assert "You saved this URL already" in html
     page = browser.get("/bookmarklet").get_data(as_text=True)
     assert "javascript:(function(){window.open(&#39;http://localhost/bookmarks/new?" in page
+
+
+def test_a_url_alone_prefills_the_form_from_the_page_and_names_the_auto_tags(browser, shelf):
+    shelf.api.pages["https://example.org/post"] = {
+        "title": "A <i>post</i>", "description": "What the page says."}
+    shelf.api.profiles[1] = {"auto_tagging_rules": "example.org blog reading"}
+    log_in(browser)
+    html = browser.get("/bookmarks/new?url=https%3A%2F%2Fexample.org%2Fpost").get_data(
+        as_text=True)
+    assert 'value="A &lt;i&gt;post&lt;/i&gt;"' in html
+    assert "What the page says.</textarea>" in html
+    hint = html.split('class="hint auto-tags"', 1)[1].split("</p>", 1)[0]
+    assert "#blog" in hint and "#reading" in hint
+    assert "You saved this URL already" not in html
+    given = browser.get("/bookmarks/new?url=https%3A%2F%2Fexample.org%2Fpost&title=Mine"
+                        ).get_data(as_text=True)
+    assert 'value="Mine"' in given  # what the bookmarklet sent wins over the page
+
+
+def test_the_broken_links_view_asks_api_for_broken_ones(browser, shelf):
+    shelf.api.add(1, "https://example.org/fine", title="Fine")
+    shelf.api.add(1, "https://example.org/gone", title="Gone", is_broken=True)
+    log_in(browser)
+    html = browser.get("/bookmarks?view=broken").get_data(as_text=True)
+    assert "Gone" in html and ">Fine<" not in html and "broken link" in html
+    assert shelf.api.called("GET", "/api/bookmarks/")[-1].args["broken"] == "yes"
 
 
 def test_the_add_form_keeps_what_was_typed_when_api_is_down(browser, shelf):

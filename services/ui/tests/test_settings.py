@@ -93,3 +93,26 @@ def test_settings_keep_the_typed_email_when_auth_is_down(browser, shelf):
     page = response.get_data(as_text=True)
     assert "The <strong>auth</strong> service is down" in text(page)
     assert 'value="typed@example.org"' in page
+
+
+def test_auto_tagging_rules_are_saved_in_apis_profile(browser, shelf):
+    log_in(browser)
+    response = submit(browser, "/settings", action="/settings/auto-tagging", data={
+        "rules": "youtube.com video\r\nreddit.com/r/python python"})
+    assert response.status_code == 302
+    assert shelf.api.called("PATCH", "/api/user/profile/")[0].json == {
+        "auto_tagging_rules": "youtube.com video\nreddit.com/r/python python"}
+    page = browser.get("/settings").get_data(as_text=True)
+    assert "reddit.com/r/python python</textarea>" in page
+
+
+def test_auto_tagging_rules_are_kept_when_api_is_down(browser, shelf):
+    log_in(browser)
+    html = browser.get("/settings").get_data(as_text=True)
+    shelf.api.stop()
+    response = browser.post("/settings/auto-tagging", data={
+        "rules": "typed.example kept", "csrf_token": csrf_token(html)})
+    assert response.status_code == 503
+    page = response.get_data(as_text=True)
+    assert "The <strong>api</strong> service is down" in text(page)
+    assert "typed.example kept</textarea>" in page

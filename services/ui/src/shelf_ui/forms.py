@@ -89,7 +89,7 @@ class BookmarkForm(FlaskForm):
     tags = StringField("Tags", validators=[Length(max=2000)],
                        description="Separated by spaces.",
                        render_kw={"list": "tag-names", "autocomplete": "off",
-                                  "autocapitalize": "none"})
+                                  "autocapitalize": "none", "data-tag-input": ""})
     notes = TextAreaField("Notes", validators=[Length(max=100_000)],
                           description="Markdown.", render_kw={"rows": 5})
     unread = BooleanField("Mark as unread")
@@ -119,7 +119,8 @@ class BulkForm(FlaskForm):
             ("delete", "Delete"))
     ])
     tags = StringField("Tags", render_kw={"list": "tag-names", "autocomplete": "off",
-                                          "placeholder": "tags for add/remove"})
+                                          "placeholder": "tags for add/remove",
+                                          "data-tag-input": ""})
     next = HiddenField()
 
 
@@ -160,6 +161,31 @@ class SharingForm(FlaskForm):
         "Also show my shared bookmarks on the public page (anyone, without logging in)")
 
 
+class AutoTaggingForm(FlaskForm):
+    rules = TextAreaField(
+        "Auto-tagging rules", validators=[Optional(), Length(max=10_000)],
+        render_kw={"rows": 6, "spellcheck": "false",
+                   "placeholder": "youtube.com video\nreddit.com/r/python python reddit"},
+        description="One rule a line: a web address pattern, then the tags it gives. Bookmarks "
+                    "of matching pages get those tags when they are saved. # starts a comment.")
+
+
+class AdminBookmarksForm(FlaskForm):
+    """The filters of the admin's list of everyone's bookmarks (a GET form: no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField("Search", validators=[Optional(), Length(max=2000)])
+    owner = StringField("Owner", validators=[Optional(), Length(max=150)])
+    broken = SelectField("Links", default="off", choices=[SelectChoice("off", "Any"),
+                                           SelectChoice("yes", "Broken only"),
+                                           SelectChoice("no", "Working only")])
+    archived = SelectField("Archive", default="off", choices=[SelectChoice("off", "Any"),
+                                               SelectChoice("no", "Not archived"),
+                                               SelectChoice("yes", "Archived only")])
+
+
 class UserCreateForm(FlaskForm):
     username = StringField("Username", validators=[DataRequired(), Length(max=150)])
     email = EmailField("Email", validators=[Optional(), Length(max=254)])
@@ -175,7 +201,8 @@ class ScheduleForm(FlaskForm):
 
 
 __all__ = [
-    "ActionForm", "BookmarkForm", "BulkForm", "EmailForm", "ForgotPasswordForm", "ImportForm",
-    "LoginForm", "PasswordForm", "PreferencesForm", "ResetPasswordForm",
-    "ScheduleForm", "SharingForm", "SignUpForm", "UserCreateForm",
+    "ActionForm", "AdminBookmarksForm", "AutoTaggingForm", "BookmarkForm", "BulkForm",
+    "EmailForm", "ForgotPasswordForm", "ImportForm", "LoginForm", "PasswordForm",
+    "PreferencesForm", "ResetPasswordForm", "ScheduleForm", "SharingForm", "SignUpForm",
+    "UserCreateForm",
 ]

@@ -13,6 +13,7 @@ VIEWS = {
     "unread": ("/api/bookmarks/", {"unread": "yes"}),
     "archived": ("/api/bookmarks/archived/", {}),
     "shared": ("/api/bookmarks/", {"shared": "yes"}),
+    "broken": ("/api/bookmarks/", {"broken": "yes"}),
 }
 SORTS = ("added_desc", "added_asc", "modified_desc", "modified_asc", "title_asc", "title_desc")
 # Imports and exports move whole files: give them longer than a page.
@@ -32,7 +33,8 @@ class Bookmark:
     unread: bool
     shared: bool
     is_archived: bool
-    is_broken: bool  # not (yet) in linkding's fields: False when api does not say
+    is_broken: bool  # a Shelf addition to linkding's fields: False when api does not say
+    owner: str | None = None  # only in the admin's list of everyone's bookmarks
 
     @classmethod
     def from_answer(cls, body: dict[str, Any]) -> Bookmark:
@@ -45,7 +47,8 @@ class Bookmark:
                    date_added=str(body.get("date_added") or ""),
                    unread=bool(body.get("unread")), shared=bool(body.get("shared")),
                    is_archived=bool(body.get("is_archived")),
-                   is_broken=bool(body.get("is_broken")))
+                   is_broken=bool(body.get("is_broken")),
+                   owner=str(body["owner"]) if body.get("owner") else None)
 
 
 @dataclass(frozen=True)
@@ -79,11 +82,30 @@ def get_bookmark(bookmark_id: int) -> Bookmark:
     return Bookmark.from_answer(as_user("api", "GET", f"/api/bookmarks/{bookmark_id}/").json())
 
 
-def existing(url: str) -> Bookmark | None:
-    """The user's bookmark of this URL, if they saved it already."""
+@dataclass(frozen=True)
+class Check:
+    """What api knows of a URL: the user's bookmark of it (if saved already), what the page
+    says about itself, and the tags the user's auto-tagging rules give it."""
+
+    bookmark: Bookmark | None
+    title: str = ""
+    description: str = ""
+    auto_tags: list[str] = field(default_factory=list)
+
+
+def check(url: str) -> Check:
     body = as_user("api", "GET", "/api/bookmarks/check/", params={"url": url}).json()
     found = body.get("bookmark")
-    return Bookmark.from_answer(found) if isinstance(found, dict) else None
+    metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+    return Check(bookmark=Bookmark.from_answer(found) if isinstance(found, dict) else None,
+                 title=str(metadata.get("title") or ""),
+                 description=str(metadata.get("description") or ""),
+                 auto_tags=[str(name) for name in body.get("auto_tags") or []])
+
+
+def existing(url: str) -> Bookmark | None:
+    """The user's bookmark of this URL, if they saved it already."""
+    return check(url).bookmark
 
 
 def create_bookmark(data: dict[str, Any]) -> Bookmark:
@@ -113,11 +135,40 @@ def tag_names(limit: int = 1000) -> list[str]:
 def profile() -> dict[str, Any]:
     body = as_user("api", "GET", "/api/user/profile/").json()
     return {"enable_sharing": bool(body.get("enable_sharing")),
-            "enable_public_sharing": bool(body.get("enable_public_sharing"))}
+            "enable_public_sharing": bool(body.get("enable_public_sharing")),
+            "auto_tagging_rules": str(body.get("auto_tagging_rules") or "")}
 
 
 def update_profile(**changes: Any) -> None:
     as_user("api", "PATCH", "/api/user/profile/", json=changes)
+
+
+# -- the admin: everyone's bookmarks ------------------------------------------------------------
+
+def everyones_bookmarks(*, q: str, owner: str, broken: str, archived: str, limit: int,
+                        offset: int) -> Page:
+    params = {"q": q, "broken": broken, "archived": archived, "limit": limit, "offset": offset}
+    if owner:
+        params["owner"] = owner
+    return _page(as_user("api", "GET", "/v1/admin/bookmarks", params=params).json())
+
+
+@dataclass(frozen=True)
+class BookmarkStats:
+    bookmarks: int
+    broken: int
+    checked: int
+    owners: int
+    last_checked_at: str | None
+
+
+def bookmark_stats() -> BookmarkStats:
+    body = as_user("api", "GET", "/v1/admin/stats").json()
+    return BookmarkStats(bookmarks=int(body.get("bookmarks") or 0),
+                         broken=int(body.get("broken") or 0),
+                         checked=int(body.get("checked") or 0),
+                         owners=int(body.get("owners") or 0),
+                         last_checked_at=body.get("last_checked_at") or None)
 
 
 # -- import and export --------------------------------------------------------------------------

@@ -10,8 +10,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from shelf_http import ServiceRejected, ServiceUnavailable
 
 from .. import rendering, sessions
-from ..clients import auth, problem_detail, tasks
-from ..forms import ActionForm, ScheduleForm, UserCreateForm
+from ..clients import api, auth, problem_detail, tasks
+from ..forms import ActionForm, AdminBookmarksForm, ScheduleForm, UserCreateForm
 from ..sessions import admin_required
 from .common import apply_errors, form_page, safe_next
 
@@ -26,14 +26,13 @@ def page_number() -> int:
         return 1
 
 
-def broken_link_count() -> int | None:
-    """Broken links, as the latest finished check_links job counted them (its result's
-    `broken`); None when no check has finished yet."""
-    latest = tasks.list_jobs(state="completed", kind="check_links", limit=1, offset=0).items
-    if not latest or not isinstance(latest[0].result, dict):
-        return None
-    count = latest[0].result.get("broken", latest[0].result.get("broken_links"))
-    return int(count) if isinstance(count, int) else None
+def bookmark_stats() -> tuple[api.BookmarkStats | None, str | None]:
+    """api's counts over everyone's bookmarks (broken links included), or which service is
+    down: the dashboard's job figures still show without them."""
+    try:
+        return api.bookmark_stats(), None
+    except ServiceUnavailable as error:
+        return None, error.service
 
 
 @blp.get("")
@@ -44,9 +43,11 @@ def dashboard():
     if not series:
         now = rendering.parse_time(stats.generated_at) or datetime.now(UTC)
         series, partial = tasks.throughput_from_jobs(now)
+    bookmarks, bookmarks_down = bookmark_stats()
     return render_template("admin/dashboard.html", stats=stats,
                            chart=rendering.throughput_bars(series), partial=partial,
-                           broken=broken_link_count(), states=tasks.JOB_STATES)
+                           bookmarks=bookmarks, bookmarks_down=bookmarks_down,
+                           states=tasks.JOB_STATES)
 
 
 # -- users --------------------------------------------------------------------------------------
@@ -125,9 +126,31 @@ def user_action(user_id: int, action: str):
 @blp.get("/bookmarks")
 @admin_required
 def bookmarks():
-    """api offers no listing of every user's bookmarks (each user sees their own): the page
-    says so and points at what exists."""
-    return render_template("admin/bookmarks.html")
+    """Everyone's bookmarks (api's admin listing): search, owner, broken and archive filters."""
+    form = AdminBookmarksForm(request.args)
+    if not form.validate():
+        return render_template("admin/bookmarks.html", form=form, result=api.Page(count=0),
+                               page=1, pages=1, page_url=None, search_error=None), 400
+    filters = {"q": (form.q.data or "").strip(), "owner": (form.owner.data or "").strip(),
+               "broken": form.broken.data or "off", "archived": form.archived.data or "off"}
+    page = page_number()
+    search_error = None
+    try:
+        result = api.everyones_bookmarks(**filters, limit=PAGE_SIZE,
+                                         offset=(page - 1) * PAGE_SIZE)
+    except ServiceRejected as error:
+        if error.status not in (400, 422):
+            raise
+        search_error = problem_detail(error, "This search cannot be read.")
+        result = api.Page(count=0)
+    pages = max(1, -(-result.count // PAGE_SIZE))
+    args = {key: value for key, value in filters.items() if value and value != "off"}
+    return render_template(
+        "admin/bookmarks.html", form=form, result=result, page=page, pages=pages,
+        search_error=search_error,
+        page_url=lambda number: url_for("admin.bookmarks", **args, page=number),
+        owner_url=lambda name: url_for("admin.bookmarks", **{**args, "owner": name}),
+    ), 400 if search_error else 200
 
 
 # -- jobs ---------------------------------------------------------------------------------------

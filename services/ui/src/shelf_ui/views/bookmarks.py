@@ -20,7 +20,7 @@ log = logging.getLogger("shelf.ui.bookmarks")
 blp = Blueprint("bookmarks", __name__)
 
 VIEW_TITLES = {"all": "Bookmarks", "unread": "Unread", "archived": "Archive",
-               "shared": "Shared by me"}
+               "shared": "Shared by me", "broken": "Broken links"}
 MAX_BULK = 500
 
 
@@ -171,7 +171,9 @@ def tag_list_or_empty() -> list[str]:
 @blp.route("/bookmarks/new", methods=["GET", "POST"])
 @login_required
 def new():
-    """The add form; `?url=&title=&description=` prefill it (the bookmarklet opens this)."""
+    """The add form; `?url=&title=&description=` prefill it (the bookmarklet opens this). With
+    a URL, api's check fills what is still empty from the page itself, warns when the URL is
+    saved already, and names the tags auto-tagging will add."""
     form = BookmarkForm()
     duplicate = None
     if request.method == "GET":
@@ -179,16 +181,20 @@ def new():
         form.title.data = request.args.get("title", "")[:512]
         form.description.data = request.args.get("description", "")[:10_000]
         form.unread.data = request.args.get("unread") == "yes"
+        auto_tags: list[str] = []
         if form.url.data:
             try:
-                duplicate = api.existing(form.url.data)
+                found = api.check(form.url.data)
             except ServiceUnavailable as error:
                 return form_page("bookmark_form.html", form=form, mode="new", tags=[],
                                  service_down=error.service)
             except ServiceRejected:
-                duplicate = None
+                found = api.Check(bookmark=None)
+            duplicate, auto_tags = found.bookmark, found.auto_tags
+            form.title.data = form.title.data or found.title[:512]
+            form.description.data = form.description.data or found.description[:10_000]
         return form_page("bookmark_form.html", form=form, mode="new", duplicate=duplicate,
-                         tags=tag_list_or_empty())
+                         auto_tags=auto_tags, tags=tag_list_or_empty())
     if not form.validate_on_submit():
         return form_page("bookmark_form.html", 400, form=form, mode="new",
                          tags=tag_list_or_empty())

@@ -8,7 +8,14 @@ from shelf_http import ServiceRejected, ServiceUnavailable
 
 from .. import preferences, sessions
 from ..clients import api, auth
-from ..forms import ActionForm, EmailForm, PasswordForm, PreferencesForm, SharingForm
+from ..forms import (
+    ActionForm,
+    AutoTaggingForm,
+    EmailForm,
+    PasswordForm,
+    PreferencesForm,
+    SharingForm,
+)
 from ..sessions import login_required
 from .bookmarks import bookmarklet_code
 from .common import apply_errors, form_page
@@ -27,14 +34,14 @@ def settings_page(status: int = 200, *, new_key: str | None = None,
     """The settings page with each form either as submitted (passed in) or fresh."""
     user = sessions.current_user() or {}
     prefs = preferences.current()
-    key = sharing = None
+    key = profile = None
     unavailable = []
     try:
         key = auth.api_key()
     except ServiceUnavailable as error:
         unavailable.append(error.service)
     try:
-        sharing = api.profile()
+        profile = api.profile()
     except ServiceUnavailable as error:
         unavailable.append(error.service)
     context = {
@@ -48,8 +55,11 @@ def settings_page(status: int = 200, *, new_key: str | None = None,
         "preferences_form": forms.get("preferences_form") or PreferencesForm(
             formdata=None, page_size=prefs.page_size, sort=prefs.sort, new_tab=prefs.new_tab),
         "sharing_form": forms.get("sharing_form") or SharingForm(
-            formdata=None, **(sharing or {})),
-        "sharing_known": sharing is not None,
+            formdata=None, enable_sharing=(profile or {}).get("enable_sharing"),
+            enable_public_sharing=(profile or {}).get("enable_public_sharing")),
+        "auto_tagging_form": forms.get("auto_tagging_form") or AutoTaggingForm(
+            formdata=None, rules=(profile or {}).get("auto_tagging_rules", "")),
+        "profile_known": profile is not None,
     }
     response = make_response(*form_page("settings.html", status, service_down=service_down,
                                         **context))
@@ -138,4 +148,24 @@ def save_sharing():
     except ServiceUnavailable as error:
         return settings_page(service_down=error.service, sharing_form=form)
     flash("Sharing settings saved.", "ok")
+    return redirect(url_for("settings.index"))
+
+
+@blp.post("/settings/auto-tagging")
+@login_required
+def save_auto_tagging():
+    form = AutoTaggingForm()
+    if not form.validate_on_submit():
+        return settings_page(400, auto_tagging_form=form)
+    rules = (form.rules.data or "").replace("\r\n", "\n").strip()
+    try:
+        api.update_profile(auto_tagging_rules=rules)
+    except ServiceUnavailable as error:
+        return settings_page(service_down=error.service, auto_tagging_form=form)
+    except ServiceRejected as error:
+        if error.status not in (400, 422):
+            raise
+        apply_errors(form, error, rename={"auto_tagging_rules": "rules"})
+        return settings_page(error.status, auto_tagging_form=form)
+    flash("Auto-tagging rules saved.", "ok")
     return redirect(url_for("settings.index"))
