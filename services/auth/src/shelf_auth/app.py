@@ -23,6 +23,11 @@ from .passwords import Passwords
 from .routes import register_blueprints
 from .users import SIGNUP_MODES
 
+# Throttling settings that must be at least 1 (a limit of 0 would refuse everything).
+POSITIVE_SETTINGS = ("SHELF_AUTH_LOGIN_MAX_FAILURES", "SHELF_AUTH_LOGIN_WINDOW_SECONDS",
+                     "SHELF_AUTH_RESET_MAX_REQUESTS", "SHELF_AUTH_RESET_WINDOW_SECONDS",
+                     "SHELF_AUTH_RESET_MAX_MAILS", "SHELF_AUTH_RESET_MAIL_WINDOW_SECONDS")
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 log = logging.getLogger("shelf.auth")
 
@@ -51,6 +56,9 @@ def check_settings(app: Flask) -> None:
     if app.config["SHELF_AUTH_SIGNUP"] not in SIGNUP_MODES:
         raise ConfigError(f"SHELF_AUTH_SIGNUP must be one of {', '.join(SIGNUP_MODES)}, "
                           f"not {app.config['SHELF_AUTH_SIGNUP']!r}")
+    for name in POSITIVE_SETTINGS:
+        if app.config[name] < 1:
+            raise ConfigError(f"{name} must be at least 1, not {app.config[name]!r}")
 
 
 def register_database(app: Flask) -> None:

@@ -74,6 +74,22 @@ Index("ix_login_attempts_username_at", LoginAttempt.username, LoginAttempt.attem
 Index("ix_login_attempts_address_at", LoginAttempt.address, LoginAttempt.attempted_at)
 
 
+class ThrottleEvent(Base):
+    """Something counted against a limit: `key` in `bucket` (say, a client address in
+    "password_reset:address") happened at `occurred_at`. See throttle.py."""
+
+    __tablename__ = "throttle_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bucket: Mapped[str] = mapped_column(String(40))
+    key: Mapped[str] = mapped_column(String(150))
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+Index("ix_throttle_events_bucket_key_at", ThrottleEvent.bucket, ThrottleEvent.key,
+      ThrottleEvent.occurred_at)
+
+
 class PasswordResetToken(Base):
     """A password reset link, kept as its SHA-256; it works once, until it expires."""
 

@@ -19,11 +19,13 @@ blp = Blueprint("maintenance", __name__, description="Housekeeping for the tasks
 def purge():
     """Purge what is no longer needed (services only).
 
-    Deletes expired or revoked refresh tokens, login failures older than the throttling window
-    and used or expired reset links; answers how many of each went."""
+    Deletes expired or revoked refresh tokens, login failures older than the throttling window,
+    counted reset requests and mails older than theirs, and used or expired reset links;
+    answers how many of each went."""
     db = session()
     counts = {"refresh_sessions": refresh_sessions.purge(session=db),
               "login_attempts": throttle.purge(session=db),
+              "throttle_events": throttle.purge_events(session=db),
               "password_reset_tokens": password_resets.purge(session=db)}
     db.commit()
     return counts
