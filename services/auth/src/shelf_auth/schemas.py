@@ -173,6 +173,8 @@ class PurgeSchema(ma.Schema):
     throttle_events = fields.Integer(required=True, metadata={
         "description": "password reset requests and mails too old to count"})
     password_reset_tokens = fields.Integer(required=True)
+    outbox = fields.Integer(required=True, metadata={
+        "description": "outbox messages delivered a week ago, or expired undelivered"})
 
 
 class AcceptedSchema(ma.Schema):

@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 
 from shelf_kit.db import session
 
-from .. import password_resets, refresh_sessions, throttle
+from .. import outbox, password_resets, refresh_sessions, throttle
 from ..errors import invalid, too_many_requests
 from ..mail import mail_reset_link
 from ..models import User
@@ -21,11 +21,13 @@ blp = Blueprint("password_resets", __name__, description="Reset a forgotten pass
 @blp.arguments(ResetRequestSchema)
 @blp.response(202, AcceptedSchema)
 @blp.alt_response(429, response="TOO_MANY_REQUESTS")
-@blp.alt_response(503, response="SERVICE_UNAVAILABLE")
 def request_reset(body):
     """Mail a reset link to the account with this username or email address.
 
-    The answer is 202 whether or not such an account exists, so it tells nobody which do.
+    The answer is 202 with the same body whether or not such an account exists, and whether
+    or not tasks (which sends the mail) is up: the mail waits in auth's outbox until tasks
+    takes it, so the answer tells nobody which accounts exist.
+
     Requests are limited per client address (429 with Retry-After, whatever the login) and
     reset mails per account (over that limit the answer is the same 202, but no mail goes)."""
     db, address = session(), throttle.client_address(request)
@@ -39,6 +41,7 @@ def request_reset(body):
             throttle.record_event(session=db, bucket=throttle.RESET_MAILS, key=str(user.id))
             mail_reset_link(session=db, user=user)
     db.commit()
+    outbox.wake()
     return {"detail": "If an account with an email address matches, a reset link is on its way."}
 
 
