@@ -2,7 +2,7 @@
 
 Revision ID: 0007
 Revises: 0006
-Created: 2026-11-25
+Created: 2026-12-01
 """
 import sqlalchemy as sa
 from alembic import op
