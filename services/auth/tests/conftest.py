@@ -1,4 +1,5 @@
 import os
+import threading
 
 import pytest
 from flask import Flask, jsonify, request
@@ -83,6 +84,9 @@ def make_app(database_url, keys_dir):
             "SHELF_AUTH_DATABASE_URL": database_url,
             "SHELF_AUTH_KEYS_DIR": str(keys_dir),
             "SHELF_TASKS_URL": f"http://127.0.0.1:{free_port()}",  # nothing listens there
+            # Tests deliver the outbox when they choose (helpers.deliver); those of the relay
+            # thread turn it on.
+            "SHELF_AUTH_OUTBOX_RELAY": False,
             **CHEAP_ARGON2,
             **overrides,
         })
@@ -147,10 +151,15 @@ def service_token(client):
 
 
 class StandInTasks(LoopbackServer):
-    """A real HTTP server on loopback in place of tasks: records the jobs it is sent."""
+    """A real HTTP server on loopback in place of tasks: records the jobs it is sent, and
+    honours idempotency keys as tasks does (a key seen before: the first job again, 200).
 
-    def __init__(self):
-        self.jobs = []
+    `lose_answers = n`: the next n jobs are kept but answered 503, as when tasks commits a
+    job and its answer never reaches auth."""
+
+    def __init__(self, port=None):
+        self.lock = threading.Lock()
+        self.reset()
         server = Flask("stand-in-tasks")
 
         @server.get("/healthz")
@@ -159,11 +168,27 @@ class StandInTasks(LoopbackServer):
 
         @server.post("/v1/jobs")
         def enqueue():
-            self.jobs.append({"body": request.get_json(),
-                              "authorization": request.headers.get("Authorization", "")})
-            return jsonify(id=len(self.jobs), state="available"), 201
+            body = request.get_json()
+            key = body.get("idempotency_key")
+            with self.lock:  # the server answers each connection in a thread of its own
+                self.posts += 1
+                if key in self.by_key:
+                    return jsonify(self.by_key[key]), 200
+                self.jobs.append({"body": body,
+                                  "authorization": request.headers.get("Authorization", ""),
+                                  "request_id": request.headers.get("X-Request-ID")})
+                job = {"id": len(self.jobs), "state": "available"}
+                if key:
+                    self.by_key[key] = job
+                if self.lose_answers > 0:
+                    self.lose_answers -= 1
+                    return jsonify(title="Service Unavailable", status=503), 503
+            return jsonify(job), 201
 
-        super().__init__(server)
+        super().__init__(server, port)
+
+    def reset(self):
+        self.jobs, self.by_key, self.posts, self.lose_answers = [], {}, 0, 0
 
 
 @pytest.fixture(scope="session")
@@ -175,5 +200,5 @@ def tasks_server():
 @pytest.fixture
 def tasks(tasks_server):
     """The stand-in tasks, with no jobs yet."""
-    tasks_server.jobs.clear()
+    tasks_server.reset()
     return tasks_server

@@ -17,3 +17,8 @@ def problem(response, status):
     assert response.status_code == status, response.get_data(as_text=True)
     assert response.content_type == "application/problem+json"
     return response.get_json()
+
+
+def deliver(app):
+    """Run the app's outbox relay once (tests run without its thread); how many it delivered."""
+    return app.extensions["shelf_auth_relay"].run_once()

@@ -5,8 +5,15 @@ from datetime import UTC, datetime, timedelta
 from helpers import bearer, log_in
 from sqlalchemy import select
 
+from shelf_auth import throttle
 from shelf_auth.digests import digest
-from shelf_auth.models import LoginAttempt, PasswordResetToken, RefreshSession
+from shelf_auth.models import (
+    LoginAttempt,
+    OutboxMessage,
+    PasswordResetToken,
+    RefreshSession,
+    ThrottleEvent,
+)
 from shelf_kit.db import get_database
 
 
@@ -28,6 +35,23 @@ def test_purge_deletes_what_is_no_longer_needed(app, client, add_user, service_t
         session.add(LoginAttempt(username="ada", address="10.0.0.1",
                                  attempted_at=datetime.now(UTC)))
         session.add(PasswordResetToken(user_id=user, token_hash="a" * 64, expires_at=long_ago))
+        # Reset requests count for 15 minutes, reset mails for an hour.
+        half_an_hour_ago = datetime.now(UTC) - timedelta(minutes=30)
+        session.add(ThrottleEvent(bucket=throttle.RESET_REQUESTS, key="10.0.0.1",
+                                  occurred_at=half_an_hour_ago))
+        session.add(ThrottleEvent(bucket=throttle.RESET_MAILS, key=str(user),
+                                  occurred_at=half_an_hour_ago))
+        session.add(ThrottleEvent(bucket=throttle.RESET_MAILS, key=str(user),
+                                  occurred_at=long_ago))
+        # Delivered a week ago, or expired before tasks took it: gone; the rest stays.
+        job = {"kind": "send_email"}
+        in_an_hour = datetime.now(UTC) + timedelta(hours=1)
+        session.add(OutboxMessage(kind="send_email", payload=job,
+                                  delivered_at=datetime.now(UTC) - timedelta(days=8)))
+        session.add(OutboxMessage(kind="send_email", payload=job, expires_at=long_ago))
+        session.add(OutboxMessage(kind="send_email", payload=job, delivered_at=long_ago,
+                                  expires_at=long_ago))
+        session.add(OutboxMessage(kind="send_email", payload=job, expires_at=in_an_hour))
         session.add(PasswordResetToken(user_id=user, token_hash="b" * 64, used_at=long_ago,
                                        expires_at=datetime.now(UTC) + timedelta(hours=1)))
         session.add(PasswordResetToken(user_id=user, token_hash="c" * 64,
@@ -36,9 +60,12 @@ def test_purge_deletes_what_is_no_longer_needed(app, client, add_user, service_t
     answer = client.post("/v1/maintenance/purge", headers=bearer(service_token))
     assert answer.status_code == 200
     assert answer.get_json() == {"refresh_sessions": 2, "login_attempts": 1,
-                                 "password_reset_tokens": 2}
+                                 "throttle_events": 2, "password_reset_tokens": 2, "outbox": 2}
     # What is still in use works; a rotated token is kept so its reuse is still caught.
     for token in (live, current["refresh_token"]):
         assert client.post("/v1/sessions/refresh", json={"refresh_token": token}).status_code == 200
     reused = client.post("/v1/sessions/refresh", json={"refresh_token": rotated})
     assert "already used" in reused.get_json()["detail"]
+    with get_database(app).transaction() as session:
+        kept = session.scalars(select(OutboxMessage.expires_at).order_by(OutboxMessage.id))
+        assert [at is not None and at > datetime.now(UTC) for at in kept] == [False, True]

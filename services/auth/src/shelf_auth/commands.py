@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 
 from shelf_kit.db import get_database
 
+from . import outbox
 from .keys import KeyRing, NoSigningKey, generate_key, generate_key_if_missing
 from .users import UserError, create_user, find_by_username
 
@@ -75,3 +76,16 @@ def list_keys() -> None:
     for kid, key in sorted(ring.keys().items()):
         kind = "private" if key.private is not None else "public only"
         click.echo(f"{'*' if kid == signing else ' '} {kid}  ({kind})")
+
+
+@click.command("relay")
+@click.option("--once", is_flag=True, help="deliver what is due, then exit")
+@with_appcontext
+def relay_command(once: bool) -> None:
+    """Deliver the outbox's mail to tasks until stopped (beside, or instead of, the relay
+    threads of the web processes)."""
+    relay = current_app.extensions[outbox.EXTENSION]
+    if once:
+        click.echo(f"delivered {relay.run_once()}")
+        return
+    relay.run_forever()

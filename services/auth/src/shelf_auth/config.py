@@ -34,6 +34,16 @@ SETTINGS = {
         DEV_SERVICE_CLIENTS, secret=True, help="service clients, as id:secret,id:secret"),
     "SHELF_AUTH_LOGIN_MAX_FAILURES": Setting(10, help="failed logins allowed per window"),
     "SHELF_AUTH_LOGIN_WINDOW_SECONDS": Setting(900, help="the throttling window"),
+    # Password reset requests (anyone may make one): per client address, refused with 429
+    # over the limit; reset mails per account, silently not sent over the limit.
+    "SHELF_AUTH_RESET_MAX_REQUESTS": Setting(10, help="reset requests per address per window"),
+    "SHELF_AUTH_RESET_WINDOW_SECONDS": Setting(900, help="the reset request window"),
+    "SHELF_AUTH_RESET_MAX_MAILS": Setting(3, help="reset mails per account per mail window"),
+    "SHELF_AUTH_RESET_MAIL_WINDOW_SECONDS": Setting(3600, help="the reset mail window"),
+    # The outbox relay: a thread in each web process delivers reset mails to tasks.
+    "SHELF_AUTH_OUTBOX_RELAY": Setting(True, help="run the outbox relay thread in web processes"),
+    "SHELF_AUTH_OUTBOX_POLL_SECONDS": Setting(2.0, help="how often the relay looks for work"),
+    "SHELF_AUTH_OUTBOX_MAX_BACKOFF_SECONDS": Setting(300.0, help="longest wait between retries"),
     "SHELF_AUTH_TRUST_PROXY": Setting(False, help="take the client address from X-Forwarded-For"),
     # Argon2id cost: argon2-cffi's defaults (RFC 9106 low-memory profile) unless set.
     "SHELF_AUTH_ARGON2_TIME_COST": Setting(argon2.DEFAULT_TIME_COST, help="Argon2 iterations"),

@@ -17,5 +17,11 @@ def invalid(errors: dict[str, list[str]], status: int = 422) -> Problem:
     return Problem(status, title, f"The request is not valid: {fields}.", errors=errors)
 
 
+def too_many_requests(what: str, wait: int) -> Problem:
+    """429 with Retry-After: `what` was asked too often; try again in `wait` seconds."""
+    return Problem(429, "Too Many Requests", f"{what}; try again in {wait} seconds.",
+                   headers={"Retry-After": str(wait)})
+
+
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(UserError, lambda error: handle_problem(invalid(error.errors)))

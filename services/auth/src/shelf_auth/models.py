@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, func
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, func, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shelf_kit.db import UtcDateTime, utcnow
@@ -74,6 +75,22 @@ Index("ix_login_attempts_username_at", LoginAttempt.username, LoginAttempt.attem
 Index("ix_login_attempts_address_at", LoginAttempt.address, LoginAttempt.attempted_at)
 
 
+class ThrottleEvent(Base):
+    """Something counted against a limit: `key` in `bucket` (say, a client address in
+    "password_reset:address") happened at `occurred_at`. See throttle.py."""
+
+    __tablename__ = "throttle_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bucket: Mapped[str] = mapped_column(String(40))
+    key: Mapped[str] = mapped_column(String(150))
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+Index("ix_throttle_events_bucket_key_at", ThrottleEvent.bucket, ThrottleEvent.key,
+      ThrottleEvent.occurred_at)
+
+
 class PasswordResetToken(Base):
     """A password reset link, kept as its SHA-256; it works once, until it expires."""
 
@@ -85,3 +102,29 @@ class PasswordResetToken(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class OutboxMessage(Base):
+    """A message for another service (a `send_email` job for tasks), written in the same
+    transaction as the change it is about; the relay delivers it, retrying until the other
+    side accepts (DESIGN.md section 4, outbox.py). A message that carries something which
+    stops working (a reset link) expires with it and is dropped undelivered."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(100))  # the tasks job kind, e.g. "send_email"
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)  # the body of POST /v1/jobs
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    __table_args__ = (
+        # The relay's question, "what is due?", reads only undelivered messages.
+        Index("ix_outbox_pending", "next_attempt_at",
+              sqlite_where=text("delivered_at IS NULL"),
+              postgresql_where=text("delivered_at IS NULL")),
+    )

@@ -170,7 +170,11 @@ class ResetConfirmSchema(ma.Schema):
 class PurgeSchema(ma.Schema):
     refresh_sessions = fields.Integer(required=True)
     login_attempts = fields.Integer(required=True)
+    throttle_events = fields.Integer(required=True, metadata={
+        "description": "password reset requests and mails too old to count"})
     password_reset_tokens = fields.Integer(required=True)
+    outbox = fields.Integer(required=True, metadata={
+        "description": "outbox messages delivered a week ago, or expired undelivered"})
 
 
 class AcceptedSchema(ma.Schema):

@@ -1,26 +1,42 @@
-"""tasks: auth enqueues jobs there (the mail it sends), with a service token it signs itself.
+"""tasks: auth asks it to run jobs (the mail it sends), with a service token it signs itself.
 
-The ServiceClient is the one shelf-kit's add_dependency made; when tasks cannot be reached it
-raises shelf_http.ServiceUnavailable, which the kit answers as 503 naming tasks.
+Only the outbox relay calls tasks (`POST /v1/jobs`), with the client made here: no retries
+of its own (the relay retries, with backoff), and a fresh token on every call. The client
+shelf-kit's add_dependency made serves the readiness check.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from flask import Flask
+from requests import PreparedRequest
+from requests.auth import AuthBase
 
-from flask import current_app
+from shelf_http import ServiceClient
+from shelf_kit import current_request_id
 
-from shelf_kit import kit
-
+from ..keys import KeyRing
 from ..tokens import service_token
 
 CLIENT_ID = "auth"
 
 
-def enqueue(kind: str, args: dict[str, Any], *, idempotency_key: str) -> dict[str, Any]:
-    """Ask tasks to run a job; its answer ({"id", "state", ...})."""
-    client = kit(current_app).clients["tasks"]
-    response = client.post("/v1/jobs", json={"kind": kind, "args": args,
-                                             "idempotency_key": idempotency_key},
-                           headers={"Authorization": f"Bearer {service_token(CLIENT_ID)}"})
-    return response.json()
+class SelfSignedServiceToken(AuthBase):
+    """`Authorization: Bearer <a service token for client "auth">`, signed for each call
+    with the key ring's signing key (no app context needed: the relay runs in a thread)."""
+
+    def __init__(self, ring: KeyRing, seconds: int) -> None:
+        self.ring = ring
+        self.seconds = seconds
+
+    def __call__(self, request: PreparedRequest) -> PreparedRequest:
+        token = service_token(CLIENT_ID, ring=self.ring, seconds=self.seconds)
+        request.headers["Authorization"] = f"Bearer {token}"
+        return request
+
+
+def jobs_client(app: Flask, *, version: str) -> ServiceClient:
+    ring = app.extensions["shelf_auth_keys"]
+    return ServiceClient("tasks", app.config["SHELF_TASKS_URL"], retries=0,
+                         auth=SelfSignedServiceToken(ring, app.config[
+                             "SHELF_AUTH_ACCESS_TOKEN_SECONDS"]),
+                         request_id=current_request_id, user_agent=f"shelf-auth/{version}")

@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from shelf_kit import Problem
 from shelf_kit.db import session
 
-from .. import refresh_sessions
+from .. import outbox, refresh_sessions
 from ..errors import invalid
 from ..identity import current_user, requires
 from ..mail import mail_reset_link
@@ -112,12 +112,12 @@ def delete(user_id):
 @blp.response(202, AcceptedSchema)
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")
-@blp.alt_response(503, response="SERVICE_UNAVAILABLE")
 def force_password_reset(user_id):
     """Force a password reset.
 
     The password stops working, every session is logged out and a reset link is mailed (409
-    when the user has no email address). Nothing changes if the mail cannot be queued (503)."""
+    when the user has no email address). When tasks (which sends mail) is down, the mail waits
+    in auth's outbox and goes out once tasks is back."""
     user = get_user(user_id)
     if not user.email:
         raise Problem(409, "Conflict", f"{user.username} has no email address to mail a reset "
@@ -126,4 +126,5 @@ def force_password_reset(user_id):
     refresh_sessions.revoke_user(session=session(), user_id=user.id)
     mail_reset_link(session=session(), user=user, forced=True)
     session().commit()
+    outbox.wake()
     return {"detail": f"A reset link is on its way to {user.email}."}

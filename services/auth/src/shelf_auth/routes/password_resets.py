@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask_smorest import Blueprint
 
 from shelf_kit.db import session
 
-from .. import password_resets, refresh_sessions
-from ..errors import invalid
+from .. import outbox, password_resets, refresh_sessions, throttle
+from ..errors import invalid, too_many_requests
 from ..mail import mail_reset_link
 from ..models import User
 from ..schemas import AcceptedSchema, ResetConfirmSchema, ResetRequestSchema
@@ -19,16 +20,28 @@ blp = Blueprint("password_resets", __name__, description="Reset a forgotten pass
 @blp.route("/v1/password-resets", methods=["POST"])
 @blp.arguments(ResetRequestSchema)
 @blp.response(202, AcceptedSchema)
-@blp.alt_response(503, response="SERVICE_UNAVAILABLE")
+@blp.alt_response(429, response="TOO_MANY_REQUESTS")
 def request_reset(body):
     """Mail a reset link to the account with this username or email address.
 
-    The answer is 202 whether or not such an account exists, so it tells nobody which do."""
-    db = session()
+    The answer is 202 with the same body whether or not such an account exists, and whether
+    or not tasks (which sends the mail) is up: the mail waits in auth's outbox until tasks
+    takes it, so the answer tells nobody which accounts exist.
+
+    Requests are limited per client address (429 with Retry-After, whatever the login) and
+    reset mails per account (over that limit the answer is the same 202, but no mail goes)."""
+    db, address = session(), throttle.client_address(request)
+    wait = throttle.event_retry_after(session=db, bucket=throttle.RESET_REQUESTS, key=address)
+    if wait is not None:
+        raise too_many_requests("Too many password reset requests", wait)
+    throttle.record_event(session=db, bucket=throttle.RESET_REQUESTS, key=address)
     for user in find_by_login(session=db, login=body["login"].strip()):
-        if user.is_active and user.email:
+        if user.is_active and user.email and throttle.event_retry_after(
+                session=db, bucket=throttle.RESET_MAILS, key=str(user.id)) is None:
+            throttle.record_event(session=db, bucket=throttle.RESET_MAILS, key=str(user.id))
             mail_reset_link(session=db, user=user)
     db.commit()
+    outbox.wake()
     return {"detail": "If an account with an email address matches, a reset link is on its way."}
 
 

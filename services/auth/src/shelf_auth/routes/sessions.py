@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import current_app, request
 from flask_smorest import Blueprint
 
-from shelf_kit import Problem
 from shelf_kit.db import session, utcnow
 
 from .. import refresh_sessions, throttle
+from ..errors import too_many_requests
 from ..grants import token_pair
 from ..identity import current_user, forbidden, requires, unauthorized
 from ..passwords import check_password, hash_password, needs_rehash
@@ -21,9 +21,7 @@ blp = Blueprint("sessions", __name__, description="Log in and out; refresh acces
 def check_throttle(username: str, address: str) -> None:
     wait = throttle.retry_after(session=session(), username=username, address=address)
     if wait is not None:
-        raise Problem(429, "Too Many Requests",
-                      f"Too many failed attempts; try again in {wait} seconds.",
-                      headers={"Retry-After": str(wait)})
+        raise too_many_requests("Too many failed attempts", wait)
 
 
 @blp.route("/v1/sessions", methods=["POST"])
