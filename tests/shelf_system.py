@@ -177,9 +177,10 @@ class ShelfSystem:
             "SHELF_FETCH_ALLOW_PRIVATE": "true",
             # Imports above this many bookmarks run as a job, so tests can watch one.
             "SHELF_API_IMPORT_JOB_THRESHOLD": "200",
-            # Tests log in often from 127.0.0.1 (and some on purpose with a wrong password):
-            # the login throttle is auth's own tests' subject, not something to trip here.
+            # Tests log in (and ask for reset links) often from 127.0.0.1, some on purpose with
+            # a wrong password: auth's throttles are its own tests' subject, not to trip here.
             "SHELF_AUTH_LOGIN_MAX_FAILURES": "1000",
+            "SHELF_AUTH_RESET_MAX_REQUESTS": "1000",
             "SHELF_PUBLIC_URL": self.urls["ui"],
         }
         for service in WEB_SERVICES:

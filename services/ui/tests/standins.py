@@ -155,6 +155,7 @@ class AuthStandIn(Recording):
         self.api_key: dict[int, str] = {}
         self.reset_tokens: dict[str, int] = {}
         self.reset_requests: list[str] = []
+        self.reset_refusal: str | None = None  # set: reset requests are refused with 429
         super().__init__("auth", book)
 
     def routes(self, app: Flask) -> None:
@@ -252,6 +253,10 @@ class AuthStandIn(Recording):
         @app.post("/v1/password-resets")
         def request_reset():
             login = request.get_json()["login"]
+            if self.reset_refusal:  # auth's throttle, per client address
+                response = problem(429, self.reset_refusal)
+                response.headers["Retry-After"] = "600"
+                return response
             self.reset_requests.append(login)
             for account in book.accounts.values():
                 if login in (account.username, account.email) and account.email:

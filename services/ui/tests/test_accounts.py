@@ -184,10 +184,13 @@ def test_sign_up_when_closed_says_so(browser, shelf):
 
 
 def test_forgot_and_reset_password(browser, shelf):
+    browser.environ_base["REMOTE_ADDR"] = "203.0.113.9"
     response = submit(browser, "/forgot-password", data={"login": "alice@example.org"})
     assert response.status_code == 200
     assert "a link to choose a new password is on its way" in text(response.get_data(as_text=True))
     assert shelf.auth.reset_requests == ["alice@example.org"]
+    # auth throttles reset requests per client: it is told the browser's address.
+    assert shelf.auth.called("POST", "/v1/password-resets")[0].forwarded_for == "203.0.113.9"
     token = next(iter(shelf.auth.reset_tokens))
 
     bad = submit(browser, "/reset-password/not-a-token",
@@ -201,6 +204,16 @@ def test_forgot_and_reset_password(browser, shelf):
     assert shelf.auth.called("POST", "/v1/password-resets/confirm")[-1].json == {
         "token": token, "password": "new-password-1"}
     log_in(browser, "alice", "new-password-1")
+
+
+def test_too_many_reset_requests_say_so_and_keep_what_was_typed(browser, shelf):
+    shelf.auth.reset_refusal = "Too many password reset requests; try again in 600 seconds."
+    response = submit(browser, "/forgot-password", data={"login": "alice@example.org"})
+    assert response.status_code == 429
+    html = response.get_data(as_text=True)
+    assert "try again in 600 seconds" in html
+    assert 'value="alice@example.org"' in html
+    assert "on its way" not in html
 
 
 def test_logging_in_while_auth_is_down_says_so_and_keeps_the_username(browser, shelf):

@@ -80,8 +80,11 @@ def sign_up(username: str, password: str, email: str) -> User:
     return User.from_answer(answer.json())
 
 
-def request_password_reset(login: str) -> None:
-    service("auth").post("/v1/password-resets", json={"login": login}, timeout=TIMEOUT)
+def request_password_reset(login: str, client_address: str | None = None) -> None:
+    # auth throttles reset requests per client address too: say whose request this is.
+    headers = {"X-Forwarded-For": client_address} if client_address else {}
+    service("auth").post("/v1/password-resets", json={"login": login}, headers=headers,
+                         timeout=TIMEOUT)
 
 
 def confirm_password_reset(token: str, password: str) -> None:

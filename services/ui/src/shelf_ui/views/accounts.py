@@ -89,11 +89,16 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         try:
-            auth.request_password_reset(form.login.data.strip())
+            auth.request_password_reset(form.login.data.strip(),
+                                        client_address=request.remote_addr)
         except ServiceUnavailable as error:
-            # auth answers 503 itself when tasks cannot take the mail: name who is down.
+            # auth itself is down (a tasks outage only delays the mail: auth's outbox keeps it).
             return form_page("forgot_password.html", form=form, service_down=error.service)
         except ServiceRejected as error:
+            if error.status == 429:
+                form.form_errors.append(problem_detail(error, "Too many requests; wait a "
+                                                              "little and try again."))
+                return form_page("forgot_password.html", 429, form=form)
             if error.status in (400, 422):
                 apply_errors(form, error)
                 return form_page("forgot_password.html", 422, form=form)
