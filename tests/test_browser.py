@@ -1,12 +1,13 @@
 """One person's whole session with Shelf in a real browser (Debian's Chromium, driven by
 Playwright), against the whole system running as real processes.
 
-The steps run in order and share one logged-in browser page, as a person would: log in; add a
+The steps run in order and share one logged-in browser page, as a person would: log in; open
+the add form for a page (its title is read at once, as the bookmarklet would have it); add a
 bookmark for a page served on loopback and watch its title and description arrive from the
 fetch job; search for it (a word of the title, then a #tag after tagging it); archive it and
 find it in the archive; import a browser export of more than 200 bookmarks (a job: the progress
 page must reach 100 %) and find one of them; export as HTML; log out. Then an administrator
-deactivates a user, who can no longer log in.
+deactivates a user, who can no longer log in, and finds the reader's bookmarks in everyone's.
 
 Screenshots of the main pages land in tests/test-output/screenshots/ (git-ignored).
 """
@@ -18,6 +19,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 import requests
@@ -34,6 +36,7 @@ from browser_support import (
     LoopbackSite,
     export_entries,
     imported_path,
+    imported_title,
     netscape_export,
 )
 from shelf_system import ShelfSystem
@@ -146,6 +149,19 @@ def test_log_in(page, people, shelf_system):
     expect(page).to_have_url(re.compile(r"/bookmarks$"))
     expect(page.get_by_text(f"Welcome, {people['reader']}.")).to_be_visible()
     expect(page.get_by_text("No bookmarks yet.")).to_be_visible()
+
+
+def test_the_add_form_opened_for_a_page_reads_its_title_at_once(page, site):
+    """What the bookmarklet does: /bookmarks/new?url=... asks api's check, which reads the
+    page while the form is made."""
+    url = site.url(imported_path(1))
+    page.goto("/bookmarks/new?" + urlencode({"url": url}))
+    expect(page.get_by_label("URL", exact=True)).to_have_value(url)
+    expect(page.get_by_label("Title")).to_have_value(imported_title(1))
+    expect(page.locator(".duplicate-warning")).to_have_count(0)
+    page.get_by_role("link", name="Cancel").click()
+    expect(page).to_have_url(re.compile(r"/bookmarks$"))
+    expect(page.get_by_text("No bookmarks yet.")).to_be_visible()  # nothing was saved
 
 
 def test_add_a_bookmark_and_watch_its_title_arrive(page, site, state, shelf_system):
@@ -340,6 +356,20 @@ def test_an_admin_deactivates_a_user_who_then_cannot_log_in(browser, shelf_syste
                                             r"password"))).to_be_visible()
         expect(other.get_by_role("button", name="Log out")).to_have_count(0)
         shot(other, "login-refused")
+
+        # Everyone's bookmarks: the reader's imported ones, with their owner's name.
+        admin.get_by_role("navigation", name="Admin").get_by_role("link",
+                                                                  name="Bookmarks").click()
+        expect(admin).to_have_url(re.compile(r"/admin/bookmarks$"))
+        admin.get_by_placeholder("Owner (username)").fill(people["reader"])
+        admin.get_by_role("button", name="Filter").click()
+        expect(admin.locator("h1 .count")).to_have_text(str(IMPORT_COUNT + 1))
+        admin.get_by_role("searchbox", name="Search").fill("Vornholm")
+        admin.get_by_role("button", name="Filter").click()
+        expect(admin.locator("h1 .count")).to_have_text("1")
+        expect(admin.get_by_role("row").filter(has_text=NEEDLE_TITLE)).to_contain_text(
+            people["reader"])
+        shot(admin, "admin-bookmarks")
 
         admin.goto("/admin/jobs")
         expect(admin.get_by_role("heading", level=1)).to_contain_text("Jobs")

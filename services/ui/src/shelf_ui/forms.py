@@ -178,12 +178,12 @@ class AdminBookmarksForm(FlaskForm):
 
     q = StringField("Search", validators=[Optional(), Length(max=2000)])
     owner = StringField("Owner", validators=[Optional(), Length(max=150)])
-    broken = SelectField("Links", default="off", choices=[SelectChoice("off", "Any"),
-                                           SelectChoice("yes", "Broken only"),
-                                           SelectChoice("no", "Working only")])
-    archived = SelectField("Archive", default="off", choices=[SelectChoice("off", "Any"),
-                                               SelectChoice("no", "Not archived"),
-                                               SelectChoice("yes", "Archived only")])
+    broken = SelectField("Links", default="off", choices=[
+        SelectChoice("off", "Working or broken"), SelectChoice("yes", "Broken links only"),
+        SelectChoice("no", "Working links only")])
+    archived = SelectField("Archive", default="off", choices=[
+        SelectChoice("off", "Archived or not"), SelectChoice("no", "Not archived"),
+        SelectChoice("yes", "Archived only")])
 
 
 class UserCreateForm(FlaskForm):
