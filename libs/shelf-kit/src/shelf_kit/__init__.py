@@ -5,7 +5,7 @@ from .config import ConfigError, Setting, service_url_default, sqlite_default
 from .problems import Problem, problem_response
 from .request_id import bound_request_id, current_request_id
 
-__version__ = "0.1.3"
+__version__ = "0.1.4"
 
 __all__ = [
     "ConfigError",
