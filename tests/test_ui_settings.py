@@ -1,0 +1,170 @@
+"""The ui's settings page in-process against the real auth and api: the API key (made, shown
+once, regenerated: the old key stops working on api), the password (the old one no longer logs
+in), preferences (the page size changes the list), sharing and the public shared page, and
+auto-tagging rules that tag a bookmark saved afterwards."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlencode
+
+import requests
+
+from shelf_accounts import TIMEOUT, service_token
+from ui_pages import ApiReader, Browser, logged_in, make_user, unique
+
+pytest_plugins = ["ui_fixtures"]
+NEW_KEY = re.compile(r'<code class="api-key" id="new-api-key">([^<]+)</code>')
+
+
+def introspect(system, key: str) -> dict:
+    """What auth tells api about a key (api asks this, and caches the answer briefly)."""
+    answer = requests.post(system.urls["auth"] + "/v1/api-keys/introspect", timeout=TIMEOUT,
+                           headers={"Authorization": f"Bearer {service_token(system, 'api')}"},
+                           json={"key": key})
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def test_the_api_key_is_made_shown_once_and_regenerated(ui_app, shelf_system, admin):
+    person = make_user(shelf_system, admin, "keyholder")
+    browser = logged_in(ui_app, person)
+    assert browser.get("/settings").shows("You have no API key yet.")
+
+    made = browser.submit("/settings", action="/settings/api-key")
+    assert made.status == 200 and made.headers["Cache-Control"] == "no-store"
+    first = NEW_KEY.search(made.html).group(1)
+    snippet = made.html.split('class="facts extension-snippet"', 1)[1].split("</dl>", 1)[0]
+    assert f"<code>{shelf_system.env['SHELF_PUBLIC_URL']}</code>" in snippet  # the base URL
+    assert f"<code>{first}</code>" in snippet  # for linkding's browser extension
+    assert introspect(shelf_system, first)["active"] is True
+    shown_later = browser.get("/settings")
+    assert first not in shown_later.html and shown_later.shows(f"…{first[-4:]}")
+
+    again = browser.submit("/settings", action="/settings/api-key")
+    second = NEW_KEY.search(again.html).group(1)
+    assert second != first
+    assert again.shows("Your new API key (shown this once; the old one no longer works)")
+    # The old key was never used on api, so no cached answer keeps it alive there.
+    assert ApiReader(shelf_system, first).get("/api/bookmarks/").status_code == 401
+    assert ApiReader(shelf_system, second).get("/api/bookmarks/").status_code == 200
+    assert introspect(shelf_system, first)["active"] is False
+
+
+def test_changing_the_password_keeps_this_login_and_the_old_one_stops_working(
+        ui_app, shelf_system, admin):
+    person = make_user(shelf_system, admin, "changer")
+    browser, elsewhere = logged_in(ui_app, person), logged_in(ui_app, person)
+    other_refresh = elsewhere.tokens()["refresh"]
+
+    wrong = browser.submit("/settings", {"current_password": "not it", "new_password": "x" * 12,
+                                         "confirm": "x" * 12}, action="/settings/password")
+    assert wrong.status == 422
+    assert 'id="current_password-errors"' in wrong.html
+    assert person.log_in().status_code == 201  # unchanged
+
+    new_password = "a brand new passphrase"
+    changed = browser.submit("/settings", {"current_password": person.password,
+                                           "new_password": new_password,
+                                           "confirm": new_password},
+                             action="/settings/password")
+    assert changed.status == 302 and changed.location == "/settings"
+    assert browser.follow(changed).shows("Your password is changed. Other devices are logged out.")
+    assert browser.get("/bookmarks").status == 200  # this login goes on, with new tokens
+
+    refused = Browser(ui_app).submit("/login", {"username": person.username,
+                                                "password": person.password})
+    assert refused.status == 401 and refused.shows("Wrong username or password.")
+    assert Browser(ui_app).log_in(person.username, new_password).shows(
+        f"Welcome, {person.username}.")
+    # The other device's login cannot be renewed any more.
+    renewed = requests.post(shelf_system.urls["auth"] + "/v1/sessions/refresh", timeout=TIMEOUT,
+                            json={"refresh_token": other_refresh})
+    assert renewed.status_code == 401
+
+
+def test_preferences_change_the_page_size_and_order_of_the_list(ui_app, shelf_system, admin):
+    person = make_user(shelf_system, admin, "prefers")
+    word = unique("zq")
+    made = [person.api.add(f"https://example.org/{word}/{n}", title=f"{word} {chr(97 + n)}")
+            for n in range(25)]
+    browser = logged_in(ui_app, person)
+    first = browser.get(f"/bookmarks?q={word}")
+    assert len(first.ids()) == 20 and first.shows("Page 1 of 2")  # 20 a page by default
+    assert first.ids() == [b["id"] for b in reversed(made)][:20]  # newest first
+
+    saved = browser.submit("/settings", {"page_size": "50", "sort": "title_asc"},
+                           action="/settings/preferences")
+    assert saved.status == 302
+    assert browser.follow(saved).shows("Preferences saved (in this browser).")
+    after = browser.get(f"/bookmarks?q={word}")
+    assert after.ids() == [b["id"] for b in made]  # all 25 on one page, by title
+    assert not after.shows("Page 1 of")
+    fresh = Browser(ui_app)  # another browser keeps its own preferences
+    fresh.log_in(person.username)
+    assert len(fresh.get(f"/bookmarks?q={word}").ids()) == 20
+
+
+def test_sharing_settings_decide_who_sees_shared_bookmarks(ui_app, shelf_system, admin):
+    sharer, colleague = make_user(shelf_system, admin, "sharer"), \
+        make_user(shelf_system, admin, "colleague")
+    word = unique("zq")
+    public = sharer.api.add(f"https://example.org/{word}/public", title=f"{word} shared one")
+    private = sharer.api.add(f"https://example.org/{word}/private", title=f"{word} mine only")
+    browser = logged_in(ui_app, sharer)
+    marked = browser.submit(f"/bookmarks/{public['id']}/edit", {
+        "url": public["url"], "title": public["title"], "shared": "y"})
+    assert marked.status == 302
+    assert sharer.api.bookmark(public["id"])["shared"] is True
+    assert browser.get(f"/bookmarks?view=shared&q={word}").ids() == [public["id"]]
+
+    anonymous, other = Browser(ui_app), logged_in(ui_app, colleague)
+
+    def shared_ids(who: Browser) -> list[int]:
+        page = who.get("/shared?" + urlencode({"q": word}))
+        assert page.status == 200
+        return page.ids()
+
+    assert shared_ids(anonymous) == [] and shared_ids(other) == []  # sharing is off
+
+    saved = browser.submit("/settings", {"enable_sharing": "y", "enable_public_sharing": "y"},
+                           action="/settings/sharing")
+    assert saved.status == 302 and browser.follow(saved).shows("Sharing settings saved.")
+    profile = sharer.api.profile()
+    assert profile["enable_sharing"] is True and profile["enable_public_sharing"] is True
+    assert shared_ids(anonymous) == [public["id"]]
+    assert shared_ids(other) == [public["id"]]
+    page = anonymous.get("/shared?" + urlencode({"q": word}))
+    assert page.shows("What people on this Shelf share publicly.")
+    assert page.shows(f"{word} shared one") and private["title"] not in page.text
+    assert f"/bookmarks/{public['id']}/edit" not in page.html
+
+    browser.submit("/settings", {"enable_sharing": "y"}, action="/settings/sharing")
+    assert sharer.api.profile()["enable_public_sharing"] is False
+    assert shared_ids(anonymous) == []  # no longer public...
+    assert shared_ids(other) == [public["id"]]  # ...still shared with the other users
+
+
+def test_auto_tagging_rules_tag_a_bookmark_saved_afterwards(ui_app, shelf_system, admin, site):
+    person = make_user(shelf_system, admin, "tagger")
+    word = unique("auto")
+    rules = f"# my rules\n127.0.0.1/{word} reading {word}\nexample.org/video video"
+    browser = logged_in(ui_app, person)
+    saved = browser.submit("/settings", {"rules": rules.replace("\n", "\r\n")},
+                           action="/settings/auto-tagging")
+    assert saved.status == 302 and browser.follow(saved).shows("Auto-tagging rules saved.")
+    assert person.api.profile()["auto_tagging_rules"] == rules
+    assert browser.get("/settings").textarea("rules") == rules
+
+    url = site.page(f"/{word}/article", "An article the rules match")
+    opened = browser.get("/bookmarks/new?" + urlencode({"url": url}))
+    assert opened.shows(f"Your auto-tagging rules add #reading #{word} when it is saved.")
+    answer = browser.submit("/bookmarks/new", {"url": url, "tags": "typed"})
+    assert answer.status == 302
+    assert person.api.by_url(url)["tag_names"] == sorted(["reading", "typed", word])
+
+    elsewhere = site.page(f"/other-{word}/article", "An article no rule matches")
+    assert not browser.get("/bookmarks/new?" + urlencode({"url": elsewhere})).shows(
+        "Your auto-tagging rules add")
+    browser.submit("/bookmarks/new", {"url": elsewhere})
+    assert person.api.by_url(elsewhere)["tag_names"] == []
