@@ -1,0 +1,144 @@
+"""The ui's import and export pages in-process against the real api and tasks: a small browser
+export imported at once, a large one (more than the system's job threshold of 200) imported by
+a job whose progress the page follows to the end, and the HTML, JSON and CSV downloads."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+import requests
+
+from browser_support import FOLDERS, ExportEntry, netscape_export
+from shelf_accounts import TIMEOUT
+from ui_pages import IMPORT_WAIT, Browser, logged_in, make_user, unique, wait_for
+
+pytest_plugins = ["ui_fixtures"]
+LARGE = 240  # more than SHELF_API_IMPORT_JOB_THRESHOLD (200): imported by a job
+
+
+@pytest.fixture
+def mover(shelf_system, admin):
+    """Someone with no bookmarks yet (one per test: the counts below are theirs alone)."""
+    return make_user(shelf_system, admin, "mover")
+
+
+@pytest.fixture
+def browser(ui_app, mover):
+    return logged_in(ui_app, mover)
+
+
+@pytest.fixture(scope="module")
+def library(shelf_system, admin):
+    """Someone with a few bookmarks to export: an archived one, tags, notes, unread, a title
+    a spreadsheet would take for a formula."""
+    owner = make_user(shelf_system, admin, "exporter")
+    word = unique("zq")
+    made = [owner.api.add(f"https://example.org/{word}/plain", title=f"{word}, \"plain\""),
+            owner.api.add(f"https://example.org/{word}/tagged", title=f"{word} tagged",
+                          tag_names=["travel", "maps"], notes="by *train*", unread=True),
+            owner.api.add(f"https://example.org/{word}/formula", title="=SUM(A1:A2)"),
+            owner.api.add(f"https://example.org/{word}/archived", title=f"{word} archived")]
+    archived = requests.post(f"{owner.api.url}/api/bookmarks/{made[-1]['id']}/archive/",
+                             headers=owner.api.headers, timeout=TIMEOUT)
+    assert archived.status_code == 204, archived.text
+    return owner, {item["url"]: item for item in made}
+
+
+def entries(site, label: str, count: int) -> list[ExportEntry]:
+    """Bookmarks of a browser export, on pages of the loopback site (their fetch jobs find a
+    page), each in one of the export's folders."""
+    return [ExportEntry(site.page(f"/{label}/{n}", f"{label} page {n}"), f"{label} page {n}",
+                        FOLDERS[n % len(FOLDERS)]) for n in range(count)]
+
+
+def upload(browser: Browser, export: str, name: str = "bookmarks.html"):
+    opened = browser.get("/import")
+    assert opened.status == 200
+    return browser.post("/import", {"file": (io.BytesIO(export.encode()), name),
+                                    "folders_as_tags": "y",
+                                    "csrf_token": opened.value("csrf_token")},
+                        content_type="multipart/form-data")
+
+
+def test_a_small_browser_export_is_imported_at_once(browser, mover, site):
+    small = entries(site, unique("small"), 3)
+    answer = upload(browser, netscape_export(small))
+    assert answer.status == 200
+    assert answer.shows("3 bookmarks read: 3 new, 0 updated.")
+    for entry in small:
+        stored = mover.api.by_url(entry.url)
+        assert stored is not None and stored["title"] == entry.title
+        assert [name.lower() for name in stored["tag_names"]] == [entry.folder.lower()]
+    assert mover.api.count() == 3
+    again = upload(browser, netscape_export(small))  # the same file again adds nothing
+    assert again.shows("3 bookmarks read: 0 new, 0 updated.")
+    assert mover.api.count() == 3
+
+
+def test_a_large_export_is_imported_by_a_job_whose_progress_the_page_follows(
+        browser, mover, site):
+    large = entries(site, unique("large"), LARGE)
+    answer = upload(browser, netscape_export(large), "bookmarks_export.html")
+    assert answer.status == 302
+    progress = answer.location
+    assert progress.startswith(("/import/import/", "/import/job/")), progress
+    first = browser.get(progress)
+    assert first.status == 200
+    assert first.shows("Import finished") or (
+        first.shows("Importing…") and '<meta http-equiv="refresh" content="2">' in first.html)
+
+    def finished():
+        status, body = browser.json(progress + "/progress")
+        assert status == 200, body
+        assert not body["failed"], body
+        return body if body["done"] else None
+
+    state = wait_for(finished, IMPORT_WAIT, "the import never finished", interval=1.0)
+    assert state["percent"] == 100
+    if progress.startswith("/import/import/"):  # followed on api's import record
+        assert state["processed"] == state["total"] == LARGE
+    done = browser.get(progress)
+    assert done.shows("Import finished") and 'http-equiv="refresh"' not in done.html
+    assert 'value="100"' in done.html
+    assert mover.api.count() == LARGE
+    for entry in (large[0], large[137], large[-1]):
+        stored = mover.api.by_url(entry.url)
+        assert stored is not None and stored["title"] == entry.title
+    assert browser.get("/bookmarks").shows(f"Bookmarks {LARGE}")
+
+
+@pytest.mark.parametrize("fmt", ["html", "json", "csv"])
+def test_exports_download_every_bookmark(ui_app, library, fmt):
+    owner, made = library
+    browser = logged_in(ui_app, owner)
+    assert f"/export/{fmt}" in browser.get("/export").reader.links
+    with browser.client.get(f"/export/{fmt}") as download:
+        assert download.status_code == 200
+        disposition = download.headers["Content-Disposition"]
+        body = download.get_data(as_text=True)
+    assert disposition.startswith("attachment;") and disposition.endswith(f'.{fmt}"')
+    if fmt == "html":
+        assert body.startswith("<!DOCTYPE NETSCAPE-Bookmark-file-1>")
+        lines = {line.split('HREF="', 1)[1].split('"', 1)[0]: line
+                 for line in body.splitlines() if "HREF=" in line}
+        assert set(lines) == set(made)  # the archived one too
+        tagged = next(line for url, line in lines.items() if url.endswith("/tagged"))
+        assert 'TAGS="maps,travel"' in tagged and 'TOREAD="1"' in tagged
+        assert "[linkding-notes]by *train*[/linkding-notes]" in body
+    elif fmt == "json":
+        items = json.loads(body)
+        assert {item["url"]: item["title"] for item in items} == {
+            url: item["title"] for url, item in made.items()}
+        assert {item["url"]: item["is_archived"] for item in items} == {
+            url: url.endswith("/archived") for url in made}
+    else:
+        rows = {row["url"]: row for row in csv.DictReader(io.StringIO(body))}
+        assert set(rows) == set(made)
+        assert {url: row["title"] for url, row in rows.items()
+                if not url.endswith("/formula")} == {
+            url: item["title"] for url, item in made.items() if not url.endswith("/formula")}
+        formula = next(row for url, row in rows.items() if url.endswith("/formula"))
+        assert formula["title"] == "'=SUM(A1:A2)"  # not run as a formula by a spreadsheet
