@@ -375,7 +375,10 @@ class ApiStandIn(Recording):
 
         def page(items: list[dict[str, Any]]):
             if request.args.get("q", "").count('"') % 2:
-                return linkding_error(400, {"q": ["Unterminated quote at position 1."]})
+                messages = {"q": ["Unterminated quote at position 1."]}
+                if request.path.startswith("/v1/"):  # api's own routes answer problems
+                    return problem(400, "The request is not valid: q.", errors=messages)
+                return linkding_error(400, messages)
             words = request.args.get("q", "").split()
             for word in words:
                 if word.startswith("#"):

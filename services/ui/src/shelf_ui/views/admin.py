@@ -10,7 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from shelf_http import ServiceRejected, ServiceUnavailable
 
 from .. import rendering, sessions
-from ..clients import api, auth, problem_detail, tasks
+from ..clients import api, auth, field_errors, problem_detail, tasks
 from ..forms import ActionForm, AdminBookmarksForm, ScheduleForm, UserCreateForm
 from ..sessions import admin_required
 from .common import apply_errors, form_page, safe_next
@@ -141,7 +141,10 @@ def bookmarks():
     except ServiceRejected as error:
         if error.status not in (400, 422):
             raise
-        search_error = problem_detail(error, "This search cannot be read.")
+        # api says what it cannot read in the field's messages (`errors.q`); its detail only
+        # names the field.
+        messages = field_errors(error)
+        search_error = (messages.get("q") or next(iter(messages.values())))[0]
         result = api.Page(count=0)
     pages = max(1, -(-result.count // PAGE_SIZE))
     args = {key: value for key, value in filters.items() if value and value != "off"}
