@@ -195,6 +195,9 @@ def test_everyones_bookmarks_show_their_owners_and_filter_by_owner(
     broken = console.get("/admin/bookmarks?" + urlencode({"q": word, "broken": "yes"}))
     assert broken.ids() == [gone["id"]] and broken.shows("broken link")
     assert console.get("/admin/bookmarks?broken=maybe").status == 400
+    unreadable = console.get("/admin/bookmarks?" + urlencode({"q": f'{word} "unclosed'}))
+    assert unreadable.status == 400 and unreadable.ids() == []
+    assert unreadable.shows(f'Unterminated quote " at position {len(word) + 1}.')  # api's words
 
 
 # -- jobs ---------------------------------------------------------------------------------------

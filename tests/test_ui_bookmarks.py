@@ -198,6 +198,7 @@ def test_searching_with_the_query_language_finds_the_right_bookmarks(browser, ke
     broken = browser.get("/bookmarks?" + urlencode({"q": f'{word} "unclosed'}))
     assert broken.status == 400  # api could not read it: said under the box
     assert broken.reader.values.get("q") == f'{word} "unclosed'
+    assert broken.shows(f'Unterminated quote " at position {len(word) + 1}.')
     assert broken.ids() == []
 
 
