@@ -48,17 +48,26 @@ def field_errors(error: ServiceRejected) -> dict[str, list[str]]:
         found = {key: value for key, value in body.items() if key != "detail"}
     errors: dict[str, list[str]] = {}
     for field, messages in (found or {}).items():
-        if isinstance(messages, str):
-            messages = [messages]
-        if isinstance(messages, list):
-            texts = [str(message) for message in messages if isinstance(message, str | int)]
-            if texts:
-                errors["" if field == "non_field_errors" else str(field)] = texts
+        texts = _texts(messages)
+        if texts:
+            errors["" if field == "non_field_errors" else str(field)] = texts
     if not errors:
         detail = body.get("detail")
         errors[""] = [str(detail) if isinstance(detail, str) and detail else
                       f"The {error.service} service refused this ({error.status})."]
     return errors
+
+
+def _texts(messages: Any) -> list[str]:
+    """A field's messages: a string, a list of them, or, for a list field, its items'
+    messages by index (`{"1": ["..."]}`, as marshmallow reports them)."""
+    if isinstance(messages, str | int) and not isinstance(messages, bool):
+        return [str(messages)]
+    if isinstance(messages, list):
+        return [text for message in messages for text in _texts(message)]
+    if isinstance(messages, dict):
+        return [text for message in messages.values() for text in _texts(message)]
+    return []
 
 
 def problem_detail(error: ServiceRejected, default: str) -> str:
