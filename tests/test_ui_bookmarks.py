@@ -137,6 +137,19 @@ def test_a_hostile_page_title_is_shown_as_text(browser, keeper, site, word):
         assert "&lt;script&gt;alert(&#34;owned&#34;)&lt;/script&gt;" in page.html, path
 
 
+def test_what_api_refuses_is_said_on_the_form_and_nothing_is_saved(browser, keeper, word):
+    url = f"https://example.org/{word}/refused"
+    too_long = "t" * 65  # api takes tags of 64 characters at most; the form cannot know
+    answer = browser.submit("/bookmarks/new", bookmark_form(url, title="Kept as typed",
+                                                            tags=f"fine {too_long}"))
+    assert answer.status == 400
+    errors = answer.html.split('id="tags-errors"', 1)[1].split("</ul>", 1)[0]
+    assert "Ensure this field has no more than 64 characters." in errors  # api's own words
+    assert answer.value("title") == "Kept as typed"
+    assert answer.value("tags") == f"fine {too_long}"
+    assert keeper.api.by_url(url) is None
+
+
 # -- editing ------------------------------------------------------------------------------------
 
 def test_editing_changes_tags_and_notes_and_notes_are_rendered_safely(browser, keeper, word):
