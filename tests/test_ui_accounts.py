@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from shelf_accounts import TIMEOUT, bearer
-from ui_pages import Browser, auth_user, logged_in, make_user, unique
+from ui_pages import Browser, auth_user, logged_in, mailed_reset_link, make_user, unique
 
 pytest_plugins = ["ui_fixtures"]
 
@@ -60,6 +60,26 @@ def test_logging_out_ends_the_login_at_auth_too(ui_app, shelf_system, reader):
     renewed = requests.post(shelf_system.urls["auth"] + "/v1/sessions/refresh", timeout=TIMEOUT,
                             json={"refresh_token": refresh_token})
     assert renewed.status_code == 401, renewed.text
+
+
+def test_a_forgotten_password_is_reset_through_the_mailed_link(ui_app, shelf_system, admin):
+    person = make_user(shelf_system, admin, "forgot")
+    visitor = Browser(ui_app)
+    asked = visitor.submit("/forgot-password", {"login": person.email})
+    assert asked.status == 200
+    assert asked.shows("If an account with an email address matches, a link to choose a new "
+                       "password is on its way.")
+    assert not visitor.tokens()
+
+    _, token = mailed_reset_link(shelf_system, person.email)
+    new_password = "remembered at last, a passphrase"
+    reset = visitor.submit(f"/reset-password/{token}", {"password": new_password,
+                                                         "confirm": new_password})
+    assert reset.status == 302 and reset.location == "/login"
+    assert visitor.follow(reset).shows("Your password is changed. Log in with it.")
+    assert person.log_in().status_code == 401
+    person.password = new_password
+    assert person.log_in().status_code == 201
 
 
 def test_sign_up_is_closed_once_there_is_an_administrator(ui_app, shelf_system, admin):

@@ -78,6 +78,14 @@ def test_a_small_browser_export_is_imported_at_once(browser, mover, site):
     assert mover.api.count() == 3
 
 
+def test_a_file_that_is_not_bookmarks_is_refused_with_apis_reason(browser, mover):
+    answer = upload(browser, "Shopping list:\n- milk\n- bread\n", "notes.txt")
+    assert answer.status == 400
+    errors = answer.html.split('id="file-errors"', 1)[1].split("</ul>", 1)[0]
+    assert "This is not a bookmark file" in errors  # api's words, on the file field
+    assert mover.api.count() == 0
+
+
 def test_a_large_export_is_imported_by_a_job_whose_progress_the_page_follows(
         browser, mover, site):
     large = entries(site, unique("large"), LARGE)

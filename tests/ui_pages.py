@@ -21,6 +21,7 @@ other or on their order. Their fixtures are in ui_fixtures.py (`pytest_plugins =
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 import uuid
@@ -373,6 +374,18 @@ def report_link_check(system: ShelfSystem, bookmark_id: int, ok: bool) -> dict[s
         json={"ok": ok, "status": 200 if ok else 404, "error": None if ok else "answered 404"})
     assert answer.status_code == 200, answer.text
     return answer.json()
+
+
+RESET_LINK = re.compile(r"(https?://\S+/reset-password/([A-Za-z0-9_\-.~%]+))")
+
+
+def mailed_reset_link(system: ShelfSystem, email: str) -> tuple[str, str]:
+    """The password reset link auth mailed to `email` (waiting for the mail to arrive at the
+    system's SMTP sink), and its token."""
+    mail = system.mailbox.wait_for(email, within=60)
+    found = RESET_LINK.search(mail.get_body(preferencelist=("plain",)).get_content())
+    assert found, f"no reset link in the mail to {email}"
+    return found.group(1), found.group(2)
 
 
 # -- pages for Shelf to read --------------------------------------------------------------------
