@@ -401,13 +401,12 @@ class ExportQuerySchema(ma.Schema):
 
 # -- import and export (Shelf additions on the linkding surface) ---------------------------------
 
-class ImportFileSchema(ma.Schema):
+class ImportSchema(Loose):
+    """multipart/form-data: the file, and how to read it."""
+
     file = Upload(required=True, error_messages=_messages(),
                   metadata={"description": "a bookmark file: Netscape HTML (browsers, linkding), "
                                            "Pocket HTML, Pinboard JSON or Shelf JSON"})
-
-
-class ImportFormSchema(Loose):
     folders_as_tags = fields.Boolean(load_default=True, metadata={
         "description": "tag bookmarks with the names of the folders they are in"})
 
@@ -463,8 +462,11 @@ class AssetUploadSchema(ma.Schema):
     file = Upload(required=True, error_messages=_messages())
 
 
-class SingleFileFormSchema(Loose):
+class SingleFileSchema(Loose):
+    """multipart/form-data: the page's URL and the browser's snapshot of it."""
+
     url = url_field(required=True)
+    file = Upload(required=True, error_messages=_messages())
 
 
 class MessageSchema(ma.Schema):

@@ -18,7 +18,7 @@ from ..schemas import (
     AssetUploadSchema,
     MessageSchema,
     PageQuerySchema,
-    SingleFileFormSchema,
+    SingleFileSchema,
 )
 from .bookmarks import own_bookmark
 from .common import commit, committed, documented, linkding_blueprint, not_found, owner_id
@@ -110,15 +110,14 @@ def delete_asset(bookmark_id, asset_id):
 
 @blp.route("/api/bookmarks/singlefile/", methods=["POST"])
 @documented(blp)
-@blp.arguments(SingleFileFormSchema, location="form")
-@blp.arguments(AssetUploadSchema, location="files")
+@blp.arguments(SingleFileSchema, location="multipart")
 @blp.response(201, MessageSchema)
-def singlefile(form, files_):
+def singlefile(form):
     """The browser extension's snapshot (multipart `url` and `file`): kept as a snapshot of
     the caller's bookmark of that URL, which is created if needed."""
     bookmark, _created = committed(lambda: service.create_or_update(
         session(), owner_id(), {"url": form["url"]}), wake_relay=True)
-    upload = files_["file"]
+    upload = form["file"]
     keep(files.new_asset(bookmark, asset_type="snapshot", upload=upload,
                          display_name=f"HTML snapshot from {bookmark.date_added:%Y-%m-%d}"))
     return {"message": "Snapshot uploaded successfully."}

@@ -9,6 +9,9 @@ from typing import Any, TypeVar
 from flask import current_app, g, request
 from flask_smorest import Blueprint
 from sqlalchemy.exc import IntegrityError
+from webargs.flaskparser import FlaskParser
+from webargs.multidictproxy import MultiDictProxy
+from werkzeug.datastructures import CombinedMultiDict
 
 from shelf_identity import NotAllowed, current_identity
 from shelf_kit import Problem
@@ -22,9 +25,26 @@ BEARER = "bearer"
 SECURITY = [{TOKEN: []}, {BEARER: []}]
 
 
+class _Parser(FlaskParser):
+    """flask-smorest's parser, and one more location, `multipart`: the fields and the files of
+    a multipart/form-data body read by one schema. (flask-smorest documents one request body
+    per view: a `form` and a `files` schema on one view made a broken document.)"""
+
+    __location_map__ = {**FlaskParser.__location_map__, "multipart": "load_multipart"}
+
+    def load_multipart(self, req, schema):
+        return MultiDictProxy(CombinedMultiDict([req.files, req.form]), schema)
+
+
+class ApiBlueprint(Blueprint):
+    ARGUMENTS_PARSER = _Parser()
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {**Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+                                             "multipart": "multipart/form-data"}
+
+
 def linkding_blueprint(name: str, import_name: str, description: str) -> Blueprint:
     """A blueprint for users only (services get 403), which remembers who called."""
-    blp = Blueprint(name, import_name, description=description)
+    blp = ApiBlueprint(name, import_name, description=description)
 
     @blp.before_request
     def _users_only() -> None:

@@ -11,10 +11,9 @@ from .. import exports, importers, imports
 from ..errors import Invalid
 from ..schemas import (
     ExportQuerySchema,
-    ImportFileSchema,
-    ImportFormSchema,
     ImportProgressSchema,
     ImportResultSchema,
+    ImportSchema,
 )
 from .common import commit, committed, documented, linkding_blueprint, not_found, owner_id
 
@@ -23,15 +22,14 @@ blp = linkding_blueprint("transfer", __name__, "Import and export (Shelf additio
 
 @blp.route("/api/bookmarks/import/", methods=["POST"])
 @documented(blp)
-@blp.arguments(ImportFileSchema, location="files")
-@blp.arguments(ImportFormSchema, location="form")
+@blp.arguments(ImportSchema, location="multipart")
 @blp.response(201, ImportResultSchema)
 @blp.alt_response(202, schema=ImportResultSchema, description="A large file: imported by a job")
-def import_file(files, form):
+def import_file(form):
     """Import a bookmark file (multipart, part `file`). Duplicates merge by URL; existing
     bookmarks gain the file's tags and fill an empty title or description. A file that cannot
     be read is refused whole (400 naming the line); nothing is written."""
-    upload = files["file"]
+    upload = form["file"]
     data = upload.read(current_app.config["SHELF_API_IMPORT_MAX_BYTES"] + 1)
     if len(data) > current_app.config["SHELF_API_IMPORT_MAX_BYTES"]:
         raise Invalid({"file": ["The file is too large."]})
