@@ -100,7 +100,7 @@ class ShelfSystem:
     """Shelf's processes, their URLs, environment and logs. Use `ShelfSystem.running()`."""
 
     def __init__(self, folder: Path, *, ready_timeout: float = READY_TIMEOUT,
-                 stop_grace: float = STOP_GRACE) -> None:
+                 stop_grace: float = STOP_GRACE, postgres_url: str | None = None) -> None:
         require_environments()
         self.folder = folder
         self.data_dir = folder / "data"
@@ -109,7 +109,10 @@ class ShelfSystem:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.ready_timeout = ready_timeout
         self.stop_grace = stop_grace
-        self.backend = "postgres" if postgres_test_url() else "sqlite"
+        # The server the services' databases are made on (one each, next to this database):
+        # SHELF_TEST_POSTGRES_URL's unless given; none means SQLite files in the data folder.
+        self.postgres_url = postgres_url or postgres_test_url()
+        self.backend = "postgres" if self.postgres_url else "sqlite"
         self.ports: dict[str, int] = {}
         while len(set(self.ports.values())) < len(WEB_SERVICES):  # distinct, however unlikely
             self.ports = {service: free_port() for service in WEB_SERVICES}
@@ -156,7 +159,7 @@ class ShelfSystem:
             yield system
 
     def _make_databases(self, cleanup: ExitStack) -> None:
-        base = postgres_test_url()
+        base = self.postgres_url
         for service in DATA_SERVICES:
             if base:
                 url = cleanup.enter_context(temporary_postgres_database(base, service))

@@ -1,5 +1,13 @@
 """Every error is problem+json, with the request id and without internals."""
 
+import pytest
+from flask import jsonify
+from sqlalchemy import text
+
+from shelf_http import ServiceUnavailable
+from shelf_kit.db import Database, session
+from shelf_kit.testing import free_port
+
 PROBLEM = "application/problem+json"
 
 
@@ -44,8 +52,6 @@ def test_unexpected_error_hides_internals(client, capsys):
 
 
 def test_dependency_down_is_503_naming_it(app):
-    from shelf_http import ServiceUnavailable
-
     @app.get("/v1/needs-auth")
     def needs_auth():
         raise ServiceUnavailable("auth is unavailable: connection refused", service="auth",
@@ -67,3 +73,44 @@ def test_nul_characters_are_refused_naming_the_field(client):
     assert query.status_code == 400
     assert "q" in query.get_json()["errors"]
     assert client.post("/v1/items", json={"name": "ab", "count": 1}).status_code == 201
+
+
+
+@pytest.fixture
+def database_away(app):
+    """The service, its database server refusing connections (nothing listens on its port)."""
+    database = Database(f"postgresql+psycopg://shelf:secret@127.0.0.1:{free_port()}/gone")
+    database.init_app(app)
+
+    @app.get("/v1/rows")
+    def rows():
+        return {"rows": session().execute(text("SELECT 1")).scalar_one()}
+
+    yield app
+    database.dispose()
+
+
+def test_database_away_is_503_naming_it_not_500(database_away):
+    # A restart of the database server made every service answer 500 until it was back.
+    response = database_away.test_client().get("/v1/rows")
+    assert response.status_code == 503
+    assert response.content_type == PROBLEM
+    body = response.get_json()
+    assert body["dependency"] == "database"
+    assert "database" in body["detail"]
+    assert response.headers["Retry-After"] == "1"  # a restart takes a second or two
+    answer = response.get_data(as_text=True)
+    assert "127.0.0.1" not in answer and "secret" not in answer and "refused" not in answer
+
+
+def test_database_away_is_answered_by_the_apps_own_handler_for_a_dependency_down(database_away):
+    # api answers its linkding routes in linkding's shape: so must it when its database is away.
+    @database_away.errorhandler(ServiceUnavailable)
+    def linkding_unavailable(error):
+        return jsonify(detail=f"The {error.service} service is unavailable."), 503
+
+    response = database_away.test_client().get("/v1/rows")
+    assert response.status_code == 503
+    assert response.content_type == "application/json"
+    assert response.get_json() == {"detail": "The database service is unavailable."}
+    assert response.headers["Retry-After"] == "1"

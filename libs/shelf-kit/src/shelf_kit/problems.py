@@ -2,8 +2,9 @@
 
 One handler shapes every error: HTTP errors raised by Flask or werkzeug (404, 405 with its
 Allow header, ...), validation errors from flask-smorest (422, listing the fields), a
-dependency that is down (503, naming it) and anything unexpected (500, without a trace; the
-trace goes to the log).
+dependency that is down (503, naming it), the service's own database being away (503, naming
+it, answered like a dependency that is down) and anything unexpected (500, without a trace;
+the trace goes to the log).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, current_app, json, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from shelf_http import ServiceRejected, ServiceUnavailable
@@ -132,6 +134,33 @@ def handle_rejected(error: ServiceRejected) -> Response:
                             dependency=error.service)
 
 
+DATABASE = "database"
+# A database restart takes a second or two. And a consumer's shelf-http client waits out a
+# Retry-After (up to 5 s) before each of its two retries of an idempotent call: a longer one
+# would hold the consumer's own request (a ui page) for twice that before it could answer.
+DATABASE_RETRY_AFTER = "1"
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    """The service's own database cannot be used right now."""
+
+
+def handle_database_error(error: OperationalError) -> Response:
+    """PEP 249's OperationalError: the database's operation failed, not the program: the
+    server refuses connections, is shutting down or starting up, cut the connection, ran out
+    of resources; SQLite's wait for its lock ran out. Nothing the client did, and worth trying
+    again shortly: a 503 naming the database, answered by the app's own handler for a
+    dependency that is down (so a service with its own error shape keeps it)."""
+    reason = str(error.orig if error.orig is not None else error).splitlines()[0]
+    database = current_app.extensions.get("shelf_db")
+    where = database.url.render_as_string(hide_password=True) if database else DATABASE
+    unavailable = DatabaseUnavailable(f"database is unavailable: {reason}", service=DATABASE,
+                                      method=request.method, url=where)
+    response = current_app.make_response(current_app.handle_user_exception(unavailable))
+    response.headers["Retry-After"] = DATABASE_RETRY_AFTER
+    return response
+
+
 def handle_unexpected(error: Exception) -> Response:
     log.exception("unhandled error: %s", error)
     return problem_response(500, "Internal Server Error", "An unexpected error occurred.")
@@ -142,4 +171,5 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(Problem, handle_problem)
     app.register_error_handler(ServiceUnavailable, handle_unavailable)
     app.register_error_handler(ServiceRejected, handle_rejected)
+    app.register_error_handler(OperationalError, handle_database_error)
     app.register_error_handler(Exception, handle_unexpected)

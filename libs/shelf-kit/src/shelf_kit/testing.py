@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 POSTGRES_ENV = "SHELF_TEST_POSTGRES_URL"
@@ -96,7 +97,9 @@ def temporary_postgres_database(base_url: str, label: str) -> Iterator[str]:
     """Create `<base name>_<label>_<random>` next to base_url's database; drop it afterwards."""
     url = make_url(base_url)
     name = f"{url.database}_{label}_{uuid.uuid4().hex[:8]}".lower()
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    # A connection per statement: one kept from the CREATE to the DROP would not survive a
+    # restart of the server in between (the fault tests restart theirs).
+    admin = create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     try:
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
