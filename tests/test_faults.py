@@ -56,15 +56,15 @@ from shelf_system import ShelfSystem
 
 TIMEOUT = (2, 15)
 # A consumer's timeouts for a dependency, as every service sets them (shelf-kit's
-# add_dependency, shelf-http's defaults): 1 s to connect and 5 s to read, per attempt; an
-# idempotent call is retried twice (shelf-http's retry policy).
+# add_dependency, shelf-http's defaults): 1 s to connect, per attempt, and 5 s to read, waited
+# once (a read timeout is never retried); a failed connection is retried twice.
 CONNECT, READ, RETRIES, BACKOFF = 1.0, 5.0, 2, 0.2
 # The part stopped, nothing listens: a refused connection fails at once, so the consumer
 # answers within one attempt's timeouts.
 DOWN_ANSWER_WITHIN = CONNECT + READ
-# The part starting: gunicorn listens before its workers can answer, so an idempotent call
-# waits out the read timeout of every attempt before the consumer answers.
-STARTING_ANSWER_WITHIN = (RETRIES + 1) * (CONNECT + READ) + BACKOFF * RETRIES
+# The part starting: gunicorn listens before its workers can answer, so a call waits out the
+# read timeout (once) before the consumer answers.
+STARTING_ANSWER_WITHIN = (RETRIES + 1) * CONNECT + READ + BACKOFF * RETRIES
 # The client's calls succeed again within this long after the part is ready.
 CATCH_UP_WITHIN = 60.0
 # The work behind an outage is done within this long: a message a killed api had claimed but

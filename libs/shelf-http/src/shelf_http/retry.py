@@ -10,9 +10,14 @@ tests:
   ``NameResolutionError``) *subclasses* ``ConnectTimeoutError``, so a refused
   connection counts against ``connect`` and ignores ``allowed_methods``. That
   is safe: nothing was sent.
-* **Read errors are retried only for** :data:`RETRY_METHODS`. A read timeout
-  or a connection dropped after the request was sent (``ProtocolError``) on a
-  POST/PATCH is re-raised at once: the server may have acted on it.
+* **Read timeouts are never retried** (:class:`ShelfRetry`): the service is
+  there but slow, and another wait of ``read_timeout`` only doubles what the
+  person behind the call waits (with the default two retries, a page that
+  names a slow dependency took 15 s instead of 5).
+* **Other read errors are retried only for** :data:`RETRY_METHODS`. A
+  connection dropped after the request was sent (``ProtocolError``: a worker
+  restarted mid-request) on a GET is sent again; on a POST/PATCH it is
+  re-raised at once: the server may have acted on it.
 * **5xx answers are retried only for** :data:`RETRY_METHODS` **and only for**
   :data:`RETRY_STATUSES`. A 500 is never retried (it is usually a bug, not a
   blip). With ``raise_on_status=False`` the last answer is handed back, so the
@@ -26,9 +31,9 @@ tests:
 * **Backoff starts at the second retry.** The sleep before retry *n* is
   ``backoff_factor * 2 ** (n - 1)`` for n >= 2 and nothing before the first
   one: with the default 0.1 that is 0 s, 0.2 s, 0.4 s ...
-* **Timeouts are per attempt.** ``read_timeout`` bounds one wait for bytes,
-  not the call: a GET against a hung service takes about
-  ``(retries + 1) * read_timeout`` plus backoff before it fails.
+* **A hung service costs one** ``read_timeout``: the connect timeout is per
+  attempt (and a refused connection is immediate), the read timeout is waited
+  once.
 * Other transport errors (TLS handshake, proxy) count against ``total`` only
   and are retried for any method.
 """
@@ -37,7 +42,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Self
 
-from urllib3.exceptions import InvalidHeader, MaxRetryError, ResponseError
+from urllib3.exceptions import InvalidHeader, MaxRetryError, ReadTimeoutError, ResponseError
 from urllib3.util.retry import Retry
 
 if TYPE_CHECKING:
@@ -64,6 +69,8 @@ class ShelfRetry(Retry):
       of blocking the caller's own request for minutes.
     * A malformed ``Retry-After`` is ignored (normal backoff applies) instead of
       failing the call with ``InvalidHeader``.
+    * A read timeout is raised at once, as urllib3 does for methods it may not
+      retry: a slow service is not asked again while the caller waits.
     """
 
     #: Longest Retry-After, in seconds, that is worth waiting for.
@@ -84,6 +91,8 @@ class ShelfRetry(Retry):
         _pool: ConnectionPool | None = None,
         _stacktrace: TracebackType | None = None,
     ) -> Self:
+        if isinstance(error, ReadTimeoutError):
+            raise error.with_traceback(_stacktrace)
         if response is not None and self.respect_retry_after_header:
             wait = self.get_retry_after(response)
             if wait is not None and wait > self.MAX_RETRY_AFTER:
