@@ -48,6 +48,9 @@ DATA_SERVICES = ("auth", "api", "tasks")  # each owns a database and migrates it
 # test runs beside this one) can take tens of seconds to import and boot four services.
 READY_TIMEOUT = float(os.environ.get("SHELF_TEST_READY_TIMEOUT", "90"))
 STOP_GRACE = 10.0  # seconds between SIGTERM and SIGKILL
+# As the Procfile and the Dockerfiles run them: api's workers have threads, so a page that its
+# check endpoint reads (up to 5 s) or an upload does not hold a whole worker.
+GUNICORN_EXTRA = {"api": ("--threads", "4")}
 LOG_TAIL_LINES = 40
 
 
@@ -126,7 +129,7 @@ class ShelfSystem:
             self.specs[service] = ProcessSpec(service, service, (
                 str(venv_bin(service, "gunicorn")), "--no-control-socket",
                 "--bind", f"127.0.0.1:{self.ports[service]}", "--workers", "2",
-                f"shelf_{service}:create_app()",
+                *GUNICORN_EXTRA.get(service, ()), f"shelf_{service}:create_app()",
             ), port=self.ports[service])
         for role in ("worker", "scheduler"):
             self.specs[role] = ProcessSpec(role, "tasks", (

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 import signal
+import threading
 import time
 import tomllib
 import uuid
 from html.parser import HTMLParser
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
@@ -21,6 +23,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
+from shelf_accounts import make_admin, make_user
 from shelf_system import DATA_SERVICES, WEB_SERVICES, ShelfSystem, service_dir
 
 TIMEOUT = (2, 10)  # (connect, read) seconds for each request a test makes
@@ -248,3 +251,56 @@ def test_a_killed_worker_can_be_started_again(shelf_system):
     assert shelf_system.processes["worker"].pid != killed_pid
     started_line(shelf_system, "worker")
     assert shelf_system.is_running("worker"), shelf_system.log_tail("worker")
+
+
+# -- api's check endpoint reads pages without holding api -----------------------------------
+
+class SlowPage(BaseHTTPRequestHandler):
+    """A page that takes 3 s to answer (a slow site someone bookmarks)."""
+
+    def do_GET(self):
+        time.sleep(3)
+        body = b"<html><head><title>Slow but there</title></head></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_pages_read_by_check_do_not_hold_api_for_everyone_else(shelf_system):
+    """linkding's extension calls check when its popup opens; api reads the page then. Three
+    popups open on a slow page at once (more than api has workers): another user's list is
+    answered before any of those pages is."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), SlowPage)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    slow_url = f"http://127.0.0.1:{server.server_address[1]}/slow"
+    admin = make_admin(shelf_system)
+    reader, other = make_user(shelf_system, admin), make_user(shelf_system, admin)
+    finished: list[str] = []
+
+    def check(n: int) -> None:
+        answer = requests.get(shelf_system.urls["api"] + "/api/bookmarks/check/",
+                              params={"url": f"{slow_url}?{n}"}, headers=reader.headers,
+                              timeout=TIMEOUT)
+        assert answer.json()["metadata"]["title"] == "Slow but there"
+        finished.append("check")
+
+    try:
+        checks = [threading.Thread(target=check, args=(n,)) for n in range(3)]
+        for thread in checks:
+            thread.start()
+        time.sleep(0.5)  # the three are waiting on the slow page now
+        listed = requests.get(shelf_system.urls["api"] + "/api/bookmarks/",
+                              headers=other.headers, timeout=TIMEOUT)
+        finished.append("list")
+        for thread in checks:
+            thread.join(timeout=20)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert listed.status_code == 200
+    assert finished == ["list", "check", "check", "check"]
