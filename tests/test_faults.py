@@ -50,6 +50,7 @@ from shelf_accounts import (
     make_admin,
     make_user,
     ui_session,
+    unique,
 )
 from shelf_kit.testing import postgres_test_url
 from shelf_system import ShelfSystem
@@ -436,6 +437,32 @@ def test_tasks_killed_bookmarks_are_saved_and_fetched_once_after(system, admin, 
     while_down = [c for c in created if gap.down <= c.started < gap.starting]
     assert len(while_down) >= ADDED, "hardly any bookmark was added while tasks was down"
     assert_work_caught_up(work, pages, created, once=True)
+
+
+def test_tasks_killed_a_reset_request_reveals_nothing_and_its_mail_comes_after(system, admin):
+    """auth keeps reset mails in its outbox: with tasks down, asking for a reset link of an
+    account and of no account answer alike (nothing says which exists), and the mail arrives,
+    once, when tasks is back."""
+    address = f"{unique('resetter')}@example.org"
+    created = requests.post(system.urls["auth"] + "/v1/admin/users", headers=admin.headers,
+                            json={"username": unique("resetter"), "password": PASSWORD,
+                                  "email": address}, timeout=TIMEOUT)
+    assert created.status_code == 201, created.text
+    system.stop("tasks", sig=signal.SIGKILL)
+    try:
+        answers = [requests.post(system.urls["auth"] + "/v1/password-resets", timeout=TIMEOUT,
+                                 json={"login": login})
+                   for login in (address, f"nobody-{unique('x')}@example.org")]
+        assert [(a.status_code, a.json()) for a in answers] == [
+            (202, answers[0].json())] * 2, [a.text for a in answers]
+        time.sleep(1)
+        assert not [m for m in system.mailbox.messages if address in str(m["To"])]
+    finally:
+        system.start("tasks")
+    message = system.mailbox.wait_for(address, within=CATCH_UP_WITHIN)
+    assert "/reset-password/" in message.get_content()
+    time.sleep(3)  # a second delivery would have arrived by now
+    assert len([m for m in system.mailbox.messages if address in str(m["To"])]) == 1
 
 
 @pytest.fixture
