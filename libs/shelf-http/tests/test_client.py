@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.metadata
+import tomllib
+from pathlib import Path
 
 import pytest
 import requests
@@ -14,7 +16,9 @@ from shelf_http.retry import RETRY_METHODS, RETRY_STATUSES, ShelfRetry
 
 
 def test_version_matches_distribution() -> None:
-    assert shelf_http.__version__ == importlib.metadata.version("shelf-http") == "0.1.0"
+    with (Path(__file__).parents[1] / "pyproject.toml").open("rb") as fh:
+        declared = tomllib.load(fh)["project"]["version"]
+    assert shelf_http.__version__ == importlib.metadata.version("shelf-http") == declared
 
 
 def test_returns_response_for_success(service, make_client) -> None:
@@ -112,7 +116,7 @@ def test_user_agent_default_and_custom(service, make_client) -> None:
     make_client(service.url).get("/x")
     make_client(service.url, user_agent="shelf-ui/0.1.0").get("/x")
     assert [hit.headers["User-Agent"] for hit in service.hits] == [
-        "shelf-http/0.1.0",
+        f"shelf-http/{shelf_http.__version__}",
         "shelf-ui/0.1.0",
     ]
 
