@@ -31,6 +31,9 @@ class Rule:
     allowed: frozenset[str]
     hidden_from: frozenset[str] = frozenset()
     refused: dict[str, int] = field(default_factory=dict)
+    # callers whose answer may hold another user's data: admins on the admin views of everyone's
+    # bookmarks; for anyone else the owner's data in an answer is a leak
+    sees_everyones: frozenset[str] = frozenset()
 
     def expected(self, caller: str) -> int | str:
         """ALLOWED, or the status a refused caller gets."""
@@ -45,16 +48,19 @@ class Rule:
         return 403
 
 
-def allow(*callers: str, hidden_from: tuple[str, ...] = (), **refused: int) -> Rule:
-    unknown = (set(callers) | set(hidden_from) | set(refused)) - set(CALLERS)
+def allow(*callers: str, hidden_from: tuple[str, ...] = (), sees_everyones: tuple[str, ...] = (),
+          **refused: int) -> Rule:
+    unknown = (set(callers) | set(hidden_from) | set(sees_everyones) | set(refused)) - set(CALLERS)
     assert not unknown, f"unknown callers {unknown}"
-    return Rule(frozenset(callers), frozenset(hidden_from), dict(refused))
+    return Rule(frozenset(callers), frozenset(hidden_from), dict(refused),
+                frozenset(sees_everyones))
 
 
 EVERYONE = allow(*CALLERS)
 SIGNED_IN = allow("other", "owner", "admin", "service")  # any valid token
 USERS = allow("other", "owner", "admin")  # people, not services
 ADMINS = allow("admin")
+ADMINS_SEE_EVERYONES = allow("admin", sees_everyones=("admin",))  # the admin's bookmark views
 SERVICES = allow("service")
 ADMINS_AND_SERVICES = allow("admin", "service")
 # api's linkding surface: each user's own objects; another user (admins too) finds nothing.
@@ -133,7 +139,7 @@ POLICY: dict[str, dict[str, Rule]] = {
         "GET /v1/internal/users": SERVICES,
         "GET /v1/internal/users/{owner_id}/export": SERVICES,
         # Everyone's bookmarks, for the ui's admin pages: administrators only.
-        "GET /v1/admin/bookmarks": ADMINS,
+        "GET /v1/admin/bookmarks": ADMINS_SEE_EVERYONES,
         "GET /v1/admin/stats": ADMINS,
     },
     "tasks": {
