@@ -127,7 +127,8 @@ class ShelfSystem:
         self.specs: dict[str, ProcessSpec] = {}
         for service in WEB_SERVICES:
             self.specs[service] = ProcessSpec(service, service, (
-                str(venv_bin(service, "gunicorn")), "--no-control-socket",
+                str(venv_bin(service, "gunicorn")), "-c", "python:shelf_kit.gunicorn_conf",
+                "--no-control-socket",
                 "--bind", f"127.0.0.1:{self.ports[service]}", "--workers", "2",
                 *GUNICORN_EXTRA.get(service, ()), f"shelf_{service}:create_app()",
             ), port=self.ports[service])

@@ -16,8 +16,9 @@ Postgres, a database server is restarted. Then the record must show what people 
   job per bookmark, each page's title reaches its bookmark), a job a killed worker held runs
   again and completes once.
 
-Last, a rolling redeploy: gunicorn's graceful reload (SIGHUP) of api under the same client
-loses no request.
+Last, a rolling redeploy of api under the same client, as the README describes it: new
+gunicorn workers first (TTIN), the old ones retired once the new ones say "Worker ready" (TTOU);
+no request fails.
 
 The worker test needs tasks' test-only job kinds: it turns SHELF_TASKS_TEST_HANDLERS on (and
 a short lease) for tasks and its worker, restarting them, and puts both back after.
@@ -36,6 +37,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 import requests
@@ -602,24 +604,37 @@ def test_database_restart_under_load(database_server, pages, tmp_path):
 # -- a rolling redeploy -----------------------------------------------------------------------
 
 
-def test_a_graceful_reload_of_api_under_load_loses_no_request(system, admin, pages):
-    """SIGHUP to api's gunicorn: new workers replace the old ones while the client works;
-    no call fails, the master stays."""
-    with working(system, admin, pages, "reload") as work:
+def worker_pids(master: int) -> list[int]:
+    """The pids of a gunicorn master's workers (its child processes)."""
+    children = Path(f"/proc/{master}/task/{master}/children")
+    return sorted(int(pid) for pid in children.read_text().split())
+
+
+def test_a_rolling_replacement_of_api_workers_under_load_loses_no_request(system, admin, pages):
+    """TTIN twice to api's gunicorn, then, once both new workers are ready, TTOU twice: the old
+    workers go while the client works; no call fails, the master stays, the workers are new."""
+    with working(system, admin, pages, "rolling") as work:
         load = work.load
         master = system.processes["api"].pid
-        booted = system.logs("api").count("Booting worker")
-        hup = load.mark("api: SIGHUP")
-        os.kill(master, signal.SIGHUP)
-        # the reload is done when two new workers have booted
-        wait_for(lambda: system.logs("api").count("Booting worker") >= booted + 2, 30,
-                 "gunicorn never booted new workers")
-        reloaded = load.mark("api: new workers booted")
+        old_workers = worker_pids(master)
+        ready = system.logs("api").count("Worker ready")
+        started = load.mark("api: TTIN x2")
+        for _ in old_workers:
+            os.kill(master, signal.SIGTTIN)
+        wait_for(lambda: system.logs("api").count("Worker ready") >= ready + len(old_workers),
+                 60, "gunicorn's new workers never said they were ready")
+        load.mark("api: new workers ready, TTOU x2")
+        for _ in old_workers:
+            os.kill(master, signal.SIGTTOU)
+        wait_for(lambda: not set(worker_pids(master)) & set(old_workers), 60,
+                 "the old workers never stopped")
+        reloaded = load.mark("api: only new workers")
         # and the new workers answer a good many requests before the client stops
         load.wait_for_calls(since=reloaded, each=20)
+    assert len(worker_pids(master)) == len(old_workers), "api is not back to its worker count"
 
     calls = load.calls()
-    assert len(load.calls(since=hup)) > 60, "the client hardly ran"
+    assert len(load.calls(since=started)) > 60, "the client hardly ran"
     failed = load.failures()
     assert failed == [], f"{len(failed)} of {len(calls)} calls failed:\n" + "\n".join(
         c.describe() for c in failed[:20])
