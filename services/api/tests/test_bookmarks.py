@@ -168,6 +168,17 @@ def test_the_list_envelope_and_absolute_page_links(ann):
     assert third["previous"] == "http://localhost/api/bookmarks/?limit=2&offset=2&q=example"
 
 
+def test_the_count_is_the_same_on_every_page_and_past_the_last(ann):
+    """The last page, not full, gives its count without a count query: the same figure."""
+    for n in range(5):
+        ann.add(f"https://example.com/{n}")
+    for query, shown in (("limit=2", 2), ("limit=2&offset=4", 1), ("limit=10", 5),
+                         ("limit=2&offset=9", 0), ("limit=5", 5)):
+        page = ann.get(f"/api/bookmarks/?{query}").get_json()
+        assert (page["count"], len(page["results"])) == (5, shown), query
+    assert ann.get("/api/bookmarks/?q=nowhere").get_json()["count"] == 0
+
+
 def test_the_default_page_is_100(ann):
     for n in range(101):
         ann.add(f"https://example.com/{n}")

@@ -104,12 +104,16 @@ class Page:
         self.limit = min(limit, max_limit)
         self.offset = offset
         self.url = url
-        self.count = session.scalar(
-            select(func.count()).select_from(statement.order_by(None).subquery()))
         page = statement.limit(self.limit).offset(offset)
         if load_tags:
             page = page.options(selectinload(Bookmark.tags))
         self.items = list(session.scalars(page))
+        if 0 < len(self.items) < self.limit or (offset == 0 and not self.items):
+            # a page that is not full is the last one: the count is known without counting
+            self.count = offset + len(self.items)
+        else:
+            self.count = session.scalar(
+                select(func.count()).select_from(statement.order_by(None).subquery()))
 
     def envelope(self, results: list[Any]) -> dict[str, Any]:
         return {"count": self.count, "next": self.next_url(), "previous": self.previous_url(),
