@@ -611,23 +611,26 @@ def worker_pids(master: int) -> list[int]:
 
 
 def test_a_rolling_replacement_of_api_workers_under_load_loses_no_request(system, admin, pages):
-    """TTIN twice to api's gunicorn, then, once both new workers are ready, TTOU twice: the old
-    workers go while the client works; no call fails, the master stays, the workers are new."""
+    """TTIN to api's gunicorn once per worker, each time until the new worker is ready, then
+    TTOU as many times: the old workers go while the client works; no call fails, the master
+    stays, the workers are new."""
     with working(system, admin, pages, "rolling") as work:
         load = work.load
         master = system.processes["api"].pid
         old_workers = worker_pids(master)
-        ready = system.logs("api").count("Worker ready")
-        started = load.mark("api: TTIN x2")
-        for _ in old_workers:
+        started = load.mark("api: TTIN, one worker at a time")
+        # One signal at a time: two sent at once reach gunicorn as one.
+        for number in range(1, len(old_workers) + 1):
+            ready = system.logs("api").count("Worker ready")
             os.kill(master, signal.SIGTTIN)
-        wait_for(lambda: system.logs("api").count("Worker ready") >= ready + len(old_workers),
-                 60, "gunicorn's new workers never said they were ready")
-        load.mark("api: new workers ready, TTOU x2")
-        for _ in old_workers:
+            wait_for(lambda ready=ready: system.logs("api").count("Worker ready") > ready, 60,
+                     f"gunicorn's new worker {number} never said it was ready")
+        load.mark("api: new workers ready, TTOU, one at a time")
+        for number in range(1, len(old_workers) + 1):
             os.kill(master, signal.SIGTTOU)
-        wait_for(lambda: not set(worker_pids(master)) & set(old_workers), 60,
-                 "the old workers never stopped")
+            left = len(old_workers) - number
+            wait_for(lambda left=left: len(set(worker_pids(master)) & set(old_workers)) <= left,
+                     60, f"old worker {number} never stopped")
         reloaded = load.mark("api: only new workers")
         # and the new workers answer a good many requests before the client stops
         load.wait_for_calls(since=reloaded, each=20)
