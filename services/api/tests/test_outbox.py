@@ -3,15 +3,12 @@ transaction; the relay delivers it, and a tasks outage only delays it."""
 
 import hashlib
 import io
-import threading
 import time
 
 from sqlalchemy import select
 
 from conftest import StandInTasks, User, make_app
 from shelf_api.models import OutboxMessage
-from shelf_api.outbox import Relay
-from shelf_http import ServiceClient
 from shelf_kit.testing import free_port
 
 
@@ -78,49 +75,6 @@ def test_a_tasks_outage_delays_the_job_and_loses_nothing(database_url, database,
         relay.stop()
         tasks.stop()
         app.extensions["shelf_db"].dispose()
-
-
-def test_two_relays_never_send_a_message_twice(database, auth_service):
-    from shelf_identity import ServiceTokenAuth
-
-    with database.transaction() as session:
-        for n in range(60):
-            session.add(OutboxMessage(kind="fetch_metadata", payload={
-                "kind": "fetch_metadata", "args": {"bookmark_id": n}}))
-    tasks = StandInTasks(auth_service).start()
-    try:
-        token = ServiceTokenAuth(auth_service.url, "api", "test-api-secret")
-        relays = [Relay(database, ServiceClient("tasks", tasks.url, auth=token, retries=0),
-                        batch_size=7) for _ in range(3)]
-
-        def drain(relay):
-            while relay.run_once():
-                pass
-
-        threads = [threading.Thread(target=drain, args=(relay,)) for relay in relays]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        assert tasks.posts == 60
-        assert sorted(job["args"]["bookmark_id"] for job in tasks.jobs) == list(range(60))
-        assert all(m.delivered_at is not None and m.attempts == 1 for m in messages(database))
-    finally:
-        tasks.stop()
-
-
-def test_a_failed_delivery_backs_off(database, auth_service):
-    with database.transaction() as session:
-        session.add(OutboxMessage(kind="fetch_metadata", payload={"kind": "fetch_metadata"}))
-    relay = Relay(database, ServiceClient("tasks", f"http://127.0.0.1:{free_port()}",
-                                          retries=0), max_backoff_seconds=60)
-    assert relay.run_once() == 0
-    message = messages(database)[0]
-    assert message.attempts == 1 and message.delivered_at is None
-    assert relay.run_once() == 0  # not due yet: not even tried
-    assert messages(database)[0].attempts == 1
-    assert [relay.backoff(n) <= min(60, 2 ** n) for n in range(1, 12)] == [True] * 11
-    assert relay.backoff(10) >= 30  # grows, up to the cap (with jitter)
 
 
 def test_an_imports_fetches_queue_behind_bookmarks_added_by_hand(ann, database):

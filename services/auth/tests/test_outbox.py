@@ -2,7 +2,6 @@
 relay delivers it to tasks (a real HTTP stand-in on loopback), so a tasks outage delays the
 mail, never loses it, and never shows in the answer."""
 
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -11,9 +10,7 @@ from helpers import bearer, deliver, log_in, problem
 from sqlalchemy import select, update
 
 from conftest import StandInTasks
-from shelf_auth.clients.tasks import jobs_client
 from shelf_auth.models import OutboxMessage, PasswordResetToken
-from shelf_auth.outbox import Relay
 from shelf_kit.db import get_database
 from shelf_kit.testing import free_port
 
@@ -163,42 +160,6 @@ def test_the_relay_starts_with_the_first_request_and_stops_cleanly(relay_app):
     started = time.monotonic()
     relay.stop()
     assert not relay.running and time.monotonic() - started < 2
-
-
-def test_two_relays_never_send_a_message_twice(app, tasks):
-    database = get_database(app)
-    with database.transaction() as session:
-        for number in range(60):
-            session.add(OutboxMessage(kind="send_email", payload={
-                "kind": "send_email", "args": {"to": f"p{number}@example.org"}}))
-    relays = [Relay(database, jobs_client(app, version="test"), batch_size=7) for _ in range(3)]
-
-    def drain(relay):
-        while relay.run_once():
-            pass
-
-    threads = [threading.Thread(target=drain, args=(relay,)) for relay in relays]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert tasks.posts == 60
-    assert sorted(job["body"]["args"]["to"] for job in tasks.jobs) == sorted(
-        f"p{number}@example.org" for number in range(60))
-    assert all(m.delivered_at is not None and m.attempts == 1 for m in messages(app))
-
-
-def test_a_failed_delivery_backs_off(make_app):
-    app = make_app()  # nothing listens where tasks should be
-    relay = app.extensions["shelf_auth_relay"]
-    with get_database(app).transaction() as session:
-        session.add(OutboxMessage(kind="send_email", payload={"kind": "send_email"}))
-    assert relay.run_once() == 0
-    assert messages(app)[0].attempts == 1
-    assert relay.run_once() == 0  # not due yet: not even tried
-    assert messages(app)[0].attempts == 1
-    assert all(relay.backoff(n) <= min(300, 2 ** n) for n in range(1, 12))
-    assert relay.backoff(12) >= 150  # grows, up to the cap (with jitter)
 
 
 def test_a_mail_whose_link_expired_is_dropped_not_sent(app, client, add_user, tasks, caplog):

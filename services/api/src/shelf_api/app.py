@@ -17,10 +17,9 @@ from shelf_kit.app import add_dependency
 from shelf_kit.db import Database
 from shelf_kit.migrations import db_cli
 
-from . import __version__, commands
+from . import __version__, commands, outbox
 from .config import SETTINGS
 from .errors import register_error_handlers
-from .outbox import Relay
 from .previews import Previews
 from .routes import register_blueprints
 
@@ -82,9 +81,9 @@ def register_outbox(app: Flask) -> None:
     jobs = ServiceClient("tasks", app.config["SHELF_TASKS_URL"], auth=guard.service_auth,
                          request_id=current_request_id, retries=0,
                          user_agent=f"shelf-api/{__version__}")
-    relay = Relay(app.extensions["shelf_db"], jobs,
-                  poll_seconds=app.config["SHELF_API_OUTBOX_POLL_SECONDS"],
-                  max_backoff_seconds=app.config["SHELF_API_OUTBOX_MAX_BACKOFF_SECONDS"])
+    relay = outbox.relay(app.extensions["shelf_db"], jobs,
+                         poll_seconds=app.config["SHELF_API_OUTBOX_POLL_SECONDS"],
+                         max_backoff_seconds=app.config["SHELF_API_OUTBOX_MAX_BACKOFF_SECONDS"])
     app.extensions["shelf_api_relay"] = relay
     if app.config["SHELF_API_OUTBOX_RELAY"]:
         # Started by the first request, in the process that serves it (a gunicorn worker),

@@ -101,7 +101,7 @@ def register_dependencies(app: Flask) -> None:
 def register_outbox(app: Flask) -> None:
     """The relay that delivers the outbox's mail to tasks, and what /readyz says of it."""
     database = get_database(app)
-    relay = outbox.Relay(database, jobs_client(app, version=__version__),
+    relay = outbox.relay(database, jobs_client(app, version=__version__),
                          poll_seconds=app.config["SHELF_AUTH_OUTBOX_POLL_SECONDS"],
                          max_backoff_seconds=app.config["SHELF_AUTH_OUTBOX_MAX_BACKOFF_SECONDS"])
     app.extensions[outbox.EXTENSION] = relay
