@@ -135,6 +135,10 @@ def test_lax_tag_search_lets_a_word_match_a_tag(library):
     library.patch("/api/user/profile/", json={"tag_search": "lax"})
     assert found(library, "web") == ["django", "tour"]
     assert found(library, "python") == ["django", "flask"]
+    # beside not/or, and for a word that is nobody's tag
+    assert sorted(found(library, "not web")) == ["flask", "rust", "ui"]
+    assert sorted(found(library, "rust or web")) == ["django", "rust", "tour"]
+    assert sorted(found(library, "not nosuchtag")) == ["django", "flask", "rust", "tour", "ui"]
 
 
 def test_search_works_on_the_archive(library):

@@ -16,6 +16,7 @@ from __future__ import annotations
 from sqlalchemy import (
     ColumnElement,
     and_,
+    any_,
     column,
     exists,
     false,
@@ -51,6 +52,19 @@ def has_tag(name: str) -> ColumnElement:
                func.lower(Tag.name) == func.lower(name)))  # the database's folding
 
 
+def has_tag_any(name: str) -> ColumnElement:
+    """has_tag for Postgres in an OR beside trigram matches: `id = ANY(ids)`, the ids computed
+    once (an InitPlan), can join the trigram indexes' BitmapOr through the primary key, where
+    a correlated EXISTS makes the whole OR a filter over every row (a search for a word with
+    lax tags then read all of an owner's bookmarks: 261 ms against 12 ms on 100,000)."""
+    tagged = (select(func.array_agg(bookmark_tags.c.bookmark_id))
+              .select_from(bookmark_tags.join(Tag, Tag.id == bookmark_tags.c.tag_id))
+              .where(func.lower(Tag.name) == func.lower(name)))
+    # no such tag: an empty array (false), not NULL, which NOT would keep unknown
+    ids = func.coalesce(tagged.scalar_subquery(), literal_column("'{}'::integer[]"))
+    return Bookmark.id == any_(ids)
+
+
 def is_untagged() -> ColumnElement:
     return ~exists(select(1).where(bookmark_tags.c.bookmark_id == Bookmark.id))
 
@@ -83,7 +97,8 @@ class _Compiler:
         if isinstance(node, Term):
             condition = self.substring(node.text)
             if self.lax_tags and not node.phrase:
-                condition = or_(condition, has_tag(node.text))
+                tagged = has_tag_any if self.dialect == "postgresql" else has_tag
+                condition = or_(condition, tagged(node.text))
             return condition
         raise TypeError(f"not a search node: {node!r}")  # pragma: no cover
 
