@@ -6,8 +6,7 @@ from shelf_kit.migrations import schema_differences
 
 SEARCH_TABLES = {"bookmarks_fts", "bookmarks_fts_data", "bookmarks_fts_idx",
                  "bookmarks_fts_docsize", "bookmarks_fts_config"}
-TRGM_INDEXES = {f"ix_bookmarks_trgm_{c}"
-                for c in ("title", "description", "notes", "url", "page_text")}
+TRGM_INDEXES = {"ix_bookmarks_trgm_searched"}  # one over the searched text (migration 0004)
 
 
 def engine_for(url):
@@ -74,6 +73,15 @@ def test_migrations_go_down_and_up_again(database_url):
     command.downgrade(config, "base")
     assert tables(database_url) == {"alembic_version"}
     assert search_objects(database_url) == set()
+    per_column = {f"ix_bookmarks_trgm_{c}"
+                  for c in ("title", "description", "notes", "url", "page_text")}
+    command.upgrade(config, "0003")  # 0004 replaces 0002's index per column, and back
+    if not database_url.startswith("sqlite"):
+        assert search_objects(database_url) == per_column
+        command.upgrade(config, "0004")
+        assert search_objects(database_url) == TRGM_INDEXES
+        command.downgrade(config, "0003")
+        assert search_objects(database_url) == per_column
     command.upgrade(config, "head")
     assert tables(database_url) - SEARCH_TABLES == {"alembic_version", *Base.metadata.tables}
     assert differences(database_url) == []

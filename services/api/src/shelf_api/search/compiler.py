@@ -6,8 +6,10 @@ fetched page text, found through the database's own indexes:
 - SQLite: the FTS5 table `bookmarks_fts` (trigram tokenizer, migration 0002) answers a quoted
   phrase as a substring match. Trigrams need 3 characters, so words of 1 or 2 characters fall
   back to `LIKE` on the columns (a scan, in SQL).
-- Postgres: `ILIKE '%text%'` on each column, which the pg_trgm GIN indexes serve (they too
-  need 3 characters to narrow anything).
+- Postgres: `ILIKE '%text%'` on the columns joined by U+001F (`searched_text`), which one
+  pg_trgm GIN index serves (migration 0004; it too needs 3 characters to narrow anything).
+  No search term holds U+001F, so no match spans two columns; a term that does is matched
+  column by column.
 Case folding is the same on both for ASCII; beyond ASCII it follows each database's rules.
 """
 
@@ -36,6 +38,7 @@ from .parser import Tag as TagNode
 SEARCHED = (Bookmark.title, Bookmark.description, Bookmark.notes, Bookmark.url,
             Bookmark.page_text)
 TRIGRAM = 3
+SEPARATOR = "\x1f"  # between the columns in Postgres's searched text
 FTS = table("bookmarks_fts", column("rowid"))  # SQLite only, made by migration 0002
 
 
@@ -43,6 +46,16 @@ def compile_search(node: Node | None, *, dialect: str, lax_tags: bool = False) -
     if node is None:
         return true()
     return _Compiler(dialect, lax_tags).compile(node)
+
+
+def searched_text() -> ColumnElement:
+    """title || E'\\x1f' || description || ... : the expression migration 0004 indexes, to the
+    letter (the separator a literal, not a parameter, or the planner does not see the index)."""
+    separator = literal_column("E'\\x1f'")
+    joined = SEARCHED[0]
+    for field in SEARCHED[1:]:
+        joined = joined.op("||")(separator).op("||")(field)
+    return joined
 
 
 def has_tag(name: str) -> ColumnElement:
@@ -107,7 +120,9 @@ class _Compiler:
             return true()
         if self.dialect == "postgresql":
             pattern = _like_pattern(value)
-            return or_(*(column.ilike(pattern, escape="\\") for column in SEARCHED))
+            if SEPARATOR in value:
+                return or_(*(column.ilike(pattern, escape="\\") for column in SEARCHED))
+            return searched_text().ilike(pattern, escape="\\")
         if len(value) >= TRIGRAM:
             phrase = '"' + value.replace('"', '""') + '"'
             matching = select(FTS.c.rowid).where(
