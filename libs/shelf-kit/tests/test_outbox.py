@@ -14,7 +14,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shelf_http import ServiceClient
 from shelf_kit.db import Database, UtcDateTime, utcnow
-from shelf_kit.outbox import Relay
+from shelf_kit.outbox import STALLED_AFTER, OutboxBacklog, Relay
 from shelf_kit.testing import LoopbackServer, database_backends, temporary_database
 
 
@@ -150,3 +150,15 @@ def test_the_thread_delivers_when_woken_and_stops(database, tasks):
     finally:
         outbox.stop()
     assert not outbox.running
+
+
+def test_the_readiness_check_says_what_waits_and_fails_once_it_has_waited_too_long(database,
+                                                                                   tasks):
+    outbox = relay(database, tasks)
+    assert outbox.check() == "0 waiting"
+    add(database, {"kind": "send"})
+    assert outbox.check().startswith("1 waiting, the oldest for ")
+    with database.transaction() as session:
+        session.execute(update(Message).values(created_at=utcnow() - STALLED_AFTER * 2))
+    with pytest.raises(OutboxBacklog, match="1 messages waiting"):
+        outbox.check()

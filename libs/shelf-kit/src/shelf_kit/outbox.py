@@ -37,6 +37,9 @@ from .db import Database, utcnow
 from .request_id import bound_request_id
 
 JOBS_PATH = "/v1/jobs"
+# The readiness check calls the outbox failed (not critically: the service stays ready, but
+# "degraded") once a message has waited this long: tasks is down, or refuses what it is sent.
+STALLED_AFTER = timedelta(minutes=10)
 
 WAITING = Gauge("shelf_outbox_messages_waiting", "Outbox messages not delivered yet",
                 ["service"], multiprocess_mode="livemax")
@@ -53,6 +56,10 @@ def waiting(session: Session, model: type) -> tuple[int, datetime | None]:
     count, oldest = session.execute(select(func.count(), func.min(model.created_at))
                                     .where(model.delivered_at.is_(None))).one()
     return count, oldest
+
+
+class OutboxBacklog(Exception):
+    """A message has waited longer than STALLED_AFTER."""
 
 
 class Relay:
@@ -110,6 +117,19 @@ class Relay:
     @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
+
+    def check(self) -> str:
+        """The readiness check (add it as not critical): how much waits, failing once the
+        oldest message has waited longer than STALLED_AFTER."""
+        with self.database.transaction() as session:
+            count, oldest = waiting(session, self.model)
+        WAITING.labels(self.service).set(count)
+        if oldest is None:
+            return "0 waiting"
+        age = int((utcnow() - oldest).total_seconds())
+        if age > STALLED_AFTER.total_seconds():
+            raise OutboxBacklog(f"{count} messages waiting, the oldest for {age} s")
+        return f"{count} waiting, the oldest for {age} s"
 
     def run_forever(self) -> None:
         self.log.info("outbox relay started")

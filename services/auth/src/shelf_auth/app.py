@@ -105,7 +105,7 @@ def register_outbox(app: Flask) -> None:
                          poll_seconds=app.config["SHELF_AUTH_OUTBOX_POLL_SECONDS"],
                          max_backoff_seconds=app.config["SHELF_AUTH_OUTBOX_MAX_BACKOFF_SECONDS"])
     app.extensions[outbox.EXTENSION] = relay
-    kit(app).readiness.add("outbox", lambda: outbox.check(database), critical=False)
+    kit(app).readiness.add("outbox", relay.check, critical=False)
     if app.config["SHELF_AUTH_OUTBOX_RELAY"]:
         # Started by the first request, in the process that serves it (a gunicorn worker),
         # not by create_app: a CLI command such as `db upgrade` must not start one.

@@ -27,9 +27,6 @@ from shelf_kit.db import Database, utcnow
 from .models import OutboxMessage
 
 EXTENSION = "shelf_auth_relay"
-# /readyz calls the outbox failed (auth stays ready, but "degraded") once a message has
-# waited this long: tasks is down, or refuses what auth sends.
-STALLED_AFTER = timedelta(minutes=10)
 KEEP_DELIVERED = timedelta(days=7)  # then the purge deletes them
 
 
@@ -43,28 +40,6 @@ def wake() -> None:
     relay = current_app.extensions.get(EXTENSION)
     if relay is not None:
         relay.wake()
-
-
-def waiting(session: Session) -> tuple[int, datetime | None]:
-    """How many messages wait for delivery, and when the oldest of them was written."""
-    return kit_outbox.waiting(session, OutboxMessage)
-
-
-class OutboxBacklog(Exception):
-    """A message has waited longer than STALLED_AFTER."""
-
-
-def check(database: Database) -> str:
-    """The readiness check: how much waits, failing (not critically) when it waits too long."""
-    with database.transaction() as session:
-        count, oldest = waiting(session)
-    kit_outbox.WAITING.labels("auth").set(count)
-    if oldest is None:
-        return "0 waiting"
-    age = int((utcnow() - oldest).total_seconds())
-    if age > STALLED_AFTER.total_seconds():
-        raise OutboxBacklog(f"{count} messages waiting, the oldest for {age} s")
-    return f"{count} waiting, the oldest for {age} s"
 
 
 def purge(*, session: Session, now: datetime | None = None) -> int:
