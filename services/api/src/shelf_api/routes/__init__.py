@@ -14,10 +14,15 @@ BLUEPRINTS = (transfer.blp, assets.blp, bookmarks.blp, tags.blp, bundles.blp, us
 LINKDING_ERROR = {"type": "object", "required": ["detail"],
                   "properties": {"detail": {"type": "string"}},
                   "description": "An error, in linkding's (Django REST Framework's) shape"}
+MESSAGES = {"type": "array", "items": {"type": "string"}}
+# A list field's errors are per item, as DRF gives them: {"tag_names": {"0": ["..."]}}.
 LINKDING_INVALID = {"type": "object",
-                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
-                    "description": "Each invalid field (or non_field_errors) with its messages",
-                    "example": {"url": ["Enter a valid URL."]}}
+                    "additionalProperties": {"anyOf": [
+                        MESSAGES, {"type": "object", "additionalProperties": MESSAGES}]},
+                    "description": "Each invalid field (or non_field_errors) with its "
+                                   "messages; a list field's messages by item index",
+                    "example": {"url": ["Enter a valid URL."],
+                                "tag_names": {"0": ["Tag names cannot contain spaces."]}}}
 
 
 def register_blueprints(app: Flask, api: ServiceApi) -> None:
