@@ -89,3 +89,25 @@ def test_singlefile_snapshot_creates_the_bookmark_if_needed(ann):
     bad = ann.post("/api/bookmarks/singlefile/", content_type="multipart/form-data",
                    data={"url": "not a url"})
     assert bad.status_code == 400 and set(bad.get_json()) == {"url", "file"}  # all at once, as DRF
+
+
+def test_download_works_with_the_default_relative_data_dir(database_url, auth_service, tmp_path,
+                                                           monkeypatch):
+    """`make run` and the image keep SHELF_DATA_DIR relative (`var`): the file must be found
+    from the process's working directory, not from the package's folder."""
+    from conftest import User, make_app, nowhere
+
+    monkeypatch.chdir(tmp_path)
+    app = make_app(database_url, auth_service.url, nowhere(),
+                   SHELF_API_ASSETS_DIR="var/api-assets")  # SHELF_DATA_DIR's default, var
+    try:
+        user = User(app.test_client(), auth_service, 1, "ann")
+        bookmark = user.add("https://example.com/relative")
+        asset = upload(user, bookmark["id"], b"kept under var/").get_json()
+        download = user.get(f"/api/bookmarks/{bookmark['id']}/assets/{asset['id']}/download/")
+        assert download.status_code == 200, download.get_data(as_text=True)
+        assert download.data == b"kept under var/"
+        download.close()
+        assert [p.name for p in (tmp_path / "var" / "api-assets").iterdir()] != []
+    finally:
+        app.extensions["shelf_db"].dispose()

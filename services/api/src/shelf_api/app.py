@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     kit(app).text_guard_skip = ("/api/",)
     register_proxy(app)
     register_database(app)
+    register_assets(app)
     register_dependencies(app)
     register_identity(app)
     register_outbox(app)
@@ -57,6 +59,12 @@ def register_database(app: Flask) -> None:
     database = Database(app.config["SHELF_API_DATABASE_URL"])
     database.init_app(app)
     kit(app).readiness.add("database", database.check)
+
+
+def register_assets(app: Flask) -> None:
+    """The assets folder, made absolute from where the process starts: `send_file` would read a
+    relative path (the default, `var/api-assets`) from the package's folder instead."""
+    app.config["SHELF_API_ASSETS_DIR"] = os.path.abspath(app.config["SHELF_API_ASSETS_DIR"])
 
 
 def register_dependencies(app: Flask) -> None:
