@@ -27,6 +27,8 @@ from .models import URL_LENGTH
 ROOT_FOLDERS = {"bookmarks bar", "bookmarks toolbar", "other bookmarks", "bookmarks menu",
                 "mobile bookmarks", "favorites bar", "favorites", "bookmarks"}
 NOTES = re.compile(r"\[linkding-notes\](.*?)\[/linkding-notes\]", re.S)
+# Half of a UTF-16 pair on its own: JSON can spell one ("\ud800"), no database can store it.
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 CHARSET = re.compile(rb"""charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.I)
 
 
@@ -106,9 +108,8 @@ def parse_timestamp(value: str | None, line: int) -> str | None:
 def entry(url: str, *, line: int, title: str = "", description: str = "", notes: str = "",
           tags: list[str] | None = None, date_added: str | None = None, unread: bool = False,
           shared: bool = False, is_archived: bool = False) -> dict[str, Any]:
-    url, title, description, notes = (text.replace("\x00", "")
-                                       for text in (url, title, description, notes))
-    tags = [name.replace("\x00", "") for name in tags or []]
+    url, title, description, notes = map(storable, (url, title, description, notes))
+    tags = [storable(name) for name in tags or []]
     description = description.strip()
     found = NOTES.search(description)
     if found:  # linkding puts notes in the description, wrapped in markers
@@ -119,6 +120,11 @@ def entry(url: str, *, line: int, title: str = "", description: str = "", notes:
             "tag_names": [name[:64] for name in (tags or []) if name],
             "date_added": date_added, "unread": unread, "shared": shared,
             "is_archived": is_archived, "line": line}
+
+
+def storable(text: str) -> str:
+    """Text a database can keep: without NULs, lone surrogates replaced by U+FFFD."""
+    return LONE_SURROGATE.sub("\ufffd", text.replace("\x00", ""))
 
 
 def split_keepable(entries: list[dict[str, Any]]) -> tuple[list[dict], list[dict]]:
@@ -283,6 +289,8 @@ def read_json(text: str) -> list[dict[str, Any]]:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise ImportFileError(f"This is not valid JSON: {error.msg}.", error.lineno) from None
+    except RecursionError:
+        raise ImportFileError("This JSON is nested too deeply to be a bookmark file.", 1) from None
     if isinstance(data, dict):
         data = data.get("bookmarks", data.get("results"))
     if not isinstance(data, list):
@@ -294,8 +302,7 @@ def read_json(text: str) -> list[dict[str, Any]]:
         if not isinstance(item, dict):
             raise ImportFileError(f"Bookmark {index + 1} is not an object.", line)
         if "href" in item:  # Pinboard
-            tags = item.get("tags") or ""
-            tags = tags.split() if isinstance(tags, str) else list(tags)
+            tags = _text_list(item.get("tags") or "", f"Bookmark {index + 1}: tags", line)
             entries.append({**entry(
                 str(item["href"]), line=line, title=str(item.get("description") or ""),
                 description=str(item.get("extended") or ""), tags=tags,
@@ -303,19 +310,28 @@ def read_json(text: str) -> list[dict[str, Any]]:
                 unread=item.get("toread") == "yes", shared=item.get("shared") == "yes"),
                 "_pinboard": True})
         elif "url" in item:  # Shelf's (linkding-shaped) export
-            tags = item.get("tag_names") or []
-            if not isinstance(tags, list):
-                raise ImportFileError(f"Bookmark {index + 1}: tag_names is not a list.", line)
+            tags = _text_list(item.get("tag_names") or [], f"Bookmark {index + 1}: tag_names",
+                              line, split=False)
             entries.append(entry(
                 str(item["url"]), line=line, title=str(item.get("title") or ""),
                 description=str(item.get("description") or ""),
-                notes=str(item.get("notes") or ""), tags=[str(name) for name in tags],
+                notes=str(item.get("notes") or ""), tags=tags,
                 date_added=_iso(item.get("date_added"), line),
                 unread=bool(item.get("unread")), shared=bool(item.get("shared")),
                 is_archived=bool(item.get("is_archived"))))
         else:
             raise ImportFileError(f"Bookmark {index + 1} has no url (or Pinboard href).", line)
     return entries
+
+
+def _text_list(value: Any, what: str, line: int, *, split: bool = True) -> list[str]:
+    """Tags as a list of text (Pinboard: also one space-separated text)."""
+    if split and isinstance(value, str):
+        return value.split()
+    if isinstance(value, list) and all(isinstance(name, str) for name in value):
+        return value
+    shape = "text or a list of text" if split else "a list of text"
+    raise ImportFileError(f"{what} must be {shape}, not {json.dumps(value)[:80]}.", line)
 
 
 def _iso(value: Any, line: int) -> str | None:
@@ -325,7 +341,11 @@ def _iso(value: Any, line: int) -> str | None:
         parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
         raise ImportFileError(f"{value!r} is not an ISO 8601 time.", line) from None
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
+    try:
+        utc = parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except OverflowError:  # the offset takes it past year 9999 (or before year 1) in UTC
+        raise ImportFileError(f"{value!r} is out of range.", line) from None
+    return utc.isoformat()
 
 
 def _json_item_lines(text: str, count: int) -> list[int]:

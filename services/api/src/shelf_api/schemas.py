@@ -29,6 +29,7 @@ SORTS = ("added_asc", "added_desc", "modified_asc", "modified_desc", "title_asc"
 MAX_LIMIT = 1000
 MAX_INT = 2**31 - 1  # the databases' INTEGER
 NUL = "Null characters are not allowed."
+DATETIME_OVERFLOW = "Datetime value out of range."  # DRF's message
 
 
 def _messages(**extra: str) -> dict[str, str]:
@@ -51,7 +52,10 @@ class UtcDateTime(fields.DateTime):
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> datetime:
         parsed = super()._deserialize(value, attr, data, **kwargs)
-        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+        try:
+            return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+        except OverflowError:  # its offset takes it past year 9999 (or before year 1) in UTC
+            raise ma.ValidationError(DATETIME_OVERFLOW) from None
 
 
 def check_url(value: str) -> None:
