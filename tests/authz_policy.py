@@ -97,6 +97,7 @@ POLICY: dict[str, dict[str, Rule]] = {
     "api": {
         "GET /healthz": EVERYONE,
         "GET /readyz": EVERYONE,
+        "GET /health": EVERYONE,  # linkding's health check: clients call it before any token
         "POST /api/bookmarks/import/": USERS,
         "GET /api/bookmarks/import/{import_id}/": OWNER,
         "GET /api/bookmarks/export/": USERS,

@@ -122,8 +122,8 @@ def test_profile_defaults_and_changes(ann):
         "web_archive_integration": "disabled", "tag_search": "strict", "enable_sharing": False,
         "enable_public_sharing": False, "enable_favicons": False, "display_url": False,
         "permanent_notes": False, "search_preferences": {}, "auto_tagging_rules": "",
-        "version": profile["version"]}
-    assert profile["version"]
+        "version": profile["version"], "shelf_version": profile["shelf_version"]}
+    assert profile["version"] and profile["shelf_version"]
     changed = ann.patch("/api/user/profile/", json={
         "theme": "dark", "enable_sharing": True, "search_preferences": {"sort": "title_asc"}})
     assert changed.status_code == 200

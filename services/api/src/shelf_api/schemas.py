@@ -302,7 +302,10 @@ class ProfileSchema(ma.Schema):
     search_preferences = fields.Nested(SearchPreferencesSchema, required=True)
     auto_tagging_rules = fields.String(required=True, metadata={
         "description": "a Shelf addition: '<URL pattern> <tag> ...' per line"})
-    version = fields.String(required=True)
+    version = fields.String(required=True, metadata={
+        "description": "the linkding release whose API Shelf implements, as on GET /health"})
+    shelf_version = fields.String(required=True, metadata={
+        "description": "a Shelf addition: Shelf api's own version"})
 
 
 class ProfilePatchSchema(Loose):
@@ -319,6 +322,15 @@ class ProfilePatchSchema(Loose):
     permanent_notes = fields.Boolean()
     search_preferences = fields.Nested(SearchPreferencesSchema)
     auto_tagging_rules = fields.String(validate=_max_length(AUTO_TAGGING_LENGTH))
+
+
+# -- linkding's health check ---------------------------------------------------------------------
+
+class LinkdingHealthSchema(ma.Schema):
+    version = fields.String(required=True, metadata={
+        "description": "the linkding release whose API Shelf implements (not Shelf's version)"})
+    status = fields.String(required=True, metadata={"enum": ["healthy", "unhealthy"]})
+    shelf_version = fields.String(required=True, metadata={"description": "Shelf api's version"})
 
 
 # -- the service-only surface (/v1/internal/...) ------------------------------------------------

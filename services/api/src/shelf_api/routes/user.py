@@ -8,6 +8,7 @@ from shelf_kit import kit
 from shelf_kit.db import session
 
 from .. import profiles
+from ..linkding import LINKDING_API_VERSION
 from ..schemas import ProfilePatchSchema, ProfileSchema
 from .common import commit, documented, linkding_blueprint, owner_id
 
@@ -15,7 +16,8 @@ blp = linkding_blueprint("user", __name__, "linkding's user profile")
 
 
 def profile_answer(profile) -> dict:
-    return {**profile.as_dict(), "version": kit(current_app).version}
+    return {**profile.as_dict(), "version": LINKDING_API_VERSION,
+            "shelf_version": kit(current_app).version}
 
 
 @blp.route("/api/user/profile/", methods=["GET"])
