@@ -19,8 +19,8 @@ blp = Blueprint("linkding_health", __name__, description="linkding's health chec
 @public
 @blp.doc(security=[{}])
 @blp.response(200, LinkdingHealthSchema)
-@blp.alt_response(503, schema=LinkdingHealthSchema, description="A critical dependency (the database, "
-                                                          "auth) is down: `unhealthy`")
+@blp.alt_response(503, schema=LinkdingHealthSchema,
+                  description="A critical dependency (the database, auth) is down: `unhealthy`")
 def health():
     """Whether api can serve: healthy while its database and auth answer (tasks is not
     needed to serve: its work waits in the outbox)."""
