@@ -97,11 +97,13 @@ def shared(*, public_only: bool, username: str | None) -> Select:
 
 
 class Page:
-    """One page of a statement's rows, with linkding's envelope (absolute next/previous)."""
+    """One page of a statement's rows, with linkding's envelope (absolute next/previous).
+    `limit` rows, however many: linkding sets no maximum (DRF's LimitOffsetPagination without
+    max_limit), and its clients ask for as many as they want in one page."""
 
     def __init__(self, session: Session, statement: Select, *, limit: int, offset: int,
-                 url: str, max_limit: int = 1000, load_tags: bool = False) -> None:
-        self.limit = min(limit, max_limit)
+                 url: str, load_tags: bool = False) -> None:
+        self.limit = limit
         self.offset = offset
         self.url = url
         page = statement.limit(self.limit).offset(offset)

@@ -26,7 +26,6 @@ TAG_LENGTH = 64
 MAX_TAGS = 100
 AUTO_TAGGING_LENGTH = 10_000
 SORTS = ("added_asc", "added_desc", "modified_asc", "modified_desc", "title_asc", "title_desc")
-MAX_LIMIT = 1000
 MAX_INT = 2**31 - 1  # the databases' INTEGER
 NUL = "Null characters are not allowed."
 DATETIME_OVERFLOW = "Datetime value out of range."  # DRF's message
@@ -108,6 +107,12 @@ def _id(**kwargs: Any) -> fields.Integer:
     return fields.Integer(validate=validate.Range(min=0, max=MAX_INT), **kwargs)
 
 
+def _limit() -> fields.Integer:
+    return fields.Integer(load_default=100, validate=validate.Range(min=1, max=MAX_INT),
+                          metadata={"description": "rows per page: any positive number (linkding "
+                                                   "sets no maximum)"})
+
+
 def url_field(**kwargs: Any) -> fields.String:
     return fields.String(validate=check_url, error_messages=_messages(), **kwargs)
 
@@ -170,7 +175,7 @@ class BookmarkCreateQuerySchema(Loose):
 class ListQuerySchema(Loose):
     q = fields.String(load_default="", validate=_max_length(2000),
                       metadata={"description": "a search (see README)"})
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=MAX_INT))
+    limit = _limit()
     offset = _id(load_default=0)
     sort = fields.String(load_default="added_desc", validate=validate.OneOf(SORTS))
     unread = fields.String(load_default="off", validate=validate.OneOf(FILTER_CHOICES))
@@ -188,7 +193,7 @@ class SharedQuerySchema(ListQuerySchema):
 
 
 class PageQuerySchema(Loose):
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=MAX_INT))
+    limit = _limit()
     offset = _id(load_default=0)
 
 
