@@ -78,3 +78,12 @@ def test_lone_surrogates_in_a_json_import_are_replaced_not_a_crash(ann):
     assert bookmark["title"] == "bad \ufffd half"
     assert bookmark["description"] == "\ufffd"
     assert bookmark["tag_names"] == ["x\ufffdy"]
+
+
+@pytest.mark.parametrize("path", ["/api/bookmarks/import/", "/api/bookmarks/singlefile/"])
+def test_a_file_field_sent_as_text_is_400_not_a_crash(ann, path):
+    answer = ann.post(path, content_type="multipart/form-data",
+                      data={"file": "not a file", "url": "https://example.com/"})
+    assert answer.status_code == 400, answer.get_data(as_text=True)
+    assert answer.get_json() == {"file": [
+        "The submitted data was not a file. Check the encoding type on the form."]}

@@ -85,3 +85,64 @@ def test_migrations_go_down_and_up_again(database_url):
     command.upgrade(config, "head")
     assert tables(database_url) - SEARCH_TABLES == {"alembic_version", *Base.metadata.tables}
     assert differences(database_url) == []
+
+
+# -- data through the migrations ---------------------------------------------------------------
+
+def migrated_to(url, revision):
+    from alembic import command
+
+    from shelf_kit.migrations import alembic_config
+
+    command.downgrade(alembic_config(MIGRATIONS, url), "base")
+    command.upgrade(alembic_config(MIGRATIONS, url), revision)
+
+
+def rows(database_url, sql, **params):
+    engine = engine_for(database_url)
+    try:
+        with engine.begin() as connection:
+            result = connection.execute(text(sql), params)
+            return result.all() if result.returns_rows else None
+    finally:
+        engine.dispose()
+
+
+NOW = "2026-11-01 10:00:00"
+
+
+def test_tags_that_fold_to_one_are_merged_keeping_every_bookmarks_tags(database_url):
+    """Before 0005 tags were unique by the database's lower(): SQLite kept `Ünï` and `ünï`
+    apart, both databases `ΟΔΟΣ` and `οδος` (final sigma). Each owner keeps the oldest."""
+    from shelf_kit.migrations import upgrade
+
+    migrated_to(database_url, "0004")
+    sqlite = database_url.startswith("sqlite")
+    names = ["ΟΔΟΣ", "οδος", "x" * 300 if sqlite else "long", "Other"]
+    names += ["Ünï", "ünï"] if sqlite else []
+    for n, name in enumerate(names, 1):
+        rows(database_url, "INSERT INTO tags (id, owner_id, name, date_added) "
+                           "VALUES (:id, 1, :name, :now)", id=n, name=name, now=NOW)
+    rows(database_url, "INSERT INTO tags (id, owner_id, name, date_added) "
+                       "VALUES (99, 2, 'οδος', :now)", now=NOW)  # another owner's: kept
+    for bookmark in (1, 2, 3):
+        rows(database_url, "INSERT INTO bookmarks (id, owner_id, url, url_normalized, title, "
+             "description, notes, page_text, unread, is_archived, shared, is_broken, date_added, "
+             "date_modified, link_check_failures) VALUES (:id, 1, :address, :address, '', '', '', "
+             "'', false, false, false, false, :now, :now, 0)",
+             id=bookmark, address=f"https://example.com/{bookmark}", now=NOW)
+    links = [(1, 1), (2, 2), (3, 1), (3, 2), (3, 4)] + ([(1, 5), (2, 6)] if sqlite else [])
+    for bookmark, tag in links:
+        rows(database_url, "INSERT INTO bookmark_tags VALUES (:b, :t)", b=bookmark, t=tag)
+
+    upgrade(MIGRATIONS, database_url)
+
+    tags = rows(database_url, "SELECT id, owner_id, name, name_folded FROM tags ORDER BY id")
+    expected = [(1, 1, "ΟΔΟΣ", "οδοσ"), (3, 1, "x" * 64 if sqlite else "long",
+                                          "x" * 64 if sqlite else "long"),
+                (4, 1, "Other", "other")] + ([(5, 1, "Ünï", "ünï")] if sqlite else [])
+    assert tags == [*expected, (99, 2, "οδος", "οδοσ")]
+    linked = rows(database_url, "SELECT bookmark_id, tag_id FROM bookmark_tags "
+                                "ORDER BY bookmark_id, tag_id")
+    merged = [(1, 1), (2, 1), (3, 1), (3, 4)] + ([(1, 5), (2, 5)] if sqlite else [])
+    assert linked == sorted(merged)

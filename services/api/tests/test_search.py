@@ -155,15 +155,17 @@ def test_search_works_on_the_archive(library):
     assert found(library, "flask", "/api/bookmarks/archived/") == ["flask"]
 
 
-def test_words_are_found_through_the_databases_own_indexes(database):
-    """No scan: SQLite asks its FTS5 trigram table, Postgres its pg_trgm GIN indexes."""
+@pytest.mark.parametrize("word", ["framework", "ünï", "ΟΔΟΣ", "дом"])
+def test_words_are_found_through_the_databases_own_indexes(database, word):
+    """No scan: SQLite asks its FTS5 trigram table, Postgres its pg_trgm GIN indexes, in
+    every script (case folded)."""
     from sqlalchemy import select, text
 
     from shelf_api.models import Bookmark
     from shelf_api.search import compile_search
 
     dialect = database.engine.dialect.name
-    statement = select(Bookmark.id).where(compile_search(parse("framework"), dialect=dialect))
+    statement = select(Bookmark.id).where(compile_search(parse(word), dialect=dialect))
     compiled = statement.compile(database.engine, compile_kwargs={"literal_binds": True})
     with database.engine.connect() as connection:
         if dialect == "sqlite":

@@ -11,12 +11,17 @@ A pattern matches a URL when its host is the URL's host or a parent domain of it
 characters: `example.com` matches `www.example.com`, not `badexample.com`), its path (if any)
 starts the URL's path, and each of its query parameters is in the URL's query (a parameter with
 no value only needs to be present). Matching ignores case, and the tags are lower case.
+
+A tag the API would refuse (tag_names.py: too long, control characters) is never given, even
+by rules saved before the profile refused them.
 """
 
 from __future__ import annotations
 
 import re
 from urllib.parse import parse_qs, urlsplit
+
+from . import tag_names
 
 _SCHEME = re.compile(r"^https?://")
 
@@ -49,7 +54,18 @@ def tags_for(rules: str | None, url: str) -> list[str]:
         if pattern.query and not _query_matches(pattern.query, target.query):
             continue
         found.update(dict.fromkeys(parts[1:]))
-    return list(found)
+    return tag_names.usable(found)
+
+
+def rule_problems(rules: str) -> list[str]:
+    """What in the rules would give a tag the API refuses, line by line."""
+    problems = []
+    for number, line in enumerate(rules.splitlines(), 1):
+        for name in line.lower().split("#", 1)[0].split()[1:]:
+            problem = tag_names.problem(name)
+            if problem:
+                problems.append(f"Line {number}: the tag {name[:40]!r}: {problem}")
+    return problems
 
 
 def _host_matches(pattern: str, host: str) -> bool:

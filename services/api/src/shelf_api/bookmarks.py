@@ -11,12 +11,13 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, func, literal, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shelf_kit.db import utcnow
 
-from . import auto_tags, profiles
+from . import auto_tags, profiles, tag_names
+from .errors import Invalid
 from .models import Bookmark, OutboxMessage, Tag
 from .urls import normalize_url
 
@@ -24,52 +25,36 @@ EDITABLE = ("title", "description", "notes", "is_archived", "unread", "shared")
 WAYBACK = "https://web.archive.org/web/{stamp}/{url}"
 
 
-def clean_tag_names(names: Iterable[str]) -> list[str]:
-    """linkding's rules: names split on whitespace, the first spelling of each name (whatever
-    its case) kept, sorted case-insensitively."""
-    seen: dict[str, str] = {}
-    for name in names:
-        for part in name.split():
-            seen.setdefault(part.lower(), part)
-    return sorted(seen.values(), key=str.lower)
-
-
-def db_lower(session: Session, names: list[str]) -> list[str]:
-    """`names` lowercased by the database itself: the unique index on `lower(name)` folds case
-    the database's way (SQLite: ASCII only), which is not always Python's."""
-    lowered: list[str] = []
-    for start in range(0, len(names), 200):
-        chunk = names[start:start + 200]
-        lowered.extend(session.execute(select(*(func.lower(literal(name, String))
-                                                for name in chunk))).one())
-    return lowered
-
-
 def tags_named(session: Session, owner_id: int, names: Iterable[str]) -> list[Tag]:
-    """The owner's tags with these names, made where missing (one tag per name, any case)."""
-    wanted = clean_tag_names(names)
+    """The owner's tags with these names (split on whitespace; one tag per folded name), made
+    where missing. The names follow tag_names' rules: the caller checked them."""
+    wanted = tag_names.split(names)
     if not wanted:
         return []
-    keys = db_lower(session, wanted)
-    existing = dict(session.execute(
-        select(func.lower(Tag.name), Tag).where(Tag.owner_id == owner_id,
-                                                func.lower(Tag.name).in_(keys))).all())
+    keys = [tag_names.fold(name) for name in wanted]
+    existing = {tag.name_folded: tag for tag in session.scalars(
+        select(Tag).where(Tag.owner_id == owner_id, Tag.name_folded.in_(keys)))}
     tags: list[Tag] = []
     for name, key in zip(wanted, keys, strict=True):
         tag = existing.get(key)
         if tag is None:
-            tag = Tag(owner_id=owner_id, name=name)
+            tag = existing[key] = Tag(owner_id=owner_id, name=name)
             session.add(tag)
-            existing[key] = tag
-        if tag not in tags:
-            tags.append(tag)
+        tags.append(tag)
     return tags
 
 
-def with_auto_tags(session: Session, owner_id: int, names: list[str], url: str) -> list[str]:
-    """`names` and the tags the owner's auto-tagging rules give `url` (linkding adds them
-    whenever a bookmark's tags are set)."""
-    return [*names, *auto_tags.tags_for(profiles.auto_tagging_rules(session, owner_id), url)]
+def tags_for_bookmark(session: Session, owner_id: int, names: Iterable[str], url: str, *,
+                  sent: bool = True) -> list[Tag]:
+    """A bookmark's tags: `names`, and what the owner's auto-tagging rules give `url` (linkding
+    adds them whenever a bookmark's tags are set) while there is room. `names` the caller
+    `sent` may not exceed the limit (400); a bookmark's own names from before the limit stay."""
+    wanted = tag_names.split(names)
+    if sent and len(wanted) > tag_names.MAX_PER_BOOKMARK:
+        raise Invalid({"tag_names": [tag_names.TOO_MANY]})
+    room = max(tag_names.MAX_PER_BOOKMARK, len(wanted))
+    auto = auto_tags.tags_for(profiles.auto_tagging_rules(session, owner_id), url)
+    return tags_named(session, owner_id, tag_names.split([*wanted, *auto])[:room])
 
 
 def find_by_url(session: Session, owner_id: int, url: str) -> Bookmark | None:
@@ -120,8 +105,7 @@ def create_or_update(session: Session, owner_id: int, data: dict[str, Any], *,
     if data.get("date_added"):
         bookmark.date_added = data["date_added"]
     bookmark.date_modified = data.get("date_modified") or bookmark.date_added
-    bookmark.tags = tags_named(session, owner_id, with_auto_tags(
-        session, owner_id, data.get("tag_names", []), bookmark.url))
+    bookmark.tags = tags_for_bookmark(session, owner_id, data.get("tag_names", []), bookmark.url)
     session.add(bookmark)
     if fetch_metadata:
         enqueue_fetch_metadata(session, bookmark)
@@ -143,10 +127,13 @@ def update(session: Session, bookmark: Bookmark, data: dict[str, Any], *,
             setattr(bookmark, key, data[key])
     if data.get("date_added"):
         bookmark.date_added = data["date_added"]
-    if "tag_names" in data or url_changed:
-        names = data.get("tag_names", [tag.name for tag in bookmark.tags])
-        bookmark.tags = tags_named(session, bookmark.owner_id, with_auto_tags(
-            session, bookmark.owner_id, names, bookmark.url))
+    if "tag_names" in data:
+        bookmark.tags = tags_for_bookmark(session, bookmark.owner_id, data["tag_names"],
+                                      bookmark.url)
+    elif url_changed:
+        bookmark.tags = tags_for_bookmark(session, bookmark.owner_id,
+                                      [tag.name for tag in bookmark.tags], bookmark.url,
+                                      sent=False)
     bookmark.date_modified = data.get("date_modified") or utcnow()
     if url_changed and fetch_metadata:
         enqueue_fetch_metadata(session, bookmark)
@@ -176,7 +163,7 @@ def as_linkding(bookmark: Bookmark) -> dict[str, Any]:
         "is_archived": bookmark.is_archived,
         "unread": bookmark.unread,
         "shared": bookmark.shared,
-        "tag_names": sorted((tag.name for tag in bookmark.tags), key=str.lower),
+        "tag_names": sorted((tag.name for tag in bookmark.tags), key=tag_names.fold),
         "date_added": bookmark.date_added,
         "date_modified": bookmark.date_modified,
         "website_title": None,

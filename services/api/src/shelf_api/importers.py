@@ -117,7 +117,7 @@ def entry(url: str, *, line: int, title: str = "", description: str = "", notes:
         description = NOTES.sub("", description).strip()
     return {"url": url.strip(), "title": " ".join(title.split())[:512],
             "description": description[:10_000], "notes": notes[:100_000],
-            "tag_names": [name[:64] for name in (tags or []) if name],
+            "tag_names": [name for name in (tags or []) if name],
             "date_added": date_added, "unread": unread, "shared": shared,
             "is_archived": is_archived, "line": line}
 
@@ -153,7 +153,7 @@ def _unkeepable(url: str) -> str | None:
 # -- HTML: Netscape bookmark files and Pocket's export ------------------------------------------
 
 def tag_from_folder(name: str) -> str:
-    return "-".join(name.split())[:64]
+    return "-".join(name.split())
 
 
 class _BookmarkHtml(HTMLParser):

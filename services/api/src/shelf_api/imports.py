@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session, selectinload
 from shelf_kit import Problem
 from shelf_kit.db import utcnow
 
-from .bookmarks import IMPORT_PRIORITY, db_lower, fetch_metadata_message
+from . import tag_names
+from .bookmarks import IMPORT_PRIORITY, fetch_metadata_message
 from .models import Bookmark, Import, OutboxMessage, Tag
 from .urls import normalize_url
 
@@ -38,7 +39,7 @@ def merge_duplicates(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if first is None:
             merged[key] = {**item, "tag_names": list(item["tag_names"])}
             continue
-        first["tag_names"] += [t for t in item["tag_names"] if t not in first["tag_names"]]
+        first["tag_names"] += item["tag_names"]  # tag_names.split, in checked(), dedupes
         for field in ("title", "description", "notes"):
             first[field] = first[field] or item[field]
         dates = [d for d in (first["date_added"], item["date_added"]) if d]
@@ -47,23 +48,30 @@ def merge_duplicates(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(merged.values())
 
 
+def checked(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Make every entry's tags follow the rules (tag_names.py); what that changed, by line:
+    `{"line", "url", "reason"}` each (the import's answer lists them as `warnings`)."""
+    warnings = []
+    for item in entries:
+        item["tag_names"], changes = tag_names.imported(item["tag_names"])
+        warnings.extend({"line": item["line"], "url": item["url"][:200], "reason": change}
+                        for change in changes)
+    return warnings
+
+
 class _Writer:
+    """Writes checked entries (see `checked`)."""
+
     def __init__(self, session: Session, owner_id: int) -> None:
         self.session = session
         self.owner_id = owner_id
-        # Keyed by the database's lower(), the one the unique index uses.
-        self.tags: dict[str, Tag] = dict(session.execute(
-            select(func.lower(Tag.name), Tag).where(Tag.owner_id == owner_id)).all())
-        self.keys: dict[str, str] = {}
+        self.tags: dict[str, Tag] = {tag.name_folded: tag for tag in session.scalars(
+            select(Tag).where(Tag.owner_id == owner_id))}
         self.created = 0
         self.updated = 0
 
-    def prepare(self, entries: list[dict[str, Any]]) -> None:
-        names = sorted({name for item in entries for name in item["tag_names"]} - set(self.keys))
-        self.keys.update(zip(names, db_lower(self.session, names), strict=True))
-
     def tag(self, name: str) -> Tag:
-        key = self.keys[name]
+        key = tag_names.fold(name)
         tag = self.tags.get(key)
         if tag is None:
             tag = Tag(owner_id=self.owner_id, name=name)
@@ -72,7 +80,6 @@ class _Writer:
         return tag
 
     def write(self, entries: list[dict[str, Any]]) -> None:
-        self.prepare(entries)
         for start in range(0, len(entries), CHUNK):
             chunk = entries[start:start + CHUNK]
             keys = [normalize_url(item["url"]) for item in chunk]
@@ -99,18 +106,19 @@ class _Writer:
                             unread=item["unread"], shared=item["shared"],
                             is_archived=item["is_archived"], date_added=added,
                             date_modified=added,
-                            tags=list(dict.fromkeys(self.tag(name)
-                                                    for name in _unique(item["tag_names"]))))
+                            tags=[self.tag(name) for name in item["tag_names"]])
         self.session.add(bookmark)
         self.created += 1
         return bookmark
 
     def merge(self, bookmark: Bookmark, item: dict[str, Any]) -> None:
+        """The bookmark gains the entry's tags (while it has fewer than the limit), and its
+        title, description or notes where empty."""
         changed = False
         have = set(bookmark.tags)
-        for name in _unique(item["tag_names"]):
+        for name in item["tag_names"]:
             tag = self.tag(name)
-            if tag not in have:
+            if tag not in have and len(have) < tag_names.MAX_PER_BOOKMARK:
                 bookmark.tags.append(tag)
                 have.add(tag)
                 changed = True
@@ -121,13 +129,6 @@ class _Writer:
         if changed:
             bookmark.date_modified = utcnow()
             self.updated += 1
-
-
-def _unique(names: list[str]) -> list[str]:
-    seen: dict[str, str] = {}
-    for name in names:
-        seen.setdefault(name.lower(), name)
-    return list(seen.values())
 
 
 def import_now(session: Session, owner_id: int, entries: list[dict[str, Any]]) -> dict[str, int]:

@@ -21,7 +21,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    func,
     text,
 )
 from sqlalchemy.orm import (
@@ -34,6 +33,7 @@ from sqlalchemy.orm import (
 
 from shelf_kit.db import UtcDateTime, utcnow
 
+from .tag_names import MAX_LENGTH, fold
 from .urls import normalize_url
 
 # Deterministic constraint names on every database, so later migrations can name what they
@@ -118,15 +118,23 @@ class Tag(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(Integer)
-    name: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(MAX_LENGTH))  # as first spelled
+    # fold(name) (tag_names.py), kept in step by `_keep_name_folded`: one tag per folded name
+    # and owner, whatever its case in any script ("Ünï" and "ünï", "ΟΔΟΣ" and "οδος").
+    name_folded: Mapped[str] = mapped_column(String(MAX_LENGTH))
     date_added: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     bookmarks: Mapped[list[Bookmark]] = relationship(
         secondary=bookmark_tags, back_populates="tags", passive_deletes=True)
 
+    @validates("name")
+    def _keep_name_folded(self, _key: str, name: str) -> str:
+        self.name_folded = fold(name)
+        return name
 
-# A tag name is unique per owner whatever its case: "Python" and "python" are one tag.
-Index("uq_tags_owner_name_lower", Tag.owner_id, func.lower(Tag.name), unique=True)
+    __table_args__ = (
+        Index("uq_tags_owner_name_folded", "owner_id", "name_folded", unique=True),
+    )
 
 
 class Bundle(Base):

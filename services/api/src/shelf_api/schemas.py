@@ -11,10 +11,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import marshmallow as ma
-from flask_smorest.fields import Upload
+from flask_smorest import fields as smorest_fields
 from marshmallow import fields, validate
+from werkzeug.datastructures import FileStorage
 
+from .auto_tags import rule_problems
 from .models import FILTER_CHOICES, URL_LENGTH
+from .tag_names import MAX_PER_BOOKMARK, TOO_MANY
+from .tag_names import problem as tag_problem
 
 REQUIRED = "This field is required."
 NULL = "This field may not be null."
@@ -22,8 +26,6 @@ BLANK = "This field may not be blank."
 TITLE_LENGTH = 512
 DESCRIPTION_LENGTH = 10_000
 NOTES_LENGTH = 100_000
-TAG_LENGTH = 64
-MAX_TAGS = 100
 AUTO_TAGGING_LENGTH = 10_000
 SORTS = ("added_asc", "added_desc", "modified_asc", "modified_desc", "title_asc", "title_desc")
 MAX_INT = 2**31 - 1  # the databases' INTEGER
@@ -74,10 +76,22 @@ def check_url(value: str) -> None:
 
 
 def check_tag_name(value: str) -> None:
-    if not value.strip():
-        raise ma.ValidationError(BLANK)
-    if any(char.isspace() for char in value):
-        raise ma.ValidationError("Tag names cannot contain spaces.")
+    problem = tag_problem(value)
+    if problem:
+        raise ma.ValidationError(problem)
+
+
+def check_tag_item(value: str) -> None:
+    """One item of a bookmark's tag_names: whitespace in it separates names (linkding's)."""
+    problem = tag_problem(value, spaces_split=True)
+    if problem:
+        raise ma.ValidationError(problem)
+
+
+def check_auto_tagging_rules(value: str) -> None:
+    problems = rule_problems(value)
+    if problems:
+        raise ma.ValidationError(problems)
 
 
 class Loose(ma.Schema):
@@ -101,6 +115,16 @@ def _has_nul(value: Any) -> bool:
     if isinstance(value, list):
         return any(_has_nul(item) for item in value)
     return False
+
+
+class Upload(smorest_fields.Upload):
+    """A file part of a multipart body; a plain field of that name is refused as DRF does."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> FileStorage:
+        if not isinstance(value, FileStorage):
+            raise ma.ValidationError(
+                "The submitted data was not a file. Check the encoding type on the form.")
+        return value
 
 
 def _id(**kwargs: Any) -> fields.Integer:
@@ -155,8 +179,10 @@ class BookmarkWriteSchema(Loose):
     is_archived = fields.Boolean(error_messages=_messages(invalid="Must be a valid boolean."))
     unread = fields.Boolean(error_messages=_messages(invalid="Must be a valid boolean."))
     shared = fields.Boolean(error_messages=_messages(invalid="Must be a valid boolean."))
-    tag_names = fields.List(fields.String(validate=_max_length(TAG_LENGTH)),
-                            validate=validate.Length(max=MAX_TAGS), error_messages=_messages())
+    tag_names = fields.List(fields.String(validate=check_tag_item),
+                            validate=validate.Length(max=MAX_PER_BOOKMARK,
+                                                     error=TOO_MANY),
+                            error_messages=_messages())
     date_added = UtcDateTime(error_messages=_messages())
     date_modified = UtcDateTime(error_messages=_messages())
 
@@ -237,7 +263,7 @@ class TagSchema(ma.Schema):
 
 class TagWriteSchema(Loose):
     name = fields.String(required=True, error_messages=_messages(),
-                         validate=[_max_length(TAG_LENGTH), check_tag_name])
+                         validate=check_tag_name)
 
 
 TagPageSchema = page_schema("TagPageSchema", TagSchema)
@@ -326,7 +352,8 @@ class ProfilePatchSchema(Loose):
     display_url = fields.Boolean()
     permanent_notes = fields.Boolean()
     search_preferences = fields.Nested(SearchPreferencesSchema)
-    auto_tagging_rules = fields.String(validate=_max_length(AUTO_TAGGING_LENGTH))
+    auto_tagging_rules = fields.String(validate=[_max_length(AUTO_TAGGING_LENGTH),
+                                                 check_auto_tagging_rules])
 
 
 # -- linkding's health check ---------------------------------------------------------------------
@@ -459,6 +486,10 @@ class ImportResultSchema(ma.Schema):
     created = fields.Integer()
     updated = fields.Integer()
     skipped = fields.List(fields.Nested(SkippedSchema), required=True)
+    warnings = fields.List(fields.Nested(SkippedSchema), required=True, metadata={
+        "description": "bookmarks imported with their tags changed to follow the rules (at "
+                       "most 100 tags of at most 64 characters, no control characters): "
+                       "each line and what was changed"})
     import_ = fields.Nested(ImportProgressSchema, data_key="import",
                             metadata={"description": "large files: the import job's progress"})
 

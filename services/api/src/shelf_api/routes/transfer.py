@@ -39,7 +39,8 @@ def import_file(form):
     except importers.ImportFileError as error:
         raise Invalid({"file": [str(error)]}) from None
     entries = imports.merge_duplicates(entries)
-    answer = {"format": kind, "total": len(entries), "skipped": skipped}
+    warnings = imports.checked(entries)
+    answer = {"format": kind, "total": len(entries), "skipped": skipped, "warnings": warnings}
     if len(entries) > current_app.config["SHELF_API_IMPORT_JOB_THRESHOLD"]:
         record = imports.start_job(session(), owner_id(), kind, upload.filename or "", entries)
         commit(wake_relay=True)

@@ -1,16 +1,21 @@
 """A search tree compiled to a SQLAlchemy condition on `bookmarks`.
 
 Words and phrases are case-insensitive substrings of the title, description, notes, URL or the
-fetched page text, found through the database's own indexes:
+fetched page text, found through the database's own indexes. Case is folded the same way on
+both databases, in every script: Unicode's simple case folding, character by character, as
+tags are (tag_names.py says what it joins and what it keeps apart).
 
 - SQLite: the FTS5 table `bookmarks_fts` (trigram tokenizer, migration 0002) answers a quoted
-  phrase as a substring match. Trigrams need 3 characters, so words of 1 or 2 characters fall
-  back to `LIKE` on the columns (a scan, in SQL).
-- Postgres: `ILIKE '%text%'` on the columns joined by U+001F (`searched_text`), which one
-  pg_trgm GIN index serves (migration 0004; it too needs 3 characters to narrow anything).
+  phrase as a substring match, folding case itself (the tokenizer's Unicode folding). Trigrams
+  need 3 characters, so words of 1 or 2 characters fall back to `GLOB` on the columns with a
+  class per character of its case variants (`[pP][äÄ]`): a scan, in SQL.
+- Postgres: a regular expression with the same classes (`[pP][äÄ]`) on the columns joined by
+  U+001F (`searched_text`), which one pg_trgm GIN index serves (migration 0004; it too needs 3
+  characters to narrow anything). The classes make the match independent of the database's
+  locale, whose `ILIKE` folds only ASCII under `C` and leaves a final sigma apart.
   No search term holds U+001F, so no match spans two columns; a term that does is matched
   column by column.
-Case folding is the same on both for ASCII; beyond ASCII it follows each database's rules.
+`#tag` compares the tag's folded name (`tags.name_folded`), on both databases.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from sqlalchemy import (
 )
 
 from ..models import Bookmark, Tag, bookmark_tags
+from ..tag_names import case_variants, fold
 from .parser import And, Keyword, Node, Not, Or, Term
 from .parser import Tag as TagNode
 
@@ -61,8 +67,7 @@ def searched_text() -> ColumnElement:
 def has_tag(name: str) -> ColumnElement:
     return exists(
         select(1).select_from(bookmark_tags.join(Tag, Tag.id == bookmark_tags.c.tag_id))
-        .where(bookmark_tags.c.bookmark_id == Bookmark.id,
-               func.lower(Tag.name) == func.lower(name)))  # the database's folding
+        .where(bookmark_tags.c.bookmark_id == Bookmark.id, Tag.name_folded == fold(name)))
 
 
 def has_tag_any(name: str) -> ColumnElement:
@@ -72,7 +77,7 @@ def has_tag_any(name: str) -> ColumnElement:
     lax tags then read all of an owner's bookmarks: 261 ms against 12 ms on 100,000)."""
     tagged = (select(func.array_agg(bookmark_tags.c.bookmark_id))
               .select_from(bookmark_tags.join(Tag, Tag.id == bookmark_tags.c.tag_id))
-              .where(func.lower(Tag.name) == func.lower(name)))
+              .where(Tag.name_folded == fold(name)))
     # no such tag: an empty array (false), not NULL, which NOT would keep unknown
     ids = func.coalesce(tagged.scalar_subquery(), literal_column("'{}'::integer[]"))
     return Bookmark.id == any_(ids)
@@ -82,9 +87,25 @@ def is_untagged() -> ColumnElement:
     return ~exists(select(1).where(bookmark_tags.c.bookmark_id == Bookmark.id))
 
 
-def _like_pattern(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+def _classes(value: str, literal) -> str:
+    """Each character as the class of its case variants (`ä`: `[Ää]`), or as `literal` makes
+    it when it has none."""
+    parts = []
+    for char in value:
+        variants = case_variants(char)
+        parts.append("[" + "".join(sorted(variants)) + "]" if len(variants) > 1
+                     else literal(char))
+    return "".join(parts)
+
+
+def regex_pattern(value: str) -> str:
+    """Postgres (an ARE): a backslash makes any other character literal."""
+    return _classes(value, lambda char: char if char.isalnum() else "\\" + char)
+
+
+def glob_pattern(value: str) -> str:
+    """SQLite's GLOB: `*`, `?` and `[` are literal only inside a class."""
+    return "*" + _classes(value, lambda char: f"[{char}]" if char in "*?[" else char) + "*"
 
 
 class _Compiler:
@@ -119,16 +140,16 @@ class _Compiler:
         if value == "":
             return true()
         if self.dialect == "postgresql":
-            pattern = _like_pattern(value)
+            pattern = regex_pattern(value)
             if SEPARATOR in value:
-                return or_(*(column.ilike(pattern, escape="\\") for column in SEARCHED))
-            return searched_text().ilike(pattern, escape="\\")
+                return or_(*(column.regexp_match(pattern) for column in SEARCHED))
+            return searched_text().regexp_match(pattern)
         if len(value) >= TRIGRAM:
             phrase = '"' + value.replace('"', '""') + '"'
             matching = select(FTS.c.rowid).where(
                 literal_column("bookmarks_fts").op("MATCH")(phrase))
             return Bookmark.id.in_(matching)
         if self.dialect == "sqlite":
-            pattern = _like_pattern(value)  # LIKE is case-insensitive for ASCII on SQLite
-            return or_(*(column.like(pattern, escape="\\") for column in SEARCHED))
+            pattern = glob_pattern(value)
+            return or_(*(column.op("GLOB")(pattern) for column in SEARCHED))
         return false()  # pragma: no cover - only SQLite and Postgres are supported
