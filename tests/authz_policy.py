@@ -139,6 +139,7 @@ POLICY: dict[str, dict[str, Rule]] = {
         "POST /v1/internal/imports/{import_id}/batches": SERVICES,
         "GET /v1/internal/users": SERVICES,
         "GET /v1/internal/users/{owner_id}/export": SERVICES,
+        "DELETE /v1/internal/users/{owner_id}": SERVICES,  # a deleted user's data (C2)
         # Everyone's bookmarks, for the ui's admin pages: administrators only.
         "GET /v1/admin/bookmarks": ADMINS_SEE_EVERYONES,
         "GET /v1/admin/stats": ADMINS,

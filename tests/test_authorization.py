@@ -136,7 +136,9 @@ def path_values(world: World, route: str) -> dict[str, Any]:
     objects = world.objects
     values: dict[str, Any] = {}
     for name in names:
-        if name in ("owner_id",):
+        if name == "owner_id" and method == "DELETE":  # a deleted user's data: a fresh user
+            values[name] = world.new_user()
+        elif name == "owner_id":
             values[name] = world.people["owner"].user_id
         elif name == "source":
             values[name] = "import"

@@ -93,8 +93,9 @@ class Fuzzing:
             parameters["user_id"] = self.victim_id
         if "job_id" in parameters and case.method.upper() != "GET":  # retry, cancel
             parameters["job_id"] = self.job_id
-        if "owner_id" in parameters:
-            parameters["owner_id"] = self.user.user_id
+        if "owner_id" in parameters:  # a purge (DELETE) gets a user of its own
+            parameters["owner_id"] = (self.new_victim() if case.method.upper() == "DELETE"
+                                      else self.user.user_id)
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,7 @@ from sqlalchemy import create_engine, inspect, pool, text
 
 from shelf_api.app import MIGRATIONS
 from shelf_api.models import Base
+from shelf_kit.db import Database
 from shelf_kit.migrations import schema_differences
 
 SEARCH_TABLES = {"bookmarks_fts", "bookmarks_fts_data", "bookmarks_fts_idx",
@@ -146,3 +147,109 @@ def test_tags_that_fold_to_one_are_merged_keeping_every_bookmarks_tags(database_
                                 "ORDER BY bookmark_id, tag_id")
     merged = [(1, 1), (2, 1), (3, 1), (3, 4)] + ([(1, 5), (2, 5)] if sqlite else [])
     assert linked == sorted(merged)
+
+
+BEFORE = "0004"  # main's head before ids were never reused (and imports kept entries whole)
+TABLES_WITH_IDS = ("bookmarks", "tags", "bundles", "outbox", "imports", "assets")
+
+
+def fill_at_0004(database_url):
+    """Rows in every table, as the code of 0004 wrote them."""
+    def insert(sql, **params):
+        rows(database_url, sql, now=NOW, **params)
+
+    for n in (1, 2, 3):
+        insert("INSERT INTO bookmarks (id, owner_id, url, url_normalized, title, description, "
+               "notes, page_text, unread, is_archived, shared, is_broken, date_added, "
+               "date_modified, link_check_failures) VALUES (:id, :owner, :address, :address, "
+               ":title, '', '', '', false, false, true, false, :now, :now, 0)",
+               id=n, owner=1 if n < 3 else 2, address=f"https://example.com/{n}",
+               title=f"zebra number {n}")
+        insert("INSERT INTO tags (id, owner_id, name, date_added) VALUES (:id, 1, :name, :now)",
+               id=n, name=f"tag{n}")
+    insert("INSERT INTO bookmark_tags VALUES (1, 1), (1, 2), (2, 3)")
+    insert("INSERT INTO bundles (id, owner_id, name, search, any_tags, all_tags, excluded_tags, "
+           "filter_unread, filter_shared, \"order\", date_created, date_modified) VALUES "
+           "(1, 1, 'Zebras', 'zebra', '', '', '', 'off', 'off', 0, :now, :now)")
+    insert("INSERT INTO outbox (id, kind, payload, created_at, attempts, next_attempt_at) VALUES "
+           "(1, 'fetch_metadata', :payload, :now, 0, :now)",
+           payload='{"kind": "fetch_metadata", "args": {"bookmark_id": 3}, "created_by": 2, '
+                   '"priority": 10}')
+    insert("INSERT INTO profiles (owner_id, username, enable_sharing, enable_public_sharing, "
+           "preferences, date_modified) VALUES (1, 'ann', true, true, '{}', :now), "
+           "(2, 'bob', false, false, '{}', :now), (5, 'ann', true, true, '{}', :now)")
+    insert("INSERT INTO imports (id, owner_id, format, filename, state, entries, total, "
+           "processed, created, updated, created_at, updated_at) VALUES (1, 1, 'json', "
+           "'b.json', 'running', :entries, 2, 1, 1, 0, :now, :now)",
+           entries='[{"url": "https://example.com/a", "line": 1}, '
+                   '{"url": "https://example.com/b", "line": 2}]')
+    insert("INSERT INTO assets (id, bookmark_id, owner_id, asset_type, content_type, "
+           "display_name, file, file_size, status, date_created) VALUES (1, 1, 1, 'upload', "
+           "'text/plain', 'a.txt', 'abc', 3, 'complete', :now)")
+    if not database_url.startswith("sqlite"):  # as if the rows had taken their ids from it
+        for table in TABLES_WITH_IDS:
+            insert(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                   f"(SELECT max(id) FROM {table}))")
+
+
+def table_rows(database_url):
+    return {table: rows(database_url, f"SELECT * FROM {table} ORDER BY 1, 2")
+            for table in (*TABLES_WITH_IDS, "bookmark_tags", "profiles")}
+
+
+def test_a_database_full_of_rows_upgrades_without_losing_one(database_url):
+    from shelf_kit.migrations import upgrade
+
+    migrated_to(database_url, BEFORE)
+    fill_at_0004(database_url)
+    before = table_rows(database_url)
+
+    upgrade(MIGRATIONS, database_url)
+
+    after = table_rows(database_url)
+    for table in ("bookmarks", "bookmark_tags", "bundles", "assets"):
+        assert after[table] == before[table], table
+    assert [row[:3] for row in after["tags"]] == [row[:3] for row in before["tags"]]
+    assert [row[0] for row in after["outbox"]] == [1]
+    assert [row[0] for row in after["imports"]] == [1]
+    # one profile per username: the newest account keeps "ann", the older one is renamed
+    # the next time it calls
+    assert [(row[0], row[1]) for row in after["profiles"]] == [(1, None), (2, "bob"),
+                                                               (5, "ann")]
+    assert differences(database_url) == []
+    if database_url.startswith("sqlite"):
+        for table in TABLES_WITH_IDS:
+            (definition,) = rows(database_url, "SELECT sql FROM sqlite_master WHERE name = :t",
+                                 t=table)[0]
+            assert "AUTOINCREMENT" in definition, table
+    # the rebuilt tables still search, cascade and refuse what they refused
+    found = rows(database_url, "SELECT rowid FROM bookmarks_fts WHERE bookmarks_fts MATCH "
+                               "'\"zebra number 2\"'") if database_url.startswith("sqlite") \
+        else rows(database_url, "SELECT id FROM bookmarks WHERE title LIKE '%number 2%'")
+    assert found == [(2,)]
+
+
+def test_after_the_upgrade_a_deleted_rows_id_is_never_given_again(database_url):
+    from shelf_api.models import Bookmark, Tag
+    from shelf_kit.migrations import upgrade
+
+    migrated_to(database_url, BEFORE)
+    fill_at_0004(database_url)
+    upgrade(MIGRATIONS, database_url)
+    database = Database(database_url)
+    try:
+        with database.transaction() as session:
+            session.delete(session.get(Bookmark, 3))  # the newest, and its FTS row
+            session.delete(session.get(Tag, 3))
+        with database.transaction() as session:
+            bookmark = Bookmark(owner_id=2, url="https://example.com/new", title="zebra new")
+            tag = Tag(owner_id=1, name="new")
+            session.add_all([bookmark, tag])
+            session.flush()
+            assert (bookmark.id, tag.id) == (4, 4)
+        with database.transaction() as session:
+            session.delete(session.get(Bookmark, 1))  # cascades to its tags and assets
+        assert rows(database_url, "SELECT count(*) FROM bookmark_tags WHERE bookmark_id = 1 "
+                                  "UNION ALL SELECT count(*) FROM assets") == [(0,), (0,)]
+    finally:
+        database.dispose()

@@ -46,6 +46,10 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+# Ids are never reused, on either database (Postgres's sequences never do; on SQLite every
+# table with an id has AUTOINCREMENT, migration 0006): a client holding a deleted bookmark's id
+# must never reach another bookmark with it, nor a new user a deleted one's rows.
+IDS_NEVER_REUSED = {"sqlite_autoincrement": True}
 URL_LENGTH = 2048  # linkding's limit; the API refuses longer URLs (and longer normalized forms)
 FILTER_CHOICES = ("off", "yes", "no")
 
@@ -110,6 +114,7 @@ class Bookmark(Base):
         Index("ix_bookmarks_owner_modified", "owner_id", "date_modified"),
         Index("ix_bookmarks_owner_unread", "owner_id", "unread"),
         Index("ix_bookmarks_shared_added", "shared", "date_added"),
+        IDS_NEVER_REUSED,
     )
 
 
@@ -134,6 +139,7 @@ class Tag(Base):
 
     __table_args__ = (
         Index("uq_tags_owner_name_folded", "owner_id", "name_folded", unique=True),
+        IDS_NEVER_REUSED,
     )
 
 
@@ -160,6 +166,7 @@ class Bundle(Base):
         CheckConstraint(f"filter_unread IN {FILTER_CHOICES}", name="filter_unread"),
         CheckConstraint(f"filter_shared IN {FILTER_CHOICES}", name="filter_shared"),
         Index("ix_bundles_owner_order", "owner_id", "order"),
+        IDS_NEVER_REUSED,
     )
 
 
@@ -183,6 +190,7 @@ class OutboxMessage(Base):
         Index("ix_outbox_pending", "next_attempt_at",
               sqlite_where=text("delivered_at IS NULL"),
               postgresql_where=text("delivered_at IS NULL")),
+        IDS_NEVER_REUSED,
     )
 
 
@@ -217,7 +225,8 @@ class Profile(Base):
     preferences: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     date_modified: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
-    __table_args__ = (Index("ix_profiles_username", "username"),)
+    # One profile per name: the name is the newest caller's (profiles.remember).
+    __table_args__ = (Index("uq_profiles_username", "username", unique=True),)
 
     def as_dict(self) -> dict[str, Any]:
         values = {**PROFILE_DEFAULTS, **(self.preferences or {})}
@@ -253,6 +262,7 @@ class Import(Base):
     __table_args__ = (
         CheckConstraint(f"state IN {IMPORT_STATES}", name="state"),
         Index("ix_imports_owner_created", "owner_id", "created_at"),
+        IDS_NEVER_REUSED,
     )
 
 
@@ -281,4 +291,5 @@ class Asset(Base):
         CheckConstraint(f"asset_type IN {ASSET_TYPES}", name="asset_type"),
         CheckConstraint(f"status IN {ASSET_STATES}", name="status"),
         Index("ix_assets_bookmark_id", "bookmark_id"),
+        IDS_NEVER_REUSED,
     )

@@ -10,6 +10,7 @@ import threading
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy import update as update_rows
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,20 +24,28 @@ _seen_lock = threading.Lock()
 def remember(session: Session, owner_id: int, username: str | None,
              seen: set[tuple[int, str | None]]) -> None:
     """Make sure the caller has a profile naming them; `seen` (one per app) makes it cheap
-    after the first call."""
+    after the first call.
+
+    The name is the caller's from now on (auth vouched for it): a profile that still holds it
+    (an account deleted and not purged yet, a user renamed since) loses it, so a new account
+    under a deleted one's name never shows that account's shared bookmarks as its own."""
     with _seen_lock:
         if (owner_id, username) in seen:
             return
-    profile = session.get(Profile, owner_id)
     try:
+        if username:
+            session.execute(update_rows(Profile).where(Profile.username == username,
+                                                  Profile.owner_id != owner_id)
+                            .values(username=None))
+        profile = session.get(Profile, owner_id)
         if profile is None:
             session.add(Profile(owner_id=owner_id, username=username, preferences={}))
-            session.commit()
         elif username and profile.username != username:
             profile.username = username
-            session.commit()
-    except IntegrityError:  # another worker made it first
+        session.commit()
+    except IntegrityError:  # another worker made it first, or took the name: next time
         session.rollback()
+        return
     with _seen_lock:
         seen.add((owner_id, username))
 

@@ -3,7 +3,9 @@ a page fetch found, record link checks, run import batches, export for backups."
 
 from __future__ import annotations
 
-from flask import Response
+import logging
+
+from flask import Response, current_app
 from flask_smorest import Blueprint
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -13,7 +15,7 @@ from shelf_kit import Problem
 from shelf_kit.db import session, utcnow
 
 from .. import bookmarks as service
-from .. import exports, imports
+from .. import exports, imports, purge
 from ..models import Bookmark
 from ..schemas import (
     BatchResultSchema,
@@ -31,6 +33,7 @@ from ..urls import normalize_url
 from .common import BEARER
 
 blp = Blueprint("internal", __name__, description="For Shelf's services only (tasks)")
+log = logging.getLogger("shelf.api.internal")
 BROKEN_AFTER = 2  # failed checks in a row
 
 
@@ -138,6 +141,17 @@ def owners():
     """The owners who have bookmarks (for backups)."""
     ids = session().scalars(select(Bookmark.owner_id).distinct().order_by(Bookmark.owner_id))
     return {"owner_ids": list(ids)}
+
+
+@blp.route("/v1/internal/users/<id:owner_id>", methods=["DELETE"])
+@documented
+@blp.response(204)
+def purge_user(owner_id):
+    """Delete everything api keeps for a user auth deleted: bookmarks, tags, bundles, their
+    profile and username, imports, assets and their files, outbox messages about them.
+    Idempotent: 204 whether or not anything was there (contract C2)."""
+    deleted = purge.purge_owner(current_app.extensions["shelf_db"], owner_id)
+    log.info("purged a deleted user's data", extra={"owner_id": owner_id, "bookmarks": deleted})
 
 
 @blp.route("/v1/internal/users/<id:owner_id>/export", methods=["GET"])
