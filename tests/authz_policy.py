@@ -137,6 +137,7 @@ POLICY: dict[str, dict[str, Rule]] = {
         "PATCH /v1/internal/bookmarks/{bookmark_id}/metadata": SERVICES,
         "POST /v1/internal/bookmarks/{bookmark_id}/link-check": SERVICES,
         "POST /v1/internal/imports/{import_id}/batches": SERVICES,
+        "POST /v1/internal/imports/{import_id}/failure": SERVICES,  # a job given up (C3)
         "GET /v1/internal/users": SERVICES,
         "GET /v1/internal/users/{owner_id}/export": SERVICES,
         "DELETE /v1/internal/users/{owner_id}": SERVICES,  # a deleted user's data (C2)

@@ -142,6 +142,8 @@ def path_values(world: World, route: str) -> dict[str, Any]:
             values[name] = world.people["owner"].user_id
         elif name == "source":
             values[name] = "import"
+        elif name == "import_id" and path.endswith("/failure"):  # fails it: a fresh one
+            values[name] = world.large_import()
         elif name == "item_id" or name == "import_id":
             values[name] = objects["import_id"]
         elif name == "schedule_id":
@@ -191,6 +193,7 @@ def request_input(world: World, route: str, caller: str) -> dict[str, Any]:
             "description": "fetched"}},
         "POST /v1/internal/bookmarks/{bookmark_id}/link-check": {"json": {"ok": True}},
         "POST /v1/internal/imports/{import_id}/batches": {"json": {"size": 1}},
+        "POST /v1/internal/imports/{import_id}/failure": {"json": {"detail": "matrix"}},
         "POST /v1/api-keys/introspect": {"json": {"key": "0" * 40}},
         "POST /v1/admin/users": {"json": {"username": f"made{uuid.uuid4().hex[:8]}",
                                           "password": "a long test passphrase"}},

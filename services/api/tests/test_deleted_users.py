@@ -43,7 +43,7 @@ MODELS = [
     (Tag, lambda n: Tag(owner_id=1, name=f"tag{n}")),
     (Bundle, lambda n: Bundle(owner_id=1, name=f"bundle{n}", order=n)),
     (OutboxMessage, lambda n: OutboxMessage(kind="noop", payload={"n": n})),
-    (Import, lambda n: Import(owner_id=1, format="json", total=0, entries=[])),
+    (Import, lambda n: Import(owner_id=1, format="json", total=0)),
 ]
 
 
@@ -122,7 +122,7 @@ def test_deleting_a_user_deletes_everything_api_keeps_for_them(app, client, auth
     fill(ann)
     fill(bob)
     with app.extensions["shelf_db"].transaction() as session:  # a large import, pending
-        session.add(Import(owner_id=ann.id, format="json", total=0, entries=[]))
+        session.add(Import(owner_id=ann.id, format="json", total=0))
     folder = Path(app.config["SHELF_API_ASSETS_DIR"])
     assert len(list(folder.iterdir())) == 2
     before_bob = everything_of(app, bob.id)

@@ -1,3 +1,5 @@
+import json
+
 from sqlalchemy import create_engine, inspect, pool, text
 
 from shelf_api.app import MIGRATIONS
@@ -212,6 +214,12 @@ def test_a_database_full_of_rows_upgrades_without_losing_one(database_url):
     assert [row[:3] for row in after["tags"]] == [row[:3] for row in before["tags"]]
     assert [row[0] for row in after["outbox"]] == [1]
     assert [row[0] for row in after["imports"]] == [1]
+    # the unfinished import's entries, one row each at its position
+    moved = rows(database_url, "SELECT import_id, position, entry FROM import_entries "
+                               "ORDER BY position")
+    assert [(i, p, json.loads(e) if isinstance(e, str) else e) for i, p, e in moved] == [
+        (1, 0, {"url": "https://example.com/a", "line": 1}),
+        (1, 1, {"url": "https://example.com/b", "line": 2})]
     # one profile per username: the newest account keeps "ann", the older one is renamed
     # the next time it calls
     assert [(row[0], row[1]) for row in after["profiles"]] == [(1, None), (2, "bob"),

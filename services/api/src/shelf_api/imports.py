@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from shelf_kit import Problem
@@ -23,10 +23,11 @@ from shelf_kit.db import utcnow
 
 from . import tag_names
 from .bookmarks import IMPORT_PRIORITY, fetch_metadata_message
-from .models import Bookmark, Import, OutboxMessage, Tag
+from .models import Bookmark, Import, ImportEntry, OutboxMessage, Tag
 from .urls import normalize_url
 
 CHUNK = 500
+DETAIL_LENGTH = 2000
 
 
 def merge_duplicates(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -140,43 +141,80 @@ def import_now(session: Session, owner_id: int, entries: list[dict[str, Any]]) -
 
 def start_job(session: Session, owner_id: int, kind: str, filename: str,
               entries: list[dict[str, Any]]) -> Import:
-    """Keep a large import and ask tasks (through the outbox) to run it in batches."""
-    record = Import(owner_id=owner_id, format=kind, filename=filename[:255], entries=entries,
+    """Keep a large import, an entry a row, and ask tasks (through the outbox) to run it in
+    batches."""
+    record = Import(owner_id=owner_id, format=kind, filename=filename[:255],
                     total=len(entries), processed=0, state="pending")
     session.add(record)
     session.flush()
+    for start in range(0, len(entries), CHUNK):
+        session.execute(insert(ImportEntry), [
+            {"import_id": record.id, "position": position, "entry": item}
+            for position, item in enumerate(entries[start:start + CHUNK], start)])
     session.add(OutboxMessage(kind="import_bookmarks", payload={
         "kind": "import_bookmarks", "args": {"import_id": record.id},
         "idempotency_key": f"import_bookmarks:{record.id}", "created_by": owner_id}))
     return record
 
 
-def run_batch(session: Session, import_id: int, *, size: int) -> dict[str, Any]:
+def locked_import(session: Session, import_id: int) -> Import:
     statement = select(Import).where(Import.id == import_id)
     if session.get_bind().dialect.name != "sqlite":
         statement = statement.with_for_update()  # one batch of an import at a time
     record = session.scalars(statement).first()
     if record is None:
         raise Problem(404, "Not Found", f"Import {import_id} does not exist.")
+    return record
+
+
+def run_batch(session: Session, import_id: int, *, size: int) -> dict[str, Any]:
+    """The next `size` entries, from the cursor on. Done, its entries go. A failed import
+    stays failed (409): importing the file again finishes it, duplicates merging."""
+    record = locked_import(session, import_id)
+    if record.state == "failed":
+        raise Problem(409, "Conflict", f"Import {import_id} failed: {record.detail}")
     if record.state != "done":
+        batch = list(session.scalars(
+            select(ImportEntry.entry).where(ImportEntry.import_id == import_id,
+                                            ImportEntry.position >= record.processed)
+            .order_by(ImportEntry.position).limit(size)))
         writer = _Writer(session, record.owner_id)
-        batch = record.entries[record.processed:record.processed + size]
         writer.write(batch)
         record.processed += len(batch)
         record.created += writer.created
         record.updated += writer.updated
         record.state = "done" if record.processed >= record.total else "running"
         record.updated_at = utcnow()
+        if record.state == "done":
+            forget_entries(session, import_id)
     answer = {"processed": record.processed, "total": record.total,
               "done": record.state == "done"}
     session.commit()
     return answer
 
 
+def fail(session: Session, import_id: int, detail: str) -> Import:
+    """Mark an import failed, saying why (contract C3: tasks discarded or cancelled its job);
+    a done import stays done. What it imported stays; its other entries go."""
+    record = locked_import(session, import_id)
+    if record.state != "done":
+        record.state = "failed"
+        record.detail = detail[:DETAIL_LENGTH]
+        record.updated_at = utcnow()
+        forget_entries(session, import_id)
+    session.commit()
+    return record
+
+
+def forget_entries(session: Session, import_id: int) -> None:
+    session.execute(delete(ImportEntry).where(ImportEntry.import_id == import_id))
+
+
 def progress(record: Import) -> dict[str, Any]:
     return {"id": record.id, "state": record.state, "format": record.format,
             "filename": record.filename, "total": record.total, "processed": record.processed,
             "created": record.created, "updated": record.updated, "job_id": record.job_id,
+            "detail": record.detail,
             "created_at": record.created_at, "updated_at": record.updated_at}
 
 

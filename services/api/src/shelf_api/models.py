@@ -240,8 +240,9 @@ IMPORT_STATES = ("pending", "running", "done", "failed")
 
 class Import(Base):
     """A bookmark file being imported in batches by a tasks job (large files only; small ones
-    are imported at once). The parsed entries are kept here, and `processed` is the cursor:
-    each batch advances it in the same transaction as the bookmarks it wrote."""
+    are imported at once). Its parsed entries are rows of `import_entries`, and `processed` is
+    the cursor: each batch reads the entries from there on, and advances it in the same
+    transaction as the bookmarks it wrote. `detail` says why an import failed."""
 
     __tablename__ = "imports"
 
@@ -250,12 +251,12 @@ class Import(Base):
     format: Mapped[str] = mapped_column(String(20))
     filename: Mapped[str] = mapped_column(String(255), default="")
     state: Mapped[str] = mapped_column(String(10), default="pending")
-    entries: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     total: Mapped[int] = mapped_column(Integer)
     processed: Mapped[int] = mapped_column(Integer, default=0)
     created: Mapped[int] = mapped_column(Integer, default=0)
     updated: Mapped[int] = mapped_column(Integer, default=0)
     job_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    detail: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
@@ -264,6 +265,19 @@ class Import(Base):
         Index("ix_imports_owner_created", "owner_id", "created_at"),
         IDS_NEVER_REUSED,
     )
+
+
+class ImportEntry(Base):
+    """One parsed entry of a large import, at its position in the file: a batch loads only its
+    own rows (the whole file's entries in one value were read again by every batch). They go
+    when the import is done, or with the import."""
+
+    __tablename__ = "import_entries"
+
+    import_id: Mapped[int] = mapped_column(ForeignKey("imports.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    entry: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 ASSET_TYPES = ("snapshot", "upload")

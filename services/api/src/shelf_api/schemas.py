@@ -406,6 +406,11 @@ class BatchSchema(ma.Schema):
     size = fields.Integer(load_default=500, strict=True, validate=validate.Range(min=1, max=5000))
 
 
+class ImportFailureSchema(ma.Schema):
+    detail = fields.String(required=True, validate=validate.Length(min=1, max=10_000),
+                           metadata={"description": "why: the job was discarded, cancelled..."})
+
+
 class BatchResultSchema(ma.Schema):
     processed = fields.Integer(required=True)
     total = fields.Integer(required=True)
@@ -476,6 +481,8 @@ class ImportProgressSchema(ma.Schema):
     updated = fields.Integer(required=True)
     job_id = fields.Integer(required=True, allow_none=True,
                             metadata={"description": "the tasks job, once tasks has it"})
+    detail = fields.String(required=True, allow_none=True,
+                           metadata={"description": "why the import failed (state failed)"})
     created_at = UtcDateTime(required=True)
     updated_at = UtcDateTime(required=True)
 

@@ -21,6 +21,8 @@ from ..schemas import (
     BatchResultSchema,
     BatchSchema,
     ExportQuerySchema,
+    ImportFailureSchema,
+    ImportProgressSchema,
     InternalBookmarkSchema,
     InternalListQuerySchema,
     InternalPageSchema,
@@ -129,9 +131,21 @@ def link_check(data, bookmark_id):
 @documented
 @blp.arguments(BatchSchema)
 @blp.response(200, BatchResultSchema)
+@blp.alt_response(409, description="The import failed (see its detail)")
 def import_batch(data, import_id):
-    """Import the next `size` entries of a large import (idempotent: api keeps the cursor)."""
+    """Import the next `size` entries of a large import (idempotent: api keeps the cursor).
+    A failed import takes no more batches (409)."""
     return imports.run_batch(session(), import_id, size=data["size"])
+
+
+@blp.route("/v1/internal/imports/<id:import_id>/failure", methods=["POST"])
+@documented
+@blp.arguments(ImportFailureSchema)
+@blp.response(200, ImportProgressSchema)
+def import_failure(data, import_id):
+    """Mark a large import failed, with why (tasks discarded or cancelled its job; contract
+    C3). Idempotent; an import already done stays done. Its progress shows the detail."""
+    return imports.progress(imports.fail(session(), import_id, data["detail"]))
 
 
 @blp.route("/v1/internal/users", methods=["GET"])
