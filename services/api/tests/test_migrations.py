@@ -213,6 +213,7 @@ def test_a_database_full_of_rows_upgrades_without_losing_one(database_url):
         assert after[table] == before[table], table
     assert [row[:3] for row in after["tags"]] == [row[:3] for row in before["tags"]]
     assert [row[0] for row in after["outbox"]] == [1]
+    assert rows(database_url, "SELECT priority FROM outbox") == [(10,)]  # from its payload
     assert [row[0] for row in after["imports"]] == [1]
     # the unfinished import's entries, one row each at its position
     moved = rows(database_url, "SELECT import_id, position, entry FROM import_entries "

@@ -19,6 +19,7 @@ from shelf_kit.db import utcnow
 from . import auto_tags, profiles, tag_names
 from .errors import Invalid
 from .models import Bookmark, OutboxMessage, Tag
+from .outbox import job_message
 from .urls import normalize_url
 
 EDITABLE = ("title", "description", "notes", "is_archived", "unread", "shared")
@@ -75,16 +76,29 @@ INTERACTIVE_PRIORITY = 0
 IMPORT_PRIORITY = 10
 
 
-def fetch_metadata_message(bookmark: Bookmark, *,
-                           priority: int = INTERACTIVE_PRIORITY) -> OutboxMessage:
-    """The outbox message for a flushed bookmark (it needs the id)."""
+def fetch_metadata_message(bookmark: Bookmark) -> OutboxMessage:
+    """The outbox message for a flushed bookmark (it needs the id), added by hand."""
     digest = hashlib.sha1(bookmark.url.encode()).hexdigest()[:12]
-    return OutboxMessage(kind="fetch_metadata", payload={
+    return job_message({
         "kind": "fetch_metadata",
         "args": {"bookmark_id": bookmark.id},
         "idempotency_key": f"fetch_metadata:{bookmark.id}:{digest}",
         "created_by": bookmark.owner_id,
-        "priority": priority,
+        "priority": INTERACTIVE_PRIORITY,
+    })
+
+
+def fetch_metadata_batch_message(bookmarks: list[Bookmark]) -> OutboxMessage:
+    """One job for an import's batch of flushed bookmarks (contract C10: `bookmark_ids`, up to
+    500), queued behind bookmarks added by hand. Ids are never reused, so they make its key."""
+    ids = [bookmark.id for bookmark in bookmarks]
+    digest = hashlib.sha1(",".join(map(str, ids)).encode()).hexdigest()[:12]
+    return job_message({
+        "kind": "fetch_metadata",
+        "args": {"bookmark_ids": ids},
+        "idempotency_key": f"fetch_metadata:batch:{ids[0]}-{ids[-1]}:{digest}",
+        "created_by": bookmarks[0].owner_id,
+        "priority": IMPORT_PRIORITY,
     })
 
 

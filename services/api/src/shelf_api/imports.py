@@ -22,8 +22,9 @@ from shelf_kit import Problem
 from shelf_kit.db import utcnow
 
 from . import tag_names
-from .bookmarks import IMPORT_PRIORITY, fetch_metadata_message
-from .models import Bookmark, Import, ImportEntry, OutboxMessage, Tag
+from .bookmarks import fetch_metadata_batch_message
+from .models import Bookmark, Import, ImportEntry, Tag
+from .outbox import job_message
 from .urls import normalize_url
 
 CHUNK = 500
@@ -97,8 +98,8 @@ class _Writer:
                 else:
                     self.merge(bookmark, item)
             self.session.flush()  # once per chunk: the new bookmarks get their ids
-            self.session.add_all(fetch_metadata_message(bookmark, priority=IMPORT_PRIORITY)
-                                 for bookmark in created)
+            if created:
+                self.session.add(fetch_metadata_batch_message(created))
 
     def create(self, item: dict[str, Any]) -> Bookmark:
         added = datetime.fromisoformat(item["date_added"]) if item["date_added"] else utcnow()
@@ -151,7 +152,7 @@ def start_job(session: Session, owner_id: int, kind: str, filename: str,
         session.execute(insert(ImportEntry), [
             {"import_id": record.id, "position": position, "entry": item}
             for position, item in enumerate(entries[start:start + CHUNK], start)])
-    session.add(OutboxMessage(kind="import_bookmarks", payload={
+    session.add(job_message({
         "kind": "import_bookmarks", "args": {"import_id": record.id},
         "idempotency_key": f"import_bookmarks:{record.id}", "created_by": owner_id}))
     return record

@@ -179,6 +179,10 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(100))  # e.g. the tasks job kind "fetch_metadata"
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The job's priority (tasks runs lower first): the relay delivers due messages in this
+    # order, then by id (contract C4), so a bookmark added by hand overtakes an import's
+    # backlog after tasks was away.
+    priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -19,6 +19,12 @@ from shelf_kit.outbox import Relay
 from .models import Import, OutboxMessage
 
 
+def job_message(payload: dict[str, Any]) -> OutboxMessage:
+    """The message that enqueues this job (tasks' POST /v1/jobs body), at its priority."""
+    return OutboxMessage(kind=payload["kind"], payload=payload,
+                         priority=payload.get("priority", 0))
+
+
 def relay(database: Database, tasks: ServiceClient, **options: Any) -> Relay:
     """The relay over api's outbox; `options` are shelf_kit.outbox.Relay's (poll_seconds, ...)."""
     return Relay(database, tasks, OutboxMessage, service="api", on_delivered=point_import_at_job,
