@@ -2,6 +2,7 @@
 tasks gave up on (discarded, cancelled) fails its import visibly (contract C3)."""
 
 import io
+import threading
 
 import pytest
 from sqlalchemy import event
@@ -121,3 +122,53 @@ def test_failing_an_import_is_for_services_only(ann, tasks, job_app, auth_servic
                       json={"detail": "x"}).status_code == 404
     assert tasks.post(f"/v1/internal/imports/{import_id}/failure",
                       json={}).status_code == 422
+
+
+# -- a synchronous import lets other writers in ---------------------------------------------
+
+
+def test_another_users_create_during_a_large_synchronous_import_finishes_first(
+        database_url, auth_service):
+    """SQLite has one writer at a time: an import written in one transaction held every other
+    user's writes until its end (10 s for 10,000 bookmarks). Written a batch per transaction,
+    a create that starts while the import writes its first batch is done before the import.
+    Judged by the order they finish, not by time."""
+    app = make_app(database_url, auth_service.url, nowhere())
+    engine = app.extensions["shelf_db"].engine
+    importing = threading.Event()
+    finished: list[str] = []
+    answers: dict[str, int] = {}
+
+    def notice(_connection, _cursor, statement, *_args):
+        if threading.current_thread().name == "import" and statement.startswith(
+                "INSERT INTO bookmarks"):
+            importing.set()
+
+    def run(name, call):
+        answers[name] = call().status_code
+        finished.append(name)
+
+    lines = ["<!DOCTYPE NETSCAPE-Bookmark-file-1>", "<DL><p>"]
+    lines += [f'<DT><A HREF="https://example.com/{n}" TAGS="t{n % 40}">Page {n}</A>'
+              for n in range(5000)]
+    body = "\n".join(lines).encode()
+    ann = User(app.test_client(), auth_service, 1, "ann")
+    bob = User(app.test_client(), auth_service, 2, "bob")
+    bob.get("/api/bookmarks/")  # bob's profile exists: his create writes only his bookmark
+    event.listen(engine, "before_cursor_execute", notice)
+    try:
+        upload = threading.Thread(name="import", target=run, args=("import", lambda: ann.post(
+            "/api/bookmarks/import/", content_type="multipart/form-data",
+            data={"file": (io.BytesIO(body), "big.html")})))
+        upload.start()
+        assert importing.wait(60), "the import never started writing"
+        create = threading.Thread(target=run, args=("create", lambda: bob.post(
+            "/api/bookmarks/", json={"url": "https://example.org/bob"})))
+        create.start()
+        create.join(120)
+        upload.join(120)
+    finally:
+        event.remove(engine, "before_cursor_execute", notice)
+        app.extensions["shelf_db"].dispose()
+    assert answers == {"import": 201, "create": 201}
+    assert finished == ["create", "import"]

@@ -28,7 +28,9 @@ blp = linkding_blueprint("transfer", __name__, "Import and export (Shelf additio
 def import_file(form):
     """Import a bookmark file (multipart, part `file`). Duplicates merge by URL; existing
     bookmarks gain the file's tags and fill an empty title or description. A file that cannot
-    be read is refused whole (400 naming the line); nothing is written."""
+    be read is refused whole (400 naming the line); nothing is written. Written 500 bookmarks
+    a transaction, so other users' writes go in between; one cut short is finished by
+    importing the file again."""
     upload = form["file"]
     data = upload.read(current_app.config["SHELF_API_IMPORT_MAX_BYTES"] + 1)
     if len(data) > current_app.config["SHELF_API_IMPORT_MAX_BYTES"]:
@@ -45,8 +47,8 @@ def import_file(form):
         record = imports.start_job(session(), owner_id(), kind, upload.filename or "", entries)
         commit(wake_relay=True)
         return {**answer, "import_": imports.progress(record)}, 202
-    answer.update(committed(lambda: imports.import_now(session(), owner_id(), entries),
-                            wake_relay=True))
+    answer.update(imports.import_now(session(), owner_id(), entries,
+                                     lambda write: committed(write, wake_relay=True)))
     return answer
 
 
