@@ -1,4 +1,5 @@
 import tempfile
+import time
 
 import pytest
 from flask import Flask, jsonify, request
@@ -49,6 +50,16 @@ class StandInTasks(LoopbackServer):
             return jsonify(job), 201
 
         super().__init__(app, port)
+
+
+def wait_for(condition, timeout=10.0):
+    """Whether `condition()` came true within `timeout` seconds (asked every 50 ms)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def nowhere() -> str:

@@ -9,7 +9,7 @@ from importlib.metadata import version
 import pytest
 from sqlalchemy import select
 
-from conftest import StandInTasks, User, make_app
+from conftest import StandInTasks, User, make_app, wait_for
 from shelf_api.models import OutboxMessage
 from shelf_kit.testing import free_port
 
@@ -17,15 +17,6 @@ from shelf_kit.testing import free_port
 def messages(database):
     with database.transaction() as session:
         return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
-
-
-def wait_for(condition, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def key_for(bookmark_id, url):

@@ -33,5 +33,8 @@ SETTINGS = {
     # GET /api/bookmarks/check/ reads the page while the caller waits (linkding's extension
     # fills its form from it): shelf-fetch's settings, and a shorter time limit.
     "SHELF_API_CHECK_TIMEOUT": Setting(5.0, help="seconds the check endpoint waits for a page"),
+    # ... and how many pages one user may have it reading at once (per process): past that,
+    # empty metadata at once, so one user cannot occupy every thread.
+    "SHELF_API_CHECK_FETCHES_PER_USER": Setting(2, help="pages one user's checks read at once"),
     **{name: Setting(default, help=meaning) for name, (default, meaning) in FETCH_SETTINGS.items()},
 }

@@ -60,6 +60,17 @@ def get(session: Session, owner_id: int) -> Profile:
     return profile
 
 
+def lock(session: Session, owner_id: int) -> None:
+    """Hold the owner's profile row until the transaction ends, so that an owner's writes that
+    read before they write (the next free bundle position) run one after the other. SQLite
+    locks the whole database for a write: a write that changes nothing takes the lock."""
+    owned = Profile.owner_id == owner_id
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update_rows(Profile).where(owned).values(owner_id=Profile.owner_id))
+    else:
+        session.execute(select(Profile.owner_id).where(owned).with_for_update())
+
+
 def lax_tags(session: Session, owner_id: int | None) -> bool:
     if owner_id is None:
         return PROFILE_DEFAULTS["tag_search"] == "lax"

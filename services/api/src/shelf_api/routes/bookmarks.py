@@ -114,7 +114,8 @@ def check(params):
     the caller's auto-tagging rules would give it.
 
     For a bookmarked URL the metadata is what the bookmark holds; otherwise the page is read
-    now (SSRF-safe, at most SHELF_API_CHECK_TIMEOUT seconds; empty values when it cannot be)."""
+    now (SSRF-safe, at most SHELF_API_CHECK_TIMEOUT seconds; empty values when it cannot be,
+    or when SHELF_API_CHECK_FETCHES_PER_USER of the caller's pages are being read already)."""
     url = params["url"]
     bookmark = service.find_by_url(session(), owner_id(), url)
     if bookmark is not None:
@@ -124,7 +125,7 @@ def check(params):
                     "preview_image": bookmark.preview_image_url}
     else:
         session().rollback()  # no transaction stays open while the page is read
-        metadata = current_app.extensions["shelf_api_previews"].metadata(url)
+        metadata = current_app.extensions["shelf_api_previews"].metadata(url, user=owner_id())
     rules = profiles.auto_tagging_rules(session(), owner_id())
     return {"bookmark": service.as_linkding(bookmark) if bookmark else None,
             "metadata": metadata, "auto_tags": auto_tags.tags_for(rules, url)}

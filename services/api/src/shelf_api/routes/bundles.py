@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from shelf_kit.db import session, utcnow
 
-from .. import queries
+from .. import profiles, queries
 from ..errors import Invalid
 from ..models import Bundle
 from ..schemas import (
@@ -77,12 +77,14 @@ def get(bundle_id):
 @blp.arguments(BundleWriteSchema)
 @blp.response(201, BundleSchema)
 def create(data):
-    """Create a bundle; without `order`, it goes after the others."""
+    """Create a bundle; without `order`, it goes after the others (a place of its own, however
+    many are created at once). A given `order` is kept as it is, as linkding does."""
     check_search(data)
     bundle = Bundle(owner_id=owner_id(), search="", any_tags="", all_tags="", excluded_tags="",
                     filter_unread="off", filter_shared="off")
     apply(bundle, data)
     if "order" not in data:
+        profiles.lock(session(), owner_id())  # two at once must not both take the same place
         last = session().scalar(select(func.max(Bundle.order))
                                 .where(Bundle.owner_id == owner_id()))
         bundle.order = 0 if last is None else min(last + 1, MAX_INT)
