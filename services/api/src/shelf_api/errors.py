@@ -20,8 +20,8 @@ from shelf_kit import problems as kit_problems
 
 log = logging.getLogger("shelf.api.errors")
 LINKDING_PREFIX = "/api/"
-LOCATIONS = {"json", "query", "form", "files", "multipart", "headers", "cookies", "view_args",
-             "path"}
+LOCATIONS = {"json", "query", "form", "files", "multipart", "body", "headers", "cookies",
+             "view_args", "path"}
 
 
 class Invalid(Exception):

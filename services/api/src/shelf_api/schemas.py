@@ -7,6 +7,7 @@ read-only fields included), as DRF does.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -125,6 +126,19 @@ class Upload(smorest_fields.Upload):
             raise ma.ValidationError(
                 "The submitted data was not a file. Check the encoding type on the form.")
         return value
+
+
+class WholeNumber(fields.Integer):
+    """An integer as DRF takes one: a JSON number without a fraction, or its digits as text
+    (a form sends nothing else); not 1.5, not true."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(strict=True, **kwargs)
+
+    def _validated(self, value: Any) -> int:
+        if isinstance(value, str) and re.fullmatch(r"\s*-?\d{1,12}\s*", value):
+            value = int(value)
+        return super()._validated(value)
 
 
 def _id(**kwargs: Any) -> fields.Integer:
@@ -299,8 +313,8 @@ class BundleWriteSchema(Loose):
     excluded_tags = fields.String(validate=_max_length(1024), error_messages=_messages())
     filter_unread = _choice()
     filter_shared = _choice()
-    order = fields.Integer(strict=True, validate=validate.Range(min=0, max=MAX_INT),
-                           error_messages=_messages(invalid="A valid integer is required."))
+    order = WholeNumber(validate=validate.Range(min=0, max=MAX_INT),
+                        error_messages=_messages(invalid="A valid integer is required."))
 
 
 class BundlePatchSchema(BundleWriteSchema):

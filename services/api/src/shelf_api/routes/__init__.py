@@ -7,7 +7,7 @@ from flask import Flask
 from shelf_kit.openapi import ServiceApi
 
 from . import admin, assets, bookmarks, bundles, health, internal, tags, transfer, user
-from .common import BEARER, TOKEN
+from .common import BEARER, FORM_TYPES, TOKEN
 
 BLUEPRINTS = (transfer.blp, assets.blp, bookmarks.blp, tags.blp, bundles.blp, user.blp,
               internal.blp, admin.blp, health.blp)
@@ -36,6 +36,15 @@ def register_blueprints(app: Flask, api: ServiceApi) -> None:
     document_linkding_errors(api)
 
 
+def document_form_bodies(operation: dict) -> None:
+    """A JSON body on /api/ may come as a form or multipart too (location `body`), as DRF's
+    default parsers take it: say so with the same schema."""
+    content = operation.get("requestBody", {}).get("content", {})
+    if "application/json" in content:
+        for media_type in FORM_TYPES:
+            content.setdefault(media_type, content["application/json"])
+
+
 def document_linkding_errors(api: ServiceApi) -> None:
     """/api/ answers errors in linkding's shape, and invalid requests with 400 (not the
     kit's 422 problem+json): say so in the document."""
@@ -53,6 +62,7 @@ def document_linkding_errors(api: ServiceApi) -> None:
         for operation in operations.values():
             if not isinstance(operation, dict):  # the path's own "parameters"
                 continue
+            document_form_bodies(operation)
             responses = operation.setdefault("responses", {})
             if responses.pop("422", None) is not None:
                 responses["400"] = {"$ref": "#/components/responses/LINKDING_INVALID"}

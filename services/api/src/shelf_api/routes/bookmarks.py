@@ -24,7 +24,16 @@ from ..schemas import (
     ListQuerySchema,
     SharedQuerySchema,
 )
-from .common import commit, committed, dialect, documented, linkding_blueprint, not_found, owner_id
+from .common import (
+    BODY,
+    commit,
+    committed,
+    dialect,
+    documented,
+    linkding_blueprint,
+    not_found,
+    owner_id,
+)
 
 blp = linkding_blueprint("bookmarks", __name__, "linkding's bookmarks API")
 
@@ -134,7 +143,7 @@ def check(params):
 @blp.route("/api/bookmarks/", methods=["POST"])
 @documented(blp)
 @blp.arguments(BookmarkCreateQuerySchema, location="query", as_kwargs=True)
-@blp.arguments(BookmarkWriteSchema)
+@blp.arguments(BookmarkWriteSchema, location=BODY)
 @blp.response(201, BookmarkSchema)
 def create(data, **query):
     """Create a bookmark; a URL the caller already has updates that bookmark instead. Tasks
@@ -165,7 +174,7 @@ def _update(bookmark_id, data):
 
 @blp.route("/api/bookmarks/<id:bookmark_id>/", methods=["PUT"])
 @documented(blp)
-@blp.arguments(BookmarkWriteSchema)
+@blp.arguments(BookmarkWriteSchema, location=BODY)
 @blp.response(200, BookmarkSchema)
 def put(data, bookmark_id):
     """Update a bookmark (`url` required; fields not sent are kept)."""
@@ -174,7 +183,7 @@ def put(data, bookmark_id):
 
 @blp.route("/api/bookmarks/<id:bookmark_id>/", methods=["PATCH"])
 @documented(blp)
-@blp.arguments(BookmarkPatchSchema)
+@blp.arguments(BookmarkPatchSchema, location=BODY)
 @blp.response(200, BookmarkSchema)
 def patch(data, bookmark_id):
     """Update some fields of a bookmark."""

@@ -19,7 +19,7 @@ from ..schemas import (
     PageQuerySchema,
 )
 from ..search import SearchSyntaxError, parse
-from .common import commit, documented, linkding_blueprint, not_found, owner_id
+from .common import BODY, commit, documented, linkding_blueprint, not_found, owner_id
 
 blp = linkding_blueprint("bundles", __name__, "linkding's bundles (saved searches) API")
 FIELDS = ("name", "search", "any_tags", "all_tags", "excluded_tags", "filter_unread",
@@ -74,7 +74,7 @@ def get(bundle_id):
 
 @blp.route("/api/bundles/", methods=["POST"])
 @documented(blp)
-@blp.arguments(BundleWriteSchema)
+@blp.arguments(BundleWriteSchema, location=BODY)
 @blp.response(201, BundleSchema)
 def create(data):
     """Create a bundle; without `order`, it goes after the others (a place of its own, however
@@ -104,7 +104,7 @@ def _update(bundle_id, data):
 
 @blp.route("/api/bundles/<id:bundle_id>/", methods=["PUT"])
 @documented(blp)
-@blp.arguments(BundleWriteSchema)
+@blp.arguments(BundleWriteSchema, location=BODY)
 @blp.response(200, BundleSchema)
 def put(data, bundle_id):
     """Update a bundle (`name` required; fields not sent are kept)."""
@@ -113,7 +113,7 @@ def put(data, bundle_id):
 
 @blp.route("/api/bundles/<id:bundle_id>/", methods=["PATCH"])
 @documented(blp)
-@blp.arguments(BundlePatchSchema)
+@blp.arguments(BundlePatchSchema, location=BODY)
 @blp.response(200, BundleSchema)
 def patch(data, bundle_id):
     """Update some fields of a bundle."""

@@ -25,21 +25,44 @@ BEARER = "bearer"
 SECURITY = [{TOKEN: []}, {BEARER: []}]
 
 
-class _Parser(FlaskParser):
-    """flask-smorest's parser, and one more location, `multipart`: the fields and the files of
-    a multipart/form-data body read by one schema. (flask-smorest documents one request body
-    per view: a `form` and a `files` schema on one view made a broken document.)"""
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+BODY = "body"  # a location: JSON, a form or multipart, as DRF's default parsers take
 
-    __location_map__ = {**FlaskParser.__location_map__, "multipart": "load_multipart"}
+
+class _Parser(FlaskParser):
+    """flask-smorest's parser, and two more locations:
+
+    - `multipart`: the fields and the files of a multipart/form-data body read by one schema
+      (flask-smorest documents one request body per view: a `form` and a `files` schema on
+      one view made a broken document);
+    - `body`: the body as linkding's views take it (DRF's JSON, form and multipart parsers):
+      a form-encoded or multipart body is read as fields, a list field from repeated fields
+      (`tag_names=a&tag_names=b`); anything else as JSON.
+    """
+
+    __location_map__ = {**FlaskParser.__location_map__, "multipart": "load_multipart",
+                        BODY: "load_body"}
 
     def load_multipart(self, req, schema):
         return MultiDictProxy(CombinedMultiDict([req.files, req.form]), schema)
+
+    def load_body(self, req, schema):
+        if req.mimetype in FORM_TYPES:
+            return self.load_multipart(req, schema)
+        if req.mimetype and not req.is_json and req.get_data(cache=True):
+            raise Problem(415, "Unsupported Media Type",
+                          f'Unsupported media type "{req.mimetype}" in request.')  # DRF's words
+        return self.load_json(req, schema)
+
+    def _handle_invalid_json_error(self, error, req, *args, **kwargs):
+        raise Problem(400, "Bad Request", f"JSON parse error - {error}")  # DRF's words
 
 
 class ApiBlueprint(Blueprint):
     ARGUMENTS_PARSER = _Parser()
     DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {**Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
-                                             "multipart": "multipart/form-data"}
+                                             "multipart": "multipart/form-data",
+                                             BODY: "application/json"}
 
 
 def linkding_blueprint(name: str, import_name: str, description: str) -> Blueprint:

@@ -11,7 +11,7 @@ from .. import bookmarks as service
 from .. import queries
 from ..models import Tag
 from ..schemas import PageQuerySchema, TagPageSchema, TagSchema, TagWriteSchema
-from .common import commit, committed, documented, linkding_blueprint, not_found, owner_id
+from .common import BODY, commit, committed, documented, linkding_blueprint, not_found, owner_id
 
 blp = linkding_blueprint("tags", __name__, "linkding's tags API")
 
@@ -46,7 +46,7 @@ def get(tag_id):
 
 @blp.route("/api/tags/", methods=["POST"])
 @documented(blp)
-@blp.arguments(TagWriteSchema)
+@blp.arguments(TagWriteSchema, location=BODY)
 @blp.response(201, TagSchema)
 def create(data):
     """Create a tag; a name the caller already has (in any case) answers that tag."""

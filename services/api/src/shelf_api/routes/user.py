@@ -10,7 +10,7 @@ from shelf_kit.db import session
 from .. import profiles
 from ..linkding import LINKDING_API_VERSION
 from ..schemas import ProfilePatchSchema, ProfileSchema
-from .common import commit, documented, linkding_blueprint, owner_id
+from .common import BODY, commit, documented, linkding_blueprint, owner_id
 
 blp = linkding_blueprint("user", __name__, "linkding's user profile")
 
@@ -30,7 +30,7 @@ def get_profile():
 
 @blp.route("/api/user/profile/", methods=["PATCH"])
 @documented(blp)
-@blp.arguments(ProfilePatchSchema)
+@blp.arguments(ProfilePatchSchema, location=BODY)
 @blp.response(200, ProfileSchema)
 def patch_profile(data):
     """Change the caller's preferences (a Shelf addition: linkding changes them in its UI)."""
