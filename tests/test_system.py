@@ -273,18 +273,20 @@ class SlowPage(BaseHTTPRequestHandler):
 
 def test_pages_read_by_check_do_not_hold_api_for_everyone_else(shelf_system):
     """linkding's extension calls check when its popup opens; api reads the page then. Three
-    popups open on a slow page at once (more than api has workers): another user's list is
-    answered before any of those pages is."""
+    people's popups open on a slow page at once (more than api has workers): another user's
+    list is answered before any of those pages is. (One person's checks are read at most two
+    at a time per process: test_api_hardening.py.)"""
     server = ThreadingHTTPServer(("127.0.0.1", 0), SlowPage)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     slow_url = f"http://127.0.0.1:{server.server_address[1]}/slow"
     admin = make_admin(shelf_system)
-    reader, other = make_user(shelf_system, admin), make_user(shelf_system, admin)
+    readers = [make_user(shelf_system, admin) for _ in range(3)]
+    other = make_user(shelf_system, admin)
     finished: list[str] = []
 
     def check(n: int) -> None:
         answer = requests.get(shelf_system.urls["api"] + "/api/bookmarks/check/",
-                              params={"url": f"{slow_url}?{n}"}, headers=reader.headers,
+                              params={"url": f"{slow_url}?{n}"}, headers=readers[n].headers,
                               timeout=TIMEOUT)
         assert answer.json()["metadata"]["title"] == "Slow but there"
         finished.append("check")
