@@ -15,8 +15,6 @@ application's own fold: a change to it needs a migration that recomputes every k
 import sqlalchemy as sa
 from alembic import op
 
-from shelf_api.tag_names import MAX_LENGTH, fold
-
 revision = "0005"
 down_revision = "0004"
 branch_labels = None
@@ -28,7 +26,13 @@ links = sa.table("bookmark_tags", sa.column("bookmark_id", sa.Integer),
                  sa.column("tag_id", sa.Integer))
 
 
+MAX_LENGTH = 64
+
+
 def upgrade() -> None:
+    # Imported here: tools that only read the revisions (tests/' environment) lack the app.
+    from shelf_api.tag_names import fold
+
     op.drop_index("uq_tags_owner_name_lower", table_name="tags")
     with op.batch_alter_table("tags") as batch:
         batch.add_column(sa.Column("name_folded", sa.String(length=MAX_LENGTH), nullable=True))
