@@ -50,11 +50,14 @@ def document_linkding_errors(api: ServiceApi) -> None:
     kit's 422 problem+json): say so in the document."""
     api.spec.components.schema("LinkdingError", LINKDING_ERROR)
     api.spec.components.schema("LinkdingValidationError", LINKDING_INVALID)
-    for name, schema, description in (
-            ("LINKDING_ERROR", "LinkdingError", "An error"),
-            ("LINKDING_INVALID", "LinkdingValidationError", "Invalid fields")):
-        api.spec.components.response(name, {"description": description, "content": {
-            "application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}})
+    api.spec.components.response("LINKDING_ERROR", {"description": "An error", "content": {
+        "application/json": {"schema": {"$ref": "#/components/schemas/LinkdingError"}}}})
+    # Invalid fields; or, as DRF answers a body it cannot parse, {"detail": ...}.
+    api.spec.components.response("LINKDING_INVALID", {
+        "description": "Invalid fields, or a body that is not JSON", "content": {
+            "application/json": {"schema": {"anyOf": [
+                {"$ref": "#/components/schemas/LinkdingValidationError"},
+                {"$ref": "#/components/schemas/LinkdingError"}]}}}})
     error = {"$ref": "#/components/responses/LINKDING_ERROR"}
     for path, operations in api.spec._paths.items():
         if not path.startswith("/api/"):
