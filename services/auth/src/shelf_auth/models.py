@@ -12,7 +12,14 @@ from shelf_kit.db import UtcDateTime, utcnow
 
 
 class Base(DeclarativeBase):
-    pass
+    """Every table hands out each id once: on SQLite its integer key is AUTOINCREMENT (else
+    the highest id is given again after its row is deleted); Postgres' sequences never go
+    back. A table that sets `__table_args__` must keep `SQLITE_AUTOINCREMENT` in it."""
+
+    __table_args__ = {"sqlite_autoincrement": True}
+
+
+SQLITE_AUTOINCREMENT = Base.__table_args__
 
 
 class User(Base):
@@ -127,4 +134,5 @@ class OutboxMessage(Base):
         Index("ix_outbox_pending", "next_attempt_at",
               sqlite_where=text("delivered_at IS NULL"),
               postgresql_where=text("delivered_at IS NULL")),
+        SQLITE_AUTOINCREMENT,
     )
