@@ -144,8 +144,9 @@ def admin_token(client, add_user):
 
 @pytest.fixture
 def service_token(client):
-    answer = client.post("/v1/service-tokens",
-                         json={"client_id": "api", "client_secret": "dev-api-secret"})
+    """api's token for auth (API-key introspection, the revocation feed)."""
+    answer = client.post("/v1/service-tokens", json={
+        "client_id": "api", "client_secret": "dev-api-secret", "audience": "auth"})
     assert answer.status_code == 200
     return answer.get_json()["access_token"]
 

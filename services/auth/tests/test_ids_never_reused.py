@@ -54,7 +54,10 @@ def rows_at_head(table, number):
     """A row for each table, as the current schema has them."""
     if table in TABLES_AT_0007:
         return rows_at_0007(table, number)
-    return {}[table]()
+    return {
+        "revocations": lambda: {"user_id": 1, "kind": "session", "session_id": f"s{number}",
+                                "created_at": NOW},
+    }[table]()
 
 
 def reflect(engine, name):

@@ -6,7 +6,10 @@ import argon2
 
 from shelf_kit import Setting, service_url_default, sqlite_default
 
-DEV_SERVICE_CLIENTS = "api:dev-api-secret,tasks:dev-tasks-secret,ui:dev-ui-secret"
+DEV_SERVICE_CLIENTS = "api:dev-api-secret,tasks:dev-tasks-secret"
+# Who calls whom with a service token: api calls auth (API keys, revocations) and tasks (jobs);
+# tasks calls auth (revocations, the purge) and api (its handlers). The ui calls none.
+SERVICE_AUDIENCES = "api:auth+tasks,tasks:auth+api"
 
 
 def _keys_dir_default(values):
@@ -32,6 +35,9 @@ SETTINGS = {
     "SHELF_AUTH_SIGNUP": Setting("auto", help="open, closed, or auto (open until an admin exists)"),
     "SHELF_AUTH_SERVICE_CLIENTS": Setting(
         DEV_SERVICE_CLIENTS, secret=True, help="service clients, as id:secret,id:secret"),
+    "SHELF_AUTH_SERVICE_AUDIENCES": Setting(
+        SERVICE_AUDIENCES, help="the services each client may get tokens for, as "
+                                "id:service+service,..."),
     "SHELF_AUTH_LOGIN_MAX_FAILURES": Setting(10, help="failed logins allowed per window"),
     "SHELF_AUTH_LOGIN_WINDOW_SECONDS": Setting(900, help="the throttling window"),
     # Password reset requests (anyone may make one): per client address, refused with 429

@@ -33,6 +33,9 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # Access tokens carry it as `ver`; raising it voids every one issued before (password
+    # change or reset, logout everywhere, deactivation, demotion, deletion).
+    token_version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
 
 
 # Usernames are unique whatever their case: "Ada" and "ada" are one person.
@@ -53,6 +56,32 @@ class RefreshSession(Base):
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     rotated_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class Revocation(Base):
+    """Something that stopped being good before it expires, published to the other services
+    (GET /v1/revocations) for as long as an access token lives:
+
+    - "user": the user's access tokens with `ver` below `token_version` are void;
+    - "session": access tokens with `sid` `session_id` (a refresh family) are void (logout);
+    - "api_key": the user's API key changed or went (cached answers about it are stale).
+
+    Kept without a foreign key: a deleted user's revocation outlives the user."""
+
+    __tablename__ = "revocations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    user_id: Mapped[int] = mapped_column(Integer)
+    session_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    token_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    __table_args__ = (
+        Index("ix_revocations_created_at", "created_at"),
+        Index("ix_revocations_session_id", "session_id"),
+        SQLITE_AUTOINCREMENT,
+    )
 
 
 class ApiKey(Base):

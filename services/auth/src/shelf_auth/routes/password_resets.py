@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 
 from shelf_kit.db import session
 
-from .. import outbox, password_resets, refresh_sessions, throttle
+from .. import api_keys, outbox, password_resets, refresh_sessions, throttle
 from ..errors import invalid, too_many_requests
 from ..mail import mail_reset_link
 from ..models import User
@@ -51,7 +51,8 @@ def request_reset(body):
 def confirm_reset(body):
     """Choose a new password with a reset link's token.
 
-    The token works once; every session of the account is logged out."""
+    The token works once; every session of the account is logged out and every access token
+    stops working. With `revoke_api_key` true, the API key stops working too."""
     db = session()
     row = password_resets.find_valid(session=db, token=body["token"])
     if row is None:
@@ -61,5 +62,7 @@ def confirm_reset(body):
     set_password(user=user, password=body["password"])
     if not password_resets.use(session=db, row=row):
         raise invalid({"token": ["This reset link was used already; ask for a new one."]})
-    refresh_sessions.revoke_user(session=db, user_id=user.id)
+    refresh_sessions.end_all(session=db, user=user)
+    if body["revoke_api_key"]:
+        api_keys.revoke(session=db, user_id=user.id)
     db.commit()

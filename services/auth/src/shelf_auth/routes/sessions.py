@@ -63,14 +63,14 @@ def refresh(body):
     is answered with new tokens in the same session (two tabs or workers racing)."""
     db = session()
     try:
-        user, refresh_token = refresh_sessions.rotate(
+        user, refresh_token, session_id = refresh_sessions.rotate(
             session=db, token=body["refresh_token"],
             seconds=current_app.config["SHELF_AUTH_REFRESH_TOKEN_SECONDS"],
             grace_seconds=current_app.config["SHELF_AUTH_REFRESH_REUSE_GRACE_SECONDS"])
     except refresh_sessions.RefreshRefused as error:
         db.commit()  # keep a revocation the refusal made
         raise unauthorized(str(error)) from None
-    pair = token_pair(session=db, user=user, refresh_token=refresh_token)
+    pair = token_pair(session=db, user=user, refreshed=(refresh_token, session_id))
     db.commit()
     return pair
 
@@ -79,7 +79,10 @@ def refresh(body):
 @blp.arguments(RefreshSchema)
 @blp.response(204)
 def log_out(body):
-    """Log out: revoke the session this refresh token belongs to (unknown tokens too: 204)."""
+    """Log out: revoke the session this refresh token belongs to (unknown tokens too: 204).
+
+    The access tokens issued in that session stop working too: at auth at once, at the other
+    services within seconds (they read GET /v1/revocations)."""
     refresh_sessions.revoke_token(session=session(), token=body["refresh_token"])
     session().commit()
 
@@ -88,8 +91,8 @@ def log_out(body):
 @requires(blp, "user")
 @blp.response(204)
 def log_out_everywhere():
-    """Log out everywhere: revoke every refresh token of the caller.
+    """Log out everywhere: revoke every refresh token and access token of the caller.
 
-    Access tokens already issued stay valid until they expire (15 minutes by default)."""
-    refresh_sessions.revoke_user(session=session(), user_id=current_user().id)
+    Access tokens stop working at auth at once, at the other services within seconds."""
+    refresh_sessions.end_all(session=session(), user=current_user())
     session().commit()
