@@ -8,6 +8,7 @@ from sqlalchemy import select
 from shelf_auth import throttle
 from shelf_auth.digests import digest
 from shelf_auth.models import (
+    KnownAddress,
     LoginAttempt,
     OutboxMessage,
     PasswordResetToken,
@@ -33,6 +34,9 @@ def test_purge_deletes_what_is_no_longer_needed(app, client, add_user, service_t
         session.add(RefreshSession(user_id=user, family_id="old", token_hash="e" * 64,
                                    expires_at=long_ago))
         session.add(LoginAttempt(username="ada", address="10.0.0.1", attempted_at=long_ago))
+        # Known for as long as a refresh token lasts (30 days); ada's logins above are known.
+        session.add(KnownAddress(user_id=user, address="10.9.9.9",
+                                 last_login_at=datetime.now(UTC) - timedelta(days=31)))
         session.add(LoginAttempt(username="ada", address="10.0.0.1",
                                  attempted_at=datetime.now(UTC)))
         session.add(PasswordResetToken(user_id=user, token_hash="a" * 64, expires_at=long_ago))
@@ -64,7 +68,7 @@ def test_purge_deletes_what_is_no_longer_needed(app, client, add_user, service_t
 
     answer = client.post("/v1/maintenance/purge", headers=bearer(service_token))
     assert answer.status_code == 200
-    assert answer.get_json() == {"refresh_sessions": 2, "login_attempts": 1,
+    assert answer.get_json() == {"refresh_sessions": 2, "login_attempts": 1, "known_addresses": 1,
                                  "throttle_events": 2, "password_reset_tokens": 2, "outbox": 2,
                                  "revocations": 1}
     # What is still in use works; a rotated token is kept so its reuse is still caught.

@@ -46,7 +46,7 @@ def test_the_later_tables_come_and_go_with_their_migrations(fresh_database_url):
         assert set(inspect(engine).get_table_names()) == before
         command.upgrade(alembic_config(MIGRATIONS, fresh_database_url), "head")
         assert set(inspect(engine).get_table_names()) == before | {
-            "throttle_events", "outbox", "revocations"}
+            "throttle_events", "outbox", "revocations", "known_addresses"}
         # The relay's "what is due?" reads undelivered messages only, through this index.
         (pending,) = [index for index in inspect(engine).get_indexes("outbox")
                       if index["name"] == "ix_outbox_pending"]

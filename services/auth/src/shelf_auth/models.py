@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, func, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shelf_kit.db import UtcDateTime, utcnow
@@ -109,6 +120,23 @@ class LoginAttempt(Base):
 
 Index("ix_login_attempts_username_at", LoginAttempt.username, LoginAttempt.attempted_at)
 Index("ix_login_attempts_address_at", LoginAttempt.address, LoginAttempt.attempted_at)
+
+
+class KnownAddress(Base):
+    """An address the user logged in from: failures for the username from elsewhere never
+    slow down a login from here (throttle.py)."""
+
+    __tablename__ = "known_addresses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    address: Mapped[str] = mapped_column(String(64))
+    last_login_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "address", name="uq_known_addresses_user_address"),
+        SQLITE_AUTOINCREMENT,
+    )
 
 
 class ThrottleEvent(Base):

@@ -206,6 +206,8 @@ class ResetConfirmSchema(ma.Schema):
 class PurgeSchema(ma.Schema):
     refresh_sessions = fields.Integer(required=True)
     login_attempts = fields.Integer(required=True)
+    known_addresses = fields.Integer(required=True, metadata={
+        "description": "addresses not logged in from for as long as a refresh token lasts"})
     throttle_events = fields.Integer(required=True, metadata={
         "description": "password reset requests and mails too old to count"})
     password_reset_tokens = fields.Integer(required=True)

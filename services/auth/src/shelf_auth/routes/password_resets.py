@@ -9,6 +9,7 @@ from shelf_kit.db import session
 
 from .. import api_keys, outbox, password_resets, refresh_sessions, throttle
 from ..errors import invalid, too_many_requests
+from ..forwarded import client_address
 from ..mail import mail_reset_link
 from ..models import User
 from ..schemas import AcceptedSchema, ResetConfirmSchema, ResetRequestSchema
@@ -30,7 +31,7 @@ def request_reset(body):
 
     Requests are limited per client address (429 with Retry-After, whatever the login) and
     reset mails per account (over that limit the answer is the same 202, but no mail goes)."""
-    db, address = session(), throttle.client_address(request)
+    db, address = session(), client_address(request)
     wait = throttle.event_retry_after(session=db, bucket=throttle.RESET_REQUESTS, key=address)
     if wait is not None:
         raise too_many_requests("Too many password reset requests", wait)

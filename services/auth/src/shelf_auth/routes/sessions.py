@@ -9,6 +9,7 @@ from shelf_kit.db import session, utcnow
 
 from .. import refresh_sessions, throttle
 from ..errors import too_many_requests
+from ..forwarded import client_address
 from ..grants import token_pair
 from ..identity import current_user, forbidden, requires, unauthorized
 from ..passwords import check_password, hash_password, needs_rehash
@@ -31,8 +32,12 @@ def check_throttle(username: str, address: str) -> None:
 @blp.alt_response(403, response="FORBIDDEN")
 @blp.alt_response(429, response="TOO_MANY_REQUESTS")
 def log_in(credentials):
-    """Log in: trade a username and password for an access token and a refresh token."""
-    db, address = session(), throttle.client_address(request)
+    """Log in: trade a username and password for an access token and a refresh token.
+
+    Failed logins are limited per username and client address, and per address (429 with
+    Retry-After); a username failing from many addresses is slowed down, never locked, and
+    never from an address its user logged in from."""
+    db, address = session(), client_address(request)
     username, password = credentials["username"], credentials["password"]
     check_throttle(username, address)
     user = find_by_username(session=db, username=username)
@@ -42,7 +47,7 @@ def log_in(credentials):
         raise unauthorized("Wrong username or password.")
     if not user.is_active:
         raise forbidden("This account is disabled.")
-    throttle.clear(session=db, username=username, address=address)
+    throttle.record_success(session=db, user=user, address=address)
     if needs_rehash(user.password_hash):  # the Argon2 settings changed since it was hashed
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()

@@ -9,6 +9,7 @@ from shelf_kit.db import session
 
 from .. import api_keys, refresh_sessions, throttle
 from ..errors import invalid
+from ..forwarded import client_address
 from ..grants import token_pair
 from ..identity import current_user, forbidden, requires
 from ..passwords import check_password
@@ -59,7 +60,7 @@ def me():
 
 def confirm_password(password: str, field: str) -> None:
     """The caller's password again, throttled like a login; a 422 naming `field` if wrong."""
-    user, db, address = current_user(), session(), throttle.client_address(request)
+    user, db, address = current_user(), session(), client_address(request)
     check_throttle(user.username, address)
     if not check_password(user.password_hash, password):
         throttle.record_failure(session=db, username=user.username, address=address)
