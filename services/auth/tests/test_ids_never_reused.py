@@ -57,7 +57,7 @@ def rows_at_head(table, number):
     return {
         "revocations": lambda: {"user_id": 1, "kind": "session", "session_id": f"s{number}",
                                 "created_at": NOW},
-        "known_addresses": lambda: {"user_id": 1 + number % 3, "address": f"10.1.0.{number}",
+        "known_addresses": lambda: {"user_id": 1 + number % 2, "address": f"10.1.0.{number}",
                                     "last_login_at": NOW},
     }[table]()
 
