@@ -64,6 +64,8 @@ def database_url(migrated_database_url):
             else:
                 for table in reversed(Base.metadata.sorted_tables):
                     connection.execute(table.delete())
+                # As RESTART IDENTITY does on Postgres: ids start again at 1 for each test.
+                connection.execute(text("DELETE FROM sqlite_sequence"))
     finally:
         engine.dispose()
     return migrated_database_url
