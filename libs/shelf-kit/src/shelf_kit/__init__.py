@@ -1,6 +1,7 @@
 """Shelf's service kit: what every Shelf service is built from."""
 
 from .app import Kit, create_service_app, kit
+from .bodies import upload_limit
 from .config import ConfigError, Setting, service_url_default, sqlite_default
 from .problems import Problem, problem_response
 from .request_id import bound_request_id, current_request_id
@@ -19,4 +20,5 @@ __all__ = [
     "problem_response",
     "service_url_default",
     "sqlite_default",
+    "upload_limit",
 ]
