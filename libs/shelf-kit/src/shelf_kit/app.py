@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import bodies, health, json_guard, jsonlog, metrics, openapi, request_id
+from . import bodies, health, hsts, json_guard, jsonlog, metrics, openapi, request_id
 from .config import Setting, read_settings
 from .health import Readiness
 from .problems import HtmlRenderer
@@ -55,6 +55,7 @@ def create_service_app(
     metrics.init_app(app, service)
     bodies.init_app(app)
     json_guard.init_app(app)
+    hsts.init_app(app)
     kit.api = openapi.init_app(app, title=title or f"Shelf {service}", version=version,
                                description=description)
     kit.api.register_blueprint(health.make_blueprint(service, version))
