@@ -21,7 +21,6 @@ import pytest
 import requests
 
 from shelf_accounts import (
-    PASSWORD,
     TIMEOUT,
     api_key,
     log_in,
