@@ -11,9 +11,11 @@ from shelf_kit.openapi import MAX_ID
 
 from .endings import shown_args
 from .models import JobState
+from .registry import build_registry
 from .schedules import InvalidCron, validate_cron
 
 STATES = [state.value for state in JobState]
+SHELF_KINDS = build_registry({}).kinds()  # without the test-only kinds
 NAME = validate.Regexp(r"^[A-Za-z0-9_.:-]{1,100}$",
                        error="Use 1-100 letters, digits, '_', '.', ':' or '-'.")
 
@@ -66,7 +68,8 @@ class JobSchema(ma.Schema):
 
 
 class JobCreateSchema(ma.Schema):
-    kind = fields.String(required=True, validate=NAME)
+    kind = fields.String(required=True, validate=NAME, metadata={
+        "description": "one of the kinds this service runs: " + ", ".join(SHELF_KINDS)})
     args = fields.Dict(keys=fields.String(), load_default=dict)
     run_at = fields.AwareDateTime(default_timezone=UTC, metadata={
         "description": "not before this time (UTC when no offset is given); default now"})
