@@ -1,5 +1,10 @@
+import importlib.metadata
+import tomllib
+from pathlib import Path
+
 import pytest
 
+import shelf_kit
 from shelf_kit import ConfigError, Setting, sqlite_default
 from shelf_kit.config import read_settings
 
@@ -30,3 +35,10 @@ def test_secret_has_no_default_in_production():
     production = read_settings(settings, environ=environ)
     assert production["SHELF_SECRET_KEY"] == "s"
     assert read_settings(settings, environ={})["SHELF_SECRET_KEY"] == "dev"
+
+
+def test_version_is_the_one_pyproject_declares():
+    # It had said 0.1.4 while pyproject.toml said 0.1.5 (issue 16).
+    with (Path(__file__).parents[1] / "pyproject.toml").open("rb") as file:
+        declared = tomllib.load(file)["project"]["version"]
+    assert shelf_kit.__version__ == importlib.metadata.version("shelf-kit") == declared

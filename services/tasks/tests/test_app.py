@@ -91,12 +91,12 @@ def test_outside_development_the_client_secret_must_be_set(monkeypatch, tmp_path
 def test_test_only_job_kinds_exist_only_when_asked_for(monkeypatch, tmp_path):
     monkeypatch.setenv("SHELF_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("SHELF_TASKS_TEST_HANDLERS", raising=False)
-    shelf_kinds = ["backup", "check_links", "fetch_metadata", "import_bookmarks", "purge",
-                   "send_email"]
+    shelf_kinds = ["backup", "check_links", "fail_import", "fetch_metadata", "import_bookmarks",
+                   "purge", "purge_user", "send_email"]
     assert registry(create_app({"SHELF_ENV": "test"})).kinds() == shelf_kinds
     monkeypatch.setenv("SHELF_TASKS_TEST_HANDLERS", "true")
     assert registry(create_app({"SHELF_ENV": "test"})).kinds() == sorted(
-        [*shelf_kinds, "fail", "noop", "record", "sleep"])
+        [*shelf_kinds, "die", "fail", "noop", "record", "sleep"])
 
 
 def test_a_bad_network_in_the_fetch_allow_list_stops_start_up(monkeypatch, tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 
 from shelf_http import ServiceRejected, ServiceUnavailable
+from shelf_kit import upload_limit
 
 from ..clients import api, tasks
 from ..forms import ImportForm
@@ -19,6 +20,7 @@ MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
 @blp.route("/import", methods=["GET", "POST"])
+@upload_limit(MAX_UPLOAD_BYTES)
 @login_required
 def import_page():
     form = ImportForm()
