@@ -135,6 +135,17 @@ def test_a_deleted_user_is_refused_by_api(shelf_system, admin):
     refused_within("a deleted user's token at api", lambda: api_get(shelf_system,
                                                                       person.headers))
     refused_within("a deleted user's API key at api", lambda: api_get(shelf_system, key))
+    # auth's outbox hands tasks the purge of what other services keep for the user (C2).
+    deadline = time.monotonic() + 30
+    while True:
+        jobs = requests.get(shelf_system.urls["tasks"] + "/v1/jobs", headers=admin.headers,
+                            params={"kind": "purge_user"}, timeout=TIMEOUT).json()["results"]
+        mine = [job for job in jobs if job["idempotency_key"] == f"purge_user:{person.user_id}"]
+        if mine:
+            assert mine[0]["args"] == {"user_id": person.user_id}
+            break
+        assert time.monotonic() < deadline, f"no purge_user job reached tasks: {jobs}"
+        time.sleep(0.3)
 
 
 # -- item 4: sessions and keys outlive logout and password changes -------------------------
