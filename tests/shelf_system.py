@@ -247,8 +247,8 @@ class ShelfSystem:
             "SHELF_PORT": str(self.ports[GATEWAY]),
             "SHELF_GATEWAY_BIND": "127.0.0.1",
             "SHELF_GATEWAY_ADMIN": "off",
-            **{f"SHELF_{service.upper()}_UPSTREAM": f"127.0.0.1:{self.ports[service]}"
-               for service in ("auth", "api", "ui")},
+            **{f"SHELF_{service.upper()}_{what}": value for service in ("auth", "api", "ui")
+               for what, value in (("HOST", "127.0.0.1"), ("PORT", str(self.ports[service])))},
             "XDG_CONFIG_HOME": state,
             "XDG_DATA_HOME": state,
         }
