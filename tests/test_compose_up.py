@@ -171,6 +171,7 @@ def stack(request) -> Iterator[Stack]:
         stack.run("down", "-v", "--remove-orphans", check=False, timeout=300)
         subprocess.run(["docker", "network", "rm", name], capture_output=True, check=False)
         pages.shutdown()
+        pages.server_close()
         report.write_line(f"compose: down -v in {time.monotonic() - started:.0f} s")
 
 
@@ -295,7 +296,8 @@ def test_the_gateway_spreads_requests_over_the_replicas(stack, api):
     served = {}
     for cid in replicas:
         logs = subprocess.run(["docker", "logs", "--since", str(int(since) - 1), cid],
-                              capture_output=True, text=True, check=False).stdout
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              check=False).stdout  # gunicorn's and the app's lines: stderr
         served[cid] = logs.count("GET /api/bookmarks/")
     assert all(count > 0 for count in served.values()), served
 
