@@ -35,7 +35,7 @@ def test_secret_has_no_default_outside_tests(env):
 
 def test_development_is_the_default_env_and_needs_its_secrets():
     settings = {"SHELF_SECRET_KEY": Setting("dev", secret=True)}
-    with pytest.raises(ConfigError, match="SHELF_SECRET_KEY must be set when SHELF_ENV=development"):
+    with pytest.raises(ConfigError, match="SHELF_SECRET_KEY must be set when SHELF_ENV=dev"):
         read_settings(settings, environ={})
 
 

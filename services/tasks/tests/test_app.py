@@ -33,7 +33,7 @@ def test_defaults_work_on_a_developers_machine(monkeypatch, tmp_path):
                  "SHELF_TASKS_LEASE_SECONDS"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SHELF_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("SHELF_TASKS_CLIENT_SECRET", "this-installation-s-own")  # `make run` makes it
+    monkeypatch.setenv("SHELF_TASKS_CLIENT_SECRET", "its-own")  # `make run` makes one
     app = create_app()
     assert app.config["SHELF_TASKS_DATABASE_URL"] == f"sqlite:///{tmp_path}/tasks.db"
     assert kit(app).clients["auth"].base_url.startswith("http://127.0.0.1:8001")
