@@ -178,7 +178,7 @@ def test_the_ui_signs_its_session_cookie_with_the_installation_s_key(copies):
     first, _ = copies
     browser = requests.Session()
     browser.get(first.front_door + "/login", timeout=TIMEOUT)
-    cookie = browser.cookies.get("session")
+    cookie = browser.cookies.get("shelf_session")
     assert cookie, "the login page set no session cookie"
 
     def signed_with(key: str) -> bool:
