@@ -113,7 +113,8 @@ def test_an_expired_or_unknown_link_is_refused(app, client, add_user, tasks):
 
 
 def test_a_link_to_the_ui_when_no_public_url_is_set(make_app, add_user, tasks):
-    app = make_app(SHELF_TASKS_URL=tasks.url, SHELF_UI_URL="http://ui.internal:8000")
+    app = make_app(SHELF_TASKS_URL=tasks.url, SHELF_UI_URL="http://ui.internal:8000",
+                   SHELF_PUBLIC_URL="")
     add_user("ada", email="ada@example.org")
     app.test_client().post("/v1/password-resets", json={"login": "ada"})
     assert "http://ui.internal:8000/reset-password/" in mails(app, tasks)[0]["body"]["args"]["text"]

@@ -25,6 +25,8 @@ from shelf_tasks.models import Job, JobState, Schedule, ScheduleFire
 def environment(database_url, nowhere, tmp_path):
     return {
         "SHELF_TASKS_DATABASE_URL": database_url,
+        # Outside tests a secret has no default (`make run` makes its own).
+        "SHELF_TASKS_CLIENT_SECRET": "a-secret-of-this-test",
         "SHELF_AUTH_URL": nowhere,
         "SHELF_API_URL": nowhere,
         "SHELF_DATA_DIR": str(tmp_path / "var"),

@@ -14,7 +14,8 @@ def test_making_an_api_key_shows_it_once_with_the_extension_snippet(browser, she
     key = shelf.auth.api_key[1]
     assert f'<code class="api-key" id="new-api-key">{key}</code>' in html
     snippet = html.split('class="facts extension-snippet"', 1)[1].split("</dl>", 1)[0]
-    assert f"<code>{shelf.api.url}</code>" in snippet  # SHELF_PUBLIC_URL unset: api's URL
+    # SHELF_PUBLIC_URL unset: the front door on this machine (linkding clients' one address)
+    assert "<code>http://127.0.0.1:8000</code>" in snippet
     assert f"<code>{key}</code>" in snippet
     later = browser.get("/settings").get_data(as_text=True)
     assert key not in later and f"…{key[-4:]}" in later

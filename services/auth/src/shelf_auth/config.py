@@ -16,11 +16,18 @@ def _keys_dir_default(values):
     return os.path.join(values["SHELF_DATA_DIR"], "auth-keys")
 
 
+def _public_url_default(values) -> str:
+    # The front door on this machine (`make run`'s gateway), on the port SHELF_PORT names.
+    return service_url_default(values["SHELF_PORT"])
+
+
 SETTINGS = {
     "SHELF_AUTH_DATABASE_URL": Setting(sqlite_default("auth.db"), help="SQLAlchemy URL"),
     "SHELF_TASKS_URL": Setting(service_url_default(8003), help="where tasks answers"),
-    "SHELF_UI_URL": Setting(service_url_default(8000), help="where ui answers"),
-    "SHELF_PUBLIC_URL": Setting("", help="the address people open Shelf at (links in mail)"),
+    "SHELF_UI_URL": Setting(service_url_default(8004), help="where ui answers"),
+    "SHELF_PORT": Setting(8000, help="the front door's port (the gateway of `make run`)"),
+    "SHELF_PUBLIC_URL": Setting(_public_url_default, type=str,
+                                help="the address people open Shelf at (links in mail)"),
     # Signing keys: ES256 PEM files, one per key, the file's stem being its kid.
     "SHELF_AUTH_KEYS_DIR": Setting(_keys_dir_default, type=str, help="folder of signing keys"),
     "SHELF_AUTH_SIGNING_KEY_ID": Setting("", help="kid of the signing key (default: newest)"),
