@@ -21,6 +21,7 @@ import requests
 
 from shelf_accounts import (
     PASSWORD,
+    SERVICE_SECRETS,
     TIMEOUT,
     Person,
     api_key,
@@ -39,7 +40,9 @@ PROMISED = 5.0  # what Shelf promises: refused within 5 s
 MARGIN = 5.0  # for a loaded machine; the elapsed time is printed
 STEADY = 2.5  # refused this long in a row: every worker's list has caught up
 CLIENTS = "SHELF_AUTH_SERVICE_CLIENTS"
-UI_CLIENT = "api:dev-api-secret,tasks:dev-tasks-secret,ui:dev-ui-secret"  # as compose has it
+# The clients the system knows, and a secret for the ui too, as docker-compose.yml gives it.
+UI_CLIENT = ",".join(f"{client}:{secret}" for client, secret in
+                     {**SERVICE_SECRETS, "ui": "dev-ui-secret"}.items())
 
 
 def refused_within(what: str, call: Callable[[], requests.Response]) -> float:
