@@ -150,10 +150,13 @@ def confirm_password_reset(token: str, password: str) -> None:
 def change_password(current_password: str, new_password: str, *,
                     revoke_api_key: bool) -> TokenPair:
     """auth ends every other login of the user and answers new tokens for this one; with
-    `revoke_api_key` it also revokes the user's API key."""
+    `revoke_api_key` it also revokes the user's API key (sent only when asked: keeping the
+    key is auth's default)."""
+    body = {"current_password": current_password, "new_password": new_password}
+    if revoke_api_key:
+        body["revoke_api_key"] = True
     answer = as_user("auth", "POST", "/v1/users/me/password", headers=forwarded_for(),
-                     json={"current_password": current_password, "new_password": new_password,
-                           "revoke_api_key": revoke_api_key})
+                     json=body)
     return TokenPair.from_answer(answer.json())
 
 
