@@ -191,8 +191,8 @@ class PreferencesForm(FlaskForm):
                             choices=[SelectChoice(size, str(size)) for size in PAGE_SIZES])
     sort = SelectField("Sort", choices=[SelectChoice(sort, SORT_LABELS[sort]) for sort in SORTS])
     new_tab = BooleanField("Open links in a new tab")
-    theme = SelectField("Theme", choices=[SelectChoice(theme, THEME_LABELS[theme])
-                                          for theme in THEMES])
+    theme = SelectField("Theme", default="auto",
+                        choices=[SelectChoice(theme, THEME_LABELS[theme]) for theme in THEMES])
 
 
 class SharingForm(FlaskForm):

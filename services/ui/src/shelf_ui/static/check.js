@@ -13,7 +13,6 @@
   var heading = document.getElementById("form-heading");
   var status = document.getElementById("check-status");
   var autoTags = document.getElementById("auto-tags");
-  var autoTagNames = document.getElementById("auto-tag-names");
   var el = form.elements;
   var filled = {};  // fields this script filled, which a later check may fill again
   var timer = null;
@@ -89,14 +88,18 @@
       if (!typed("title")) { fill("title", result.title); }
       if (!typed("description")) { fill("description", result.description); }
     }
-    autoTagNames.textContent = "";
-    result.auto_tags.forEach(function (name) {
-      var span = document.createElement("span");
-      span.className = "tag";
-      span.textContent = "#" + name;
-      autoTagNames.appendChild(span);
-      autoTagNames.appendChild(document.createTextNode(" "));
-    });
+    autoTags.textContent = "";
+    if (result.auto_tags.length) {
+      autoTags.appendChild(document.createTextNode("Your auto-tagging rules add "));
+      result.auto_tags.forEach(function (name) {
+        var span = document.createElement("span");
+        span.className = "tag";
+        span.textContent = "#" + name;
+        autoTags.appendChild(span);
+        autoTags.appendChild(document.createTextNode(" "));
+      });
+      autoTags.appendChild(document.createTextNode("when it is saved."));
+    }
     autoTags.hidden = result.auto_tags.length === 0;
   }
 
