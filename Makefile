@@ -5,6 +5,7 @@ PYTHON ?= python3
 TOOLS := $(CURDIR)/.tools
 UV := $(TOOLS)/bin/uv
 HONCHO := $(TOOLS)/bin/honcho
+CADDY := $(TOOLS)/bin/caddy
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(shell command -v $(PYTHON))
 
@@ -14,18 +15,41 @@ TOOL_PROJECTS := tools/shelfctl
 PROJECTS := $(LIBS) $(SERVICES) $(TOOL_PROJECTS) tests bench
 DATA_SERVICES := auth api tasks
 
+# What `make run` (and the targets it runs, and `make ctl`) give every process. Ports are one
+# setting each; every service's URL follows its port unless it is set too. A second copy of
+# Shelf runs beside the first with other ports and another SHELF_DATA_DIR (see README.md).
+RUN_TARGETS := run migrate admin secrets ctl
+$(RUN_TARGETS): export SHELF_DATA_DIR ?= var
+$(RUN_TARGETS): export SHELF_PORT ?= 8000
+$(RUN_TARGETS): export SHELF_AUTH_PORT ?= 8001
+$(RUN_TARGETS): export SHELF_API_PORT ?= 8002
+$(RUN_TARGETS): export SHELF_TASKS_PORT ?= 8003
+$(RUN_TARGETS): export SHELF_UI_PORT ?= 8004
+$(RUN_TARGETS): export SHELF_SMTP_PORT ?= 8025
+$(RUN_TARGETS): export SHELF_PUBLIC_URL ?= http://127.0.0.1:$(SHELF_PORT)
+$(RUN_TARGETS): export SHELF_AUTH_URL ?= http://127.0.0.1:$(SHELF_AUTH_PORT)
+$(RUN_TARGETS): export SHELF_API_URL ?= http://127.0.0.1:$(SHELF_API_PORT)
+$(RUN_TARGETS): export SHELF_TASKS_URL ?= http://127.0.0.1:$(SHELF_TASKS_PORT)
+$(RUN_TARGETS): export SHELF_UI_URL ?= http://127.0.0.1:$(SHELF_UI_PORT)
+# This installation's secrets, made once under SHELF_DATA_DIR; each command below reads them.
+SECRETS = $(SHELF_DATA_DIR)/secrets.env
+WITH_SECRETS = $(PYTHON) deploy/secret_files.py exec $(SECRETS) --
+
+# Docker compose (make compose-env, make deploy); `make test-compose` starts its own stack.
+COMPOSE ?= docker compose
+
 .DEFAULT_GOAL := help
-.PHONY: help tools setup browser migrate admin run ctl test test-unit test-system test-tools bench bench-quick lint openapi compose-check clean
+.PHONY: help tools setup browser secrets migrate admin run ctl test test-unit test-system test-tools test-compose bench bench-quick lint openapi compose-check compose-env deploy clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-$(UV) $(HONCHO): tools/requirements.txt
+$(UV) $(HONCHO) $(CADDY): tools/requirements.txt
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check -r tools/requirements.txt
-	@touch $(UV) $(HONCHO)
+	@touch $(UV) $(HONCHO) $(CADDY)
 
-tools: $(UV) $(HONCHO) ## Install uv and honcho into .tools/
+tools: $(UV) $(HONCHO) $(CADDY) ## Install uv, honcho and Caddy (the gateway) into .tools/
 
 setup: tools ## Create every project's environment from its lock file
 	@for project in $(PROJECTS); do \
@@ -43,35 +67,36 @@ browser: ## Install Debian's Chromium for the browser tests (Playwright drives i
 		echo "The browser tests need Chromium at /usr/bin/chromium (Debian's chromium package)."; exit 1; \
 	fi
 
-migrate: setup ## Migrate every service's database (SQLite files under var/ by default)
+secrets: ## Make this installation's secrets in $SHELF_DATA_DIR/secrets.env (never overwritten)
+	@$(PYTHON) deploy/secret_files.py local $(SECRETS)
+
+migrate: setup secrets ## Migrate every service's database (SQLite files under var/ by default)
 	@for service in $(DATA_SERVICES); do \
 		echo "==> migrating $$service"; \
-		services/$$service/.venv/bin/shelf-$$service db upgrade || exit 1; \
+		$(WITH_SECRETS) services/$$service/.venv/bin/shelf-$$service db upgrade || exit 1; \
 	done
 
 admin: migrate ## Create the first admin from SHELF_ADMIN_USERNAME / SHELF_ADMIN_PASSWORD
 	@if [ -n "$$SHELF_ADMIN_USERNAME" ] && [ -n "$$SHELF_ADMIN_PASSWORD" ]; then \
-		services/auth/.venv/bin/shelf-auth create-admin; \
+		$(WITH_SECRETS) services/auth/.venv/bin/shelf-auth create-admin; \
 	else \
 		echo "No admin was created: set SHELF_ADMIN_USERNAME and SHELF_ADMIN_PASSWORD, or run"; \
-		echo "  services/auth/.venv/bin/shelf-auth create-admin --username NAME --password PASSWORD"; \
+		echo "  $(WITH_SECRETS) services/auth/.venv/bin/shelf-auth create-admin --username NAME --password PASSWORD"; \
 	fi
 
-run: admin ## Start every process (Ctrl-C stops them all)
+run: admin ## Start every process behind the front door (Ctrl-C stops them all)
 	@echo ""
-	@echo "Shelf is starting:"
-	@echo "  ui     http://127.0.0.1:$${SHELF_UI_PORT:-8000}   <- open this"
-	@echo "  auth   http://127.0.0.1:$${SHELF_AUTH_PORT:-8001}"
-	@echo "  api    http://127.0.0.1:$${SHELF_API_PORT:-8002}"
-	@echo "  tasks  http://127.0.0.1:$${SHELF_TASKS_PORT:-8003}"
+	@echo "Shelf is starting at $(SHELF_PUBLIC_URL)   <- open this (the pages, /api/, /auth/, /health)"
+	@echo "  the services' own ports: auth $(SHELF_AUTH_PORT), api $(SHELF_API_PORT), tasks $(SHELF_TASKS_PORT), ui $(SHELF_UI_PORT); mail sink (SMTP) $(SHELF_SMTP_PORT)"
+	@echo "  data and secrets: $(SHELF_DATA_DIR)/"
 	@echo ""
-	$(HONCHO) start -f Procfile
+	@$(WITH_SECRETS) $(HONCHO) start -f Procfile
 
 ctl: setup ## Run the operators' CLI: make ctl ARGS="status" (see tools/shelfctl)
 	@tools/shelfctl/.venv/bin/shelfctl $(ARGS)
 
-test: setup browser ## Run every test: each project's own suite, then the whole system
-	@$(MAKE) --no-print-directory test-unit test-system test-tools
+test: setup browser ## Run every test: each project's own suite, the whole system, and compose when Docker answers
+	@$(MAKE) --no-print-directory test-unit test-system test-tools test-compose
 
 test-unit: ## Each lib's and service's tests, in its own environment
 	@for project in $(LIBS) $(SERVICES); do \
@@ -81,10 +106,10 @@ test-unit: ## Each lib's and service's tests, in its own environment
 
 test-system: browser ## The cross-service tests: real processes, on SQLite (and Postgres if set)
 	@echo "==> testing the whole system on SQLite"
-	@cd tests && env -u SHELF_TEST_POSTGRES_URL $(UV) run --frozen --quiet pytest -q
+	@cd tests && env -u SHELF_TEST_POSTGRES_URL $(UV) run --frozen --quiet pytest -q -m "not compose"
 	@if [ -n "$$SHELF_TEST_POSTGRES_URL" ]; then \
 		echo "==> testing the whole system again on Postgres"; \
-		cd tests && $(UV) run --frozen --quiet pytest -q; \
+		cd tests && $(UV) run --frozen --quiet pytest -q -m "not compose and not make_run"; \
 	fi
 
 test-tools: ## The operators' tools, against the running system
@@ -93,6 +118,10 @@ test-tools: ## The operators' tools, against the running system
 		(cd $$project && $(UV) run --frozen --quiet pytest -q) || exit 1; \
 	done
 
+test-compose: setup ## docker compose for real: build, up, the flows through the gateway, a redeploy, down (skipped without a Docker engine)
+	@echo "==> testing docker compose"
+	@cd tests && $(UV) run --frozen --quiet pytest -q -m compose
+
 bench: setup ## Benchmarks: tables of figures (SQLite; Postgres too when SHELF_TEST_POSTGRES_URL is set)
 	@cd bench && $(UV) run --frozen --quiet python run.py $(BENCH_ARGS)
 
@@ -100,15 +129,21 @@ bench-quick: setup ## The benchmarks on 5,000 bookmarks with short measurements 
 	@cd bench && $(UV) run --frozen --quiet python run.py --quick $(BENCH_ARGS)
 
 lint: setup ## ruff over every project
-	$(UV) tool run ruff@0.17.5 check libs services tests tools bench
+	$(UV) tool run ruff@0.17.5 check libs services tests tools bench deploy
 
 openapi: setup ## Rewrite each service's openapi.json from its code
 	@for service in $(DATA_SERVICES) ui; do \
-		(cd services/$$service && .venv/bin/shelf-$$service openapi write --format=json openapi.json) || exit 1; \
+		(cd services/$$service && SHELF_ENV=test .venv/bin/shelf-$$service openapi write --format=json openapi.json) || exit 1; \
 	done
 
-compose-check: setup ## Validate docker-compose.yml offline
+compose-check: setup ## Validate docker-compose.yml and the files it uses, offline
 	cd tests && $(UV) run --frozen --quiet pytest -q test_compose.py
+
+compose-env: ## Write .env for docker compose with random secrets (never overwrites one)
+	@$(PYTHON) deploy/secret_files.py compose .env
+
+deploy: ## Rebuild one service's image and replace its containers one by one: make deploy SERVICE=api
+	@deploy/rollout $(SERVICE)
 
 clean: ## Remove environments and local data
 	rm -rf .tools var $(addsuffix /.venv,$(PROJECTS))

@@ -1,14 +1,18 @@
 """The whole of Shelf as real processes on free ports, for the cross-service tests.
 
 Each web service runs under its own gunicorn from its own environment
-(`services/<svc>/.venv`), the tasks worker and scheduler run from tasks' environment, and every
-process gets the same environment a deployment would give it: SHELF_ENV=test, the other
-services' URLs, a data folder of its own and a database per service (SQLite files in the data
-folder, or throwaway Postgres databases when SHELF_TEST_POSTGRES_URL is set). Each process's
-stdout and stderr go to a log file in the run's folder.
+(`services/<svc>/.venv`), the tasks worker and scheduler run from tasks' environment, and in
+front of them the same gateway as `make run`'s (Caddy from `.tools/`, configured by
+deploy/gateway/Caddyfile): the front door, one address for the pages, /api/, /auth/ and
+/health. Every process gets the same environment a deployment would give it: SHELF_ENV=test,
+the other services' URLs, the front door as SHELF_PUBLIC_URL, a data folder of its own and a
+database per service (SQLite files in the data folder, or throwaway Postgres databases when
+SHELF_TEST_POSTGRES_URL is set). Each process's stdout and stderr go to a log file in the
+run's folder.
 
     with ShelfSystem.running() as system:
-        requests.get(system.urls["ui"] + "/status", timeout=5)
+        requests.get(system.front_door + "/api/bookmarks/", headers=..., timeout=5)
+        requests.get(system.urls["ui"] + "/status", timeout=5)   # a service's own port
         system.stop("api")          # SIGTERM, then SIGKILL after a grace period
         system.start("api")         # same port, same database; waits until /readyz is 200
         print(system.logs("api"))
@@ -43,6 +47,9 @@ from smtp_sink import Mailbox
 ROOT = Path(__file__).resolve().parent.parent  # tests/ sits at the repository's root
 
 WEB_SERVICES = ("auth", "api", "tasks", "ui")  # each under its own gunicorn
+GATEWAY = "gateway"  # Caddy in front of them: the front door
+CADDY = ROOT / ".tools" / "bin" / "caddy"  # installed by `make tools` (tools/requirements.txt)
+CADDYFILE = ROOT / "deploy" / "gateway" / "Caddyfile"  # the one docker compose's gateway reads
 DATA_SERVICES = ("auth", "api", "tasks")  # each owns a database and migrates it
 # Seconds for every web service to answer /readyz with 200. Generous: a loaded machine (other
 # test runs beside this one) can take tens of seconds to import and boot four services.
@@ -60,8 +67,8 @@ class ShelfSystemError(RuntimeError):
 
 @dataclass(frozen=True)
 class ProcessSpec:
-    name: str  # "auth", ..., "worker", "scheduler"
-    service: str  # whose environment (services/<service>/.venv) runs it
+    name: str  # "auth", ..., "worker", "scheduler", "gateway"
+    service: str | None  # whose environment (services/<service>/.venv) runs it; None: no venv
     argv: tuple[str, ...]
     port: int | None = None  # web processes only
 
@@ -81,11 +88,13 @@ def venv_bin(service: str, program: str) -> Path:
 def require_environments(services: tuple[str, ...] | None = None) -> None:
     """Fail with what to do when a service's environment has not been created."""
     services = WEB_SERVICES if services is None else services
-    missing = [s for s in services if not venv_bin(s, "python").exists()]
+    missing = [f"services/{s}/.venv" for s in services if not venv_bin(s, "python").exists()]
+    if not CADDY.exists():
+        missing.append(str(CADDY.relative_to(ROOT)))
     if missing:
-        folders = ", ".join(f"services/{s}/.venv" for s in missing)
         raise ShelfSystemError(
-            f"{folders} missing: run `make setup` at the repository's root ({ROOT}) first"
+            f"{', '.join(missing)} missing: run `make setup` at the repository's root ({ROOT}) "
+            f"first"
         )
 
 
@@ -117,9 +126,10 @@ class ShelfSystem:
         self.postgres_url = postgres_url or postgres_test_url()
         self.backend = "postgres" if self.postgres_url else "sqlite"
         self.ports: dict[str, int] = {}
-        while len(set(self.ports.values())) < len(WEB_SERVICES):  # distinct, however unlikely
-            self.ports = {service: free_port() for service in WEB_SERVICES}
-        self.urls = {service: f"http://127.0.0.1:{port}" for service, port in self.ports.items()}
+        web = (*WEB_SERVICES, GATEWAY)
+        while len(set(self.ports.values())) < len(web):  # distinct, however unlikely
+            self.ports = {name: free_port() for name in web}
+        self.urls = {name: f"http://127.0.0.1:{port}" for name, port in self.ports.items()}
         self.database_urls: dict[str, str] = {}
         # Every mail Shelf sends (tasks' send_email jobs) lands here, over real SMTP.
         self.mailbox = Mailbox()
@@ -136,10 +146,18 @@ class ShelfSystem:
             self.specs[role] = ProcessSpec(role, "tasks", (
                 str(venv_bin("tasks", "shelf-tasks")), role,
             ))
+        self.specs[GATEWAY] = ProcessSpec(GATEWAY, None, (
+            str(CADDY), "run", "--adapter", "caddyfile", "--config", str(CADDYFILE),
+        ), port=self.ports[GATEWAY])
         self.processes: dict[str, subprocess.Popen | None] = dict.fromkeys(self.specs)
         self.exit_codes: dict[str, int] = {}
         self.log_paths = {name: self.log_dir / f"{name}.log" for name in self.specs}
         self._log_files: dict[str, IO[bytes]] = {}
+
+    @property
+    def front_door(self) -> str:
+        """The gateway's URL: the one address a person or a linkding client is given."""
+        return self.urls[GATEWAY]
 
     # -- set-up ------------------------------------------------------------------------------
 
@@ -190,7 +208,12 @@ class ShelfSystem:
             # a wrong password: auth's throttles are its own tests' subject, not to trip here.
             "SHELF_AUTH_LOGIN_MAX_FAILURES": "1000",
             "SHELF_AUTH_RESET_MAX_REQUESTS": "1000",
-            "SHELF_PUBLIC_URL": self.urls["ui"],
+            # Behind the gateway, as under `make run` (the Procfile): links name the front door,
+            # and each service takes the client's address and scheme from the gateway.
+            "SHELF_PUBLIC_URL": self.front_door,
+            "SHELF_API_TRUST_PROXY": "true",
+            "SHELF_UI_TRUST_PROXY": "true",
+            "SHELF_AUTH_TRUSTED_PROXIES": "127.0.0.1/32",
         }
         for service in WEB_SERVICES:
             env[f"SHELF_{service.upper()}_URL"] = self.urls[service]
@@ -205,14 +228,30 @@ class ShelfSystem:
         spec = self.specs[name]
         env = {key: value for key, value in os.environ.items()
                if not key.startswith(("SHELF_", "PROMETHEUS_", "FLASK_")) and key != "VIRTUAL_ENV"}
-        venv = service_dir(spec.service) / ".venv"
         env.update(self.env)
+        if spec.service is None:  # the gateway
+            env.update(self.gateway_env())
+            return env
+        venv = service_dir(spec.service) / ".venv"
         env["VIRTUAL_ENV"] = str(venv)
         env["PATH"] = os.pathsep.join([str(venv / "bin"), env.get("PATH", os.defpath)])
         env["PYTHONUNBUFFERED"] = "1"
         if spec.is_web and not command:
             env["PROMETHEUS_MULTIPROC_DIR"] = str(self._metrics_dir(name))
         return env
+
+    def gateway_env(self) -> dict[str, str]:
+        """What the Procfile's gateway line sets: loopback, no admin API, the services' ports."""
+        state = str(self.folder / "gateway")
+        return {
+            "SHELF_PORT": str(self.ports[GATEWAY]),
+            "SHELF_GATEWAY_BIND": "127.0.0.1",
+            "SHELF_GATEWAY_ADMIN": "off",
+            **{f"SHELF_{service.upper()}_{what}": value for service in ("auth", "api", "ui")
+               for what, value in (("HOST", "127.0.0.1"), ("PORT", str(self.ports[service])))},
+            "XDG_CONFIG_HOME": state,
+            "XDG_DATA_HOME": state,
+        }
 
     def _metrics_dir(self, name: str) -> Path:
         return self.folder / "metrics" / name
@@ -286,7 +325,7 @@ class ShelfSystem:
 
     def _spawn(self, name: str) -> None:
         spec = self.specs[name]
-        if spec.is_web:
+        if spec.is_web and spec.service is not None:
             metrics = self._metrics_dir(name)
             shutil.rmtree(metrics, ignore_errors=True)  # stale files would add up old counts
             metrics.mkdir(parents=True)

@@ -372,7 +372,17 @@ class Route:
     line: int
 
 
+def caddy_default(word: str) -> str:
+    """A Caddyfile word with each {$VAR:default} resolved to its default, as Caddy does when
+    the variable is unset (compose sets none of the gateway's)."""
+    return re.sub(r"\{\$[A-Za-z_][A-Za-z0-9_]*(?::([^}]*))?\}", lambda m: m.group(1) or "", word)
+
+
 def gateway_routes(directives: list[Directive]) -> list[Route]:
+    """One Route per path a handle block serves (a named matcher `@name path a b` gives one
+    per path); upstreams from `reverse_proxy host:port`, `to` and `dynamic a host port`."""
+    named = {d.words[0]: d.words[2:] for d in walk(directives)
+             if len(d.words) > 2 and d.words[0].startswith("@") and d.words[1] == "path"}
     routes = []
     for d in walk(directives):
         if not d.words or d.words[0] not in ("handle", "handle_path"):
@@ -386,12 +396,15 @@ def gateway_routes(directives: list[Directive]) -> list[Route]:
             if inner.words[:2] == ["uri", "strip_prefix"] and len(inner.words) > 2:
                 strips = inner.words[2]
             if inner.words and inner.words[0] == "reverse_proxy":
-                upstreams += [w for w in inner.words[1:] if not w.startswith("@")]
+                upstreams += [caddy_default(w) for w in inner.words[1:] if not w.startswith("@")]
                 for sub in inner.children:
                     if sub.words and sub.words[0] == "to":
-                        upstreams += sub.words[1:]
+                        upstreams += [caddy_default(w) for w in sub.words[1:]]
+                    if sub.words[:2] == ["dynamic", "a"] and len(sub.words) >= 4:
+                        upstreams.append(":".join(caddy_default(w) for w in sub.words[2:4]))
         if upstreams:
-            routes.append(Route(matcher, strips, upstreams, d.line))
+            for path in named.get(matcher, [matcher]):
+                routes.append(Route(path, strips, upstreams, d.line))
     return routes
 
 
@@ -585,9 +598,20 @@ def test_depends_on_targets_exist_and_are_healthchecked():
     assert not problems, "\n".join(problems)
 
 
+def one_off_jobs(services: dict) -> set[str]:
+    """Services that run once and exit (a migration), which others wait for to complete."""
+    return {target for svc in services.values()
+            for target, condition in depends_on(svc).items()
+            if condition == "service_completed_successfully"
+            and services.get(target, {}).get("restart") == "no"}
+
+
 def test_every_service_has_a_healthcheck():
     services = load_compose()["services"]
-    missing = [name for name in services if not has_healthcheck(name, services)]
+    jobs = one_off_jobs(services)
+    assert jobs == {"auth-migrate", "api-migrate", "tasks-migrate"}
+    missing = [name for name in services
+               if name not in jobs and not has_healthcheck(name, services)]
     assert not missing, f"services without a healthcheck: {missing}"
 
 
@@ -611,6 +635,7 @@ def test_gateway_routes_api_and_auth_to_existing_services():
         return ports
 
     api, auth = route_for("/api/"), route_for("/auth/")
+    health, feeds = route_for("/health"), route_for("/feeds/")
     catch_all = [r for r in routes if r.matcher in ("", "*", "/*")]
     assert catch_all, f"{caddyfile.name}: no catch-all route (the UI at /)"
 
@@ -635,5 +660,42 @@ def test_gateway_routes_api_and_auth_to_existing_services():
                 host in depends_on(services[d]) for d in depends_on(services[gateway])
             ), f"{gateway} does not wait for {host}, directly or through its dependencies"
     assert upstream_host_port(api.upstreams[0])[0] == "api", "/api/ should go to the api service"
+    for route in (health, feeds):  # linkding's clients call /health first (contract C7)
+        assert upstream_host_port(route.upstreams[0])[0] == "api", f"{route.matcher} -> api"
     assert upstream_host_port(auth.upstreams[0])[0] == "auth", "/auth/ should go to auth"
     assert upstream_host_port(catch_all[0].upstreams[0])[0] == "ui", "/ should go to the ui"
+
+
+# ======================================================================================
+# (d) what issue 13 asked of the Dockerfiles and the gateway's one Caddyfile
+# ======================================================================================
+
+ALL_DOCKERFILES = [*SERVICE_DOCKERFILES, ROOT / "deploy" / "gateway" / "Dockerfile"]
+
+
+@pytest.mark.parametrize("dockerfile", ALL_DOCKERFILES,
+                         ids=[p.parent.name for p in ALL_DOCKERFILES])
+def test_dockerfile_needs_no_frontend_image(dockerfile: Path):
+    """A `# syntax=` line makes BuildKit fetch a frontend image first: offline, every build
+    fails. The built-in frontend has everything Shelf's Dockerfiles use."""
+    first = dockerfile.read_text(encoding="utf-8").splitlines()[0]
+    assert not re.match(r"#\s*syntax\s*=", first, re.IGNORECASE), f"{dockerfile}: {first}"
+
+
+@pytest.mark.parametrize(
+    "dockerfile", SERVICE_DOCKERFILES, ids=[p.parent.name for p in SERVICE_DOCKERFILES]
+)
+def test_dockerfile_header_names_every_lib_it_copies(dockerfile: Path):
+    text = dockerfile.read_text(encoding="utf-8")
+    header = text.split("\n\n", 1)[0]
+    copied = re.findall(r"^COPY (libs/[\w-]+) ", text, re.MULTILINE)
+    assert copied, f"{dockerfile} copies no lib"
+    missing = [lib for lib in copied if lib not in header]
+    assert not missing, f"{dockerfile}'s header comment does not name {missing}"
+
+
+def test_make_run_and_compose_read_one_caddyfile():
+    _, mounted = gateway_caddyfile()
+    procfile = (ROOT / "Procfile").read_text(encoding="utf-8")
+    gateway_line = next(line for line in procfile.splitlines() if line.startswith("gateway:"))
+    assert f"--config {mounted.relative_to(ROOT)}" in gateway_line

@@ -498,8 +498,8 @@ def restart_with(system: ShelfSystem, names: list[str], settings: dict[str, str 
 def test_worker_killed_its_job_runs_again_and_completes_once(test_kinds, admin, pages,
                                                               tmp_path):
     """The worker SIGKILLed while it runs a job: nobody using Shelf notices; started again,
-    it takes the job back when the lease expires and runs it to the end once; every
-    bookmark's fetch completes."""
+    it takes the job back when the lease expires and runs it to the end once, the lost run
+    not counted as a failed attempt; every bookmark's fetch completes."""
     system = test_kinds
     record = tmp_path / "record.jsonl"
 
@@ -524,7 +524,9 @@ def test_worker_killed_its_job_runs_again_and_completes_once(test_kinds, admin, 
         job = wait_for(finished, CATCH_UP_WITHIN, "the interrupted job never finished")
 
     assert job["state"] == "completed", job
-    assert events() == [(1, "start"), (2, "start"), (2, "end")]
+    # The worker's death cost the job no attempt: it ran again as attempt 1, interrupted once.
+    assert events() == [(1, "start"), (1, "start"), (1, "end")]
+    assert (job["attempt"], job["interruptions"]) == (1, 1), job
     assert work.load.failures() == [], "the worker's death showed to someone"
     assert_degraded_well(work.load, gap, {"*": ("tasks",)})
     assert_work_caught_up(work, pages, assert_nothing_lost(work), once=False)

@@ -164,10 +164,11 @@ def test_a_request_id_sent_to_the_ui_reaches_every_service_it_calls(shelf_system
 def started_line(system: ShelfSystem, role: str) -> dict:
     """The line the worker or scheduler now running logged when it started."""
     pid = system.processes[role].pid
+    # A new Python process on a machine busy with other runs can take seconds to start.
     return wait_for_log_entry(system, role, lambda entry: (
         entry.get("message") == f"{role} started"
         and str(entry.get(f"{role}_id", "")).endswith(f":{pid}")
-    ))
+    ), within=30.0)
 
 
 @pytest.mark.parametrize("role", ["worker", "scheduler"])

@@ -3,6 +3,7 @@
 import ipaddress
 import ssl
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from shelf_fetch.fetcher import FetchFailed, FetchPolicy, FetchRefused, address_refusal, fetch
-from shelf_fetch.testing import Site
+from shelf_fetch.testing import Site, Trickle
 
 CLOSED = FetchPolicy(timeout=3)
 OPEN = FetchPolicy(allow_private=True, timeout=3)
@@ -48,13 +49,32 @@ AS_PUBLIC = FetchPolicy(allowed_networks=(ipaddress.ip_network("127.0.0.2/32"),)
     ("http://224.0.0.1/", "224.0.0.1 is a multicast address"),
     ("http://240.0.0.1/", "240.0.0.1 is a"),
     ("http://100.64.0.1/", "100.64.0.1 is not a public address"),
-    ("http://localhost:{port}/article", "localhost resolves to"),
+    ("http://[fec0::1]/", "fec0::1 is a site-local address"),
+    ("http://[fc00::1]/", "fc00::1 is a private address"),
+    ("http://localhost:{port}/article", "for host localhost: 127.0.0.1 is a loopback"),
 ])
-def test_addresses_inside_the_network_are_refused(site, url, why):
-    with pytest.raises(FetchRefused, match="refused") as refused:
+def test_addresses_inside_the_network_are_refused(site, url, why, caplog):
+    with pytest.raises(FetchRefused) as refused:
         fetch(url.format(port=site.port), CLOSED)
-    assert why in refused.value.reason
+    # The reason is stored in jobs and shown to users: it names no address.
+    assert refused.value.reason == "refused: not a public address"
+    # Which address, and why, is in the service's log only.
+    assert any(why in record.getMessage() for record in caplog.records
+               if record.name == "shelf_fetch"), caplog.text
     assert site.hits == [] or all(path != "/article" for _m, path, _h in site.hits)
+
+
+def test_a_refusal_never_says_what_a_name_resolves_to(caplog):
+    """Otherwise a user could learn what Shelf's internal names point at (a lookup oracle)."""
+    def intranet(host, port):
+        return {"db.intranet.test": ["10.20.30.40"], "v6.intranet.test": ["fec0::7"]}[host]
+
+    for host, address in [("db.intranet.test", "10.20.30.40"), ("v6.intranet.test", "fec0::7")]:
+        with pytest.raises(FetchRefused) as refused:
+            fetch(f"http://{host}/", CLOSED, resolver=intranet)
+        assert address not in str(refused.value) and refused.value.reason == \
+            "refused: not a public address"
+        assert address in caplog.text
 
 
 @pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.com/x",
@@ -66,7 +86,7 @@ def test_only_http_and_https_are_fetched(url):
 
 def test_a_redirect_into_the_network_is_refused(outside, site):
     target = f"{site.url}/article"
-    with pytest.raises(FetchRefused, match=r"127\.0\.0\.1 is a loopback address"):
+    with pytest.raises(FetchRefused, match="refused: not a public address"):
         fetch(f"{outside.url}/to?url={target}", AS_PUBLIC)
     assert ("GET", "/article", f"127.0.0.1:{site.port}") not in site.hits
 
@@ -133,6 +153,31 @@ def test_a_slow_name_lookup_counts_against_the_time_limit():
     assert time.monotonic() - started < 1.5
 
 
+@pytest.fixture
+def trickle():
+    """A server that sends one byte every 0.2 s for as long as anyone listens."""
+    server = Trickle()
+    yield server
+    server.stop()
+
+
+@pytest.mark.parametrize("path", ["/headers", "/body", "/redirect"],
+                         ids=["slow headers", "slow body", "slow after a redirect"])
+def test_one_deadline_covers_headers_body_and_redirects(trickle, path):
+    """Every byte arrives well within a socket timeout, so only a deadline for the whole
+    fetch ends it: the fetch gives up at its deadline and lets go of the connection."""
+    policy = FetchPolicy(allow_private=True, timeout=1.5)
+    pool = ThreadPoolExecutor(1)
+    fetching = pool.submit(fetch, trickle.url + path, policy)
+    pool.shutdown(wait=False)  # a fetch that never ends must not hold the test too
+    # Generous: the deadline plus a few seconds for a loaded machine, never a bare sleep.
+    error = fetching.exception(timeout=policy.timeout + 5)
+    assert isinstance(error, FetchFailed), error
+    assert error.reason == "no answer within 1.5 s"
+    assert trickle.wait_until_closed(), "the fetch still holds the connection"
+    assert trickle.served == (2 if path == "/redirect" else 1)
+
+
 def test_names_that_do_not_resolve_and_closed_ports_fail():
     with pytest.raises(FetchFailed, match="could not be resolved"):
         fetch("http://no-such-host.invalid/", OPEN)
@@ -144,7 +189,7 @@ def test_names_that_do_not_resolve_and_closed_ports_fail():
     ("93.184.215.14", True), ("2606:2800:21f:cb07:6820:80da:af6b:8b2c", True),
     ("127.8.8.8", False), ("::", False), ("fc00::1", False), ("::ffff:10.0.0.1", False),
     ("2002:7f00:1::1", False),  # 6to4 around 127.0.0.1
-    ("ff02::1", False), ("192.0.2.1", False),
+    ("ff02::1", False), ("192.0.2.1", False), ("fec0::1", False), ("feff::1", False),
 ])
 def test_which_addresses_are_public(address, public):
     assert (address_refusal(address) is None) is public

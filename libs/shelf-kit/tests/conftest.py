@@ -34,6 +34,12 @@ def build_app(**overrides):
 
 
 @pytest.fixture
+def make_app():
+    """The demo service with settings of a test's own."""
+    return build_app
+
+
+@pytest.fixture
 def app():
     return build_app()
 

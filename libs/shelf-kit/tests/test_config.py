@@ -1,5 +1,10 @@
+import importlib.metadata
+import tomllib
+from pathlib import Path
+
 import pytest
 
+import shelf_kit
 from shelf_kit import ConfigError, Setting, sqlite_default
 from shelf_kit.config import read_settings
 
@@ -22,11 +27,32 @@ def test_bad_number_names_the_variable():
         read_settings({"SHELF_X_WORKERS": Setting(2)}, environ={"SHELF_X_WORKERS": "many"})
 
 
-def test_secret_has_no_default_in_production():
+@pytest.mark.parametrize("env", ["production", "development", "staging"])
+def test_secret_has_no_default_outside_tests(env):
+    """A secret's default is in the source for anyone to read: an installation that used it
+    (`make run` is development) would accept tokens and cookies anyone can make."""
     settings = {"SHELF_SECRET_KEY": Setting("dev", secret=True)}
-    with pytest.raises(ConfigError, match="SHELF_SECRET_KEY must be set"):
-        read_settings(settings, environ={"SHELF_ENV": "production"})
-    environ = {"SHELF_ENV": "production", "SHELF_SECRET_KEY": "s"}
-    production = read_settings(settings, environ=environ)
-    assert production["SHELF_SECRET_KEY"] == "s"
-    assert read_settings(settings, environ={})["SHELF_SECRET_KEY"] == "dev"
+    with pytest.raises(ConfigError, match=f"SHELF_SECRET_KEY must be set when SHELF_ENV={env}"):
+        read_settings(settings, environ={"SHELF_ENV": env})
+    environ = {"SHELF_ENV": env, "SHELF_SECRET_KEY": "s"}
+    assert read_settings(settings, environ=environ)["SHELF_SECRET_KEY"] == "s"
+
+
+def test_development_is_the_default_env_and_needs_its_secrets():
+    settings = {"SHELF_SECRET_KEY": Setting("dev", secret=True)}
+    with pytest.raises(ConfigError, match="SHELF_SECRET_KEY must be set when SHELF_ENV=dev"):
+        read_settings(settings, environ={})
+
+
+def test_tests_may_use_a_secret_default():
+    settings = {"SHELF_SECRET_KEY": Setting("dev", secret=True)}
+    assert read_settings(settings, environ={"SHELF_ENV": "test"})["SHELF_SECRET_KEY"] == "dev"
+    overridden = read_settings(settings, environ={}, overrides={"SHELF_ENV": "test"})
+    assert overridden["SHELF_SECRET_KEY"] == "dev"
+
+
+def test_version_is_the_one_pyproject_declares():
+    # It had said 0.1.4 while pyproject.toml said 0.1.5 (issue 16).
+    with (Path(__file__).parents[1] / "pyproject.toml").open("rb") as file:
+        declared = tomllib.load(file)["project"]["version"]
+    assert shelf_kit.__version__ == importlib.metadata.version("shelf-kit") == declared

@@ -35,6 +35,21 @@ class Message(Base):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
+class PrioritizedMessage(Base):
+    """An outbox with priorities (api's and auth's, contract C4): lower goes first."""
+
+    __tablename__ = "prioritized_outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(100))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
 class Tasks:
     """What tasks' POST /v1/jobs does for the relay: keeps the job, answers 201 with its id."""
 
@@ -107,6 +122,27 @@ def test_messages_wait_while_tasks_is_down_and_arrive_once_when_it_is_back(datab
     messages = rows(database)
     assert all(m.delivered_at is not None and m.last_error is None for m in messages)
     assert [m.payload for m in messages] == [{"kind": "send"}] * 3  # the secret is not kept
+
+
+def test_a_message_of_higher_priority_overtakes_a_backlog(database, tasks):
+    # An import's 120 fetch jobs wait (tasks was down); then a bookmark is added by hand.
+    with database.transaction() as session:
+        for n in range(120):
+            session.add(PrioritizedMessage(kind="fetch", priority=10,
+                                           payload={"kind": "fetch", "args": {"n": n}}))
+        session.add(PrioritizedMessage(kind="fetch", priority=0,
+                                       payload={"kind": "fetch", "args": {"n": "by hand"}}))
+        session.add(PrioritizedMessage(kind="fetch", priority=5,
+                                       payload={"kind": "fetch", "args": {"n": "soon"}}))
+    tasks.server.start()
+    outbox = Relay(database, ServiceClient("tasks", tasks.server.url, retries=0),
+                   PrioritizedMessage, service="demo", batch_size=50)
+    assert outbox.run_once() == 50
+    sent = [job["args"]["n"] for job in tasks.jobs]
+    assert sent == ["by hand", "soon", *range(48)]  # the tasks came back: the first batch
+    while outbox.run_once():
+        pass
+    assert [job["args"]["n"] for job in tasks.jobs][50:] == list(range(48, 120))
 
 
 def test_an_expired_message_is_dropped_undelivered(database, tasks):

@@ -24,7 +24,7 @@ def test_settings_come_from_the_environment(monkeypatch, tmp_path):
     app = create_app()
     try:
         assert app.config["SHELF_API_DATABASE_URL"] == f"sqlite:///{tmp_path}/elsewhere.db"
-        service_auth = app.extensions["shelf_identity"].service_auth
+        service_auth = app.extensions["shelf_identity"].service_auth_for("tasks")
         assert (service_auth.client_id, service_auth.client_secret) == \
             ("api-2", "from-the-environment")
         assert app.config["SHELF_API_OUTBOX_RELAY"] is False
@@ -38,6 +38,7 @@ def test_defaults_work_on_one_machine(monkeypatch, tmp_path):
     for name in ("SHELF_API_DATABASE_URL", "SHELF_AUTH_URL", "SHELF_TASKS_URL"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SHELF_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("SHELF_API_CLIENT_SECRET", "its-own")  # `make run` makes one
     app = create_app()
     try:
         assert app.config["SHELF_API_DATABASE_URL"] == f"sqlite:///{tmp_path}/data/api.db"

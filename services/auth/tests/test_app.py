@@ -10,6 +10,7 @@ SERVICE_DIR = Path(__file__).parents[1]
 def test_settings_come_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("SHELF_AUTH_DATABASE_URL", f"sqlite:///{tmp_path}/elsewhere.db")
     monkeypatch.setenv("SHELF_TASKS_URL", "http://tasks.internal:9000")
+    monkeypatch.setenv("SHELF_AUTH_SERVICE_CLIENTS", "api:a-secret-from-the-environment")
     app = create_app()
     assert app.config["SHELF_AUTH_DATABASE_URL"] == f"sqlite:///{tmp_path}/elsewhere.db"
     assert kit(app).clients["tasks"].base_url.startswith("http://tasks.internal:9000")

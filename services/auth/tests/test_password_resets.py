@@ -62,8 +62,9 @@ def test_auth_calls_tasks_with_a_service_token_of_its_own(app, client, add_user,
     assert scheme == "Bearer"
     with app.app_context():
         public = get_key_ring().get(jwt.get_unverified_header(token)["kid"]).public
-    claims = jwt.decode(token, public, algorithms=["ES256"], audience="shelf")
+    claims = jwt.decode(token, public, algorithms=["ES256"], audience="tasks")
     assert claims["scope"] == "service" and claims["client_id"] == "auth"
+    assert claims["aud"] == "tasks"  # for tasks only
 
 
 def test_the_answer_is_the_same_for_accounts_that_do_not_exist(app, client, add_user, tasks):
@@ -112,7 +113,8 @@ def test_an_expired_or_unknown_link_is_refused(app, client, add_user, tasks):
 
 
 def test_a_link_to_the_ui_when_no_public_url_is_set(make_app, add_user, tasks):
-    app = make_app(SHELF_TASKS_URL=tasks.url, SHELF_UI_URL="http://ui.internal:8000")
+    app = make_app(SHELF_TASKS_URL=tasks.url, SHELF_UI_URL="http://ui.internal:8000",
+                   SHELF_PUBLIC_URL="")
     add_user("ada", email="ada@example.org")
     app.test_client().post("/v1/password-resets", json={"login": "ada"})
     assert "http://ui.internal:8000/reset-password/" in mails(app, tasks)[0]["body"]["args"]["text"]

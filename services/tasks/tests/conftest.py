@@ -95,16 +95,14 @@ def site():
 
 
 @pytest.fixture
-def run(connected_app):
-    """run(kind, args, **job) -> the job's row once it finished (a worker runs it)."""
+def work(connected_app):
+    """work(job_id, **worker) -> the job's row once a worker has finished it."""
     database = get_database(connected_app)
 
-    def run(kind, args=None, **values):
-        with database.sessions() as session:
-            job_id = jobs.enqueue(session, kind=kind, args=args or {}, **values)[0].id
+    def work(job_id, **options):
         worker = Worker(database=database, poll_interval=0.05, concurrency=2, lease_seconds=30,
                         registry=registry(connected_app), services=services(connected_app),
-                        config=connected_app.config, retry_base=0.05, retry_max=0.1)
+                        config=connected_app.config, retry_base=0.05, retry_max=0.1, **options)
         thread = threading.Thread(target=worker.run, daemon=True)
         thread.start()
         deadline = time.monotonic() + 30
@@ -119,5 +117,18 @@ def run(connected_app):
         finally:
             worker.request_stop("test")
             thread.join(timeout=10)
+
+    return work
+
+
+@pytest.fixture
+def run(connected_app, work):
+    """run(kind, args, **job) -> the job's row once it finished (a worker runs it)."""
+    database = get_database(connected_app)
+
+    def run(kind, args=None, **values):
+        with database.sessions() as session:
+            job_id = jobs.enqueue(session, kind=kind, args=args or {}, **values)[0].id
+        return work(job_id)
 
     return run

@@ -1,6 +1,7 @@
 """Stand-ins for auth and api on loopback: real HTTP, real ES256 keys, recording every call.
 
-auth: the JWKS, service tokens for tasks (and api), auth's purge endpoint.
+auth: the JWKS, service tokens for tasks (and api) for the service each asks for, auth's purge
+endpoint and an empty revocation feed.
 api: the /v1/internal endpoints tasks' handlers call (per the fixed contract), in memory.
 """
 
@@ -22,20 +23,29 @@ CLIENTS = {"tasks": "dev-tasks-secret", "api": "dev-api-secret", "auth": "dev-au
 
 
 class Served:
-    """A Flask app served on a free loopback port in a thread."""
+    """A Flask app served on a free loopback port in a thread. `stop()` closes the port
+    (connections are refused, as when the service is down); `start()` serves it again."""
 
     def __init__(self, app: Flask) -> None:
+        self.app = app
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.server = make_server("127.0.0.1", self.port, app, threaded=True)
+        self.server = None
+        self.start()
+
+    def start(self) -> None:
+        self.server = make_server("127.0.0.1", self.port, self.app, threaded=True)
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,),
                                        daemon=True)
         self.thread.start()
 
     def stop(self) -> None:
+        if self.server is None:
+            return
         self.server.shutdown()
         self.thread.join()
         self.server.server_close()
+        self.server = None
 
 
 class StandInAuth(Served):
@@ -60,14 +70,21 @@ class StandInAuth(Served):
             body = request.get_json()
             if CLIENTS.get(body.get("client_id")) != body.get("client_secret"):
                 return jsonify(title="Unauthorized", status=401), 401
-            return jsonify(access_token=self.service_token(body["client_id"]),
+            return jsonify(access_token=self.service_token(body["client_id"],
+                                                           body.get("audience", "tasks")),
                            token_type="Bearer", expires_in=900)
+
+        @app.get("/v1/revocations")
+        def revocations():
+            if not self.is_service(request.headers.get("Authorization", ""), audience="auth"):
+                return jsonify(title="Forbidden", status=403), 403
+            return jsonify(window_seconds=960, revocations=[])
 
         @app.post("/v1/maintenance/purge")
         def purge():
             self.calls.append((request.path, request.headers.get("Authorization", ""),
                                dict(request.headers)))
-            if not self.is_service(request.headers.get("Authorization", "")):
+            if not self.is_service(request.headers.get("Authorization", ""), audience="auth"):
                 return jsonify(title="Forbidden", status=403), 403
             self.purged += 1
             return jsonify(refresh_sessions=3, login_attempts=1, password_reset_tokens=0)
@@ -80,21 +97,23 @@ class StandInAuth(Served):
                    "jti": uuid.uuid4().hex, **claims}
         return jwt.encode(payload, self.key, algorithm="ES256", headers={"kid": self.kid})
 
-    def service_token(self, client_id: str = "api") -> str:
+    def service_token(self, client_id: str = "api", audience: str = "tasks") -> str:
         return self.sign({"sub": f"service:{client_id}", "scope": "service",
-                          "client_id": client_id, "is_admin": False})
+                          "client_id": client_id, "is_admin": False, "aud": audience})
 
     def user_token(self, user_id: int = 7, *, is_admin: bool = False) -> str:
         return self.sign({"sub": str(user_id), "scope": "user", "username": f"user{user_id}",
                           "is_admin": is_admin})
 
-    def is_service(self, authorization: str, client_id: str = "tasks") -> bool:
+    def is_service(self, authorization: str, client_id: str = "tasks",
+                   audience: str = "api") -> bool:
+        """Whether this is `client_id`'s service token for the service `audience`."""
         scheme, _, token = authorization.partition(" ")
         if scheme != "Bearer":
             return False
         try:
             claims = jwt.decode(token, self.key.public_key(), algorithms=["ES256"],
-                                audience="shelf")
+                                audience=audience)
         except jwt.PyJWTError:
             return False
         return claims["scope"] == "service" and claims.get("client_id") == client_id
@@ -111,7 +130,10 @@ class StandInApi(Served):
         self.imports: dict[int, dict[str, int]] = {}
         self.calls: list[dict[str, Any]] = []
         self.fail_with: int | None = None
+        self.down_for = 0  # the next n calls answer 503, as api does while it restarts
         self.url_changes: dict[int, str] = {}
+        self.import_failures: dict[int, list[str]] = {}
+        self.deleted_users: list[int] = []
         app = Flask("stand-in-api")
 
         @app.before_request
@@ -126,6 +148,9 @@ class StandInApi(Served):
                 return jsonify(title="Forbidden", status=403), 403
             if self.fail_with:
                 return jsonify(title="Down", status=self.fail_with), self.fail_with
+            if self.down_for > 0:
+                self.down_for -= 1
+                return jsonify(title="Service Unavailable", status=503), 503
             return None
 
         @app.get("/healthz")
@@ -178,6 +203,24 @@ class StandInApi(Served):
             state["processed"] = min(state["total"], state["processed"] + size)
             return {"processed": state["processed"], "total": state["total"],
                     "done": state["processed"] >= state["total"]}
+
+        @app.post("/v1/internal/imports/<int:import_id>/failure")
+        def import_failure(import_id):
+            state = self.imports.get(import_id)
+            if state is None:
+                return jsonify(title="Not Found", status=404), 404
+            self.import_failures.setdefault(import_id, []).append(request.get_json()["detail"])
+            if state["processed"] < state["total"]:
+                state["status"] = "failed"
+            return {"id": import_id, "status": state.get("status", "done")}
+
+        @app.delete("/v1/internal/users/<int:owner_id>")
+        def delete_user(owner_id):
+            self.deleted_users.append(owner_id)
+            for bookmark_id in [i for i, b in self.bookmarks.items()
+                                if b["owner_id"] == owner_id]:
+                del self.bookmarks[bookmark_id]
+            return Response(status=204)
 
         @app.get("/v1/internal/users")
         def owners():

@@ -17,6 +17,7 @@ def test_settings_come_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("SHELF_TASKS_WORKER_CONCURRENCY", "8")
     monkeypatch.setenv("SHELF_TASKS_POLL_INTERVAL", "0.25")
     monkeypatch.setenv("SHELF_TASKS_LEASE_SECONDS", "300")
+    monkeypatch.setenv("SHELF_TASKS_CLIENT_SECRET", "a-secret-from-the-environment")
     app = create_app()
     assert app.config["SHELF_TASKS_DATABASE_URL"] == f"sqlite:///{tmp_path}/elsewhere.db"
     assert kit(app).clients["auth"].base_url.startswith("http://auth.internal:9001")
@@ -32,6 +33,7 @@ def test_defaults_work_on_a_developers_machine(monkeypatch, tmp_path):
                  "SHELF_TASKS_LEASE_SECONDS"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SHELF_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("SHELF_TASKS_CLIENT_SECRET", "its-own")  # `make run` makes one
     app = create_app()
     assert app.config["SHELF_TASKS_DATABASE_URL"] == f"sqlite:///{tmp_path}/tasks.db"
     assert kit(app).clients["auth"].base_url.startswith("http://127.0.0.1:8001")
@@ -78,12 +80,13 @@ def test_openapi_file_matches_the_code(app):
     assert differences == [], "openapi.json is stale: run `make openapi` in services/tasks"
 
 
-def test_outside_development_the_client_secret_must_be_set(monkeypatch, tmp_path):
+def test_outside_tests_the_client_secret_must_be_set(monkeypatch, tmp_path):
     monkeypatch.delenv("SHELF_TASKS_CLIENT_SECRET", raising=False)
     monkeypatch.setenv("SHELF_DATA_DIR", str(tmp_path))
-    with pytest.raises(ConfigError, match="SHELF_TASKS_CLIENT_SECRET"):
-        create_app({"SHELF_ENV": "production"})
-    app = create_app({"SHELF_ENV": "development"})
+    for env in ("production", "development"):
+        with pytest.raises(ConfigError, match="SHELF_TASKS_CLIENT_SECRET"):
+            create_app({"SHELF_ENV": env})
+    app = create_app({"SHELF_ENV": "test"})
     assert (app.config["SHELF_TASKS_CLIENT_ID"], app.config["SHELF_TASKS_CLIENT_SECRET"]) == (
         "tasks", "dev-tasks-secret")
 
@@ -91,12 +94,12 @@ def test_outside_development_the_client_secret_must_be_set(monkeypatch, tmp_path
 def test_test_only_job_kinds_exist_only_when_asked_for(monkeypatch, tmp_path):
     monkeypatch.setenv("SHELF_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("SHELF_TASKS_TEST_HANDLERS", raising=False)
-    shelf_kinds = ["backup", "check_links", "fetch_metadata", "import_bookmarks", "purge",
-                   "send_email"]
+    shelf_kinds = ["backup", "check_links", "fail_import", "fetch_metadata", "import_bookmarks",
+                   "purge", "purge_user", "send_email"]
     assert registry(create_app({"SHELF_ENV": "test"})).kinds() == shelf_kinds
     monkeypatch.setenv("SHELF_TASKS_TEST_HANDLERS", "true")
     assert registry(create_app({"SHELF_ENV": "test"})).kinds() == sorted(
-        [*shelf_kinds, "fail", "noop", "record", "sleep"])
+        [*shelf_kinds, "die", "fail", "noop", "record", "sleep"])
 
 
 def test_a_bad_network_in_the_fetch_allow_list_stops_start_up(monkeypatch, tmp_path):

@@ -5,6 +5,7 @@ import json
 import signal
 import smtplib
 import socket
+import subprocess
 import time
 from datetime import timedelta
 from itertools import pairwise
@@ -24,6 +25,8 @@ from shelf_tasks.models import Job, JobState, Schedule, ScheduleFire
 def environment(database_url, nowhere, tmp_path):
     return {
         "SHELF_TASKS_DATABASE_URL": database_url,
+        # Outside tests a secret has no default (`make run` makes its own).
+        "SHELF_TASKS_CLIENT_SECRET": "a-secret-of-this-test",
         "SHELF_AUTH_URL": nowhere,
         "SHELF_API_URL": nowhere,
         "SHELF_DATA_DIR": str(tmp_path / "var"),
@@ -114,6 +117,8 @@ def test_worker_start_up_line_tells_how_it_is_configured(environment, tmp_path):
 
 
 def test_a_job_whose_worker_is_killed_runs_again_and_completes_once(fast, database, tmp_path):
+    """A worker killed mid-job (a deploy, a crash elsewhere) costs the job no attempt: it runs
+    again as the same attempt, with the interruption recorded."""
     log = tmp_path / "runs.jsonl"
     job_id = enqueue(database, "record", args={"path": str(log), "seconds": 2})
     with ServiceProcess(["worker"], env=fast, cwd=tmp_path) as first:
@@ -127,11 +132,35 @@ def test_a_job_whose_worker_is_killed_runs_again_and_completes_once(fast, databa
         assert second.stop()[0] == 0
     runs = records(log)
     assert [(r["event"], r["pid"], r["attempt"]) for r in runs] == [
-        ("start", first.pid, 1), ("start", second.pid, 2), ("end", second.pid, 2)]
+        ("start", first.pid, 1), ("start", second.pid, 1), ("end", second.pid, 1)]
     row = job(database, job_id)
-    assert (row.attempt, row.result) == (2, {"pid": second.pid})
+    assert (row.attempt, row.interruptions, row.result) == (1, 1, {"pid": second.pid})
     assert f"worker {socket.gethostname()}:{first.pid} stopped heartbeating" in \
         row.errors[0]["error"]
+    assert "not counted as a failed attempt" in row.errors[0]["error"]
+
+
+def test_a_job_that_kills_its_worker_every_time_ends_discarded(fast, database, tmp_path):
+    """The bound on free interruptions: a job that takes its worker down each time (a crash
+    in a library, the OOM killer) is given SHELF_TASKS_MAX_INTERRUPTIONS free runs, then its
+    own attempts, and is discarded; it does not take workers down forever."""
+    environment = fast | {"SHELF_TASKS_MAX_INTERRUPTIONS": "2"}
+    job_id = enqueue(database, "die", max_attempts=2)
+    workers = []
+    for _ in range(8):  # 2 free runs + 2 attempts, then a worker that finds it discarded
+        with ServiceProcess(["worker"], env=environment, cwd=tmp_path) as process:
+            workers.append(process.pid)
+            wait_until(lambda: process.popen.poll() is not None  # it took the job and died
+                       or job(database, job_id).state == JobState.DISCARDED,  # or ended it
+                       what="the worker to die or the job to be discarded")
+            if process.popen.poll() is None:
+                assert process.stop()[0] == 0
+                break
+            assert process.popen.returncode == -signal.SIGKILL
+    row = job(database, job_id)
+    assert (row.state, row.attempt, row.interruptions) == (JobState.DISCARDED, 2, 2)
+    assert len(workers) == 5, workers
+    assert [("not counted" in e["error"]) for e in row.errors] == [True, True, False, False]
 
 
 def test_two_workers_never_run_the_same_job_at_once(fast, database, tmp_path):
@@ -181,6 +210,26 @@ def test_sigterm_lets_running_jobs_finish_and_releases_what_cannot(fast, databas
     released = job(database, long)
     assert (released.state, released.attempt, released.worker_id) == (JobState.AVAILABLE, 0, None)
     assert process.logged(f"job {long} released: it waits for another worker")
+
+
+def test_sigterm_with_the_default_settings_fits_inside_a_supervisors_grace(environment, database,
+                                                                         tmp_path):
+    """Issue 11, item 14: honcho sends SIGKILL ~5 s after SIGTERM (or Ctrl-C); the worker
+    waited 8 s before releasing, so it was killed and its running job lost an attempt.
+    Stopped as honcho stops it, the worker now releases the job and exits by itself."""
+    environment |= {"SHELF_TASKS_POLL_INTERVAL": "0.1", "SHELF_LOG_LEVEL": "INFO"}
+    stuck = enqueue(database, "sleep", args={"seconds": 60})
+    with ServiceProcess(["worker"], env=environment, cwd=tmp_path) as process:
+        wait_until(lambda: job(database, stuck).state == JobState.RUNNING, what="the job to run")
+        try:
+            code, _took = process.stop(signal.SIGTERM, timeout=5)  # honcho's grace
+        except subprocess.TimeoutExpired:
+            process.popen.kill()  # what honcho does next
+            pytest.fail(f"still running 5 s after SIGTERM: {process.output()}")
+    assert code == 0, process.output()
+    released = job(database, stuck)
+    assert (released.state, released.attempt, released.errors) == (JobState.AVAILABLE, 0, [])
+    assert process.logged(f"job {stuck} released: it waits for another worker")
 
 
 def test_two_schedulers_make_exactly_one_job_per_fire(environment, database, tmp_path):

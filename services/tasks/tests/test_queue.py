@@ -125,7 +125,7 @@ def test_a_worker_that_lost_its_job_cannot_finish_it(database):
     # w1 goes quiet; its lease expires and w2 takes the job over.
     jobs.rescue_expired(database, now=utcnow() + timedelta(minutes=5))
     [theirs] = claim(database, worker="w2", now=utcnow() + timedelta(minutes=5))
-    assert theirs.attempt == 2
+    assert (theirs.attempt, theirs.interruptions) == (1, 1)  # w1's attempt was given back
     assert jobs.complete(database, mine, worker_id="w1", result={"from": "w1"}) is False
     assert jobs.fail(database, mine, worker_id="w1", error="x", retry_base=1,
                      retry_max=1) is None
@@ -143,9 +143,81 @@ def test_rescue_leaves_live_leases_alone_and_discards_a_job_out_of_attempts(data
     assert jobs.rescue_expired(database) == []
     later = utcnow() + timedelta(seconds=30)
     jobs.heartbeat(database, worker_id="w1", jobs=[claimed[alive]], lease_seconds=600)
-    rescued = jobs.rescue_expired(database, now=later + timedelta(seconds=60))
+    # Past its interruptions, a lost lease counts as the attempt it was.
+    rescued = jobs.rescue_expired(database, now=later + timedelta(seconds=60), limit=0)
     assert rescued == [(last_try, "discarded")]
     assert state_of(database, alive).state == JobState.RUNNING
+
+
+def test_a_dead_workers_job_gets_its_attempt_back_a_bounded_number_of_times(database):
+    """A worker killed by a restart costs its job nothing; a job whose worker dies every time
+    (it kills the worker itself) ends after `limit` interruptions and its real attempts."""
+    job_id = add(database, max_attempts=2)
+    outcomes = []
+    for round_ in range(1, 10):
+        [job] = claim(database, now=utcnow() + timedelta(minutes=5 * round_))
+        later = utcnow() + timedelta(minutes=5 * round_ + 2)
+        [(_id, state)] = jobs.rescue_expired(database, now=later, limit=3)
+        outcomes.append((job.attempt, state))
+        if state == "discarded":
+            break
+    assert outcomes == [(1, "available")] * 3 + [(1, "available"), (2, "discarded")]
+    row = state_of(database, job_id)
+    assert (row.attempt, row.interruptions, len(row.errors)) == (2, 3, 5)
+    assert all("not counted" in e["error"] for e in row.errors[:3])
+    assert not any("not counted" in e["error"] for e in row.errors[3:])
+
+
+def test_an_interrupted_job_waits_again_with_its_attempt_given_back(database):
+    job_id = add(database, max_attempts=1)
+    for expected in ("retryable", "retryable", "discarded"):
+        [job] = claim(database, now=utcnow() + timedelta(hours=1))
+        assert jobs.interrupted(database, job, worker_id="w1", error="api is unavailable",
+                                retry_base=1, retry_max=1, limit=2) == expected
+    row = state_of(database, job_id)
+    assert (row.state, row.attempt, row.interruptions) == (JobState.DISCARDED, 1, 2)
+    assert [e["error"] for e in row.errors] == [
+        "api is unavailable (not counted as a failed attempt)"] * 2 + ["api is unavailable"]
+
+
+def test_a_mail_job_keeps_no_text_once_it_ends(database):
+    """The text can hold a password-reset link: needed to send the mail, never after."""
+    secret = {"to": "ada@example.com", "subject": "Reset", "text": "https://shelf.test/r/s3cr3t"}
+    sent = add(database, kind="send_email", args=secret)
+    refused = add(database, kind="send_email", args=secret, max_attempts=1)
+    cancelled = add(database, kind="send_email", args=secret)
+    claimed = {job.id: job for job in claim(database)}
+    assert jobs.complete(database, claimed[sent], worker_id="w1", result={"sent_to": "ada"})
+    assert jobs.fail(database, claimed[refused], worker_id="w1", error="550 no such user",
+                     retry_base=1, retry_max=1) == "discarded"
+    with database.sessions() as session:
+        jobs.cancel(session, cancelled)
+    for job_id in (sent, refused, cancelled):
+        assert state_of(database, job_id).args == {"to": "ada@example.com", "subject": "Reset"}
+
+
+@pytest.mark.parametrize("how", ["discarded", "cancelled", "lost its last worker"])
+def test_an_import_job_given_up_tells_api_through_a_job(database, how):
+    """Contract C3: the import must not stay `running` at api once nobody works on it."""
+    job_id = add(database, kind="import_bookmarks", args={"import_id": 42}, max_attempts=1,
+                 created_by=7)
+    [job] = claim(database)
+    if how == "discarded":
+        jobs.fail(database, job, worker_id="w1", error="Stalled: stopped at 10 of 90",
+                  retry_base=1, retry_max=1)
+    elif how == "cancelled":
+        with database.sessions() as session:
+            jobs.cancel(session, job_id)
+    else:
+        jobs.rescue_expired(database, now=utcnow() + timedelta(minutes=5), limit=0)
+    with database.sessions() as session:
+        [follow_up] = session.scalars(select(Job).where(Job.kind == "fail_import")).all()
+    assert (follow_up.state, follow_up.created_by) == (JobState.AVAILABLE, 7)
+    assert follow_up.args["import_id"] == 42
+    assert follow_up.args["detail"].startswith(f"The import's job {job_id} ")
+    assert ("cancelled" if how == "cancelled" else "gave up") in follow_up.args["detail"]
+    if how == "discarded":
+        assert "stopped at 10 of 90" in follow_up.args["detail"]
 
 
 def test_a_released_job_waits_again_without_using_an_attempt(database):

@@ -28,13 +28,19 @@ def test_settings_come_from_the_environment(monkeypatch):
     assert app.config["SESSION_COOKIE_SECURE"] is False  # development serves plain http
 
 
-def test_development_runs_without_configuration(monkeypatch):
-    for name in ("SHELF_ENV", "SHELF_SECRET_KEY", "SHELF_UI_SECURE_COOKIES", "SHELF_AUTH_URL"):
+def test_development_runs_with_only_its_secret_key(monkeypatch):
+    for name in ("SHELF_ENV", "SHELF_SECRET_KEY", "SHELF_UI_SECURE_COOKIES", "SHELF_AUTH_URL",
+                 "SHELF_UI_URL", "SHELF_PORT", "SHELF_PUBLIC_URL"):
         monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ConfigError, match="SHELF_SECRET_KEY"):  # `make run` makes one
+        create_app()
+    monkeypatch.setenv("SHELF_SECRET_KEY", "0123456789abcdef0123456789abcdef")
     app = create_app()
-    assert app.secret_key == DEVELOPMENT_SECRET_KEY
     assert kit(app).clients["auth"].base_url == "http://127.0.0.1:8001"
-    assert app.config["SHELF_UI_URL"] == "http://127.0.0.1:8000"
+    assert app.config["SHELF_UI_URL"] == "http://127.0.0.1:8004"
+    assert app.config["SHELF_PUBLIC_URL"] == "http://127.0.0.1:8000"  # the front door
+    monkeypatch.setenv("SHELF_PORT", "9000")
+    assert create_app().config["SHELF_PUBLIC_URL"] == "http://127.0.0.1:9000"
 
 
 def test_the_secret_key_is_required_in_production(monkeypatch):

@@ -18,7 +18,7 @@ from .fetcher import (
 )
 from .pages import PageFetch, PageMetadata, decode, fetch_page, parse_html
 
-__version__ = "0.1.0"
+__version__ = "0.1.1"
 
 __all__ = [
     "SETTINGS",

@@ -10,17 +10,27 @@ Every hop (the first URL and each redirect):
   public address to the check and a private one to the connection (DNS rebinding) gets nowhere;
 - redirects are followed by hand, each one checked again, at most `max_redirects`;
 - the body is read up to `max_bytes` (the rest is left unread), and the whole fetch, however
-  many hops, name lookups included, has `timeout` seconds.
+  many hops, has `timeout` seconds: name lookups, connecting, TLS, the headers and the body of
+  every hop. A socket timeout alone cannot promise that (it limits each wait, and a server
+  sending a byte every few seconds never makes one wait long), so a watchdog cuts the
+  connection when the fetch's time is up, whatever it is waiting for.
+
+Refusals say only "refused: not a public address": the address a name resolved to, which would
+tell a user what Shelf's internal names point at, goes to the log (logger `shelf_fetch`), never
+into the reason that is stored and shown.
 
 Proxies from the environment are not used: a fetch goes straight to the checked address.
 """
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import ipaddress
+import logging
 import socket
 import ssl
+import threading
 import time
 import zlib
 from collections.abc import Callable
@@ -30,6 +40,9 @@ from urllib.parse import urljoin, urlsplit
 
 REDIRECTS = {301, 302, 303, 307, 308}
 CHUNK = 16 * 1024
+NOT_PUBLIC = "refused: not a public address"
+
+log = logging.getLogger("shelf_fetch")
 
 
 class FetchError(Exception):
@@ -118,7 +131,11 @@ def address_refusal(address: str) -> str | None:
         embedded = ip.ipv4_mapped or ip.sixtofour
         if embedded is not None:
             return address_refusal(str(embedded))
-    for name in ("loopback", "link_local", "multicast", "unspecified", "private", "reserved"):
+    # site_local: fec0::/10, deprecated but still routed inside some networks.
+    for name in ("loopback", "link_local", "site_local", "multicast", "unspecified", "private",
+                 "reserved"):
+        if name == "site_local" and ip.version == 4:
+            continue
         if getattr(ip, f"is_{name}"):
             return f"{ip} is a {name.replace('_', '-')} address"
     if not ip.is_global:
@@ -176,34 +193,91 @@ def pick_address(host: str, port: int, *, allow_private: bool, url: str,
         if refusal is None:
             return address
         refusals.append(refusal)
-    literal = addresses == [host]
-    raise FetchRefused(f"refused: {refusals[0]}" if literal else
-                       f"refused: {host} resolves to {refusals[0].replace(' is ', ', ')}",
-                       url=url)
+    # Which address, and why, is for the operator's log only: a reason naming it would let a
+    # user learn what internal names resolve to.
+    log.warning("fetch refused for host %s: %s", host, "; ".join(refusals),
+                extra={"host": host, "addresses": addresses, "url": url})
+    raise FetchRefused(NOT_PUBLIC, url=url)
+
+
+# --- the deadline --------------------------------------------------------------------------------
+
+class _Watchdog:
+    """Shuts a hop's socket down when the fetch's deadline passes, waking whatever read or
+    handshake is waiting on it; `expired` then tells the hop why its connection ended."""
+
+    def __init__(self, deadline: float) -> None:
+        self.expired = False
+        self._sock: socket.socket | None = None
+        self._done = False
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sock = sock
+            if self.expired:
+                self._cut()
+
+    def _expire(self) -> None:
+        with self._lock:
+            if not self._done:
+                self.expired = True
+                self._cut()
+
+    def _cut(self) -> None:
+        if self._sock is not None:
+            # The plain socket's shutdown, also under TLS: it only wakes the reader. OSError:
+            # closed already.
+            with contextlib.suppress(OSError):
+                socket.socket.shutdown(self._sock, socket.SHUT_RDWR)
+
+    def stop(self) -> None:
+        """Called before the socket is closed, so a late timer never touches another one."""
+        with self._lock:
+            self._done = True
+        self._timer.cancel()
 
 
 # --- connections pinned to the checked address -------------------------------------------------
 
-class _PinnedHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, host: str, port: int, *, address: str, timeout: float) -> None:
-        super().__init__(host, port, timeout=timeout)
-        self.address = address
+class _Pinned:
+    """Connects to the checked address, and hands the socket to the fetch's watchdog."""
 
-    def connect(self) -> None:
-        self.sock = socket.create_connection((self.address, self.port), self.timeout)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    address: str
+    watchdog: _Watchdog
+    port: int
+    timeout: float
 
-
-class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, host: str, port: int, *, address: str, timeout: float,
-                 context: ssl.SSLContext) -> None:
-        super().__init__(host, port, timeout=timeout, context=context)
-        self.address = address
-
-    def connect(self) -> None:
+    def _open(self) -> socket.socket:
         sock = socket.create_connection((self.address, self.port), self.timeout)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.watchdog.watch(sock)
+        return sock
+
+
+class _PinnedHTTPConnection(_Pinned, http.client.HTTPConnection):
+    def __init__(self, host: str, port: int, *, address: str, timeout: float,
+                 watchdog: _Watchdog) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self.address, self.watchdog = address, watchdog
+
+    def connect(self) -> None:
+        self.sock = self._open()
+
+
+class _PinnedHTTPSConnection(_Pinned, http.client.HTTPSConnection):
+    def __init__(self, host: str, port: int, *, address: str, timeout: float,
+                 watchdog: _Watchdog, context: ssl.SSLContext) -> None:
+        super().__init__(host, port, timeout=timeout, context=context)
+        self.address, self.watchdog = address, watchdog
+
+    def connect(self) -> None:
         # The certificate is checked against the URL's host name, not the address.
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+        self.sock = self._context.wrap_socket(self._open(), server_hostname=self.host)
+        self.watchdog.watch(self.sock)
 
 
 class _Decoder:
@@ -267,42 +341,65 @@ def _one_hop(url: str, policy: FetchPolicy, *, method: str, limit: int, deadline
     left = deadline - time.monotonic()
     if left <= 0:
         raise FetchFailed(f"no answer within {policy.timeout:g} s", url=url)
+    watchdog = _Watchdog(deadline)
     if scheme == "https":
-        connection: http.client.HTTPConnection = _PinnedHTTPSConnection(
-            host, port, address=address, timeout=left, context=context)
+        connection: _PinnedHTTPConnection | _PinnedHTTPSConnection = _PinnedHTTPSConnection(
+            host, port, address=address, timeout=left, watchdog=watchdog, context=context)
     else:
-        connection = _PinnedHTTPConnection(host, port, address=address, timeout=left)
+        connection = _PinnedHTTPConnection(host, port, address=address, timeout=left,
+                                            watchdog=watchdog)
     target = parts.path or "/"
     if parts.query:
         target += "?" + parts.query
     try:
-        connection.request(method, target, headers={
-            "User-Agent": policy.user_agent,
-            "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
-            "Accept-Encoding": "identity",
-            "Connection": "close",
-        })
-        sock = connection.sock  # kept: the connection lets go of it once the answer starts
-        answer = connection.getresponse()
-        headers = {name.lower(): value for name, value in answer.getheaders()}
-        response = Response(url=url, status=answer.status, headers=headers, address=address)
-        if method != "HEAD" and answer.status not in REDIRECTS:
-            response.body, response.truncated = _read_body(
-                answer, sock, limit=limit, deadline=deadline, url=url, policy=policy,
-                decoder=_Decoder(headers.get("content-encoding", "").strip().lower()))
+        response = _exchange(connection, method, target, policy=policy, url=url, limit=limit,
+                             deadline=deadline, address=address)
+        if watchdog.expired:  # the answer was cut short: what arrived is not the page
+            raise TimeoutError
         return response
     except FetchError:
         raise
-    except TimeoutError:
-        raise FetchFailed(f"no answer within {policy.timeout:g} s", url=url) from None
-    except ssl.SSLError as error:
-        raise FetchFailed(f"TLS failed: {error.reason or error}", url=url) from None
-    except ConnectionRefusedError:
-        raise FetchFailed("connection refused", url=url) from None
-    except (OSError, http.client.HTTPException, zlib.error) as error:
-        raise FetchFailed(f"the connection failed: {type(error).__name__}", url=url) from None
+    except Exception as error:
+        if watchdog.expired:  # whatever the cut connection made the reader raise
+            raise FetchFailed(f"no answer within {policy.timeout:g} s", url=url) from None
+        if isinstance(error, (OSError, http.client.HTTPException, zlib.error)):
+            raise _failure(error, policy=policy, url=url) from None
+        raise
     finally:
+        watchdog.stop()
         connection.close()
+
+
+def _failure(error: Exception, *, policy: FetchPolicy, url: str) -> FetchFailed:
+    if isinstance(error, TimeoutError):
+        return FetchFailed(f"no answer within {policy.timeout:g} s", url=url)
+    if isinstance(error, ssl.SSLError):
+        return FetchFailed(f"TLS failed: {error.reason or error}", url=url)
+    if isinstance(error, ConnectionRefusedError):
+        return FetchFailed("connection refused", url=url)
+    return FetchFailed(f"the connection failed: {type(error).__name__}", url=url)
+
+
+def _exchange(connection: http.client.HTTPConnection, method: str, target: str, *,
+              policy: FetchPolicy, url: str, limit: int, deadline: float,
+              address: str) -> Response:
+    """Send the request and read the answer: its headers, and its body unless it is a
+    redirect or the method is HEAD."""
+    connection.request(method, target, headers={
+        "User-Agent": policy.user_agent,
+        "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
+        "Accept-Encoding": "identity",
+        "Connection": "close",
+    })
+    sock = connection.sock  # kept: the connection lets go of it once the answer starts
+    answer = connection.getresponse()
+    headers = {name.lower(): value for name, value in answer.getheaders()}
+    response = Response(url=url, status=answer.status, headers=headers, address=address)
+    if method != "HEAD" and answer.status not in REDIRECTS:
+        response.body, response.truncated = _read_body(
+            answer, sock, limit=limit, deadline=deadline, url=url, policy=policy,
+            decoder=_Decoder(headers.get("content-encoding", "").strip().lower()))
+    return response
 
 
 def _read_body(answer: http.client.HTTPResponse, sock: socket.socket | None, *, limit: int,

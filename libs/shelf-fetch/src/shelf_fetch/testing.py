@@ -5,12 +5,19 @@ title, description, favicon and preview image), `/big` (3 MB), `/bomb` (a gzip b
 (2 s), `/head-refused` (405 to HEAD), `/to?url=...&code=...` (a redirect), `/loop` (redirects
 to itself) and `/pdf`. `hits` records every request; `status_for[path] = 404` makes a path
 answer that status instead.
+
+`Trickle()` is a server that never finishes an answer, as a hostile or broken one does: it
+sends a byte every `interval` seconds for as long as the client listens. `/headers` trickles
+the status line's headers, `/body` sends its headers and then trickles the body, `/redirect`
+answers at once with a redirect to `/headers`. `open` counts the connections a client still
+holds (a fetch that gave up has closed its own).
 """
 
 from __future__ import annotations
 
 import gzip
 import socket
+import socketserver
 import threading
 import time
 
@@ -98,6 +105,76 @@ class Site:
         self.thread.start()
 
     def stop(self) -> None:
+        self.server.shutdown()
+        self.thread.join()
+        self.server.server_close()
+
+
+class Trickle:
+    def __init__(self, host: str = "127.0.0.1", *, interval: float = 0.2) -> None:
+        self.interval = interval
+        self.open = 0
+        self.served = 0
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        trickle = self
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self) -> None:
+                with trickle._lock:
+                    trickle.open += 1
+                    trickle.served += 1
+                try:
+                    trickle._answer(self.request)
+                except OSError:
+                    pass  # the client went away
+                finally:
+                    with trickle._lock:
+                        trickle.open -= 1
+
+        self.server = socketserver.ThreadingTCPServer((host, 0), Handler)
+        self.server.daemon_threads = True
+        self.host = host
+        self.port = self.server.server_address[1]
+        self.url = f"http://{host}:{self.port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,),
+                                       daemon=True)
+        self.thread.start()
+
+    def _answer(self, connection: socket.socket) -> None:
+        request = b""
+        while b"\r\n\r\n" not in request:
+            data = connection.recv(4096)
+            if not data:
+                return
+            request += data
+        path = request.split(b" ", 2)[1].decode("latin-1")
+        if path.startswith("/redirect"):
+            connection.sendall(b"HTTP/1.1 302 Found\r\nLocation: /headers\r\n"
+                               b"Content-Length: 0\r\nConnection: close\r\n\r\n")
+            return
+        if path.startswith("/body"):
+            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+                               b"Content-Length: 100000000\r\n\r\n<html><title>")
+            drip = b"x"
+        else:
+            connection.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+            drip = b"a"
+        while not self._stopping.wait(self.interval):
+            connection.sendall(drip)
+
+    def wait_until_closed(self, timeout: float = 10.0) -> bool:
+        """True once every connection the server took was closed by its client."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if self.open == 0:
+                    return True
+            time.sleep(0.02)
+        return False
+
+    def stop(self) -> None:
+        self._stopping.set()
         self.server.shutdown()
         self.thread.join()
         self.server.server_close()

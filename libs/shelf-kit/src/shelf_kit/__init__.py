@@ -1,11 +1,14 @@
 """Shelf's service kit: what every Shelf service is built from."""
 
+from importlib.metadata import version
+
 from .app import Kit, create_service_app, kit
+from .bodies import upload_limit
 from .config import ConfigError, Setting, service_url_default, sqlite_default
 from .problems import Problem, problem_response
 from .request_id import bound_request_id, current_request_id
 
-__version__ = "0.1.4"
+__version__ = version("shelf-kit")
 
 __all__ = [
     "ConfigError",
@@ -19,4 +22,5 @@ __all__ = [
     "problem_response",
     "service_url_default",
     "sqlite_default",
+    "upload_limit",
 ]

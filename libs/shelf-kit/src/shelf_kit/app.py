@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import health, jsonlog, metrics, openapi, request_id, text_guard
+from . import bodies, health, hsts, json_guard, jsonlog, metrics, openapi, request_id
 from .config import Setting, read_settings
 from .health import Readiness
 from .problems import HtmlRenderer
@@ -32,7 +32,7 @@ class Kit:
     readiness: Readiness = field(default_factory=Readiness)
     html_error_renderer: HtmlRenderer | None = None
     clients: dict[str, Any] = field(default_factory=dict)
-    # Paths whose service refuses NUL characters itself, in its own error shape.
+    # Paths whose service refuses NUL characters itself, in its own error shape (json_guard).
     text_guard_skip: tuple[str, ...] = ()
 
 
@@ -53,7 +53,9 @@ def create_service_app(
     request_id.init_app(app)
     jsonlog.init_app(app, service)
     metrics.init_app(app, service)
-    text_guard.init_app(app)
+    bodies.init_app(app)
+    json_guard.init_app(app)
+    hsts.init_app(app)
     kit.api = openapi.init_app(app, title=title or f"Shelf {service}", version=version,
                                description=description)
     kit.api.register_blueprint(health.make_blueprint(service, version))

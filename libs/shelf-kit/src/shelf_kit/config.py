@@ -3,7 +3,9 @@
 Each service declares its settings as a mapping of environment variable name to `Setting`.
 The variable's name is also its key in `app.config`, so a value can be traced from the
 environment to the code with one grep. Defaults work on a developer's machine; a secret's
-default is used only in development and test, and a missing secret stops start-up elsewhere.
+default is used only by tests (SHELF_ENV=test): everywhere else, development included, a missing
+secret stops start-up. (`make run` makes each installation's own secrets and gives them to
+every process, so no two installations share one.)
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 DEVELOPMENT_ENVS = frozenset({"development", "test"})
+# Where a secret's default (a value anyone can read in the source) may be used.
+SECRET_DEFAULT_ENVS = frozenset({"test"})
 
 
 class ConfigError(RuntimeError):
@@ -39,6 +43,10 @@ COMMON_SETTINGS: dict[str, Setting] = {
     "SHELF_ENV": Setting("development", help="development, test or production"),
     "SHELF_DATA_DIR": Setting("var", help="folder for SQLite files and other local data"),
     "SHELF_LOG_LEVEL": Setting("INFO", help="DEBUG, INFO, WARNING or ERROR"),
+    "SHELF_MAX_BODY_BYTES": Setting(1024 * 1024, help="the largest request body a route takes "
+                                                      "(JSON, forms), unless it declares more"),
+    "SHELF_METRICS_TOKEN": Setting("", help="a bearer token that may read /metrics from "
+                                            "anywhere; empty: loopback only"),
 }
 
 
@@ -76,7 +84,7 @@ def read_settings(
         kind = setting.type or (type(default) if default is not None else str)
         if name in environ:
             values[name] = _convert(name, environ[name], kind)
-        elif setting.secret and values["SHELF_ENV"] not in DEVELOPMENT_ENVS:
+        elif setting.secret and values["SHELF_ENV"] not in SECRET_DEFAULT_ENVS:
             what = setting.help or "a secret"
             raise ConfigError(f"{name} must be set when SHELF_ENV={values['SHELF_ENV']} ({what})")
         else:

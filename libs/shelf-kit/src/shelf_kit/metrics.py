@@ -2,14 +2,22 @@
 
 Under gunicorn with several workers, set PROMETHEUS_MULTIPROC_DIR to an empty folder per
 service so /metrics adds up every worker (prometheus_client's multiprocess mode).
+
+Who may read them: a caller on loopback that came directly (no X-Forwarded-For or Forwarded
+header: not through the gateway, which serves the ui's paths to the world), a caller with
+`Authorization: Bearer <SHELF_METRICS_TOKEN>` when that is set, or a caller the service's own
+identity guard already let in (api and tasks: any valid token). Anyone else gets the 404 of a
+path that is not there.
 """
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import os
 import time
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, abort, current_app, g, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -46,6 +54,8 @@ def init_app(app: Flask, service: str) -> None:
 
     @app.get("/metrics")
     def metrics() -> Response:
+        if not may_read_metrics():
+            abort(404)
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
             registry = CollectorRegistry()
             multiprocess.MultiProcessCollector(registry)
@@ -53,3 +63,27 @@ def init_app(app: Flask, service: str) -> None:
         else:
             payload = generate_latest()
         return Response(payload, content_type=CONTENT_TYPE_LATEST)
+
+
+def may_read_metrics() -> bool:
+    if g.get("identity") is not None:  # the service's identity guard (shelf-identity) let it in
+        return True
+    return _has_metrics_token() or _direct_from_loopback()
+
+
+def _has_metrics_token() -> bool:
+    expected = current_app.config.get("SHELF_METRICS_TOKEN") or ""
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    return bool(expected) and scheme.lower() == "bearer" and hmac.compare_digest(
+        given.strip().encode(), expected.encode())
+
+
+def _direct_from_loopback() -> bool:
+    if "X-Forwarded-For" in request.headers or "Forwarded" in request.headers:
+        return False
+    try:
+        address = ipaddress.ip_address(request.remote_addr or "")
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return (mapped or address).is_loopback

@@ -3,8 +3,12 @@
 
 A service keeps its messages in its own `outbox` table (a mapped class with the columns `id`,
 `payload` (the body of POST /v1/jobs), `attempts`, `next_attempt_at`, `delivered_at`,
-`last_error`, and optionally `expires_at`), writes them in the transaction of the change they
-are about, and runs a `Relay` over that table.
+`last_error`, and optionally `expires_at` and `priority`), writes them in the transaction of the
+change they are about, and runs a `Relay` over that table.
+
+Due messages go in order of `priority` (an integer, lower first, as tasks' jobs; contract C4)
+when the table has that column, then of id: a message about a bookmark added by hand does not
+wait behind a backlog of an import's.
 
 Each web process runs one relay thread, started by its first request and woken after every
 commit that wrote a message (`wake`); a service's `relay` command runs one on its own. Any
@@ -82,6 +86,7 @@ class Relay:
         self.on_delivered = on_delivered
         self.delivered_form = delivered_form
         self.expires = hasattr(model, "expires_at")
+        self.prioritized = hasattr(model, "priority")
         self.log = logging.getLogger(f"shelf.{service}.outbox")
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -170,9 +175,10 @@ class Relay:
         """Claim due messages: (id, payload, attempt) each, leased to this relay."""
         model = self.model
         now = utcnow()
+        order = (model.priority, model.id) if self.prioritized else (model.id,)
         due = (select(model.id)
                .where(model.delivered_at.is_(None), model.next_attempt_at <= now)
-               .order_by(model.id).limit(self.batch_size))
+               .order_by(*order).limit(self.batch_size))
         if self.expires:
             due = due.where(or_(model.expires_at.is_(None), model.expires_at > now))
         if not self.database.is_sqlite:
@@ -181,10 +187,12 @@ class Relay:
                      .where(model.id.in_(due.scalar_subquery()))
                      .values(next_attempt_at=now + timedelta(seconds=self.lease_seconds),
                              attempts=model.attempts + 1)
-                     .returning(model.id, model.payload, model.attempts))
+                     .returning(*order, model.payload, model.attempts))
         with self.database.engine.begin() as connection:
             rows = connection.execute(statement).all()
-        return sorted((row[0], row[1], row[2]) for row in rows)
+        # RETURNING keeps no order: deliver as claimed, by (priority,) id.
+        rows = sorted(rows, key=lambda row: tuple(row[:len(order)]))
+        return [(row.id, row.payload, row.attempts) for row in rows]
 
     def drop_expired(self) -> int:
         """Delete undelivered messages whose content no longer works (a reset link that has

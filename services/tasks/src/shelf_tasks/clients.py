@@ -56,6 +56,15 @@ class ApiClient:
         return self.client.post(f"/v1/internal/imports/{int(import_id)}/batches",
                                 json={"size": size}, timeout=(2.0, 120.0)).json()
 
+    def fail_import(self, import_id: int, detail: str) -> None:
+        """Contract C3: the import ends `failed` with `detail` (one that is done stays done)."""
+        self.client.post(f"/v1/internal/imports/{int(import_id)}/failure",
+                         json={"detail": detail})
+
+    def delete_user(self, user_id: int) -> None:
+        """Contract C2: api deletes everything it keeps for the user (204 even when nothing)."""
+        self.client.delete(f"/v1/internal/users/{int(user_id)}")
+
     def owner_ids(self) -> list[int]:
         return [int(owner) for owner in self.client.get("/v1/internal/users").json()["owner_ids"]]
 

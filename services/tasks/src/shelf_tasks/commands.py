@@ -31,8 +31,9 @@ def _run(loop: Loop) -> None:
 def worker() -> None:
     """Run jobs: claim due jobs, run up to SHELF_TASKS_WORKER_CONCURRENCY at once.
 
-    On SIGTERM or SIGINT it stops claiming, waits up to SHELF_TASKS_SHUTDOWN_SECONDS for the
-    jobs it runs, releases the others for another worker, logs that it stopped and exits 0.
+    On SIGTERM or SIGINT it stops claiming, gives the jobs it runs SHELF_TASKS_SHUTDOWN_SECONDS,
+    releases the others for another worker (the attempt not counted), logs that it stopped and
+    exits 0, well inside a supervisor's grace.
     """
     config = current_app.config
     queues = [name.strip() for name in config["SHELF_TASKS_QUEUES"].split(",") if name.strip()]
@@ -47,6 +48,7 @@ def worker() -> None:
         queues=queues, shutdown_seconds=max(0.0, config["SHELF_TASKS_SHUTDOWN_SECONDS"]),
         retry_base=_positive("SHELF_TASKS_RETRY_BASE_SECONDS"),
         retry_max=_positive("SHELF_TASKS_RETRY_MAX_SECONDS"),
+        max_interruptions=max(0, int(config["SHELF_TASKS_MAX_INTERRUPTIONS"])),
     ))
 
 

@@ -25,9 +25,13 @@ SETTINGS = {
                                                   "without a heartbeat"),
     "SHELF_TASKS_QUEUES": Setting("default", help="comma-separated queues a worker takes "
                                                   "jobs from"),
-    # Under Docker's default 10 s between SIGTERM and SIGKILL, so releasing happens first.
-    "SHELF_TASKS_SHUTDOWN_SECONDS": Setting(8.0, help="on SIGTERM, how long a worker waits for "
-                                                      "its jobs before releasing them"),
+    # The whole shutdown takes this plus about 1.5 s: inside honcho's ~5 s between SIGTERM
+    # (or Ctrl-C) and SIGKILL, and Docker's 10 s, so releasing always happens first.
+    "SHELF_TASKS_SHUTDOWN_SECONDS": Setting(2.0, help="on SIGTERM, how long a worker gives its "
+                                                      "running jobs before releasing them"),
+    "SHELF_TASKS_MAX_INTERRUPTIONS": Setting(10, help="interruptions (worker died, a service "
+                                                      "restarting) given back per job before "
+                                                      "they count as failed attempts"),
     "SHELF_TASKS_RETRY_BASE_SECONDS": Setting(10.0, help="backoff after a first failure; doubles "
                                                          "with each attempt (with jitter)"),
     "SHELF_TASKS_RETRY_MAX_SECONDS": Setting(3600.0, help="longest backoff between attempts"),

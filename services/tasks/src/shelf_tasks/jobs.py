@@ -25,12 +25,17 @@ from sqlalchemy.orm import Session
 
 from shelf_kit.db import Database, utcnow
 
+from .endings import job_ended
 from .models import Job, JobState
 
 # States in which a job runs once its run_at has come.
 WAITING_STATES = (JobState.AVAILABLE, JobState.SCHEDULED, JobState.RETRYABLE)
 FINISHED_STATES = (JobState.COMPLETED, JobState.DISCARDED, JobState.CANCELLED)
 ERROR_LENGTH = 2000  # characters of an error message kept per attempt
+# Attempts given back because the job was interrupted (its worker died, a service it needs was
+# restarting), per job, before interruptions count as failed attempts: see `interrupted`.
+MAX_INTERRUPTIONS = 10
+NOT_COUNTED = "not counted as a failed attempt"
 
 
 class TransitionRefused(Exception):
@@ -113,10 +118,12 @@ class ClaimedJob:
     request_id: str | None
     priority: int
     run_at: datetime
+    interruptions: int = 0
 
 
 _CLAIMED_COLUMNS = (Job.id, Job.kind, Job.args, Job.attempt, Job.max_attempts, Job.errors,
-                    Job.created_by, Job.created_at, Job.request_id, Job.priority, Job.run_at)
+                    Job.created_by, Job.created_at, Job.request_id, Job.priority, Job.run_at,
+                    Job.interruptions)
 
 
 def claim(database: Database, *, worker_id: str, limit: int, lease_seconds: float,
@@ -146,8 +153,10 @@ def claim(database: Database, *, worker_id: str, limit: int, lease_seconds: floa
 
 
 def _held(job: ClaimedJob, worker_id: str):
+    # (attempt, interruptions) names one claim: a claim adds an attempt, an interruption gives
+    # it back and adds an interruption, so no two claims of a job have the same pair.
     return and_(Job.id == job.id, Job.state == JobState.RUNNING, Job.worker_id == worker_id,
-                Job.attempt == job.attempt)
+                Job.attempt == job.attempt, Job.interruptions == job.interruptions)
 
 
 def heartbeat(database: Database, *, worker_id: str, jobs: Sequence[ClaimedJob],
@@ -177,6 +186,12 @@ def set_progress(database: Database, job: ClaimedJob, *, worker_id: str, percent
     return bool(result.rowcount)
 
 
+def _ended(connection: Connection, job: ClaimedJob, state: str, why: str) -> None:
+    if state in FINISHED_STATES:
+        job_ended(connection, job_id=job.id, kind=job.kind, args=job.args, state=state, why=why,
+                  created_by=job.created_by, request_id=job.request_id)
+
+
 def complete(database: Database, job: ClaimedJob, *, worker_id: str, result: Any) -> bool:
     now = utcnow()
     with write_transaction(database) as connection:
@@ -184,6 +199,8 @@ def complete(database: Database, job: ClaimedJob, *, worker_id: str, result: Any
             update(Job).where(_held(job, worker_id))
             .values(state=JobState.COMPLETED, result=result, progress=100, finished_at=now,
                     lease_expires_at=None, updated_at=now))
+        if outcome.rowcount:
+            _ended(connection, job, JobState.COMPLETED, "completed")
     return bool(outcome.rowcount)
 
 
@@ -202,7 +219,32 @@ def fail(database: Database, job: ClaimedJob, *, worker_id: str, error: str,
         outcome = connection.execute(
             update(Job).where(_held(job, worker_id))
             .values(errors=errors, lease_expires_at=None, updated_at=now, **values))
+        if outcome.rowcount:
+            _ended(connection, job, values["state"], error)
     return values["state"] if outcome.rowcount else None
+
+
+def interrupted(database: Database, job: ClaimedJob, *, worker_id: str, error: str,
+                retry_base: float, retry_max: float,
+                limit: int = MAX_INTERRUPTIONS) -> str | None:
+    """The attempt ended through no fault of the job (a service it needs is restarting): it
+    waits again, with a backoff that grows with its interruptions, and the attempt is given
+    back. Past `limit` interruptions it is an ordinary failure, so a job whose dependency never
+    comes back still ends, after its attempts and their backoffs."""
+    if job.interruptions >= limit:
+        return fail(database, job, worker_id=worker_id, error=error, retry_base=retry_base,
+                    retry_max=retry_max)
+    now = utcnow()
+    delay = backoff_seconds(job.interruptions + 1, base=retry_base, cap=retry_max)
+    with write_transaction(database) as connection:
+        outcome = connection.execute(
+            update(Job).where(_held(job, worker_id))
+            .values(state=JobState.RETRYABLE, run_at=now + timedelta(seconds=delay),
+                    attempt=Job.attempt - 1, interruptions=Job.interruptions + 1,
+                    errors=[*job.errors, error_entry(job.attempt, f"{error} ({NOT_COUNTED})",
+                                                     at=now)],
+                    worker_id=None, lease_expires_at=None, updated_at=now))
+    return JobState.RETRYABLE if outcome.rowcount else None
 
 
 def release(database: Database, job: ClaimedJob, *, worker_id: str) -> bool:
@@ -217,30 +259,43 @@ def release(database: Database, job: ClaimedJob, *, worker_id: str) -> bool:
     return bool(outcome.rowcount)
 
 
-def rescue_expired(database: Database, *, now: datetime | None = None) -> list[tuple[int, str]]:
+def rescue_expired(database: Database, *, now: datetime | None = None,
+                   limit: int = MAX_INTERRUPTIONS) -> list[tuple[int, str]]:
     """Running jobs whose lease ran out (their worker died or lost the database) wait again,
-    with the lost attempt recorded as an error; out of attempts, they are discarded."""
+    the lost attempt recorded as an error but given back (an interruption), up to `limit`
+    interruptions; past that a lost lease counts as a failed attempt, so a job that kills its
+    worker every time ends discarded instead of taking workers down forever."""
     now = now or utcnow()
     with database.engine.connect() as connection:
         expired = connection.execute(
-            select(Job.id, Job.attempt, Job.max_attempts, Job.errors, Job.worker_id)
+            select(*_CLAIMED_COLUMNS, Job.worker_id)
             .where(Job.state == JobState.RUNNING, Job.lease_expires_at < now)).all()
     rescued = []
     for row in expired:
+        job = ClaimedJob(**{name: value for name, value in row._mapping.items()
+                            if name != "worker_id"})
         error = f"lease expired: worker {row.worker_id} stopped heartbeating (it died or lost " \
                 "the database)"
-        if row.attempt >= row.max_attempts:
+        if job.interruptions < limit:
+            error = f"{error}; {NOT_COUNTED}"
+            values = {"state": JobState.AVAILABLE, "run_at": now, "attempt": job.attempt - 1,
+                      "interruptions": job.interruptions + 1}
+        elif job.attempt >= job.max_attempts:
             values = {"state": JobState.DISCARDED, "finished_at": now}
         else:
             values = {"state": JobState.AVAILABLE, "run_at": now}
         with write_transaction(database) as connection:
             outcome = connection.execute(
-                update(Job).where(Job.id == row.id, Job.state == JobState.RUNNING,
-                                  Job.attempt == row.attempt, Job.lease_expires_at < now)
-                .values(errors=[*row.errors, error_entry(row.attempt, error, at=now)],
+                update(Job).where(Job.id == job.id, Job.state == JobState.RUNNING,
+                                  Job.attempt == job.attempt,
+                                  Job.interruptions == job.interruptions,
+                                  Job.lease_expires_at < now)
+                .values(errors=[*job.errors, error_entry(job.attempt, error, at=now)],
                         worker_id=None, lease_expires_at=None, updated_at=now, **values))
+            if outcome.rowcount:
+                _ended(connection, job, values["state"], error)
         if outcome.rowcount:
-            rescued.append((row.id, str(values["state"])))
+            rescued.append((job.id, str(values["state"])))
     return rescued
 
 
@@ -285,6 +340,9 @@ def cancel(session: Session, job_id: int) -> Job:
     if not result.rowcount:
         session.rollback()
         raise TransitionRefused("The job changed meanwhile; look at it again.")
+    job_ended(session.connection(), job_id=job.id, kind=job.kind, args=job.args,
+              state=JobState.CANCELLED, why="cancelled", created_by=job.created_by,
+              request_id=job.request_id)
     session.commit()
     session.refresh(job)
     return job

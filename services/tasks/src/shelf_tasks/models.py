@@ -70,7 +70,7 @@ class Job(Base):
         # A user's own jobs (import progress), and purging finished jobs by age.
         Index("ix_jobs_created_by", "created_by"),
         Index("ix_jobs_finished_at", "finished_at"),
-        # Ids are never reused on SQLite either, so a logged job id names one job forever.
+        # Ids are never reused (on SQLite too), so a logged job id names one job forever.
         {"sqlite_autoincrement": True},
     )
 
@@ -83,6 +83,9 @@ class Job(Base):
     state: Mapped[str] = mapped_column(String(16), default=JobState.AVAILABLE.value)
     attempt: Mapped[int] = mapped_column(Integer, default=0)
     max_attempts: Mapped[int] = mapped_column(Integer, default=5)
+    # Attempts that ended through no fault of the job (its worker died, a service it needs was
+    # restarting): given back, not counted in `attempt`, up to SHELF_TASKS_MAX_INTERRUPTIONS.
+    interruptions: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     run_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     # While running: the worker (hostname:pid) holding the job, and until when it holds it.
     lease_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
@@ -107,6 +110,7 @@ class Schedule(Base):
     """A cron schedule: every time `cron` fires, the scheduler enqueues a `kind` job."""
 
     __tablename__ = "schedules"
+    __table_args__ = ({"sqlite_autoincrement": True},)  # ids are never reused
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
@@ -123,7 +127,8 @@ class ScheduleFire(Base):
     schedulers run, each tick becomes one job."""
 
     __tablename__ = "schedule_fires"
-    __table_args__ = (UniqueConstraint("schedule_id", "fire_time"),)
+    __table_args__ = (UniqueConstraint("schedule_id", "fire_time"),
+                      {"sqlite_autoincrement": True})  # ids are never reused
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     schedule_id: Mapped[int] = mapped_column(ForeignKey("schedules.id", ondelete="CASCADE"))

@@ -44,6 +44,7 @@ class JobContext:
     config: Mapping[str, Any]
     services: Any                  # shelf_tasks.clients.Services (api, auth, database)
     deadline: float                # time.monotonic() when the time limit is up
+    priority: int = 0
     report_progress: Callable[[int, str | None], bool] = lambda _p, _m: True
     cancelled: threading.Event = field(default_factory=threading.Event)
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("shelf.tasks.job"))

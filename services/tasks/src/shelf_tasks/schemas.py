@@ -9,10 +9,13 @@ from marshmallow import ValidationError, fields, validate
 
 from shelf_kit.openapi import MAX_ID
 
+from .endings import shown_args
 from .models import JobState
+from .registry import build_registry
 from .schedules import InvalidCron, validate_cron
 
 STATES = [state.value for state in JobState]
+SHELF_KINDS = build_registry({}).kinds()  # without the test-only kinds
 NAME = validate.Regexp(r"^[A-Za-z0-9_.:-]{1,100}$",
                        error="Use 1-100 letters, digits, '_', '.', ':' or '-'.")
 
@@ -27,15 +30,28 @@ class JobErrorSchema(ma.Schema):
     error = fields.String(required=True)
 
 
+class ShownArgs(fields.Dict):
+    """A job's arguments as anyone may see them: secrets (a mail's text) hidden, always."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return super()._serialize(shown_args(obj.kind, value or {}), attr, obj, **kwargs)
+
+
 class JobSchema(ma.Schema):
     id = fields.Integer(required=True)
     kind = fields.String(required=True)
-    args = fields.Dict(required=True)
+    args = ShownArgs(required=True, metadata={
+        "description": "secret arguments (a mail's text) are never shown, and are deleted once "
+                       "the job ends"})
     queue = fields.String(required=True)
     priority = fields.Integer(required=True, metadata={"description": "lower runs first"})
     state = fields.String(required=True, metadata={"enum": STATES})
-    attempt = fields.Integer(required=True)
+    attempt = fields.Integer(required=True, metadata={
+        "description": "attempts made, interruptions not counted"})
     max_attempts = fields.Integer(required=True)
+    interruptions = fields.Integer(required=True, metadata={
+        "description": "attempts given back because the job was interrupted (its worker died, "
+                       "a service it needs was restarting)"})
     run_at = fields.AwareDateTime(required=True)
     created_by = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=MAX_ID))
     progress = fields.Integer(required=True, metadata={"description": "0-100"})
@@ -52,7 +68,8 @@ class JobSchema(ma.Schema):
 
 
 class JobCreateSchema(ma.Schema):
-    kind = fields.String(required=True, validate=NAME)
+    kind = fields.String(required=True, validate=NAME, metadata={
+        "description": "one of the kinds this service runs: " + ", ".join(SHELF_KINDS)})
     args = fields.Dict(keys=fields.String(), load_default=dict)
     run_at = fields.AwareDateTime(default_timezone=UTC, metadata={
         "description": "not before this time (UTC when no offset is given); default now"})

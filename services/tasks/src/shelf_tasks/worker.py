@@ -8,8 +8,14 @@
   the handler told to stop, and whatever it does afterwards is not recorded).
 - A finished job frees its slot and wakes the loop, so the next job starts without waiting for
   the poll interval.
-- On SIGTERM/SIGINT it stops claiming, waits up to `shutdown_seconds` for its jobs, releases
-  those still running (they wait again, the attempt not counted) and exits.
+- A job whose handler could not reach a service it needs (no answer, or 502/503/504: the
+  service is restarting) is *interrupted*, not failed: it waits again with a growing backoff
+  and the attempt is given back; so is a job whose worker died (see jobs.rescue_expired). Past
+  `max_interruptions` for one job, interruptions count as failed attempts (jobs.py says why).
+- On SIGTERM/SIGINT it stops claiming, gives running jobs `shutdown_seconds` (short: a
+  supervisor such as honcho kills ~5 s after its signal) to finish, releases those still
+  running (they wait again, the attempt not counted) and exits, all within about
+  `shutdown_seconds + 1.5 * EXIT_SECONDS` (3.5 s by default).
 
 Handlers run inside `shelf_kit.bound_request_id(<the enqueuing request's id>)`, so their log
 lines and their calls to other services carry the id of the request that caused them.
@@ -27,6 +33,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from shelf_http import ServiceUnavailable
 from shelf_kit import bound_request_id
 from shelf_kit.db import Database
 
@@ -37,6 +44,16 @@ from .registry import Handler, JobContext, PermanentError, Registry, build_regis
 
 UNKNOWN_KIND_TIME_LIMIT = 60.0
 RECORD_ATTEMPTS = 5
+# On shutdown, after the running jobs' moment: at most this long to record what just finished
+# and to stop the heartbeat thread.
+EXIT_SECONDS = 1.0
+RESTARTING = {502, 503, 504}  # a service answering these is on its way back
+
+
+def interrupts(error: Exception) -> bool:
+    """True when `error` says a service the handler needs is restarting, not that it failed."""
+    return isinstance(error, ServiceUnavailable) and (error.status is None
+                                                      or error.status in RESTARTING)
 
 
 @dataclass
@@ -55,8 +72,9 @@ class Worker(Loop):
     def __init__(self, *, database: Database, poll_interval: float, concurrency: int,
                  lease_seconds: float, registry: Registry | None = None, services: Any = None,
                  config: Mapping[str, Any] | None = None, queues: Sequence[str] = ("default",),
-                 shutdown_seconds: float = 8.0, retry_base: float = 10.0,
-                 retry_max: float = 3600.0, ident: str | None = None) -> None:
+                 shutdown_seconds: float = 2.0, retry_base: float = 10.0,
+                 retry_max: float = 3600.0, max_interruptions: int = jobs.MAX_INTERRUPTIONS,
+                 ident: str | None = None) -> None:
         super().__init__(database=database, interval=poll_interval, ident=ident)
         self.concurrency = concurrency
         self.lease_seconds = lease_seconds
@@ -67,6 +85,7 @@ class Worker(Loop):
         self.shutdown_seconds = shutdown_seconds
         self.retry_base = retry_base
         self.retry_max = retry_max
+        self.max_interruptions = max_interruptions
         self.heartbeat_interval = max(0.05, lease_seconds / 4)
         self._running: dict[int, Running] = {}
         self._lock = threading.Lock()
@@ -114,13 +133,13 @@ class Worker(Loop):
             self._shutdown()
         finally:
             self._heartbeats_done.set()
-            heartbeats.join(timeout=5)
+            heartbeats.join(timeout=EXIT_SECONDS / 2)
         self.log.info("%s stopped", self.name, extra={
             "worker_id": self.ident, "reason": self.stop_reason, "ticks": self.ticks})
 
     def tick(self) -> int:
         """Rescue expired leases, then claim and start jobs for the free slots; how many."""
-        for job_id, state in jobs.rescue_expired(self.database):
+        for job_id, state in jobs.rescue_expired(self.database, limit=self.max_interruptions):
             self.log.warning("job %s lost its worker (lease expired); now %s", job_id, state,
                              extra={"worker_id": self.ident, "job_id": job_id, "state": state})
         free = self.concurrency - self.running
@@ -146,7 +165,7 @@ class Worker(Loop):
             id=job.id, kind=job.kind, args=dict(job.args or {}), attempt=job.attempt,
             max_attempts=job.max_attempts, created_by=job.created_by, created_at=job.created_at,
             config=self.config, services=self.services,
-            deadline=time.monotonic() + time_limit,
+            deadline=time.monotonic() + time_limit, priority=job.priority,
             log=logging.getLogger(f"shelf.tasks.job.{job.kind}")))
         running.context.report_progress = (
             lambda percent, message: self._progress(running, percent, message))
@@ -174,9 +193,12 @@ class Worker(Loop):
             except PermanentError as error:
                 outcome = ("permanent", str(error) or type(error).__name__)
             except Exception as error:
-                self.log.warning("job %s raised %s", job.id, type(error).__name__,
-                                 exc_info=True, extra=self._about(job))
-                outcome = ("failed", f"{type(error).__name__}: {error}")
+                if interrupts(error):
+                    outcome = ("interrupted", f"{type(error).__name__}: {error}")
+                else:
+                    self.log.warning("job %s raised %s", job.id, type(error).__name__,
+                                     exc_info=True, extra=self._about(job))
+                    outcome = ("failed", f"{type(error).__name__}: {error}")
             duration_ms = round((time.monotonic() - started) * 1000, 1)
             with self._lock:
                 dropped = running.abandoned
@@ -201,6 +223,11 @@ class Worker(Loop):
                     recorded = jobs.complete(self.database, job, worker_id=self.ident,
                                              result=value)
                     state = "completed" if recorded else None
+                elif what == "interrupted":
+                    state = jobs.interrupted(self.database, job, worker_id=self.ident,
+                                             error=value, retry_base=self.retry_base,
+                                             retry_max=self.retry_max,
+                                             limit=self.max_interruptions)
                 else:
                     state = jobs.fail(self.database, job, worker_id=self.ident, error=value,
                                       permanent=what == "permanent", retry_base=self.retry_base,
@@ -219,6 +246,11 @@ class Worker(Loop):
                              "outcome is dropped", job.id, extra=about)
         elif state == "completed":
             self.log.info("job %s completed", job.id, extra=about)
+        elif state == "retryable" and what == "interrupted" \
+                and job.interruptions < self.max_interruptions:
+            self.log.warning("job %s interrupted (a service it needs is unavailable), will run "
+                             "again, the attempt not counted: %s", job.id, value,
+                             extra={**about, "error": value})
         elif state == "retryable":
             self.log.warning("job %s failed, will retry: %s", job.id, value,
                              extra={**about, "error": value})
@@ -307,6 +339,7 @@ class Worker(Loop):
                              "released: it waits for another worker" if released else
                              "could not be released; it runs again once its lease expires",
                              extra=self._about(running.job))
+        until = time.monotonic() + EXIT_SECONDS
         for running in finishing:  # recording an outcome takes a moment; let it land
             if running.thread is not None:
-                running.thread.join(timeout=5)
+                running.thread.join(timeout=max(0.0, until - time.monotonic()))

@@ -17,18 +17,24 @@ def _secure_cookies_default(values: Mapping[str, Any]) -> bool:
     return values["SHELF_ENV"] not in DEVELOPMENT_ENVS
 
 
+def _public_url_default(values) -> str:
+    # The front door on this machine (`make run`'s gateway), on the port SHELF_PORT names.
+    return service_url_default(values["SHELF_PORT"])
+
+
 SETTINGS = {
     "SHELF_AUTH_URL": Setting(service_url_default(8001), help="where auth answers"),
     "SHELF_API_URL": Setting(service_url_default(8002), help="where api answers"),
     "SHELF_TASKS_URL": Setting(service_url_default(8003), help="where tasks answers"),
-    "SHELF_UI_URL": Setting(service_url_default(8000), help="the ui's own public URL"),
+    "SHELF_UI_URL": Setting(service_url_default(8004), help="the ui's own URL"),
     "SHELF_SECRET_KEY": Setting(DEVELOPMENT_SECRET_KEY, secret=True,
                                 help="signs the session cookie; e.g. `openssl rand -hex 32`"),
     "SHELF_UI_SECURE_COOKIES": Setting(_secure_cookies_default, type=bool,
                                        help="mark cookies Secure (sent over HTTPS only)"),
-    "SHELF_PUBLIC_URL": Setting("", help="the address people use for Shelf (the gateway), "
-                                         "shown in the browser-extension snippet; empty: "
-                                         "SHELF_API_URL"),
+    "SHELF_PORT": Setting(8000, help="the front door's port (the gateway of `make run`)"),
+    "SHELF_PUBLIC_URL": Setting(_public_url_default, type=str,
+                                help="the address people use for Shelf (the gateway), shown "
+                                     "in settings and the bookmarklet"),
     "SHELF_UI_TRUST_PROXY": Setting(False, help="behind a gateway: take the client's address "
                                                 "and scheme from its X-Forwarded-* headers"),
     "SHELF_UI_SESSION_DAYS": Setting(30, help="how long a login is kept without use (days)"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import request, send_file
 from sqlalchemy import select
 
+from shelf_kit import upload_limit
 from shelf_kit.db import session
 
 from .. import assets as files
@@ -85,6 +86,7 @@ def download(bookmark_id, asset_id):
 
 
 @blp.route("/api/bookmarks/<id:bookmark_id>/assets/upload/", methods=["POST"])
+@upload_limit("SHELF_API_ASSET_MAX_BYTES")
 @documented(blp)
 @blp.arguments(AssetUploadSchema, location="files")
 @blp.response(201, AssetSchema)
@@ -109,6 +111,7 @@ def delete_asset(bookmark_id, asset_id):
 
 
 @blp.route("/api/bookmarks/singlefile/", methods=["POST"])
+@upload_limit("SHELF_API_ASSET_MAX_BYTES")
 @documented(blp)
 @blp.arguments(SingleFileSchema, location="multipart")
 @blp.response(201, MessageSchema)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Response, current_app
 
+from shelf_kit import upload_limit
 from shelf_kit.db import session
 
 from .. import exports, importers, imports
@@ -21,6 +22,7 @@ blp = linkding_blueprint("transfer", __name__, "Import and export (Shelf additio
 
 
 @blp.route("/api/bookmarks/import/", methods=["POST"])
+@upload_limit("SHELF_API_IMPORT_MAX_BYTES")
 @documented(blp)
 @blp.arguments(ImportSchema, location="multipart")
 @blp.response(201, ImportResultSchema)

@@ -3,6 +3,10 @@
 At least once: a worker that dies after the server accepted the mail but before the job is
 marked completed sends it again; the Message-ID is the same on every attempt, so the copies
 can be told apart.
+
+The text can hold a secret (a password-reset link): the HTTP API never shows it, and it is
+deleted from the job once the job ends (endings.py). A finished mail job retried by hand has
+no text left to send, and is discarded saying so.
 """
 
 from __future__ import annotations
@@ -18,6 +22,9 @@ from .args import str_arg
 def send_email(job: JobContext) -> dict[str, Any]:
     to = str_arg(job.args, "to")
     subject = str_arg(job.args, "subject")
+    if "text" not in job.args:
+        raise PermanentError("the mail's text was deleted when its job ended; it is not sent "
+                             "again")
     text = str_arg(job.args, "text", required=False)
     if "@" not in parseaddr(to)[1]:
         raise PermanentError(f"args.to is not an email address: {to!r}")

@@ -1,10 +1,12 @@
 """Job kinds for tests only, registered when SHELF_TASKS_TEST_HANDLERS is on (never in
-production): "noop", "sleep" {seconds}, "fail" {message}, "record" {path, seconds}."""
+production): "noop", "sleep" {seconds}, "fail" {message}, "record" {path, seconds}, and "die",
+which kills its own worker process (SIGKILL) as a crash in a library or the OOM killer would."""
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import time
 from typing import Any
 
@@ -47,8 +49,13 @@ def record(job: JobContext) -> dict[str, Any]:
     return {"pid": pid}
 
 
+def die(job: JobContext) -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
 def register(registry: Registry) -> None:
     registry.handler("noop", time_limit=30)(noop)
     registry.handler("sleep", time_limit=60)(sleep)
     registry.handler("fail", time_limit=30, max_attempts=3)(fail)
     registry.handler("record", time_limit=60)(record)
+    registry.handler("die", time_limit=30, max_attempts=2)(die)
