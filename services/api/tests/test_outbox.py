@@ -4,9 +4,7 @@ transaction; the relay delivers it, and a tasks outage only delays it."""
 import hashlib
 import io
 import time
-from importlib.metadata import version
 
-import pytest
 from sqlalchemy import select
 
 from conftest import StandInTasks, User, make_app, wait_for
@@ -96,11 +94,6 @@ def test_an_import_asks_for_its_pages_one_job_a_batch_behind_bookmarks_added_by_
     assert len({m.payload["idempotency_key"] for m in found}) == 3
 
 
-KIT = tuple(int(part) for part in version("shelf-kit").split(".")[:2])
-
-
-@pytest.mark.xfail(KIT < (0, 2), strict=True,
-                   reason="shelf-kit's relay claims by priority from 0.2 on (contract C4)")
 def test_a_bookmark_added_by_hand_is_delivered_before_an_imports_backlog(
         database_url, database, auth_service):
     """While tasks was away three imports queued their pages' fetches; a bookmark added after
