@@ -89,27 +89,20 @@ def test_a_file_field_sent_as_text_is_400_not_a_crash(ann, path):
         "The submitted data was not a file. Check the encoding type on the form."]}
 
 
-def test_shelf_kits_refusal_of_a_body_reads_as_drfs_on_the_linkding_surface(app, ann, client,
-                                                                            auth_service):
-    """shelf-kit refuses JSON nested too deep, with too many keys or a lone surrogate before
-    any view runs (contract C5), raising Problem(400, errors={field: [message]}): /api/ must
-    answer it in linkding's shape, /v1/ in problem+json."""
-    from flask import request
-
-    from shelf_kit import Problem
-
-    @app.before_request
-    def refuse_as_the_kit_does():
-        if request.headers.get("X-Refuse"):
-            raise Problem(400, "Bad Request", "title: Text may not contain lone surrogates.",
-                          errors={"title": ["Text may not contain lone surrogates."]})
-
-    answer = ann.post("/api/bookmarks/", json={"url": "https://example.com/"},
-                      headers={"X-Refuse": "1"})
+@pytest.mark.parametrize(("body", "field"), [
+    ('{"url": ' + "[" * 1000 + "]" * 1000 + "}", "url"),  # nested 1,000 deep
+    ('{"url": "https://example.com/", "title": "\\ud800"}', "title"),  # a lone surrogate
+])
+def test_shelf_kits_refusal_of_a_body_reads_as_drfs_on_the_linkding_surface(
+        ann, client, auth_service, body, field):
+    """shelf-kit refuses such bodies before any view runs (contract C5); /api/ answers it in
+    linkding's shape, /v1/ in problem+json."""
+    answer = ann.post("/api/bookmarks/", data=body, content_type="application/json")
     assert answer.status_code == 400 and answer.mimetype == "application/json"
-    assert answer.get_json() == {"title": ["Text may not contain lone surrogates."]}
-    service = f"Bearer {auth_service.service_token('tasks')}"
-    internal = client.get("/v1/internal/users",
-                          headers={"X-Refuse": "1", "Authorization": service})
+    assert list(answer.get_json()) == [field]
+    assert isinstance(answer.get_json()[field], list)
+    service = {"Authorization": f"Bearer {auth_service.service_token('tasks')}"}
+    internal = client.post("/v1/internal/imports/1/failure", data=body.replace("url", "detail"),
+                           content_type="application/json", headers=service)
     assert internal.status_code == 400 and internal.mimetype == "application/problem+json"
-    assert internal.get_json()["errors"] == {"title": ["Text may not contain lone surrogates."]}
+    assert ann.get("/api/bookmarks/").get_json()["count"] == 0
