@@ -8,14 +8,13 @@ Each test makes its own people (unique names), so none depends on another."""
 from __future__ import annotations
 
 import threading
-import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import requests
 
 from shelf_accounts import PASSWORD, Person, log_in, make_admin, make_user, service_token
 from shelf_system import ShelfSystem
+from ui_pages import Site, wait_for
 
 TIMEOUT = (2, 15)
 
@@ -25,15 +24,6 @@ def api(system: ShelfSystem, method: str, path: str, person: Person | None = Non
     headers = {**(person.headers if person else {}), **kwargs.pop("headers", {})}
     return requests.request(method, system.urls["api"] + path, headers=headers,
                             timeout=TIMEOUT, **kwargs)
-
-
-def wait_for(condition, timeout: float = 60.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 # -- GET /health (contract C6) ------------------------------------------------------------------
@@ -53,7 +43,8 @@ def test_health_needs_no_token_and_is_unhealthy_while_auth_is_stopped(shelf_syst
     finally:
         if not shelf_system.is_running("auth"):
             shelf_system.start("auth")
-    assert wait_for(lambda: api(shelf_system, "GET", "/health").status_code == 200)
+    wait_for(lambda: api(shelf_system, "GET", "/health").status_code == 200, 60,
+             "/health healthy again once auth is back")
 
 
 # -- a deleted user (contract C2) ---------------------------------------------------------------
@@ -179,52 +170,43 @@ def test_bundles_created_at_once_each_get_their_own_position(shelf_system):
     assert sorted(bundle["order"] for bundle in listed) == list(range(32))
 
 
-class HeldPage(BaseHTTPRequestHandler):
-    """A page that answers only once the test lets it: a server dribbling its headers."""
+class HeldSite(Site):
+    """Pages that answer only once the test lets them: a server dribbling its headers."""
 
-    requested: list[str] = []
-    release = threading.Event()
+    def __init__(self) -> None:
+        super().__init__()
+        self.held: list[str] = []
+        self.release = threading.Event()
 
-    def do_GET(self):
-        type(self).requested.append(self.path)
-        type(self).release.wait(60)
-        body = b"<html><head><title>Finally</title></head></html>"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+    def _serve(self, environ, start_response):
+        self.held.append(environ.get("PATH_INFO", "/"))
+        self.release.wait(60)
+        return super()._serve(environ, start_response)
 
 
 def test_one_users_checks_cannot_take_every_thread_of_api(shelf_system):
     """Each api process reads at most two of one user's pages at once: of five checks on
     pages that hold, at most four (two workers) are read; the others answer at once."""
-    HeldPage.requested, HeldPage.release = [], threading.Event()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), HeldPage)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    site = HeldSite().start()
     person = make_user(shelf_system, make_admin(shelf_system), "checks")
+    urls = [site.page(f"/{uuid.uuid4().hex}", "Finally") for _ in range(5)]
     answers: list[str | None] = []
 
-    def check(n: int) -> None:
-        answer = api(shelf_system, "GET", "/api/bookmarks/check/", person, params={
-            "url": f"http://127.0.0.1:{server.server_address[1]}/{uuid.uuid4().hex}/{n}"})
+    def check(url: str) -> None:
+        answer = api(shelf_system, "GET", "/api/bookmarks/check/", person, params={"url": url})
         answers.append(answer.json()["metadata"]["title"])
 
-    threads = [threading.Thread(target=check, args=(n,)) for n in range(5)]
+    threads = [threading.Thread(target=check, args=(url,)) for url in urls]
     try:
         for thread in threads:
             thread.start()
-        # every check is either being read (held) or answered
-        assert wait_for(lambda: len(HeldPage.requested) + len(answers) == 5)
-        assert len(HeldPage.requested) <= 4
+        wait_for(lambda: len(site.held) + len(answers) == 5, 60,
+                 "every check either being read or answered")
+        assert len(site.held) <= 4
         assert answers and set(answers) == {None}  # answered at once, without the page
     finally:
-        HeldPage.release.set()
+        site.release.set()
         for thread in threads:
             thread.join(60)
-        server.shutdown()
-        server.server_close()
-    assert answers.count("Finally") == len(HeldPage.requested)
+        site.stop()
+    assert answers.count("Finally") == len(site.held)
