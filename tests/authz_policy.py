@@ -10,7 +10,8 @@ The callers:
     other      another ordinary user
     admin      a user with is_admin (on api's linkding surface, just another user; api's
                /v1/admin routes are for admins only)
-    service    a service token (client credentials), as tasks or api send
+    service    a service token (client credentials) meant for the service called, of the
+               client that calls it in Shelf (see test_authorization.world)
 
 What a caller who is not allowed gets:
     anonymous                        401
@@ -78,11 +79,13 @@ POLICY: dict[str, dict[str, Rule]] = {
         # Sign-up: open to anyone when SHELF_AUTH_SIGNUP allows it; the system under test runs
         # with it closed, so everyone, credentials or not, gets 403.
         "POST /v1/users": allow(anonymous=403, other=403, owner=403, admin=403, service=403),
+        "GET /v1/signup": EVERYONE,  # whether sign-up is open: no token needed
         "GET /v1/users/me": USERS,
         "POST /v1/users/me/password": USERS,
         "POST /v1/users/me/email": USERS,
         "GET /v1/api-key": USERS,
         "POST /v1/api-key": USERS,
+        "DELETE /v1/api-key": USERS,
         "POST /v1/api-keys/introspect": SERVICES,
         "POST /v1/service-tokens": EVERYONE,
         "POST /v1/password-resets": EVERYONE,
@@ -93,6 +96,7 @@ POLICY: dict[str, dict[str, Rule]] = {
         "DELETE /v1/admin/users/{user_id}": ADMINS,
         "POST /v1/admin/users/{user_id}/password-reset": ADMINS,
         "POST /v1/maintenance/purge": SERVICES,
+        "GET /v1/revocations": SERVICES,
     },
     "api": {
         "GET /healthz": EVERYONE,

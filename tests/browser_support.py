@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from axe_playwright_python.sync_playwright import Axe
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -81,10 +83,18 @@ def imported_path(index: int) -> str:
     return f"/imported/{index}"
 
 
+def imported_description(index: int) -> str:
+    """Every imported page describes itself at length: the list's rows then carry a
+    description each, the densest case for counting rows above the fold."""
+    return (f"Page {index} of the imported collection, with a description long enough to "
+            "fill the line it is given in the list and then some more words after that.")
+
+
 def imported_html(index: int) -> str:
     title = html.escape(imported_title(index))
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title></head>"
-            f"<body><p>{title}</p></body></html>")
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title>"
+            f"<meta name='description' content='{html.escape(imported_description(index))}'>"
+            f"</head><body><p>{title}</p></body></html>")
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -154,10 +164,12 @@ class ExportEntry:
     url: str
     title: str
     folder: str
+    description: str = ""
 
 
 def export_entries(site: LoopbackSite, count: int) -> list[ExportEntry]:
-    return [ExportEntry(site.url(imported_path(i)), imported_title(i), FOLDERS[i % len(FOLDERS)])
+    return [ExportEntry(site.url(imported_path(i)), imported_title(i), FOLDERS[i % len(FOLDERS)],
+                        imported_description(i))
             for i in range(1, count + 1)]
 
 
@@ -185,6 +197,58 @@ def netscape_export(entries: list[ExportEntry], *, now: int | None = None) -> st
         for number, entry in enumerate(e for e in entries if e.folder == folder):
             lines.append(f'            <DT><A HREF="{html.escape(entry.url)}" '
                          f'ADD_DATE="{now - 3600 - number}">{html.escape(entry.title)}</A>')
+            if entry.description:  # as browsers and linkding write a bookmark's description
+                lines.append(f"            <DD>{html.escape(entry.description)}")
         lines.append("        </DL><p>")
     lines += ["    </DL><p>", "</DL><p>", ""]
     return "\n".join(lines)
+
+
+# -- accessibility ------------------------------------------------------------------------------
+
+_AXE = Axe()
+
+
+def axe_violations(page) -> list[str]:
+    """What axe-core (the engine behind most accessibility checkers) finds wrong on the page
+    as it is now: one line per violation, naming the rule, its impact and the elements."""
+    results = _AXE.run(page).response
+    return [f"{v['id']} ({v['impact']}): {v['help']} -- "
+            + "; ".join(" ".join(node["target"]) for node in v["nodes"][:5])
+            for v in results["violations"]]
+
+
+# -- what a person sees ------------------------------------------------------------------------
+
+def rows_above_the_fold(page) -> int:
+    """How many bookmarks of the list are wholly inside the first screen, each with its
+    title, domain, tags and date in view."""
+    return page.evaluate("""() => {
+        const fold = window.innerHeight;
+        const seen = (el) => {
+            if (!el) return false;
+            const box = el.getBoundingClientRect();
+            return box.width > 0 && box.height > 0 && box.bottom <= fold && box.top >= 0;
+        };
+        return [...document.querySelectorAll("li.bookmark")].filter((row) =>
+            seen(row) && seen(row.querySelector(".bookmark-link"))
+            && seen(row.querySelector(".bookmark-url")) && seen(row.querySelector("time"))
+            && (!row.querySelector(".tag") || seen(row.querySelector(".tag")))).length;
+    }""")
+
+
+def page_bytes(page, path: str) -> dict[str, int]:
+    """The bytes a first visit to `path` downloads from Shelf (HTML, CSS, scripts, icons),
+    by kind, from the browser's own resource timing (the encoded body sizes)."""
+    page.goto(path)
+    page.wait_for_load_state("load")
+    return page.evaluate("""() => {
+        const nav = performance.getEntriesByType("navigation")[0];
+        const sizes = {html: nav.encodedBodySize};
+        for (const r of performance.getEntriesByType("resource")) {
+            if (!r.name.startsWith(location.origin)) continue;
+            const kind = r.name.split("?")[0].split(".").pop();
+            sizes[kind] = (sizes[kind] || 0) + r.encodedBodySize;
+        }
+        return sizes;
+    }""")

@@ -75,11 +75,15 @@ def api_key(system: ShelfSystem, person: Person) -> str:
     return made.json()["key"]
 
 
-def service_token(system: ShelfSystem, client_id: str = "tasks") -> str:
-    """A service token (client credentials) for `client_id` ("api" or "tasks")."""
+def service_token(system: ShelfSystem, client_id: str = "tasks",
+                  audience: str | None = None) -> str:
+    """A service token (client credentials) of `client_id` ("api" or "tasks") for the service
+    `audience` ("auth", "api", "tasks"); without one, for every service the client calls."""
+    body = {"client_id": client_id, "client_secret": SERVICE_SECRETS[client_id]}
+    if audience is not None:
+        body["audience"] = audience
     answer = requests.post(system.urls["auth"] + "/v1/service-tokens", timeout=TIMEOUT,
-                           json={"client_id": client_id,
-                                 "client_secret": SERVICE_SECRETS[client_id]})
+                           json=body)
     assert answer.status_code == 200, answer.text
     return answer.json()["access_token"]
 

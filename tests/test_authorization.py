@@ -71,6 +71,12 @@ class World:
     def url(self, service: str, path: str) -> str:
         return self.system.urls[service] + path
 
+    def log_in_again(self, name: str) -> None:
+        """New credentials for a person whose tokens a call voided (logging out everywhere)."""
+        username = self.people[name].username
+        self.people[name] = log_in(self.system, username)
+        self.browsers[name] = ui_session(self.system, username)
+
     def api(self, method: str, path: str, person: str = "owner", **kwargs) -> requests.Response:
         return requests.request(method, self.url("api", path), timeout=TIMEOUT,
                                 headers=self.people[person].headers, **kwargs)
@@ -127,6 +133,8 @@ class World:
 # Path parameters: the owner's object (routes that only read), or a fresh one for a call that
 # changes or deletes it. Users to administer are always fresh.
 SHARED = {"bookmark_id", "tag_id", "bundle_id", "asset_id", "job_id", "import_id", "item_id"}
+# Routes after which the caller's own tokens no longer work (auth voids them all).
+ENDS_THE_CALLERS_SESSIONS = {"POST /v1/sessions/logout-all"}
 
 
 def path_values(world: World, route: str) -> dict[str, Any]:
@@ -206,7 +214,7 @@ def request_input(world: World, route: str, caller: str) -> dict[str, Any]:
         # An empty body: 422 before any password is checked (and counted).
         "POST /v1/users/me/password": {"json": {}},
         "POST /v1/users/me/email": {"json": {}},
-        "POST /v1/service-tokens": {"json": {"client_id": "api",
+        "POST /v1/service-tokens": {"json": {"client_id": "api", "audience": "tasks",
                                              "client_secret": SERVICE_SECRETS["api"]}},
         "POST /v1/password-resets": {"json": {"login": "nobody-here"}},
         "POST /v1/password-resets/confirm": {"json": {"token": "not-a-token",
@@ -229,8 +237,11 @@ def call(world: World, service: str, route: str, caller: str) -> requests.Respon
             client = world.browsers[caller]
         else:
             headers.update(world.people[caller].headers)
-    return client.request(method, world.url(service, path), headers=headers, timeout=TIMEOUT,
-                          allow_redirects=False, **kwargs)
+    answer = client.request(method, world.url(service, path), headers=headers, timeout=TIMEOUT,
+                            allow_redirects=False, **kwargs)
+    if route in ENDS_THE_CALLERS_SESSIONS and caller in world.people and answer.ok:
+        world.log_in_again(caller)
+    return answer
 
 
 def mismatch(rule: Rule, route: str, caller: str, answer: requests.Response) -> str | None:
@@ -256,12 +267,13 @@ def world(shelf_system: ShelfSystem) -> World:
     admin = make_admin(shelf_system)
     people = {"owner": make_user(shelf_system, admin, "owner"),
               "other": make_user(shelf_system, admin, "other"), "admin": admin}
-    # Each service is called by the client that calls it in Shelf: auth by api (introspection),
-    # api and tasks by tasks (its handlers) -- and ui takes no service tokens at all.
-    tokens = {"auth": service_token(shelf_system, "api"),
-              "api": service_token(shelf_system, "tasks"),
-              "tasks": service_token(shelf_system, "tasks"),
-              "ui": service_token(shelf_system, "tasks")}
+    # Each service is called by the client that calls it in Shelf, with a token meant for it:
+    # auth by api (introspection, revocations), api by tasks (its handlers), tasks by api (its
+    # jobs) -- and ui takes no service tokens at all (one meant for api here).
+    tokens = {"auth": service_token(shelf_system, "api", "auth"),
+              "api": service_token(shelf_system, "tasks", "api"),
+              "tasks": service_token(shelf_system, "api", "tasks"),
+              "ui": service_token(shelf_system, "tasks", "api")}
     browsers = {name: ui_session(shelf_system, person.username)
                 for name, person in people.items()}
     world = World(shelf_system, people, tokens, browsers)

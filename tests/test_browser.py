@@ -9,7 +9,15 @@ find it in the archive; import a browser export of more than 200 bookmarks (a jo
 page must reach 100 %) and find one of them; export as HTML; log out. Then an administrator
 deactivates a user, who can no longer log in, and finds the reader's bookmarks in everyone's.
 
-Screenshots of the main pages land in tests/test-output/screenshots/ (git-ignored).
+On the way: re-adding the saved URL (the form with and without JavaScript, the bookmarklet)
+keeps its tags and notes; the add form checks a URL as it is typed; the list fits at least
+eight bookmarks in the first screen at 1280x800 and shows the first one on a 390x844 phone;
+bundles, select-all, per-row mark-read, keyboard shortcuts and the theme setting work; axe
+finds no accessibility violation on any page, in the light and the dark theme; and the bytes
+each page weighs are printed.
+
+Screenshots of the main pages (desktop and phone) land in tests/test-output/screenshots/
+(git-ignored).
 """
 
 from __future__ import annotations
@@ -34,10 +42,13 @@ from browser_support import (
     NEEDLE_INDEX,
     NEEDLE_TITLE,
     LoopbackSite,
+    axe_violations,
     export_entries,
     imported_path,
     imported_title,
     netscape_export,
+    page_bytes,
+    rows_above_the_fold,
 )
 from shelf_system import ShelfSystem
 
@@ -47,6 +58,9 @@ SCREENSHOTS = Path(__file__).resolve().parent / "test-output" / "screenshots"
 FETCH_WAIT = 30.0  # seconds for the fetch job to put the page's title on the list
 IMPORT_WAIT = 90_000  # ms for the import job to reach 100 %
 IMPORT_COUNT = 240  # more than SHELF_API_IMPORT_JOB_THRESHOLD (200): imported by a job
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+NOTES = "Seen at dawn from the *north* shore."
 
 
 # -- fixtures -----------------------------------------------------------------------------------
@@ -88,11 +102,19 @@ def people(shelf_system: ShelfSystem) -> dict[str, str]:
     return {"admin": admin, "reader": reader, "suffix": suffix}
 
 
-def new_page(browser, shelf_system: ShelfSystem):
+def new_page(browser, shelf_system: ShelfSystem, viewport: dict | None = None, **options):
     context = browser.new_context(base_url=shelf_system.urls["ui"], accept_downloads=True,
-                                  viewport={"width": 1280, "height": 900})
+                                  viewport=viewport or DESKTOP, **options)
     context.set_default_timeout(15_000)
     return context, context.new_page()
+
+
+def same_login(browser, shelf_system: ShelfSystem, tab, viewport: dict | None = None,
+               **options):
+    """Another browser window with the tab's cookies (a phone, JavaScript off, ...)."""
+    context, other = new_page(browser, shelf_system, viewport, **options)
+    context.add_cookies(tab.context.cookies())
+    return context, other
 
 
 @pytest.fixture(scope="module")
@@ -109,11 +131,16 @@ def state() -> dict:
     return {}
 
 
-def shot(tab, name: str) -> Path:
+def shot(tab, name: str, full_page: bool = True) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    tab.screenshot(path=str(path), full_page=True)
+    tab.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+def no_axe_violations(tab, where: str) -> None:
+    found = axe_violations(tab)
+    assert found == [], f"axe on {where}:\n" + "\n".join(found)
 
 
 def log_in(tab, username: str, password: str = PASSWORD) -> None:
@@ -142,6 +169,8 @@ def test_log_in(page, people, shelf_system):
     expect(page).to_have_url(re.compile(r"/login\?next=(%2F|/)bookmarks"))  # not logged in yet
     log_in(page, people["reader"], "not the password")
     expect(page.get_by_text("Wrong username or password.")).to_be_visible()
+    # An administrator exists, so auth keeps sign-up closed: no page links to it.
+    expect(page.get_by_role("link", name="Sign up")).to_have_count(0)
     page.get_by_label("Password").fill(PASSWORD)  # the username stayed as typed
     expect(page.get_by_label("Username")).to_have_value(people["reader"])
     shot(page, "login")
@@ -212,17 +241,91 @@ def test_tag_it_with_the_edit_form_and_find_it_by_tag(page, state):
     expect(page.get_by_role("heading", name="Edit bookmark")).to_be_visible()
     expect(page.get_by_label("URL", exact=True)).to_have_value(state["url"])
     page.get_by_label("Tags").fill("wildlife islands")
+    page.get_by_label("Notes").fill(NOTES)
     page.get_by_role("button", name="Save").click()
     expect(page).to_have_url(re.compile(r"/bookmarks$"))
     entry = card(page, state["url"])
     expect(entry.get_by_role("link", name="#wildlife")).to_be_visible()
     expect(entry.get_by_role("link", name="#islands")).to_be_visible()
-    expect(page.get_by_role("complementary", name="Tags")).to_contain_text("#wildlife")
+    expect(entry.get_by_role("link", name="notes")).to_be_visible()  # it has notes
+    expect(page.get_by_role("complementary", name="Bundles and tags")).to_contain_text(
+        "#wildlife")
 
     search(page, "#wildlife")
     expect(card(page, state["url"])).to_have_count(1)
     search(page, "#recipes")
     expect(page.locator("li.bookmark")).to_have_count(0)
+
+
+def expect_tags_and_notes_kept(page, url: str, how: str) -> None:
+    page.goto("/bookmarks")
+    entry = card(page, url)
+    expect(entry).to_have_count(1)  # still one bookmark of this URL
+    expect(entry.get_by_role("link", name="#wildlife")).to_be_visible()
+    expect(entry.get_by_role("link", name="#islands")).to_be_visible()
+    entry.get_by_role("link", name="Details").click()
+    expect(page.locator("#notes")).to_contain_text("Seen at dawn from the north shore.",
+                                                   timeout=5_000), how
+
+
+def test_re_adding_the_saved_url_through_the_form_keeps_its_tags_and_notes(page, state):
+    """The data-loss bug: the add form for a URL saved already used to save empty tags and
+    notes over the bookmark's. The live check now loads the bookmark's own values."""
+    page.get_by_role("link", name="Add", exact=True).click()
+    page.get_by_label("URL", exact=True).fill(state["url"])
+    expect(page.locator("#check-status")).to_contain_text("You saved this URL already")
+    expect(page.get_by_label("Tags")).to_have_value("islands wildlife")
+    expect(page.get_by_label("Notes")).to_have_value(NOTES)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Edit bookmark")
+    shot(page, "add-form-saved-url", full_page=False)
+    page.get_by_role("button", name="Save").click()
+    expect(page).to_have_url(re.compile(r"/bookmarks$"))
+    expect_tags_and_notes_kept(page, state["url"], "through the add form")
+
+
+def test_re_adding_it_through_the_bookmarklet_keeps_its_tags_and_notes(page, state):
+    page.goto("/bookmarks/new?" + urlencode({"url": state["url"], "title": "Another title",
+                                             "description": "What the page says now"}))
+    expect(page.locator(".duplicate-warning")).to_contain_text("You saved this URL already")
+    expect(page.get_by_label("Tags")).to_have_value("islands wildlife")
+    expect(page.get_by_label("Notes")).to_have_value(NOTES)
+    expect(page.get_by_label("Title")).to_have_value(ARTICLE_TITLE)  # the saved one
+    page.get_by_role("button", name="Save").click()
+    expect(page).to_have_url(re.compile(r"/bookmarks$"))
+    expect_tags_and_notes_kept(page, state["url"], "through the bookmarklet")
+
+
+def test_re_adding_it_with_javascript_off_keeps_its_tags_and_notes(browser, shelf_system, page,
+                                                                   state):
+    context, tab = same_login(browser, shelf_system, page, java_script_enabled=False)
+    try:
+        tab.goto("/bookmarks/new")
+        tab.get_by_label("URL", exact=True).fill(state["url"])
+        tab.get_by_label("Tags").fill("estuary")
+        tab.get_by_role("button", name="Save").click()
+        # The server found the URL saved: the form comes back holding the bookmark, with
+        # what was typed added.
+        expect(tab.locator(".duplicate-warning")).to_contain_text("You saved this URL already")
+        expect(tab.get_by_label("Tags")).to_have_value("islands wildlife estuary")
+        expect(tab.get_by_label("Notes")).to_have_value(NOTES)
+        tab.get_by_role("button", name="Save").click()
+        expect(tab).to_have_url(re.compile(r"/bookmarks$"))
+        expect(card(tab, state["url"]).get_by_role("link", name="#estuary")).to_be_visible()
+        expect_tags_and_notes_kept(tab, state["url"], "with JavaScript off")
+    finally:
+        context.close()
+
+
+def test_the_add_form_checks_a_new_url_as_it_is_typed(page, site):
+    page.goto("/bookmarks/new")
+    page.get_by_label("URL", exact=True).press_sequentially(site.url(imported_path(3)),
+                                                            delay=5)
+    expect(page.get_by_label("Title")).to_have_value(imported_title(3))  # read from the page
+    expect(page.get_by_label("Description")).to_have_value(re.compile("^Page 3 of the"))
+    expect(page.locator("#check-status")).not_to_contain_text("saved this URL")
+    page.get_by_role("link", name="Cancel").click()
+    expect(page).to_have_url(re.compile(r"/bookmarks$"))
+    expect(page.locator("li.bookmark")).to_have_count(1)  # nothing was saved
 
 
 def test_archive_it_and_find_it_in_the_archive(page, state):
@@ -291,6 +394,153 @@ def test_export_as_html_downloads_every_bookmark(page, site, state):
     assert f'HREF="{site.url(imported_path(NEEDLE_INDEX))}"' in text
     assert NEEDLE_TITLE in text
     assert text.count("<DT><A ") == IMPORT_COUNT + 1
+
+
+def test_the_list_fits_eight_rows_on_a_laptop_and_starts_on_a_phone_screen(
+        browser, shelf_system, page):
+    page.goto("/bookmarks")
+    expect(page.locator("li.bookmark")).to_have_count(30)  # 30 a page unless chosen otherwise
+    # The densest rows: each with a description (the export gave every bookmark one).
+    expect(page.locator("li.bookmark .bookmark-description")).to_have_count(30)
+    pager = page.get_by_role("navigation", name="Pages")
+    expect(pager.get_by_role("link", name="Page 2", exact=True)).to_be_visible()
+    expect(pager.get_by_role("link", name="Page 8", exact=True)).to_be_visible()  # 240/30
+    above = rows_above_the_fold(page)
+    print(f"\nrows above the fold at 1280x800: {above}")
+    assert above >= 8, f"only {above} bookmarks are in the first screen at 1280x800"
+    shot(page, "list-desktop", full_page=False)
+
+    context, phone = same_login(browser, shelf_system, page, PHONE, is_mobile=True,
+                                has_touch=True)
+    try:
+        phone.goto("/bookmarks")
+        # The navigation is one row: its links are folded into a menu.
+        expect(phone.get_by_role("link", name="Settings")).to_be_hidden()
+        menu = phone.locator("summary", has_text="Menu")
+        expect(menu).to_be_visible()
+        first = phone.locator("li.bookmark").first
+        box = first.bounding_box()
+        above = rows_above_the_fold(phone)
+        bottom = box["y"] + box["height"]
+        print(f"rows above the fold at 390x844: {above} (the first ends at {bottom:.0f} px)")
+        assert bottom <= PHONE["height"] and above >= 1
+        assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        shot(phone, "list-phone", full_page=False)
+        menu.click()
+        expect(phone.get_by_role("link", name="Settings")).to_be_visible()
+        shot(phone, "menu-phone", full_page=False)
+        for path, name in (("/bookmarks/new", "add-form-phone"), ("/bundles", "bundles-phone"),
+                           ("/settings", "settings-phone")):
+            phone.goto(path)
+            assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
+            shot(phone, name)
+    finally:
+        context.close()
+
+
+def test_select_all_and_a_rows_own_mark_read(page):
+    page.goto("/bookmarks")
+    page.get_by_role("link", name="Select all on this page").click()
+    expect(page.locator("input.bookmark-select:checked")).to_have_count(30)
+    page.get_by_label("With the selected").select_option("mark_unread")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.get_by_text("Marked as unread 30 bookmarks.")).to_be_visible()
+    first = page.locator("li.bookmark").first
+    title = first.locator(".bookmark-link").inner_text()
+    first.get_by_role("button", name="Mark read").click()
+    expect(page.get_by_text("Marked as read.", exact=True)).to_be_visible()
+    row = page.locator("li.bookmark").filter(
+        has=page.get_by_role("link", name=title, exact=True))
+    expect(row.get_by_role("button", name="Mark read")).to_have_count(0)
+    expect(row.get_by_role("button", name="Archive")).to_be_visible()
+
+
+def test_a_bundle_is_made_and_lists_its_bookmarks_beside_the_list(page):
+    page.get_by_role("link", name="Bundles", exact=True).first.click()
+    expect(page.get_by_role("heading", name="Bundles")).to_be_visible()
+    form = page.locator("#new-bundle")
+    form.get_by_label("Name").fill("Lighthouses")
+    form.get_by_label("Search", exact=True).fill("Vornholm")
+    form.get_by_role("button", name="Make the bundle").click()
+    expect(page.get_by_text("Saved the bundle Lighthouses.")).to_be_visible()
+    shot(page, "bundles")
+    page.goto("/bookmarks")
+    page.get_by_role("complementary", name="Bundles and tags").get_by_role(
+        "link", name="Lighthouses").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Lighthouses")
+    expect(page.locator("li.bookmark")).to_have_count(1)
+    expect(page.locator("li.bookmark")).to_contain_text(NEEDLE_TITLE)
+
+
+def test_keyboard_shortcuts_search_add_and_help(page):
+    page.goto("/bookmarks")
+    page.keyboard.press("s")
+    expect(page.get_by_role("searchbox", name="Search")).to_be_focused()
+    page.keyboard.press("Escape")
+    page.keyboard.press("n")
+    expect(page).to_have_url(re.compile(r"/bookmarks/new$"))
+    page.get_by_role("heading", name="Add a bookmark").click()  # out of the URL field
+    page.keyboard.press("?")
+    expect(page).to_have_url(re.compile(r"/help$"))
+    expect(page.get_by_role("heading", name="Keyboard shortcuts")).to_be_visible()
+
+
+def test_the_theme_setting_turns_every_page_dark(page):
+    page.goto("/settings")
+    page.get_by_label("Theme").select_option("dark")
+    page.get_by_role("button", name="Save preferences").click()
+    expect(page.get_by_text("Preferences saved")).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    page.goto("/bookmarks")
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(22, 24, 29)", background
+    shot(page, "list-dark", full_page=False)
+
+
+READER_PAGES = ["/bookmarks", "/bookmarks?view=broken", "/bookmarks/new", "/bundles", "/shared",
+                "/import", "/export", "/settings", "/help", "/bookmarklet"]
+
+
+def test_no_page_has_an_accessibility_violation_in_the_light_or_the_dark_theme(
+        browser, shelf_system, page, state):
+    page.goto("/bookmarks")
+    bookmark = page.locator("li.bookmark").first.get_attribute("id").removeprefix("bookmark-")
+    bundle = page.get_by_role("complementary", name="Bundles and tags").get_by_role(
+        "link", name="Lighthouses").get_attribute("href").split("=")[-1]
+    pages = [*READER_PAGES, f"/bookmarks/{bookmark}", f"/bookmarks/{bookmark}/edit",
+             f"/bookmarks/{bookmark}/delete", f"/bundles/{bundle}/edit",
+             "/bookmarks/new?" + urlencode({"url": state["url"]})]
+    anonymous_context, anonymous = new_page(browser, shelf_system)
+    try:
+        for theme in ("light", "dark"):
+            page.goto("/settings")
+            page.get_by_label("Theme").select_option(theme)
+            page.get_by_role("button", name="Save preferences").click()
+            expect(page.locator("html")).to_have_attribute("data-theme", theme)
+            for path in pages:
+                page.goto(path)
+                no_axe_violations(page, f"{path} ({theme})")
+            anonymous.emulate_media(color_scheme=theme)  # "auto": the system's scheme
+            for path in ("/", "/login", "/forgot-password", "/signup", "/shared", "/status",
+                         "/help"):
+                anonymous.goto(path)
+                no_axe_violations(anonymous, f"{path} ({theme}, logged out)")
+    finally:
+        anonymous_context.close()
+
+
+def test_what_each_page_weighs(browser, shelf_system, page):
+    """Printed, not judged: the bytes a first visit downloads from Shelf."""
+    context, tab = same_login(browser, shelf_system, page)
+    tab.route("**/*", lambda route: route.continue_())  # routing turns the cache off
+    try:
+        print()
+        for path in ("/bookmarks", "/bookmarks/new", "/bundles", "/settings", "/help"):
+            sizes = page_bytes(tab, path)
+            print(f"page weight {path}: {sum(sizes.values())} bytes {sizes}")
+            assert sizes["html"] > 0
+    finally:
+        context.close()
 
 
 def test_settings_page_shows_the_api_key_section(page, people):
@@ -377,6 +627,14 @@ def test_an_admin_deactivates_a_user_who_then_cannot_log_in(browser, shelf_syste
         admin.goto("/status")
         expect(admin.get_by_text("Every service is up.")).to_be_visible()
         shot(admin, "status")
+
+        # The admin's pages, in the system's light and dark schemes (the theme is "auto").
+        for scheme in ("light", "dark"):
+            admin.emulate_media(color_scheme=scheme)
+            for path in ("/admin", "/admin/users", "/admin/bookmarks", "/admin/jobs",
+                         "/admin/schedules", "/admin/schedules/1", "/status"):
+                admin.goto(path)
+                no_axe_violations(admin, f"{path} ({scheme}, admin)")
     finally:
         admin_context.close()
         victim_context.close()

@@ -8,7 +8,15 @@ import pytest
 import requests
 
 from shelf_accounts import TIMEOUT, bearer
-from ui_pages import Browser, auth_user, logged_in, mailed_reset_link, make_user, unique
+from ui_pages import (
+    Browser,
+    auth_user,
+    logged_in,
+    mailed_reset_link,
+    make_user,
+    unique,
+    wait_for,
+)
 
 pytest_plugins = ["ui_fixtures"]
 
@@ -65,7 +73,7 @@ def test_logging_out_ends_the_login_at_auth_too(ui_app, shelf_system, reader):
 def test_a_forgotten_password_is_reset_through_the_mailed_link(ui_app, shelf_system, admin):
     person = make_user(shelf_system, admin, "forgot")
     visitor = Browser(ui_app)
-    asked = visitor.submit("/forgot-password", {"login": person.email})
+    asked = visitor.follow(visitor.submit("/forgot-password", {"login": person.email}))
     assert asked.status == 200
     assert asked.shows("If an account with an email address matches, a link to choose a new "
                        "password is on its way.")
@@ -122,3 +130,58 @@ def test_one_user_never_sees_another_users_bookmark(ui_app, shelf_system, admin,
     assert deleted.status == 302  # deleting what is not there is quietly done...
     kept = owner.api.bookmark(secret["id"])  # ...and the owner's bookmark is untouched
     assert kept is not None and kept["title"] == "Owner's secret"
+
+
+# -- a copied session cookie once the login has ended (issue 11, item 4) ------------------------
+
+def copy_of(ui_app, browser: Browser) -> Browser:
+    """A second browser holding a copy of `browser`'s session cookie (a stolen cookie)."""
+    thief = Browser(ui_app)
+    thief.client.set_cookie("shelf_session", browser.client.get_cookie("shelf_session").value)
+    assert thief.get("/bookmarks").status == 200  # it works while the login does
+    return thief
+
+
+def sent_to_log_in(thief: Browser) -> None:
+    page = thief.get("/bookmarks?view=unread")
+    assert page.status == 302, (page.status, page.text[:300])  # not an error page
+    assert page.location == "/login?next=/bookmarks?view%3Dunread"
+    assert thief.tokens() == {}  # the cookie no longer holds the tokens
+    assert thief.follow(page).shows("Your session has ended; log in again.")
+
+
+@pytest.mark.parametrize("how", ["logout", "password change", "deactivation"])
+def test_a_copied_cookie_gets_no_data_once_the_login_ended(ui_app, shelf_system, admin, how):
+    person = make_user(shelf_system, admin, "copied")
+    secret = person.api.add("https://example.org/" + unique("secret-"), title="Only mine")
+    browser = logged_in(ui_app, person)
+    thief = copy_of(ui_app, browser)
+    if how == "logout":
+        assert browser.log_out().status == 302
+    elif how == "password change":
+        new_password = "a changed passphrase, long"
+        assert browser.submit("/settings", {"current_password": person.password,
+                                            "new_password": new_password,
+                                            "confirm": new_password},
+                              action="/settings/password").status == 302
+    else:
+        assert requests.patch(f"{shelf_system.urls['auth']}/v1/admin/users/{person.user_id}",
+                              timeout=TIMEOUT, headers=admin.headers,
+                              json={"is_active": False}).status_code == 200
+    # auth and api refuse the revoked tokens within seconds (C1), not at their expiry.
+    wait_for(lambda: requests.get(shelf_system.urls["api"] + "/api/bookmarks/",
+                                  timeout=TIMEOUT, headers=bearer(thief.tokens()["access"])
+                                  ).status_code == 401,
+             10, f"api still takes the access token 10 s after the {how}")
+    listing = thief.get(f"/bookmarks/{secret['id']}")
+    assert "Only mine" not in listing.html
+    sent_to_log_in(thief)
+
+
+def test_no_page_links_to_sign_up_once_it_is_closed(ui_app, admin):
+    """An administrator exists, so auth's default keeps sign-up closed (C11)."""
+    visitor = Browser(ui_app)
+    for path in ("/", "/login", "/status", "/shared"):
+        page = visitor.get(path)
+        assert page.status == 200 and "/signup" not in page.reader.links, path
+    assert visitor.get("/signup").shows("Sign-up is closed on this Shelf.")

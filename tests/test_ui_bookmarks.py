@@ -72,29 +72,42 @@ def test_the_add_form_opened_with_a_url_is_filled_from_the_page(browser, keeper,
     assert stored["description"] == "Tusks, whiskers and ice floes."
 
 
-def test_a_url_saved_already_is_warned_about_and_saving_it_again_updates_it(
+def test_a_url_saved_already_opens_that_bookmark_and_saving_keeps_its_tags_and_notes(
         browser, keeper, word):
+    """The data-loss bug: re-adding a saved URL offered a "Save anyway" whose empty tags and
+    notes replaced the bookmark's. Now the form holds the bookmark's own values."""
     url = f"https://example.org/{word}/again"
-    first = keeper.api.add(url, title="The first save")
+    first = keeper.api.add(url, title="The first save", tag_names=[word, "kept"],
+                           notes="Notes worth keeping", description="Saved words")
 
-    opened = browser.get(new_form(url))
+    opened = browser.get(new_form(url))  # the bookmarklet, or ?url= from anywhere
     assert opened.shows("You saved this URL already, as The first save")
-    assert f"/bookmarks/{first['id']}/edit" in opened.reader.links
+    assert opened.value("tags") == f"kept {word}" and opened.value("title") == "The first save"
+    assert opened.textarea("notes") == "Notes worth keeping"
+    saved = browser.submit(new_form(url), {
+        "url": url, "title": opened.value("title"), "tags": opened.value("tags"),
+        "description": opened.textarea("description"), "notes": opened.textarea("notes")},
+        action=f"/bookmarks/{first['id']}/edit")
+    assert saved.status == 302
 
-    data = bookmark_form(url, title="The second save", tags=f"{word} again")
-    warned = browser.submit("/bookmarks/new", data)
+    # The add form sent from scratch (no JavaScript, the URL typed, a tag added).
+    typed = bookmark_form(url, title="", tags="extra")
+    warned = browser.submit("/bookmarks/new", typed)
     assert warned.status == 409
     assert warned.shows("You saved this URL already, as The first save")
-    assert warned.value("title") == "The second save"  # what was typed is kept
-    assert warned.value("save_anyway") == "yes"
-    assert keeper.api.bookmark(first["id"])["title"] == "The first save"  # not saved yet
-
-    again = browser.submit("/bookmarks/new", {**data, "save_anyway": "yes"})
+    assert warned.value("tags") == f"kept {word} extra"  # saved, and what was typed
+    assert warned.textarea("notes") == "Notes worth keeping"
+    assert keeper.api.bookmark(first["id"])["tag_names"] == sorted([word, "kept"])  # not yet
+    again = browser.post(f"/bookmarks/{first['id']}/edit", {
+        "url": url, "title": warned.value("title"), "tags": warned.value("tags"),
+        "description": warned.textarea("description"), "notes": warned.textarea("notes"),
+        "csrf_token": warned.value("csrf_token")})
     assert again.status == 302
     stored = keeper.api.bookmarks(q=word)
     assert [b["id"] for b in stored] == [first["id"]]  # updated, not saved twice
-    assert stored[0]["title"] == "The second save"
-    assert stored[0]["tag_names"] == sorted(["again", word])
+    assert stored[0]["tag_names"] == sorted(["extra", "kept", word])
+    assert stored[0]["notes"] == "Notes worth keeping"
+    assert stored[0]["description"] == "Saved words"
 
 
 def test_the_title_arrives_later_from_the_fetch_job(browser, keeper, site, word):
@@ -296,8 +309,16 @@ def test_the_views_show_unread_archived_shared_and_broken_links(browser, keeper,
     assert broken_view.shows("Broken links") and broken_view.shows("broken link")
     assert "broken link" not in view("unread").text
 
+    # An archived broken link is counted on the admin's dashboard (api's /v1/admin/stats):
+    # the view shows it too, after the others, marked archived.
+    report_link_check(shelf_system, archived, ok=False)
+    report_link_check(shelf_system, archived, ok=False)
+    with_archived = view("broken")
+    assert with_archived.ids() == [broken, archived]
+    assert '<span class="count muted">2</span>' in with_archived.html
+
     report_link_check(shelf_system, broken, ok=True)  # the page answers again
-    assert view("broken").ids() == []
+    assert view("broken").ids() == [archived]
 
 
 # -- when api is down ---------------------------------------------------------------------------

@@ -31,7 +31,9 @@ def test_the_api_key_is_made_shown_once_and_regenerated(ui_app, shelf_system, ad
     browser = logged_in(ui_app, person)
     assert browser.get("/settings").shows("You have no API key yet.")
 
-    made = browser.submit("/settings", action="/settings/api-key")
+    answer = browser.submit("/settings", action="/settings/api-key")
+    assert answer.status == 302 and answer.location == "/settings#api-key"
+    made = browser.follow(answer)
     assert made.status == 200 and made.headers["Cache-Control"] == "no-store"
     first = NEW_KEY.search(made.html).group(1)
     snippet = made.html.split('class="facts extension-snippet"', 1)[1].split("</dl>", 1)[0]
@@ -41,7 +43,7 @@ def test_the_api_key_is_made_shown_once_and_regenerated(ui_app, shelf_system, ad
     shown_later = browser.get("/settings")
     assert first not in shown_later.html and shown_later.shows(f"…{first[-4:]}")
 
-    again = browser.submit("/settings", action="/settings/api-key")
+    again = browser.follow(browser.submit("/settings", action="/settings/api-key"))
     second = NEW_KEY.search(again.html).group(1)
     assert second != first
     assert again.shows("Your new API key (shown this once; the old one no longer works)")
@@ -49,6 +51,10 @@ def test_the_api_key_is_made_shown_once_and_regenerated(ui_app, shelf_system, ad
     assert ApiReader(shelf_system, first).get("/api/bookmarks/").status_code == 401
     assert ApiReader(shelf_system, second).get("/api/bookmarks/").status_code == 200
     assert introspect(shelf_system, first)["active"] is False
+    # Reloading the page that showed it (a GET) makes no other key.
+    reloaded = browser.get("/settings")
+    assert second not in reloaded.html and reloaded.shows(f"…{second[-4:]}")
+    assert introspect(shelf_system, second)["active"] is True
 
 
 def test_changing_the_password_keeps_this_login_and_the_old_one_stops_working(
@@ -69,7 +75,9 @@ def test_changing_the_password_keeps_this_login_and_the_old_one_stops_working(
                                            "confirm": new_password},
                              action="/settings/password")
     assert changed.status == 302 and changed.location == "/settings"
-    assert browser.follow(changed).shows("Your password is changed. Other devices are logged out.")
+    told = browser.follow(changed)
+    assert told.shows("Your password is changed. Your other devices are logged out.")
+    assert told.shows("You have no API key.")  # none was made; none was asked to go
     assert browser.get("/bookmarks").status == 200  # this login goes on, with new tokens
 
     refused = Browser(ui_app).submit("/login", {"username": person.username,
@@ -87,22 +95,22 @@ def test_preferences_change_the_page_size_and_order_of_the_list(ui_app, shelf_sy
     person = make_user(shelf_system, admin, "prefers")
     word = unique("zq")
     made = [person.api.add(f"https://example.org/{word}/{n}", title=f"{word} {chr(97 + n)}")
-            for n in range(25)]
+            for n in range(35)]
     browser = logged_in(ui_app, person)
     first = browser.get(f"/bookmarks?q={word}")
-    assert len(first.ids()) == 20 and first.shows("Page 1 of 2")  # 20 a page by default
-    assert first.ids() == [b["id"] for b in reversed(made)][:20]  # newest first
+    assert len(first.ids()) == 30 and 'aria-label="Page 1 of 2"' in first.html  # 30 a page
+    assert first.ids() == [b["id"] for b in reversed(made)][:30]  # newest first
 
     saved = browser.submit("/settings", {"page_size": "50", "sort": "title_asc"},
                            action="/settings/preferences")
     assert saved.status == 302
     assert browser.follow(saved).shows("Preferences saved (in this browser).")
     after = browser.get(f"/bookmarks?q={word}")
-    assert after.ids() == [b["id"] for b in made]  # all 25 on one page, by title
-    assert not after.shows("Page 1 of")
+    assert after.ids() == [b["id"] for b in made]  # all 35 on one page, by title
+    assert 'aria-label="Page 1 of' not in after.html
     fresh = Browser(ui_app)  # another browser keeps its own preferences
     fresh.log_in(person.username)
-    assert len(fresh.get(f"/bookmarks?q={word}").ids()) == 20
+    assert len(fresh.get(f"/bookmarks?q={word}").ids()) == 30
 
 
 def test_sharing_settings_decide_who_sees_shared_bookmarks(ui_app, shelf_system, admin):
@@ -126,6 +134,11 @@ def test_sharing_settings_decide_who_sees_shared_bookmarks(ui_app, shelf_system,
         return page.ids()
 
     assert shared_ids(anonymous) == [] and shared_ids(other) == []  # sharing is off
+    # ...and the sharer's own Shared page says why theirs is not there, and where to go.
+    own = browser.get("/shared?" + urlencode({"q": word}))
+    assert own.shows('You marked 1 bookmark "Share", but sharing is off in your settings, so '
+                     "nobody else sees it.")
+    assert "/settings#sharing" in own.reader.links
 
     saved = browser.submit("/settings", {"enable_sharing": "y", "enable_public_sharing": "y"},
                            action="/settings/sharing")
@@ -168,3 +181,27 @@ def test_auto_tagging_rules_tag_a_bookmark_saved_afterwards(ui_app, shelf_system
         "Your auto-tagging rules add")
     browser.submit("/bookmarks/new", {"url": elsewhere})
     assert person.api.by_url(elsewhere)["tag_names"] == []
+
+
+def test_changing_the_password_can_revoke_the_api_key(ui_app, shelf_system, admin):
+    """Issue 11, item 4: a visible choice to revoke the API key with the password, and the
+    page says what became of it (as auth says afterwards)."""
+    person = make_user(shelf_system, admin, "revoker")
+    browser = logged_in(ui_app, person)
+    key = NEW_KEY.search(browser.follow(browser.submit(
+        "/settings", action="/settings/api-key")).html).group(1)
+    assert ApiReader(shelf_system, key).get("/api/bookmarks/").status_code == 200
+    form = browser.get("/settings")
+    assert form.shows("Also revoke my API key") and "revoke_api_key" in form.reader.checked
+
+    new_password = "another brand new passphrase"
+    changed = browser.submit("/settings", {"current_password": person.password,
+                                           "new_password": new_password,
+                                           "confirm": new_password, "revoke_api_key": "y"},
+                             action="/settings/password")
+    assert changed.status == 302
+    told = browser.follow(changed)
+    assert told.shows("Your API key is revoked: scripts and apps using it stop working until "
+                      "you make a new one.")
+    assert introspect(shelf_system, key)["active"] is False
+    assert ApiReader(shelf_system, key).get("/api/bookmarks/").status_code == 401

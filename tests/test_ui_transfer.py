@@ -66,15 +66,15 @@ def upload(browser: Browser, export: str, name: str = "bookmarks.html"):
 def test_a_small_browser_export_is_imported_at_once(browser, mover, site):
     small = entries(site, unique("small"), 3)
     answer = upload(browser, netscape_export(small))
-    assert answer.status == 200
-    assert answer.shows("3 bookmarks read: 3 new, 0 updated.")
+    assert answer.status == 302 and answer.location == "/import/done"  # reloading: no resend
+    assert browser.follow(answer).shows("3 bookmarks read: 3 new, 0 updated.")
     for entry in small:
         stored = mover.api.by_url(entry.url)
         assert stored is not None and stored["title"] == entry.title
         assert [name.lower() for name in stored["tag_names"]] == [entry.folder.lower()]
     assert mover.api.count() == 3
     again = upload(browser, netscape_export(small))  # the same file again adds nothing
-    assert again.shows("3 bookmarks read: 0 new, 0 updated.")
+    assert browser.follow(again).shows("3 bookmarks read: 0 new, 0 updated.")
     assert mover.api.count() == 3
 
 

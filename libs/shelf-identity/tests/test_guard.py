@@ -1,5 +1,7 @@
 """Who gets in, who does not, and what each refusal says."""
 
+import pytest
+
 from shelf_identity import ServiceTokenAuth
 
 
@@ -104,12 +106,58 @@ def test_non_admin_on_admin_view_is_403(client, auth):
 def test_user_on_service_view_is_403_and_service_gets_in(client, auth):
     admin = bearer(auth.user_token(1, is_admin=True))
     assert client.get("/v1/service-only", headers=admin).status_code == 403
-    token = ServiceTokenAuth(auth.url, "api", "s3cret").token()
+    token = ServiceTokenAuth(auth.url, "api", "s3cret", audience="svc").token()
     response = client.get("/v1/service-only", headers=bearer(token))
     assert response.status_code == 200
 
 
 def test_service_token_is_reused_until_near_expiry(auth):
-    service_auth = ServiceTokenAuth(auth.url, "api", "s3cret")
+    service_auth = ServiceTokenAuth(auth.url, "api", "s3cret", audience="svc")
     assert service_auth.token() == service_auth.token()
     assert auth.calls["service-tokens"] == 1
+
+
+def test_a_service_token_for_another_service_is_refused(client, auth):
+    """A token api got to call tasks opens nothing here (contract C9)."""
+    for token in (auth.service_token("api", "tasks"), auth.sign(
+            {"sub": "service:api", "scope": "service", "client_id": "api"})):  # aud "shelf"
+        response = client.get("/v1/service-only", headers=bearer(token))
+        assert response.status_code == 401
+        assert response.get_json()["detail"] == "This token is for another service."
+    assert client.get("/v1/service-only",
+                      headers=bearer(auth.service_token("api", "svc"))).status_code == 200
+    # A client that names no audience gets one for each service it may call, this one too.
+    auth.audiences = {"api": frozenset({"svc", "tasks"})}
+    assert client.get("/v1/service-only",
+                      headers=bearer(auth.service_token("api"))).status_code == 200
+
+
+def test_a_user_token_is_one_for_every_service_and_nothing_else(client, auth):
+    for_one_service = auth.sign({"sub": "7", "scope": "user", "aud": "svc"})
+    assert client.get("/v1/me", headers=bearer(for_one_service)).status_code == 401
+    odd_scope = auth.sign({"sub": "7", "scope": "robot"})
+    assert client.get("/v1/me", headers=bearer(odd_scope)).status_code == 401
+
+
+def test_each_service_called_gets_a_token_of_its_own(service, auth):
+    guard = service.extensions["shelf_identity"]
+    to_tasks, to_auth = guard.service_auth_for("tasks"), guard.service_auth_for("auth")
+    assert guard.service_auth_for("tasks") is to_tasks
+    assert auth.verify(to_tasks.token())["aud"] == "tasks"
+    assert auth.verify(to_auth.token())["aud"] == "auth"
+    assert auth.calls["service-tokens"] == 2
+
+
+def test_a_refused_service_token_is_fetched_anew(auth):
+    from shelf_http import ServiceClient, ServiceRejected
+
+    service_auth = ServiceTokenAuth(auth.url, "api", "s3cret", audience="auth")
+    client = ServiceClient("auth", auth.url, auth=service_auth)
+    first = service_auth.token()
+    auth.add_key("k2", publish=False)  # auth's key ring lost k1: its tokens are refused
+    auth.published.remove("k1")
+    auth.keys.pop("k1")
+    with pytest.raises(ServiceRejected):
+        client.post("/v1/api-keys/introspect", json={"key": "x"})
+    assert service_auth.token() != first
+    assert client.post("/v1/api-keys/introspect", json={"key": "x"}).json() == {"active": False}

@@ -24,7 +24,7 @@ def test_settings_come_from_the_environment(monkeypatch, tmp_path):
     app = create_app()
     try:
         assert app.config["SHELF_API_DATABASE_URL"] == f"sqlite:///{tmp_path}/elsewhere.db"
-        service_auth = app.extensions["shelf_identity"].service_auth
+        service_auth = app.extensions["shelf_identity"].service_auth_for("tasks")
         assert (service_auth.client_id, service_auth.client_secret) == \
             ("api-2", "from-the-environment")
         assert app.config["SHELF_API_OUTBOX_RELAY"] is False

@@ -64,6 +64,8 @@ def database_url(migrated_database_url):
             else:
                 for table in reversed(Base.metadata.sorted_tables):
                     connection.execute(table.delete())
+                # As RESTART IDENTITY does on Postgres: ids start again at 1 for each test.
+                connection.execute(text("DELETE FROM sqlite_sequence"))
     finally:
         engine.dispose()
     return migrated_database_url
@@ -144,8 +146,9 @@ def admin_token(client, add_user):
 
 @pytest.fixture
 def service_token(client):
-    answer = client.post("/v1/service-tokens",
-                         json={"client_id": "api", "client_secret": "dev-api-secret"})
+    """api's token for auth (API-key introspection, the revocation feed)."""
+    answer = client.post("/v1/service-tokens", json={
+        "client_id": "api", "client_secret": "dev-api-secret", "audience": "auth"})
     assert answer.status_code == 200
     return answer.get_json()["access_token"]
 

@@ -89,7 +89,9 @@ def test_promote_demote_and_change_email(client, admin, add_user):
     bobs = bearer(log_in(client, "bob").get_json()["access_token"])
     assert client.get("/v1/admin/users", headers=bobs).status_code == 200
     client.patch(f"/v1/admin/users/{bob}", headers=admin, json={"is_admin": False})
-    # Demotion counts at once, even for a token that still says is_admin.
+    # Demotion voids the token that still says is_admin, at once; a new one is a user's.
+    assert "revoked" in problem(client.get("/v1/admin/users", headers=bobs), 401)["detail"]
+    bobs = bearer(log_in(client, "bob").get_json()["access_token"])
     assert problem(client.get("/v1/admin/users", headers=bobs), 403)
     bad = client.patch(f"/v1/admin/users/{bob}", headers=admin, json={"email": "nope"})
     assert problem(bad, 422)["errors"] == {"email": ["Not a valid email address."]}

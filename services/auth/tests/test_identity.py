@@ -38,7 +38,7 @@ def test_expired_token_is_refused(app, client, add_user):
     user_id = add_user("ada")
     with app.app_context(), get_database(app).transaction() as session:
         user = session.get(User, user_id)
-        token = tokens.user_token(user, now=datetime.now(UTC) - timedelta(hours=1))
+        token = tokens.user_token(user, "a-session", now=datetime.now(UTC) - timedelta(hours=1))
     refused(client.get("/v1/users/me", headers=bearer(token)), "The token has expired.")
 
 
@@ -70,7 +70,8 @@ def test_token_for_another_audience_is_refused(app, client, add_user):
     user_id = add_user("ada")
     with app.app_context():
         token = tokens.sign({"sub": str(user_id), "scope": "user", "aud": "elsewhere"})
-    refused(client.get("/v1/users/me", headers=bearer(token)), "The token is not valid.")
+    refused(client.get("/v1/users/me", headers=bearer(token)),
+            "This token is for another service.")
 
 
 def test_deactivated_users_token_is_refused_at_once(app, client, add_user, user_token):

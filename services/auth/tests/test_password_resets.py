@@ -62,8 +62,9 @@ def test_auth_calls_tasks_with_a_service_token_of_its_own(app, client, add_user,
     assert scheme == "Bearer"
     with app.app_context():
         public = get_key_ring().get(jwt.get_unverified_header(token)["kid"]).public
-    claims = jwt.decode(token, public, algorithms=["ES256"], audience="shelf")
+    claims = jwt.decode(token, public, algorithms=["ES256"], audience="tasks")
     assert claims["scope"] == "service" and claims["client_id"] == "auth"
+    assert claims["aud"] == "tasks"  # for tasks only
 
 
 def test_the_answer_is_the_same_for_accounts_that_do_not_exist(app, client, add_user, tasks):

@@ -121,7 +121,7 @@ def test_an_administrators_forced_reset_is_not_limited(client, add_user, tasks):
 
 
 def test_the_address_is_the_forwarded_one_behind_a_trusted_proxy(make_app, tasks):
-    client = make_app(SHELF_TASKS_URL=tasks.url, SHELF_AUTH_TRUST_PROXY=True,
+    client = make_app(SHELF_TASKS_URL=tasks.url, SHELF_AUTH_TRUSTED_PROXIES="10.0.0.1",
                       SHELF_AUTH_RESET_MAX_REQUESTS=1).test_client()
     forwarded = {"X-Forwarded-For": "198.51.100.1"}
     assert ask(client, "nobody", headers=forwarded).status_code == 202

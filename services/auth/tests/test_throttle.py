@@ -1,10 +1,16 @@
-"""Login throttling: 10 failures in 15 minutes per username or per address -> 429."""
+"""Login throttling (issue 11, item 5): 10 failures in 15 minutes per (username, address) or
+per address -> 429; per username from many addresses only a slowdown, never from an address
+the user logged in from, so nobody can lock anyone out. Behind trusted proxies only, the
+forwarded address counts (contract C8)."""
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from helpers import PASSWORD, log_in, problem
 
+from shelf_auth import create_app
 from shelf_auth.models import LoginAttempt
+from shelf_kit import ConfigError
 from shelf_kit.db import get_database
 
 WRONG = "not the password"
@@ -25,13 +31,64 @@ def throttled(response):
     return body
 
 
-def test_ten_failures_lock_the_account_for_a_while(client, add_user):
+def make_older(app, seconds):
+    """Pretend every counted failure happened `seconds` earlier."""
+    with get_database(app).transaction() as session:
+        for attempt in session.query(LoginAttempt):
+            attempt.attempted_at -= timedelta(seconds=seconds)
+
+
+def test_an_attacker_cannot_lock_the_admin_out(client, add_user):
+    """The attack: wrong passwords for `admin` from one address locked it from everywhere.
+    Now the attacker's address is refused, and the admin logs in from theirs."""
+    add_user("admin", is_admin=True)
+    fail(client, "admin", 10, address="203.0.113.66")
+    for _ in range(3):  # the attacker goes on: refused, and not counted
+        body = throttled(log_in(client, "admin", "guess", **from_address("203.0.113.66")))
+        assert "try again in" in body["detail"]
+    throttled(log_in(client, "admin", PASSWORD, **from_address("203.0.113.66")))
+    assert log_in(client, "admin", PASSWORD, **from_address("192.0.2.10")).status_code == 201
+
+
+def failed_from_many_addresses(app, username, count):
+    """`count` failures for `username` just now, each from an address of its own (as a
+    botnet would, each address far below its own limit)."""
+    now = datetime.now(UTC)
+    with get_database(app).transaction() as session:
+        session.add_all(LoginAttempt(username=username, address=f"198.51.{n // 250}.{n % 250}",
+                                     attempted_at=now) for n in range(count))
+
+
+def test_many_addresses_failing_for_one_username_only_slow_it_down(app, client, add_user):
+    """Failures from many addresses make a new address wait a growing while between tries
+    of that username, never refuse it for long, and never slow the user's own address."""
     add_user("ada")
-    fail(client, "ada", 10)
-    body = throttled(log_in(client, "ada", PASSWORD, **from_address("10.0.0.1")))
-    assert "try again in" in body["detail"]
-    # ... from any address: the count is per account too.
-    throttled(log_in(client, "ada", PASSWORD, **from_address("10.9.9.9")))
+    assert log_in(client, "ada", **from_address("192.0.2.10")).status_code == 201  # ada's own
+    failed_from_many_addresses(app, "ada", 10)
+    assert log_in(client, "ada", **from_address("203.0.113.1")).status_code == 201  # 10: no wait
+    failed_from_many_addresses(app, "ada", 4)  # 14 > 10
+    answer = log_in(client, "ada", **from_address("203.0.113.2"))
+    throttled(answer)
+    assert int(answer.headers["Retry-After"]) <= 2 ** (14 - 10 - 1)
+    # Her own address is not slowed; nor is anyone else's username.
+    assert log_in(client, "ada", **from_address("192.0.2.10")).status_code == 201
+    add_user("bob")
+    assert log_in(client, "bob", **from_address("203.0.113.2")).status_code == 201
+    # Once the wait has passed, the new address gets its try.
+    make_older(app, 2 ** 3)
+    assert log_in(client, "ada", **from_address("203.0.113.2")).status_code == 201
+
+
+def test_the_slowdown_is_bounded_by_its_setting(make_app, add_user):
+    app = make_app(SHELF_AUTH_LOGIN_SLOWDOWN_MAX_SECONDS=5)
+    client = app.test_client()
+    add_user("ada")
+    failed_from_many_addresses(app, "ada", 400)
+    answer = log_in(client, "ada", **from_address("203.0.113.1"))
+    throttled(answer)
+    assert int(answer.headers["Retry-After"]) <= 5
+    make_older(app, 5)
+    assert log_in(client, "ada", **from_address("203.0.113.1")).status_code == 201
 
 
 def test_ten_failures_from_one_address_lock_that_address(client, add_user):
@@ -97,21 +154,52 @@ def test_the_limits_are_settings(make_app, add_user):
     assert int(answer.headers["Retry-After"]) <= 60
 
 
-def test_forwarded_addresses_count_only_behind_a_trusted_proxy(make_app, add_user):
+def failures_by_address(app):
+    with get_database(app).transaction() as session:
+        return sorted(address for (address,) in session.query(LoginAttempt.address))
+
+
+def forwarded(client, username, hops, peer="127.0.0.1", password=WRONG):
+    return client.post("/v1/sessions", json={"username": username, "password": password},
+                       headers={"X-Forwarded-For": hops}, environ_base={"REMOTE_ADDR": peer})
+
+
+def test_an_untrusted_peers_forwarded_address_is_ignored(make_app, add_user):
+    """By default auth trusts no proxy: a client naming another address in X-Forwarded-For
+    is still counted at its own, so it can neither escape its limit nor aim it at others."""
+    app = make_app()
+    client = app.test_client()
     add_user("ada")
-    for trust, expected in ((False, 429), (True, 201)):
-        client = make_app(SHELF_AUTH_TRUST_PROXY=trust).test_client()
-        for number in range(10):
-            client.post("/v1/sessions", json={"username": f"guess{trust}{number}",
-                                              "password": WRONG},
-                        headers={"X-Forwarded-For": f"198.51.100.{number}"})
-        # Without trust, every guess came from the proxy (127.0.0.1), which is now locked;
-        # with it, each came from its own address and the next client is not.
-        answer = client.post("/v1/sessions", json={"username": "ada", "password": PASSWORD},
-                             headers={"X-Forwarded-For": "spoofed, 203.0.113.5"})
-        assert answer.status_code == expected
-        with get_database(client.application).transaction() as session:
-            session.query(LoginAttempt).delete()
+    for number in range(10):
+        forwarded(client, "ada", f"198.51.100.{number}", peer="203.0.113.9")
+    assert failures_by_address(app) == ["203.0.113.9"] * 10
+    throttled(forwarded(client, "ada", "198.51.100.77", peer="203.0.113.9", password=PASSWORD))
+
+
+def test_a_trusted_proxys_forwarded_address_is_used(make_app, add_user):
+    """Behind trusted proxies (the ui, the gateway), the right-most address that is not one
+    of them is the client; what the client wrote to the left of it counts for nothing."""
+    app = make_app(SHELF_AUTH_TRUSTED_PROXIES="127.0.0.1/32, 10.0.0.0/8")
+    client = app.test_client()
+    add_user("ada")
+    forwarded(client, "ada", "198.51.100.1")  # the ui, on loopback, forwarding a browser
+    forwarded(client, "ada", "6.6.6.6, 198.51.100.2, 10.1.2.3")  # via the gateway too
+    forwarded(client, "ada", "198.51.100.3", peer="203.0.113.9")  # not a trusted peer
+    forwarded(client, "ada", "10.1.2.3, 10.4.5.6")  # nothing but proxies: the first one
+    assert failures_by_address(app) == ["10.1.2.3", "198.51.100.1", "198.51.100.2",
+                                        "203.0.113.9"]
+
+
+def test_the_old_trust_setting_stops_start_up(monkeypatch, database_url):
+    monkeypatch.setenv("SHELF_AUTH_TRUST_PROXY", "true")
+    with pytest.raises(ConfigError, match="SHELF_AUTH_TRUSTED_PROXIES"):
+        create_app({"SHELF_ENV": "test", "SHELF_AUTH_DATABASE_URL": database_url})
+
+
+@pytest.mark.parametrize("value", ["localhost", "10.0.0.0/33", "10.0.0.1, nope"])
+def test_trusted_proxies_must_be_addresses_or_networks(make_app, value):
+    with pytest.raises(ConfigError, match="SHELF_AUTH_TRUSTED_PROXIES"):
+        make_app(SHELF_AUTH_TRUSTED_PROXIES=value)
 
 
 def test_wrong_current_passwords_count_as_failures(client, add_user):

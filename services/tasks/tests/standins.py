@@ -1,6 +1,7 @@
 """Stand-ins for auth and api on loopback: real HTTP, real ES256 keys, recording every call.
 
-auth: the JWKS, service tokens for tasks (and api), auth's purge endpoint.
+auth: the JWKS, service tokens for tasks (and api) for the service each asks for, auth's purge
+endpoint and an empty revocation feed.
 api: the /v1/internal endpoints tasks' handlers call (per the fixed contract), in memory.
 """
 
@@ -69,14 +70,21 @@ class StandInAuth(Served):
             body = request.get_json()
             if CLIENTS.get(body.get("client_id")) != body.get("client_secret"):
                 return jsonify(title="Unauthorized", status=401), 401
-            return jsonify(access_token=self.service_token(body["client_id"]),
+            return jsonify(access_token=self.service_token(body["client_id"],
+                                                           body.get("audience", "tasks")),
                            token_type="Bearer", expires_in=900)
+
+        @app.get("/v1/revocations")
+        def revocations():
+            if not self.is_service(request.headers.get("Authorization", ""), audience="auth"):
+                return jsonify(title="Forbidden", status=403), 403
+            return jsonify(window_seconds=960, revocations=[])
 
         @app.post("/v1/maintenance/purge")
         def purge():
             self.calls.append((request.path, request.headers.get("Authorization", ""),
                                dict(request.headers)))
-            if not self.is_service(request.headers.get("Authorization", "")):
+            if not self.is_service(request.headers.get("Authorization", ""), audience="auth"):
                 return jsonify(title="Forbidden", status=403), 403
             self.purged += 1
             return jsonify(refresh_sessions=3, login_attempts=1, password_reset_tokens=0)
@@ -89,21 +97,23 @@ class StandInAuth(Served):
                    "jti": uuid.uuid4().hex, **claims}
         return jwt.encode(payload, self.key, algorithm="ES256", headers={"kid": self.kid})
 
-    def service_token(self, client_id: str = "api") -> str:
+    def service_token(self, client_id: str = "api", audience: str = "tasks") -> str:
         return self.sign({"sub": f"service:{client_id}", "scope": "service",
-                          "client_id": client_id, "is_admin": False})
+                          "client_id": client_id, "is_admin": False, "aud": audience})
 
     def user_token(self, user_id: int = 7, *, is_admin: bool = False) -> str:
         return self.sign({"sub": str(user_id), "scope": "user", "username": f"user{user_id}",
                           "is_admin": is_admin})
 
-    def is_service(self, authorization: str, client_id: str = "tasks") -> bool:
+    def is_service(self, authorization: str, client_id: str = "tasks",
+                   audience: str = "api") -> bool:
+        """Whether this is `client_id`'s service token for the service `audience`."""
         scheme, _, token = authorization.partition(" ")
         if scheme != "Bearer":
             return False
         try:
             claims = jwt.decode(token, self.key.public_key(), algorithms=["ES256"],
-                                audience="shelf")
+                                audience=audience)
         except jwt.PyJWTError:
             return False
         return claims["scope"] == "service" and claims.get("client_id") == client_id

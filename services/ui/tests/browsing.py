@@ -32,3 +32,9 @@ def log_in(client, username: str = "alice", password: str | None = None):
 
 def text(html: str) -> str:
     return " ".join(html.split())
+
+
+def visible(html: str) -> str:
+    """The text a person reads: tags dropped, entities decoded, whitespace collapsed."""
+    body = re.sub(r"<(script|style|head)\b.*?</\1>", " ", html, flags=re.S)
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", body)).split())

@@ -92,12 +92,15 @@ class TokenBook:
         self.access: dict[str, int] = {}       # access token -> user id
         self.refresh: dict[str, int] = {}      # live refresh token -> user id
         self.traded: dict[str, int] = {}       # refresh tokens already traded -> user id
+        self.family: dict[str, str] = {}       # token -> its login (auth's session family)
         self.expires_in = 900
 
-    def issue(self, user_id: int) -> dict[str, Any]:
+    def issue(self, user_id: int, family: str | None = None) -> dict[str, Any]:
         access, refresh = "acc-" + secrets.token_hex(8), "ref-" + secrets.token_hex(8)
         self.access[access] = user_id
         self.refresh[refresh] = user_id
+        family = family or secrets.token_hex(4)
+        self.family[access] = self.family[refresh] = family
         return {"access_token": access, "refresh_token": refresh, "token_type": "Bearer",
                 "expires_in": self.expires_in, "refresh_expires_in": 30 * 86400,
                 "user": self.accounts[user_id].answer()}
@@ -115,6 +118,13 @@ class TokenBook:
     def revoke_sessions(self, user_id: int) -> None:
         for token in [t for t, uid in self.refresh.items() if uid == user_id]:
             del self.refresh[token]
+
+    def end_login(self, refresh_token: str) -> None:
+        """Logging out (contract C1): the login's refresh and access tokens are all void."""
+        family = self.family.get(refresh_token)
+        for tokens in (self.access, self.refresh):
+            for token in [t for t in tokens if self.family.get(t) == family]:
+                del tokens[token]
 
 
 class Recording(StandIn):
@@ -152,6 +162,7 @@ class Recording(StandIn):
 class AuthStandIn(Recording):
     def __init__(self, book: TokenBook):
         self.signup_open = True
+        self.signup_state_broken = False
         self.api_key: dict[int, str] = {}
         self.reset_tokens: dict[str, int] = {}
         self.reset_requests: list[str] = []
@@ -191,12 +202,18 @@ class AuthStandIn(Recording):
             if user_id is None or not book.accounts[user_id].is_active:
                 return problem(401, "This refresh token is not valid.")
             book.traded[token] = user_id
-            return jsonify(book.issue(user_id))
+            return jsonify(book.issue(user_id, book.family.get(token)))
 
         @app.post("/v1/sessions/logout")
         def log_out():
-            book.refresh.pop(request.get_json()["refresh_token"], None)
+            book.end_login(request.get_json()["refresh_token"])
             return "", 204
+
+        @app.get("/v1/signup")
+        def signup_state():
+            if self.signup_state_broken:  # an auth that cannot say (or predates C11)
+                return problem(404, "Not Found")
+            return jsonify(open=self.signup_open)
 
         @app.post("/v1/users")
         def sign_up():
@@ -220,7 +237,10 @@ class AuthStandIn(Recording):
                 return problem(422, "The request is not valid: current_password.",
                                errors={"current_password": ["This is not your current password."]})
             account.password = body["new_password"]
-            book.revoke_sessions(account.id)
+            book.revoke_sessions(account.id)  # every login ends (C1), this one gets new tokens
+            book.revoke_access(account.id)
+            if body.get("revoke_api_key") is True:
+                self.api_key.pop(account.id, None)
             return jsonify(book.issue(account.id))
 
         @app.post("/v1/users/me/email")
@@ -301,6 +321,7 @@ class AuthStandIn(Recording):
                 return problem(409, "You cannot do this to yourself.")
             if body.get("is_active") is False:
                 book.revoke_sessions(target.id)
+                book.revoke_access(target.id)
             for key in ("is_active", "is_admin", "email"):
                 if key in body:
                     setattr(target, key, body[key])
@@ -345,6 +366,12 @@ def bookmark(bookmark_id: int, owner: int, url: str, **fields: Any) -> dict[str,
             "website_description": None, "is_broken": False, **fields}
 
 
+BUNDLE_DEFAULTS = {"name": "", "search": "", "any_tags": "", "all_tags": "",
+                   "excluded_tags": "", "filter_unread": "off", "filter_shared": "off",
+                   "order": 0, "date_created": "2026-11-24T09:00:00Z",
+                   "date_modified": "2026-11-24T09:00:00Z"}
+
+
 class ApiStandIn(Recording):
     def __init__(self, book: TokenBook):
         self.bookmarks: dict[int, dict[str, Any]] = {}
@@ -353,6 +380,7 @@ class ApiStandIn(Recording):
         self.import_threshold = 2  # more entries than this: a background import
         # What check says a page (by URL) says about itself; pages not here say nothing.
         self.pages: dict[str, dict[str, Any]] = {}
+        self.bundles: dict[int, dict[str, Any]] = {}
         super().__init__("api", book)
 
     def add(self, owner: int, url: str, **fields: Any) -> dict[str, Any]:
@@ -379,7 +407,15 @@ class ApiStandIn(Recording):
                 if request.path.startswith("/v1/"):  # api's own routes answer problems
                     return problem(400, "The request is not valid: q.", errors=messages)
                 return linkding_error(400, messages)
-            words = request.args.get("q", "").split()
+            bundle = request.args.get("bundle")
+            if bundle is not None:
+                found = self.bundles.get(int(bundle))
+                if found is None or found["owner"] != book.user(
+                        request.headers.get("Authorization")).id:
+                    return linkding_error(400, {"bundle": ["Not found."]})
+                words = found["search"].split() + request.args.get("q", "").split()
+            else:
+                words = request.args.get("q", "").split()
             for word in words:
                 if word.startswith("#"):
                     items = [b for b in items if word[1:] in b["tag_names"]]
@@ -544,6 +580,41 @@ class ApiStandIn(Recording):
             return jsonify(count=len(names), next=None, previous=None, results=[
                 {"id": index + 1, "name": name, "date_added": "2026-11-24T09:00:00Z"}
                 for index, name in enumerate(names)])
+
+        @app.route("/api/bundles/", methods=["GET", "POST"])
+        def bundles():
+            account = caller()
+            if isinstance(account, Response):
+                return account
+            if request.method == "POST":
+                body = request.get_json()
+                if not body.get("name"):
+                    return linkding_error(400, {"name": ["This field may not be blank."]})
+                bundle_id = max(self.bundles, default=0) + 1
+                self.bundles[bundle_id] = {**BUNDLE_DEFAULTS, **body, "id": bundle_id,
+                                           "owner": account.id,
+                                           "order": len(self.bundles)}
+                return jsonify(self.public(self.bundles[bundle_id])), 201
+            mine = [self.public(b) for b in self.bundles.values() if b["owner"] == account.id]
+            return jsonify(count=len(mine), next=None, previous=None, results=mine)
+
+        @app.route("/api/bundles/<int:bundle_id>/", methods=["GET", "PATCH", "DELETE"])
+        def one_bundle(bundle_id):
+            account = caller()
+            if isinstance(account, Response):
+                return account
+            found = self.bundles.get(bundle_id)
+            if found is None or found["owner"] != account.id:
+                return linkding_error(404, {"detail": "Not found."})
+            if request.method == "DELETE":
+                del self.bundles[bundle_id]
+                return "", 204
+            if request.method == "PATCH":
+                body = request.get_json()
+                if "name" in body and not body["name"]:
+                    return linkding_error(400, {"name": ["This field may not be blank."]})
+                found.update({k: v for k, v in body.items() if k in BUNDLE_DEFAULTS})
+            return jsonify(self.public(found))
 
         @app.route("/api/user/profile/", methods=["GET", "PATCH"])
         def profile():

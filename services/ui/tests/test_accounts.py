@@ -3,6 +3,8 @@ stand-ins of auth and api that check what they are sent."""
 
 from browsing import csrf_token, log_in, submit, text
 
+from shelf_ui.clients.auth import signup_state
+
 
 def session_of(client) -> dict:
     with client.session_transaction() as session:
@@ -176,18 +178,23 @@ def test_sign_up_shows_auths_field_errors_and_keeps_the_values(browser, shelf):
 
 
 def test_sign_up_when_closed_says_so(browser, shelf):
+    opened = browser.get("/signup").get_data(as_text=True)  # open when the page was opened
     shelf.auth.signup_open = False
-    response = submit(browser, "/signup", data={
-        "username": "bob", "password": "bob-password", "confirm": "bob-password"})
+    response = browser.post("/signup", data={
+        "username": "bob", "password": "bob-password", "confirm": "bob-password",
+        "csrf_token": csrf_token(opened)})
     assert response.status_code == 403
     assert "Sign-up is closed" in response.get_data(as_text=True)
+    assert 'value="bob"' in response.get_data(as_text=True)  # what was typed is kept
 
 
 def test_forgot_and_reset_password(browser, shelf):
     browser.environ_base["REMOTE_ADDR"] = "203.0.113.9"
     response = submit(browser, "/forgot-password", data={"login": "alice@example.org"})
-    assert response.status_code == 200
-    assert "a link to choose a new password is on its way" in text(response.get_data(as_text=True))
+    assert response.status_code == 302  # reloading the answer does not ask again
+    assert response.headers["Location"] == "/forgot-password?sent=yes"
+    sent = browser.get(response.headers["Location"]).get_data(as_text=True)
+    assert "a link to choose a new password is on its way" in text(sent)
     assert shelf.auth.reset_requests == ["alice@example.org"]
     # auth throttles reset requests per client: it is told the browser's address.
     assert shelf.auth.called("POST", "/v1/password-resets")[0].forwarded_for == "203.0.113.9"
@@ -224,3 +231,108 @@ def test_logging_in_while_auth_is_down_says_so_and_keeps_the_username(browser, s
     html = response.get_data(as_text=True)
     assert "The <strong>auth</strong> service is down" in html
     assert 'value="alice"' in html
+
+
+# -- a copied session cookie after the login ended (issue 11, item 4) ---------------------------
+
+def copied_cookie(shelf_app, shelf):
+    """alice logged in on one browser, and a copy of that browser's session cookie."""
+    one = shelf_app.test_client()
+    log_in(one)
+    thief = shelf_app.test_client()
+    thief.set_cookie("shelf_session", one.get_cookie("shelf_session").value)
+    assert thief.get("/bookmarks").status_code == 200  # the copy works while the login does
+    return one, thief
+
+
+def assert_sent_to_log_in(thief, shelf) -> None:
+    served = len([c for c in shelf.api.calls if c.path == "/api/bookmarks/"])
+    answer = thief.get("/bookmarks?view=unread")
+    assert answer.status_code == 302  # not an error page
+    assert answer.headers["Location"] == "/login?next=/bookmarks?view%3Dunread"
+    assert "tokens" not in session_of(thief) and "user" not in session_of(thief)
+    assert thief.get("/settings").status_code == 302  # and it stays logged out
+    calls = [c for c in shelf.api.calls if c.path == "/api/bookmarks/"][served:]
+    assert all(c.authorization not in {f"Bearer {t}" for t in shelf.book.access} for c in calls)
+
+
+def test_a_copied_cookie_gets_nothing_after_logging_out(shelf_app, shelf):
+    one, thief = copied_cookie(shelf_app, shelf)
+    assert submit(one, "/bookmarks", action="/logout").status_code == 302
+    assert_sent_to_log_in(thief, shelf)
+
+
+def test_a_copied_cookie_gets_nothing_after_a_password_change(shelf_app, shelf):
+    one, thief = copied_cookie(shelf_app, shelf)
+    changed = submit(one, "/settings", action="/settings/password", data={
+        "current_password": "alice-password", "new_password": "another-password",
+        "confirm": "another-password"})
+    assert changed.status_code == 302
+    assert one.get("/bookmarks").status_code == 200  # the browser that changed it stays in
+    assert_sent_to_log_in(thief, shelf)
+
+
+def test_a_copied_cookie_gets_nothing_after_deactivation(shelf_app, shelf):
+    _one, thief = copied_cookie(shelf_app, shelf)
+    admin = shelf_app.test_client()
+    log_in(admin, "root")
+    assert submit(admin, "/admin/users", action="/admin/users/1/deactivate").status_code == 302
+    assert_sent_to_log_in(thief, shelf)
+
+
+# -- the sign-up link follows auth's GET /v1/signup (contract C11) ------------------------------
+
+def forget_signup_state(app) -> None:
+    with app.app_context():
+        signup_state().forget()
+
+
+def signup_links(client) -> int:
+    return sum(client.get(path).get_data(as_text=True).count('href="/signup"')
+               for path in ("/", "/login", "/status"))
+
+
+def test_sign_up_is_linked_only_while_it_is_open(shelf_app, shelf):
+    # the menu on each page (twice: the wide one and the phone's), the home and login pages
+    assert signup_links(shelf_app.test_client()) == 8
+    shelf.auth.signup_open = False
+    forget_signup_state(shelf_app)  # the ui asks auth at most every 30 s
+    closed = shelf_app.test_client()
+    assert signup_links(closed) == 0
+    page = closed.get("/signup").get_data(as_text=True)
+    assert "Sign-up is closed on this Shelf." in page and 'name="password"' not in page
+
+
+def test_no_sign_up_link_when_auth_cannot_say(shelf_app, shelf):
+    shelf.auth.signup_state_broken = True
+    client = shelf_app.test_client()
+    assert signup_links(client) == 0
+    assert 'name="password"' in client.get("/signup").get_data(as_text=True)  # form stays
+    shelf.auth.stop()
+    forget_signup_state(shelf_app)
+    assert client.get("/login").status_code == 200 and signup_links(client) == 0
+
+
+# -- auth is told the person's address on every call it throttles (contract C8) -----------------
+
+def test_every_call_auth_throttles_carries_the_persons_address(browser, shelf):
+    browser.environ_base["REMOTE_ADDR"] = "198.51.100.7"
+    log_in(browser)
+    submit(browser, "/settings", action="/settings/email", data={
+        "email": "new@example.org", "password": "alice-password"})
+    submit(browser, "/settings", action="/settings/password", data={
+        "current_password": "alice-password", "new_password": "another-password",
+        "confirm": "another-password"})
+    submit(browser, "/bookmarks", action="/logout")
+    submit(browser, "/forgot-password", data={"login": "alice"})
+    token = next(iter(shelf.auth.reset_tokens))
+    submit(browser, f"/reset-password/{token}", data={"password": "third-password",
+                                                      "confirm": "third-password"})
+    submit(browser, "/signup", data={"username": "bob", "password": "bob-password",
+                                     "confirm": "bob-password"})
+    throttled = {("POST", "/v1/sessions"), ("POST", "/v1/users/me/email"),
+                 ("POST", "/v1/users/me/password"), ("POST", "/v1/password-resets"),
+                 ("POST", "/v1/password-resets/confirm"), ("POST", "/v1/users")}
+    sent = {(c.method, c.path): c.forwarded_for for c in shelf.auth.calls
+            if (c.method, c.path) in throttled}
+    assert sent == dict.fromkeys(throttled, "198.51.100.7")

@@ -1,5 +1,7 @@
 """The bookmark pages against an api stand-in: what is shown (escaped), what is sent."""
 
+import re
+from html import unescape
 from html.parser import HTMLParser
 
 from browsing import csrf_token, log_in, submit, text
@@ -45,14 +47,14 @@ def test_the_list_shows_hostile_bookmarks_as_text(browser, shelf):
 
 
 def test_the_list_asks_api_for_the_view_search_sort_and_page(browser, shelf):
-    for number in range(45):
+    for number in range(75):
         shelf.api.add(1, f"https://example.org/{number}", title=f"page {number}")
     log_in(browser)
     response = browser.get("/bookmarks?q=page+%23news&sort=title_asc&page=2")
     assert response.status_code == 200
     call = shelf.api.called("GET", "/api/bookmarks/")[-1]
-    assert call.args == {"q": "page #news", "sort": "title_asc", "limit": "20",
-                         "offset": "20"}
+    assert call.args == {"q": "page #news", "sort": "title_asc", "limit": "30",
+                         "offset": "30"}  # 30 a page unless the person chose otherwise
     browser.get("/bookmarks?view=archived")
     assert shelf.api.called("GET", "/api/bookmarks/archived/")
     browser.get("/bookmarks?view=unread")
@@ -60,8 +62,12 @@ def test_the_list_asks_api_for_the_view_search_sort_and_page(browser, shelf):
     browser.get("/bookmarks?view=shared")
     assert shelf.api.called("GET", "/api/bookmarks/")[-1].args["shared"] == "yes"
     html = browser.get("/bookmarks").get_data(as_text=True)
-    assert "Page 1 of 3" in html
-    assert 'href="/bookmarks?view=all&amp;sort=added_desc&amp;page=2"' in html
+    assert len(Links(html).hrefs) and html.count('class="bookmark-select"') == 30
+    pager = html.split('<nav class="pagination" aria-label="Pages">', 1)[1].split("</nav>")[0]
+    # page numbers: 1 (this one), 2, 3, and the next
+    assert re.findall(r'aria-label="(Page [^"]+)"', pager) == ["Page 1 of 3", "Page 2", "Page 3"]
+    assert 'href="/bookmarks?view=all&amp;sort=added_desc&amp;page=3"' in pager
+    assert 'rel="next" href="/bookmarks?view=all&amp;sort=added_desc&amp;page=2"' in pager
 
 
 def test_tags_link_to_a_search_for_them(browser, shelf):
@@ -91,31 +97,82 @@ def test_adding_sends_the_bookmark_to_api(browser, shelf):
     assert created.authorization.startswith("Bearer acc-")
 
 
-def test_the_add_form_warns_about_a_url_saved_already(browser, shelf):
-    shelf.api.add(1, "https://example.org/old", title="The old one")
+def form_values(html: str) -> dict:
+    """The add/edit form as the browser would send it (text fields, ticked boxes, textareas)
+    and where it is sent."""
+    form = next(part for part in re.split(r"<form\b", html)[1:] if 'name="url"' in part)
+    form = form.split("</form>", 1)[0]
+    action = unescape(re.search(r'action="([^"]+)"', form).group(1))
+    values = {}
+    for tag in re.findall(r"<input[^>]*>", form):
+        attrs = dict(re.findall(r'(\w+)="([^"]*)"', tag))
+        if attrs.get("name") in (None, "csrf_token"):
+            continue
+        if attrs.get("type") == "checkbox":
+            if " checked" in tag:
+                values[attrs["name"]] = attrs.get("value", "on")
+        else:
+            values[attrs["name"]] = unescape(attrs.get("value", ""))
+    values.update({name: unescape(value) for name, value in re.findall(
+        r'<textarea[^>]*name="(\w+)"[^>]*>\r?\n?([^<]*)</textarea>', form)})
+    return {"action": action, **values}
+
+
+def test_the_add_form_sent_for_a_saved_url_holds_that_bookmark_and_loses_nothing(browser,
+                                                                                shelf):
+    """The data-loss bug: the add form sent for a URL saved already must not replace the
+    bookmark's tags and notes with the form's empty fields."""
+    saved = shelf.api.add(1, "https://example.org/old", title="The old one",
+                          tag_names=["keep", "me"], notes="My *precious* notes",
+                          description="Saved description", unread=True)
     log_in(browser)
     response = submit(browser, "/bookmarks/new", data={"url": "https://example.org/old",
-                                                       "title": "Newer title"})
+                                                       "title": "", "tags": "extra"})
     assert response.status_code == 409
     html = response.get_data(as_text=True)
     assert "You saved this URL already" in html and "The old one" in html
-    assert 'value="Newer title"' in html
-    assert shelf.api.called("POST", "/api/bookmarks/") == []
-    again = browser.post("/bookmarks/new", data={
-        "url": "https://example.org/old", "title": "Newer title", "save_anyway": "yes",
-        "csrf_token": csrf_token(html)})
+    assert shelf.api.called("POST", "/api/bookmarks/") == []  # nothing was saved
+    shown = form_values(html)
+    assert shown == {"action": "/bookmarks/1/edit", "url": "https://example.org/old",
+                     "title": "The old one", "tags": "keep me extra",
+                     "description": "Saved description", "notes": "My *precious* notes",
+                     "unread": "y"}
+    # Sending the form as shown (to the bookmark's edit page) keeps everything.
+    again = browser.post(shown.pop("action"), data={**shown, "csrf_token": csrf_token(html)})
     assert again.status_code == 302
-    assert shelf.api.bookmarks[1]["title"] == "Newer title"
+    assert saved["tag_names"] == ["keep", "me", "extra"]
+    assert saved["notes"] == "My *precious* notes" and saved["unread"] is True
+    assert len(shelf.api.bookmarks) == 1
 
 
-def test_the_bookmarklet_prefills_the_add_form_and_warns_at_once(browser, shelf):
-    shelf.api.add(1, "https://example.org/seen")
+def test_the_bookmarklet_for_a_saved_url_opens_that_bookmark_to_edit(browser, shelf):
+    saved = shelf.api.add(1, "https://example.org/seen", title="Mine", tag_names=["kept"],
+                          notes="noted", shared=True)
     log_in(browser)
     html = browser.get("/bookmarks/new?url=https%3A%2F%2Fexample.org%2Fseen&title=Seen+%3Cb%3E"
-                       ).get_data(as_text=True)
-    assert 'value="https://example.org/seen"' in html
-    assert 'value="Seen &lt;b&gt;"' in html
+                       "&description=From+the+page").get_data(as_text=True)
     assert "You saved this URL already" in html
+    assert "<h1 id=\"form-heading\">Edit bookmark</h1>" in html
+    shown = form_values(html)
+    # The bookmark's own values, not the page's title and empty tags and notes.
+    assert shown == {"action": "/bookmarks/1/edit", "url": "https://example.org/seen",
+                     "title": "Mine", "tags": "kept", "description": "", "notes": "noted",
+                     "shared": "y"}
+    assert browser.post(shown.pop("action"), data={
+        **shown, "csrf_token": csrf_token(html)}).status_code == 302
+    assert (saved["tag_names"], saved["notes"], saved["shared"]) == (["kept"], "noted", True)
+
+
+def test_a_new_url_from_the_bookmarklet_is_prefilled_from_the_page(browser, shelf):
+    shelf.api.pages["https://example.org/fresh"] = {"title": "Fresh page",
+                                                    "description": "What it says"}
+    log_in(browser)
+    html = browser.get("/bookmarks/new?url=https%3A%2F%2Fexample.org%2Ffresh&title=Seen+%3Cb%3E"
+                       ).get_data(as_text=True)
+    assert 'value="Seen &lt;b&gt;"' in html  # what the bookmarklet sent, escaped
+    assert "What it says</textarea>" in html  # the rest from api's check
+    assert "You saved this URL already" not in html
+    assert form_values(html)["action"] == "/bookmarks/new"
     page = browser.get("/bookmarklet").get_data(as_text=True)
     assert "javascript:(function(){window.open(&#39;http://localhost/bookmarks/new?" in page
 

@@ -25,7 +25,7 @@ CLIENTS = UI / "src" / "shelf_ui" / "clients"
 # Every operation the ui calls, by provider.
 COVERED = {
     "auth": {
-        ("GET", "/healthz"),
+        ("GET", "/healthz"), ("GET", "/v1/signup"),
         ("POST", "/v1/sessions"), ("POST", "/v1/sessions/refresh"),
         ("POST", "/v1/sessions/logout"), ("POST", "/v1/users"),
         ("POST", "/v1/password-resets"), ("POST", "/v1/password-resets/confirm"),
@@ -45,6 +45,9 @@ COVERED = {
         ("POST", "/api/bookmarks/{bookmark_id}/archive/"),
         ("POST", "/api/bookmarks/{bookmark_id}/unarchive/"),
         ("GET", "/api/tags/"),
+        ("GET", "/api/bundles/"), ("POST", "/api/bundles/"),
+        ("GET", "/api/bundles/{bundle_id}/"), ("PATCH", "/api/bundles/{bundle_id}/"),
+        ("DELETE", "/api/bundles/{bundle_id}/"),
         ("GET", "/api/user/profile/"), ("PATCH", "/api/user/profile/"),
         ("POST", "/api/bookmarks/import/"), ("GET", "/api/bookmarks/import/{import_id}/"),
         ("GET", "/api/bookmarks/export/"),
@@ -84,13 +87,14 @@ def upload(client, data: bytes):
 
 
 def visit_as_nobody(client, shelf) -> None:
+    assert client.get("/").status_code == 200  # links to sign-up when auth says it is open
     assert client.get("/shared").status_code == 200
     assert client.get("/status").status_code == 200
     assert submit(client, "/signup", data={"username": "carol", "email": "carol@example.org",
                                            "password": "carol-password",
                                            "confirm": "carol-password"}).status_code == 302
     assert post(client, "/logout").status_code == 302
-    assert submit(client, "/forgot-password", data={"login": "carol"}).status_code == 200
+    assert submit(client, "/forgot-password", data={"login": "carol"}).status_code == 302
     token = next(iter(shelf.auth.reset_tokens))
     assert submit(client, f"/reset-password/{token}", data={
         "password": "carol-password-2", "confirm": "carol-password-2"}).status_code == 302
@@ -105,6 +109,15 @@ def visit_as_user(client, shelf) -> None:
                   "?view=shared", "?view=broken"):
         assert client.get("/bookmarks" + query).status_code == 200, query
     assert client.get("/bookmarks/new?url=https%3A%2F%2Fexample.org%2Fnew").status_code == 200
+    assert client.get("/bookmarks/check?url=https%3A%2F%2Fexample.org%2Fone",
+                      headers={"Accept": "application/json"}).status_code == 200
+    assert post(client, "/bundles", {"name": "News", "search": "#news", "any_tags": "a b",
+                                     "filter_unread": "yes"}).status_code == 302
+    assert client.get("/bookmarks?bundle=1&view=broken").status_code == 200
+    assert client.get("/bundles/1/edit").status_code == 200
+    assert post(client, "/bundles/1/edit", {"name": "Newer", "filter_unread": "off",
+                                            "filter_shared": "no"}).status_code == 302
+    assert post(client, "/bundles/1/delete").status_code == 302
     assert post(client, "/bookmarks/new", {"url": "https://example.org/new", "title": "New",
                                            "tags": "a b", "unread": "y"}).status_code == 302
     assert client.get("/bookmarks/1").status_code == 200
@@ -112,6 +125,7 @@ def visit_as_user(client, shelf) -> None:
                                               "notes": "*n*", "shared": "y"}).status_code == 302
     for archived in ("yes", "no"):
         assert post(client, "/bookmarks/1/archive", {"archived": archived}).status_code == 302
+    assert post(client, "/bookmarks/1/read", {"unread": "no"}).status_code == 302
     for action, tags in (("tag", "x y"), ("untag", "x"), ("mark_read", ""), ("mark_unread", ""),
                          ("archive", ""), ("unarchive", "")):
         assert post(client, "/bookmarks/bulk", {"action": action, "ids": ["1", "2"],
@@ -122,7 +136,7 @@ def visit_as_user(client, shelf) -> None:
     assert client.get("/shared").status_code == 200
 
     assert client.get("/settings").status_code == 200
-    assert post(client, "/settings/api-key", page="/settings").status_code == 200
+    assert post(client, "/settings/api-key", page="/settings").status_code == 302
     assert post(client, "/settings/sharing", {"enable_sharing": "y",
                                               "enable_public_sharing": "y"}).status_code == 302
     assert post(client, "/settings/auto-tagging", {"rules": "example.org ex"}).status_code == 302
@@ -130,9 +144,9 @@ def visit_as_user(client, shelf) -> None:
                                             "password": "alice-password"}).status_code == 302
     assert post(client, "/settings/password", {
         "current_password": "alice-password", "new_password": "alice-password-2",
-        "confirm": "alice-password-2"}).status_code == 302
+        "confirm": "alice-password-2", "revoke_api_key": "y"}).status_code == 302
 
-    assert upload(client, bookmark_file(1)).status_code == 200  # imported at once
+    assert upload(client, bookmark_file(1)).status_code == 302  # imported at once
     started = upload(client, bookmark_file(5))  # more than the stand-in's threshold: a job
     assert started.status_code == 302
     assert client.get(started.headers["Location"]).status_code == 200
@@ -200,7 +214,8 @@ def test_the_calls_carry_the_credentials_the_providers_ask_for(shelf_app, shelf,
     visit_as_nobody(shelf_app.test_client(), shelf)
     anonymous = {(call.method, call.path) for stand_in in recorded(shelf).values()
                  for call in stand_in.calls if call.authorization is None}
-    assert anonymous == {("GET", "/api/bookmarks/shared/"), ("POST", "/v1/users"),
+    assert anonymous == {("GET", "/api/bookmarks/shared/"), ("GET", "/v1/signup"),
+                         ("POST", "/v1/users"),
                          ("POST", "/v1/sessions"), ("POST", "/v1/sessions/logout"),
                          ("POST", "/v1/password-resets"), ("POST", "/v1/password-resets/confirm")}
     # api's shared list without credentials is in its document; a secured route is not.

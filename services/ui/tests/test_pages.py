@@ -1,8 +1,11 @@
 """The pages, against real stand-in services on loopback."""
 
+import re
 from html.parser import HTMLParser
 
 import pytest
+
+from shelf_ui.app import VERSION
 
 HOSTILE = "<script>alert(1)</script>"
 
@@ -67,8 +70,14 @@ def test_pages_link_a_stylesheet_that_is_served_with_a_dark_mode(client):
     with client.get(href) as stylesheet:
         assert stylesheet.status_code == 200
         assert stylesheet.mimetype == "text/css"
-        assert "prefers-color-scheme: dark" in stylesheet.get_data(as_text=True)
-    assert "<script" not in html
+        css = stylesheet.get_data(as_text=True)
+    # Colours for both schemes; "auto" (the default) follows the system's.
+    assert "light-dark(" in css and ':root[data-theme="dark"] { color-scheme: dark; }' in css
+    assert '<html lang="en" data-theme="auto">' in html
+    assert '<meta name="color-scheme" content="light dark">' in html
+    # Scripts only from Shelf itself, and none inline.
+    assert re.findall(r"<script[^>]*>", html) == [
+        f'<script src="/static/shelf.js?v={VERSION}" defer>']
 
 
 def test_status_shows_each_service_with_its_version(client):

@@ -8,10 +8,14 @@ def test_making_an_api_key_shows_it_once_with_the_extension_snippet(browser, she
     page = browser.get("/settings").get_data(as_text=True)
     assert "You have no API key yet." in page
     response = submit(browser, "/settings", action="/settings/api-key")
-    assert response.status_code == 200
-    assert response.headers["Cache-Control"] == "no-store"
-    html = response.get_data(as_text=True)
+    # Redirected: reloading the page that shows the key does not make another one.
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/settings#api-key"
+    shown = browser.get("/settings")
+    assert shown.headers["Cache-Control"] == "no-store"
+    html = shown.get_data(as_text=True)
     key = shelf.auth.api_key[1]
+    assert len(shelf.auth.called("POST", "/v1/api-key")) == 1
     assert f'<code class="api-key" id="new-api-key">{key}</code>' in html
     snippet = html.split('class="facts extension-snippet"', 1)[1].split("</dl>", 1)[0]
     # SHELF_PUBLIC_URL unset: the front door on this machine (linkding clients' one address)
@@ -54,7 +58,7 @@ def test_changing_the_email(browser, shelf):
 def test_preferences_live_in_a_signed_cookie_and_shape_the_list(browser, shelf):
     log_in(browser)
     response = submit(browser, "/settings", action="/settings/preferences", data={
-        "page_size": "50", "sort": "title_asc", "new_tab": "y"})
+        "page_size": "50", "sort": "title_asc", "new_tab": "y", "theme": "dark"})
     assert response.status_code == 302
     cookie = next(value for value in response.headers.getlist("Set-Cookie")
                   if value.startswith("shelf_prefs="))
@@ -65,13 +69,15 @@ def test_preferences_live_in_a_signed_cookie_and_shape_the_list(browser, shelf):
     assert shelf.api.called("GET", "/api/bookmarks/")[-1].args["limit"] == "50"
     assert shelf.api.called("GET", "/api/bookmarks/")[-1].args["sort"] == "title_asc"
     assert 'target="_blank" rel="noopener noreferrer"' in html
+    assert '<html lang="en" data-theme="dark">' in html  # every page, in the chosen theme
+    assert '<meta name="color-scheme" content="dark">' in html
 
 
 def test_a_tampered_preferences_cookie_is_ignored(browser, shelf):
     log_in(browser)
     browser.set_cookie("shelf_prefs", "eyJwYWdlX3NpemUiOjEwMDB9.forged")
     assert browser.get("/bookmarks").status_code == 200
-    assert shelf.api.called("GET", "/api/bookmarks/")[-1].args["limit"] == "20"
+    assert shelf.api.called("GET", "/api/bookmarks/")[-1].args["limit"] == "30"
 
 
 def test_sharing_is_saved_in_apis_profile(browser, shelf):
@@ -117,3 +123,55 @@ def test_auto_tagging_rules_are_kept_when_api_is_down(browser, shelf):
     page = response.get_data(as_text=True)
     assert "The <strong>api</strong> service is down" in text(page)
     assert "typed.example kept</textarea>" in page
+
+
+def test_changing_the_password_can_revoke_the_api_key_and_says_so(browser, shelf):
+    log_in(browser)
+    submit(browser, "/settings", action="/settings/api-key")
+    page = browser.get("/settings").get_data(as_text=True)
+    assert 'name="revoke_api_key"' in page and "Also revoke my API key" in page
+    response = submit(browser, "/settings", action="/settings/password", data={
+        "current_password": "alice-password", "new_password": "better-password",
+        "confirm": "better-password", "revoke_api_key": "y"})
+    assert response.status_code == 302
+    assert shelf.auth.called("POST", "/v1/users/me/password")[0].json == {
+        "current_password": "alice-password", "new_password": "better-password",
+        "revoke_api_key": True}
+    told = text(browser.get("/settings").get_data(as_text=True))
+    assert "Your password is changed. Your other devices are logged out." in told
+    assert "Your API key is revoked: scripts and apps using it stop working" in told
+    assert 1 not in shelf.auth.api_key
+
+
+def test_changing_the_password_keeps_the_api_key_unless_asked(browser, shelf):
+    log_in(browser)
+    submit(browser, "/settings", action="/settings/api-key")
+    key = shelf.auth.api_key[1]
+    submit(browser, "/settings", action="/settings/password", data={
+        "current_password": "alice-password", "new_password": "better-password",
+        "confirm": "better-password"})
+    assert "revoke_api_key" not in shelf.auth.called("POST", "/v1/users/me/password")[0].json
+    told = text(browser.get("/settings").get_data(as_text=True))
+    assert "Your API key still works (you chose to keep it)." in told
+    assert shelf.auth.api_key[1] == key
+
+
+def test_reloading_settings_after_making_a_key_makes_no_other(browser, shelf):
+    log_in(browser)
+    made = submit(browser, "/settings", action="/settings/api-key")
+    first = browser.get(made.headers["Location"]).get_data(as_text=True)
+    key = shelf.auth.api_key[1]
+    assert key in first
+    reloaded = browser.get("/settings").get_data(as_text=True)  # what "reload" sends: a GET
+    assert key not in reloaded and len(shelf.auth.called("POST", "/v1/api-key")) == 1
+
+
+def test_the_theme_is_a_preference(browser, shelf):
+    log_in(browser)
+    assert '<option selected value="auto">' in browser.get("/settings").get_data(as_text=True)
+    submit(browser, "/settings", action="/settings/preferences", data={
+        "page_size": "30", "sort": "added_desc", "theme": "light"})
+    for path in ("/bookmarks", "/settings", "/help"):
+        html = browser.get(path).get_data(as_text=True)
+        assert '<html lang="en" data-theme="light">' in html, path
+        assert '<meta name="color-scheme" content="light">' in html, path

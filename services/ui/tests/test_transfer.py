@@ -27,8 +27,11 @@ def upload(browser, data: bytes, name: str = "bookmarks.html"):
 def test_a_small_import_shows_what_happened(browser, shelf):
     log_in(browser)
     response = upload(browser, bookmark_file(2))
-    assert response.status_code == 200
-    assert "2 bookmarks read: 2 new, 0 updated." in text(response.get_data(as_text=True))
+    # Redirected to the summary: reloading it does not send the file again.
+    assert response.status_code == 302 and response.headers["Location"] == "/import/done"
+    summary = browser.get("/import/done")
+    assert "2 bookmarks read: 2 new, 0 updated." in text(summary.get_data(as_text=True))
+    assert browser.get("/import/done").headers["Location"] == "/import"  # shown once
     call = shelf.api.called("POST", "/api/bookmarks/import/")[0]
     assert call.files["file"] == bookmark_file(2)
     assert call.form == {"folders_as_tags": "true"}

@@ -15,10 +15,11 @@ from .guard import (
 )
 from .identity import Identity
 from .jwks import JwksKeySource
-from .service_tokens import ServiceTokenAuth
+from .revocations import RevocationFeed
+from .service_tokens import ServiceCredentials, ServiceTokenAuth
 from .tokens import TokenVerifier
 
-__version__ = "0.1.2"
+__version__ = "0.2.0"
 
 __all__ = [
     "ApiKeyResolver",
@@ -28,6 +29,8 @@ __all__ = [
     "JwksKeySource",
     "NotAllowed",
     "NotAuthenticated",
+    "RevocationFeed",
+    "ServiceCredentials",
     "ServiceTokenAuth",
     "TokenVerifier",
     "current_identity",

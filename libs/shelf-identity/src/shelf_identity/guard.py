@@ -1,10 +1,14 @@
 """Flask integration: every request to a protected service carries a valid identity.
 
 `setup_identity(app, ...)` installs a `before_request` that accepts `Authorization: Bearer
-<access or service token>` (verified locally against auth's JWKS) and, where allowed,
-`Authorization: Token <API key>` (resolved through auth, cached briefly). Only the probes and
-the OpenAPI document, and views marked `@public`, are open. Views narrow who may call with
-`@require_user`, `@require_admin` or `@require_service`.
+<access or service token>` (verified locally against auth's JWKS; a service token only when
+it names this service; a user's token checked against auth's revocation feed) and, where
+allowed, `Authorization: Token <API key>` (resolved through auth, cached briefly). Only the
+probes and the OpenAPI document, and views marked `@public`, are open. Views narrow who may
+call with `@require_user`, `@require_admin` or `@require_service`.
+
+`guard.service_auth_for("tasks")` signs this service's own calls to tasks with a service
+token for tasks.
 """
 
 from __future__ import annotations
@@ -18,13 +22,14 @@ from typing import Any, TypeVar
 from flask import Flask, current_app, g, request
 
 from shelf_http import ServiceClient
-from shelf_kit import current_request_id
+from shelf_kit import current_request_id, kit
 
 from .api_keys import ApiKeyResolver
 from .errors import InvalidToken, NotAllowed, NotAuthenticated
 from .identity import Identity
 from .jwks import JwksKeySource
-from .service_tokens import ServiceTokenAuth
+from .revocations import RevocationFeed
+from .service_tokens import ServiceCredentials, ServiceTokenAuth
 from .tokens import TokenVerifier
 
 log = logging.getLogger("shelf.identity")
@@ -37,8 +42,13 @@ OPEN_ENDPOINTS = frozenset({"health.healthz", "health.readyz", "api-docs.openapi
 class Guard:
     verifier: TokenVerifier
     api_keys: ApiKeyResolver | None
-    service_auth: ServiceTokenAuth
+    credentials: ServiceCredentials
     key_source: JwksKeySource | None = None
+    revocations: RevocationFeed | None = None
+
+    def service_auth_for(self, audience: str) -> ServiceTokenAuth:
+        """Auth for this service's calls to the service `audience` ("tasks", "api", "auth")."""
+        return self.credentials.auth_for(audience)
 
     def authenticate(self, header: str | None) -> Identity:
         if not header:
@@ -69,21 +79,33 @@ class Guard:
 
 
 def setup_identity(app: Flask, *, auth_url: str, client_id: str, client_secret: str,
-                   accept_api_keys: bool = True) -> Guard:
-    """Protect every route of `app`; returns the guard, whose `service_auth` signs this
-    service's own calls to others."""
-    service_auth = ServiceTokenAuth(auth_url, client_id, client_secret,
-                                    request_id=current_request_id)
-    # The JWKS is public; introspection needs this service's own token.
+                   accept_api_keys: bool = True, audience: str | None = None,
+                   revocation_refresh_seconds: float = 2.0) -> Guard:
+    """Protect every route of `app`; returns the guard, whose `service_auth_for(service)`
+    signs this service's own calls to others.
+
+    `audience`: the name service tokens for this service carry (default: the service's name,
+    as given to shelf_kit's create_service_app)."""
+    credentials = ServiceCredentials(auth_url, client_id, client_secret,
+                                     request_id=current_request_id)
+    to_auth = credentials.auth_for("auth")
+    # The JWKS is public; introspection and the revocation feed need a token for auth. The
+    # feed is asked while a request waits, so briefly and once: the next request asks again.
     jwks_client = ServiceClient("auth", auth_url, request_id=current_request_id)
     introspection_client = ServiceClient("auth", auth_url, request_id=current_request_id,
-                                         auth=service_auth)
+                                         auth=to_auth)
+    feed_client = ServiceClient("auth", auth_url, request_id=current_request_id, auth=to_auth,
+                                read_timeout=2.0, retries=0)
     key_source = JwksKeySource(jwks_client)
+    revocations = RevocationFeed(feed_client, refresh_seconds=revocation_refresh_seconds)
     guard = Guard(
-        verifier=TokenVerifier(key_source.key),
-        api_keys=ApiKeyResolver(introspection_client) if accept_api_keys else None,
-        service_auth=service_auth,
+        verifier=TokenVerifier(key_source.key, audience=audience or kit(app).service,
+                               revocations=revocations),
+        api_keys=(ApiKeyResolver(introspection_client, revocations=revocations)
+                  if accept_api_keys else None),
+        credentials=credentials,
         key_source=key_source,
+        revocations=revocations,
     )
     app.extensions["shelf_identity"] = guard
     app.before_request(guard.before_request)

@@ -1,4 +1,9 @@
-"""Verifying access tokens issued by auth (ES256 JWTs with a `kid`)."""
+"""Verifying access tokens issued by auth (ES256 JWTs with a `kid`).
+
+A user's token (aud "shelf") is good at every service; a service token only at the service it
+names in `aud` (contract C9), so a token obtained to call one service opens no other. A user's
+token is also checked against auth's revocation feed (revocations.py), when there is one.
+"""
 
 from __future__ import annotations
 
@@ -9,17 +14,30 @@ import jwt
 
 from .errors import InvalidToken
 from .identity import Identity
+from .revocations import RevocationFeed
 
 ISSUER = "shelf-auth"
-AUDIENCE = "shelf"
+AUDIENCE = "shelf"  # users' tokens: every Shelf service
 ALGORITHMS = ["ES256"]
+FOR_ANOTHER_SERVICE = "This token is for another service."
 
 KeyLookup = Callable[[str], "jwt.PyJWK | None"]
 
 
+def audiences(claims: dict[str, Any]) -> set[str]:
+    aud = claims.get("aud")
+    return {aud} if isinstance(aud, str) else set(aud or ())
+
+
 class TokenVerifier:
-    def __init__(self, key_lookup: KeyLookup, *, leeway_seconds: float = 10.0) -> None:
+    """`audience`: this service's name (its service tokens say it: "api", "tasks")."""
+
+    def __init__(self, key_lookup: KeyLookup, *, audience: str,
+                 revocations: RevocationFeed | None = None,
+                 leeway_seconds: float = 10.0) -> None:
         self.key_lookup = key_lookup
+        self.audience = audience
+        self.revocations = revocations
         self.leeway_seconds = leeway_seconds
 
     def claims(self, token: str) -> dict[str, Any]:
@@ -34,15 +52,27 @@ class TokenVerifier:
         if key is None:
             raise InvalidToken("The token is signed by an unknown key.")
         try:
-            return jwt.decode(
-                token, key.key, algorithms=ALGORITHMS, audience=AUDIENCE, issuer=ISSUER,
-                leeway=self.leeway_seconds,
+            claims = jwt.decode(
+                token, key.key, algorithms=ALGORITHMS, audience=[AUDIENCE, self.audience],
+                issuer=ISSUER, leeway=self.leeway_seconds,
                 options={"require": ["exp", "iat", "sub", "scope"]},
             )
         except jwt.ExpiredSignatureError:
             raise InvalidToken("The token has expired.") from None
+        except jwt.InvalidAudienceError:
+            raise InvalidToken(FOR_ANOTHER_SERVICE) from None
         except jwt.PyJWTError as error:
             raise InvalidToken(f"The token is not valid: {error}.") from None
+        expected = {"user": AUDIENCE, "service": self.audience}.get(claims["scope"])
+        if expected is None:
+            raise InvalidToken("The token's scope is neither a user's nor a service's.")
+        if expected not in audiences(claims):
+            raise InvalidToken(FOR_ANOTHER_SERVICE)
+        if claims["scope"] == "user" and self.revocations is not None:
+            self.revocations.refresh()
+            if (why := self.revocations.revoked(claims)) is not None:
+                raise InvalidToken(why)
+        return claims
 
     def verify(self, token: str) -> Identity:
         return Identity.from_claims(self.claims(token))

@@ -78,7 +78,8 @@ def register_identity(app: Flask) -> None:
 def register_outbox(app: Flask) -> None:
     """The relay that delivers outbox messages to tasks, signed with api's service token."""
     guard = app.extensions["shelf_identity"]
-    jobs = ServiceClient("tasks", app.config["SHELF_TASKS_URL"], auth=guard.service_auth,
+    jobs = ServiceClient("tasks", app.config["SHELF_TASKS_URL"],
+                         auth=guard.service_auth_for("tasks"),
                          request_id=current_request_id, retries=0,
                          user_agent=f"shelf-api/{__version__}")
     relay = outbox.relay(app.extensions["shelf_db"], jobs,

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from shelf_kit.db import utcnow
 
+from . import revocations
 from .digests import digest
 from .models import ApiKey, User
 
@@ -28,8 +29,20 @@ def regenerate(*, session: Session, user: User) -> tuple[ApiKey, str]:
         row = ApiKey(user_id=user.id)
         session.add(row)
     row.key_hash, row.last4, row.created_at = digest(key), key[-4:], utcnow()
+    revocations.api_key_changed(session=session, user_id=user.id)
     session.flush()
     return row, key
+
+
+def revoke(*, session: Session, user_id: int) -> bool:
+    """Delete the user's key (it stops working); False when there was none."""
+    row = find_for_user(session=session, user_id=user_id)
+    if row is None:
+        return False
+    session.delete(row)
+    revocations.api_key_changed(session=session, user_id=user_id)
+    session.flush()
+    return True
 
 
 def resolve(*, session: Session, key: str) -> User | None:

@@ -15,7 +15,7 @@ from shelf_kit.config import DEVELOPMENT_ENVS
 from shelf_kit.db import Database, get_database
 from shelf_kit.migrations import db_cli
 
-from . import __version__, commands, outbox, service_clients
+from . import __version__, commands, forwarded, outbox, service_clients
 from .clients.tasks import jobs_client
 from .config import SETTINGS
 from .errors import register_error_handlers
@@ -26,6 +26,7 @@ from .users import SIGNUP_MODES
 
 # Throttling settings that must be at least 1 (a limit of 0 would refuse everything).
 POSITIVE_SETTINGS = ("SHELF_AUTH_LOGIN_MAX_FAILURES", "SHELF_AUTH_LOGIN_WINDOW_SECONDS",
+                     "SHELF_AUTH_LOGIN_SLOWDOWN_MAX_SECONDS",
                      "SHELF_AUTH_RESET_MAX_REQUESTS", "SHELF_AUTH_RESET_WINDOW_SECONDS",
                      "SHELF_AUTH_RESET_MAX_MAILS", "SHELF_AUTH_RESET_MAIL_WINDOW_SECONDS")
 
@@ -90,6 +91,7 @@ def register_keys(app: Flask, *, require_signing_key: bool) -> None:
 
 def register_security(app: Flask) -> None:
     service_clients.init_app(app)
+    forwarded.init_app(app)
     Passwords.from_config(app.config).init_app(app)
 
 

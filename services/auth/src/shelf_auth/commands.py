@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -12,25 +14,46 @@ from . import outbox
 from .keys import KeyRing, NoSigningKey, generate_key, generate_key_if_missing
 from .users import UserError, create_user, find_by_username
 
+ADMIN_VARIABLES = "SHELF_ADMIN_USERNAME and SHELF_ADMIN_PASSWORD (and SHELF_ADMIN_EMAIL)"
+
 
 @click.command("create-admin")
-@click.option("--username", envvar="SHELF_ADMIN_USERNAME", required=True,
-              help="defaults to $SHELF_ADMIN_USERNAME")
-@click.option("--password", envvar="SHELF_ADMIN_PASSWORD", required=True,
-              help="defaults to $SHELF_ADMIN_PASSWORD")
-@click.option("--email", envvar="SHELF_ADMIN_EMAIL", default="",
-              help="defaults to $SHELF_ADMIN_EMAIL")
+@click.option("--username", envvar="SHELF_ADMIN_USERNAME",
+              help="default: $SHELF_ADMIN_USERNAME, else asked at a terminal")
+@click.option("--password", envvar="SHELF_ADMIN_PASSWORD",
+              help="default: $SHELF_ADMIN_PASSWORD, else asked (twice, hidden) at a terminal")
+@click.option("--email", envvar="SHELF_ADMIN_EMAIL",
+              help="default: $SHELF_ADMIN_EMAIL (optional)")
 @with_appcontext
-def create_admin(username: str, password: str, email: str) -> None:
-    """Create an administrator; does nothing if the username exists."""
-    with get_database(current_app).transaction() as session:
+def create_admin(username: str | None, password: str | None, email: str | None) -> None:
+    """Create an administrator; does nothing if one with that username exists.
+
+    What the options and SHELF_ADMIN_* do not give is asked for when standard input is a
+    terminal; otherwise the command fails saying what to set. Safe to run on every start."""
+    asking = sys.stdin.isatty()
+    if not asking and not (username and password):
+        raise click.ClickException(
+            f"Say who the administrator is: set {ADMIN_VARIABLES}, or pass --username and "
+            "--password, or run this at a terminal to be asked.")
+    username = username or click.prompt("Username")
+    database = get_database(current_app)
+    with database.transaction() as session:  # asked before the password: it may be there
         existing = find_by_username(session=session, username=username)
-        if existing is not None:
-            click.echo(f"User {existing.username!r} already exists; nothing to do.")
+        if existing is not None and existing.is_admin:
+            click.echo(f"Administrator {existing.username!r} already exists; nothing to do.")
             return
+        if existing is not None:
+            raise click.ClickException(
+                f"{existing.username!r} exists and is not an administrator: promote them in "
+                "the admin pages, or choose another username.")
+    if not password:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        if email is None:
+            email = click.prompt("Email (optional)", default="", show_default=False)
+    with database.transaction() as session:
         try:
             user = create_user(session=session, username=username, password=password,
-                               email=email, is_admin=True)
+                               email=email or "", is_admin=True)
         except UserError as error:
             raise click.ClickException(str(error)) from None
         click.echo(f"Created administrator {user.username!r}.")

@@ -6,7 +6,10 @@ import argon2
 
 from shelf_kit import Setting, service_url_default, sqlite_default
 
-DEV_SERVICE_CLIENTS = "api:dev-api-secret,tasks:dev-tasks-secret,ui:dev-ui-secret"
+DEV_SERVICE_CLIENTS = "api:dev-api-secret,tasks:dev-tasks-secret"
+# Who calls whom with a service token: api calls auth (API keys, revocations) and tasks (jobs);
+# tasks calls auth (revocations, the purge) and api (its handlers). The ui calls none.
+SERVICE_AUDIENCES = "api:auth+tasks,tasks:auth+api"
 
 
 def _keys_dir_default(values):
@@ -39,8 +42,16 @@ SETTINGS = {
     "SHELF_AUTH_SIGNUP": Setting("auto", help="open, closed, or auto (open until an admin exists)"),
     "SHELF_AUTH_SERVICE_CLIENTS": Setting(
         DEV_SERVICE_CLIENTS, secret=True, help="service clients, as id:secret,id:secret"),
-    "SHELF_AUTH_LOGIN_MAX_FAILURES": Setting(10, help="failed logins allowed per window"),
+    "SHELF_AUTH_SERVICE_AUDIENCES": Setting(
+        SERVICE_AUDIENCES, help="the services each client may get tokens for, as "
+                                "id:service+service,..."),
+    # Failed logins: refused past the limit per (username, address) and per address; per
+    # username from anywhere, only slowed down (never from an address it logged in from).
+    "SHELF_AUTH_LOGIN_MAX_FAILURES": Setting(
+        10, help="failed logins allowed per username and address, and per address, per window"),
     "SHELF_AUTH_LOGIN_WINDOW_SECONDS": Setting(900, help="the throttling window"),
+    "SHELF_AUTH_LOGIN_SLOWDOWN_MAX_SECONDS": Setting(
+        60, help="the longest wait between tries of a username failing from many addresses"),
     # Password reset requests (anyone may make one): per client address, refused with 429
     # over the limit; reset mails per account, silently not sent over the limit.
     "SHELF_AUTH_RESET_MAX_REQUESTS": Setting(10, help="reset requests per address per window"),
@@ -51,7 +62,8 @@ SETTINGS = {
     "SHELF_AUTH_OUTBOX_RELAY": Setting(True, help="run the outbox relay thread in web processes"),
     "SHELF_AUTH_OUTBOX_POLL_SECONDS": Setting(2.0, help="how often the relay looks for work"),
     "SHELF_AUTH_OUTBOX_MAX_BACKOFF_SECONDS": Setting(300.0, help="longest wait between retries"),
-    "SHELF_AUTH_TRUST_PROXY": Setting(False, help="take the client address from X-Forwarded-For"),
+    "SHELF_AUTH_TRUSTED_PROXIES": Setting(
+        "", help="CIDRs of the proxies whose X-Forwarded-For is believed (default: none)"),
     # Argon2id cost: argon2-cffi's defaults (RFC 9106 low-memory profile) unless set.
     "SHELF_AUTH_ARGON2_TIME_COST": Setting(argon2.DEFAULT_TIME_COST, help="Argon2 iterations"),
     "SHELF_AUTH_ARGON2_MEMORY_COST": Setting(argon2.DEFAULT_MEMORY_COST, help="Argon2 KiB"),

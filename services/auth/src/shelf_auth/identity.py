@@ -1,8 +1,9 @@
 """Who is calling auth: its own access tokens, verified locally (`Authorization: Bearer`).
 
 auth owns the users, so unlike the other services it looks the user up on every request:
-a deactivated or deleted user's token stops working at once, and `is_admin` is the
-current one, not the one in the token.
+a deactivated or deleted user's token stops working at once, `is_admin` is the current one,
+not the one in the token, and a token whose session was logged out or whose version was
+voided (revocations.py) is refused at once. A service token must name auth as its audience.
 
     @blp.route("/v1/admin/users")
     @requires(blp, "admin")
@@ -22,6 +23,7 @@ from flask_smorest import Blueprint
 from shelf_kit import Problem
 from shelf_kit.db import session
 
+from . import revocations
 from .models import User
 from .tokens import InvalidToken, verify
 
@@ -65,6 +67,8 @@ def authenticate() -> Identity:
         raise unauthorized("The token's user no longer exists.")
     if not user.is_active:
         raise unauthorized("This account is disabled.")
+    if (why := revocations.voided(session=session(), claims=claims, user=user)) is not None:
+        raise unauthorized(why)
     return Identity("user", claims, user=user)
 
 

@@ -5,14 +5,32 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, func, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shelf_kit.db import UtcDateTime, utcnow
 
 
 class Base(DeclarativeBase):
-    pass
+    """Every table hands out each id once: on SQLite its integer key is AUTOINCREMENT (else
+    the highest id is given again after its row is deleted); Postgres' sequences never go
+    back. A table that sets `__table_args__` must keep `SQLITE_AUTOINCREMENT` in it."""
+
+    __table_args__ = {"sqlite_autoincrement": True}
+
+
+SQLITE_AUTOINCREMENT = Base.__table_args__
 
 
 class User(Base):
@@ -26,6 +44,9 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # Access tokens carry it as `ver`; raising it voids every one issued before (password
+    # change or reset, logout everywhere, deactivation, demotion, deletion).
+    token_version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
 
 
 # Usernames are unique whatever their case: "Ada" and "ada" are one person.
@@ -46,6 +67,32 @@ class RefreshSession(Base):
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     rotated_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class Revocation(Base):
+    """Something that stopped being good before it expires, published to the other services
+    (GET /v1/revocations) for as long as an access token lives:
+
+    - "user": the user's access tokens with `ver` below `token_version` are void;
+    - "session": access tokens with `sid` `session_id` (a refresh family) are void (logout);
+    - "api_key": the user's API key changed or went (cached answers about it are stale).
+
+    Kept without a foreign key: a deleted user's revocation outlives the user."""
+
+    __tablename__ = "revocations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    user_id: Mapped[int] = mapped_column(Integer)
+    session_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    token_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    __table_args__ = (
+        Index("ix_revocations_created_at", "created_at"),
+        Index("ix_revocations_session_id", "session_id"),
+        SQLITE_AUTOINCREMENT,
+    )
 
 
 class ApiKey(Base):
@@ -73,6 +120,23 @@ class LoginAttempt(Base):
 
 Index("ix_login_attempts_username_at", LoginAttempt.username, LoginAttempt.attempted_at)
 Index("ix_login_attempts_address_at", LoginAttempt.address, LoginAttempt.attempted_at)
+
+
+class KnownAddress(Base):
+    """An address the user logged in from: failures for the username from elsewhere never
+    slow down a login from here (throttle.py)."""
+
+    __tablename__ = "known_addresses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    address: Mapped[str] = mapped_column(String(64))
+    last_login_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "address", name="uq_known_addresses_user_address"),
+        SQLITE_AUTOINCREMENT,
+    )
 
 
 class ThrottleEvent(Base):
@@ -127,4 +191,5 @@ class OutboxMessage(Base):
         Index("ix_outbox_pending", "next_attempt_at",
               sqlite_where=text("delivered_at IS NULL"),
               postgresql_where=text("delivered_at IS NULL")),
+        SQLITE_AUTOINCREMENT,
     )

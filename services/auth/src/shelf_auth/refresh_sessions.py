@@ -9,6 +9,9 @@ nearly the same time are one person racing themself, not a theft. A rotated toke
 again within the reuse grace window, while its family is neither revoked nor expired, gets a
 sibling (a new token in the same family) instead; after the window, reuse revokes the family.
 A revoked token is never honoured, grace or not.
+
+Access tokens name their refresh family as `sid`: revoking a family voids them too (a
+revocation, see revocations.py), and logging out everywhere voids every token of the user.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from shelf_kit.db import utcnow
 
+from . import revocations
 from .digests import digest, new_secret
 from .models import RefreshSession, User
 
@@ -32,20 +36,21 @@ class RefreshRefused(Exception):
     """The refresh token cannot be used; the message says why."""
 
 
-def start(*, session: Session, user: User, seconds: int, family_id: str | None = None) -> str:
-    """A new refresh token for `user` (a new family unless one is given)."""
-    token = new_secret()
-    session.add(RefreshSession(user_id=user.id, family_id=family_id or uuid.uuid4().hex,
-                               token_hash=digest(token),
+def start(*, session: Session, user: User, seconds: int,
+          family_id: str | None = None) -> tuple[str, str]:
+    """A new refresh token for `user` (in a new family unless one is given), and its family."""
+    token, family_id = new_secret(), family_id or uuid.uuid4().hex
+    session.add(RefreshSession(user_id=user.id, family_id=family_id, token_hash=digest(token),
                                expires_at=utcnow() + timedelta(seconds=seconds)))
     session.flush()
-    return token
+    return token, family_id
 
 
 def rotate(*, session: Session, token: str, seconds: int,
-           grace_seconds: float = 0) -> tuple[User, str]:
-    """Trade a refresh token for its successor; RefreshRefused when it cannot be used (after
-    revoking its family if it had been used before, more than `grace_seconds` ago)."""
+           grace_seconds: float = 0) -> tuple[User, str, str]:
+    """Trade a refresh token for its successor (the user, the new token, its family);
+    RefreshRefused when it cannot be used (after revoking its family if it had been used
+    before, more than `grace_seconds` ago)."""
     now = utcnow()
     row = session.scalar(select(RefreshSession).where(RefreshSession.token_hash == digest(token)))
     if row is None:
@@ -70,7 +75,8 @@ def rotate(*, session: Session, token: str, seconds: int,
     if user is None or not user.is_active:
         revoke_family(session=session, family_id=row.family_id, now=now)
         raise RefreshRefused("This account is disabled.")
-    return user, start(session=session, user=user, seconds=seconds, family_id=row.family_id)
+    token, family_id = start(session=session, user=user, seconds=seconds, family_id=row.family_id)
+    return user, token, family_id
 
 
 def _reuse_forgiven(*, session: Session, row: RefreshSession, now: datetime,
@@ -96,10 +102,15 @@ def _reuse_forgiven(*, session: Session, row: RefreshSession, now: datetime,
 
 
 def revoke_family(*, session: Session, family_id: str, now: datetime | None = None) -> None:
-    session.execute(update(RefreshSession)
-                    .where(RefreshSession.family_id == family_id,
-                           RefreshSession.revoked_at.is_(None))
-                    .values(revoked_at=now or utcnow()))
+    """Revoke the session: its refresh tokens, and the access tokens issued in it."""
+    user_id = session.scalar(select(RefreshSession.user_id)
+                             .where(RefreshSession.family_id == family_id).limit(1))
+    revoked = session.execute(update(RefreshSession)
+                              .where(RefreshSession.family_id == family_id,
+                                     RefreshSession.revoked_at.is_(None))
+                              .values(revoked_at=now or utcnow())).rowcount
+    if revoked and user_id is not None:
+        revocations.end_session(session=session, user_id=user_id, session_id=family_id)
 
 
 def revoke_token(*, session: Session, token: str) -> None:
@@ -110,11 +121,12 @@ def revoke_token(*, session: Session, token: str) -> None:
         revoke_family(session=session, family_id=family_id)
 
 
-def revoke_user(*, session: Session, user_id: int) -> None:
-    """Log out everywhere."""
+def end_all(*, session: Session, user: User) -> None:
+    """Log out everywhere: every refresh token revoked, every access token void."""
     session.execute(update(RefreshSession)
-                    .where(RefreshSession.user_id == user_id, RefreshSession.revoked_at.is_(None))
+                    .where(RefreshSession.user_id == user.id, RefreshSession.revoked_at.is_(None))
                     .values(revoked_at=utcnow()))
+    revocations.void_user_tokens(session=session, user=user)
 
 
 def purge(*, session: Session, now: datetime | None = None) -> int:

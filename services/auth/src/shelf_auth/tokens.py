@@ -1,7 +1,10 @@
 """Access tokens: JWTs signed ES256 with the key ring's signing key (see the identity contract).
 
-Claims: iss "shelf-auth", aud "shelf", sub, iat, exp, jti, scope ("user" or "service"), and
-username + is_admin for users, client_id (and is_admin false) for services.
+Claims: iss "shelf-auth", sub, iat, exp, jti, scope ("user" or "service"), and
+- users: aud "shelf" (every service takes them), username, is_admin, sid (the refresh
+  session, which logout ends) and ver (the user's token version, which a password change and
+  other account changes raise);
+- services: aud naming the one service the token is for ("tasks"), client_id, is_admin false.
 """
 
 from __future__ import annotations
@@ -19,9 +22,11 @@ from .keys import KeyRing, get_key_ring
 from .models import User
 
 ISSUER = "shelf-auth"
-AUDIENCE = "shelf"
+AUDIENCE = "shelf"  # user tokens: every Shelf service
+SELF = "auth"  # the audience of service tokens meant for auth
 ALGORITHM = "ES256"
 REQUIRED_CLAIMS = ["iss", "aud", "sub", "iat", "exp", "jti", "scope"]
+FOR_ANOTHER_SERVICE = "This token is for another service."
 
 
 class InvalidToken(Exception):
@@ -32,26 +37,33 @@ def lifetime() -> int:
     return current_app.config["SHELF_AUTH_ACCESS_TOKEN_SECONDS"]
 
 
-def sign(claims: dict[str, Any], *, ring: KeyRing | None = None,
-         now: datetime | None = None, seconds: int | None = None) -> str:
+def sign(claims: dict[str, Any], *, ring: KeyRing | None = None, now: datetime | None = None,
+         seconds: int | None = None, aud: str | list[str] = AUDIENCE) -> str:
     """Sign `claims` plus the standard ones (iss, aud, iat, exp, jti) with the signing key."""
     key = (ring or get_key_ring()).signing_key()
     now = now or utcnow()
     seconds = lifetime() if seconds is None else seconds
-    payload = {"iss": ISSUER, "aud": AUDIENCE, "iat": int(now.timestamp()),
+    payload = {"iss": ISSUER, "aud": aud, "iat": int(now.timestamp()),
                "exp": int((now + timedelta(seconds=seconds)).timestamp()),
                "jti": uuid.uuid4().hex, **claims}
     return jwt.encode(payload, key.private, algorithm=ALGORITHM, headers={"kid": key.kid})
 
 
-def user_token(user: User, **options: Any) -> str:
+def user_token(user: User, session_id: str, **options: Any) -> str:
     return sign({"sub": str(user.id), "scope": "user", "username": user.username,
-                 "is_admin": user.is_admin}, **options)
+                 "is_admin": user.is_admin, "sid": session_id, "ver": user.token_version},
+                **options)
 
 
-def service_token(client_id: str, **options: Any) -> str:
+def service_token(client_id: str, audience: str | list[str], **options: Any) -> str:
+    """A token of `client_id` for the service(s) `audience` names, and only for them."""
     return sign({"sub": f"service:{client_id}", "scope": "service", "client_id": client_id,
-                 "is_admin": False}, **options)
+                 "is_admin": False}, aud=audience, **options)
+
+
+def audiences(claims: dict[str, Any]) -> set[str]:
+    aud = claims.get("aud")
+    return {aud} if isinstance(aud, str) else set(aud or ())
 
 
 def verify(token: str, *, ring: KeyRing | None = None) -> dict[str, Any]:
@@ -64,12 +76,18 @@ def verify(token: str, *, ring: KeyRing | None = None) -> dict[str, Any]:
     if key is None:
         raise InvalidToken("The token was signed by an unknown key.")
     try:
-        claims = jwt.decode(token, key.public, algorithms=[ALGORITHM], audience=AUDIENCE,
+        claims = jwt.decode(token, key.public, algorithms=[ALGORITHM], audience=[AUDIENCE, SELF],
                             issuer=ISSUER, options={"require": REQUIRED_CLAIMS})
     except jwt.ExpiredSignatureError:
         raise InvalidToken("The token has expired.") from None
+    except jwt.InvalidAudienceError:
+        raise InvalidToken(FOR_ANOTHER_SERVICE) from None
     except jwt.InvalidTokenError:
         raise InvalidToken("The token is not valid.") from None
-    if claims["scope"] not in ("user", "service"):
+    # A user's token is for every service; a service's only for the one it names.
+    expected = {"user": AUDIENCE, "service": SELF}.get(claims["scope"])
+    if expected is None:
         raise InvalidToken("The token is not valid.")
+    if expected not in audiences(claims):
+        raise InvalidToken(FOR_ANOTHER_SERVICE)
     return claims

@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from . import outbox, revocations
 from .models import User
 from .passwords import hash_password, password_problems
 
@@ -114,7 +115,17 @@ def list_users(*, session: Session, search: str = "", limit: int,
     return list(page), total
 
 
+def purge_user_job(user_id: int) -> dict:
+    """The job that has tasks delete what every service keeps for a deleted user (C2)."""
+    return {"kind": "purge_user", "args": {"user_id": user_id},
+            "idempotency_key": f"purge_user:{user_id}"}
+
+
 def delete_user(*, session: Session, user: User) -> None:
-    # The database cascades to the user's sessions, API key and reset tokens.
+    """Delete the user, void their tokens, and ask tasks (through the outbox, in this
+    transaction) to purge what other services keep for them. The database cascades to the
+    user's sessions, API key and reset tokens."""
+    revocations.void_user_tokens(session=session, user=user)
+    outbox.add(session, purge_user_job(user.id))
     session.delete(user)
     session.flush()

@@ -74,9 +74,9 @@ def register_identity(app: Flask) -> None:
     agent = f"shelf-tasks/{VERSION}"
     app.extensions[SERVICES] = Services(
         api=ApiClient(service_client("api", app.config["SHELF_API_URL"],
-                                     auth=guard.service_auth, user_agent=agent)),
+                                     auth=guard.service_auth_for("api"), user_agent=agent)),
         auth=AuthClient(service_client("auth", app.config["SHELF_AUTH_URL"],
-                                       auth=guard.service_auth, user_agent=agent)),
+                                       auth=guard.service_auth_for("auth"), user_agent=agent)),
         database=app.extensions["shelf_db"],
     )
 

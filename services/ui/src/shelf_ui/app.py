@@ -17,8 +17,18 @@ from shelf_kit.app import add_dependency
 from shelf_kit.problems import handle_rejected
 
 from . import errors, pages, preferences, rendering, sessions
+from .clients import auth as auth_client
 from .config import DEPENDENCIES, SETTINGS, check_settings
-from .views import accounts, admin, bookmarks, progress_api, settings, transfer
+from .views import (
+    accounts,
+    admin,
+    bookmarks,
+    bundles,
+    check_api,
+    progress_api,
+    settings,
+    transfer,
+)
 from .views.common import safe_next, wants_json
 
 VERSION = version("shelf-ui")
@@ -79,10 +89,11 @@ def register_dependencies(app: Flask) -> None:
 def register_pages(app: Flask, api) -> None:
     # Jinja autoescapes every .html template; nothing fetched from another service is ever
     # marked safe (Markdown notes are, after nh3 cleaned them: see rendering.markdown).
-    for blueprint in (pages.blp, accounts.blp, bookmarks.blp, transfer.blp, settings.blp,
-                      admin.blp):
+    for blueprint in (pages.blp, accounts.blp, bookmarks.blp, bundles.blp, transfer.blp,
+                      settings.blp, admin.blp):
         app.register_blueprint(blueprint)
     api.register_blueprint(progress_api.blp)
+    api.register_blueprint(check_api.blp)
     rendering.init_app(app)
     app.jinja_env.globals["ui_version"] = VERSION
     app.jinja_env.trim_blocks = True
@@ -91,7 +102,9 @@ def register_pages(app: Flask, api) -> None:
     @app.context_processor
     def _who() -> dict[str, Any]:
         return {"current_user": sessions.current_user(),
-                "preferences": preferences.current()}
+                "preferences": preferences.current(),
+                # asked of auth only by the pages that would link to sign-up
+                "signup_open": lambda: auth_client.signup_state().is_open() is True}
 
     kit(app).html_error_renderer = errors.render_error_page
 

@@ -22,13 +22,16 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
 from .clients.api import SORTS
-from .preferences import PAGE_SIZES
+from .preferences import PAGE_SIZES, THEMES
 
 SORT_LABELS = {
     "added_desc": "Newest first", "added_asc": "Oldest first",
     "modified_desc": "Recently changed", "modified_asc": "Least recently changed",
     "title_asc": "Title A-Z", "title_desc": "Title Z-A",
 }
+
+
+THEME_LABELS = {"auto": "Automatic (as the system)", "light": "Light", "dark": "Dark"}
 
 
 def web_address(_form, field) -> None:
@@ -94,7 +97,6 @@ class BookmarkForm(FlaskForm):
                           description="Markdown.", render_kw={"rows": 5})
     unread = BooleanField("Mark as unread")
     shared = BooleanField("Share")
-    save_anyway = HiddenField()
 
     def tag_names(self) -> list[str]:
         seen: dict[str, str] = {}
@@ -124,6 +126,38 @@ class BulkForm(FlaskForm):
     next = HiddenField()
 
 
+def _filter_choices(subject: str) -> list[SelectChoice]:
+    return [SelectChoice("off", f"{subject}: either"), SelectChoice("yes", f"{subject} only"),
+            SelectChoice("no", f"Not {subject.lower()}")]
+
+
+class BundleForm(FlaskForm):
+    """A bundle: a saved search (linkding's fields), shown beside the list."""
+
+    name = StringField("Name", validators=[DataRequired(), Length(max=256)])
+    search = StringField("Search", validators=[Optional(), Length(max=256)],
+                         description='linkding\'s search language: words, "phrases", #tags, '
+                                     "and / or / not.")
+    any_tags = StringField("Any of these tags", validators=[Optional(), Length(max=1024)],
+                           render_kw={"list": "tag-names", "autocomplete": "off",
+                                      "data-tag-input": ""})
+    all_tags = StringField("All of these tags", validators=[Optional(), Length(max=1024)],
+                           render_kw={"list": "tag-names", "autocomplete": "off",
+                                      "data-tag-input": ""})
+    excluded_tags = StringField("None of these tags", validators=[Optional(), Length(max=1024)],
+                                render_kw={"list": "tag-names", "autocomplete": "off",
+                                           "data-tag-input": ""})
+    filter_unread = SelectField("Unread", default="off", choices=_filter_choices("Unread"))
+    filter_shared = SelectField("Shared", default="off", choices=_filter_choices("Shared"))
+
+    FIELDS = ("name", "search", "any_tags", "all_tags", "excluded_tags", "filter_unread",
+              "filter_shared")
+
+    def payload(self) -> dict:
+        return {name: " ".join((getattr(self, name).data or "").split()) if name.endswith(
+            "_tags") else (getattr(self, name).data or "").strip() for name in self.FIELDS}
+
+
 class ImportForm(FlaskForm):
     file = FileField("Bookmark file", validators=[FileRequired("Choose a file.")],
                      description="A browser export (HTML), linkding's export, Pinboard JSON, "
@@ -139,6 +173,10 @@ class PasswordForm(FlaskForm):
     confirm = PasswordField("New password again", validators=[
         DataRequired(), EqualTo("new_password", "The passwords differ.")],
         render_kw={"autocomplete": "new-password"})
+    revoke_api_key = BooleanField(
+        "Also revoke my API key",
+        description="Scripts, apps and the browser extension using it stop working until you "
+                    "make a new one. Do this if someone else may know your key.")
 
 
 class EmailForm(FlaskForm):
@@ -153,6 +191,8 @@ class PreferencesForm(FlaskForm):
                             choices=[SelectChoice(size, str(size)) for size in PAGE_SIZES])
     sort = SelectField("Sort", choices=[SelectChoice(sort, SORT_LABELS[sort]) for sort in SORTS])
     new_tab = BooleanField("Open links in a new tab")
+    theme = SelectField("Theme", default="auto",
+                        choices=[SelectChoice(theme, THEME_LABELS[theme]) for theme in THEMES])
 
 
 class SharingForm(FlaskForm):
@@ -202,6 +242,7 @@ class ScheduleForm(FlaskForm):
 
 __all__ = [
     "ActionForm", "AdminBookmarksForm", "AutoTaggingForm", "BookmarkForm", "BulkForm",
+    "BundleForm",
     "EmailForm", "ForgotPasswordForm", "ImportForm", "LoginForm", "PasswordForm",
     "PreferencesForm", "ResetPasswordForm", "ScheduleForm", "SharingForm", "SignUpForm",
     "UserCreateForm",

@@ -24,3 +24,9 @@ def status():
     response = make_response(render_template("status.html", services=services))
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@blp.get("/help")
+def help_page():
+    """Keyboard shortcuts and the search language, for everyone."""
+    return render_template("help.html")

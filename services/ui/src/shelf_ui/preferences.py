@@ -1,6 +1,6 @@
-"""Display preferences (page size, sort, open links in a new tab), kept in a long-lived signed
-cookie of their own: they are about this browser, auth stores no preferences, and a tampered
-cookie is simply ignored."""
+"""Display preferences (page size, sort, open links in a new tab, theme), kept in a long-lived
+signed cookie of their own: they are about this browser, auth stores no preferences, and a
+tampered cookie is simply ignored."""
 
 from __future__ import annotations
 
@@ -13,14 +13,17 @@ from .clients.api import SORTS
 
 COOKIE = "shelf_prefs"
 MAX_AGE = 365 * 24 * 3600
-PAGE_SIZES = (20, 50, 100)
+PAGE_SIZES = (20, 30, 50, 100)
+# "auto" follows the system's light or dark setting (prefers-color-scheme).
+THEMES = ("auto", "light", "dark")
 
 
 @dataclass(frozen=True)
 class Preferences:
-    page_size: int = 20
+    page_size: int = 30
     sort: str = "added_desc"
     new_tab: bool = False
+    theme: str = "auto"
 
     @classmethod
     def from_dict(cls, data: object) -> Preferences:
@@ -28,9 +31,11 @@ class Preferences:
             return cls()
         size = data.get("page_size")
         sort = data.get("sort")
+        theme = data.get("theme")
         return cls(page_size=size if size in PAGE_SIZES else cls.page_size,
                    sort=sort if sort in SORTS else cls.sort,
-                   new_tab=data.get("new_tab") is True)
+                   new_tab=data.get("new_tab") is True,
+                   theme=theme if theme in THEMES else cls.theme)
 
 
 def _serializer(app: Flask) -> URLSafeSerializer:

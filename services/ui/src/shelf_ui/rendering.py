@@ -73,6 +73,20 @@ def date_time(value: str | None) -> str:
     return when.strftime("%Y-%m-%d %H:%M UTC") if when else ""
 
 
+def page_numbers(page: int, pages: int, around: int = 2) -> list[int | None]:
+    """The page numbers a pager shows: the first, the last, and `around` either side of the
+    current one; None where numbers are left out (shown as "…")."""
+    shown = sorted({1, pages, *range(max(1, page - around), min(pages, page + around) + 1)})
+    numbers: list[int | None] = []
+    for number in shown:
+        if numbers and number - (numbers[-1] or 0) == 2:
+            numbers.append(number - 1)  # a gap of one page: show it rather than "…"
+        elif numbers and number - (numbers[-1] or 0) > 2:
+            numbers.append(None)
+        numbers.append(number)
+    return numbers
+
+
 # -- the throughput chart -----------------------------------------------------------------------
 
 CHART_WIDTH = 600
@@ -115,3 +129,4 @@ def throughput_bars(points: list[tuple[str, int, int]]) -> dict:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(markdown=markdown, web_link=web_link, host=host, date=date,
                                  date_time=date_time)
+    app.jinja_env.globals["page_numbers"] = page_numbers

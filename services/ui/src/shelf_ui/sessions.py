@@ -63,6 +63,14 @@ class _RecentRefreshes:
             self._pairs[key] = (now, pair)
             return pair
 
+    def forget(self, refresh_token: str) -> None:
+        """A login that ended: a copy of its cookie, whose refresh token was traded here a
+        moment ago, is not handed the pair that trade got."""
+        with self._lock:
+            for key in [k for k, (_, pair) in self._pairs.items()
+                        if pair.refresh_token == refresh_token]:
+                del self._pairs[key]
+
 
 _recent = _RecentRefreshes()
 
@@ -90,6 +98,8 @@ def end() -> str | None:
     """Forget the login; the refresh token, for the caller to revoke at auth."""
     tokens = session.get("tokens") or {}
     session.clear()
+    if tokens.get("refresh"):
+        _recent.forget(str(tokens["refresh"]))
     return tokens.get("refresh")
 
 

@@ -21,7 +21,7 @@ CLIENT_ID = "auth"
 
 
 class SelfSignedServiceToken(AuthBase):
-    """`Authorization: Bearer <a service token for client "auth">`, signed for each call
+    """`Authorization: Bearer <a service token of client "auth" for tasks>`, signed for each call
     with the key ring's signing key (no app context needed: the relay runs in a thread)."""
 
     def __init__(self, ring: KeyRing, seconds: int) -> None:
@@ -29,7 +29,7 @@ class SelfSignedServiceToken(AuthBase):
         self.seconds = seconds
 
     def __call__(self, request: PreparedRequest) -> PreparedRequest:
-        token = service_token(CLIENT_ID, ring=self.ring, seconds=self.seconds)
+        token = service_token(CLIENT_ID, "tasks", ring=self.ring, seconds=self.seconds)
         request.headers["Authorization"] = f"Bearer {token}"
         return request
 

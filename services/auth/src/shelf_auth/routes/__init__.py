@@ -5,10 +5,20 @@ from __future__ import annotations
 from shelf_kit.openapi import ServiceApi
 
 from ..identity import BEARER, SECURITY_SCHEME
-from . import admin, api_keys, jwks, maintenance, password_resets, service_tokens, sessions, users
+from . import (
+    admin,
+    api_keys,
+    jwks,
+    maintenance,
+    password_resets,
+    revocations,
+    service_tokens,
+    sessions,
+    users,
+)
 
 BLUEPRINTS = (sessions.blp, users.blp, api_keys.blp, service_tokens.blp, jwks.blp,
-              password_resets.blp, admin.blp, maintenance.blp)
+              password_resets.blp, admin.blp, revocations.blp, maintenance.blp)
 
 
 def register_blueprints(api: ServiceApi) -> None:

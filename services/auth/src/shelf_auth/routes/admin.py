@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from shelf_kit import Problem
 from shelf_kit.db import session
 
-from .. import outbox, refresh_sessions
+from .. import api_keys, outbox, refresh_sessions, revocations
 from ..errors import invalid
 from ..identity import current_user, requires
 from ..mail import mail_reset_link
@@ -73,8 +73,10 @@ def create(body):
 def update(body, user_id):
     """Update a user: activate or deactivate, promote or demote, change the email address.
 
-    Deactivating logs the user out everywhere. Administrators cannot demote or deactivate
-    themselves (409)."""
+    Deactivating logs the user out everywhere; deactivating and demoting void the access
+    tokens the user holds (at the other services within seconds: GET /v1/revocations), so a
+    demoted administrator keeps no administrator's token. Administrators cannot demote or
+    deactivate themselves (409)."""
     user = get_user(user_id)
     if user.id == current_user().id:
         mistakes = {field: [f"You cannot set your own {field} to false."]
@@ -83,10 +85,12 @@ def update(body, user_id):
             raise invalid(mistakes, status=409)
     if "email" in body:
         set_email(user=user, email=body["email"])
+    if body.get("is_active") is False and user.is_active:
+        refresh_sessions.end_all(session=session(), user=user)
+    elif body.get("is_admin") is False and user.is_admin:
+        revocations.void_user_tokens(session=session(), user=user)
     if "is_admin" in body:
         user.is_admin = body["is_admin"]
-    if body.get("is_active") is False and user.is_active:
-        refresh_sessions.revoke_user(session=session(), user_id=user.id)
     if "is_active" in body:
         user.is_active = body["is_active"]
     session().commit()
@@ -99,12 +103,17 @@ def update(body, user_id):
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")
 def delete(user_id):
-    """Delete a user, with their sessions, API key and reset links."""
+    """Delete a user, with their sessions, API key and reset links.
+
+    Their access tokens and API key stop working (at the other services within seconds), and
+    tasks is asked, through auth's outbox, to have every service delete what it keeps for the
+    user (a `purge_user` job). The id is never given to anyone else."""
     user = get_user(user_id)
     if user.id == current_user().id:
         raise Problem(409, "Conflict", "You cannot delete your own account.")
     delete_user(session=session(), user=user)
     session().commit()
+    outbox.wake()
 
 
 @blp.route("/v1/admin/users/<id:user_id>/password-reset", methods=["POST"])
@@ -115,15 +124,17 @@ def delete(user_id):
 def force_password_reset(user_id):
     """Force a password reset.
 
-    The password stops working, every session is logged out and a reset link is mailed (409
-    when the user has no email address). When tasks (which sends mail) is down, the mail waits
-    in auth's outbox and goes out once tasks is back."""
+    The password stops working, every session is logged out, every access token and the API
+    key stop working, and a reset link is mailed (409 when the user has no email address).
+    When tasks (which sends mail) is down, the mail waits in auth's outbox and goes out once
+    tasks is back."""
     user = get_user(user_id)
     if not user.email:
         raise Problem(409, "Conflict", f"{user.username} has no email address to mail a reset "
                       "link to; set one first.")
     user.password_hash = UNUSABLE
-    refresh_sessions.revoke_user(session=session(), user_id=user.id)
+    refresh_sessions.end_all(session=session(), user=user)
+    api_keys.revoke(session=session(), user_id=user.id)
     mail_reset_link(session=session(), user=user, forced=True)
     session().commit()
     outbox.wake()

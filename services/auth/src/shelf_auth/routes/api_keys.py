@@ -33,10 +33,21 @@ def show():
 def regenerate():
     """Make a new API key, replacing the old one.
 
-    The key is in this answer only; the old key stops working at once."""
+    The key is in this answer only; the old key stops working at once at auth, and within
+    seconds at the other services."""
     row, key = api_keys.regenerate(session=session(), user=current_user())
     session().commit()
     return {**describe(row), "key": key}
+
+
+@blp.route("/v1/api-key", methods=["DELETE"])
+@requires(blp, "user")
+@blp.response(204)
+def revoke():
+    """Revoke the API key: it stops working (at the other services within seconds). 204
+    whether or not there was one."""
+    api_keys.revoke(session=session(), user_id=current_user().id)
+    session().commit()
 
 
 @blp.route("/v1/api-keys/introspect", methods=["POST"])

@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 
 from shelf_kit.db import session
 
-from .. import outbox, password_resets, refresh_sessions, throttle
+from .. import outbox, password_resets, refresh_sessions, revocations, throttle
 from ..identity import requires
 from ..schemas import PurgeSchema
 
@@ -20,14 +20,17 @@ def purge():
     """Purge what is no longer needed (services only).
 
     Deletes expired or revoked refresh tokens, login failures older than the throttling window,
+    addresses not logged in from for as long as a refresh token lasts,
     counted reset requests and mails older than theirs, used or expired reset links, and
-    outbox messages delivered a week ago or expired undelivered; answers how many of each
-    went."""
+    outbox messages delivered a week ago or expired undelivered, and revocations older than
+    any access token they could void; answers how many of each went."""
     db = session()
     counts = {"refresh_sessions": refresh_sessions.purge(session=db),
               "login_attempts": throttle.purge(session=db),
+              "known_addresses": throttle.purge_known_addresses(session=db),
               "throttle_events": throttle.purge_events(session=db),
               "password_reset_tokens": password_resets.purge(session=db),
-              "outbox": outbox.purge(session=db)}
+              "outbox": outbox.purge(session=db),
+              "revocations": revocations.purge(session=db)}
     db.commit()
     return counts

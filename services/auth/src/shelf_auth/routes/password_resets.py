@@ -7,8 +7,9 @@ from flask_smorest import Blueprint
 
 from shelf_kit.db import session
 
-from .. import outbox, password_resets, refresh_sessions, throttle
+from .. import api_keys, outbox, password_resets, refresh_sessions, throttle
 from ..errors import invalid, too_many_requests
+from ..forwarded import client_address
 from ..mail import mail_reset_link
 from ..models import User
 from ..schemas import AcceptedSchema, ResetConfirmSchema, ResetRequestSchema
@@ -30,7 +31,7 @@ def request_reset(body):
 
     Requests are limited per client address (429 with Retry-After, whatever the login) and
     reset mails per account (over that limit the answer is the same 202, but no mail goes)."""
-    db, address = session(), throttle.client_address(request)
+    db, address = session(), client_address(request)
     wait = throttle.event_retry_after(session=db, bucket=throttle.RESET_REQUESTS, key=address)
     if wait is not None:
         raise too_many_requests("Too many password reset requests", wait)
@@ -51,7 +52,8 @@ def request_reset(body):
 def confirm_reset(body):
     """Choose a new password with a reset link's token.
 
-    The token works once; every session of the account is logged out."""
+    The token works once; every session of the account is logged out and every access token
+    stops working. With `revoke_api_key` true, the API key stops working too."""
     db = session()
     row = password_resets.find_valid(session=db, token=body["token"])
     if row is None:
@@ -61,5 +63,7 @@ def confirm_reset(body):
     set_password(user=user, password=body["password"])
     if not password_resets.use(session=db, row=row):
         raise invalid({"token": ["This reset link was used already; ask for a new one."]})
-    refresh_sessions.revoke_user(session=db, user_id=user.id)
+    refresh_sessions.end_all(session=db, user=user)
+    if body["revoke_api_key"]:
+        api_keys.revoke(session=db, user_id=user.id)
     db.commit()

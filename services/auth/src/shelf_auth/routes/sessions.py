@@ -9,6 +9,7 @@ from shelf_kit.db import session, utcnow
 
 from .. import refresh_sessions, throttle
 from ..errors import too_many_requests
+from ..forwarded import client_address
 from ..grants import token_pair
 from ..identity import current_user, forbidden, requires, unauthorized
 from ..passwords import check_password, hash_password, needs_rehash
@@ -31,8 +32,12 @@ def check_throttle(username: str, address: str) -> None:
 @blp.alt_response(403, response="FORBIDDEN")
 @blp.alt_response(429, response="TOO_MANY_REQUESTS")
 def log_in(credentials):
-    """Log in: trade a username and password for an access token and a refresh token."""
-    db, address = session(), throttle.client_address(request)
+    """Log in: trade a username and password for an access token and a refresh token.
+
+    Failed logins are limited per username and client address, and per address (429 with
+    Retry-After); a username failing from many addresses is slowed down, never locked, and
+    never from an address its user logged in from."""
+    db, address = session(), client_address(request)
     username, password = credentials["username"], credentials["password"]
     check_throttle(username, address)
     user = find_by_username(session=db, username=username)
@@ -42,7 +47,7 @@ def log_in(credentials):
         raise unauthorized("Wrong username or password.")
     if not user.is_active:
         raise forbidden("This account is disabled.")
-    throttle.clear(session=db, username=username, address=address)
+    throttle.record_success(session=db, user=user, address=address)
     if needs_rehash(user.password_hash):  # the Argon2 settings changed since it was hashed
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
@@ -63,14 +68,14 @@ def refresh(body):
     is answered with new tokens in the same session (two tabs or workers racing)."""
     db = session()
     try:
-        user, refresh_token = refresh_sessions.rotate(
+        user, refresh_token, session_id = refresh_sessions.rotate(
             session=db, token=body["refresh_token"],
             seconds=current_app.config["SHELF_AUTH_REFRESH_TOKEN_SECONDS"],
             grace_seconds=current_app.config["SHELF_AUTH_REFRESH_REUSE_GRACE_SECONDS"])
     except refresh_sessions.RefreshRefused as error:
         db.commit()  # keep a revocation the refusal made
         raise unauthorized(str(error)) from None
-    pair = token_pair(session=db, user=user, refresh_token=refresh_token)
+    pair = token_pair(session=db, user=user, refreshed=(refresh_token, session_id))
     db.commit()
     return pair
 
@@ -79,7 +84,10 @@ def refresh(body):
 @blp.arguments(RefreshSchema)
 @blp.response(204)
 def log_out(body):
-    """Log out: revoke the session this refresh token belongs to (unknown tokens too: 204)."""
+    """Log out: revoke the session this refresh token belongs to (unknown tokens too: 204).
+
+    The access tokens issued in that session stop working too: at auth at once, at the other
+    services within seconds (they read GET /v1/revocations)."""
     refresh_sessions.revoke_token(session=session(), token=body["refresh_token"])
     session().commit()
 
@@ -88,8 +96,8 @@ def log_out(body):
 @requires(blp, "user")
 @blp.response(204)
 def log_out_everywhere():
-    """Log out everywhere: revoke every refresh token of the caller.
+    """Log out everywhere: revoke every refresh token and access token of the caller.
 
-    Access tokens already issued stay valid until they expire (15 minutes by default)."""
-    refresh_sessions.revoke_user(session=session(), user_id=current_user().id)
+    Access tokens stop working at auth at once, at the other services within seconds."""
+    refresh_sessions.end_all(session=session(), user=current_user())
     session().commit()

@@ -7,8 +7,9 @@ from flask_smorest import Blueprint
 
 from shelf_kit.db import session
 
-from .. import refresh_sessions, throttle
+from .. import api_keys, refresh_sessions, throttle
 from ..errors import invalid
+from ..forwarded import client_address
 from ..grants import token_pair
 from ..identity import current_user, forbidden, requires
 from ..passwords import check_password
@@ -16,6 +17,7 @@ from ..schemas import (
     EmailChangeSchema,
     PasswordChangeSchema,
     SignUpSchema,
+    SignUpStateSchema,
     TokenPairSchema,
     UserSchema,
 )
@@ -23,6 +25,14 @@ from ..users import create_user, set_email, set_password, signup_open
 from .sessions import check_throttle
 
 blp = Blueprint("users", __name__, description="Sign up and manage your own account")
+
+
+@blp.route("/v1/signup")
+@blp.response(200, SignUpStateSchema)
+def sign_up_state():
+    """Whether sign-up is open now, that is what POST /v1/users would do (no token needed):
+    the ui links "Sign up" only when it is."""
+    return {"open": signup_open(session=session(), mode=current_app.config["SHELF_AUTH_SIGNUP"])}
 
 
 @blp.route("/v1/users", methods=["POST"])
@@ -50,7 +60,7 @@ def me():
 
 def confirm_password(password: str, field: str) -> None:
     """The caller's password again, throttled like a login; a 422 naming `field` if wrong."""
-    user, db, address = current_user(), session(), throttle.client_address(request)
+    user, db, address = current_user(), session(), client_address(request)
     check_throttle(user.username, address)
     if not check_password(user.password_hash, password):
         throttle.record_failure(session=db, username=user.username, address=address)
@@ -64,11 +74,16 @@ def confirm_password(password: str, field: str) -> None:
 @blp.response(200, TokenPairSchema)
 @blp.alt_response(429, response="TOO_MANY_REQUESTS")
 def change_password(body):
-    """Change your password. Every session is logged out; the answer holds new tokens."""
+    """Change your password. Every session is logged out, every access token issued before
+    stops working (at the other services within seconds); the answer holds new tokens.
+
+    With `revoke_api_key` true, the API key stops working too (make a new one after)."""
     confirm_password(body["current_password"], "current_password")
     user, db = current_user(), session()
     set_password(user=user, password=body["new_password"], field="new_password")
-    refresh_sessions.revoke_user(session=db, user_id=user.id)
+    refresh_sessions.end_all(session=db, user=user)
+    if body["revoke_api_key"]:
+        api_keys.revoke(session=db, user_id=user.id)
     pair = token_pair(session=db, user=user)
     db.commit()
     return pair

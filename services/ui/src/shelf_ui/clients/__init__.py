@@ -31,12 +31,15 @@ def as_user(name: str, method: str, path: str, **kwargs: Any) -> requests.Respon
     first; one the service refuses (401: revoked keys, clock skew) is refreshed once and the call
     sent again. Raises sessions.LoginRequired when the login cannot be renewed."""
     client = service(name)
+    extra = kwargs.pop("headers", None) or {}
     try:
-        return client.request(method, path, headers=bearer(sessions.access_token()), **kwargs)
+        return client.request(method, path,
+                              headers={**extra, **bearer(sessions.access_token())}, **kwargs)
     except ServiceRejected as error:
         if error.status != 401:
             raise
-    return client.request(method, path, headers=bearer(sessions.refresh(force=True)), **kwargs)
+    return client.request(method, path,
+                          headers={**extra, **bearer(sessions.refresh(force=True))}, **kwargs)
 
 
 def field_errors(error: ServiceRejected) -> dict[str, list[str]]:
@@ -56,6 +59,11 @@ def field_errors(error: ServiceRejected) -> dict[str, list[str]]:
         errors[""] = [str(detail) if isinstance(detail, str) and detail else
                       f"The {error.service} service refused this ({error.status})."]
     return errors
+
+
+def field_names(error: ServiceRejected) -> set[str]:
+    """The fields a refusal names (linkding's shape or a problem's `errors`)."""
+    return set(field_errors(error)) - {""}
 
 
 def _texts(messages: Any) -> list[str]:

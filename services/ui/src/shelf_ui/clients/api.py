@@ -62,10 +62,34 @@ def _page(body: dict[str, Any]) -> Page:
                 items=[Bookmark.from_answer(item) for item in body.get("results", [])])
 
 
-def list_bookmarks(view: str, *, q: str, sort: str, limit: int, offset: int) -> Page:
+def list_bookmarks(view: str, *, q: str, sort: str, limit: int, offset: int,
+                   bundle: int | None = None) -> Page:
+    if view == "broken":
+        return _list_broken(q=q, sort=sort, limit=limit, offset=offset, bundle=bundle)
     path, filters = VIEWS[view]
-    params = {"q": q, "sort": sort, "limit": limit, "offset": offset, **filters}
+    params = {"q": q, "sort": sort, "limit": limit, "offset": offset, **filters,
+              **({"bundle": bundle} if bundle is not None else {})}
     return _page(as_user("api", "GET", path, params=params).json())
+
+
+def _list_broken(*, q: str, sort: str, limit: int, offset: int, bundle: int | None) -> Page:
+    """Every broken link of the caller's, the archived ones after the others: api's list
+    leaves archived bookmarks out, and the admin's count of broken links (api's
+    /v1/admin/stats) counts them, so the view shows them too (marked archived)."""
+    params = {"q": q, "sort": sort, "broken": "yes",
+              **({"bundle": bundle} if bundle is not None else {})}
+    current = _page(as_user("api", "GET", "/api/bookmarks/",
+                            params={**params, "limit": limit, "offset": offset}).json())
+    room = limit - len(current.items)
+    archived = _page(as_user("api", "GET", "/api/bookmarks/archived/", params={
+        **params, "limit": max(room, 1), "offset": max(0, offset - current.count)}).json())
+    return Page(count=current.count + archived.count,
+                items=current.items + archived.items[:max(room, 0)])
+
+
+def count(view: str) -> int:
+    """How many bookmarks a view holds (one row asked for: api counts the rest)."""
+    return list_bookmarks(view, q="", sort="added_desc", limit=1, offset=0).count
 
 
 def list_shared(*, q: str, limit: int, offset: int, logged_in: bool) -> Page:
@@ -121,6 +145,10 @@ def delete_bookmark(bookmark_id: int) -> None:
     as_user("api", "DELETE", f"/api/bookmarks/{bookmark_id}/")
 
 
+def mark_unread(bookmark_id: int, unread: bool) -> None:
+    as_user("api", "PATCH", f"/api/bookmarks/{bookmark_id}/", json={"unread": unread})
+
+
 def archive(bookmark_id: int, archived: bool = True) -> None:
     action = "archive" if archived else "unarchive"
     as_user("api", "POST", f"/api/bookmarks/{bookmark_id}/{action}/")
@@ -131,6 +159,56 @@ def tag_names(limit: int = 1000) -> list[str]:
     names = {str(tag["name"]) for tag in body.get("results", []) if tag.get("name")}
     return sorted(names, key=str.lower)
 
+
+# -- bundles (saved searches) -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Bundle:
+    id: int
+    name: str
+    search: str
+    any_tags: str
+    all_tags: str
+    excluded_tags: str
+    filter_unread: str
+    filter_shared: str
+    order: int
+
+    @classmethod
+    def from_answer(cls, body: dict[str, Any]) -> Bundle:
+        return cls(id=int(body["id"]), name=str(body.get("name") or ""),
+                   search=str(body.get("search") or ""),
+                   any_tags=str(body.get("any_tags") or ""),
+                   all_tags=str(body.get("all_tags") or ""),
+                   excluded_tags=str(body.get("excluded_tags") or ""),
+                   filter_unread=str(body.get("filter_unread") or "off"),
+                   filter_shared=str(body.get("filter_shared") or "off"),
+                   order=int(body.get("order") or 0))
+
+
+def bundles(limit: int = 1000) -> list[Bundle]:
+    body = as_user("api", "GET", "/api/bundles/", params={"limit": limit}).json()
+    return [Bundle.from_answer(item) for item in body.get("results", [])]
+
+
+def get_bundle(bundle_id: int) -> Bundle:
+    return Bundle.from_answer(as_user("api", "GET", f"/api/bundles/{bundle_id}/").json())
+
+
+def create_bundle(data: dict[str, Any]) -> Bundle:
+    return Bundle.from_answer(as_user("api", "POST", "/api/bundles/", json=data).json())
+
+
+def update_bundle(bundle_id: int, data: dict[str, Any]) -> Bundle:
+    return Bundle.from_answer(as_user("api", "PATCH", f"/api/bundles/{bundle_id}/",
+                                      json=data).json())
+
+
+def delete_bundle(bundle_id: int) -> None:
+    as_user("api", "DELETE", f"/api/bundles/{bundle_id}/")
+
+
+# -- the profile --------------------------------------------------------------------------------
 
 def profile() -> dict[str, Any]:
     body = as_user("api", "GET", "/api/user/profile/").json()

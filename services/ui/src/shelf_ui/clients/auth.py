@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 from typing import Any
+
+from flask import current_app, has_request_context, request
+
+from shelf_http import ServiceError
 
 from . import as_user, service
 
 # Logging in and resetting passwords are never retried by the client once sent (POST), and
 # their answers come fast: a short read timeout shows "auth is down" quickly.
 TIMEOUT = (1.0, 5.0)
+# Whether sign-up is open changes only when an administrator appears or auth's setting
+# changes: asked at most this often per process (seconds), and only by pages that link to it.
+SIGNUP_STATE_SECONDS = 30.0
+# A short timeout: the answer only decides whether a link is shown.
+SIGNUP_STATE_TIMEOUT = (0.5, 1.0)
+
+
+def forwarded_for() -> dict[str, str]:
+    """The person's address for auth's throttles (contract C8): auth counts failed logins,
+    password checks and reset requests per client address, and every one of those calls
+    comes from the ui's own address. The address is the one the ui saw (after its own
+    trusted-proxy handling: SHELF_UI_TRUST_PROXY); auth believes it only from the peers it
+    trusts (SHELF_AUTH_TRUSTED_PROXIES)."""
+    if has_request_context() and request.remote_addr:
+        return {"X-Forwarded-For": request.remote_addr}
+    return {}
 
 
 @dataclass(frozen=True)
@@ -52,14 +74,10 @@ class TokenPair:
 
 # -- sessions (no user token: these make or end one) -------------------------------------------
 
-def log_in(username: str, password: str, client_address: str | None = None) -> TokenPair:
-    # auth throttles failed logins per client address: tell it whose login this is, or every
-    # login through the ui would share the ui's own address (auth reads this header only
-    # when SHELF_AUTH_TRUST_PROXY is set).
-    headers = {"X-Forwarded-For": client_address} if client_address else {}
+def log_in(username: str, password: str) -> TokenPair:
     answer = service("auth").post("/v1/sessions", json={"username": username,
                                                          "password": password},
-                                  headers=headers, timeout=TIMEOUT)
+                                  headers=forwarded_for(), timeout=TIMEOUT)
     return TokenPair.from_answer(answer.json())
 
 
@@ -76,33 +94,74 @@ def log_out(refresh_token: str) -> None:
 
 def sign_up(username: str, password: str, email: str) -> User:
     answer = service("auth").post("/v1/users", json={"username": username, "password": password,
-                                                      "email": email}, timeout=TIMEOUT)
+                                                      "email": email},
+                                  headers=forwarded_for(), timeout=TIMEOUT)
     return User.from_answer(answer.json())
 
 
-def request_password_reset(login: str, client_address: str | None = None) -> None:
-    # auth throttles reset requests per client address too: say whose request this is.
-    headers = {"X-Forwarded-For": client_address} if client_address else {}
-    service("auth").post("/v1/password-resets", json={"login": login}, headers=headers,
-                         timeout=TIMEOUT)
+class _SignupState:
+    """auth's `GET /v1/signup` (contract C11), remembered for SIGNUP_STATE_SECONDS per
+    process: True (open), False (closed) or None (unknown: auth down, an older auth without
+    the endpoint, an answer that cannot be read). Pages link to sign-up only when it is open;
+    unknown hides the link rather than point to a form that may refuse."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._known: tuple[float, bool | None] | None = None
+
+    def is_open(self) -> bool | None:
+        with self._lock:
+            if self._known and time.monotonic() - self._known[0] < SIGNUP_STATE_SECONDS:
+                return self._known[1]
+        state: bool | None = None
+        try:
+            body = service("auth").get("/v1/signup", timeout=SIGNUP_STATE_TIMEOUT).json()
+            if isinstance(body, dict) and isinstance(body.get("open"), bool):
+                state = body["open"]
+        except (ServiceError, ValueError):
+            state = None
+        with self._lock:
+            self._known = (time.monotonic(), state)
+        return state
+
+    def forget(self) -> None:
+        with self._lock:
+            self._known = None
+
+
+def signup_state() -> _SignupState:
+    """This app's remembered sign-up state."""
+    return current_app.extensions.setdefault("shelf_ui.signup_state", _SignupState())
+
+
+def request_password_reset(login: str) -> None:
+    service("auth").post("/v1/password-resets", json={"login": login},
+                         headers=forwarded_for(), timeout=TIMEOUT)
 
 
 def confirm_password_reset(token: str, password: str) -> None:
     service("auth").post("/v1/password-resets/confirm", json={"token": token,
                                                                "password": password},
-                         timeout=TIMEOUT)
+                         headers=forwarded_for(), timeout=TIMEOUT)
 
 
 # -- the user's own account ---------------------------------------------------------------------
 
-def change_password(current_password: str, new_password: str) -> TokenPair:
-    answer = as_user("auth", "POST", "/v1/users/me/password",
-                     json={"current_password": current_password, "new_password": new_password})
+def change_password(current_password: str, new_password: str, *,
+                    revoke_api_key: bool) -> TokenPair:
+    """auth ends every other login of the user and answers new tokens for this one; with
+    `revoke_api_key` it also revokes the user's API key (sent only when asked: keeping the
+    key is auth's default)."""
+    body = {"current_password": current_password, "new_password": new_password}
+    if revoke_api_key:
+        body["revoke_api_key"] = True
+    answer = as_user("auth", "POST", "/v1/users/me/password", headers=forwarded_for(),
+                     json=body)
     return TokenPair.from_answer(answer.json())
 
 
 def change_email(email: str, password: str) -> User:
-    answer = as_user("auth", "POST", "/v1/users/me/email",
+    answer = as_user("auth", "POST", "/v1/users/me/email", headers=forwarded_for(),
                      json={"email": email, "password": password})
     return User.from_answer(answer.json())
 

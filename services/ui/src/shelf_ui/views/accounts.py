@@ -23,8 +23,7 @@ def login():
             return redirect(safe_next(form.next.data, url_for("bookmarks.index")))
     if form.validate_on_submit():
         try:
-            pair = auth.log_in(form.username.data.strip(), form.password.data,
-                               client_address=request.remote_addr)
+            pair = auth.log_in(form.username.data.strip(), form.password.data)
         except ServiceUnavailable as error:
             return form_page("login.html", form=form, service_down=error.service)
         except ServiceRejected as error:
@@ -64,20 +63,24 @@ def logout():
 @blp.route("/signup", methods=["GET", "POST"])
 def signup():
     form = SignUpForm()
+    if request.method == "GET" and auth.signup_state().is_open() is False:
+        return form_page("signup.html", form=form, closed=True)
     if form.validate_on_submit():
         username = form.username.data.strip()
         try:
             auth.sign_up(username, form.password.data, (form.email.data or "").strip())
-            pair = auth.log_in(username, form.password.data, client_address=request.remote_addr)
+            pair = auth.log_in(username, form.password.data)
         except ServiceUnavailable as error:
             return form_page("signup.html", form=form, service_down=error.service)
         except ServiceRejected as error:
             if error.status == 403:
+                auth.signup_state().forget()
                 return form_page("signup.html", 403, form=form, closed=True)
             if error.status in (400, 422):
                 apply_errors(form, error)
                 return form_page("signup.html", 422, form=form)
             raise
+        auth.signup_state().forget()  # the first account may have closed it
         sessions.start(pair)
         flash(f"Welcome to Shelf, {pair.user.username}.", "ok")
         return redirect(url_for("bookmarks.index"))
@@ -87,10 +90,11 @@ def signup():
 @blp.route("/forgot-password", methods=["GET", "POST"])
 def forgot_password():
     form = ForgotPasswordForm()
+    if request.method == "GET" and request.args.get("sent") == "yes":
+        return form_page("forgot_password.html", form=form, sent=True)
     if form.validate_on_submit():
         try:
-            auth.request_password_reset(form.login.data.strip(),
-                                        client_address=request.remote_addr)
+            auth.request_password_reset(form.login.data.strip())
         except ServiceUnavailable as error:
             # auth itself is down (a tasks outage only delays the mail: auth's outbox keeps it).
             return form_page("forgot_password.html", form=form, service_down=error.service)
@@ -103,7 +107,8 @@ def forgot_password():
                 apply_errors(form, error)
                 return form_page("forgot_password.html", 422, form=form)
             raise
-        return form_page("forgot_password.html", form=form, sent=True)
+        # Redirected: reloading the page that says so does not send the request again.
+        return redirect(url_for("accounts.forgot_password", sent="yes"))
     return form_page("forgot_password.html", 400 if form.errors else 200, form=form)
 
 

@@ -11,10 +11,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from shelf_http import ServiceRejected, ServiceUnavailable
 
 from .. import preferences, sessions
-from ..clients import api
+from ..clients import api, field_names, problem_detail
 from ..forms import ActionForm, BookmarkForm, BulkForm
 from ..sessions import login_required
-from .common import apply_errors, form_page, safe_next
+from .common import apply_errors, form_page, found_or_404, safe_next
 
 log = logging.getLogger("shelf.ui.bookmarks")
 blp = Blueprint("bookmarks", __name__)
@@ -31,9 +31,19 @@ def page_number() -> int:
         return 1
 
 
-def list_args() -> dict[str, str]:
-    """The list's own parameters, to keep them in links and after bulk actions."""
-    return {key: request.args[key] for key in ("view", "q", "sort") if request.args.get(key)}
+def bundle_id() -> int | None:
+    try:
+        return int(request.args["bundle"]) if request.args.get("bundle") else None
+    except ValueError:
+        return None
+
+
+def bundles_or_empty() -> list[api.Bundle]:
+    """The sidebar's bundles: the list still shows when they cannot be read."""
+    try:
+        return api.bundles()
+    except (ServiceUnavailable, ServiceRejected):
+        return []
 
 
 @blp.get("/bookmarks")
@@ -51,8 +61,11 @@ def index():
     size = prefs.page_size
     search_error = None
     try:
-        result = api.list_bookmarks(view, q=q, sort=sort, limit=size, offset=(page - 1) * size)
+        result = api.list_bookmarks(view, q=q, sort=sort, limit=size, offset=(page - 1) * size,
+                                    bundle=bundle_id())
     except ServiceRejected as error:
+        if error.status == 400 and "bundle" in field_names(error):
+            abort(404, description="This bundle does not exist (any more).")
         if error.status != 400 or not q:
             raise
         # A search that does not parse: api says where; show it next to the box.
@@ -62,16 +75,27 @@ def index():
                         detail or "This search cannot be read.")
         result = api.Page(count=0)
     tags = api.tag_names()
+    bundles = bundles_or_empty()
+    bundle = next((b for b in bundles if b.id == bundle_id()), None)
     pages = max(1, -(-result.count // size))
-    args = {"view": view, "q": q, "sort": sort}
+    args = {"view": view, "q": q, "sort": sort, "bundle": bundle.id if bundle else None}
+    kept = {key: value for key, value in args.items() if value}
 
     def page_url(number: int) -> str:
-        return url_for("bookmarks.index", **{k: v for k, v in args.items() if v}, page=number)
+        return url_for("bookmarks.index", **kept, page=number)
 
+    here = request.full_path.rstrip("?")
+    all_selected = request.args.get("select") == "all"
     return render_template(
         "bookmarks.html", result=result, view=view, view_title=VIEW_TITLES[view], q=q, sort=sort,
         page=page, pages=pages, page_url=page_url, tags=tags, search_error=search_error,
-        bulk=BulkForm(formdata=None, next=request.full_path.rstrip("?")),
+        bundles=bundles, bundle=bundle,
+        sharing=sharing_state() if view == "shared" else None,
+        bulk=BulkForm(formdata=None, next=here), all_selected=all_selected,
+        select_url=url_for("bookmarks.index", **kept, page=page,
+                           **({} if all_selected else {"select": "all"})),
+        view_url=lambda name: url_for("bookmarks.index", view=name,
+                                      **{k: v for k, v in kept.items() if k != "view"}),
         new_tab=prefs.new_tab, sort_choices=api.SORTS,
         tag_url=lambda name: url_for("bookmarks.index", view=view,
                                      q=f"{q} #{name}".strip() if f"#{name}" not in q.split()
@@ -168,14 +192,48 @@ def tag_list_or_empty() -> list[str]:
         return []
 
 
+def saved_form(bookmark: api.Bookmark) -> BookmarkForm:
+    """The form holding a bookmark's values as saved."""
+    return BookmarkForm(formdata=None, url=bookmark.url, title=bookmark.title,
+                        description=bookmark.description, notes=bookmark.notes,
+                        tags=" ".join(bookmark.tag_names), unread=bookmark.unread,
+                        shared=bookmark.shared)
+
+
+def merge_with_saved(form: BookmarkForm, saved: api.Bookmark) -> None:
+    """The add form sent for a URL saved already: its fields become the saved bookmark's
+    values, with what the person typed on top where they typed something. Tags are joined,
+    typed notes are added after the saved ones, a ticked box stays ticked: nothing saved is
+    dropped, and nothing is saved that the person has not seen on the form."""
+    typed_tags = form.tag_names()
+    have = {name.lower() for name in saved.tag_names}
+    form.tags.data = " ".join(saved.tag_names + [n for n in typed_tags if n.lower() not in have])
+    form.title.data = (form.title.data or "").strip() or saved.title
+    form.description.data = (form.description.data or "").strip() or saved.description
+    typed_notes = (form.notes.data or "").strip()
+    if typed_notes and typed_notes not in saved.notes:
+        form.notes.data = (saved.notes.rstrip() + "\n\n" + typed_notes if saved.notes.strip()
+                           else typed_notes)
+    else:
+        form.notes.data = saved.notes
+    form.unread.data = saved.unread or bool(form.unread.data)
+    form.shared.data = saved.shared or bool(form.shared.data)
+
+
+def saved_page(form: BookmarkForm, bookmark: api.Bookmark, status: int = 200):
+    """The form for a URL saved already: that bookmark, to edit (it posts to its edit page)."""
+    return form_page("bookmark_form.html", status, form=form, mode="edit", bookmark=bookmark,
+                     duplicate=bookmark, tags=tag_list_or_empty())
+
+
 @blp.route("/bookmarks/new", methods=["GET", "POST"])
 @login_required
 def new():
     """The add form; `?url=&title=&description=` prefill it (the bookmarklet opens this). With
-    a URL, api's check fills what is still empty from the page itself, warns when the URL is
-    saved already, and names the tags auto-tagging will add."""
+    a URL, api's check fills what is still empty from the page itself and names the tags
+    auto-tagging will add. A URL saved already opens that bookmark's own values to edit, here
+    and when the form is sent: saving never replaces what was saved with fields left empty."""
     form = BookmarkForm()
-    duplicate = None
     if request.method == "GET":
         form.url.data = request.args.get("url", "")[:2048]
         form.title.data = request.args.get("title", "")[:512]
@@ -188,23 +246,38 @@ def new():
             except ServiceUnavailable as error:
                 return form_page("bookmark_form.html", form=form, mode="new", tags=[],
                                  service_down=error.service)
-            except ServiceRejected:
+            except ServiceRejected as error:
+                if error.status == 401:
+                    raise
                 found = api.Check(bookmark=None)
-            duplicate, auto_tags = found.bookmark, found.auto_tags
+            if found.bookmark is not None:
+                return saved_page(saved_form(found.bookmark), found.bookmark)
+            auto_tags = found.auto_tags
             form.title.data = form.title.data or found.title[:512]
             form.description.data = form.description.data or found.description[:10_000]
-        return form_page("bookmark_form.html", form=form, mode="new", duplicate=duplicate,
-                         auto_tags=auto_tags, tags=tag_list_or_empty())
+        return form_page("bookmark_form.html", form=form, mode="new", auto_tags=auto_tags,
+                         tags=tag_list_or_empty())
     if not form.validate_on_submit():
         return form_page("bookmark_form.html", 400, form=form, mode="new",
                          tags=tag_list_or_empty())
     try:
-        if form.save_anyway.data != "yes":
-            duplicate = api.existing(form.url.data.strip())
-            if duplicate is not None:
-                form.save_anyway.data = "yes"
-                return form_page("bookmark_form.html", 409, form=form, mode="new",
-                                 duplicate=duplicate, tags=tag_list_or_empty())
+        saved = api.existing(form.url.data.strip())
+    except ServiceUnavailable as error:
+        return form_page("bookmark_form.html", form=form, mode="new", tags=[],
+                         service_down=error.service)
+    except ServiceRejected as error:
+        if error.status != 429:
+            raise
+        # Not knowing whether the URL is saved already, saving could overwrite that bookmark.
+        form.form_errors.append(problem_detail(error, "Too many checks just now") + " Shelf "
+                                "could not check whether you saved this URL already; send "
+                                "the form again in a moment.")
+        return form_page("bookmark_form.html", 429, form=form, mode="new",
+                         tags=tag_list_or_empty())
+    if saved is not None:
+        merge_with_saved(form, saved)
+        return saved_page(form, saved, 409)
+    try:
         bookmark = api.create_bookmark(form.payload())
     except ServiceUnavailable as error:
         return form_page("bookmark_form.html", form=form, mode="new", tags=[],
@@ -225,10 +298,7 @@ def new():
 def edit(bookmark_id: int):
     if request.method == "GET":
         bookmark = _get_or_404(bookmark_id)
-        form = BookmarkForm(formdata=None, url=bookmark.url, title=bookmark.title,
-                            description=bookmark.description, notes=bookmark.notes,
-                            tags=" ".join(bookmark.tag_names), unread=bookmark.unread,
-                            shared=bookmark.shared)
+        form = saved_form(bookmark)
         return form_page("bookmark_form.html", form=form, mode="edit", bookmark=bookmark,
                          tags=tag_list_or_empty())
     form = BookmarkForm()
@@ -254,12 +324,7 @@ def edit(bookmark_id: int):
 
 
 def _get_or_404(bookmark_id: int) -> api.Bookmark:
-    try:
-        return api.get_bookmark(bookmark_id)
-    except ServiceRejected as error:
-        if error.status == 404:
-            abort(404, description="This bookmark does not exist (any more).")
-        raise
+    return found_or_404(lambda: api.get_bookmark(bookmark_id), "bookmark")
 
 
 @blp.get("/bookmarks/<id:bookmark_id>")
@@ -290,13 +355,24 @@ def delete(bookmark_id: int):
 @login_required
 def archive(bookmark_id: int):
     archived = request.form.get("archived", "yes") == "yes"
-    try:
-        api.archive(bookmark_id, archived)
-    except ServiceRejected as error:
-        if error.status != 404:
-            raise
-        abort(404, description="This bookmark does not exist (any more).")
-    flash("Archived." if archived else "Back from the archive.", "ok")
+    return _row_action(lambda: api.archive(bookmark_id, archived),
+                       "Archived." if archived else "Back from the archive.")
+
+
+@blp.post("/bookmarks/<id:bookmark_id>/read")
+@login_required
+def mark_read(bookmark_id: int):
+    """Mark one bookmark read (`unread=no`, the default) or unread (`unread=yes`)."""
+    unread = request.form.get("unread", "no") == "yes"
+    return _row_action(lambda: api.mark_unread(bookmark_id, unread),
+                       "Marked as unread." if unread else "Marked as read.")
+
+
+def _row_action(change, done: str):
+    """One button's change to one bookmark (the detail page's, or a row's in the list, which
+    sends the list's form and its `next`), then back where the person was."""
+    found_or_404(change, "bookmark")
+    flash(done, "ok")
     return redirect(safe_next(request.form.get("next"), url_for("bookmarks.index")))
 
 
@@ -321,6 +397,18 @@ def bookmarklet():
                                {"url": "https://example.org/", "title": "Example"}))
 
 
+def sharing_state() -> dict | None:
+    """Why the person's own shared bookmarks are (not) on the shared page: whether sharing is
+    on in their settings, and how many of their bookmarks are marked shared. None when api
+    cannot say."""
+    try:
+        enabled = api.profile()["enable_sharing"]
+        marked = api.count("shared")
+    except (ServiceUnavailable, ServiceRejected):
+        return None
+    return {"enabled": enabled, "marked": marked}
+
+
 @blp.get("/shared")
 def shared():
     """Every user's shared bookmarks; anonymous visitors see those shared publicly."""
@@ -332,6 +420,7 @@ def shared():
     pages = max(1, -(-result.count // size))
     return render_template(
         "shared.html", result=result, q=q, page=page, pages=pages, logged_in=logged_in,
+        sharing=sharing_state() if logged_in else None,
         page_url=lambda number: url_for("bookmarks.shared", **({"q": q} if q else {}),
                                         page=number),
         new_tab=preferences.current().new_tab)

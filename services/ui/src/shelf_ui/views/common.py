@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import render_template, request
+from flask import abort, render_template, request
 
 from shelf_http import ServiceRejected
 
 from ..clients import field_errors
+
+T = TypeVar("T")
 
 
 def safe_next(target: str | None, default: str) -> str:
@@ -40,6 +43,16 @@ def apply_errors(form, error: ServiceRejected, *, rename: dict[str, str] | None 
             field.errors = [*list(field.errors or []), *messages]
         else:
             form.form_errors.extend(messages)
+
+
+def found_or_404(call: Callable[[], T], what: str) -> T:
+    """`call()`'s answer; a 404 page when the service says the thing is not there."""
+    try:
+        return call()
+    except ServiceRejected as error:
+        if error.status == 404:
+            abort(404, description=f"This {what} does not exist (any more).")
+        raise
 
 
 def wants_json() -> bool:

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, make_response, redirect, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 
 from shelf_http import ServiceRejected, ServiceUnavailable
 
@@ -29,10 +38,15 @@ def extension_url() -> str:
     return (config["SHELF_PUBLIC_URL"] or config["SHELF_API_URL"]).rstrip("/")
 
 
-def settings_page(status: int = 200, *, new_key: str | None = None,
-                  service_down: str | None = None, **forms):
+# The key made by the last POST, kept in the session only until the settings page that shows
+# it (the POST redirects there: reloading that page does not make another key).
+NEW_KEY = "new_api_key"
+
+
+def settings_page(status: int = 200, *, service_down: str | None = None, **forms):
     """The settings page with each form either as submitted (passed in) or fresh."""
     user = sessions.current_user() or {}
+    new_key = session.pop(NEW_KEY, None)
     prefs = preferences.current()
     key = profile = None
     unavailable = []
@@ -53,7 +67,8 @@ def settings_page(status: int = 200, *, new_key: str | None = None,
         "email_form": forms.get("email_form") or EmailForm(formdata=None,
                                                            email=user.get("email", "")),
         "preferences_form": forms.get("preferences_form") or PreferencesForm(
-            formdata=None, page_size=prefs.page_size, sort=prefs.sort, new_tab=prefs.new_tab),
+            formdata=None, page_size=prefs.page_size, sort=prefs.sort, new_tab=prefs.new_tab,
+            theme=prefs.theme),
         "sharing_form": forms.get("sharing_form") or SharingForm(
             formdata=None, enable_sharing=(profile or {}).get("enable_sharing"),
             enable_public_sharing=(profile or {}).get("enable_public_sharing")),
@@ -80,7 +95,8 @@ def regenerate_key():
         created = auth.regenerate_api_key()
     except ServiceUnavailable as error:
         return settings_page(service_down=error.service)
-    return settings_page(new_key=created.key)
+    session[NEW_KEY] = created.key
+    return redirect(url_for("settings.index", _anchor="api-key"))
 
 
 @blp.post("/settings/password")
@@ -89,8 +105,10 @@ def change_password():
     form = PasswordForm()
     if not form.validate_on_submit():
         return settings_page(400, password_form=form)
+    revoke = bool(form.revoke_api_key.data)
     try:
-        pair = auth.change_password(form.current_password.data, form.new_password.data)
+        pair = auth.change_password(form.current_password.data, form.new_password.data,
+                                    revoke_api_key=revoke)
     except ServiceUnavailable as error:
         return settings_page(service_down=error.service, password_form=form)
     except ServiceRejected as error:
@@ -99,8 +117,25 @@ def change_password():
         apply_errors(form, error)
         return settings_page(error.status, password_form=form)
     sessions.start(pair)  # auth logged out every session and gave this one new tokens
-    flash("Your password is changed. Other devices are logged out.", "ok")
+    flash("Your password is changed. Your other devices are logged out.", "ok")
+    flash(api_key_outcome(revoke), "ok" if revoke else "warn")
     return redirect(url_for("settings.index"))
+
+
+def api_key_outcome(revoked: bool) -> str:
+    """What became of the API key, as auth now says (not as the form asked)."""
+    try:
+        key = auth.api_key()
+    except ServiceUnavailable:
+        return ("Whether your API key still works could not be checked (auth is down); see "
+                "below once it is back.")
+    if not key.exists:
+        return ("Your API key is revoked: scripts and apps using it stop working until you "
+                "make a new one." if revoked else "You have no API key.")
+    if revoked:
+        return ("Your API key still works: auth did not revoke it. Make a new one below to "
+                "end the old one.")
+    return "Your API key still works (you chose to keep it)."
 
 
 @blp.post("/settings/email")
@@ -131,7 +166,8 @@ def save_preferences():
         return settings_page(400, preferences_form=form)
     response = redirect(url_for("settings.index"))
     preferences.save(response, preferences.Preferences(
-        page_size=form.page_size.data, sort=form.sort.data, new_tab=bool(form.new_tab.data)))
+        page_size=form.page_size.data, sort=form.sort.data, new_tab=bool(form.new_tab.data),
+        theme=form.theme.data))
     flash("Preferences saved (in this browser).", "ok")
     return response
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, session, url_for
 
 from shelf_http import ServiceRejected, ServiceUnavailable
 from shelf_kit import upload_limit
@@ -17,6 +17,8 @@ blp = Blueprint("transfer", __name__)
 EXPORT_FORMATS = {"html": "Netscape HTML (browsers, linkding)", "json": "JSON", "csv": "CSV"}
 # Bigger than any bookmark file people have; api has its own limit and says so.
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+SUMMARY = "import_summary"
+SUMMARY_SKIPPED = 5
 
 
 @blp.route("/import", methods=["GET", "POST"])
@@ -45,7 +47,24 @@ def import_page():
         return redirect(url_for("transfer.progress", source="import", item_id=started.import_id))
     if started.job_id is not None:
         return redirect(url_for("transfer.progress", source="job", item_id=started.job_id))
-    return render_template("import_done.html", started=started)
+    # Redirected to the summary, so reloading it does not send the file again. The session
+    # cookie must stay small: the counts and the first few skipped lines travel in it.
+    session[SUMMARY] = {
+        "total": started.total, "created": started.created or 0,
+        "updated": started.updated or 0, "skipped_count": len(started.skipped),
+        "skipped": [{"line": item.get("line"), "url": str(item.get("url") or "")[:120],
+                     "reason": str(item.get("reason") or "")[:120]}
+                    for item in started.skipped[:SUMMARY_SKIPPED]]}
+    return redirect(url_for("transfer.import_done"))
+
+
+@blp.get("/import/done")
+@login_required
+def import_done():
+    summary = session.pop(SUMMARY, None)
+    if summary is None:  # reloaded, or opened without an import
+        return redirect(url_for("transfer.import_page"))
+    return render_template("import_done.html", summary=summary)
 
 
 def read_progress(source: str, item_id: int) -> api.Progress:
