@@ -56,7 +56,7 @@ DATA_SERVICES = ("auth", "api", "tasks")  # each owns a database and migrates it
 # test runs beside this one) can take tens of seconds to import and boot four services.
 READY_TIMEOUT = float(os.environ.get("SHELF_TEST_READY_TIMEOUT", "90"))
 STOP_GRACE = 10.0  # seconds between SIGTERM and SIGKILL
-# As the Procfile runs them (its defaults; tests/test_make_run.py checks that they agree): one
+# As the Procfile runs them (its defaults; test_system.py checks that they agree): one
 # gunicorn worker per service, with threads, so a page that api's check endpoint reads (up to
 # 5 s) or an upload holds a thread, not the service.
 WORKERS = 1
