@@ -19,8 +19,8 @@ HEAVY = ("flask", "werkzeug", "sqlalchemy", "requests", "prometheus_client", "ma
 
 def loaded_after(code: str) -> set[str]:
     """The top-level packages among HEAVY that a fresh interpreter has loaded after `code`."""
-    probe = (f"import sys, json\n{code}\n"
-             f"print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} & {set(HEAVY)!r})))")
+    loaded = "{name.split('.')[0] for name in sys.modules}"
+    probe = f"import sys, json\n{code}\nprint(json.dumps(sorted({loaded} & {set(HEAVY)!r})))"
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             timeout=60, check=True)
     return set(json.loads(result.stdout.splitlines()[-1]))

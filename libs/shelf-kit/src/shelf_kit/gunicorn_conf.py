@@ -18,7 +18,7 @@ a SIGTERM only sets a flag while the worker is blocked reading a request (gunico
 its system calls), so something must still end a stuck worker, and only a thread (or SIGKILL,
 which skips the exit hooks) can. The thread does both, the same way on every platform.
 
-Nothing here imports Flask or a service: the master reads this file and stays small (~25 MiB,
+Nothing here imports Flask or a service: the master reads this file and stays small (~27 MiB,
 the interpreter and gunicorn), and only the worker it forks loads the app. Once it has, the
 memory that loading allocated and freed is given back to the system (glibc keeps freed blocks
 for reuse otherwise): ~4 MiB of a ~85 MiB worker.
