@@ -19,6 +19,9 @@ DATA_SERVICES := auth api tasks
 # setting each; every service's URL follows its port unless it is set too. A second copy of
 # Shelf runs beside the first with other ports and another SHELF_DATA_DIR (see README.md).
 RUN_TARGETS := run migrate admin secrets ctl
+# The processes are the Procfile's: one gunicorn worker per web service, with threads (4, api 8),
+# and tasks' worker with the scheduler as a thread of it. SHELF_<SERVICE>_WORKERS and
+# SHELF_<SERVICE>_THREADS (e.g. SHELF_API_WORKERS=2) change them; README.md says what each costs.
 $(RUN_TARGETS): export SHELF_DATA_DIR ?= var
 $(RUN_TARGETS): export SHELF_PORT ?= 8000
 $(RUN_TARGETS): export SHELF_AUTH_PORT ?= 8001

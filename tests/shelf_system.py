@@ -1,7 +1,8 @@
 """The whole of Shelf as real processes on free ports, for the cross-service tests.
 
-Each web service runs under its own gunicorn from its own environment
-(`services/<svc>/.venv`), the tasks worker and scheduler run from tasks' environment, and in
+The processes are the Procfile's (`make run`'s), started the same way: each web service under
+its own gunicorn from its own environment (`services/<svc>/.venv`), one worker with threads;
+the tasks worker from tasks' environment, running the scheduler in a thread of its own; and in
 front of them the same gateway as `make run`'s (Caddy from `.tools/`, configured by
 deploy/gateway/Caddyfile): the front door, one address for the pages, /api/, /auth/ and
 /health. Every process gets the same environment a deployment would give it: SHELF_ENV=test,
@@ -55,9 +56,13 @@ DATA_SERVICES = ("auth", "api", "tasks")  # each owns a database and migrates it
 # test runs beside this one) can take tens of seconds to import and boot four services.
 READY_TIMEOUT = float(os.environ.get("SHELF_TEST_READY_TIMEOUT", "90"))
 STOP_GRACE = 10.0  # seconds between SIGTERM and SIGKILL
-# As the Procfile and the Dockerfiles run them: api's workers have threads, so a page that its
-# check endpoint reads (up to 5 s) or an upload does not hold a whole worker.
-GUNICORN_EXTRA = {"api": ("--threads", "4")}
+# As the Procfile runs them (its defaults; test_system.py checks that they agree): one
+# gunicorn worker per service, with threads, so a page that api's check endpoint reads (up to
+# 5 s) or an upload holds a thread, not the service.
+WORKERS = 1
+THREADS = {"auth": 4, "api": 8, "tasks": 4, "ui": 4}
+# The tasks worker, with the scheduler as a thread of it (one process fewer than both apart).
+WORKER_ARGS = ("worker", "--scheduler")
 LOG_TAIL_LINES = 40
 
 
@@ -67,7 +72,7 @@ class ShelfSystemError(RuntimeError):
 
 @dataclass(frozen=True)
 class ProcessSpec:
-    name: str  # "auth", ..., "worker", "scheduler", "gateway"
+    name: str  # "auth", ..., "worker", "gateway"
     service: str | None  # whose environment (services/<service>/.venv) runs it; None: no venv
     argv: tuple[str, ...]
     port: int | None = None  # web processes only
@@ -139,13 +144,12 @@ class ShelfSystem:
             self.specs[service] = ProcessSpec(service, service, (
                 str(venv_bin(service, "gunicorn")), "-c", "python:shelf_kit.gunicorn_conf",
                 "--no-control-socket",
-                "--bind", f"127.0.0.1:{self.ports[service]}", "--workers", "2",
-                *GUNICORN_EXTRA.get(service, ()), f"shelf_{service}:create_app()",
+                "--bind", f"127.0.0.1:{self.ports[service]}", "--workers", str(WORKERS),
+                "--threads", str(THREADS[service]), f"shelf_{service}:create_app()",
             ), port=self.ports[service])
-        for role in ("worker", "scheduler"):
-            self.specs[role] = ProcessSpec(role, "tasks", (
-                str(venv_bin("tasks", "shelf-tasks")), role,
-            ))
+        self.specs["worker"] = ProcessSpec("worker", "tasks", (
+            str(venv_bin("tasks", "shelf-tasks")), *WORKER_ARGS,
+        ))
         self.specs[GATEWAY] = ProcessSpec(GATEWAY, None, (
             str(CADDY), "run", "--adapter", "caddyfile", "--config", str(CADDYFILE),
         ), port=self.ports[GATEWAY])
@@ -307,7 +311,7 @@ class ShelfSystem:
         for name in self.specs:
             self._spawn(name)
         self.wait_ready()
-        for name in self.specs:  # the worker and scheduler have no /readyz: alive is enough
+        for name in self.specs:  # the worker has no /readyz: alive is enough
             if not self.is_running(name):
                 raise ShelfSystemError(
                     f"{name} exited with code {self.processes[name].returncode} at start-up "

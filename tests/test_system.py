@@ -24,7 +24,17 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 from shelf_accounts import make_admin, make_user
-from shelf_system import DATA_SERVICES, WEB_SERVICES, ShelfSystem, service_dir
+from shelf_system import (
+    DATA_SERVICES,
+    GATEWAY,
+    ROOT,
+    THREADS,
+    WEB_SERVICES,
+    WORKER_ARGS,
+    WORKERS,
+    ShelfSystem,
+    service_dir,
+)
 
 TIMEOUT = (2, 10)  # (connect, read) seconds for each request a test makes
 
@@ -158,14 +168,15 @@ def test_a_request_id_sent_to_the_ui_reaches_every_service_it_calls(shelf_system
         assert entry["status"] == 200
 
 
-# -- the worker and the scheduler --------------------------------------------------------------
+# -- the worker and the scheduler (a thread of the worker's process, as under make run) ---------
 
 
 def started_line(system: ShelfSystem, role: str) -> dict:
-    """The line the worker or scheduler now running logged when it started."""
-    pid = system.processes[role].pid
+    """The line the worker or its scheduler thread logged when the worker process now running
+    started."""
+    pid = system.processes["worker"].pid
     # A new Python process on a machine busy with other runs can take seconds to start.
-    return wait_for_log_entry(system, role, lambda entry: (
+    return wait_for_log_entry(system, "worker", lambda entry: (
         entry.get("message") == f"{role} started"
         and str(entry.get(f"{role}_id", "")).endswith(f":{pid}")
     ), within=30.0)
@@ -173,10 +184,23 @@ def started_line(system: ShelfSystem, role: str) -> dict:
 
 @pytest.mark.parametrize("role", ["worker", "scheduler"])
 def test_the_worker_and_the_scheduler_run_and_logged_their_start(shelf_system, role):
-    assert shelf_system.is_running(role), shelf_system.log_tail(role)
+    assert shelf_system.is_running("worker"), shelf_system.log_tail("worker")
     entry = started_line(shelf_system, role)
     assert entry["service"] == "tasks"
     assert entry["level"] == "info"
+
+
+def test_the_fixture_starts_what_make_run_starts():
+    """The Procfile's processes, each with its defaults, are the ones the tests run (the mail
+    sink aside: the tests have their own SMTP server)."""
+    procfile = dict(line.split(": ", 1) for line in
+                    (ROOT / "Procfile").read_text(encoding="utf-8").splitlines() if line)
+    assert set(procfile) - {"mail"} == {*WEB_SERVICES, GATEWAY, "worker"}
+    for service in WEB_SERVICES:
+        name = service.upper()
+        assert (f"--workers ${{SHELF_{name}_WORKERS:-{WORKERS}}} "
+                f"--threads ${{SHELF_{name}_THREADS:-{THREADS[service]}}}") in procfile[service]
+    assert f"shelf-tasks {' '.join(WORKER_ARGS)}" in procfile["worker"]
 
 
 # -- contracts ---------------------------------------------------------------------------------
@@ -222,20 +246,21 @@ def test_a_stopped_service_is_down_for_the_ui_and_comes_back_when_started(shelf_
     assert status_page_states(page.text) == {"auth": "up", "api": "up", "tasks": "up"}
 
 
-@pytest.mark.parametrize("role", ["worker", "scheduler"])
-def test_the_worker_and_the_scheduler_stop_on_sigterm_and_start_again(shelf_system, role):
-    exit_code = shelf_system.stop(role)
+def test_the_worker_and_its_scheduler_stop_on_sigterm_and_start_again(shelf_system):
+    exit_code = shelf_system.stop("worker")
     try:
-        assert exit_code == 0, shelf_system.log_tail(role)
-        stopped = [entry for entry in shelf_system.json_logs(role)
-                   if entry.get("message") == f"{role} stopped"]
-        assert stopped and stopped[-1]["reason"] == "SIGTERM"
+        assert exit_code == 0, shelf_system.log_tail("worker")
+        for role in ("worker", "scheduler"):
+            stopped = [entry for entry in shelf_system.json_logs("worker")
+                       if entry.get("message") == f"{role} stopped"]
+            assert stopped and stopped[-1]["reason"] == "SIGTERM", shelf_system.log_tail("worker")
     finally:
-        if not shelf_system.is_running(role):
-            shelf_system.start(role)
+        if not shelf_system.is_running("worker"):
+            shelf_system.start("worker")
 
-    started_line(shelf_system, role)
-    assert shelf_system.is_running(role), shelf_system.log_tail(role)
+    for role in ("worker", "scheduler"):
+        started_line(shelf_system, role)
+    assert shelf_system.is_running("worker"), shelf_system.log_tail("worker")
 
 
 def test_a_killed_worker_can_be_started_again(shelf_system):

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from shelf_kit.db import Database, get_database, utcnow
 from shelf_tasks import create_app
-from shelf_tasks.loop import process_id, stopping_on_signals
+from shelf_tasks.loop import process_id, run_together, stopping_on_signals
 from shelf_tasks.models import Job, JobState, Schedule
 from shelf_tasks.registry import build_registry
 from shelf_tasks.scheduler import Scheduler
@@ -139,6 +139,30 @@ def test_sigterm_and_sigint_ask_the_loop_to_stop_then_the_old_handlers_return(ap
             wait_until(lambda loop=loop: loop.stopping)
         assert loop.stop_reason == signal.Signals(signum).name
     assert {sig: signal.getsignal(sig) for sig in before} == before
+
+
+def test_a_signal_stops_every_loop_of_the_process(app):
+    """`worker --scheduler`: one SIGTERM asks both the worker and its scheduler thread to stop."""
+    loops = [make_worker(get_database(app)), Scheduler(database=get_database(app), interval=60)]
+    with stopping_on_signals(*loops):
+        os.kill(os.getpid(), signal.SIGTERM)
+        wait_until(lambda: all(loop.stopping for loop in loops))
+    assert [loop.stop_reason for loop in loops] == ["SIGTERM", "SIGTERM"]
+
+
+def test_a_loop_that_fails_in_its_thread_stops_the_process_s_other_loops(app, caplog):
+    """A bug in the scheduler thread must not leave a worker running without its scheduler
+    (a process with one loop ends on such an error): the worker stops, the error is raised."""
+
+    class Broken(Scheduler):
+        def tick(self):
+            raise ZeroDivisionError("a bug")
+
+    worker = make_worker(get_database(app))
+    with pytest.raises(ZeroDivisionError):
+        run_together([worker, Broken(database=get_database(app), interval=60)])
+    assert worker.stop_reason == "scheduler failed"
+    assert "scheduler failed; stopping the process" in messages(caplog, "shelf.tasks.scheduler")
 
 
 def test_a_worker_refuses_a_concurrency_of_zero(database_url):

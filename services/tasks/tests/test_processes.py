@@ -1,5 +1,6 @@
 """The worker and the scheduler as real processes: they start, run jobs, survive a kill -9,
-share one database, and stop cleanly."""
+share one database, and stop cleanly; and the worker with the scheduler as a thread of it
+(`shelf-tasks worker --scheduler`, what `make run` starts) does all of it in one process."""
 
 import json
 import signal
@@ -74,30 +75,37 @@ def records(path: Path) -> list[dict]:
 
 
 COMMANDS = {
-    # command: (what its first poll logs, the name of its id in the log)
-    "worker": ("no jobs due", "worker_id"),
-    "scheduler": ("3 schedules enabled", "scheduler_id"),  # Shelf's seeded schedules
+    # command: {loop: (what its first poll logs, the name of its id in the log)}
+    "worker": {"worker": ("no jobs due", "worker_id")},
+    "scheduler": {"scheduler": ("3 schedules enabled", "scheduler_id")},  # Shelf's schedules
+    "worker --scheduler": {"worker": ("no jobs due", "worker_id"),
+                           "scheduler": ("3 schedules enabled", "scheduler_id")},
 }
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 @pytest.mark.parametrize("command", COMMANDS)
 def test_starts_polls_its_database_and_stops_cleanly(command, signum, environment, tmp_path):
-    first_poll, id_field = COMMANDS[command]
-    with ServiceProcess([command], env=environment, cwd=tmp_path) as process:
-        started = process.wait_for_log(lambda line: line["message"] == f"{command} started")
-        assert started[id_field] == f"{socket.gethostname()}:{process.pid}"
-        assert started["service"] == "tasks"
-        assert started["level"] == "info"
-        process.wait_for_log(lambda line: line["message"] == first_poll)
+    loops = COMMANDS[command]
+    with ServiceProcess(command.split(), env=environment, cwd=tmp_path) as process:
+        started = {}
+        for loop, (first_poll, id_field) in loops.items():
+            started[loop] = process.wait_for_log(lambda line, loop=loop:
+                                                 line["message"] == f"{loop} started")
+            assert started[loop][id_field] == f"{socket.gethostname()}:{process.pid}"
+            assert started[loop]["service"] == "tasks"
+            assert started[loop]["level"] == "info"
+            process.wait_for_log(lambda line, first_poll=first_poll:
+                                 line["message"] == first_poll)
 
         code, took = process.stop(signum)
 
         assert code == 0, process.output()
         assert took < 3, f"took {took:.1f} s to stop"
-        [stopped] = process.logged(f"{command} stopped")
-        assert stopped["reason"] == signum.name
-        assert stopped[id_field] == started[id_field]
+        for loop, (_first_poll, id_field) in loops.items():
+            [stopped] = process.logged(f"{loop} stopped")
+            assert stopped["reason"] == signum.name
+            assert stopped[id_field] == started[loop][id_field]
         assert not any(line.get("level") in ("warning", "error") for line in process.lines
                        if isinstance(line, dict)), process.output()
 
@@ -212,14 +220,16 @@ def test_sigterm_lets_running_jobs_finish_and_releases_what_cannot(fast, databas
     assert process.logged(f"job {long} released: it waits for another worker")
 
 
-def test_sigterm_with_the_default_settings_fits_inside_a_supervisors_grace(environment, database,
-                                                                         tmp_path):
+@pytest.mark.parametrize("command", ["worker", "worker --scheduler"])
+def test_sigterm_with_the_default_settings_fits_inside_a_supervisors_grace(command, environment,
+                                                                         database, tmp_path):
     """Issue 11, item 14: honcho sends SIGKILL ~5 s after SIGTERM (or Ctrl-C); the worker
     waited 8 s before releasing, so it was killed and its running job lost an attempt.
-    Stopped as honcho stops it, the worker now releases the job and exits by itself."""
+    Stopped as honcho stops it, the worker now releases the job and exits by itself, and so
+    does its scheduler thread when it has one."""
     environment |= {"SHELF_TASKS_POLL_INTERVAL": "0.1", "SHELF_LOG_LEVEL": "INFO"}
     stuck = enqueue(database, "sleep", args={"seconds": 60})
-    with ServiceProcess(["worker"], env=environment, cwd=tmp_path) as process:
+    with ServiceProcess(command.split(), env=environment, cwd=tmp_path) as process:
         wait_until(lambda: job(database, stuck).state == JobState.RUNNING, what="the job to run")
         try:
             code, _took = process.stop(signal.SIGTERM, timeout=5)  # honcho's grace
@@ -230,16 +240,23 @@ def test_sigterm_with_the_default_settings_fits_inside_a_supervisors_grace(envir
     released = job(database, stuck)
     assert (released.state, released.attempt, released.errors) == (JobState.AVAILABLE, 0, [])
     assert process.logged(f"job {stuck} released: it waits for another worker")
+    loops = ["worker", "scheduler"] if "--scheduler" in command else ["worker"]
+    assert [line["reason"] for loop in loops for line in process.logged(f"{loop} stopped")] \
+        == ["SIGTERM"] * len(loops), process.output()
 
 
-def test_two_schedulers_make_exactly_one_job_per_fire(environment, database, tmp_path):
-    environment |= {"SHELF_TASKS_SCHEDULER_INTERVAL": "0.1", "SHELF_LOG_LEVEL": "INFO"}
+@pytest.mark.parametrize("command", ["scheduler", "worker --scheduler"])
+def test_two_schedulers_make_exactly_one_job_per_fire(command, environment, database, tmp_path):
+    """Two scheduler processes, or two workers each with a scheduler thread (make run's worker,
+    scaled to two): each fire of a schedule makes one job, and the workers run each once."""
+    environment |= {"SHELF_TASKS_SCHEDULER_INTERVAL": "0.1", "SHELF_LOG_LEVEL": "INFO",
+                    "SHELF_TASKS_POLL_INTERVAL": "0.1"}
     with database.transaction() as session:
         # Every second (a sixth field, for seconds: the API only takes five).
         session.add(Schedule(name="tick", kind="noop", cron="* * * * * *", args={"n": 1},
                              created_at=utcnow(), updated_at=utcnow()))
-    with ServiceProcess(["scheduler"], env=environment, cwd=tmp_path) as one, \
-            ServiceProcess(["scheduler"], env=environment, cwd=tmp_path) as two:
+    with ServiceProcess(command.split(), env=environment, cwd=tmp_path) as one, \
+            ServiceProcess(command.split(), env=environment, cwd=tmp_path) as two:
         # Both running (a loaded machine can take seconds to start one), then a few fires.
         for process in (one, two):
             process.wait_for_log(lambda line: line["message"] == "scheduler started", 30)
@@ -250,6 +267,7 @@ def test_two_schedulers_make_exactly_one_job_per_fire(environment, database, tmp
                                 .join(Schedule).where(Schedule.name == "tick")).all()
         made = session.scalar(select(func.count(Job.id)).where(Job.kind == "noop"))
         keys = set(session.scalars(select(Job.idempotency_key).where(Job.kind == "noop")))
+        runs = session.execute(select(Job.state, Job.attempt).where(Job.kind == "noop")).all()
     assert len(fires) >= 3
     assert made == len(fires) == len({fire.job_id for fire in fires}) == len(keys)
     times = sorted(fire.fire_time for fire in fires)
@@ -257,6 +275,13 @@ def test_two_schedulers_make_exactly_one_job_per_fire(environment, database, tmp
     fired = [line for process in (one, two) for line in process.lines
              if isinstance(line, dict) and line["message"].startswith("schedule tick fired")]
     assert len(fired) == len(fires)  # no fire was reported by both
+    if command.startswith("worker"):  # the workers ran what their schedulers made, once each
+        completed = [attempt for state, attempt in runs if state == JobState.COMPLETED]
+        assert len(completed) >= 2 and set(completed) == {1}, runs
+        logged = [line for process in (one, two) for line in process.lines
+                  if isinstance(line, dict) and line.get("kind") == "noop"
+                  and line["message"].endswith(" completed")]
+        assert len(logged) == len(completed)
 
 
 def test_the_development_mail_sink_prints_what_it_receives(environment, tmp_path):

@@ -14,7 +14,10 @@ from pathlib import Path
 from flask import Flask, g
 from sqlalchemy import DateTime, Engine, TypeDecorator, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+from .problems import handle_database_error
 
 
 class Database:
@@ -47,6 +50,8 @@ class Database:
 
     def init_app(self, app: Flask) -> None:
         app.extensions["shelf_db"] = self
+        # The database being away (refused, restarting, locked too long) is a 503 naming it.
+        app.register_error_handler(OperationalError, handle_database_error)
 
         @app.teardown_appcontext
         def _close_session(_exc: BaseException | None) -> None:

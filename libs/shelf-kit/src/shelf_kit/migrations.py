@@ -3,16 +3,18 @@
 A service's `migrations/env.py` is two lines (`from shelf_kit.migrations import run_env;
 run_env(Base.metadata)`), and its CLI gets `db upgrade`, `db current`, `db downgrade` and
 `db revision` from `db_cli()`.
+
+Alembic (with Mako and Pygments, ~12 MiB a process) is imported by the commands that use it,
+not by `db_cli()`: a service's web and worker processes build their CLI but never migrate.
 """
 
 from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from alembic import command, context
-from alembic.config import Config
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import MetaData, pool
@@ -20,8 +22,13 @@ from sqlalchemy.engine import Connection
 
 from .db import get_database
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 
 def alembic_config(migrations_dir: str | Path, url: str) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(migrations_dir))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -30,11 +37,15 @@ def alembic_config(migrations_dir: str | Path, url: str) -> Config:
 
 
 def upgrade(migrations_dir: str | Path, url: str, revision: str = "head") -> None:
+    from alembic import command
+
     command.upgrade(alembic_config(migrations_dir, url), revision)
 
 
 def run_env(target_metadata: MetaData) -> None:
-    """The body of every service's env.py."""
+    """The body of every service's env.py (run by Alembic, so Alembic is loaded)."""
+    from alembic import context
+
     config = context.config
     connection: Connection | None = config.attributes.get("connection")
     options = {"target_metadata": target_metadata, "compare_type": True}
@@ -45,17 +56,17 @@ def run_env(target_metadata: MetaData) -> None:
             context.run_migrations()
         return
     if connection is not None:
-        _run(connection, options)
+        _run(context, connection, options)
         return
     from sqlalchemy import create_engine
 
     engine = create_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
     with engine.connect() as connection:
-        _run(connection, options)
+        _run(context, connection, options)
     engine.dispose()
 
 
-def _run(connection: Connection, options: dict) -> None:
+def _run(context, connection: Connection, options: dict) -> None:
     # SQLite cannot ALTER most things in place; batch mode rebuilds the table instead.
     context.configure(connection=connection,
                       render_as_batch=connection.dialect.name == "sqlite", **options)
@@ -68,29 +79,32 @@ def db_cli(migrations_dir: str | Path) -> click.Group:
     def group() -> None:
         pass
 
-    def config() -> Config:
-        return alembic_config(migrations_dir, get_database(current_app).url.render_as_string(
-            hide_password=False))
+    def alembic(what: str, *args, **options) -> None:
+        """Run Alembic's command `what` against this app's database."""
+        from alembic import command
+
+        url = get_database(current_app).url.render_as_string(hide_password=False)
+        getattr(command, what)(alembic_config(migrations_dir, url), *args, **options)
 
     @group.command("upgrade")
     @click.argument("revision", default="head")
     @with_appcontext
     def upgrade_command(revision: str) -> None:
         """Migrate the database to REVISION (default: the latest)."""
-        command.upgrade(config(), revision)
+        alembic("upgrade", revision)
 
     @group.command("downgrade")
     @click.argument("revision")
     @with_appcontext
     def downgrade_command(revision: str) -> None:
         """Migrate the database back to REVISION."""
-        command.downgrade(config(), revision)
+        alembic("downgrade", revision)
 
     @group.command("current")
     @with_appcontext
     def current_command() -> None:
         """Show the database's revision."""
-        command.current(config(), verbose=True)
+        alembic("current", verbose=True)
 
     @group.command("revision")
     @click.option("-m", "--message", required=True)
@@ -98,7 +112,7 @@ def db_cli(migrations_dir: str | Path) -> click.Group:
     @with_appcontext
     def revision_command(message: str, autogenerate: bool) -> None:
         """Write a new migration (compared against the models by default)."""
-        command.revision(config(), message=message, autogenerate=autogenerate)
+        alembic("revision", message=message, autogenerate=autogenerate)
 
     return group
 

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, current_app, json, request
-from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from shelf_http import ServiceRejected, ServiceUnavailable
@@ -145,12 +144,14 @@ class DatabaseUnavailable(ServiceUnavailable):
     """The service's own database cannot be used right now."""
 
 
-def handle_database_error(error: OperationalError) -> Response:
-    """PEP 249's OperationalError: the database's operation failed, not the program: the
-    server refuses connections, is shutting down or starting up, cut the connection, ran out
-    of resources; SQLite's wait for its lock ran out. Nothing the client did, and worth trying
-    again shortly: a 503 naming the database, answered by the app's own handler for a
-    dependency that is down (so a service with its own error shape keeps it)."""
+def handle_database_error(error: Exception) -> Response:
+    """SQLAlchemy's OperationalError (PEP 249's): the database's operation failed, not the
+    program: the server refuses connections, is shutting down or starting up, cut the
+    connection, ran out of resources; SQLite's wait for its lock ran out. Nothing the client
+    did, and worth trying again shortly: a 503 naming the database, answered by the app's own
+    handler for a dependency that is down (so a service with its own error shape keeps it).
+    Registered by `Database.init_app`, so a service without a database (the ui) never loads
+    SQLAlchemy."""
     reason = str(error.orig if error.orig is not None else error).splitlines()[0]
     database = current_app.extensions.get("shelf_db")
     where = database.url.render_as_string(hide_password=True) if database else DATABASE
@@ -171,5 +172,4 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(Problem, handle_problem)
     app.register_error_handler(ServiceUnavailable, handle_unavailable)
     app.register_error_handler(ServiceRejected, handle_rejected)
-    app.register_error_handler(OperationalError, handle_database_error)
     app.register_error_handler(Exception, handle_unexpected)

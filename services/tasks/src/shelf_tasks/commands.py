@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 from shelf_kit.db import get_database
 
 from .extensions import registry, services
-from .loop import Loop, stopping_on_signals
+from .loop import Loop, run_together, stopping_on_signals
 from .scheduler import Scheduler
 from .worker import Worker
 
@@ -21,35 +21,24 @@ def _positive(name: str) -> float:
     return value
 
 
-def _run(loop: Loop) -> None:
-    with stopping_on_signals(loop):
-        loop.run()
+def _run(*loops: Loop) -> None:
+    with stopping_on_signals(*loops):
+        run_together(loops)
 
 
 @click.command("worker")
+@click.option("--scheduler", "with_scheduler", is_flag=True,
+              help="Also run the scheduler, in a thread of this process (what `make run` does: "
+                   "one process fewer). Safe beside other schedulers: each fire makes one job.")
 @with_appcontext
-def worker() -> None:
+def worker(with_scheduler: bool) -> None:
     """Run jobs: claim due jobs, run up to SHELF_TASKS_WORKER_CONCURRENCY at once.
 
     On SIGTERM or SIGINT it stops claiming, gives the jobs it runs SHELF_TASKS_SHUTDOWN_SECONDS,
     releases the others for another worker (the attempt not counted), logs that it stopped and
-    exits 0, well inside a supervisor's grace.
+    exits 0, well inside a supervisor's grace; the scheduler thread (--scheduler) stops with it.
     """
-    config = current_app.config
-    queues = [name.strip() for name in config["SHELF_TASKS_QUEUES"].split(",") if name.strip()]
-    if not queues:
-        raise click.UsageError("SHELF_TASKS_QUEUES names no queue")
-    _run(Worker(
-        database=get_database(current_app),
-        poll_interval=_positive("SHELF_TASKS_POLL_INTERVAL"),
-        concurrency=int(_positive("SHELF_TASKS_WORKER_CONCURRENCY")),
-        lease_seconds=_positive("SHELF_TASKS_LEASE_SECONDS"),
-        registry=registry(current_app), services=services(current_app), config=config,
-        queues=queues, shutdown_seconds=max(0.0, config["SHELF_TASKS_SHUTDOWN_SECONDS"]),
-        retry_base=_positive("SHELF_TASKS_RETRY_BASE_SECONDS"),
-        retry_max=_positive("SHELF_TASKS_RETRY_MAX_SECONDS"),
-        max_interruptions=max(0, int(config["SHELF_TASKS_MAX_INTERRUPTIONS"])),
-    ))
+    _run(_worker(), *([_scheduler()] if with_scheduler else []))
 
 
 @click.command("scheduler")
@@ -60,9 +49,31 @@ def scheduler() -> None:
     On SIGTERM or SIGINT the current look finishes, then the scheduler logs that it stopped and
     exits 0. Run as many as you like: each fire makes one job.
     """
-    _run(Scheduler(database=get_database(current_app),
-                   interval=_positive("SHELF_TASKS_SCHEDULER_INTERVAL"),
-                   registry=registry(current_app)))
+    _run(_scheduler())
+
+
+def _worker() -> Worker:
+    config = current_app.config
+    queues = [name.strip() for name in config["SHELF_TASKS_QUEUES"].split(",") if name.strip()]
+    if not queues:
+        raise click.UsageError("SHELF_TASKS_QUEUES names no queue")
+    return Worker(
+        database=get_database(current_app),
+        poll_interval=_positive("SHELF_TASKS_POLL_INTERVAL"),
+        concurrency=int(_positive("SHELF_TASKS_WORKER_CONCURRENCY")),
+        lease_seconds=_positive("SHELF_TASKS_LEASE_SECONDS"),
+        registry=registry(current_app), services=services(current_app), config=config,
+        queues=queues, shutdown_seconds=max(0.0, config["SHELF_TASKS_SHUTDOWN_SECONDS"]),
+        retry_base=_positive("SHELF_TASKS_RETRY_BASE_SECONDS"),
+        retry_max=_positive("SHELF_TASKS_RETRY_MAX_SECONDS"),
+        max_interruptions=max(0, int(config["SHELF_TASKS_MAX_INTERRUPTIONS"])),
+    )
+
+
+def _scheduler() -> Scheduler:
+    return Scheduler(database=get_database(current_app),
+                     interval=_positive("SHELF_TASKS_SCHEDULER_INTERVAL"),
+                     registry=registry(current_app))
 
 
 @click.command("mail-sink")

@@ -2,6 +2,10 @@
 
 A stop request (SIGTERM or SIGINT, or `request_stop()` from a test) sets an event; the tick in
 progress finishes, the wait between ticks ends at once, and `run()` returns.
+
+Several loops can share a process (`run_together`): `shelf-tasks worker --scheduler` runs the
+scheduler in a thread beside the worker, one Python process fewer. A signal asks every loop of
+the process to stop.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import os
 import signal
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -20,6 +24,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from shelf_kit.db import Database
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+# Once the first loop of a process has stopped: how long the others have left to finish their
+# tick (they were asked to stop at the same moment, so they are normally done already).
+JOIN_SECONDS = 1.0
 
 
 def process_id() -> str:
@@ -79,19 +86,53 @@ class Loop:
 
 
 @contextmanager
-def stopping_on_signals(loop: Loop, signals=STOP_SIGNALS) -> Iterator[Loop]:
-    """While inside, SIGTERM and SIGINT ask `loop` to stop instead of killing the process.
+def stopping_on_signals(*loops: Loop, signals=STOP_SIGNALS) -> Iterator[None]:
+    """While inside, SIGTERM and SIGINT ask every loop to stop instead of killing the process.
 
-    The handler only sets an event: logging from a signal handler can re-enter the stream
-    it interrupted. Must be entered from the main thread (Python's rule for signals).
+    The handler only sets events: logging from a signal handler can re-enter the stream it
+    interrupted. Must be entered from the main thread (Python's rule for signals).
     """
 
     def handler(signum: int, _frame) -> None:
-        loop.request_stop(signal.Signals(signum).name)
+        for loop in loops:
+            loop.request_stop(signal.Signals(signum).name)
 
     previous = {sig: signal.signal(sig, handler) for sig in signals}
     try:
-        yield loop
+        yield
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)
+
+
+def run_together(loops: Sequence[Loop]) -> None:
+    """Run the first loop in this thread and each other one in a thread of its own, until they
+    are asked to stop. When one ends by an error (a bug), the others are asked to stop too and
+    the error is raised here once they have: the process ends, as it would with one loop."""
+    failures: list[BaseException] = []
+
+    def stop_all(reason: str) -> None:
+        for loop in loops:
+            loop.request_stop(reason)
+
+    def run_in_thread(loop: Loop) -> None:
+        try:
+            loop.run()
+        except BaseException as error:
+            loop.log.exception("%s failed; stopping the process", loop.name)
+            failures.append(error)
+            stop_all(f"{loop.name} failed")
+
+    first, *others = loops
+    threads = [threading.Thread(target=run_in_thread, args=(loop,), name=loop.name, daemon=True)
+               for loop in others]
+    for thread in threads:
+        thread.start()
+    try:
+        first.run()
+    finally:
+        stop_all(first.stop_reason or f"{first.name} ended")
+        for thread in threads:
+            thread.join(timeout=JOIN_SECONDS)
+    if failures:
+        raise failures[0]

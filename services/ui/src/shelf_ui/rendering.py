@@ -6,8 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import urlsplit
 
-import markdown as markdown_lib
-import nh3
 from flask import Flask
 from markupsafe import Markup
 
@@ -23,9 +21,14 @@ URL_SCHEMES = {"http", "https", "mailto"}
 
 def markdown(text: str | None) -> Markup:
     """Notes as HTML: Markdown rendered, then cleaned by nh3 to the allow-list above (links get
-    rel="noopener noreferrer nofollow"). Only the cleaned HTML is marked safe."""
+    rel="noopener noreferrer nofollow"). Only the cleaned HTML is marked safe.
+
+    Markdown and nh3 (~2 MiB) are loaded by the first note shown, not by every ui process."""
     if not text:
         return Markup("")
+    import markdown as markdown_lib
+    import nh3
+
     html = markdown_lib.markdown(text, extensions=["fenced_code", "tables", "sane_lists"],
                                  output_format="html")
     return Markup(nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
