@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import threading
 import time
-
-import jwt
+from typing import TYPE_CHECKING
 
 from shelf_http import ServiceClient
+
+if TYPE_CHECKING:  # PyJWT (and cryptography under it) loads with the first key fetched
+    import jwt
 
 JWKS_PATH = "/.well-known/jwks.json"
 
@@ -37,11 +39,13 @@ class JwksKeySource:
             return self._keys.get(kid)
 
     def _fetch(self, now: float) -> None:
+        from jwt import PyJWK
+
         document = self.client.get(JWKS_PATH).json()
         keys = {}
         for entry in document.get("keys", []):
             if entry.get("kid"):
-                keys[entry["kid"]] = jwt.PyJWK(entry)
+                keys[entry["kid"]] = PyJWK(entry)
         self._keys = keys
         self._fetched_at = now
         self.fetches += 1

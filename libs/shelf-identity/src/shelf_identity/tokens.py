@@ -8,9 +8,7 @@ token is also checked against auth's revocation feed (revocations.py), when ther
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
-
-import jwt
+from typing import TYPE_CHECKING, Any
 
 from .errors import InvalidToken
 from .identity import Identity
@@ -20,6 +18,9 @@ ISSUER = "shelf-auth"
 AUDIENCE = "shelf"  # users' tokens: every Shelf service
 ALGORITHMS = ["ES256"]
 FOR_ANOTHER_SERVICE = "This token is for another service."
+
+if TYPE_CHECKING:
+    import jwt
 
 KeyLookup = Callable[[str], "jwt.PyJWK | None"]
 
@@ -41,6 +42,10 @@ class TokenVerifier:
         self.leeway_seconds = leeway_seconds
 
     def claims(self, token: str) -> dict[str, Any]:
+        # PyJWT and cryptography (~11 MiB) load with the first token verified, not with the
+        # app: a process that only sends service tokens (tasks' job worker) never needs them.
+        import jwt
+
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
