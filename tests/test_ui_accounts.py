@@ -94,9 +94,15 @@ def test_sign_up_is_closed_once_there_is_an_administrator(ui_app, shelf_system, 
     # SHELF_AUTH_SIGNUP is auth's default, "auto": open only until an administrator exists.
     username = unique("hopeful")
     browser = Browser(ui_app)
-    answer = browser.submit("/signup", {"username": username, "email": f"{username}@example.org",
-                                        "password": "a long hopeful passphrase",
-                                        "confirm": "a long hopeful passphrase"})
+    page = browser.get("/signup")  # the page says so, and offers no form to fill in
+    assert page.status == 200
+    assert page.shows("Sign-up is closed on this Shelf. Ask an administrator for an account.")
+    assert 'name="username"' not in page.html
+    # A form sent anyway (a page opened before the first admin existed) is refused by auth.
+    answer = browser.submit("/login", {"username": username, "email": f"{username}@example.org",
+                                       "password": "a long hopeful passphrase",
+                                       "confirm": "a long hopeful passphrase"},
+                            action="/signup")
     assert answer.status == 403
     assert answer.shows("Sign-up is closed on this Shelf. Ask an administrator for an account.")
     assert answer.value("username") == username
