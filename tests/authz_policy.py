@@ -168,5 +168,8 @@ POLICY: dict[str, dict[str, Rule]] = {
         # By the ui's session cookie: a service token means nothing to the ui (401).
         "GET /import/{source}/{item_id}/progress": allow(
             "owner", hidden_from=("other", "admin"), service=401),
+        # The add form's live check, for whoever is logged in (their own bookmark of the URL,
+        # never the owner's: `other` and `admin` get bookmark null).
+        "GET /bookmarks/check": allow("owner", "other", "admin", service=401),
     },
 }

@@ -186,6 +186,7 @@ def request_input(world: World, route: str, caller: str) -> dict[str, Any]:
         "PUT /api/bookmarks/{bookmark_id}/": {"json": {"url": unique_url, "title": "put"}},
         "PATCH /api/bookmarks/{bookmark_id}/": {"json": {"unread": True}},
         "GET /api/bookmarks/check/": {"params": {"url": objects["bookmark_url"]}},
+        "GET /bookmarks/check": {"params": {"url": objects["bookmark_url"]}},
         "POST /api/bookmarks/import/": {"files": {"file": (
             "one.html", netscape_file(["matrix import"]), "text/html")}},
         "POST /api/bookmarks/singlefile/": {"data": {"url": unique_url}, "files": {

@@ -53,7 +53,11 @@ class Fuzzing:
         self.admin: Person = make_admin(system)
         self.user: Person = make_user(system, self.admin, "fuzz")
         self.tokens = {client: service_token(system, client) for client in ("api", "tasks")}
-        self.browser = ui_session(system, self.user.username)
+        # The ui is fuzzed as a person of its own: fuzzing auth as `self.user` may end that
+        # user's sessions (logout everywhere, a password change), which would leave the ui's
+        # cookie revoked for reasons that have nothing to do with the ui.
+        self.ui_user: Person = make_user(system, self.admin, "fuzzui")
+        self.browser = ui_session(system, self.ui_user.username)
         self.victim_id = self.new_victim()
         self.job_id = self.new_job()
 
@@ -153,9 +157,11 @@ def fuzz_service(fuzzing: Fuzzing, service: str) -> None:
 
 def fuzz_one(fuzzing: Fuzzing, service: str, case) -> None:
     fuzzing.pin_ids(case)
-    cookies = fuzzing.browser.cookies.get_dict() if service == "ui" else None
+    # The ui's calls go through the logged-in browser's own session, so a cookie the ui
+    # replaces or clears on the way (through redirects) is replaced or cleared, as in a browser.
+    session = fuzzing.browser if service == "ui" else None
     response = case.call(base_url=fuzzing.system.urls[service], timeout=TIMEOUT,
-                         headers=fuzzing.headers_for(service, case.path), cookies=cookies)
+                         headers=fuzzing.headers_for(service, case.path), session=session)
     case.validate_response(response, checks=CHECKS)
 
 

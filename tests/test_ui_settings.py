@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 import requests
 
 from shelf_accounts import TIMEOUT, service_token
-from ui_pages import ApiReader, Browser, logged_in, make_user, unique
+from ui_pages import ApiReader, Browser, logged_in, make_user, unique, wait_for
 
 pytest_plugins = ["ui_fixtures"]
 NEW_KEY = re.compile(r'<code class="api-key" id="new-api-key">([^<]+)</code>')
@@ -204,4 +204,6 @@ def test_changing_the_password_can_revoke_the_api_key(ui_app, shelf_system, admi
     assert told.shows("Your API key is revoked: scripts and apps using it stop working until "
                       "you make a new one.")
     assert introspect(shelf_system, key)["active"] is False
-    assert ApiReader(shelf_system, key).get("/api/bookmarks/").status_code == 401
+    # api hears of the revocation from auth's feed within its poll interval (seconds)
+    wait_for(lambda: ApiReader(shelf_system, key).get("/api/bookmarks/").status_code == 401,
+             within=30, what="api refusing the revoked API key")
