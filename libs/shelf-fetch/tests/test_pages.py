@@ -43,8 +43,13 @@ def test_hostile_values_are_dropped_or_capped():
 
 def test_a_page_without_anything_gives_nothing():
     page = parse_html("", url=URL)
-    assert page.as_dict() == {"title": None, "description": None, "favicon_url": None,
-                              "preview_image_url": None, "page_text": None}
+    assert page.as_dict() == {
+        "title": None,
+        "description": None,
+        "favicon_url": None,
+        "preview_image_url": None,
+        "page_text": None,
+    }
 
 
 def test_the_charset_comes_from_the_header_then_the_page():

@@ -24,8 +24,9 @@ def auth():
 def build_service(auth_url, **options):
     """A service named "svc" (its service tokens say so), guarded; options go to
     setup_identity (revocation_refresh_seconds, say)."""
-    app, _api = create_service_app("svc", service="svc", version="0.0.1", settings={},
-                                   test_config={"SHELF_ENV": "test"})
+    app, _api = create_service_app(
+        "svc", service="svc", version="0.0.1", settings={}, test_config={"SHELF_ENV": "test"}
+    )
     setup_identity(app, auth_url=auth_url, client_id="api", client_secret="s3cret", **options)
 
     @app.get("/v1/me")

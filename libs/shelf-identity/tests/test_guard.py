@@ -119,17 +119,22 @@ def test_service_token_is_reused_until_near_expiry(auth):
 
 def test_a_service_token_for_another_service_is_refused(client, auth):
     """A token api got to call tasks opens nothing here (contract C9)."""
-    for token in (auth.service_token("api", "tasks"), auth.sign(
-            {"sub": "service:api", "scope": "service", "client_id": "api"})):  # aud "shelf"
+    for token in (
+        auth.service_token("api", "tasks"),
+        auth.sign({"sub": "service:api", "scope": "service", "client_id": "api"}),
+    ):  # aud "shelf"
         response = client.get("/v1/service-only", headers=bearer(token))
         assert response.status_code == 401
         assert response.get_json()["detail"] == "This token is for another service."
-    assert client.get("/v1/service-only",
-                      headers=bearer(auth.service_token("api", "svc"))).status_code == 200
+    assert (
+        client.get("/v1/service-only", headers=bearer(auth.service_token("api", "svc"))).status_code
+        == 200
+    )
     # A client that names no audience gets one for each service it may call, this one too.
     auth.audiences = {"api": frozenset({"svc", "tasks"})}
-    assert client.get("/v1/service-only",
-                      headers=bearer(auth.service_token("api"))).status_code == 200
+    assert (
+        client.get("/v1/service-only", headers=bearer(auth.service_token("api"))).status_code == 200
+    )
 
 
 def test_a_user_token_is_one_for_every_service_and_nothing_else(client, auth):

@@ -19,11 +19,14 @@ setup_identity(app, audience="api", auth_url="http://127.0.0.1:9", client_id="ap
 
 
 def loaded_after(code: str) -> set[str]:
-    probe = (f"import sys, json\n{code}\n"
-             "print(json.dumps(sorted({n.split('.')[0] for n in sys.modules}"
-             " & {'jwt', 'cryptography'})))")
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                            timeout=60, check=True)
+    probe = (
+        f"import sys, json\n{code}\n"
+        "print(json.dumps(sorted({n.split('.')[0] for n in sys.modules}"
+        " & {'jwt', 'cryptography'})))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
     return set(json.loads(result.stdout.splitlines()[-1]))
 
 
@@ -32,11 +35,14 @@ def test_protecting_an_app_loads_no_jwt_library():
 
 
 def test_verifying_a_token_loads_it():
-    code = SETUP + """
+    code = (
+        SETUP
+        + """
 from shelf_identity.errors import NotAuthenticated
 try:
     app.extensions["shelf_identity"].verifier.claims("not.a.token")
 except Exception:
     pass
 """
+    )
     assert loaded_after(code) == {"jwt", "cryptography"}

@@ -23,12 +23,16 @@ def post(url, body, token=None):
 
 
 def test_service_tokens_only_for_a_known_client_with_its_secret(auth):
-    status, body = post(auth.url + "/v1/service-tokens",
-                        {"client_id": "api", "client_secret": "s3cret"})
+    status, body = post(
+        auth.url + "/v1/service-tokens", {"client_id": "api", "client_secret": "s3cret"}
+    )
     assert status == 200
     assert auth.verify(body["access_token"])["client_id"] == "api"
-    for wrong in ({"client_id": "api", "client_secret": "dev-api-secret"},
-                  {"client_id": "tasks", "client_secret": "s3cret"}, {}):
+    for wrong in (
+        {"client_id": "api", "client_secret": "dev-api-secret"},
+        {"client_id": "tasks", "client_secret": "s3cret"},
+        {},
+    ):
         assert post(auth.url + "/v1/service-tokens", wrong)[0] == 401
     assert auth.calls["service-tokens"] == 4
 
@@ -37,7 +41,9 @@ def test_introspection_only_for_a_service_token(auth):
     auth.api_keys["k" * 40] = {"id": 3, "username": "cy", "is_admin": False, "is_active": True}
     url = auth.url + "/v1/api-keys/introspect"
     assert post(url, {"key": "k" * 40}, auth.service_token("api")) == (
-        200, {"active": True, "user": auth.api_keys["k" * 40]})
+        200,
+        {"active": True, "user": auth.api_keys["k" * 40]},
+    )
     assert post(url, {"key": "x" * 40}, auth.service_token("api")) == (200, {"active": False})
     assert post(url, {"key": "k" * 40}, auth.user_token(1, is_admin=True))[0] == 403
     assert post(url, {"key": "k" * 40})[0] == 401

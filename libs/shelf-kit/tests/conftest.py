@@ -15,8 +15,13 @@ class ItemSchema(ma.Schema):
 
 
 def build_app(**overrides):
-    app, api = create_service_app("demo", service="demo", version="1.2.3", settings=SETTINGS,
-                                  test_config={"SHELF_ENV": "test", **overrides})
+    app, api = create_service_app(
+        "demo",
+        service="demo",
+        version="1.2.3",
+        settings=SETTINGS,
+        test_config={"SHELF_ENV": "test", **overrides},
+    )
     blp = Blueprint("items", __name__)
 
     @blp.route("/v1/items", methods=["POST"])

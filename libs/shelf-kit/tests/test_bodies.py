@@ -55,8 +55,9 @@ def uploads(make_app):
     return app
 
 
-def post_stream(client, path: str, body: CountingStream, *, content_type: str,
-                content_length: int | None = None):
+def post_stream(
+    client, path: str, body: CountingStream, *, content_type: str, content_length: int | None = None
+):
     """POST `body` as the WSGI input: with a Content-Length, or chunked (the server ends the
     stream, as gunicorn does)."""
     environ = {"wsgi.input": body, "CONTENT_TYPE": content_type}
@@ -75,8 +76,7 @@ def post_form(client, path: str, values: dict):
     """A multipart form, encoded in memory (the test client's own encoding leaves a large one
     in a temporary file it never closes)."""
     boundary, data = encode_multipart(values)
-    return client.post(path, data=data,
-                       content_type=f"multipart/form-data; boundary={boundary}")
+    return client.post(path, data=data, content_type=f"multipart/form-data; boundary={boundary}")
 
 
 def many_keys(count: int) -> bytes:
@@ -86,8 +86,9 @@ def many_keys(count: int) -> bytes:
 def test_a_body_over_the_limit_is_413_before_a_byte_is_read(client):
     # The attack: tens of megabytes of JSON keys to an unauthenticated route.
     body = CountingStream(63 * MIB, b" ")
-    response = post_stream(client, "/v1/items", body, content_length=63 * MIB,
-                           content_type="application/json")
+    response = post_stream(
+        client, "/v1/items", body, content_length=63 * MIB, content_type="application/json"
+    )
     assert response.status_code == 413
     assert response.content_type == PROBLEM
     assert "1048576 bytes" in response.get_json()["detail"]
@@ -103,10 +104,14 @@ def test_a_chunked_body_stops_being_read_at_the_limit(client):
 
 
 def test_a_chunked_body_over_the_limit_is_413_from_a_real_server(app):
-    with LoopbackServer(app) as server, socket.create_connection(("127.0.0.1", server.port),
-                                                                 timeout=10) as connection:
-        connection.sendall(b"POST /v1/items HTTP/1.1\r\nHost: x\r\n"
-                           b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+    with (
+        LoopbackServer(app) as server,
+        socket.create_connection(("127.0.0.1", server.port), timeout=10) as connection,
+    ):
+        connection.sendall(
+            b"POST /v1/items HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+        )
         chunk = b" " * 65536
         status = b""
         for _ in range(4 * MIB // len(chunk)):  # four times the limit, unless refused before
@@ -133,14 +138,18 @@ def test_the_limit_is_a_setting(make_app):
 
 def test_an_upload_route_takes_its_declared_limit_and_no_more(uploads):
     client = uploads.test_client()
-    fits = post_form(client, "/v1/uploads", {"file": file_of(3 * MIB),
-                                             "note": "hello"})
+    fits = post_form(client, "/v1/uploads", {"file": file_of(3 * MIB), "note": "hello"})
     assert fits.status_code == 201
     assert fits.get_json() == {"size": 3 * MIB, "note": "hello"}
     # The file's limit plus SHELF_MAX_BODY_BYTES for the form around it; beyond: 413 unread.
     body = CountingStream(5 * MIB)
-    too_big = post_stream(client, "/v1/uploads", body, content_length=5 * MIB,
-                          content_type="multipart/form-data; boundary=b")
+    too_big = post_stream(
+        client,
+        "/v1/uploads",
+        body,
+        content_length=5 * MIB,
+        content_type="multipart/form-data; boundary=b",
+    )
     assert too_big.status_code == 413
     assert str(4 * MIB) in too_big.get_json()["detail"]
     assert body.read_bytes == 0
@@ -151,8 +160,7 @@ def test_an_upload_route_takes_its_declared_limit_and_no_more(uploads):
 
 def test_forms_are_limited_in_parts(uploads):
     fields = {f"f{i}": "x" for i in range(1500)}
-    response = post_form(uploads.test_client(), "/v1/uploads",
-                         {**fields, "file": file_of(1)})
+    response = post_form(uploads.test_client(), "/v1/uploads", {**fields, "file": file_of(1)})
     assert response.status_code == 413
 
 
@@ -176,8 +184,12 @@ def test_json_nested_too_deep_is_400_naming_the_field(client, depth):
 
 @pytest.mark.parametrize("depth", [33, 1000, 100_000])
 def test_json_nested_too_deep_in_an_inner_object_names_its_path(client, depth):
-    raw = (b'{"name": "pen", "meta": {"a": 1, "deep": {"x": ' + b"[" * depth + b"]" * depth
-           + b'}}, "count": 1}')
+    raw = (
+        b'{"name": "pen", "meta": {"a": 1, "deep": {"x": '
+        + b"[" * depth
+        + b"]" * depth
+        + b'}}, "count": 1}'
+    )
     response = client.post("/v1/items", data=raw, content_type="application/json")
     assert response.status_code == 400
     assert list(response.get_json()["errors"]) == ["meta.deep.x"]
@@ -202,21 +214,25 @@ def test_an_object_of_too_many_keys_is_refused_before_the_schema(client):
     body = response.get_json()
     assert list(body["errors"]) == ["body"]
     assert "1000 keys" in body["detail"]
-    inner = client.post("/v1/items",
-                        json={"name": "pen", "count": {str(i): 0 for i in range(1001)}})
+    inner = client.post(
+        "/v1/items", json={"name": "pen", "count": {str(i): 0 for i in range(1001)}}
+    )
     assert inner.status_code == 400
     assert list(inner.get_json()["errors"]) == ["count"]
     fits = client.post("/v1/items", data=many_keys(1000), content_type="application/json")
     assert fits.status_code == 422  # unknown fields, each named by the schema
 
 
-@pytest.mark.parametrize(("raw", "field"), [
-    (b'{"name": "\\ud800", "count": 1}', "name"),
-    (b'{"name": "pen", "count": 1, "tags": ["ok", "a\\udfffb"]}', "tags"),
-    (b'{"name": "pen", "meta": {"deep": {"x": "\\udbff"}}}', "meta.deep.x"),
-    (b'{"\\ud800": 1}', "body"),
-    (b'"\\ud800"', "body"),
-])
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        (b'{"name": "\\ud800", "count": 1}', "name"),
+        (b'{"name": "pen", "count": 1, "tags": ["ok", "a\\udfffb"]}', "tags"),
+        (b'{"name": "pen", "meta": {"deep": {"x": "\\udbff"}}}', "meta.deep.x"),
+        (b'{"\\ud800": 1}', "body"),
+        (b'"\\ud800"', "body"),
+    ],
+)
 def test_a_lone_surrogate_is_400_naming_the_field(client, raw, field):
     response = client.post("/v1/items", data=raw, content_type="application/json")
     assert response.status_code == 400
@@ -227,7 +243,8 @@ def test_a_lone_surrogate_is_400_naming_the_field(client, raw, field):
 
 
 def test_a_surrogate_pair_is_an_ordinary_character(client):
-    response = client.post("/v1/items", data=b'{"name": "\\ud83d\\ude00", "count": 1}',
-                           content_type="application/json")
+    response = client.post(
+        "/v1/items", data=b'{"name": "\\ud83d\\ude00", "count": 1}', content_type="application/json"
+    )
     assert response.status_code == 201
     assert response.get_json()["name"] == "\U0001f600"

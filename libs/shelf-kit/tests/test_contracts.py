@@ -11,48 +11,100 @@ DOCUMENT = {
     "info": {"title": "demo", "version": "1"},
     "paths": {
         "/v1/things/{thing_id}": {
-            "parameters": [{"in": "path", "name": "thing_id", "required": True,
-                            "schema": {"type": "integer", "minimum": 1}}],
+            "parameters": [
+                {
+                    "in": "path",
+                    "name": "thing_id",
+                    "required": True,
+                    "schema": {"type": "integer", "minimum": 1},
+                }
+            ],
             "get": {"security": [{"bearer": []}]},
-            "patch": {"requestBody": {"required": True, "content": {
-                "application/json": {"schema": {"$ref": "#/components/schemas/ThingPatch"}}}},
-                "security": [{"bearer": []}]},
+            "patch": {
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/ThingPatch"}}
+                    },
+                },
+                "security": [{"bearer": []}],
+            },
         },
         "/v1/things/search": {
-            "get": {"parameters": [
-                {"in": "query", "name": "q", "required": True,
-                 "schema": {"type": "string", "minLength": 1, "maxLength": 5}},
-                {"in": "query", "name": "limit",
-                 "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
-                {"in": "query", "name": "state", "schema": {"type": "string",
-                                                             "enum": ["on", "off"]}},
-                {"in": "query", "name": "tag", "schema": {"type": "array",
-                                                           "items": {"type": "string"}}},
-            ], "security": [{}, {"token": []}]},
+            "get": {
+                "parameters": [
+                    {
+                        "in": "query",
+                        "name": "q",
+                        "required": True,
+                        "schema": {"type": "string", "minLength": 1, "maxLength": 5},
+                    },
+                    {
+                        "in": "query",
+                        "name": "limit",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 100},
+                    },
+                    {
+                        "in": "query",
+                        "name": "state",
+                        "schema": {"type": "string", "enum": ["on", "off"]},
+                    },
+                    {
+                        "in": "query",
+                        "name": "tag",
+                        "schema": {"type": "array", "items": {"type": "string"}},
+                    },
+                ],
+                "security": [{}, {"token": []}],
+            },
         },
         "/v1/uploads": {
-            "post": {"requestBody": {"required": True, "content": {"multipart/form-data": {
-                "schema": {"type": "object", "required": ["file"], "properties": {
-                    "file": {"type": "string", "format": "binary"},
-                    "tags": {"type": "boolean"}}}}}}},
+            "post": {
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "multipart/form-data": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["file"],
+                                "properties": {
+                                    "file": {"type": "string", "format": "binary"},
+                                    "tags": {"type": "boolean"},
+                                },
+                            }
+                        }
+                    },
+                }
+            },
         },
         "/v1/forms": {
-            "post": {"requestBody": {"content": {"application/x-www-form-urlencoded": {
-                "schema": {"type": "object", "properties": {"name": {"type": "string"}}}}}}},
+            "post": {
+                "requestBody": {
+                    "content": {
+                        "application/x-www-form-urlencoded": {
+                            "schema": {"type": "object", "properties": {"name": {"type": "string"}}}
+                        }
+                    }
+                }
+            },
         },
     },
     "components": {
         "schemas": {
-            "ThingPatch": {"type": "object", "additionalProperties": False,
-                           "required": ["name"], "properties": {
-                               "id": {"type": "integer", "readOnly": True},
-                               "name": {"type": "string", "maxLength": 10},
-                               "count": {"type": "integer", "minimum": 0},
-                               "note": {"type": "string", "nullable": True},
-                               "kind": {"type": "string", "enum": ["a", "b"]},
-                               "labels": {"type": "array", "maxItems": 2,
-                                          "items": {"type": "string"}},
-                               "extra": {"$ref": "#/components/schemas/Extra"}}},
+            "ThingPatch": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["name"],
+                "properties": {
+                    "id": {"type": "integer", "readOnly": True},
+                    "name": {"type": "string", "maxLength": 10},
+                    "count": {"type": "integer", "minimum": 0},
+                    "note": {"type": "string", "nullable": True},
+                    "kind": {"type": "string", "enum": ["a", "b"]},
+                    "labels": {"type": "array", "maxItems": 2, "items": {"type": "string"}},
+                    "extra": {"$ref": "#/components/schemas/Extra"},
+                },
+            },
             "Extra": {"type": "object", "properties": {"on": {"type": "boolean"}}},
         },
         "securitySchemes": {
@@ -81,28 +133,48 @@ def test_the_most_literal_template_wins_and_path_parameters_must_fit(demo):
 
 def test_query_parameters_are_declared_required_and_read_as_their_type(demo):
     path = "/v1/things/search"
-    assert demo.check("GET", path, query={"q": "abc", "limit": "10", "state": "on",
-                                          "tag": ["x", "y"]}) == []
-    assert demo.check("GET", path, query={"limit": "0", "state": "maybe", "page": "2",
-                                          "q": "toolong"}) == [
+    assert (
+        demo.check("GET", path, query={"q": "abc", "limit": "10", "state": "on", "tag": ["x", "y"]})
+        == []
+    )
+    assert demo.check(
+        "GET", path, query={"limit": "0", "state": "maybe", "page": "2", "q": "toolong"}
+    ) == [
         f"GET {path}: query limit: 0 below 1",
         f"GET {path}: query state: 'maybe' not one of ['on', 'off']",
         f"GET {path}: query page: not declared",
         f"GET {path}: query q: longer than 5",
     ]
     assert demo.check("GET", path, query={"limit": "ten"}) == [
-        f"GET {path}: query q: required, missing", f"GET {path}: query limit: 'ten' is not integer"]
+        f"GET {path}: query q: required, missing",
+        f"GET {path}: query limit: 'ten' is not integer",
+    ]
     assert demo.check("GET", path, query={"q": ["a", "b"]}) == [
-        f"GET {path}: query q: sent 2 times, declared once"]
+        f"GET {path}: query q: sent 2 times, declared once"
+    ]
 
 
 def test_a_json_body_must_fit_the_request_schema(demo):
     path = "/v1/things/3"
-    assert demo.check("PATCH", path, json={"name": "n", "note": None, "labels": ["a"],
-                                           "extra": {"on": True}}) == []
-    assert demo.check("PATCH", path, json={"id": 3, "nam": "n", "count": True, "note": 1,
-                                           "kind": "c", "labels": ["a", "b", 3],
-                                           "extra": {"on": "yes"}}) == [
+    assert (
+        demo.check(
+            "PATCH", path, json={"name": "n", "note": None, "labels": ["a"], "extra": {"on": True}}
+        )
+        == []
+    )
+    assert demo.check(
+        "PATCH",
+        path,
+        json={
+            "id": 3,
+            "nam": "n",
+            "count": True,
+            "note": 1,
+            "kind": "c",
+            "labels": ["a", "b", 3],
+            "extra": {"on": "yes"},
+        },
+    ) == [
         f"PATCH {path}: body.name: required, missing",
         f"PATCH {path}: body.id: read-only, not taken in a request",
         f"PATCH {path}: body.nam: not accepted by the provider",
@@ -114,10 +186,13 @@ def test_a_json_body_must_fit_the_request_schema(demo):
         f"PATCH {path}: body.extra.on: 'yes' is not boolean",
     ]
     assert demo.check("PATCH", path, json={"name": "x" * 11, "count": -1}) == [
-        f"PATCH {path}: body.name: longer than 10", f"PATCH {path}: body.count: -1 below 0"]
+        f"PATCH {path}: body.name: longer than 10",
+        f"PATCH {path}: body.count: -1 below 0",
+    ]
     assert demo.check("PATCH", path) == [f"PATCH {path}: the provider requires a body"]
     assert demo.check("GET", path, json={"name": "n"}) == [
-        f"GET {path}: a application/json body the provider does not take (it takes no body)"]
+        f"GET {path}: a application/json body the provider does not take (it takes no body)"
+    ]
 
 
 def test_forms_and_uploads_must_use_a_media_type_and_fields_the_provider_takes(demo):
@@ -140,13 +215,16 @@ def test_forms_and_uploads_must_use_a_media_type_and_fields_the_provider_takes(d
 def test_credentials_are_checked_when_the_headers_are_given(demo):
     assert demo.check("GET", "/v1/things/1", headers={"Authorization": "Bearer t"}) == []
     assert demo.check("GET", "/v1/things/1", headers={"Authorization": "Token k"}) == [
-        "GET /v1/things/1: credentials: none that the provider accepts (it takes bearer)"]
+        "GET /v1/things/1: credentials: none that the provider accepts (it takes bearer)"
+    ]
     assert demo.check("GET", "/v1/things/1", headers={}) != []
     assert demo.check("GET", "/v1/things/1") == []  # no headers given: not checked
     search = {"q": "a"}
     assert demo.check("GET", "/v1/things/search", query=search, headers={}) == []  # anonymous
-    assert demo.check("GET", "/v1/things/search", query=search,
-                      headers={"authorization": "Token k"}) == []
+    assert (
+        demo.check("GET", "/v1/things/search", query=search, headers={"authorization": "Token k"})
+        == []
+    )
     assert demo.check("POST", "/v1/forms", headers={}) == []  # no security at all
 
 

@@ -8,8 +8,9 @@ from shelf_kit.migrations import upgrade
 from shelf_kit.testing import database_backends, temporary_database
 
 metadata = MetaData()
-notes = Table("notes", metadata,
-              Column("id", Integer, primary_key=True), Column("body", String(50)))
+notes = Table(
+    "notes", metadata, Column("id", Integer, primary_key=True), Column("body", String(50))
+)
 
 ENV_PY = """
 from sqlalchemy import Column, Integer, MetaData, String, Table

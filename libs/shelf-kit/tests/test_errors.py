@@ -54,8 +54,12 @@ def test_unexpected_error_hides_internals(client, capsys):
 def test_dependency_down_is_503_naming_it(app):
     @app.get("/v1/needs-auth")
     def needs_auth():
-        raise ServiceUnavailable("auth is unavailable: connection refused", service="auth",
-                                 method="GET", url="http://127.0.0.1:1/x")
+        raise ServiceUnavailable(
+            "auth is unavailable: connection refused",
+            service="auth",
+            method="GET",
+            url="http://127.0.0.1:1/x",
+        )
 
     response = app.test_client().get("/v1/needs-auth")
     assert response.status_code == 503
@@ -73,7 +77,6 @@ def test_nul_characters_are_refused_naming_the_field(client):
     assert query.status_code == 400
     assert "q" in query.get_json()["errors"]
     assert client.post("/v1/items", json={"name": "ab", "count": 1}).status_code == 201
-
 
 
 @pytest.fixture

@@ -16,18 +16,19 @@ import requests
 
 from shelf_kit.testing import free_port
 
-pytestmark = pytest.mark.skipif(not Path("/proc/self/task").exists(),
-                                reason="reads processes from Linux's /proc")
+pytestmark = pytest.mark.skipif(
+    not Path("/proc/self/task").exists(), reason="reads processes from Linux's /proc"
+)
 
 GUNICORN = Path(sys.executable).with_name("gunicorn")
-APP = '''
+APP = """
 import os
 
 def app(environ, start_response):
     body = environ["wsgi.input"].read()  # a client that never sends it holds the worker here
     start_response("200 OK", [("Content-Type", "text/plain")])
     return [str(os.getpid()).encode(), body]
-'''
+"""
 # Longer than any deadline below: a worker left to notice its master's death on its own
 # (gunicorn checks between waits for connections of up to half this) would hold the port
 # past them.
@@ -38,10 +39,26 @@ DEADLINE = 60.0
 def start_gunicorn(folder: Path, port: int, log_name: str, *options: str) -> subprocess.Popen:
     with open(folder / log_name, "wb") as log:  # the process writes to its own copy
         return subprocess.Popen(
-            [str(GUNICORN), "-c", "python:shelf_kit.gunicorn_conf", "--no-control-socket",
-             "--bind", f"127.0.0.1:{port}", "--workers", "2", "--timeout", TIMEOUT_SECONDS,
-             *options, "--chdir", str(folder), "hello:app"],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                str(GUNICORN),
+                "-c",
+                "python:shelf_kit.gunicorn_conf",
+                "--no-control-socket",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "2",
+                "--timeout",
+                TIMEOUT_SECONDS,
+                *options,
+                "--chdir",
+                str(folder),
+                "hello:app",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
 def wait_until(condition, what: str, deadline: float = DEADLINE):
@@ -91,15 +108,19 @@ def test_after_kill_9_of_the_master_a_new_gunicorn_takes_the_port(folder):
     first = start_gunicorn(path, port, "first.log")
     started.append(first)
     wait_until(lambda: answering_pid(port), "the first gunicorn answers")
-    workers = wait_until(lambda: len(workers_of(first.pid)) == 2 and workers_of(first.pid),
-                         "two workers")
-    wait_until(lambda: (path / "first.log").read_text().count("Worker ready") == 2,
-               "both workers ready")
+    workers = wait_until(
+        lambda: len(workers_of(first.pid)) == 2 and workers_of(first.pid), "two workers"
+    )
+    wait_until(
+        lambda: (path / "first.log").read_text().count("Worker ready") == 2, "both workers ready"
+    )
 
     os.kill(first.pid, signal.SIGKILL)
     first.wait()
-    wait_until(lambda: not any(alive(pid) for pid in workers),
-               f"the workers {sorted(workers)} end with their master")
+    wait_until(
+        lambda: not any(alive(pid) for pid in workers),
+        f"the workers {sorted(workers)} end with their master",
+    )
 
     second = start_gunicorn(path, port, "second.log")
     started.append(second)

@@ -13,16 +13,25 @@ import pytest
 
 import shelf_kit
 
-HEAVY = ("flask", "werkzeug", "sqlalchemy", "requests", "prometheus_client", "marshmallow",
-         "flask_smorest", "alembic")
+HEAVY = (
+    "flask",
+    "werkzeug",
+    "sqlalchemy",
+    "requests",
+    "prometheus_client",
+    "marshmallow",
+    "flask_smorest",
+    "alembic",
+)
 
 
 def loaded_after(code: str) -> set[str]:
     """The top-level packages among HEAVY that a fresh interpreter has loaded after `code`."""
     loaded = "{name.split('.')[0] for name in sys.modules}"
     probe = f"import sys, json\n{code}\nprint(json.dumps(sorted({loaded} & {set(HEAVY)!r})))"
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                            timeout=60, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
     return set(json.loads(result.stdout.splitlines()[-1]))
 
 
@@ -40,7 +49,8 @@ def test_a_service_without_a_database_never_loads_sqlalchemy():
     loaded = loaded_after(
         "from shelf_kit import create_service_app\n"
         "create_service_app('ui', service='ui', version='1', settings={},"
-        " test_config={'SHELF_ENV': 'test'})")
+        " test_config={'SHELF_ENV': 'test'})"
+    )
     assert "flask" in loaded
     assert "sqlalchemy" not in loaded
 

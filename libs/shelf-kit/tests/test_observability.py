@@ -54,15 +54,21 @@ def test_metrics_are_not_there_for_anyone_else(client):
     assert client.get("/metrics", headers={"Forwarded": "for=203.0.113.7"}).status_code == 404
     assert client.get("/metrics", environ_base=REMOTE).status_code == 404
     # No token configured: no bearer token opens them.
-    assert client.get("/metrics", environ_base=REMOTE,
-                      headers={"Authorization": "Bearer "}).status_code == 404
+    assert (
+        client.get(
+            "/metrics", environ_base=REMOTE, headers={"Authorization": "Bearer "}
+        ).status_code
+        == 404
+    )
 
 
 def test_metrics_answer_the_metrics_token_from_anywhere(make_app):
     client = make_app(SHELF_METRICS_TOKEN="s3cret-scrape").test_client()
-    right = client.get("/metrics", environ_base=REMOTE,
-                       headers={"Authorization": "Bearer s3cret-scrape",
-                                "X-Forwarded-For": "203.0.113.7"})
+    right = client.get(
+        "/metrics",
+        environ_base=REMOTE,
+        headers={"Authorization": "Bearer s3cret-scrape", "X-Forwarded-For": "203.0.113.7"},
+    )
     assert right.status_code == 200
     for wrong in ("Bearer s3cret", "Bearer s3cret-scrape-not", "Token s3cret-scrape", ""):
         answer = client.get("/metrics", environ_base=REMOTE, headers={"Authorization": wrong})
@@ -77,6 +83,10 @@ def test_metrics_answer_whom_the_services_identity_guard_let_in(app):
             g.identity = "a user"
 
     client = app.test_client()
-    assert client.get("/metrics", environ_base=REMOTE,
-                      headers={"Authorization": "Bearer valid-user-token"}).status_code == 200
+    assert (
+        client.get(
+            "/metrics", environ_base=REMOTE, headers={"Authorization": "Bearer valid-user-token"}
+        ).status_code
+        == 200
+    )
     assert client.get("/metrics", environ_base=REMOTE).status_code == 404

@@ -101,14 +101,20 @@ def relay(database: Database, tasks: Tasks, **options: Any) -> Relay:
 
 def test_messages_wait_while_tasks_is_down_and_arrive_once_when_it_is_back(database, tasks):
     delivered: list[tuple[str, int | None]] = []
-    outbox = relay(database, tasks, on_delivered=lambda connection, payload, job_id:
-                   delivered.append((payload["args"]["n"], job_id)),
-                   delivered_form=lambda payload: {"kind": payload["kind"]})
+    outbox = relay(
+        database,
+        tasks,
+        on_delivered=lambda connection, payload, job_id: delivered.append(
+            (payload["args"]["n"], job_id)
+        ),
+        delivered_form=lambda payload: {"kind": payload["kind"]},
+    )
     add(database, *({"kind": "send", "args": {"n": n, "secret": "link"}} for n in range(3)))
 
     assert outbox.run_once() == 0  # nothing listens where tasks should be
-    assert [(m.attempts, m.delivered_at, bool(m.last_error)) for m in rows(database)] == \
-        [(1, None, True)] * 3
+    assert [(m.attempts, m.delivered_at, bool(m.last_error)) for m in rows(database)] == [
+        (1, None, True)
+    ] * 3
     assert outbox.run_once() == 0  # backing off: not due yet, not even tried
     assert [m.attempts for m in rows(database)] == [1, 1, 1]
 
@@ -128,15 +134,29 @@ def test_a_message_of_higher_priority_overtakes_a_backlog(database, tasks):
     # An import's 120 fetch jobs wait (tasks was down); then a bookmark is added by hand.
     with database.transaction() as session:
         for n in range(120):
-            session.add(PrioritizedMessage(kind="fetch", priority=10,
-                                           payload={"kind": "fetch", "args": {"n": n}}))
-        session.add(PrioritizedMessage(kind="fetch", priority=0,
-                                       payload={"kind": "fetch", "args": {"n": "by hand"}}))
-        session.add(PrioritizedMessage(kind="fetch", priority=5,
-                                       payload={"kind": "fetch", "args": {"n": "soon"}}))
+            session.add(
+                PrioritizedMessage(
+                    kind="fetch", priority=10, payload={"kind": "fetch", "args": {"n": n}}
+                )
+            )
+        session.add(
+            PrioritizedMessage(
+                kind="fetch", priority=0, payload={"kind": "fetch", "args": {"n": "by hand"}}
+            )
+        )
+        session.add(
+            PrioritizedMessage(
+                kind="fetch", priority=5, payload={"kind": "fetch", "args": {"n": "soon"}}
+            )
+        )
     tasks.server.start()
-    outbox = Relay(database, ServiceClient("tasks", tasks.server.url, retries=0),
-                   PrioritizedMessage, service="demo", batch_size=50)
+    outbox = Relay(
+        database,
+        ServiceClient("tasks", tasks.server.url, retries=0),
+        PrioritizedMessage,
+        service="demo",
+        batch_size=50,
+    )
     assert outbox.run_once() == 50
     sent = [job["args"]["n"] for job in tasks.jobs]
     assert sent == ["by hand", "soon", *range(48)]  # the tasks came back: the first batch
@@ -188,8 +208,7 @@ def test_the_thread_delivers_when_woken_and_stops(database, tasks):
     assert not outbox.running
 
 
-def test_the_readiness_check_says_what_waits_and_fails_once_it_has_waited_too_long(database,
-                                                                                   tasks):
+def test_the_readiness_check_says_what_waits_and_fails_once_it_has_waited_too_long(database, tasks):
     outbox = relay(database, tasks)
     assert outbox.check() == "0 waiting"
     add(database, {"kind": "send"})

@@ -68,8 +68,10 @@ def test_the_context_manager_starts_and_stops():
 def test_each_connection_is_closed_after_one_answer():
     """So no kept-alive connection can reach a server after it stopped."""
     request = b"GET /ping HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n"
-    with (LoopbackServer(counting_app()) as server,
-          socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock):
+    with (
+        LoopbackServer(counting_app()) as server,
+        socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock,
+    ):
         sock.sendall(request)
         received = b""
         while chunk := sock.recv(4096):  # ends only when the server closes the connection
@@ -93,8 +95,11 @@ def test_requests_are_answered_in_parallel():
 
     with LoopbackServer(app) as server:
         waiting = []
-        thread = threading.Thread(target=lambda: waiting.append(
-            urllib.request.urlopen(server.url + "/wait", timeout=10).read()))
+        thread = threading.Thread(
+            target=lambda: waiting.append(
+                urllib.request.urlopen(server.url + "/wait", timeout=10).read()
+            )
+        )
         thread.start()
         assert urllib.request.urlopen(server.url + "/release", timeout=5).read() == b"ok"
         thread.join()

@@ -20,8 +20,11 @@ from shelf_kit.testing import (
 )
 
 # Cheap Argon2 for tests; production keeps argon2-cffi's defaults.
-CHEAP_ARGON2 = {"SHELF_AUTH_ARGON2_TIME_COST": 1, "SHELF_AUTH_ARGON2_MEMORY_COST": 8,
-                "SHELF_AUTH_ARGON2_PARALLELISM": 1}
+CHEAP_ARGON2 = {
+    "SHELF_AUTH_ARGON2_TIME_COST": 1,
+    "SHELF_AUTH_ARGON2_MEMORY_COST": 8,
+    "SHELF_AUTH_ARGON2_PARALLELISM": 1,
+}
 
 
 @pytest.fixture(autouse=True)
@@ -81,17 +84,19 @@ def make_app(database_url, keys_dir):
     apps = []
 
     def make(**overrides):
-        app = create_app({
-            "SHELF_ENV": "test",
-            "SHELF_AUTH_DATABASE_URL": database_url,
-            "SHELF_AUTH_KEYS_DIR": str(keys_dir),
-            "SHELF_TASKS_URL": f"http://127.0.0.1:{free_port()}",  # nothing listens there
-            # Tests deliver the outbox when they choose (helpers.deliver); those of the relay
-            # thread turn it on.
-            "SHELF_AUTH_OUTBOX_RELAY": False,
-            **CHEAP_ARGON2,
-            **overrides,
-        })
+        app = create_app(
+            {
+                "SHELF_ENV": "test",
+                "SHELF_AUTH_DATABASE_URL": database_url,
+                "SHELF_AUTH_KEYS_DIR": str(keys_dir),
+                "SHELF_TASKS_URL": f"http://127.0.0.1:{free_port()}",  # nothing listens there
+                # Tests deliver the outbox when they choose (helpers.deliver); those of the relay
+                # thread turn it on.
+                "SHELF_AUTH_OUTBOX_RELAY": False,
+                **CHEAP_ARGON2,
+                **overrides,
+            }
+        )
         apps.append(app)
         return app
 
@@ -121,8 +126,13 @@ def add_user(app):
 
     def add(username, *, password=PASSWORD, email="", is_admin=False, is_active=True):
         with app.app_context(), get_database(app).transaction() as session:
-            user = create_user(session=session, username=username, password=password,
-                               email=email, is_admin=is_admin)
+            user = create_user(
+                session=session,
+                username=username,
+                password=password,
+                email=email,
+                is_admin=is_admin,
+            )
             user.is_active = is_active
             session.flush()
             return user.id
@@ -147,8 +157,10 @@ def admin_token(client, add_user):
 @pytest.fixture
 def service_token(client):
     """api's token for auth (API-key introspection, the revocation feed)."""
-    answer = client.post("/v1/service-tokens", json={
-        "client_id": "api", "client_secret": "dev-api-secret", "audience": "auth"})
+    answer = client.post(
+        "/v1/service-tokens",
+        json={"client_id": "api", "client_secret": "dev-api-secret", "audience": "auth"},
+    )
     assert answer.status_code == 200
     return answer.get_json()["access_token"]
 
@@ -177,9 +189,13 @@ class StandInTasks(LoopbackServer):
                 self.posts += 1
                 if key in self.by_key:
                     return jsonify(self.by_key[key]), 200
-                self.jobs.append({"body": body,
-                                  "authorization": request.headers.get("Authorization", ""),
-                                  "request_id": request.headers.get("X-Request-ID")})
+                self.jobs.append(
+                    {
+                        "body": body,
+                        "authorization": request.headers.get("Authorization", ""),
+                        "request_id": request.headers.get("X-Request-ID"),
+                    }
+                )
                 job = {"id": len(self.jobs), "state": "available"}
                 if key:
                     self.by_key[key] = job

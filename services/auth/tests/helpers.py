@@ -8,8 +8,7 @@ def bearer(token):
 
 
 def log_in(client, username, password=PASSWORD, **kwargs):
-    return client.post("/v1/sessions", json={"username": username, "password": password},
-                       **kwargs)
+    return client.post("/v1/sessions", json={"username": username, "password": password}, **kwargs)
 
 
 def problem(response, status):

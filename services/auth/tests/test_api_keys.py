@@ -10,8 +10,9 @@ from shelf_kit.db import get_database
 
 
 def introspect(client, service_token, key):
-    answer = client.post("/v1/api-keys/introspect", headers=bearer(service_token),
-                         json={"key": key})
+    answer = client.post(
+        "/v1/api-keys/introspect", headers=bearer(service_token), json={"key": key}
+    )
     assert answer.status_code == 200
     return answer.get_json()
 
@@ -39,8 +40,10 @@ def test_introspection_resolves_a_key_to_its_user(client, user_token, service_to
     key = client.post("/v1/api-key", headers=bearer(user_token)).get_json()["key"]
     body = introspect(client, service_token, key)
     user_id = int(jwt.decode(user_token, options={"verify_signature": False})["sub"])
-    assert body == {"active": True, "user": {"id": user_id, "username": "ada",
-                                             "is_admin": False, "is_active": True}}
+    assert body == {
+        "active": True,
+        "user": {"id": user_id, "username": "ada", "is_admin": False, "is_active": True},
+    }
 
 
 def test_regenerating_invalidates_the_old_key(client, user_token, service_token):
@@ -51,8 +54,7 @@ def test_regenerating_invalidates_the_old_key(client, user_token, service_token)
     assert introspect(client, service_token, new)["active"] is True
 
 
-def test_unknown_malformed_and_inactive_keys_are_not_active(app, client, user_token,
-                                                            service_token):
+def test_unknown_malformed_and_inactive_keys_are_not_active(app, client, user_token, service_token):
     key = client.post("/v1/api-key", headers=bearer(user_token)).get_json()["key"]
     assert introspect(client, service_token, "0" * 40) == {"active": False}
     assert introspect(client, service_token, "not a key") == {"active": False}
@@ -63,8 +65,9 @@ def test_unknown_malformed_and_inactive_keys_are_not_active(app, client, user_to
 
 def test_introspection_is_for_services_only(client, user_token):
     key = client.post("/v1/api-key", headers=bearer(user_token)).get_json()["key"]
-    assert problem(client.post("/v1/api-keys/introspect", json={"key": key},
-                               headers=bearer(user_token)), 403)
+    assert problem(
+        client.post("/v1/api-keys/introspect", json={"key": key}, headers=bearer(user_token)), 403
+    )
     assert problem(client.post("/v1/api-keys/introspect", json={"key": key}), 401)
 
 

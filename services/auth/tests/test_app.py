@@ -27,8 +27,13 @@ def test_ready_with_its_database_and_degraded_without_tasks(client):
 
 def test_not_ready_when_its_database_is_gone(tmp_path):
     # A folder where the database file should be: SQLite cannot open it.
-    app = create_app({"SHELF_ENV": "test", "SHELF_AUTH_DATABASE_URL": f"sqlite:///{tmp_path}",
-                      "SHELF_AUTH_OUTBOX_RELAY": False})
+    app = create_app(
+        {
+            "SHELF_ENV": "test",
+            "SHELF_AUTH_DATABASE_URL": f"sqlite:///{tmp_path}",
+            "SHELF_AUTH_OUTBOX_RELAY": False,
+        }
+    )
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.get_json()["checks"]["database"]["ok"] is False

@@ -26,12 +26,20 @@ def test_every_job_auth_sends_is_in_tasks_contract(app, client, add_user, tasks)
     assert client.delete(f"/v1/admin/users/{ada}", headers=admin).status_code == 204
     assert deliver(app) == 2
     contract = Contract.load(TASKS_DOCUMENT)
-    problems = [problem for job in tasks.jobs for problem in contract.check(
-        "POST", "/v1/jobs", json=job["body"], headers={"Authorization": job["authorization"]})]
+    problems = [
+        problem
+        for job in tasks.jobs
+        for problem in contract.check(
+            "POST", "/v1/jobs", json=job["body"], headers={"Authorization": job["authorization"]}
+        )
+    ]
     assert problems == []
     assert [job["body"]["kind"] for job in tasks.jobs] == ["send_email", "purge_user"]
     purge = tasks.jobs[1]
-    assert purge["body"] == {"kind": "purge_user", "args": {"user_id": ada},
-                             "idempotency_key": f"purge_user:{ada}"}
+    assert purge["body"] == {
+        "kind": "purge_user",
+        "args": {"user_id": ada},
+        "idempotency_key": f"purge_user:{ada}",
+    }
     token = purge["authorization"].removeprefix("Bearer ")
     assert jwt.decode(token, options={"verify_signature": False})["aud"] == "tasks"

@@ -13,9 +13,14 @@ SHELF_AUTH = Path(sys.executable).parent / "shelf-auth"
 
 
 def test_creates_an_admin_from_the_environment(app, runner):
-    result = runner.invoke(args=["create-admin"], env={
-        "SHELF_ADMIN_USERNAME": "Ada", "SHELF_ADMIN_PASSWORD": "correct horse battery",
-        "SHELF_ADMIN_EMAIL": "ada@example.org"})
+    result = runner.invoke(
+        args=["create-admin"],
+        env={
+            "SHELF_ADMIN_USERNAME": "Ada",
+            "SHELF_ADMIN_PASSWORD": "correct horse battery",
+            "SHELF_ADMIN_EMAIL": "ada@example.org",
+        },
+    )
     assert result.exit_code == 0, result.output
     assert "Created administrator 'Ada'" in result.output
     with get_database(app).transaction() as session:
@@ -34,8 +39,9 @@ def test_running_it_again_changes_nothing(app, runner):
     assert again.exit_code == 0
     assert "already exists" in again.output
     with get_database(app).transaction() as session:
-        assert verify_password(find_by_username(session=session, username="ada").password_hash,
-                               "correct horse battery")
+        assert verify_password(
+            find_by_username(session=session, username="ada").password_hash, "correct horse battery"
+        )
 
 
 def test_weak_password_is_refused_with_the_reason(app, runner):
@@ -60,17 +66,23 @@ def test_without_a_terminal_missing_credentials_name_the_variables(app, runner):
 
 def test_an_existing_admin_needs_no_password(app, runner):
     """Run on every start with only the username set, it finds the admin and exits 0."""
-    assert runner.invoke(args=["create-admin", "--username", "ada", "--password",
-                               "correct horse battery"]).exit_code == 0
-    again = runner.invoke(args=["create-admin"], env={"SHELF_ADMIN_USERNAME": "Ada",
-                                                      "SHELF_ADMIN_PASSWORD": "x"})
+    assert (
+        runner.invoke(
+            args=["create-admin", "--username", "ada", "--password", "correct horse battery"]
+        ).exit_code
+        == 0
+    )
+    again = runner.invoke(
+        args=["create-admin"], env={"SHELF_ADMIN_USERNAME": "Ada", "SHELF_ADMIN_PASSWORD": "x"}
+    )
     assert again.exit_code == 0 and "already exists" in again.output
 
 
 def test_a_plain_user_of_that_name_is_not_made_an_admin(app, runner, add_user):
     add_user("ada")
-    result = runner.invoke(args=["create-admin", "--username", "ada", "--password",
-                                 "correct horse battery"])
+    result = runner.invoke(
+        args=["create-admin", "--username", "ada", "--password", "correct horse battery"]
+    )
     assert result.exit_code == 1 and "is not an administrator" in result.output
     with get_database(app).transaction() as session:
         assert not find_by_username(session=session, username="ada").is_admin
@@ -82,8 +94,14 @@ class Terminal:
 
     def __init__(self, args, env):
         self.master, slave = os.openpty()
-        self.process = subprocess.Popen([str(SHELF_AUTH), *args], stdin=slave, stdout=slave,
-                                        stderr=slave, env=env, start_new_session=True)
+        self.process = subprocess.Popen(
+            [str(SHELF_AUTH), *args],
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=env,
+            start_new_session=True,
+        )
         os.close(slave)
         self.seen = ""
 
@@ -110,10 +128,17 @@ class Terminal:
 
 
 def test_at_a_terminal_it_asks_for_what_is_missing_and_hides_the_password(
-        app, database_url, keys_dir):
-    env = {**os.environ, "SHELF_ENV": "test", "SHELF_AUTH_DATABASE_URL": database_url,
-           "SHELF_AUTH_KEYS_DIR": str(keys_dir), "SHELF_AUTH_ARGON2_MEMORY_COST": "8",
-           "SHELF_AUTH_ARGON2_TIME_COST": "1", "SHELF_AUTH_ARGON2_PARALLELISM": "1"}
+    app, database_url, keys_dir
+):
+    env = {
+        **os.environ,
+        "SHELF_ENV": "test",
+        "SHELF_AUTH_DATABASE_URL": database_url,
+        "SHELF_AUTH_KEYS_DIR": str(keys_dir),
+        "SHELF_AUTH_ARGON2_MEMORY_COST": "8",
+        "SHELF_AUTH_ARGON2_TIME_COST": "1",
+        "SHELF_AUTH_ARGON2_PARALLELISM": "1",
+    }
     terminal = Terminal(["create-admin"], env)
     try:
         terminal.expect("Username:")

@@ -27,16 +27,32 @@ def serve(database_url, tmp_path):
 
     def start(log=None, **settings):
         port = free_port()
-        env = {**os.environ, "SHELF_ENV": "test", "SHELF_AUTH_DATABASE_URL": database_url,
-               "SHELF_AUTH_KEYS_DIR": str(tmp_path / "keys"),
-               "SHELF_AUTH_KEYS_RELOAD_SECONDS": "0.1",
-               "SHELF_TASKS_URL": f"http://127.0.0.1:{free_port()}", "SHELF_LOG_LEVEL": "WARNING",
-               **{name: str(value) for name, value in CHEAP_ARGON2.items()}, **settings}
+        env = {
+            **os.environ,
+            "SHELF_ENV": "test",
+            "SHELF_AUTH_DATABASE_URL": database_url,
+            "SHELF_AUTH_KEYS_DIR": str(tmp_path / "keys"),
+            "SHELF_AUTH_KEYS_RELOAD_SECONDS": "0.1",
+            "SHELF_TASKS_URL": f"http://127.0.0.1:{free_port()}",
+            "SHELF_LOG_LEVEL": "WARNING",
+            **{name: str(value) for name, value in CHEAP_ARGON2.items()},
+            **settings,
+        }
         stderr = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115
         process = subprocess.Popen(
-            [BIN / "gunicorn", "--no-control-socket", "--workers", "2", "--bind",
-             f"127.0.0.1:{port}", "shelf_auth:create_app()"],
-            env=env, stdout=subprocess.DEVNULL, stderr=stderr)
+            [
+                BIN / "gunicorn",
+                "--no-control-socket",
+                "--workers",
+                "2",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "shelf_auth:create_app()",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
         processes.append((process, stderr))
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60  # a busy machine boots two workers slowly
@@ -68,14 +84,22 @@ def server(serve):
 
 def log_in(url, password=PASSWORD):
     # A new connection each time, so both workers answer some of them.
-    return requests.post(f"{url}/v1/sessions", json={"username": "ada", "password": password},
-                         headers={"Connection": "close"}, timeout=5)
+    return requests.post(
+        f"{url}/v1/sessions",
+        json={"username": "ada", "password": password},
+        headers={"Connection": "close"},
+        timeout=5,
+    )
 
 
 def test_rotating_the_key_while_auth_runs(server):
     url, env = server
-    assert requests.post(f"{url}/v1/users", json={"username": "ada", "password": PASSWORD},
-                         timeout=5).status_code == 201
+    assert (
+        requests.post(
+            f"{url}/v1/users", json={"username": "ada", "password": PASSWORD}, timeout=5
+        ).status_code
+        == 201
+    )
     old_token = log_in(url).json()["access_token"]
     old_kid = jwt.get_unverified_header(old_token)["kid"]
 
@@ -84,11 +108,15 @@ def test_rotating_the_key_while_auth_runs(server):
 
     for _ in range(6):
         assert jwt.get_unverified_header(log_in(url).json()["access_token"])["kid"] == new_kid
-        me = requests.get(f"{url}/v1/users/me", headers={"Authorization": f"Bearer {old_token}",
-                                                           "Connection": "close"}, timeout=5)
+        me = requests.get(
+            f"{url}/v1/users/me",
+            headers={"Authorization": f"Bearer {old_token}", "Connection": "close"},
+            timeout=5,
+        )
         assert me.status_code == 200
-        jwks = requests.get(f"{url}/.well-known/jwks.json", headers={"Connection": "close"},
-                            timeout=5).json()
+        jwks = requests.get(
+            f"{url}/.well-known/jwks.json", headers={"Connection": "close"}, timeout=5
+        ).json()
         assert sorted(key["kid"] for key in jwks["keys"]) == sorted([old_kid, new_kid])
 
 
@@ -104,26 +132,48 @@ def test_throttling_counts_failures_from_every_worker(server):
 
 def test_two_workers_deliver_each_mail_once_and_stop_cleanly(serve, tasks, tmp_path):
     log = tmp_path / "auth.log"
-    url, _env, process = serve(log=log, SHELF_TASKS_URL=tasks.url, SHELF_LOG_LEVEL="INFO",
-                               SHELF_AUTH_OUTBOX_POLL_SECONDS="0.2")
+    url, _env, process = serve(
+        log=log,
+        SHELF_TASKS_URL=tasks.url,
+        SHELF_LOG_LEVEL="INFO",
+        SHELF_AUTH_OUTBOX_POLL_SECONDS="0.2",
+    )
     close = {"Connection": "close"}  # a new connection each time: both workers answer
     deadline = time.monotonic() + 60
     while log.read_text().count("outbox relay started") < 2:  # a relay in each worker
         assert time.monotonic() < deadline, "the relays did not start in both workers"
         requests.get(f"{url}/healthz", headers=close, timeout=5)
     for number in range(8):
-        assert requests.post(f"{url}/v1/users", headers=close, timeout=5, json={
-            "username": f"user{number}", "password": PASSWORD,
-            "email": f"user{number}@example.org"}).status_code == 201
+        assert (
+            requests.post(
+                f"{url}/v1/users",
+                headers=close,
+                timeout=5,
+                json={
+                    "username": f"user{number}",
+                    "password": PASSWORD,
+                    "email": f"user{number}@example.org",
+                },
+            ).status_code
+            == 201
+        )
     for number in range(8):
-        assert requests.post(f"{url}/v1/password-resets", headers=close, timeout=5,
-                             json={"login": f"user{number}"}).status_code == 202
+        assert (
+            requests.post(
+                f"{url}/v1/password-resets",
+                headers=close,
+                timeout=5,
+                json={"login": f"user{number}"},
+            ).status_code
+            == 202
+        )
     deadline = time.monotonic() + 10
     while len(tasks.jobs) < 8 and time.monotonic() < deadline:
         time.sleep(0.05)
     time.sleep(1)  # time enough for the other worker's relay to send one again, were it to
     assert sorted(job["body"]["args"]["to"] for job in tasks.jobs) == sorted(
-        f"user{number}@example.org" for number in range(8))
+        f"user{number}@example.org" for number in range(8)
+    )
     assert tasks.posts == 8
     process.terminate()
     assert process.wait(timeout=15) == 0

@@ -46,20 +46,31 @@ def test_tampered_token_is_refused(app, client, user_token):
     header, _payload, signature = user_token.split(".")
     claims = jwt.decode(user_token, options={"verify_signature": False})
     forged = jwt.utils.base64url_encode(
-        jwt.api_jws.json.dumps({**claims, "is_admin": True}).encode()).decode()
-    refused(client.get("/v1/users/me", headers=bearer(f"{header}.{forged}.{signature}")),
-            "The token is not valid.")
+        jwt.api_jws.json.dumps({**claims, "is_admin": True}).encode()
+    ).decode()
+    refused(
+        client.get("/v1/users/me", headers=bearer(f"{header}.{forged}.{signature}")),
+        "The token is not valid.",
+    )
 
 
 def test_token_signed_by_an_unknown_key_is_refused(app, client, add_user):
     user_id = add_user("ada")
     stranger = ec.generate_private_key(ec.SECP256R1())
-    claims = {"iss": "shelf-auth", "aud": "shelf", "sub": str(user_id), "scope": "user",
-              "iat": int(datetime.now(UTC).timestamp()), "jti": "x",
-              "exp": int((datetime.now(UTC) + timedelta(minutes=5)).timestamp())}
+    claims = {
+        "iss": "shelf-auth",
+        "aud": "shelf",
+        "sub": str(user_id),
+        "scope": "user",
+        "iat": int(datetime.now(UTC).timestamp()),
+        "jti": "x",
+        "exp": int((datetime.now(UTC) + timedelta(minutes=5)).timestamp()),
+    }
     unknown_kid = jwt.encode(claims, stranger, algorithm="ES256", headers={"kid": "stranger"})
-    refused(client.get("/v1/users/me", headers=bearer(unknown_kid)),
-            "The token was signed by an unknown key.")
+    refused(
+        client.get("/v1/users/me", headers=bearer(unknown_kid)),
+        "The token was signed by an unknown key.",
+    )
     with app.app_context():
         known_kid = get_key_ring().signing_key().kid
     impostor = jwt.encode(claims, stranger, algorithm="ES256", headers={"kid": known_kid})
@@ -70,8 +81,7 @@ def test_token_for_another_audience_is_refused(app, client, add_user):
     user_id = add_user("ada")
     with app.app_context():
         token = tokens.sign({"sub": str(user_id), "scope": "user", "aud": "elsewhere"})
-    refused(client.get("/v1/users/me", headers=bearer(token)),
-            "This token is for another service.")
+    refused(client.get("/v1/users/me", headers=bearer(token)), "This token is for another service.")
 
 
 def test_deactivated_users_token_is_refused_at_once(app, client, add_user, user_token):
@@ -83,8 +93,9 @@ def test_deactivated_users_token_is_refused_at_once(app, client, add_user, user_
 def test_deleted_users_token_is_refused(app, client, user_token):
     with get_database(app).transaction() as session:
         session.delete(session.query(User).filter_by(username="ada").one())
-    refused(client.get("/v1/users/me", headers=bearer(user_token)),
-            "The token's user no longer exists.")
+    refused(
+        client.get("/v1/users/me", headers=bearer(user_token)), "The token's user no longer exists."
+    )
 
 
 def test_a_service_token_is_not_a_user(client, service_token):
@@ -93,8 +104,10 @@ def test_a_service_token_is_not_a_user(client, service_token):
 
 
 def test_a_user_token_cannot_call_service_only_endpoints(client, user_token):
-    for path, payload in (("/v1/api-keys/introspect", {"key": "0" * 40}),
-                          ("/v1/maintenance/purge", None)):
+    for path, payload in (
+        ("/v1/api-keys/introspect", {"key": "0" * 40}),
+        ("/v1/maintenance/purge", None),
+    ):
         body = problem(client.post(path, json=payload, headers=bearer(user_token)), 403)
         assert body["detail"] == "Only Shelf services may call this."
 

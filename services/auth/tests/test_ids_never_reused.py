@@ -21,33 +21,68 @@ LATER = NOW + timedelta(days=1)
 
 
 def user(number):
-    return {"username": f"user{number}", "email": f"user{number}@example.org",
-            "password_hash": "$argon2id$x", "is_admin": number == 1, "is_active": True,
-            "created_at": NOW}
+    return {
+        "username": f"user{number}",
+        "email": f"user{number}@example.org",
+        "password_hash": "$argon2id$x",
+        "is_admin": number == 1,
+        "is_active": True,
+        "created_at": NOW,
+    }
 
 
 # Rows of every table an auth at migration 0007 had; a user id is 1..3.
 def rows_at_0007(table, number):
     return {
         "users": lambda: user(number),
-        "refresh_sessions": lambda: {"user_id": 1 + number % 3, "family_id": f"f{number}",
-                                     "token_hash": f"r{number}", "created_at": NOW,
-                                     "expires_at": LATER},
-        "api_keys": lambda: {"user_id": 1 + number % 3, "key_hash": f"k{number}", "last4": "abcd",
-                             "created_at": NOW},
-        "login_attempts": lambda: {"username": "user1", "address": f"10.0.0.{number}",
-                                   "attempted_at": NOW},
-        "password_reset_tokens": lambda: {"user_id": 1, "token_hash": f"p{number}",
-                                          "created_at": NOW, "expires_at": LATER},
-        "throttle_events": lambda: {"bucket": "password_reset:address", "key": "10.0.0.1",
-                                    "occurred_at": NOW},
-        "outbox": lambda: {"kind": "send_email", "payload": {"kind": "send_email", "n": number},
-                           "created_at": NOW, "attempts": 0, "next_attempt_at": NOW},
+        "refresh_sessions": lambda: {
+            "user_id": 1 + number % 3,
+            "family_id": f"f{number}",
+            "token_hash": f"r{number}",
+            "created_at": NOW,
+            "expires_at": LATER,
+        },
+        "api_keys": lambda: {
+            "user_id": 1 + number % 3,
+            "key_hash": f"k{number}",
+            "last4": "abcd",
+            "created_at": NOW,
+        },
+        "login_attempts": lambda: {
+            "username": "user1",
+            "address": f"10.0.0.{number}",
+            "attempted_at": NOW,
+        },
+        "password_reset_tokens": lambda: {
+            "user_id": 1,
+            "token_hash": f"p{number}",
+            "created_at": NOW,
+            "expires_at": LATER,
+        },
+        "throttle_events": lambda: {
+            "bucket": "password_reset:address",
+            "key": "10.0.0.1",
+            "occurred_at": NOW,
+        },
+        "outbox": lambda: {
+            "kind": "send_email",
+            "payload": {"kind": "send_email", "n": number},
+            "created_at": NOW,
+            "attempts": 0,
+            "next_attempt_at": NOW,
+        },
     }[table]()
 
 
-TABLES_AT_0007 = ("users", "refresh_sessions", "api_keys", "login_attempts",
-                  "password_reset_tokens", "throttle_events", "outbox")
+TABLES_AT_0007 = (
+    "users",
+    "refresh_sessions",
+    "api_keys",
+    "login_attempts",
+    "password_reset_tokens",
+    "throttle_events",
+    "outbox",
+)
 
 
 def rows_at_head(table, number):
@@ -55,10 +90,17 @@ def rows_at_head(table, number):
     if table in TABLES_AT_0007:
         return rows_at_0007(table, number)
     return {
-        "revocations": lambda: {"user_id": 1, "kind": "session", "session_id": f"s{number}",
-                                "created_at": NOW},
-        "known_addresses": lambda: {"user_id": 1 + number % 2, "address": f"10.1.0.{number}",
-                                    "last_login_at": NOW},
+        "revocations": lambda: {
+            "user_id": 1,
+            "kind": "session",
+            "session_id": f"s{number}",
+            "created_at": NOW,
+        },
+        "known_addresses": lambda: {
+            "user_id": 1 + number % 2,
+            "address": f"10.1.0.{number}",
+            "last_login_at": NOW,
+        },
     }[table]()
 
 
@@ -87,9 +129,13 @@ def database_at_0007(request, tmp_path):
 def snapshot(engine):
     """Every row of every table at 0007, by table, in id order."""
     with engine.connect() as connection:
-        return {name: [tuple(row) for row in connection.execute(
-                    select(reflect(engine, name)).order_by(text("id")))]
-                for name in TABLES_AT_0007}
+        return {
+            name: [
+                tuple(row)
+                for row in connection.execute(select(reflect(engine, name)).order_by(text("id")))
+            ]
+            for name in TABLES_AT_0007
+        }
 
 
 def test_upgrading_keeps_every_row_and_never_reuses_an_id(database_at_0007):
@@ -99,7 +145,7 @@ def test_upgrading_keeps_every_row_and_never_reuses_an_id(database_at_0007):
         upgrade(MIGRATIONS, database_at_0007)
         after = snapshot(engine)
         for name in TABLES_AT_0007:  # new columns come last; the old ones keep their values
-            assert [row[:len(before[name][0])] for row in after[name]] == before[name], name
+            assert [row[: len(before[name][0])] for row in after[name]] == before[name], name
         assert schema_differences(database_at_0007, Base.metadata) == []
         for name in Base.metadata.tables:
             table = reflect(engine, name)
@@ -132,9 +178,14 @@ def test_every_sqlite_table_is_autoincrement(backend, tmp_path):
         engine = create_engine(url)
         try:
             with engine.connect() as connection:
-                sql = dict(connection.execute(text(
-                    "SELECT name, sql FROM sqlite_master WHERE type = 'table'"
-                    " AND name NOT IN ('alembic_version', 'sqlite_sequence')")).all())
+                sql = dict(
+                    connection.execute(
+                        text(
+                            "SELECT name, sql FROM sqlite_master WHERE type = 'table'"
+                            " AND name NOT IN ('alembic_version', 'sqlite_sequence')"
+                        )
+                    ).all()
+                )
         finally:
             engine.dispose()
     assert set(sql) == set(Base.metadata.tables)

@@ -30,7 +30,11 @@ def test_jwks_publishes_the_signing_key_as_the_contract_says(client, keys_dir, u
     (key,) = answer.get_json()["keys"]
     assert key["kid"] == kid_of(user_token) == next(keys_dir.glob("*.pem")).stem
     assert {k: key[k] for k in ("kty", "crv", "alg", "use")} == {
-        "kty": "EC", "crv": "P-256", "alg": "ES256", "use": "sig"}
+        "kty": "EC",
+        "crv": "P-256",
+        "alg": "ES256",
+        "use": "sig",
+    }
     public = ECAlgorithm.from_jwk(key)
     assert jwt.decode(user_token, public, algorithms=["ES256"], audience="shelf")["sub"]
     assert "max-age" in answer.headers["Cache-Control"]
@@ -73,8 +77,12 @@ def test_a_configured_key_that_is_missing_stops_start_up(make_app, keys_dir):
 
 
 def test_production_refuses_to_start_without_a_key(database_url, keys_dir):
-    config = {"SHELF_ENV": "production", "SHELF_AUTH_DATABASE_URL": database_url,
-              "SHELF_AUTH_KEYS_DIR": str(keys_dir), "SHELF_AUTH_SERVICE_CLIENTS": "api:s3cret"}
+    config = {
+        "SHELF_ENV": "production",
+        "SHELF_AUTH_DATABASE_URL": database_url,
+        "SHELF_AUTH_KEYS_DIR": str(keys_dir),
+        "SHELF_AUTH_SERVICE_CLIENTS": "api:s3cret",
+    }
     with pytest.raises(NoSigningKey, match="run `shelf-auth keys generate`"):
         create_app(config)
     assert not keys_dir.exists() or not list(keys_dir.iterdir())
@@ -107,8 +115,11 @@ def test_keys_generate_if_missing_and_list(runner, keys_dir):
 def test_public_only_and_broken_files_are_handled(keys_dir, caplog):
     signer = generate_key(keys_dir).stem
     retired = ec.generate_private_key(ec.SECP256R1()).public_key()
-    (keys_dir / "zz-retired.pem").write_bytes(retired.public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    (keys_dir / "zz-retired.pem").write_bytes(
+        retired.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
     (keys_dir / "zzz-broken.pem").write_text("not a key")
     ring = KeyRing(keys_dir)
     assert sorted(ring.keys()) == sorted([signer, "zz-retired"])

@@ -16,8 +16,11 @@ from shelf_kit.testing import free_port
 
 ACCEPTED = {"detail": "If an account with an email address matches, a reset link is on its way."}
 # The relay thread, quick: tests wait for it, not for production's backoff.
-QUICK_RELAY = {"SHELF_AUTH_OUTBOX_RELAY": True, "SHELF_AUTH_OUTBOX_POLL_SECONDS": 0.05,
-               "SHELF_AUTH_OUTBOX_MAX_BACKOFF_SECONDS": 0.2}
+QUICK_RELAY = {
+    "SHELF_AUTH_OUTBOX_RELAY": True,
+    "SHELF_AUTH_OUTBOX_POLL_SECONDS": 0.05,
+    "SHELF_AUTH_OUTBOX_MAX_BACKOFF_SECONDS": 0.2,
+}
 
 
 def messages(app):
@@ -78,7 +81,8 @@ def test_the_mail_is_written_with_its_link_and_sent_by_the_relay(app, client, ad
 
 
 def test_with_tasks_down_every_login_gets_the_same_answer_and_the_mail_follows(
-        relay_app, add_user, down_tasks):
+    relay_app, add_user, down_tasks
+):
     add_user("ada", email="ada@example.org")
     add_user("nomail")
     client = relay_app.test_client()
@@ -87,8 +91,9 @@ def test_with_tasks_down_every_login_gets_the_same_answer_and_the_mail_follows(
         started = time.monotonic()
         answer = client.post("/v1/password-resets", json={"login": login})
         assert time.monotonic() - started < 2  # nobody waits for tasks
-        answers.append((answer.status_code, answer.get_data(as_text=True),
-                        answer.headers["Content-Type"]))
+        answers.append(
+            (answer.status_code, answer.get_data(as_text=True), answer.headers["Content-Type"])
+        )
     assert answers == [(202, answers[0][1], "application/json")] * 4
     assert client.post("/v1/password-resets", json={"login": "ada"}).get_json() == ACCEPTED
     assert wait_for(lambda: all(m.attempts >= 2 for m in messages(relay_app)))
@@ -101,7 +106,8 @@ def test_with_tasks_down_every_login_gets_the_same_answer_and_the_mail_follows(
 
 
 def test_a_forced_reset_is_accepted_with_tasks_down_and_mailed_when_it_is_back(
-        make_app, add_user, down_tasks):
+    make_app, add_user, down_tasks
+):
     app = make_app(SHELF_TASKS_URL=down_tasks.url)
     client = app.test_client()
     add_user("root", is_admin=True)
@@ -137,8 +143,9 @@ def test_a_retry_after_a_lost_answer_does_not_enqueue_twice(app, client, add_use
 
 
 def test_the_relay_wakes_after_a_commit(make_app, add_user, tasks):
-    app = make_app(SHELF_TASKS_URL=tasks.url, SHELF_AUTH_OUTBOX_RELAY=True,
-                   SHELF_AUTH_OUTBOX_POLL_SECONDS=60)
+    app = make_app(
+        SHELF_TASKS_URL=tasks.url, SHELF_AUTH_OUTBOX_RELAY=True, SHELF_AUTH_OUTBOX_POLL_SECONDS=60
+    )
     relay = app.extensions["shelf_auth_relay"]
     try:
         add_user("ada", email="ada@example.org")
@@ -166,8 +173,9 @@ def test_a_mail_whose_link_expired_is_dropped_not_sent(app, client, add_user, ta
     add_user("ada", email="ada@example.org")
     client.post("/v1/password-resets", json={"login": "ada"})
     with get_database(app).transaction() as session:
-        session.execute(update(OutboxMessage).values(
-            expires_at=datetime.now(UTC) - timedelta(seconds=1)))
+        session.execute(
+            update(OutboxMessage).values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
     assert deliver(app) == 0
     assert tasks.posts == 0 and messages(app) == []
     assert "outbox message expired undelivered" in caplog.text
@@ -186,19 +194,35 @@ def test_readyz_says_how_much_mail_waits_and_stays_ready(app, client):
     checks = client.get("/readyz").get_json()["checks"]
     assert checks["outbox"] == {"ok": True, "critical": False, "detail": "0 waiting"}
     with get_database(app).transaction() as session:
-        session.add(OutboxMessage(kind="send_email", payload={"kind": "send_email"},
-                                  created_at=datetime.now(UTC) - timedelta(minutes=3)))
-    assert client.get("/readyz").get_json()["checks"]["outbox"]["detail"].startswith(
-        "1 waiting, the oldest for 18")
+        session.add(
+            OutboxMessage(
+                kind="send_email",
+                payload={"kind": "send_email"},
+                created_at=datetime.now(UTC) - timedelta(minutes=3),
+            )
+        )
+    assert (
+        client.get("/readyz")
+        .get_json()["checks"]["outbox"]["detail"]
+        .startswith("1 waiting, the oldest for 18")
+    )
     with get_database(app).transaction() as session:
-        session.add(OutboxMessage(kind="send_email", payload={"kind": "send_email"},
-                                  created_at=datetime.now(UTC) - timedelta(minutes=11)))
+        session.add(
+            OutboxMessage(
+                kind="send_email",
+                payload={"kind": "send_email"},
+                created_at=datetime.now(UTC) - timedelta(minutes=11),
+            )
+        )
     answer = client.get("/readyz")
     assert answer.status_code == 200  # a stalled outbox only delays mail
     body = answer.get_json()
     assert body["status"] == "degraded"
-    assert body["checks"]["outbox"] == {"ok": False, "critical": False,
-                                        "detail": "failed (OutboxBacklog)"}
+    assert body["checks"]["outbox"] == {
+        "ok": False,
+        "critical": False,
+        "detail": "failed (OutboxBacklog)",
+    }
 
 
 def test_metrics_count_waiting_and_delivered_mail(app, client, add_user, tasks):

@@ -22,8 +22,12 @@ def app(make_app, tasks):
 
 
 def ask(client, login, address="10.0.0.1", **kwargs):
-    return client.post("/v1/password-resets", json={"login": login},
-                       environ_base={"REMOTE_ADDR": address}, **kwargs)
+    return client.post(
+        "/v1/password-resets",
+        json={"login": login},
+        environ_base={"REMOTE_ADDR": address},
+        **kwargs,
+    )
 
 
 def throttled(response, longest=900):
@@ -62,8 +66,11 @@ def test_ten_requests_from_one_address_and_the_next_is_refused(client, add_user,
 
 
 def test_the_address_limit_lifts_when_its_window_has_passed(make_app, tasks):
-    client = make_app(SHELF_TASKS_URL=tasks.url, SHELF_AUTH_RESET_MAX_REQUESTS=2,
-                      SHELF_AUTH_RESET_WINDOW_SECONDS=60).test_client()
+    client = make_app(
+        SHELF_TASKS_URL=tasks.url,
+        SHELF_AUTH_RESET_MAX_REQUESTS=2,
+        SHELF_AUTH_RESET_WINDOW_SECONDS=60,
+    ).test_client()
     assert [ask(client, "nobody").status_code for _ in range(2)] == [202, 202]
     answer = ask(client, "nobody")
     throttled(answer, longest=60)
@@ -75,8 +82,11 @@ def test_the_address_limit_lifts_when_its_window_has_passed(make_app, tasks):
 
 
 def test_refused_requests_do_not_count(make_app, tasks):
-    client = make_app(SHELF_TASKS_URL=tasks.url, SHELF_AUTH_RESET_MAX_REQUESTS=1,
-                      SHELF_AUTH_RESET_WINDOW_SECONDS=60).test_client()
+    client = make_app(
+        SHELF_TASKS_URL=tasks.url,
+        SHELF_AUTH_RESET_MAX_REQUESTS=1,
+        SHELF_AUTH_RESET_WINDOW_SECONDS=60,
+    ).test_client()
     assert ask(client, "nobody").status_code == 202
     for _ in range(5):  # a client that keeps asking does not push the block further away
         throttled(ask(client, "nobody"), longest=60)
@@ -89,7 +99,8 @@ def test_three_mails_per_account_then_the_same_answer_and_no_mail(client, add_us
     add_user("bob", email="bob@example.org")
     answers = [ask(client, "ada", address=f"10.0.1.{number}") for number in range(5)]
     assert {(answer.status_code, str(answer.get_json())) for answer in answers} == {
-        (202, str(ACCEPTED))}
+        (202, str(ACCEPTED))
+    }
     assert mailed_to(client.application, tasks) == ["ada@example.org"] * 3
     # ... the same as for an account that does not exist, from a fresh address.
     unknown = ask(client, "nobody", address="10.0.2.1")
@@ -121,16 +132,25 @@ def test_an_administrators_forced_reset_is_not_limited(client, add_user, tasks):
 
 
 def test_the_address_is_the_forwarded_one_behind_a_trusted_proxy(make_app, tasks):
-    client = make_app(SHELF_TASKS_URL=tasks.url, SHELF_AUTH_TRUSTED_PROXIES="10.0.0.1",
-                      SHELF_AUTH_RESET_MAX_REQUESTS=1).test_client()
+    client = make_app(
+        SHELF_TASKS_URL=tasks.url,
+        SHELF_AUTH_TRUSTED_PROXIES="10.0.0.1",
+        SHELF_AUTH_RESET_MAX_REQUESTS=1,
+    ).test_client()
     forwarded = {"X-Forwarded-For": "198.51.100.1"}
     assert ask(client, "nobody", headers=forwarded).status_code == 202
     throttled(ask(client, "nobody", headers=forwarded))
     assert ask(client, "nobody", headers={"X-Forwarded-For": "198.51.100.2"}).status_code == 202
 
 
-@pytest.mark.parametrize("name", ["SHELF_AUTH_RESET_MAX_REQUESTS", "SHELF_AUTH_RESET_MAX_MAILS",
-                                  "SHELF_AUTH_RESET_WINDOW_SECONDS"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "SHELF_AUTH_RESET_MAX_REQUESTS",
+        "SHELF_AUTH_RESET_MAX_MAILS",
+        "SHELF_AUTH_RESET_WINDOW_SECONDS",
+    ],
+)
 def test_a_limit_below_one_stops_start_up(database_url, name):
     with pytest.raises(ConfigError, match=name):
         create_app({"SHELF_ENV": "test", "SHELF_AUTH_DATABASE_URL": database_url, name: 0})

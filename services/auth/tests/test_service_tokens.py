@@ -37,9 +37,19 @@ def test_a_service_trades_its_credentials_for_a_token_for_one_service(app, clien
     assert claims["client_id"] == "tasks" and claims["is_admin"] is False
 
 
-@pytest.mark.parametrize("client_id, audience", [
-    ("api", "api"), ("api", "ui"), ("tasks", "tasks"), ("tasks", "nowhere"),
-    ("ui", "api"), ("ui", "tasks"), ("ui", "auth"), ("ui", None)])
+@pytest.mark.parametrize(
+    "client_id, audience",
+    [
+        ("api", "api"),
+        ("api", "ui"),
+        ("tasks", "tasks"),
+        ("tasks", "nowhere"),
+        ("ui", "api"),
+        ("ui", "tasks"),
+        ("ui", "auth"),
+        ("ui", None),
+    ],
+)
 def test_a_client_gets_tokens_only_for_the_services_it_calls(make_app, client_id, audience):
     """The ui calls no service with a service token, so its secret buys none (C9)."""
     client = make_app(**UI).test_client()
@@ -51,13 +61,19 @@ def test_a_token_for_another_service_is_refused_at_auth(client):
     """api's token for tasks opens nothing at auth: not its service-only routes, nor the
     admin ones (a user's token would be needed there anyway)."""
     for_tasks = bearer(token_for(client, "api", "tasks").get_json()["access_token"])
-    for method, path in (("post", "/v1/api-keys/introspect"), ("post", "/v1/maintenance/purge"),
-                         ("get", "/v1/revocations"), ("get", "/v1/admin/users")):
+    for method, path in (
+        ("post", "/v1/api-keys/introspect"),
+        ("post", "/v1/maintenance/purge"),
+        ("get", "/v1/revocations"),
+        ("get", "/v1/admin/users"),
+    ):
         answer = getattr(client, method)(path, headers=for_tasks, json={"key": "0" * 40})
         assert problem(answer, 401)["detail"] == "This token is for another service.", path
     for_auth = bearer(token_for(client, "api", "auth").get_json()["access_token"])
-    assert client.post("/v1/api-keys/introspect", headers=for_auth,
-                       json={"key": "0" * 40}).status_code == 200
+    assert (
+        client.post("/v1/api-keys/introspect", headers=for_auth, json={"key": "0" * 40}).status_code
+        == 200
+    )
     assert problem(client.get("/v1/admin/users", headers=for_auth), 403)
 
 
@@ -68,18 +84,23 @@ def test_without_an_audience_a_token_names_every_service_the_client_calls(app, c
     assert verified(app, token, "auth")["aud"] == ["shelf", "auth", "tasks"]
 
 
-@pytest.mark.parametrize("client_id, secret", [
-    ("tasks", "wrong"), ("nobody", "dev-tasks-secret"), ("api", "dev-tasks-secret")])
+@pytest.mark.parametrize(
+    "client_id, secret",
+    [("tasks", "wrong"), ("nobody", "dev-tasks-secret"), ("api", "dev-tasks-secret")],
+)
 def test_wrong_credentials_are_refused(client, client_id, secret):
-    answer = client.post("/v1/service-tokens", json={"client_id": client_id,
-                                                     "client_secret": secret})
+    answer = client.post(
+        "/v1/service-tokens", json={"client_id": client_id, "client_secret": secret}
+    )
     assert problem(answer, 401)["detail"] == "Unknown client id or wrong secret."
     assert answer.headers["WWW-Authenticate"] == "Bearer"
 
 
 def test_clients_come_from_the_setting(make_app):
-    client = make_app(SHELF_AUTH_SERVICE_CLIENTS="api:s3cret, worker:0ther",
-                      SHELF_AUTH_SERVICE_AUDIENCES="worker:api").test_client()
+    client = make_app(
+        SHELF_AUTH_SERVICE_CLIENTS="api:s3cret, worker:0ther",
+        SHELF_AUTH_SERVICE_AUDIENCES="worker:api",
+    ).test_client()
     assert token_for(client, "worker", "api", "0ther").status_code == 200
     assert problem(token_for(client, "worker", "tasks", "0ther"), 403)
     assert problem(token_for(client, "api", "auth", "s3cret"), 403)  # no audiences for api

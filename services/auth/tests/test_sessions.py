@@ -17,8 +17,9 @@ def refresh(client, token):
 def move_rotation_back(app, token, seconds):
     """Pretend `token` was rotated `seconds` earlier than it was."""
     with get_database(app).transaction() as session:
-        row = session.scalar(select(RefreshSession)
-                             .where(RefreshSession.token_hash == digest(token)))
+        row = session.scalar(
+            select(RefreshSession).where(RefreshSession.token_hash == digest(token))
+        )
         assert row.rotated_at is not None
         row.rotated_at -= timedelta(seconds=seconds)
 
@@ -35,8 +36,13 @@ def test_login_answers_tokens_that_follow_the_contract(app, client, add_user):
     with app.app_context():
         key = get_key_ring().get(header["kid"])
     assert header["alg"] == "ES256"
-    claims = jwt.decode(body["access_token"], key.public, algorithms=["ES256"], audience="shelf",
-                        issuer="shelf-auth")
+    claims = jwt.decode(
+        body["access_token"],
+        key.public,
+        algorithms=["ES256"],
+        audience="shelf",
+        issuer="shelf-auth",
+    )
     assert claims["sub"] == str(user_id) and claims["scope"] == "user"
     assert claims["username"] == "Ada" and claims["is_admin"] is False
     assert claims["exp"] - claims["iat"] == 900 and claims["jti"]
@@ -55,14 +61,14 @@ def test_unknown_user_is_refused_like_a_wrong_password(client):
     assert answer.headers["WWW-Authenticate"] == "Bearer"
 
 
-def test_unknown_user_costs_one_argon2_verification_like_a_known_one(client, add_user,
-                                                                     monkeypatch):
+def test_unknown_user_costs_one_argon2_verification_like_a_known_one(client, add_user, monkeypatch):
     from argon2 import PasswordHasher
 
     calls = []
     original = PasswordHasher.verify
-    monkeypatch.setattr(PasswordHasher, "verify",
-                        lambda self, *args: calls.append(1) or original(self, *args))
+    monkeypatch.setattr(
+        PasswordHasher, "verify", lambda self, *args: calls.append(1) or original(self, *args)
+    )
     add_user("ada")
     log_in(client, "ada", "wrong password!")
     log_in(client, "nobody", "wrong password!")
@@ -94,7 +100,8 @@ def test_refresh_rotates_the_refresh_token(client, add_user):
 
 
 def test_reusing_a_rotated_refresh_token_after_the_grace_window_revokes_its_family(
-        app, client, add_user):
+    app, client, add_user
+):
     add_user("ada")
     first = log_in(client, "ada").get_json()["refresh_token"]
     other_session = log_in(client, "ada").get_json()["refresh_token"]
@@ -109,7 +116,8 @@ def test_reusing_a_rotated_refresh_token_after_the_grace_window_revokes_its_fami
 
 
 def test_reusing_a_rotated_refresh_token_within_the_grace_window_answers_a_sibling(
-        app, client, add_user):
+    app, client, add_user
+):
     add_user("ada")
     first = log_in(client, "ada").get_json()["refresh_token"]
     second = refresh(client, first).get_json()  # one tab (or worker) rotates it...
@@ -125,13 +133,16 @@ def test_reusing_a_rotated_refresh_token_within_the_grace_window_answers_a_sibli
     with get_database(app).transaction() as session:
         families = set(session.scalars(select(RefreshSession.family_id)))
         assert len(families) == 1
-        assert session.scalar(select(RefreshSession.id)
-                              .where(RefreshSession.revoked_at.is_not(None))) is None
+        assert (
+            session.scalar(select(RefreshSession.id).where(RefreshSession.revoked_at.is_not(None)))
+            is None
+        )
     # The grace is counted from the rotation: once it is over, reuse is theft again.
     move_rotation_back(app, first, 2)
     assert "already used" in problem(refresh(client, first), 401)["detail"]
     assert problem(refresh(client, sibling["refresh_token"]), 401)["detail"] == (
-        "The refresh token was revoked.")
+        "The refresh token was revoked."
+    )
 
 
 def test_two_workers_racing_with_one_token_both_get_tokens(app, client, add_user):
@@ -145,9 +156,11 @@ def test_two_workers_racing_with_one_token_both_get_tokens(app, client, add_user
         if statement.startswith("UPDATE refresh_sessions SET rotated_at") and not raced:
             raced.append(1)
             with database.engine.begin() as other:
-                other.execute(update(RefreshSession)
-                              .where(RefreshSession.token_hash == digest(first))
-                              .values(rotated_at=func.now()))
+                other.execute(
+                    update(RefreshSession)
+                    .where(RefreshSession.token_hash == digest(first))
+                    .values(rotated_at=func.now())
+                )
 
     event.listen(database.engine, "before_cursor_execute", other_worker_rotates_first)
     try:
@@ -175,7 +188,8 @@ def test_no_grace_window_when_it_is_zero(make_app, add_user):
     second = refresh(client, first).get_json()
     assert "already used" in problem(refresh(client, first), 401)["detail"]  # at once
     assert problem(refresh(client, second["refresh_token"]), 401)["detail"] == (
-        "The refresh token was revoked.")
+        "The refresh token was revoked."
+    )
 
 
 def test_a_logged_out_session_gets_no_grace(client, add_user):
@@ -210,8 +224,9 @@ def test_a_sibling_is_refused_once_its_family_was_revoked(app, client, add_user)
     first = log_in(client, "ada").get_json()["refresh_token"]
     second = refresh(client, first).get_json()["refresh_token"]
     with get_database(app).transaction() as session:
-        row = session.scalar(select(RefreshSession)
-                             .where(RefreshSession.token_hash == digest(second)))
+        row = session.scalar(
+            select(RefreshSession).where(RefreshSession.token_hash == digest(second))
+        )
         row.revoked_at = row.created_at
     assert "already used" in problem(refresh(client, first), 401)["detail"]
 
@@ -219,8 +234,12 @@ def test_a_sibling_is_refused_once_its_family_was_revoked(app, client, add_user)
 def test_logged_out_refresh_token_is_refused(client, add_user):
     add_user("ada")
     tokens = log_in(client, "ada").get_json()
-    assert client.post("/v1/sessions/logout",
-                       json={"refresh_token": tokens["refresh_token"]}).status_code == 204
+    assert (
+        client.post(
+            "/v1/sessions/logout", json={"refresh_token": tokens["refresh_token"]}
+        ).status_code
+        == 204
+    )
     again = client.post("/v1/sessions/refresh", json={"refresh_token": tokens["refresh_token"]})
     assert problem(again, 401)["detail"] == "The refresh token was revoked."
     # Logging out with a token nobody knows says nothing either way.
@@ -249,11 +268,16 @@ def test_log_out_everywhere_revokes_every_refresh_token(client, add_user):
     answer = client.post("/v1/sessions/logout-all", headers=bearer(phone["access_token"]))
     assert answer.status_code == 204
     for tokens in (phone, laptop):
-        refused = client.post("/v1/sessions/refresh",
-                              json={"refresh_token": tokens["refresh_token"]})
+        refused = client.post(
+            "/v1/sessions/refresh", json={"refresh_token": tokens["refresh_token"]}
+        )
         assert refused.status_code == 401
-    assert client.post("/v1/sessions/refresh",
-                       json={"refresh_token": bobs["refresh_token"]}).status_code == 200
+    assert (
+        client.post(
+            "/v1/sessions/refresh", json={"refresh_token": bobs["refresh_token"]}
+        ).status_code
+        == 200
+    )
 
 
 def test_log_out_everywhere_needs_a_token(client):

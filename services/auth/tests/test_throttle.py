@@ -55,8 +55,12 @@ def failed_from_many_addresses(app, username, count):
     botnet would, each address far below its own limit)."""
     now = datetime.now(UTC)
     with get_database(app).transaction() as session:
-        session.add_all(LoginAttempt(username=username, address=f"198.51.{n // 250}.{n % 250}",
-                                     attempted_at=now) for n in range(count))
+        session.add_all(
+            LoginAttempt(
+                username=username, address=f"198.51.{n // 250}.{n % 250}", attempted_at=now
+            )
+            for n in range(count)
+        )
 
 
 def test_many_addresses_failing_for_one_username_only_slow_it_down(app, client, add_user):
@@ -75,7 +79,7 @@ def test_many_addresses_failing_for_one_username_only_slow_it_down(app, client, 
     add_user("bob")
     assert log_in(client, "bob", **from_address("203.0.113.2")).status_code == 201
     # Once the wait has passed, the new address gets its try.
-    make_older(app, 2 ** 3)
+    make_older(app, 2**3)
     assert log_in(client, "ada", **from_address("203.0.113.2")).status_code == 201
 
 
@@ -132,10 +136,18 @@ def test_failures_leave_the_window(app, client, add_user):
     add_user("ada")
     now = datetime.now(UTC)
     with get_database(app).transaction() as session:
-        session.add_all(LoginAttempt(username="ada", address="10.0.0.1",
-                                     attempted_at=now - timedelta(minutes=16)) for _ in range(5))
-        session.add_all(LoginAttempt(username="ada", address="10.0.0.1",
-                                     attempted_at=now - timedelta(minutes=14)) for _ in range(5))
+        session.add_all(
+            LoginAttempt(
+                username="ada", address="10.0.0.1", attempted_at=now - timedelta(minutes=16)
+            )
+            for _ in range(5)
+        )
+        session.add_all(
+            LoginAttempt(
+                username="ada", address="10.0.0.1", attempted_at=now - timedelta(minutes=14)
+            )
+            for _ in range(5)
+        )
     # Five are too old to count, so five more tries are allowed ...
     fail(client, "ada", 5)
     # ... and then the block lifts when the oldest counted failure is 15 minutes old.
@@ -146,8 +158,9 @@ def test_failures_leave_the_window(app, client, add_user):
 
 def test_the_limits_are_settings(make_app, add_user):
     add_user("ada")
-    client = make_app(SHELF_AUTH_LOGIN_MAX_FAILURES=2,
-                      SHELF_AUTH_LOGIN_WINDOW_SECONDS=60).test_client()
+    client = make_app(
+        SHELF_AUTH_LOGIN_MAX_FAILURES=2, SHELF_AUTH_LOGIN_WINDOW_SECONDS=60
+    ).test_client()
     fail(client, "ada", 2)
     answer = log_in(client, "ada", **from_address("10.0.0.1"))
     throttled(answer)
@@ -160,8 +173,12 @@ def failures_by_address(app):
 
 
 def forwarded(client, username, hops, peer="127.0.0.1", password=WRONG):
-    return client.post("/v1/sessions", json={"username": username, "password": password},
-                       headers={"X-Forwarded-For": hops}, environ_base={"REMOTE_ADDR": peer})
+    return client.post(
+        "/v1/sessions",
+        json={"username": username, "password": password},
+        headers={"X-Forwarded-For": hops},
+        environ_base={"REMOTE_ADDR": peer},
+    )
 
 
 def test_an_untrusted_peers_forwarded_address_is_ignored(make_app, add_user):
@@ -186,8 +203,7 @@ def test_a_trusted_proxys_forwarded_address_is_used(make_app, add_user):
     forwarded(client, "ada", "6.6.6.6, 198.51.100.2, 10.1.2.3")  # via the gateway too
     forwarded(client, "ada", "198.51.100.3", peer="203.0.113.9")  # not a trusted peer
     forwarded(client, "ada", "10.1.2.3, 10.4.5.6")  # nothing but proxies: the first one
-    assert failures_by_address(app) == ["10.1.2.3", "198.51.100.1", "198.51.100.2",
-                                        "203.0.113.9"]
+    assert failures_by_address(app) == ["10.1.2.3", "198.51.100.1", "198.51.100.2", "203.0.113.9"]
 
 
 def test_the_old_trust_setting_stops_start_up(monkeypatch, database_url):
@@ -206,8 +222,12 @@ def test_wrong_current_passwords_count_as_failures(client, add_user):
     add_user("ada")
     token = log_in(client, "ada").get_json()["access_token"]
     for _ in range(10):
-        answer = client.post("/v1/users/me/password", headers={"Authorization": f"Bearer {token}"},
-                             json={"current_password": WRONG, "new_password": "a new long one"})
+        answer = client.post(
+            "/v1/users/me/password",
+            headers={"Authorization": f"Bearer {token}"},
+            json={"current_password": WRONG, "new_password": "a new long one"},
+        )
         assert problem(answer, 422)["errors"] == {
-            "current_password": ["This is not your current password."]}
+            "current_password": ["This is not your current password."]
+        }
     throttled(log_in(client, "ada"))

@@ -13,16 +13,23 @@ def sign_up(client, username="ada", password=PASSWORD, **extra):
 def test_sign_up_is_open_until_an_admin_exists_by_default(client, add_user):
     answer = sign_up(client, email="ada@example.org")
     assert answer.status_code == 201
-    assert answer.get_json() == {**answer.get_json(), "username": "ada", "is_admin": False,
-                                 "is_active": True, "email": "ada@example.org"}
+    assert answer.get_json() == {
+        **answer.get_json(),
+        "username": "ada",
+        "is_admin": False,
+        "is_active": True,
+        "email": "ada@example.org",
+    }
     assert log_in(client, "ada").status_code == 201
     add_user("root", is_admin=True)
     body = problem(sign_up(client, "bob"), 403)
     assert body["detail"] == "Sign-up is closed; ask an administrator for an account."
 
 
-@pytest.mark.parametrize("mode, admin_exists, expected", [
-    ("open", True, 201), ("closed", False, 403), ("auto", False, 201), ("auto", True, 403)])
+@pytest.mark.parametrize(
+    "mode, admin_exists, expected",
+    [("open", True, 201), ("closed", False, 403), ("auto", False, 201), ("auto", True, 403)],
+)
 def test_sign_up_modes(make_app, add_user, mode, admin_exists, expected):
     if admin_exists:
         add_user("root", is_admin=True)
@@ -37,8 +44,9 @@ def test_an_unknown_sign_up_mode_stops_start_up(make_app):
 
 def test_password_rules_answer_clear_field_errors(client):
     body = problem(sign_up(client, "ada", "ada"), 422)
-    assert body["errors"] == {"password": ["Use at least 10 characters.",
-                                           "A password cannot be the username."]}
+    assert body["errors"] == {
+        "password": ["Use at least 10 characters.", "A password cannot be the username."]
+    }
     assert body["detail"] == "The request is not valid: password."
     body = problem(sign_up(client, "ada", " " * 12), 422)
     assert body["errors"]["password"] == ["A password cannot be only spaces."]
@@ -51,9 +59,12 @@ def test_username_and_email_rules(client):
     body = problem(sign_up(client, "bad name!"), 422)
     assert body["errors"] == {"username": ["Use 1-150 letters, digits or . _ @ + -"]}
     assert problem(sign_up(client, "ADA"), 422)["errors"] == {
-        "username": ["This username is taken."]}
+        "username": ["This username is taken."]
+    }
     assert set(problem(client.post("/v1/users", json={}), 422)["errors"]) == {
-        "username", "password"}
+        "username",
+        "password",
+    }
 
 
 def test_me_describes_the_caller(client, user_token):
@@ -67,33 +78,56 @@ def test_changing_the_password_logs_out_everywhere_and_answers_new_tokens(client
     add_user("ada")
     other_device = log_in(client, "ada").get_json()
     here = log_in(client, "ada").get_json()
-    answer = client.post("/v1/users/me/password", headers=bearer(here["access_token"]),
-                         json={"current_password": PASSWORD, "new_password": NEW})
+    answer = client.post(
+        "/v1/users/me/password",
+        headers=bearer(here["access_token"]),
+        json={"current_password": PASSWORD, "new_password": NEW},
+    )
     assert answer.status_code == 200
     fresh = answer.get_json()
     assert problem(log_in(client, "ada", PASSWORD), 401)
     assert log_in(client, "ada", NEW).status_code == 201
     for old in (other_device, here):
-        assert client.post("/v1/sessions/refresh",
-                           json={"refresh_token": old["refresh_token"]}).status_code == 401
-    assert client.post("/v1/sessions/refresh",
-                       json={"refresh_token": fresh["refresh_token"]}).status_code == 200
+        assert (
+            client.post(
+                "/v1/sessions/refresh", json={"refresh_token": old["refresh_token"]}
+            ).status_code
+            == 401
+        )
+    assert (
+        client.post(
+            "/v1/sessions/refresh", json={"refresh_token": fresh["refresh_token"]}
+        ).status_code
+        == 200
+    )
 
 
 def test_a_new_password_must_follow_the_rules(client, user_token):
-    answer = client.post("/v1/users/me/password", headers=bearer(user_token),
-                         json={"current_password": PASSWORD, "new_password": "short"})
+    answer = client.post(
+        "/v1/users/me/password",
+        headers=bearer(user_token),
+        json={"current_password": PASSWORD, "new_password": "short"},
+    )
     assert problem(answer, 422)["errors"] == {"new_password": ["Use at least 10 characters."]}
     assert log_in(client, "ada").status_code == 201
 
 
 def test_changing_the_email_needs_the_password(client, user_token):
-    wrong = client.post("/v1/users/me/email", headers=bearer(user_token),
-                        json={"email": "new@example.org", "password": "not it at all"})
+    wrong = client.post(
+        "/v1/users/me/email",
+        headers=bearer(user_token),
+        json={"email": "new@example.org", "password": "not it at all"},
+    )
     assert problem(wrong, 422)["errors"] == {"password": ["This is not your current password."]}
-    answer = client.post("/v1/users/me/email", headers=bearer(user_token),
-                         json={"email": "new@example.org", "password": PASSWORD})
+    answer = client.post(
+        "/v1/users/me/email",
+        headers=bearer(user_token),
+        json={"email": "new@example.org", "password": PASSWORD},
+    )
     assert answer.status_code == 200 and answer.get_json()["email"] == "new@example.org"
-    invalid = client.post("/v1/users/me/email", headers=bearer(user_token),
-                          json={"email": "nope", "password": PASSWORD})
+    invalid = client.post(
+        "/v1/users/me/email",
+        headers=bearer(user_token),
+        json={"email": "nope", "password": PASSWORD},
+    )
     assert problem(invalid, 422)["errors"] == {"email": ["Not a valid email address."]}

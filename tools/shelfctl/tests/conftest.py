@@ -38,17 +38,33 @@ class Run:
 def clean_env(home: Path, **settings: str) -> dict[str, str]:
     """This machine's environment less any Shelf or shelfctl settings, with HOME (and so the
     default config file) in `home`, plus `settings`."""
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("SHELF_", "SHELFCTL_", "XDG_CONFIG_HOME"))}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("SHELF_", "SHELFCTL_", "XDG_CONFIG_HOME"))
+    }
     env["HOME"] = str(home)
     env.update(settings)
     return env
 
 
-def run_ctl(env: dict[str, str], *args: str, input: str | None = None,
-            cwd: Path | None = None, timeout: float = 60) -> Run:
-    result = subprocess.run([str(SHELFCTL), *args], env=env, input=input, capture_output=True,
-                            text=True, timeout=timeout, cwd=cwd, check=False)
+def run_ctl(
+    env: dict[str, str],
+    *args: str,
+    input: str | None = None,
+    cwd: Path | None = None,
+    timeout: float = 60,
+) -> Run:
+    result = subprocess.run(
+        [str(SHELFCTL), *args],
+        env=env,
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd,
+        check=False,
+    )
     return Run(result.returncode, result.stdout, result.stderr)
 
 

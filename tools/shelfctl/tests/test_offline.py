@@ -22,8 +22,10 @@ def one_line(run) -> str:
 @pytest.fixture
 def nowhere(tmp_path):
     """Settings naming ports nobody listens on."""
-    urls = {f"SHELF_{s.upper()}_URL": f"http://127.0.0.1:{free_port()}"
-            for s in ("auth", "api", "tasks", "ui")}
+    urls = {
+        f"SHELF_{s.upper()}_URL": f"http://127.0.0.1:{free_port()}"
+        for s in ("auth", "api", "tasks", "ui")
+    }
     return clean_env(tmp_path, **urls, SHELFCTL_USERNAME="someone", SHELFCTL_PASSWORD="pw")
 
 
@@ -36,8 +38,9 @@ def test_a_service_that_is_down_is_one_line_naming_it_and_its_url(nowhere):
     run = run_ctl(nowhere, "export")
     assert run.code == 1
     # logging in comes first: auth is the one that is down
-    assert one_line(run) == (f"auth is unavailable at {nowhere['SHELF_AUTH_URL']}: "
-                             "connection refused")
+    assert one_line(run) == (
+        f"auth is unavailable at {nowhere['SHELF_AUTH_URL']}: connection refused"
+    )
 
     run = run_ctl({**nowhere, "SHELFCTL_TOKEN": "a" * 40}, "export")  # no login needed
     assert run.code == 1
@@ -95,11 +98,16 @@ def test_settings_come_from_the_environment_over_the_file(tmp_path):
     (config_dir / "shelfctl.toml").write_text(
         'SHELF_API_URL = "http://files.example:9002/"\n'
         'SHELF_TASKS_URL = "http://files.example:9003"\n'
-        'SHELFCTL_USERNAME = "from-file"\nSHELFCTL_PASSWORD = "secret"\nSHELFCTL_TIMEOUT = 3\n')
+        'SHELFCTL_USERNAME = "from-file"\nSHELFCTL_PASSWORD = "secret"\nSHELFCTL_TIMEOUT = 3\n'
+    )
     environ = {"HOME": str(tmp_path), "SHELF_TASKS_URL": "http://env.example:7003"}
     config = Config.load(environ=environ)
-    assert config.urls == {"auth": "http://127.0.0.1:8001", "api": "http://files.example:9002",
-                           "tasks": "http://env.example:7003", "ui": "http://127.0.0.1:8000"}
+    assert config.urls == {
+        "auth": "http://127.0.0.1:8001",
+        "api": "http://files.example:9002",
+        "tasks": "http://env.example:7003",
+        "ui": "http://127.0.0.1:8000",
+    }
     assert (config.username, config.password, config.token) == ("from-file", "secret", None)
     assert config.timeout == 3.0
 
@@ -110,24 +118,46 @@ def test_settings_come_from_the_environment_over_the_file(tmp_path):
 def test_the_default_file_is_read_by_the_command(tmp_path, nowhere):
     """No environment at all: the URLs and credentials come from ~/.config/shelfctl.toml."""
     (tmp_path / ".config").mkdir()
-    (tmp_path / ".config" / "shelfctl.toml").write_text("".join(
-        f'{key} = "{value}"\n' for key, value in nowhere.items()
-        if key.startswith(("SHELF_", "SHELFCTL_"))))
+    (tmp_path / ".config" / "shelfctl.toml").write_text(
+        "".join(
+            f'{key} = "{value}"\n'
+            for key, value in nowhere.items()
+            if key.startswith(("SHELF_", "SHELFCTL_"))
+        )
+    )
     run = run_ctl(clean_env(tmp_path), "user", "list")
     assert run.code == 1
-    assert one_line(run) == (f"auth is unavailable at {nowhere['SHELF_AUTH_URL']}: "
-                             "connection refused")
+    assert one_line(run) == (
+        f"auth is unavailable at {nowhere['SHELF_AUTH_URL']}: connection refused"
+    )
 
 
-@pytest.mark.parametrize(("problem", "expected"), [
-    ({"type": "about:blank", "title": "Forbidden", "status": 403,
-      "detail": "Only administrators may do this."}, "Only administrators may do this."),
-    ({"type": "about:blank", "title": "Unprocessable Entity", "status": 422,
-      "detail": "The request is invalid.", "errors": {"username": ["Already taken."]}},
-     "The request is invalid. — username: Already taken."),
-    ({"detail": "Not found."}, "Not found."),  # linkding's errors
-    ({"file": ["Line 3: not a bookmark file."]}, "file: Line 3: not a bookmark file."),
-    ("not a document", ""),
-])
+@pytest.mark.parametrize(
+    ("problem", "expected"),
+    [
+        (
+            {
+                "type": "about:blank",
+                "title": "Forbidden",
+                "status": 403,
+                "detail": "Only administrators may do this.",
+            },
+            "Only administrators may do this.",
+        ),
+        (
+            {
+                "type": "about:blank",
+                "title": "Unprocessable Entity",
+                "status": 422,
+                "detail": "The request is invalid.",
+                "errors": {"username": ["Already taken."]},
+            },
+            "The request is invalid. — username: Already taken.",
+        ),
+        ({"detail": "Not found."}, "Not found."),  # linkding's errors
+        ({"file": ["Line 3: not a bookmark file."]}, "file: Line 3: not a bookmark file."),
+        ("not a document", ""),
+    ],
+)
 def test_problem_details_become_one_phrase(problem, expected):
     assert problem_detail(problem) == expected

@@ -28,15 +28,21 @@ def single_line(run) -> str:
 
 
 def netscape(urls: list[str], folder: str = "reading") -> str:
-    items = "\n".join(f'<DT><A HREF="{url}" ADD_DATE="1700000000">Page {n}</A>'
-                      for n, url in enumerate(urls))
-    return ("<!DOCTYPE NETSCAPE-Bookmark-file-1>\n<TITLE>Bookmarks</TITLE><H1>Bookmarks</H1>\n"
-            f"<DL><p>\n<DT><H3>{folder}</H3>\n<DL><p>\n{items}\n</DL><p>\n</DL><p>\n")
+    items = "\n".join(
+        f'<DT><A HREF="{url}" ADD_DATE="1700000000">Page {n}</A>' for n, url in enumerate(urls)
+    )
+    return (
+        "<!DOCTYPE NETSCAPE-Bookmark-file-1>\n<TITLE>Bookmarks</TITLE><H1>Bookmarks</H1>\n"
+        f"<DL><p>\n<DT><H3>{folder}</H3>\n<DL><p>\n{items}\n</DL><p>\n</DL><p>\n"
+    )
 
 
 def admin_token(system) -> str:
-    answer = requests.post(system.urls["auth"] + "/v1/sessions", timeout=10,
-                           json={"username": ADMIN, "password": ADMIN_PASSWORD})
+    answer = requests.post(
+        system.urls["auth"] + "/v1/sessions",
+        timeout=10,
+        json={"username": ADMIN, "password": ADMIN_PASSWORD},
+    )
     answer.raise_for_status()
     return answer.json()["access_token"]
 
@@ -64,13 +70,15 @@ def test_status_shows_every_service_then_the_one_that_is_down(ctl, shelf_system)
         assert table["ui"][2] == "ok" and table["ui"][3] in ("not ready", "degraded"), run
         assert "api" in table["ui"][-1], run
         summary = single_line(run)
-        assert summary.endswith(" down or not ready: api" + (", ui" if table["ui"][3] ==
-                                                             "not ready" else "")), run
+        assert summary.endswith(
+            " down or not ready: api" + (", ui" if table["ui"][3] == "not ready" else "")
+        ), run
 
         run = ctl("export")
         assert run.code == 1
-        assert single_line(run) == (f"api is unavailable at {shelf_system.urls['api']}: "
-                                    "connection refused")
+        assert single_line(run) == (
+            f"api is unavailable at {shelf_system.urls['api']}: connection refused"
+        )
     finally:
         shelf_system.start("api")
     assert ctl("status").code == 0
@@ -81,8 +89,9 @@ def test_status_shows_every_service_then_the_one_that_is_down(ctl, shelf_system)
 
 def test_user_create_list_promote_deactivate(ctl, unique):
     name = unique("reader")
-    run = ctl("user", "create", name, "--password", "reader-password-1",
-              "--email", f"{name}@example.org")
+    run = ctl(
+        "user", "create", name, "--password", "reader-password-1", "--email", f"{name}@example.org"
+    )
     assert run.code == 0, run
     assert run.out.startswith(f"created user {name!r} (id ")
 
@@ -140,8 +149,9 @@ def test_import_then_export_returns_the_bookmarks(ctl, unique, tmp_path):
     source.write_text(netscape(urls, folder="toolbox"))
     run = ctl("import", str(source))
     assert run.code == 0, run
-    assert run.out.strip() == ("imported 3 bookmarks from bookmarks.html (netscape): "
-                               "3 created, 0 updated")
+    assert run.out.strip() == (
+        "imported 3 bookmarks from bookmarks.html (netscape): 3 created, 0 updated"
+    )
 
     run = ctl("export")  # html to stdout
     assert run.code == 0, run
@@ -153,8 +163,11 @@ def test_import_then_export_returns_the_bookmarks(ctl, unique, tmp_path):
     assert run.code == 0, run
     assert run.err.startswith("wrote ") and str(target) in run.err
     exported = json.loads(target.read_text())
-    items = exported if isinstance(exported, list) else next(
-        value for value in exported.values() if isinstance(value, list))
+    items = (
+        exported
+        if isinstance(exported, list)
+        else next(value for value in exported.values() if isinstance(value, list))
+    )
     mine = {item["url"]: item for item in items if item["url"] in urls}
     assert set(mine) == set(urls)
     assert all("toolbox" in json.dumps(item) for item in mine.values())
@@ -178,8 +191,9 @@ def test_a_large_import_is_followed_to_the_end(ctl, unique, tmp_path):
     source.write_text(netscape(urls))
     run = ctl("import", str(source), "--timeout", "40", timeout=60)
     assert run.code == 0, run
-    assert run.out.strip() == ("imported 250 bookmarks from large.html (netscape): "
-                               "250 created, 0 updated")
+    assert run.out.strip() == (
+        "imported 250 bookmarks from large.html (netscape): 250 created, 0 updated"
+    )
     progress = run.err.strip().splitlines()
     assert progress[-1].endswith(": 250 of 250 bookmarks (100%)"), run
     import_id = progress[-1].split()[1].rstrip(":")
@@ -192,7 +206,11 @@ def test_a_large_import_is_followed_to_the_end(ctl, unique, tmp_path):
     assert (job["state"], job["progress"]) == ("completed", 100)
     table = rows(ctl("jobs", "list", "--kind", "import_bookmarks", "--state", "completed").out)
     assert table[str(job["id"])][1:5] == [
-        "import_bookmarks", "completed", f"1/{job['max_attempts']}", "100%"]
+        "import_bookmarks",
+        "completed",
+        f"1/{job['max_attempts']}",
+        "100%",
+    ]
 
 
 # -- jobs and schedules -------------------------------------------------------------------------
@@ -200,15 +218,23 @@ def test_a_large_import_is_followed_to_the_end(ctl, unique, tmp_path):
 
 def test_jobs_cancel_and_retry(ctl, shelf_system):
     later = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
-    answer = requests.post(shelf_system.urls["tasks"] + "/v1/jobs", timeout=10, json={
-        "kind": "send_email", "run_at": later,
-        "args": {"to": "ops@example.org", "subject": "from shelfctl's tests", "text": "hello"}},
-        headers={"Authorization": f"Bearer {admin_token(shelf_system)}"})
+    answer = requests.post(
+        shelf_system.urls["tasks"] + "/v1/jobs",
+        timeout=10,
+        json={
+            "kind": "send_email",
+            "run_at": later,
+            "args": {"to": "ops@example.org", "subject": "from shelfctl's tests", "text": "hello"},
+        },
+        headers={"Authorization": f"Bearer {admin_token(shelf_system)}"},
+    )
     assert answer.status_code == 201, answer.text
     job_id = answer.json()["id"]
 
-    assert rows(ctl("jobs", "list", "--state", "scheduled").out)[str(job_id)][1:3] == \
-        ["send_email", "scheduled"]
+    assert rows(ctl("jobs", "list", "--state", "scheduled").out)[str(job_id)][1:3] == [
+        "send_email",
+        "scheduled",
+    ]
     run = ctl("jobs", "cancel", str(job_id))
     assert run.code == 0, run
     assert run.out.strip() == f"job {job_id} (send_email) is now cancelled"
@@ -244,5 +270,6 @@ def test_schedules_list_disable_enable(ctl):
     run = ctl("schedules", "enable", str(first["id"]))
     assert run.code == 0, run
     assert run.out.startswith(
-        f"schedule {first['name']!r} (id {first['id']}) is enabled; next fire")
+        f"schedule {first['name']!r} (id {first['id']}) is enabled; next fire"
+    )
     assert rows(ctl("schedules", "list").out)[str(first["id"])][4] == "yes"

@@ -65,10 +65,14 @@ class FetchFailed(FetchError):
 # The settings `FetchPolicy.from_config` reads: name -> (default, what it means). A service
 # declares them in its own configuration from this table, so every service has the same ones.
 SETTINGS: dict[str, tuple[object, str]] = {
-    "SHELF_FETCH_ALLOW_PRIVATE": (False, "let fetches reach loopback, private and link-local "
-                                         "addresses (tests, home labs)"),
-    "SHELF_FETCH_ALLOW_NETWORKS": ("", "comma-separated networks fetches may reach although "
-                                       "private (192.168.1.0/24)"),
+    "SHELF_FETCH_ALLOW_PRIVATE": (
+        False,
+        "let fetches reach loopback, private and link-local addresses (tests, home labs)",
+    ),
+    "SHELF_FETCH_ALLOW_NETWORKS": (
+        "",
+        "comma-separated networks fetches may reach although private (192.168.1.0/24)",
+    ),
     "SHELF_FETCH_MAX_BYTES": (2 * 1024 * 1024, "largest page body read"),
     "SHELF_FETCH_TIMEOUT": (10.0, "seconds one page fetch may take in all"),
     "SHELF_FETCH_MAX_REDIRECTS": (5, "redirects a page fetch follows"),
@@ -88,26 +92,30 @@ class FetchPolicy:
 
     @classmethod
     def from_config(cls, config, *, user_agent: str | None = None) -> FetchPolicy:
-        networks = tuple(ipaddress.ip_network(part.strip(), strict=False) for part in
-                         str(config.get("SHELF_FETCH_ALLOW_NETWORKS", "")).split(",")
-                         if part.strip())
-        return cls(allow_private=bool(config["SHELF_FETCH_ALLOW_PRIVATE"]),
-                   allowed_networks=networks,
-                   max_bytes=int(config["SHELF_FETCH_MAX_BYTES"]),
-                   timeout=float(config["SHELF_FETCH_TIMEOUT"]),
-                   max_redirects=int(config["SHELF_FETCH_MAX_REDIRECTS"]),
-                   **({"user_agent": user_agent} if user_agent else {}))
+        networks = tuple(
+            ipaddress.ip_network(part.strip(), strict=False)
+            for part in str(config.get("SHELF_FETCH_ALLOW_NETWORKS", "")).split(",")
+            if part.strip()
+        )
+        return cls(
+            allow_private=bool(config["SHELF_FETCH_ALLOW_PRIVATE"]),
+            allowed_networks=networks,
+            max_bytes=int(config["SHELF_FETCH_MAX_BYTES"]),
+            timeout=float(config["SHELF_FETCH_TIMEOUT"]),
+            max_redirects=int(config["SHELF_FETCH_MAX_REDIRECTS"]),
+            **({"user_agent": user_agent} if user_agent else {}),
+        )
 
 
 @dataclass
 class Response:
-    url: str                      # the last URL, after redirects
+    url: str  # the last URL, after redirects
     status: int
-    headers: dict[str, str]       # lower-case names
+    headers: dict[str, str]  # lower-case names
     body: bytes = b""
-    truncated: bool = False       # the body was longer than max_bytes
+    truncated: bool = False  # the body was longer than max_bytes
     redirects: list[str] = field(default_factory=list)
-    address: str = ""             # the address the last hop connected to
+    address: str = ""  # the address the last hop connected to
 
     @property
     def content_type(self) -> str:
@@ -124,6 +132,7 @@ class Response:
 
 # --- addresses ----------------------------------------------------------------------------------
 
+
 def address_refusal(address: str) -> str | None:
     """Why `address` may not be fetched from, or None when it is a public address."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
@@ -132,8 +141,15 @@ def address_refusal(address: str) -> str | None:
         if embedded is not None:
             return address_refusal(str(embedded))
     # site_local: fec0::/10, deprecated but still routed inside some networks.
-    for name in ("loopback", "link_local", "site_local", "multicast", "unspecified", "private",
-                 "reserved"):
+    for name in (
+        "loopback",
+        "link_local",
+        "site_local",
+        "multicast",
+        "unspecified",
+        "private",
+        "reserved",
+    ):
         if name == "site_local" and ip.version == 4:
             continue
         if getattr(ip, f"is_{name}"):
@@ -157,8 +173,9 @@ def system_resolver(host: str, port: int) -> list[str]:
 _LOOKUPS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="shelf-fetch-dns")
 
 
-def _resolve(resolver: Resolver, host: str, port: int, *, left: float | None,
-             policy_timeout: float, url: str) -> list[str]:
+def _resolve(
+    resolver: Resolver, host: str, port: int, *, left: float | None, policy_timeout: float, url: str
+) -> list[str]:
     if left is None:
         return resolver(host, port)
     lookup = _LOOKUPS.submit(resolver, host, port)
@@ -166,18 +183,29 @@ def _resolve(resolver: Resolver, host: str, port: int, *, left: float | None,
         return lookup.result(timeout=max(left, 0.001))
     except TimeoutError:
         lookup.cancel()
-        raise FetchFailed(f"no answer within {policy_timeout:g} s: the name {host} did not "
-                          "resolve in time", url=url) from None
+        raise FetchFailed(
+            f"no answer within {policy_timeout:g} s: the name {host} did not resolve in time",
+            url=url,
+        ) from None
 
 
-def pick_address(host: str, port: int, *, allow_private: bool, url: str,
-                 resolver: Resolver = system_resolver, allowed_networks=(),
-                 left: float | None = None, policy_timeout: float = 0.0) -> str:
+def pick_address(
+    host: str,
+    port: int,
+    *,
+    allow_private: bool,
+    url: str,
+    resolver: Resolver = system_resolver,
+    allowed_networks=(),
+    left: float | None = None,
+    policy_timeout: float = 0.0,
+) -> str:
     """Resolve `host` (within `left` seconds, when given) and return an address that may be
     connected to."""
     try:
-        addresses = _resolve(resolver, host, port, left=left, policy_timeout=policy_timeout,
-                             url=url)
+        addresses = _resolve(
+            resolver, host, port, left=left, policy_timeout=policy_timeout, url=url
+        )
     except (OSError, UnicodeError):
         raise FetchFailed(f"the name {host} could not be resolved", url=url) from None
     if not addresses:
@@ -195,12 +223,17 @@ def pick_address(host: str, port: int, *, allow_private: bool, url: str,
         refusals.append(refusal)
     # Which address, and why, is for the operator's log only: a reason naming it would let a
     # user learn what internal names resolve to.
-    log.warning("fetch refused for host %s: %s", host, "; ".join(refusals),
-                extra={"host": host, "addresses": addresses, "url": url})
+    log.warning(
+        "fetch refused for host %s: %s",
+        host,
+        "; ".join(refusals),
+        extra={"host": host, "addresses": addresses, "url": url},
+    )
     raise FetchRefused(NOT_PUBLIC, url=url)
 
 
 # --- the deadline --------------------------------------------------------------------------------
+
 
 class _Watchdog:
     """Shuts a hop's socket down when the fetch's deadline passes, waking whatever read or
@@ -243,6 +276,7 @@ class _Watchdog:
 
 # --- connections pinned to the checked address -------------------------------------------------
 
+
 class _Pinned:
     """Connects to the checked address, and hands the socket to the fetch's watchdog."""
 
@@ -259,8 +293,9 @@ class _Pinned:
 
 
 class _PinnedHTTPConnection(_Pinned, http.client.HTTPConnection):
-    def __init__(self, host: str, port: int, *, address: str, timeout: float,
-                 watchdog: _Watchdog) -> None:
+    def __init__(
+        self, host: str, port: int, *, address: str, timeout: float, watchdog: _Watchdog
+    ) -> None:
         super().__init__(host, port, timeout=timeout)
         self.address, self.watchdog = address, watchdog
 
@@ -269,8 +304,16 @@ class _PinnedHTTPConnection(_Pinned, http.client.HTTPConnection):
 
 
 class _PinnedHTTPSConnection(_Pinned, http.client.HTTPSConnection):
-    def __init__(self, host: str, port: int, *, address: str, timeout: float,
-                 watchdog: _Watchdog, context: ssl.SSLContext) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        address: str,
+        timeout: float,
+        watchdog: _Watchdog,
+        context: ssl.SSLContext,
+    ) -> None:
         super().__init__(host, port, timeout=timeout, context=context)
         self.address, self.watchdog = address, watchdog
 
@@ -286,8 +329,9 @@ class _Decoder:
 
     def __init__(self, encoding: str) -> None:
         self.encoding = encoding
-        self.inflater = (zlib.decompressobj(47) if encoding in ("gzip", "x-gzip", "deflate")
-                         else None)
+        self.inflater = (
+            zlib.decompressobj(47) if encoding in ("gzip", "x-gzip", "deflate") else None
+        )
 
     def feed(self, data: bytes, limit: int) -> bytes:
         if self.inflater is None:
@@ -297,8 +341,15 @@ class _Decoder:
 
 # --- fetching -----------------------------------------------------------------------------------
 
-def fetch(url: str, policy: FetchPolicy, *, method: str = "GET", max_bytes: int | None = None,
-          resolver: Resolver = system_resolver) -> Response:
+
+def fetch(
+    url: str,
+    policy: FetchPolicy,
+    *,
+    method: str = "GET",
+    max_bytes: int | None = None,
+    resolver: Resolver = system_resolver,
+) -> Response:
     """Fetch `url` under `policy`: the final answer (any status), its body capped."""
     deadline = time.monotonic() + policy.timeout
     limit = policy.max_bytes if max_bytes is None else max_bytes
@@ -306,8 +357,15 @@ def fetch(url: str, policy: FetchPolicy, *, method: str = "GET", max_bytes: int 
     context = ssl.create_default_context(cafile=policy.cafile)
     current = url
     while True:
-        response = _one_hop(current, policy, method=method, limit=limit, deadline=deadline,
-                            resolver=resolver, context=context)
+        response = _one_hop(
+            current,
+            policy,
+            method=method,
+            limit=limit,
+            deadline=deadline,
+            resolver=resolver,
+            context=context,
+        )
         location = response.headers.get("location")
         if response.status not in REDIRECTS or not location:
             response.redirects = redirects
@@ -320,8 +378,16 @@ def fetch(url: str, policy: FetchPolicy, *, method: str = "GET", max_bytes: int 
             method = "GET" if method != "HEAD" else "HEAD"
 
 
-def _one_hop(url: str, policy: FetchPolicy, *, method: str, limit: int, deadline: float,
-             resolver: Resolver, context: ssl.SSLContext) -> Response:
+def _one_hop(
+    url: str,
+    policy: FetchPolicy,
+    *,
+    method: str,
+    limit: int,
+    deadline: float,
+    resolver: Resolver,
+    context: ssl.SSLContext,
+) -> Response:
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -329,31 +395,49 @@ def _one_hop(url: str, policy: FetchPolicy, *, method: str, limit: int, deadline
         raise FetchRefused("refused: not a valid URL", url=url) from None
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
-        raise FetchRefused(f"refused: only http and https URLs are fetched, not {scheme or '?'}",
-                           url=url)
+        raise FetchRefused(
+            f"refused: only http and https URLs are fetched, not {scheme or '?'}", url=url
+        )
     host = parts.hostname
     if not host:
         raise FetchRefused("refused: the URL has no host", url=url)
     port = port or (443 if scheme == "https" else 80)
-    address = pick_address(host, port, allow_private=policy.allow_private, url=url,
-                           resolver=resolver, allowed_networks=policy.allowed_networks,
-                           left=deadline - time.monotonic(), policy_timeout=policy.timeout)
+    address = pick_address(
+        host,
+        port,
+        allow_private=policy.allow_private,
+        url=url,
+        resolver=resolver,
+        allowed_networks=policy.allowed_networks,
+        left=deadline - time.monotonic(),
+        policy_timeout=policy.timeout,
+    )
     left = deadline - time.monotonic()
     if left <= 0:
         raise FetchFailed(f"no answer within {policy.timeout:g} s", url=url)
     watchdog = _Watchdog(deadline)
     if scheme == "https":
         connection: _PinnedHTTPConnection | _PinnedHTTPSConnection = _PinnedHTTPSConnection(
-            host, port, address=address, timeout=left, watchdog=watchdog, context=context)
+            host, port, address=address, timeout=left, watchdog=watchdog, context=context
+        )
     else:
-        connection = _PinnedHTTPConnection(host, port, address=address, timeout=left,
-                                            watchdog=watchdog)
+        connection = _PinnedHTTPConnection(
+            host, port, address=address, timeout=left, watchdog=watchdog
+        )
     target = parts.path or "/"
     if parts.query:
         target += "?" + parts.query
     try:
-        response = _exchange(connection, method, target, policy=policy, url=url, limit=limit,
-                             deadline=deadline, address=address)
+        response = _exchange(
+            connection,
+            method,
+            target,
+            policy=policy,
+            url=url,
+            limit=limit,
+            deadline=deadline,
+            address=address,
+        )
         if watchdog.expired:  # the answer was cut short: what arrived is not the page
             raise TimeoutError
         return response
@@ -380,31 +464,56 @@ def _failure(error: Exception, *, policy: FetchPolicy, url: str) -> FetchFailed:
     return FetchFailed(f"the connection failed: {type(error).__name__}", url=url)
 
 
-def _exchange(connection: http.client.HTTPConnection, method: str, target: str, *,
-              policy: FetchPolicy, url: str, limit: int, deadline: float,
-              address: str) -> Response:
+def _exchange(
+    connection: http.client.HTTPConnection,
+    method: str,
+    target: str,
+    *,
+    policy: FetchPolicy,
+    url: str,
+    limit: int,
+    deadline: float,
+    address: str,
+) -> Response:
     """Send the request and read the answer: its headers, and its body unless it is a
     redirect or the method is HEAD."""
-    connection.request(method, target, headers={
-        "User-Agent": policy.user_agent,
-        "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
-        "Accept-Encoding": "identity",
-        "Connection": "close",
-    })
+    connection.request(
+        method,
+        target,
+        headers={
+            "User-Agent": policy.user_agent,
+            "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
+            "Accept-Encoding": "identity",
+            "Connection": "close",
+        },
+    )
     sock = connection.sock  # kept: the connection lets go of it once the answer starts
     answer = connection.getresponse()
     headers = {name.lower(): value for name, value in answer.getheaders()}
     response = Response(url=url, status=answer.status, headers=headers, address=address)
     if method != "HEAD" and answer.status not in REDIRECTS:
         response.body, response.truncated = _read_body(
-            answer, sock, limit=limit, deadline=deadline, url=url, policy=policy,
-            decoder=_Decoder(headers.get("content-encoding", "").strip().lower()))
+            answer,
+            sock,
+            limit=limit,
+            deadline=deadline,
+            url=url,
+            policy=policy,
+            decoder=_Decoder(headers.get("content-encoding", "").strip().lower()),
+        )
     return response
 
 
-def _read_body(answer: http.client.HTTPResponse, sock: socket.socket | None, *, limit: int,
-               deadline: float, url: str, policy: FetchPolicy,
-               decoder: _Decoder) -> tuple[bytes, bool]:
+def _read_body(
+    answer: http.client.HTTPResponse,
+    sock: socket.socket | None,
+    *,
+    limit: int,
+    deadline: float,
+    url: str,
+    policy: FetchPolicy,
+    decoder: _Decoder,
+) -> tuple[bytes, bool]:
     chunks: list[bytes] = []
     size = 0
     while size < limit:

@@ -20,8 +20,10 @@ TITLE_LENGTH = 512
 DESCRIPTION_LENGTH = 2000
 TEXT_LENGTH = 100_000
 URL_LENGTH = 2048
-NOT_TEXT = ("script, style, noscript, template, svg, iframe, object, canvas, nav, header, "
-            "footer, aside, form, button, select")
+NOT_TEXT = (
+    "script, style, noscript, template, svg, iframe, object, canvas, nav, header, "
+    "footer, aside, form, button, select"
+)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 
 
@@ -85,11 +87,16 @@ def parse_html(html: str, *, url: str) -> PageMetadata:
     title = title_node.text(strip=True) if title_node else None
     metadata = PageMetadata(
         title=_squash(title or meta.get("og:title") or meta.get("twitter:title"), TITLE_LENGTH),
-        description=_squash(meta.get("description") or meta.get("og:description")
-                            or meta.get("twitter:description"), DESCRIPTION_LENGTH),
+        description=_squash(
+            meta.get("description")
+            or meta.get("og:description")
+            or meta.get("twitter:description"),
+            DESCRIPTION_LENGTH,
+        ),
         favicon_url=_favicon(tree, base),
-        preview_image_url=_absolute(base, meta.get("og:image") or meta.get("og:image:url")
-                                    or meta.get("twitter:image")),
+        preview_image_url=_absolute(
+            base, meta.get("og:image") or meta.get("og:image:url") or meta.get("twitter:image")
+        ),
     )
     metadata.page_text = _readable_text(tree)
     return metadata

@@ -100,8 +100,7 @@ class Site:
             return Response(b"%PDF-1.4", mimetype="application/pdf")
 
         self.server = make_server(host, self.port, app, threaded=True, ssl_context=ssl_context)
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,),
-                                       daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
 
     def stop(self) -> None:
@@ -137,8 +136,7 @@ class Trickle:
         self.host = host
         self.port = self.server.server_address[1]
         self.url = f"http://{host}:{self.port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,),
-                                       daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
 
     def _answer(self, connection: socket.socket) -> None:
@@ -150,12 +148,16 @@ class Trickle:
             request += data
         path = request.split(b" ", 2)[1].decode("latin-1")
         if path.startswith("/redirect"):
-            connection.sendall(b"HTTP/1.1 302 Found\r\nLocation: /headers\r\n"
-                               b"Content-Length: 0\r\nConnection: close\r\n\r\n")
+            connection.sendall(
+                b"HTTP/1.1 302 Found\r\nLocation: /headers\r\n"
+                b"Content-Length: 0\r\nConnection: close\r\n\r\n"
+            )
             return
         if path.startswith("/body"):
-            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
-                               b"Content-Length: 100000000\r\n\r\n<html><title>")
+            connection.sendall(
+                b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+                b"Content-Length: 100000000\r\n\r\n<html><title>"
+            )
             drip = b"x"
         else:
             connection.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")

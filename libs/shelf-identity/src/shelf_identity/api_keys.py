@@ -21,9 +21,15 @@ INTROSPECT_PATH = "/v1/api-keys/introspect"
 
 
 class ApiKeyResolver:
-    def __init__(self, client: ServiceClient, *, revocations: RevocationFeed | None = None,
-                 ttl_seconds: float = 30.0, negative_ttl_seconds: float = 5.0,
-                 max_entries: int = 10_000) -> None:
+    def __init__(
+        self,
+        client: ServiceClient,
+        *,
+        revocations: RevocationFeed | None = None,
+        ttl_seconds: float = 30.0,
+        negative_ttl_seconds: float = 5.0,
+        max_entries: int = 10_000,
+    ) -> None:
         self.client = client
         self.revocations = revocations
         self.ttl_seconds = ttl_seconds

@@ -9,8 +9,9 @@ class NotAuthenticated(Problem):
     """401: no credentials, or credentials that do not verify."""
 
     def __init__(self, detail: str = "Authentication credentials were not provided.") -> None:
-        super().__init__(401, "Unauthorized", detail,
-                         headers={"WWW-Authenticate": 'Bearer realm="shelf"'})
+        super().__init__(
+            401, "Unauthorized", detail, headers={"WWW-Authenticate": 'Bearer realm="shelf"'}
+        )
 
 
 class NotAllowed(Problem):

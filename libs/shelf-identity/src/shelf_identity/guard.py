@@ -78,31 +78,45 @@ class Guard:
         g.identity = self.authenticate(request.headers.get("Authorization"))
 
 
-def setup_identity(app: Flask, *, auth_url: str, client_id: str, client_secret: str,
-                   accept_api_keys: bool = True, audience: str | None = None,
-                   revocation_refresh_seconds: float = 2.0) -> Guard:
+def setup_identity(
+    app: Flask,
+    *,
+    auth_url: str,
+    client_id: str,
+    client_secret: str,
+    accept_api_keys: bool = True,
+    audience: str | None = None,
+    revocation_refresh_seconds: float = 2.0,
+) -> Guard:
     """Protect every route of `app`; returns the guard, whose `service_auth_for(service)`
     signs this service's own calls to others.
 
     `audience`: the name service tokens for this service carry (default: the service's name,
     as given to shelf_kit's create_service_app)."""
-    credentials = ServiceCredentials(auth_url, client_id, client_secret,
-                                     request_id=current_request_id)
+    credentials = ServiceCredentials(
+        auth_url, client_id, client_secret, request_id=current_request_id
+    )
     to_auth = credentials.auth_for("auth")
     # The JWKS is public; introspection and the revocation feed need a token for auth. The
     # feed is asked while a request waits, so briefly and once: the next request asks again.
     jwks_client = ServiceClient("auth", auth_url, request_id=current_request_id)
-    introspection_client = ServiceClient("auth", auth_url, request_id=current_request_id,
-                                         auth=to_auth)
-    feed_client = ServiceClient("auth", auth_url, request_id=current_request_id, auth=to_auth,
-                                read_timeout=2.0, retries=0)
+    introspection_client = ServiceClient(
+        "auth", auth_url, request_id=current_request_id, auth=to_auth
+    )
+    feed_client = ServiceClient(
+        "auth", auth_url, request_id=current_request_id, auth=to_auth, read_timeout=2.0, retries=0
+    )
     key_source = JwksKeySource(jwks_client)
     revocations = RevocationFeed(feed_client, refresh_seconds=revocation_refresh_seconds)
     guard = Guard(
-        verifier=TokenVerifier(key_source.key, audience=audience or kit(app).service,
-                               revocations=revocations),
-        api_keys=(ApiKeyResolver(introspection_client, revocations=revocations)
-                  if accept_api_keys else None),
+        verifier=TokenVerifier(
+            key_source.key, audience=audience or kit(app).service, revocations=revocations
+        ),
+        api_keys=(
+            ApiKeyResolver(introspection_client, revocations=revocations)
+            if accept_api_keys
+            else None
+        ),
         credentials=credentials,
         key_source=key_source,
         revocations=revocations,
@@ -141,5 +155,6 @@ def _requiring(check: Callable[[Identity], bool], detail: str) -> Callable[[F], 
 require_user = _requiring(lambda i: i.is_user, "Only users may do this.")
 require_admin = _requiring(lambda i: i.is_user and i.is_admin, "Only administrators may do this.")
 require_service = _requiring(lambda i: i.is_service, "Only Shelf's services may do this.")
-require_admin_or_service = _requiring(lambda i: i.is_service or i.is_admin,
-                                      "Only administrators and Shelf's services may do this.")
+require_admin_or_service = _requiring(
+    lambda i: i.is_service or i.is_admin, "Only administrators and Shelf's services may do this."
+)

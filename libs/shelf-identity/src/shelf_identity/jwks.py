@@ -17,8 +17,13 @@ JWKS_PATH = "/.well-known/jwks.json"
 
 
 class JwksKeySource:
-    def __init__(self, client: ServiceClient, *, min_refetch_seconds: float = 2.0,
-                 max_age_seconds: float = 3600.0) -> None:
+    def __init__(
+        self,
+        client: ServiceClient,
+        *,
+        min_refetch_seconds: float = 2.0,
+        max_age_seconds: float = 3600.0,
+    ) -> None:
         self.client = client
         self.min_refetch_seconds = min_refetch_seconds
         self.max_age_seconds = max_age_seconds

@@ -73,8 +73,10 @@ class RevocationFeed:
         except (KeyError, TypeError, ValueError):
             return None
         if claims.get("ver", FIRST_VERSION) < self._min_versions.get(user_id, FIRST_VERSION):
-            return ("The token was revoked (password change, logout everywhere or a change "
-                    "to the account); log in again.")
+            return (
+                "The token was revoked (password change, logout everywhere or a change "
+                "to the account); log in again."
+            )
         if claims.get("sid") in self._sessions:
             return "The token's session was logged out; log in again."
         return None
@@ -87,8 +89,10 @@ class RevocationFeed:
     # -- fetching --------------------------------------------------------------------------------
 
     def _due(self) -> bool:
-        return (self._attempted_at is None
-                or time.monotonic() - self._attempted_at >= self.refresh_seconds)
+        return (
+            self._attempted_at is None
+            or time.monotonic() - self._attempted_at >= self.refresh_seconds
+        )
 
     def _fetch(self) -> None:
         headers = {"If-None-Match": self._etag} if self._etag else {}
@@ -99,8 +103,11 @@ class RevocationFeed:
                 self._etag = answer.headers.get("ETag")
         except (ServiceError, ValueError, AttributeError) as error:
             if not self._failing:
-                log.warning("auth's revocation list could not be fetched (%s): the last one "
-                            "fetched stays in force until it can", error)
+                log.warning(
+                    "auth's revocation list could not be fetched (%s): the last one "
+                    "fetched stays in force until it can",
+                    error,
+                )
             self._failing = True
             return
         if self._failing:
@@ -121,8 +128,9 @@ class RevocationFeed:
                 continue
             seen.add(entry_id)
             new = entry_id not in self._seen
-            marks[user_id] = max(marks.get(user_id, 0),
-                                 generation if new else self._marks.get(user_id, 0))
+            marks[user_id] = max(
+                marks.get(user_id, 0), generation if new else self._marks.get(user_id, 0)
+            )
             if entry.get("kind") == "user" and isinstance(entry.get("token_version"), int):
                 min_versions[user_id] = max(min_versions.get(user_id, 0), entry["token_version"])
             elif entry.get("kind") == "session" and entry.get("session_id"):

@@ -22,8 +22,16 @@ TOKEN_PATH = "/v1/service-tokens"
 class ServiceTokenAuth(requests.auth.AuthBase):
     """`Authorization: Bearer <this client's token for the service `audience`>`."""
 
-    def __init__(self, auth_url: str, client_id: str, client_secret: str, *, audience: str,
-                 refresh_margin_seconds: float = 60.0, request_id=None) -> None:
+    def __init__(
+        self,
+        auth_url: str,
+        client_id: str,
+        client_secret: str,
+        *,
+        audience: str,
+        refresh_margin_seconds: float = 60.0,
+        request_id=None,
+    ) -> None:
         # A client of its own, without this auth attached: fetching a token needs no token.
         self.auth_client = ServiceClient("auth", auth_url, request_id=request_id)
         self.client_id = client_id
@@ -38,13 +46,18 @@ class ServiceTokenAuth(requests.auth.AuthBase):
         with self._lock:
             if self._token is None or time.monotonic() >= self._expires_at:
                 answer = self.auth_client.post(
-                    TOKEN_PATH, json={"client_id": self.client_id,
-                                      "client_secret": self.client_secret,
-                                      "audience": self.audience}).json()
+                    TOKEN_PATH,
+                    json={
+                        "client_id": self.client_id,
+                        "client_secret": self.client_secret,
+                        "audience": self.audience,
+                    },
+                ).json()
                 self._token = answer["access_token"]
                 lifetime = float(answer.get("expires_in", 300))
-                self._expires_at = time.monotonic() + max(lifetime - self.refresh_margin_seconds,
-                                                          lifetime / 2)
+                self._expires_at = time.monotonic() + max(
+                    lifetime - self.refresh_margin_seconds, lifetime / 2
+                )
             return self._token
 
     def forget(self) -> None:
@@ -67,8 +80,9 @@ class ServiceCredentials:
     """A service's client id and secret at auth, and the token auth for each service it calls
     (one `ServiceTokenAuth` per audience, made when first asked for)."""
 
-    def __init__(self, auth_url: str, client_id: str, client_secret: str, *,
-                 request_id=None) -> None:
+    def __init__(
+        self, auth_url: str, client_id: str, client_secret: str, *, request_id=None
+    ) -> None:
         self.auth_url = auth_url
         self.client_id = client_id
         self.client_secret = client_secret
@@ -80,6 +94,10 @@ class ServiceCredentials:
         with self._lock:
             if audience not in self._auths:
                 self._auths[audience] = ServiceTokenAuth(
-                    self.auth_url, self.client_id, self.client_secret, audience=audience,
-                    request_id=self.request_id)
+                    self.auth_url,
+                    self.client_id,
+                    self.client_secret,
+                    audience=audience,
+                    request_id=self.request_id,
+                )
             return self._auths[audience]

@@ -47,22 +47,35 @@ def _problem(status: int, title: str, detail: str) -> Response:
 class StandInAuth(LoopbackServer):
     """auth on a free loopback port (not started: call `start()`)."""
 
-    def __init__(self, clients: Mapping[str, str] = DEV_CLIENTS, *, port: int | None = None,
-                 version: str = "0.1.0",
-                 audiences: Mapping[str, Iterable[str]] | None = None) -> None:
-        self.clients = dict(clients)                 # client id -> secret
+    def __init__(
+        self,
+        clients: Mapping[str, str] = DEV_CLIENTS,
+        *,
+        port: int | None = None,
+        version: str = "0.1.0",
+        audiences: Mapping[str, Iterable[str]] | None = None,
+    ) -> None:
+        self.clients = dict(clients)  # client id -> secret
         # client id -> the services it may get tokens for; None: any client, any service
-        self.audiences = None if audiences is None else {
-            client: frozenset(services) for client, services in audiences.items()}
+        self.audiences = (
+            None
+            if audiences is None
+            else {client: frozenset(services) for client, services in audiences.items()}
+        )
         self.version = version
-        self.keys: dict[str, ec.EllipticCurvePrivateKey] = {}   # kid -> private key
-        self.published: list[str] = []               # kids in the JWKS
-        self.current: str | None = None              # the kid that signs
-        self.calls = {"healthz": 0, "jwks": 0, "service-tokens": 0, "introspect": 0,
-                      "revocations": 0}
+        self.keys: dict[str, ec.EllipticCurvePrivateKey] = {}  # kid -> private key
+        self.published: list[str] = []  # kids in the JWKS
+        self.current: str | None = None  # the kid that signs
+        self.calls = {
+            "healthz": 0,
+            "jwks": 0,
+            "service-tokens": 0,
+            "introspect": 0,
+            "revocations": 0,
+        }
         self.api_keys: dict[str, dict[str, Any]] = {}  # API key -> user dict
         self.revocations: list[dict[str, Any]] = []  # what GET /v1/revocations lists
-        self.versions: dict[int, int] = {}           # user id -> token version (default 1)
+        self.versions: dict[int, int] = {}  # user id -> token version (default 1)
         self.add_key("k1")
         super().__init__(self._app(), port)
 
@@ -76,36 +89,63 @@ class StandInAuth(LoopbackServer):
         if current:
             self.current = kid
 
-    def sign(self, claims: Mapping[str, Any], *, kid: str | None = None,
-             lifetime: int = 900) -> str:
+    def sign(
+        self, claims: Mapping[str, Any], *, kid: str | None = None, lifetime: int = 900
+    ) -> str:
         """A token with auth's standard claims and these, signed with the key `kid` (the
         current one by default)."""
         now = int(time.time())
-        payload = {"iss": ISSUER, "aud": AUDIENCE, "iat": now, "exp": now + lifetime,
-                   "jti": uuid.uuid4().hex, **claims}
+        payload = {
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "iat": now,
+            "exp": now + lifetime,
+            "jti": uuid.uuid4().hex,
+            **claims,
+        }
         kid = kid or self.current
         assert kid is not None
         return jwt.encode(payload, self.keys[kid], algorithm="ES256", headers={"kid": kid})
 
-    def user_token(self, user_id: int, username: str | None = None, is_admin: bool = False,
-                   *, session_id: str | None = None, **options: Any) -> str:
+    def user_token(
+        self,
+        user_id: int,
+        username: str | None = None,
+        is_admin: bool = False,
+        *,
+        session_id: str | None = None,
+        **options: Any,
+    ) -> str:
         """A user's access token, as auth issues it (in session `session_id`, or a new one;
         with the user's current token version); options go to `sign()`."""
-        return self.sign({"sub": str(user_id), "scope": "user",
-                          "username": username or f"user{user_id}", "is_admin": is_admin,
-                          "sid": session_id or uuid.uuid4().hex,
-                          "ver": self.versions.get(user_id, 1)}, **options)
+        return self.sign(
+            {
+                "sub": str(user_id),
+                "scope": "user",
+                "username": username or f"user{user_id}",
+                "is_admin": is_admin,
+                "sid": session_id or uuid.uuid4().hex,
+                "ver": self.versions.get(user_id, 1),
+            },
+            **options,
+        )
 
-    def service_token(self, client_id: str, audience: str | None = None,
-                      **options: Any) -> str:
+    def service_token(self, client_id: str, audience: str | None = None, **options: Any) -> str:
         """A service token of this client for the service `audience`, as auth issues it;
         without one, for every service the client may call (auth's answer to a client that
         names none). Options go to `sign()`."""
-        allowed = sorted(SERVICES if self.audiences is None
-                         else self.audiences.get(client_id, ()))
+        allowed = sorted(SERVICES if self.audiences is None else self.audiences.get(client_id, ()))
         aud = audience if audience is not None else [AUDIENCE, *allowed]
-        return self.sign({"sub": f"service:{client_id}", "scope": "service",
-                          "client_id": client_id, "is_admin": False, "aud": aud}, **options)
+        return self.sign(
+            {
+                "sub": f"service:{client_id}",
+                "scope": "service",
+                "client_id": client_id,
+                "is_admin": False,
+                "aud": aud,
+            },
+            **options,
+        )
 
     def verify(self, token: str) -> dict[str, Any]:
         """The claims of a token this stand-in signed, whatever its audience;
@@ -113,16 +153,28 @@ class StandInAuth(LoopbackServer):
         kid = jwt.get_unverified_header(token).get("kid")
         if kid not in self.keys:
             raise jwt.InvalidTokenError(f"unknown key id {kid!r}")
-        return jwt.decode(token, self.keys[kid].public_key(), algorithms=["ES256"],
-                          issuer=ISSUER, options={"verify_aud": False, "require": ["aud"]})
+        return jwt.decode(
+            token,
+            self.keys[kid].public_key(),
+            algorithms=["ES256"],
+            issuer=ISSUER,
+            options={"verify_aud": False, "require": ["aud"]},
+        )
 
     # -- revocations (what GET /v1/revocations lists) -----------------------------------------
 
     def _revoke(self, kind: str, user_id: int, **fields: Any) -> None:
-        self.revocations.append({"id": len(self.revocations) + 1, "kind": kind,
-                                 "user_id": user_id, "session_id": None, "token_version": None,
-                                 "created_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00",
-                                                             time.gmtime()), **fields})
+        self.revocations.append(
+            {
+                "id": len(self.revocations) + 1,
+                "kind": kind,
+                "user_id": user_id,
+                "session_id": None,
+                "token_version": None,
+                "created_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
+                **fields,
+            }
+        )
 
     def revoke_session(self, user_id: int, session_id: str) -> None:
         """Log a session out: its access tokens are void."""
@@ -170,12 +222,19 @@ class StandInAuth(LoopbackServer):
                 return _problem(401, "Unauthorized", "Unknown client or wrong secret.")
             audience = body.get("audience")
             allowed = None if self.audiences is None else self.audiences.get(client_id, ())
-            if allowed is not None and (not allowed or (audience is not None
-                                                        and audience not in allowed)):
-                return _problem(403, "Forbidden", f"Client {client_id!r} may not get tokens "
-                                f"for {audience or 'any service'!r}.")
-            return jsonify(access_token=self.service_token(client_id, audience),
-                           token_type="Bearer", expires_in=900)
+            if allowed is not None and (
+                not allowed or (audience is not None and audience not in allowed)
+            ):
+                return _problem(
+                    403,
+                    "Forbidden",
+                    f"Client {client_id!r} may not get tokens for {audience or 'any service'!r}.",
+                )
+            return jsonify(
+                access_token=self.service_token(client_id, audience),
+                token_type="Bearer",
+                expires_in=900,
+            )
 
         def refused_unless_a_service_token_for_auth() -> Response | None:
             scheme, _, token = request.headers.get("Authorization", "").partition(" ")

@@ -33,9 +33,14 @@ def audiences(claims: dict[str, Any]) -> set[str]:
 class TokenVerifier:
     """`audience`: this service's name (its service tokens say it: "api", "tasks")."""
 
-    def __init__(self, key_lookup: KeyLookup, *, audience: str,
-                 revocations: RevocationFeed | None = None,
-                 leeway_seconds: float = 10.0) -> None:
+    def __init__(
+        self,
+        key_lookup: KeyLookup,
+        *,
+        audience: str,
+        revocations: RevocationFeed | None = None,
+        leeway_seconds: float = 10.0,
+    ) -> None:
         self.key_lookup = key_lookup
         self.audience = audience
         self.revocations = revocations
@@ -58,8 +63,12 @@ class TokenVerifier:
             raise InvalidToken("The token is signed by an unknown key.")
         try:
             claims = jwt.decode(
-                token, key.key, algorithms=ALGORITHMS, audience=[AUDIENCE, self.audience],
-                issuer=ISSUER, leeway=self.leeway_seconds,
+                token,
+                key.key,
+                algorithms=ALGORITHMS,
+                audience=[AUDIENCE, self.audience],
+                issuer=ISSUER,
+                leeway=self.leeway_seconds,
                 options={"require": ["exp", "iat", "sub", "scope"]},
             )
         except jwt.ExpiredSignatureError:

@@ -1,11 +1,11 @@
 """The steps every Shelf service's `create_app()` starts with.
 
-    def create_app(test_config=None):
-        app, api = create_service_app(__name__, service="auth", version=__version__,
-                                      settings=SETTINGS, test_config=test_config)
-        register_blueprints(api)
-        ...
-        return app
+def create_app(test_config=None):
+    app, api = create_service_app(__name__, service="auth", version=__version__,
+                                  settings=SETTINGS, test_config=test_config)
+    register_blueprints(api)
+    ...
+    return app
 """
 
 from __future__ import annotations
@@ -56,14 +56,16 @@ def create_service_app(
     bodies.init_app(app)
     json_guard.init_app(app)
     hsts.init_app(app)
-    kit.api = openapi.init_app(app, title=title or f"Shelf {service}", version=version,
-                               description=description)
+    kit.api = openapi.init_app(
+        app, title=title or f"Shelf {service}", version=version, description=description
+    )
     kit.api.register_blueprint(health.make_blueprint(service, version))
     return app, kit.api
 
 
-def load_config(app: Flask, settings: Mapping[str, Setting],
-                test_config: Mapping[str, Any] | None) -> None:
+def load_config(
+    app: Flask, settings: Mapping[str, Setting], test_config: Mapping[str, Any] | None
+) -> None:
     app.config.update(read_settings(settings, overrides=test_config))
     app.config["TESTING"] = app.config.get("TESTING", False) or app.config["SHELF_ENV"] == "test"
     app.json.sort_keys = False
@@ -73,15 +75,27 @@ def kit(app: Flask) -> Kit:
     return app.extensions["shelf_kit"]
 
 
-def add_dependency(app: Flask, name: str, url: str, *, critical: bool = True,
-                   connect_timeout: float = 1.0, read_timeout: float = 5.0):
+def add_dependency(
+    app: Flask,
+    name: str,
+    url: str,
+    *,
+    critical: bool = True,
+    connect_timeout: float = 1.0,
+    read_timeout: float = 5.0,
+):
     """A client for another Shelf service, carrying the request id, and a readiness check
     that the service answers its /healthz."""
     from shelf_http import ServiceClient
 
-    client = ServiceClient(name, url, connect_timeout=connect_timeout, read_timeout=read_timeout,
-                           request_id=request_id.current_request_id,
-                           user_agent=f"shelf-{kit(app).service}/{kit(app).version}")
+    client = ServiceClient(
+        name,
+        url,
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
+        request_id=request_id.current_request_id,
+        user_agent=f"shelf-{kit(app).service}/{kit(app).version}",
+    )
 
     def check() -> str:
         answer = client.get("/healthz", timeout=(connect_timeout, 2.0)).json()

@@ -58,7 +58,8 @@ def route_limit() -> int:
 
 def too_large(limit: int) -> RequestEntityTooLarge:
     return RequestEntityTooLarge(
-        f"The request body is larger than this endpoint accepts ({limit} bytes).")
+        f"The request body is larger than this endpoint accepts ({limit} bytes)."
+    )
 
 
 class CappedStream(io.RawIOBase):
@@ -78,7 +79,7 @@ class CappedStream(io.RawIOBase):
         self.seen += len(data)
         if self.seen > self.limit:
             raise too_large(self.limit)
-        buffer[:len(data)] = data
+        buffer[: len(data)] = data
         return len(data)
 
 

@@ -43,10 +43,13 @@ COMMON_SETTINGS: dict[str, Setting] = {
     "SHELF_ENV": Setting("development", help="development, test or production"),
     "SHELF_DATA_DIR": Setting("var", help="folder for SQLite files and other local data"),
     "SHELF_LOG_LEVEL": Setting("INFO", help="DEBUG, INFO, WARNING or ERROR"),
-    "SHELF_MAX_BODY_BYTES": Setting(1024 * 1024, help="the largest request body a route takes "
-                                                      "(JSON, forms), unless it declares more"),
-    "SHELF_METRICS_TOKEN": Setting("", help="a bearer token that may read /metrics from "
-                                            "anywhere; empty: loopback only"),
+    "SHELF_MAX_BODY_BYTES": Setting(
+        1024 * 1024,
+        help="the largest request body a route takes (JSON, forms), unless it declares more",
+    ),
+    "SHELF_METRICS_TOKEN": Setting(
+        "", help="a bearer token that may read /metrics from anywhere; empty: loopback only"
+    ),
 }
 
 

@@ -32,8 +32,13 @@ JSON = "application/json"
 MULTIPART = "multipart/form-data"
 URLENCODED = "application/x-www-form-urlencoded"
 TYPES: dict[str, type | tuple[type, ...]] = {
-    "integer": int, "number": (int, float), "string": str, "boolean": bool, "object": dict,
-    "array": list}
+    "integer": int,
+    "number": (int, float),
+    "string": str,
+    "boolean": bool,
+    "object": dict,
+    "array": list,
+}
 FILE_FORMATS = ("binary", "base64")
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -58,8 +63,10 @@ class Contract:
     def __init__(self, document: Mapping[str, Any], name: str = "the provider") -> None:
         self.document = document
         self.name = name
-        self._templates = [(template, _pattern(template), item)
-                           for template, item in document.get("paths", {}).items()]
+        self._templates = [
+            (template, _pattern(template), item)
+            for template, item in document.get("paths", {}).items()
+        ]
 
     @classmethod
     def load(cls, path: str | Path, name: str | None = None) -> Contract:
@@ -83,18 +90,23 @@ class Contract:
                 continue
             parameters = _merged_parameters(item, item.get(method, {}))
             declared = {p["name"]: p for p in parameters if p.get("in") == "path"}
-            if any(self._value_problems(declared.get(name, {}).get("schema", {}), raw, name)
-                   for name, raw in matched.groupdict().items()):
+            if any(
+                self._value_problems(declared.get(name, {}).get("schema", {}), raw, name)
+                for name, raw in matched.groupdict().items()
+            ):
                 continue
             found.append((len(matched.groupdict()), template, item))
         if not found:
             raise NotInContract(f"{method.upper()} {path} is not in {self.name}'s document")
-        with_method = sorted((entry for entry in found if method in entry[2]),
-                             key=lambda entry: entry[0])
+        with_method = sorted(
+            (entry for entry in found if method in entry[2]), key=lambda entry: entry[0]
+        )
         if not with_method:
             offered = sorted({m.upper() for _, _, item in found for m in item if m in METHODS})
-            raise NotInContract(f"{method.upper()} {path} is not in {self.name}'s document "
-                                f"(its path takes {', '.join(offered)})")
+            raise NotInContract(
+                f"{method.upper()} {path} is not in {self.name}'s document "
+                f"(its path takes {', '.join(offered)})"
+            )
         _, template, item = with_method[0]
         spec = {**item[method], "parameters": _merged_parameters(item, item[method])}
         return Operation(method.upper(), template, spec)
@@ -104,10 +116,17 @@ class Contract:
 
     # -- checking a request --------------------------------------------------------------------
 
-    def check(self, method: str, path: str, *, query: Mapping[str, Any] | None = None,
-              json: Any = None, form: Mapping[str, Any] | None = None,
-              files: Mapping[str, Any] | None = None,
-              headers: Mapping[str, str] | None = None) -> list[str]:
+    def check(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Mapping[str, Any] | None = None,
+        json: Any = None,
+        form: Mapping[str, Any] | None = None,
+        files: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> list[str]:
         """What the provider would not take in this request, one line each (empty: nothing).
         `query` and `form` values are strings (or lists of strings), as sent; `files` names
         the uploaded fields; `headers`, when given, are checked against the security."""
@@ -120,8 +139,11 @@ class Contract:
 
     def _query_problems(self, operation: Operation, query: dict[str, Any]) -> list[str]:
         declared = operation.parameters("query")
-        problems = [f"query {name}: required, missing" for name, parameter in declared.items()
-                    if parameter.get("required") and name not in query]
+        problems = [
+            f"query {name}: required, missing"
+            for name, parameter in declared.items()
+            if parameter.get("required") and name not in query
+        ]
         for name, raw in query.items():
             if name not in declared:
                 problems.append(f"query {name}: not declared")
@@ -135,8 +157,9 @@ class Contract:
                 problems += self._value_problems(item_schema, value, f"query {name}")
         return problems
 
-    def _body_problems(self, operation: Operation, body: Any, form: dict[str, Any],
-                       files: dict[str, Any]) -> list[str]:
+    def _body_problems(
+        self, operation: Operation, body: Any, form: dict[str, Any], files: dict[str, Any]
+    ) -> list[str]:
         request_body = operation.spec.get("requestBody", {})
         content = request_body.get("content", {})
         if body is not None:
@@ -197,8 +220,10 @@ class Contract:
         if value is None:
             return [] if schema.get("nullable") else [f"{where}: null is not allowed"]
         kind = schema.get("type")
-        if kind and (not isinstance(value, TYPES[kind])
-                     or (kind in ("integer", "number") and isinstance(value, bool))):
+        if kind and (
+            not isinstance(value, TYPES[kind])
+            or (kind in ("integer", "number") and isinstance(value, bool))
+        ):
             return [f"{where}: {value!r} is not {kind}"]
         problems = _bounds(schema, value, where)
         if kind == "object" or (kind is None and isinstance(value, dict)):
@@ -215,8 +240,9 @@ class Contract:
                 elif schema.get("additionalProperties") is False:
                     problems.append(f"{where}.{name}: not accepted by the provider")
                 elif isinstance(schema.get("additionalProperties"), dict):
-                    problems += self.check_value(schema["additionalProperties"], item,
-                                                 f"{where}.{name}")
+                    problems += self.check_value(
+                        schema["additionalProperties"], item, f"{where}.{name}"
+                    )
         if kind == "array":
             for index, item in enumerate(value):
                 problems += self.check_value(schema.get("items", {}), item, f"{where}[{index}]")
@@ -246,8 +272,10 @@ class Contract:
 
 def _pattern(template: str) -> re.Pattern[str]:
     parts = re.split(r"\{([^}]+)\}", template)
-    regex = "".join(re.escape(part) if index % 2 == 0 else f"(?P<{_group(part)}>[^/]+)"
-                    for index, part in enumerate(parts))
+    regex = "".join(
+        re.escape(part) if index % 2 == 0 else f"(?P<{_group(part)}>[^/]+)"
+        for index, part in enumerate(parts)
+    )
     return re.compile(f"^{regex}$")
 
 

@@ -58,8 +58,7 @@ def end_with_master(worker: Any) -> None:
     def watch() -> None:
         while os.getppid() == worker.ppid:
             time.sleep(WATCH_SECONDS)
-        worker.log.warning("Master %s is gone: worker stopping (pid: %s)", worker.ppid,
-                           worker.pid)
+        worker.log.warning("Master %s is gone: worker stopping (pid: %s)", worker.ppid, worker.pid)
         os.kill(os.getpid(), signal.SIGTERM)
         time.sleep(worker.cfg.graceful_timeout)
         os._exit(1)

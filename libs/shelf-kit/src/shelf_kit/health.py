@@ -93,8 +93,13 @@ def make_blueprint(service: str, version: str) -> Blueprint:
         ready, degraded, results = readiness.run()
         if not ready:
             failed = ", ".join(name for name, r in results.items() if not r["ok"] and r["critical"])
-            raise Problem(503, "Not Ready", f"Not ready: {failed} unavailable.",
-                          service=service, checks=results)
+            raise Problem(
+                503,
+                "Not Ready",
+                f"Not ready: {failed} unavailable.",
+                service=service,
+                checks=results,
+            )
         status = "degraded" if degraded else "ready"
         return {"status": status, "service": service, "version": version, "checks": results}
 

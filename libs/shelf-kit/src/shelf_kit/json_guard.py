@@ -84,8 +84,9 @@ def check(value: Any, *, nul: bool = True) -> None:
                 problem = _text_problem(str(key), nul=nul)
                 if problem:
                     raise JsonRefused(field or BODY, problem)
-            pending.extend((inner, _field(field, key), depth + 1)
-                           for key, inner in reversed(item.items()))
+            pending.extend(
+                (inner, _field(field, key), depth + 1) for key, inner in reversed(item.items())
+            )
 
 
 def loads(data: str | bytes, *, nul: bool = True) -> Any:

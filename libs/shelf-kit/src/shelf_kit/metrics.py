@@ -74,8 +74,11 @@ def may_read_metrics() -> bool:
 def _has_metrics_token() -> bool:
     expected = current_app.config.get("SHELF_METRICS_TOKEN") or ""
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    return bool(expected) and scheme.lower() == "bearer" and hmac.compare_digest(
-        given.strip().encode(), expected.encode())
+    return (
+        bool(expected)
+        and scheme.lower() == "bearer"
+        and hmac.compare_digest(given.strip().encode(), expected.encode())
+    )
 
 
 def _direct_from_loopback() -> bool:

@@ -68,8 +68,9 @@ def run_env(target_metadata: MetaData) -> None:
 
 def _run(context, connection: Connection, options: dict) -> None:
     # SQLite cannot ALTER most things in place; batch mode rebuilds the table instead.
-    context.configure(connection=connection,
-                      render_as_batch=connection.dialect.name == "sqlite", **options)
+    context.configure(
+        connection=connection, render_as_batch=connection.dialect.name == "sqlite", **options
+    )
     with context.begin_transaction():
         context.run_migrations()
 

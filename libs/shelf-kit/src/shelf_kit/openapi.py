@@ -70,8 +70,9 @@ def init_app(app: Flask, *, title: str, version: str, description: str = "") -> 
         spec_options.setdefault("info", {"description": description})
     app.url_map.converters["id"] = IdConverter
     api = ServiceApi(app)
-    api.register_converter(IdConverter, lambda _converter: {
-        "type": "integer", "minimum": 1, "maximum": MAX_ID})
+    api.register_converter(
+        IdConverter, lambda _converter: {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+    )
     return api
 
 

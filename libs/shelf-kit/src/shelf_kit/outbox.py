@@ -45,11 +45,17 @@ JOBS_PATH = "/v1/jobs"
 # "degraded") once a message has waited this long: tasks is down, or refuses what it is sent.
 STALLED_AFTER = timedelta(minutes=10)
 
-WAITING = Gauge("shelf_outbox_messages_waiting", "Outbox messages not delivered yet",
-                ["service"], multiprocess_mode="livemax")
-DELIVERIES = Counter("shelf_outbox_deliveries_total",
-                     "Outbox deliveries by outcome: delivered, failed (retried later), expired",
-                     ["service", "outcome"])
+WAITING = Gauge(
+    "shelf_outbox_messages_waiting",
+    "Outbox messages not delivered yet",
+    ["service"],
+    multiprocess_mode="livemax",
+)
+DELIVERIES = Counter(
+    "shelf_outbox_deliveries_total",
+    "Outbox deliveries by outcome: delivered, failed (retried later), expired",
+    ["service", "outcome"],
+)
 
 # Called in the transaction that marks a message delivered: (connection, payload, job id).
 OnDelivered = Callable[[Connection, dict[str, Any], int | None], None]
@@ -57,8 +63,9 @@ OnDelivered = Callable[[Connection, dict[str, Any], int | None], None]
 
 def waiting(session: Session, model: type) -> tuple[int, datetime | None]:
     """How many messages wait for delivery, and when the oldest of them was written."""
-    count, oldest = session.execute(select(func.count(), func.min(model.created_at))
-                                    .where(model.delivered_at.is_(None))).one()
+    count, oldest = session.execute(
+        select(func.count(), func.min(model.created_at)).where(model.delivered_at.is_(None))
+    ).one()
     return count, oldest
 
 
@@ -67,12 +74,20 @@ class OutboxBacklog(Exception):
 
 
 class Relay:
-    def __init__(self, database: Database, tasks: ServiceClient, model: type, *, service: str,
-                 poll_seconds: float = 2.0, max_backoff_seconds: float = 300.0,
-                 lease_seconds: float = 60.0, batch_size: int = 50,
-                 on_delivered: OnDelivered | None = None,
-                 delivered_form: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
-                 ) -> None:
+    def __init__(
+        self,
+        database: Database,
+        tasks: ServiceClient,
+        model: type,
+        *,
+        service: str,
+        poll_seconds: float = 2.0,
+        max_backoff_seconds: float = 300.0,
+        lease_seconds: float = 60.0,
+        batch_size: int = 50,
+        on_delivered: OnDelivered | None = None,
+        delivered_form: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    ) -> None:
         """`on_delivered` runs in the transaction that marks a message delivered;
         `delivered_form` is what a delivered message keeps of its payload (all of it if None)."""
         self.database = database
@@ -101,8 +116,9 @@ class Relay:
             return
         with self._lock:
             if self._thread is None:
-                self._thread = threading.Thread(target=self.run_forever, name="outbox-relay",
-                                                daemon=True)
+                self._thread = threading.Thread(
+                    target=self.run_forever, name="outbox-relay", daemon=True
+                )
                 self._thread.start()
                 # A gunicorn worker that is told to stop exits through the interpreter's
                 # exit: let the relay finish the delivery in hand first.
@@ -176,41 +192,53 @@ class Relay:
         model = self.model
         now = utcnow()
         order = (model.priority, model.id) if self.prioritized else (model.id,)
-        due = (select(model.id)
-               .where(model.delivered_at.is_(None), model.next_attempt_at <= now)
-               .order_by(*order).limit(self.batch_size))
+        due = (
+            select(model.id)
+            .where(model.delivered_at.is_(None), model.next_attempt_at <= now)
+            .order_by(*order)
+            .limit(self.batch_size)
+        )
         if self.expires:
             due = due.where(or_(model.expires_at.is_(None), model.expires_at > now))
         if not self.database.is_sqlite:
             due = due.with_for_update(skip_locked=True)
-        statement = (update(model)
-                     .where(model.id.in_(due.scalar_subquery()))
-                     .values(next_attempt_at=now + timedelta(seconds=self.lease_seconds),
-                             attempts=model.attempts + 1)
-                     .returning(*order, model.payload, model.attempts))
+        statement = (
+            update(model)
+            .where(model.id.in_(due.scalar_subquery()))
+            .values(
+                next_attempt_at=now + timedelta(seconds=self.lease_seconds),
+                attempts=model.attempts + 1,
+            )
+            .returning(*order, model.payload, model.attempts)
+        )
         with self.database.engine.begin() as connection:
             rows = connection.execute(statement).all()
         # RETURNING keeps no order: deliver as claimed, by (priority,) id.
-        rows = sorted(rows, key=lambda row: tuple(row[:len(order)]))
+        rows = sorted(rows, key=lambda row: tuple(row[: len(order)]))
         return [(row.id, row.payload, row.attempts) for row in rows]
 
     def drop_expired(self) -> int:
         """Delete undelivered messages whose content no longer works (a reset link that has
         expired: the person asks for a new one)."""
         model = self.model
-        statement = (delete(model)
-                     .where(model.delivered_at.is_(None), model.expires_at <= utcnow())
-                     .returning(model.id, model.kind, model.attempts))
+        statement = (
+            delete(model)
+            .where(model.delivered_at.is_(None), model.expires_at <= utcnow())
+            .returning(model.id, model.kind, model.attempts)
+        )
         with self.database.engine.begin() as connection:
             rows = connection.execute(statement).all()
         for message_id, kind, attempts in rows:
             DELIVERIES.labels(self.service, "expired").inc()
-            self.log.warning("outbox message expired undelivered after %d attempts; dropped",
-                             attempts, extra={"outbox_id": message_id, "kind": kind})
+            self.log.warning(
+                "outbox message expired undelivered after %d attempts; dropped",
+                attempts,
+                extra={"outbox_id": message_id, "kind": kind},
+            )
         return len(rows)
 
     def backoff(self, attempt: int) -> float:
-        base = min(self.max_backoff_seconds, 2.0 ** attempt)
+        base = min(self.max_backoff_seconds, 2.0**attempt)
         return base * random.uniform(0.5, 1.0)
 
     def _delivered(self, message_id: int, payload: dict[str, Any], job_id: int | None) -> None:
@@ -218,23 +246,36 @@ class Relay:
         if self.delivered_form is not None:
             values["payload"] = self.delivered_form(payload)
         with self.database.engine.begin() as connection:
-            connection.execute(update(self.model).where(self.model.id == message_id)
-                               .values(**values))
+            connection.execute(
+                update(self.model).where(self.model.id == message_id).values(**values)
+            )
             if self.on_delivered is not None:
                 self.on_delivered(connection, payload, job_id)
         DELIVERIES.labels(self.service, "delivered").inc()
-        self.log.info("outbox message delivered", extra={
-            "outbox_id": message_id, "kind": payload.get("kind"), "job_id": job_id})
+        self.log.info(
+            "outbox message delivered",
+            extra={"outbox_id": message_id, "kind": payload.get("kind"), "job_id": job_id},
+        )
 
     def _failed(self, message_id: int, attempt: int, error: Exception) -> None:
         delay = self.backoff(attempt)
         DELIVERIES.labels(self.service, "failed").inc()
-        self.log.warning("outbox delivery failed (attempt %d, next in %.1fs): %s", attempt,
-                         delay, error, extra={"outbox_id": message_id})
+        self.log.warning(
+            "outbox delivery failed (attempt %d, next in %.1fs): %s",
+            attempt,
+            delay,
+            error,
+            extra={"outbox_id": message_id},
+        )
         with self.database.engine.begin() as connection:
-            connection.execute(update(self.model).where(self.model.id == message_id)
-                               .values(next_attempt_at=utcnow() + timedelta(seconds=delay),
-                                       last_error=str(error)[:2000]))
+            connection.execute(
+                update(self.model)
+                .where(self.model.id == message_id)
+                .values(
+                    next_attempt_at=utcnow() + timedelta(seconds=delay),
+                    last_error=str(error)[:2000],
+                )
+            )
 
 
 def _job_id(answer: Any) -> int | None:

@@ -48,8 +48,14 @@ class Problem(Exception):
         self.extra = extra
 
 
-def problem_body(status: int, title: str | None = None, detail: str | None = None, *,
-                 type: str = "about:blank", **extra: Any) -> dict[str, Any]:
+def problem_body(
+    status: int,
+    title: str | None = None,
+    detail: str | None = None,
+    *,
+    type: str = "about:blank",
+    **extra: Any,
+) -> dict[str, Any]:
     from http import HTTPStatus
 
     body: dict[str, Any] = {
@@ -64,9 +70,15 @@ def problem_body(status: int, title: str | None = None, detail: str | None = Non
     return body
 
 
-def problem_response(status: int, title: str | None = None, detail: str | None = None, *,
-                     type: str = "about:blank", headers: dict[str, str] | None = None,
-                     **extra: Any) -> Response:
+def problem_response(
+    status: int,
+    title: str | None = None,
+    detail: str | None = None,
+    *,
+    type: str = "about:blank",
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response:
     body = problem_body(status, title, detail, type=type, **extra)
     renderer: HtmlRenderer | None = current_app.extensions["shelf_kit"].html_error_renderer
     if renderer is not None and _prefers_html():
@@ -91,9 +103,12 @@ def handle_http_exception(error: HTTPException) -> Response:
     errors = data.get("errors") or data.get("messages")
     if errors:
         # webargs nests messages by location ({"json": {"field": [...]}}); clients want fields.
-        if isinstance(errors, dict) and len(errors) == 1 and next(iter(errors)) in {
-            "json", "query", "form", "files", "headers", "cookies", "view_args", "path"
-        }:
+        if (
+            isinstance(errors, dict)
+            and len(errors) == 1
+            and next(iter(errors))
+            in {"json", "query", "form", "files", "headers", "cookies", "view_args", "path"}
+        ):
             errors = next(iter(errors.values()))
         extra["errors"] = errors
         fields = ", ".join(sorted(str(name) for name in errors)) if isinstance(errors, dict) else ""
@@ -111,8 +126,14 @@ def handle_http_exception(error: HTTPException) -> Response:
 
 
 def handle_problem(error: Problem) -> Response:
-    return problem_response(error.status, error.title, error.detail, type=error.type,
-                            headers=error.headers, **error.extra)
+    return problem_response(
+        error.status,
+        error.title,
+        error.detail,
+        type=error.type,
+        headers=error.headers,
+        **error.extra,
+    )
 
 
 def handle_unavailable(error: ServiceUnavailable) -> Response:
@@ -127,10 +148,17 @@ def handle_unavailable(error: ServiceUnavailable) -> Response:
 
 
 def handle_rejected(error: ServiceRejected) -> Response:
-    log.error("dependency rejected a call: %s", error, extra={"dependency": error.service,
-                                                              "dependency_status": error.status})
-    return problem_response(502, "Bad Gateway", f"The {error.service} service refused a request.",
-                            dependency=error.service)
+    log.error(
+        "dependency rejected a call: %s",
+        error,
+        extra={"dependency": error.service, "dependency_status": error.status},
+    )
+    return problem_response(
+        502,
+        "Bad Gateway",
+        f"The {error.service} service refused a request.",
+        dependency=error.service,
+    )
 
 
 DATABASE = "database"
@@ -155,8 +183,9 @@ def handle_database_error(error: Exception) -> Response:
     reason = str(error.orig if error.orig is not None else error).splitlines()[0]
     database = current_app.extensions.get("shelf_db")
     where = database.url.render_as_string(hide_password=True) if database else DATABASE
-    unavailable = DatabaseUnavailable(f"database is unavailable: {reason}", service=DATABASE,
-                                      method=request.method, url=where)
+    unavailable = DatabaseUnavailable(
+        f"database is unavailable: {reason}", service=DATABASE, method=request.method, url=where
+    )
     response = current_app.make_response(current_app.handle_user_exception(unavailable))
     response.headers["Retry-After"] = DATABASE_RETRY_AFTER
     return response

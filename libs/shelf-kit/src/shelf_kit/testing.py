@@ -58,10 +58,19 @@ class LoopbackServer:
     def start(self) -> LoopbackServer:
         """Serve (again) on the port; a running server stays as it is."""
         if self._server is None:
-            server = make_server("127.0.0.1", self.port, self.app, threaded=True,
-                                 request_handler=_OneAnswerPerConnection)
-            thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                      name=f"loopback-{self.port}", daemon=True)
+            server = make_server(
+                "127.0.0.1",
+                self.port,
+                self.app,
+                threaded=True,
+                request_handler=_OneAnswerPerConnection,
+            )
+            thread = threading.Thread(
+                target=server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name=f"loopback-{self.port}",
+                daemon=True,
+            )
             thread.start()
             self._server, self._thread = server, thread
         return self

@@ -49,6 +49,7 @@ def resolve(*, session: Session, key: str) -> User | None:
     """The active user this key belongs to, if any."""
     if not KEY.match(key):
         return None
-    user = session.scalar(select(User).join(ApiKey, ApiKey.user_id == User.id)
-                          .where(ApiKey.key_hash == digest(key)))
+    user = session.scalar(
+        select(User).join(ApiKey, ApiKey.user_id == User.id).where(ApiKey.key_hash == digest(key))
+    )
     return user if user is not None and user.is_active else None

@@ -25,22 +25,32 @@ from .routes import register_blueprints
 from .users import SIGNUP_MODES
 
 # Throttling settings that must be at least 1 (a limit of 0 would refuse everything).
-POSITIVE_SETTINGS = ("SHELF_AUTH_LOGIN_MAX_FAILURES", "SHELF_AUTH_LOGIN_WINDOW_SECONDS",
-                     "SHELF_AUTH_LOGIN_SLOWDOWN_MAX_SECONDS",
-                     "SHELF_AUTH_RESET_MAX_REQUESTS", "SHELF_AUTH_RESET_WINDOW_SECONDS",
-                     "SHELF_AUTH_RESET_MAX_MAILS", "SHELF_AUTH_RESET_MAIL_WINDOW_SECONDS")
+POSITIVE_SETTINGS = (
+    "SHELF_AUTH_LOGIN_MAX_FAILURES",
+    "SHELF_AUTH_LOGIN_WINDOW_SECONDS",
+    "SHELF_AUTH_LOGIN_SLOWDOWN_MAX_SECONDS",
+    "SHELF_AUTH_RESET_MAX_REQUESTS",
+    "SHELF_AUTH_RESET_WINDOW_SECONDS",
+    "SHELF_AUTH_RESET_MAX_MAILS",
+    "SHELF_AUTH_RESET_MAIL_WINDOW_SECONDS",
+)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 log = logging.getLogger("shelf.auth")
 
 
-def create_app(test_config: Mapping[str, Any] | None = None, *,
-               require_signing_key: bool = True) -> Flask:
+def create_app(
+    test_config: Mapping[str, Any] | None = None, *, require_signing_key: bool = True
+) -> Flask:
     """The auth app. `require_signing_key=False` is for the command line, which must work
     (e.g. to generate the first key) before the key folder holds a key."""
     app, api = create_service_app(
-        __name__, service="auth", version=__version__, settings=SETTINGS,
-        test_config=test_config, title="Shelf auth",
+        __name__,
+        service="auth",
+        version=__version__,
+        settings=SETTINGS,
+        test_config=test_config,
+        title="Shelf auth",
         description="Users, passwords, sessions, API keys and service tokens.",
     )
     check_settings(app)
@@ -57,8 +67,10 @@ def create_app(test_config: Mapping[str, Any] | None = None, *,
 
 def check_settings(app: Flask) -> None:
     if app.config["SHELF_AUTH_SIGNUP"] not in SIGNUP_MODES:
-        raise ConfigError(f"SHELF_AUTH_SIGNUP must be one of {', '.join(SIGNUP_MODES)}, "
-                          f"not {app.config['SHELF_AUTH_SIGNUP']!r}")
+        raise ConfigError(
+            f"SHELF_AUTH_SIGNUP must be one of {', '.join(SIGNUP_MODES)}, "
+            f"not {app.config['SHELF_AUTH_SIGNUP']!r}"
+        )
     for name in POSITIVE_SETTINGS:
         if app.config[name] < 1:
             raise ConfigError(f"{name} must be at least 1, not {app.config[name]!r}")
@@ -71,9 +83,11 @@ def register_database(app: Flask) -> None:
 
 
 def register_keys(app: Flask, *, require_signing_key: bool) -> None:
-    ring = KeyRing(app.config["SHELF_AUTH_KEYS_DIR"],
-                   signing_kid=app.config["SHELF_AUTH_SIGNING_KEY_ID"],
-                   reload_seconds=app.config["SHELF_AUTH_KEYS_RELOAD_SECONDS"])
+    ring = KeyRing(
+        app.config["SHELF_AUTH_KEYS_DIR"],
+        signing_kid=app.config["SHELF_AUTH_SIGNING_KEY_ID"],
+        reload_seconds=app.config["SHELF_AUTH_KEYS_RELOAD_SECONDS"],
+    )
     ring.init_app(app)
     if not require_signing_key:
         return
@@ -84,8 +98,7 @@ def register_keys(app: Flask, *, require_signing_key: bool) -> None:
             raise
         # A developer's first start: make a key, as `shelf-auth keys generate` would.
         if (path := generate_key_if_missing(ring)) is not None:
-            log.warning("no signing key in %s: generated %s (development only)", ring.folder,
-                        path)
+            log.warning("no signing key in %s: generated %s (development only)", ring.folder, path)
     kit(app).readiness.add("signing_key", lambda: ring.signing_key().kid)
 
 
@@ -103,9 +116,12 @@ def register_dependencies(app: Flask) -> None:
 def register_outbox(app: Flask) -> None:
     """The relay that delivers the outbox's mail to tasks, and what /readyz says of it."""
     database = get_database(app)
-    relay = outbox.relay(database, jobs_client(app, version=__version__),
-                         poll_seconds=app.config["SHELF_AUTH_OUTBOX_POLL_SECONDS"],
-                         max_backoff_seconds=app.config["SHELF_AUTH_OUTBOX_MAX_BACKOFF_SECONDS"])
+    relay = outbox.relay(
+        database,
+        jobs_client(app, version=__version__),
+        poll_seconds=app.config["SHELF_AUTH_OUTBOX_POLL_SECONDS"],
+        max_backoff_seconds=app.config["SHELF_AUTH_OUTBOX_MAX_BACKOFF_SECONDS"],
+    )
     app.extensions[outbox.EXTENSION] = relay
     kit(app).readiness.add("outbox", relay.check, critical=False)
     if app.config["SHELF_AUTH_OUTBOX_RELAY"]:

@@ -18,12 +18,17 @@ ADMIN_VARIABLES = "SHELF_ADMIN_USERNAME and SHELF_ADMIN_PASSWORD (and SHELF_ADMI
 
 
 @click.command("create-admin")
-@click.option("--username", envvar="SHELF_ADMIN_USERNAME",
-              help="default: $SHELF_ADMIN_USERNAME, else asked at a terminal")
-@click.option("--password", envvar="SHELF_ADMIN_PASSWORD",
-              help="default: $SHELF_ADMIN_PASSWORD, else asked (twice, hidden) at a terminal")
-@click.option("--email", envvar="SHELF_ADMIN_EMAIL",
-              help="default: $SHELF_ADMIN_EMAIL (optional)")
+@click.option(
+    "--username",
+    envvar="SHELF_ADMIN_USERNAME",
+    help="default: $SHELF_ADMIN_USERNAME, else asked at a terminal",
+)
+@click.option(
+    "--password",
+    envvar="SHELF_ADMIN_PASSWORD",
+    help="default: $SHELF_ADMIN_PASSWORD, else asked (twice, hidden) at a terminal",
+)
+@click.option("--email", envvar="SHELF_ADMIN_EMAIL", help="default: $SHELF_ADMIN_EMAIL (optional)")
 @with_appcontext
 def create_admin(username: str | None, password: str | None, email: str | None) -> None:
     """Create an administrator; does nothing if one with that username exists.
@@ -34,7 +39,8 @@ def create_admin(username: str | None, password: str | None, email: str | None) 
     if not asking and not (username and password):
         raise click.ClickException(
             f"Say who the administrator is: set {ADMIN_VARIABLES}, or pass --username and "
-            "--password, or run this at a terminal to be asked.")
+            "--password, or run this at a terminal to be asked."
+        )
     username = username or click.prompt("Username")
     database = get_database(current_app)
     with database.transaction() as session:  # asked before the password: it may be there
@@ -45,15 +51,21 @@ def create_admin(username: str | None, password: str | None, email: str | None) 
         if existing is not None:
             raise click.ClickException(
                 f"{existing.username!r} exists and is not an administrator: promote them in "
-                "the admin pages, or choose another username.")
+                "the admin pages, or choose another username."
+            )
     if not password:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
         if email is None:
             email = click.prompt("Email (optional)", default="", show_default=False)
     with database.transaction() as session:
         try:
-            user = create_user(session=session, username=username, password=password,
-                               email=email or "", is_admin=True)
+            user = create_user(
+                session=session,
+                username=username,
+                password=password,
+                email=email or "",
+                is_admin=True,
+            )
         except UserError as error:
             raise click.ClickException(str(error)) from None
         click.echo(f"Created administrator {user.username!r}.")
@@ -66,8 +78,11 @@ def keys_cli() -> None:
 
 def _ring() -> KeyRing:
     config = current_app.config
-    return KeyRing(config["SHELF_AUTH_KEYS_DIR"], signing_kid=config["SHELF_AUTH_SIGNING_KEY_ID"],
-                   reload_seconds=0)
+    return KeyRing(
+        config["SHELF_AUTH_KEYS_DIR"],
+        signing_kid=config["SHELF_AUTH_SIGNING_KEY_ID"],
+        reload_seconds=0,
+    )
 
 
 @keys_cli.command("generate")

@@ -26,8 +26,9 @@ SETTINGS = {
     "SHELF_TASKS_URL": Setting(service_url_default(8003), help="where tasks answers"),
     "SHELF_UI_URL": Setting(service_url_default(8004), help="where ui answers"),
     "SHELF_PORT": Setting(8000, help="the front door's port (the gateway of `make run`)"),
-    "SHELF_PUBLIC_URL": Setting(_public_url_default, type=str,
-                                help="the address people open Shelf at (links in mail)"),
+    "SHELF_PUBLIC_URL": Setting(
+        _public_url_default, type=str, help="the address people open Shelf at (links in mail)"
+    ),
     # Signing keys: ES256 PEM files, one per key, the file's stem being its kid.
     "SHELF_AUTH_KEYS_DIR": Setting(_keys_dir_default, type=str, help="folder of signing keys"),
     "SHELF_AUTH_SIGNING_KEY_ID": Setting("", help="kid of the signing key (default: newest)"),
@@ -37,21 +38,26 @@ SETTINGS = {
     # A rotated refresh token presented again this soon is a race (two tabs, two workers),
     # answered with a sibling token, not taken for theft; 0 disables.
     "SHELF_AUTH_REFRESH_REUSE_GRACE_SECONDS": Setting(
-        30, help="refresh token reuse grace window (0: none)"),
+        30, help="refresh token reuse grace window (0: none)"
+    ),
     "SHELF_AUTH_RESET_TOKEN_SECONDS": Setting(3600, help="password reset link lifetime"),
     "SHELF_AUTH_SIGNUP": Setting("auto", help="open, closed, or auto (open until an admin exists)"),
     "SHELF_AUTH_SERVICE_CLIENTS": Setting(
-        DEV_SERVICE_CLIENTS, secret=True, help="service clients, as id:secret,id:secret"),
+        DEV_SERVICE_CLIENTS, secret=True, help="service clients, as id:secret,id:secret"
+    ),
     "SHELF_AUTH_SERVICE_AUDIENCES": Setting(
-        SERVICE_AUDIENCES, help="the services each client may get tokens for, as "
-                                "id:service+service,..."),
+        SERVICE_AUDIENCES,
+        help="the services each client may get tokens for, as id:service+service,...",
+    ),
     # Failed logins: refused past the limit per (username, address) and per address; per
     # username from anywhere, only slowed down (never from an address it logged in from).
     "SHELF_AUTH_LOGIN_MAX_FAILURES": Setting(
-        10, help="failed logins allowed per username and address, and per address, per window"),
+        10, help="failed logins allowed per username and address, and per address, per window"
+    ),
     "SHELF_AUTH_LOGIN_WINDOW_SECONDS": Setting(900, help="the throttling window"),
     "SHELF_AUTH_LOGIN_SLOWDOWN_MAX_SECONDS": Setting(
-        60, help="the longest wait between tries of a username failing from many addresses"),
+        60, help="the longest wait between tries of a username failing from many addresses"
+    ),
     # Password reset requests (anyone may make one): per client address, refused with 429
     # over the limit; reset mails per account, silently not sent over the limit.
     "SHELF_AUTH_RESET_MAX_REQUESTS": Setting(10, help="reset requests per address per window"),
@@ -63,7 +69,8 @@ SETTINGS = {
     "SHELF_AUTH_OUTBOX_POLL_SECONDS": Setting(2.0, help="how often the relay looks for work"),
     "SHELF_AUTH_OUTBOX_MAX_BACKOFF_SECONDS": Setting(300.0, help="longest wait between retries"),
     "SHELF_AUTH_TRUSTED_PROXIES": Setting(
-        "", help="CIDRs of the proxies whose X-Forwarded-For is believed (default: none)"),
+        "", help="CIDRs of the proxies whose X-Forwarded-For is believed (default: none)"
+    ),
     # Argon2id cost: argon2-cffi's defaults (RFC 9106 low-memory profile) unless set.
     "SHELF_AUTH_ARGON2_TIME_COST": Setting(argon2.DEFAULT_TIME_COST, help="Argon2 iterations"),
     "SHELF_AUTH_ARGON2_MEMORY_COST": Setting(argon2.DEFAULT_MEMORY_COST, help="Argon2 KiB"),

@@ -19,8 +19,12 @@ def invalid(errors: dict[str, list[str]], status: int = 422) -> Problem:
 
 def too_many_requests(what: str, wait: int) -> Problem:
     """429 with Retry-After: `what` was asked too often; try again in `wait` seconds."""
-    return Problem(429, "Too Many Requests", f"{what}; try again in {wait} seconds.",
-                   headers={"Retry-After": str(wait)})
+    return Problem(
+        429,
+        "Too Many Requests",
+        f"{what}; try again in {wait} seconds.",
+        headers={"Retry-After": str(wait)},
+    )
 
 
 def register_error_handlers(app: Flask) -> None:

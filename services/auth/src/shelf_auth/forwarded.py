@@ -23,14 +23,16 @@ REPLACED = "SHELF_AUTH_TRUST_PROXY"
 
 
 def parse_networks(value: str) -> tuple[Network, ...]:
-    """"127.0.0.1/32, 10.0.0.0/8" -> networks; a bare address is its own /32 or /128."""
+    """ "127.0.0.1/32, 10.0.0.0/8" -> networks; a bare address is its own /32 or /128."""
     networks = []
     for entry in filter(None, (part.strip() for part in value.split(","))):
         try:
             networks.append(ipaddress.ip_network(entry, strict=False))
         except ValueError:
-            raise ConfigError(f"SHELF_AUTH_TRUSTED_PROXIES: {entry!r} is not an address or "
-                              "a CIDR network (e.g. 127.0.0.1/32, 172.16.0.0/12)") from None
+            raise ConfigError(
+                f"SHELF_AUTH_TRUSTED_PROXIES: {entry!r} is not an address or "
+                "a CIDR network (e.g. 127.0.0.1/32, 172.16.0.0/12)"
+            ) from None
     return tuple(networks)
 
 
@@ -38,11 +40,14 @@ def init_app(app: Flask) -> None:
     if REPLACED in os.environ:
         # Taking it for "trust no one" would quietly put every person behind a proxy on the
         # proxy's one address, and let anyone lock everyone out through it.
-        raise ConfigError(f"{REPLACED} was replaced by SHELF_AUTH_TRUSTED_PROXIES: list the "
-                          "addresses or CIDR networks of the proxies whose X-Forwarded-For "
-                          "auth may believe (the ui's, the gateway's), and unset it")
+        raise ConfigError(
+            f"{REPLACED} was replaced by SHELF_AUTH_TRUSTED_PROXIES: list the "
+            "addresses or CIDR networks of the proxies whose X-Forwarded-For "
+            "auth may believe (the ui's, the gateway's), and unset it"
+        )
     app.extensions["shelf_auth_trusted_proxies"] = parse_networks(
-        app.config["SHELF_AUTH_TRUSTED_PROXIES"])
+        app.config["SHELF_AUTH_TRUSTED_PROXIES"]
+    )
 
 
 def _trusted(address: str, networks: tuple[Network, ...]) -> bool:

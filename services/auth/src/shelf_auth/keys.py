@@ -41,8 +41,9 @@ class Key:
 
 
 class KeyRing:
-    def __init__(self, folder: str | Path, *, signing_kid: str = "",
-                 reload_seconds: float = 5.0) -> None:
+    def __init__(
+        self, folder: str | Path, *, signing_kid: str = "", reload_seconds: float = 5.0
+    ) -> None:
         self.folder = Path(folder)
         self.signing_kid = signing_kid
         self.reload_seconds = reload_seconds
@@ -66,13 +67,15 @@ class KeyRing:
             if key is None or key.private is None:
                 raise NoSigningKey(
                     f"SHELF_AUTH_SIGNING_KEY_ID={self.signing_kid} names no private key in "
-                    f"{self.folder} (looked for {self.signing_kid}.pem)")
+                    f"{self.folder} (looked for {self.signing_kid}.pem)"
+                )
             return key
         private = [key for kid, key in sorted(keys.items()) if key.private is not None]
         if not private:
             raise NoSigningKey(
                 f"{self.folder} (SHELF_AUTH_KEYS_DIR) holds no signing key: "
-                "run `shelf-auth keys generate` to make one")
+                "run `shelf-auth keys generate` to make one"
+            )
         # A new key signs only once every process has had time to see it and publish it, so
         # no service meets a token whose key another auth worker does not list yet.
         published = [key for key in private if time.time() - key.added_at >= self.reload_seconds]
@@ -147,9 +150,9 @@ def generate_key(folder: str | Path) -> Path:
     kid = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     path = folder / f"{kid}.pem"
     private = ec.generate_private_key(ec.SECP256R1())
-    pem = private.private_bytes(serialization.Encoding.PEM,
-                                serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
+    pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     # Written aside, then renamed: a running auth never reads half a key.
     partial = folder / f".{kid}.pem.partial"
     descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

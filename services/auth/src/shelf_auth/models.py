@@ -151,8 +151,12 @@ class ThrottleEvent(Base):
     occurred_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
-Index("ix_throttle_events_bucket_key_at", ThrottleEvent.bucket, ThrottleEvent.key,
-      ThrottleEvent.occurred_at)
+Index(
+    "ix_throttle_events_bucket_key_at",
+    ThrottleEvent.bucket,
+    ThrottleEvent.key,
+    ThrottleEvent.occurred_at,
+)
 
 
 class PasswordResetToken(Base):
@@ -188,8 +192,11 @@ class OutboxMessage(Base):
 
     __table_args__ = (
         # The relay's question, "what is due?", reads only undelivered messages.
-        Index("ix_outbox_pending", "next_attempt_at",
-              sqlite_where=text("delivered_at IS NULL"),
-              postgresql_where=text("delivered_at IS NULL")),
+        Index(
+            "ix_outbox_pending",
+            "next_attempt_at",
+            sqlite_where=text("delivered_at IS NULL"),
+            postgresql_where=text("delivered_at IS NULL"),
+        ),
         SQLITE_AUTOINCREMENT,
     )

@@ -45,9 +45,14 @@ def wake() -> None:
 def purge(*, session: Session, now: datetime | None = None) -> int:
     """Delete messages delivered more than KEEP_DELIVERED ago, and expired undelivered ones."""
     now = now or utcnow()
-    return session.execute(delete(OutboxMessage).where(or_(
-        OutboxMessage.delivered_at <= now - KEEP_DELIVERED,
-        and_(OutboxMessage.delivered_at.is_(None), OutboxMessage.expires_at <= now)))).rowcount
+    return session.execute(
+        delete(OutboxMessage).where(
+            or_(
+                OutboxMessage.delivered_at <= now - KEEP_DELIVERED,
+                and_(OutboxMessage.delivered_at.is_(None), OutboxMessage.expires_at <= now),
+            )
+        )
+    ).rowcount
 
 
 def delivered_form(payload: dict[str, Any]) -> dict[str, Any]:
@@ -57,5 +62,6 @@ def delivered_form(payload: dict[str, Any]) -> dict[str, Any]:
 
 def relay(database: Database, tasks: ServiceClient, **options: Any) -> kit_outbox.Relay:
     """The relay over auth's outbox; `options` are shelf_kit.outbox.Relay's (poll_seconds, ...)."""
-    return kit_outbox.Relay(database, tasks, OutboxMessage, service="auth",
-                            delivered_form=delivered_form, **options)
+    return kit_outbox.Relay(
+        database, tasks, OutboxMessage, service="auth", delivered_form=delivered_form, **options
+    )

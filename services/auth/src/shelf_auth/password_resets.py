@@ -15,16 +15,18 @@ from .models import PasswordResetToken, User
 
 def issue(*, session: Session, user: User, seconds: int) -> tuple[PasswordResetToken, str]:
     token = new_secret()
-    row = PasswordResetToken(user_id=user.id, token_hash=digest(token),
-                             expires_at=utcnow() + timedelta(seconds=seconds))
+    row = PasswordResetToken(
+        user_id=user.id, token_hash=digest(token), expires_at=utcnow() + timedelta(seconds=seconds)
+    )
     session.add(row)
     session.flush()
     return row, token
 
 
 def find_valid(*, session: Session, token: str) -> PasswordResetToken | None:
-    row = session.scalar(select(PasswordResetToken)
-                         .where(PasswordResetToken.token_hash == digest(token)))
+    row = session.scalar(
+        select(PasswordResetToken).where(PasswordResetToken.token_hash == digest(token))
+    )
     if row is None or row.used_at is not None or row.expires_at <= utcnow():
         return None
     return row
@@ -33,19 +35,23 @@ def find_valid(*, session: Session, token: str) -> PasswordResetToken | None:
 def use(*, session: Session, row: PasswordResetToken) -> bool:
     """Spend the token, and every other open one of its user; False if it was spent already."""
     now = utcnow()
-    spent = session.execute(update(PasswordResetToken)
-                            .where(PasswordResetToken.id == row.id,
-                                   PasswordResetToken.used_at.is_(None))
-                            .values(used_at=now)).rowcount
-    session.execute(update(PasswordResetToken)
-                    .where(PasswordResetToken.user_id == row.user_id,
-                           PasswordResetToken.used_at.is_(None))
-                    .values(used_at=now))
+    spent = session.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.id == row.id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=now)
+    ).rowcount
+    session.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == row.user_id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=now)
+    )
     return spent == 1
 
 
 def purge(*, session: Session, now: datetime | None = None) -> int:
     now = now or utcnow()
-    return session.execute(delete(PasswordResetToken).where(
-        or_(PasswordResetToken.used_at.is_not(None), PasswordResetToken.expires_at <= now))
+    return session.execute(
+        delete(PasswordResetToken).where(
+            or_(PasswordResetToken.used_at.is_not(None), PasswordResetToken.expires_at <= now)
+        )
     ).rowcount

@@ -38,9 +38,13 @@ class Passwords:
 
     @classmethod
     def from_config(cls, config) -> Passwords:
-        return cls(PasswordHasher(time_cost=config["SHELF_AUTH_ARGON2_TIME_COST"],
-                                  memory_cost=config["SHELF_AUTH_ARGON2_MEMORY_COST"],
-                                  parallelism=config["SHELF_AUTH_ARGON2_PARALLELISM"]))
+        return cls(
+            PasswordHasher(
+                time_cost=config["SHELF_AUTH_ARGON2_TIME_COST"],
+                memory_cost=config["SHELF_AUTH_ARGON2_MEMORY_COST"],
+                parallelism=config["SHELF_AUTH_ARGON2_PARALLELISM"],
+            )
+        )
 
 
 def _passwords() -> Passwords:

@@ -36,18 +36,26 @@ class RefreshRefused(Exception):
     """The refresh token cannot be used; the message says why."""
 
 
-def start(*, session: Session, user: User, seconds: int,
-          family_id: str | None = None) -> tuple[str, str]:
+def start(
+    *, session: Session, user: User, seconds: int, family_id: str | None = None
+) -> tuple[str, str]:
     """A new refresh token for `user` (in a new family unless one is given), and its family."""
     token, family_id = new_secret(), family_id or uuid.uuid4().hex
-    session.add(RefreshSession(user_id=user.id, family_id=family_id, token_hash=digest(token),
-                               expires_at=utcnow() + timedelta(seconds=seconds)))
+    session.add(
+        RefreshSession(
+            user_id=user.id,
+            family_id=family_id,
+            token_hash=digest(token),
+            expires_at=utcnow() + timedelta(seconds=seconds),
+        )
+    )
     session.flush()
     return token, family_id
 
 
-def rotate(*, session: Session, token: str, seconds: int,
-           grace_seconds: float = 0) -> tuple[User, str, str]:
+def rotate(
+    *, session: Session, token: str, seconds: int, grace_seconds: float = 0
+) -> tuple[User, str, str]:
     """Trade a refresh token for its successor (the user, the new token, its family);
     RefreshRefused when it cannot be used (after revoking its family if it had been used
     before, more than `grace_seconds` ago)."""
@@ -62,15 +70,21 @@ def rotate(*, session: Session, token: str, seconds: int,
     # One statement decides who rotates it, even with several workers racing.
     claimed = session.execute(
         update(RefreshSession)
-        .where(RefreshSession.id == row.id, RefreshSession.rotated_at.is_(None),
-               RefreshSession.revoked_at.is_(None))
+        .where(
+            RefreshSession.id == row.id,
+            RefreshSession.rotated_at.is_(None),
+            RefreshSession.revoked_at.is_(None),
+        )
         .values(rotated_at=now)
     ).rowcount
-    if claimed != 1 and not _reuse_forgiven(session=session, row=row, now=now,
-                                            grace_seconds=grace_seconds):
+    if claimed != 1 and not _reuse_forgiven(
+        session=session, row=row, now=now, grace_seconds=grace_seconds
+    ):
         revoke_family(session=session, family_id=row.family_id, now=now)
-        raise RefreshRefused("The refresh token was already used; every session it belonged "
-                             "to has been revoked. Log in again.")
+        raise RefreshRefused(
+            "The refresh token was already used; every session it belonged "
+            "to has been revoked. Log in again."
+        )
     user = session.get(User, row.user_id)
     if user is None or not user.is_active:
         revoke_family(session=session, family_id=row.family_id, now=now)
@@ -79,58 +93,80 @@ def rotate(*, session: Session, token: str, seconds: int,
     return user, token, family_id
 
 
-def _reuse_forgiven(*, session: Session, row: RefreshSession, now: datetime,
-                    grace_seconds: float) -> bool:
+def _reuse_forgiven(
+    *, session: Session, row: RefreshSession, now: datetime, grace_seconds: float
+) -> bool:
     """Whether a token that could not be claimed was rotated within the grace window, in a
     family nobody revoked (the caller has checked that the token itself has not expired)."""
     if grace_seconds <= 0:
         return False
     # Read the row again: another worker may have rotated or revoked it after `row` was loaded.
-    current = session.execute(select(RefreshSession.rotated_at, RefreshSession.revoked_at)
-                              .where(RefreshSession.id == row.id)).first()
+    current = session.execute(
+        select(RefreshSession.rotated_at, RefreshSession.revoked_at).where(
+            RefreshSession.id == row.id
+        )
+    ).first()
     if current is None or current.revoked_at is not None or current.rotated_at is None:
         return False
     if now - current.rotated_at > timedelta(seconds=grace_seconds):
         return False
-    if session.scalar(select(exists().where(RefreshSession.family_id == row.family_id,
-                                            RefreshSession.revoked_at.is_not(None)))):
+    if session.scalar(
+        select(
+            exists().where(
+                RefreshSession.family_id == row.family_id, RefreshSession.revoked_at.is_not(None)
+            )
+        )
+    ):
         return False
-    log.info("rotated refresh token reused within the grace window: sibling issued",
-             extra={"user_id": row.user_id, "family_id": row.family_id,
-                    "seconds_since_rotation": round((now - current.rotated_at).total_seconds(), 3)})
+    log.info(
+        "rotated refresh token reused within the grace window: sibling issued",
+        extra={
+            "user_id": row.user_id,
+            "family_id": row.family_id,
+            "seconds_since_rotation": round((now - current.rotated_at).total_seconds(), 3),
+        },
+    )
     return True
 
 
 def revoke_family(*, session: Session, family_id: str, now: datetime | None = None) -> None:
     """Revoke the session: its refresh tokens, and the access tokens issued in it."""
-    user_id = session.scalar(select(RefreshSession.user_id)
-                             .where(RefreshSession.family_id == family_id).limit(1))
-    revoked = session.execute(update(RefreshSession)
-                              .where(RefreshSession.family_id == family_id,
-                                     RefreshSession.revoked_at.is_(None))
-                              .values(revoked_at=now or utcnow())).rowcount
+    user_id = session.scalar(
+        select(RefreshSession.user_id).where(RefreshSession.family_id == family_id).limit(1)
+    )
+    revoked = session.execute(
+        update(RefreshSession)
+        .where(RefreshSession.family_id == family_id, RefreshSession.revoked_at.is_(None))
+        .values(revoked_at=now or utcnow())
+    ).rowcount
     if revoked and user_id is not None:
         revocations.end_session(session=session, user_id=user_id, session_id=family_id)
 
 
 def revoke_token(*, session: Session, token: str) -> None:
     """Log out: revoke the session (the family) the token belongs to; unknown tokens pass."""
-    family_id = session.scalar(select(RefreshSession.family_id)
-                               .where(RefreshSession.token_hash == digest(token)))
+    family_id = session.scalar(
+        select(RefreshSession.family_id).where(RefreshSession.token_hash == digest(token))
+    )
     if family_id is not None:
         revoke_family(session=session, family_id=family_id)
 
 
 def end_all(*, session: Session, user: User) -> None:
     """Log out everywhere: every refresh token revoked, every access token void."""
-    session.execute(update(RefreshSession)
-                    .where(RefreshSession.user_id == user.id, RefreshSession.revoked_at.is_(None))
-                    .values(revoked_at=utcnow()))
+    session.execute(
+        update(RefreshSession)
+        .where(RefreshSession.user_id == user.id, RefreshSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
     revocations.void_user_tokens(session=session, user=user)
 
 
 def purge(*, session: Session, now: datetime | None = None) -> int:
     """Delete expired and revoked tokens (rotated ones stay until they expire, to catch reuse)."""
     now = now or utcnow()
-    return session.execute(delete(RefreshSession).where(
-        or_(RefreshSession.expires_at <= now, RefreshSession.revoked_at.is_not(None)))).rowcount
+    return session.execute(
+        delete(RefreshSession).where(
+            or_(RefreshSession.expires_at <= now, RefreshSession.revoked_at.is_not(None))
+        )
+    ).rowcount

@@ -56,11 +56,14 @@ def api_key_changed(*, session: Session, user_id: int) -> None:
 def voided(*, session: Session, claims: dict[str, Any], user: User) -> str | None:
     """Why auth no longer honours this user's access token, or None."""
     if claims.get("ver", FIRST_VERSION) < user.token_version:
-        return "This token was revoked (password change, logout everywhere or a change to the " \
-               "account); log in again."
+        return (
+            "This token was revoked (password change, logout everywhere or a change to the "
+            "account); log in again."
+        )
     sid = claims.get("sid")
-    if sid and session.scalar(select(exists().where(Revocation.kind == SESSION,
-                                                    Revocation.session_id == sid))):
+    if sid and session.scalar(
+        select(exists().where(Revocation.kind == SESSION, Revocation.session_id == sid))
+    ):
         return "This session was logged out; log in again."
     return None
 
@@ -68,8 +71,11 @@ def voided(*, session: Session, claims: dict[str, Any], user: User) -> str | Non
 def recent(*, session: Session, now: datetime | None = None) -> list[Revocation]:
     """The revocations that still matter, oldest first."""
     since = (now or utcnow()) - window()
-    return list(session.scalars(select(Revocation).where(Revocation.created_at > since)
-                                .order_by(Revocation.id)))
+    return list(
+        session.scalars(
+            select(Revocation).where(Revocation.created_at > since).order_by(Revocation.id)
+        )
+    )
 
 
 def purge(*, session: Session, now: datetime | None = None) -> int:

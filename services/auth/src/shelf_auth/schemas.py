@@ -48,8 +48,10 @@ class SignUpSchema(ma.Schema):
 
 
 class SignUpStateSchema(ma.Schema):
-    open = fields.Boolean(required=True, metadata={
-        "description": "whether POST /v1/users would create an account now"})
+    open = fields.Boolean(
+        required=True,
+        metadata={"description": "whether POST /v1/users would create an account now"},
+    )
 
 
 class AdminUserCreateSchema(SignUpSchema):
@@ -102,9 +104,13 @@ class TokenPairSchema(ma.Schema):
 
 
 def _revoke_api_key() -> fields.Boolean:
-    return fields.Boolean(load_default=False, metadata={
-        "description": "also revoke your API key (scripts and apps using it stop working until "
-                       "you make a new one)"})
+    return fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "also revoke your API key (scripts and apps using it stop working until "
+            "you make a new one)"
+        },
+    )
 
 
 class PasswordChangeSchema(ma.Schema):
@@ -147,10 +153,14 @@ class IntrospectionSchema(ma.Schema):
 class ClientCredentialsSchema(ma.Schema):
     client_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
     client_secret = fields.String(required=True, validate=validate.Length(min=1, max=500))
-    audience = fields.String(validate=validate.Length(min=1, max=100), metadata={
-        "description": "the service the token is for (auth, api, tasks); send it (without it "
-                       "the token names every service the client may call: deprecated)",
-        "example": "tasks"})
+    audience = fields.String(
+        validate=validate.Length(min=1, max=100),
+        metadata={
+            "description": "the service the token is for (auth, api, tasks); send it (without it "
+            "the token names every service the client may call: deprecated)",
+            "example": "tasks",
+        },
+    )
 
 
 class ServiceTokenSchema(ma.Schema):
@@ -161,11 +171,15 @@ class ServiceTokenSchema(ma.Schema):
 
 class RevocationSchema(ma.Schema):
     id = fields.Integer(required=True)
-    kind = fields.String(required=True, metadata={
-        "enum": ["session", "user", "api_key"],
-        "description": "session: access tokens whose `sid` is `session_id` are void; user: "
-                       "access tokens of `user_id` whose `ver` is below `token_version` are "
-                       "void; api_key: the user's API key changed (forget cached answers)"})
+    kind = fields.String(
+        required=True,
+        metadata={
+            "enum": ["session", "user", "api_key"],
+            "description": "session: access tokens whose `sid` is `session_id` are void; user: "
+            "access tokens of `user_id` whose `ver` is below `token_version` are "
+            "void; api_key: the user's API key changed (forget cached answers)",
+        },
+    )
     user_id = fields.Integer(required=True)
     session_id = fields.String(allow_none=True)
     token_version = fields.Integer(allow_none=True)
@@ -173,8 +187,9 @@ class RevocationSchema(ma.Schema):
 
 
 class RevocationFeedSchema(ma.Schema):
-    window_seconds = fields.Integer(required=True, metadata={
-        "description": "how old a revocation may be and still be listed"})
+    window_seconds = fields.Integer(
+        required=True, metadata={"description": "how old a revocation may be and still be listed"}
+    )
     revocations = fields.List(fields.Nested(RevocationSchema), required=True)
 
 
@@ -193,8 +208,11 @@ class JwksSchema(ma.Schema):
 
 
 class ResetRequestSchema(ma.Schema):
-    login = fields.String(required=True, validate=validate.Length(min=1, max=254),
-                          metadata={"description": "a username or an email address"})
+    login = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=254),
+        metadata={"description": "a username or an email address"},
+    )
 
 
 class ResetConfirmSchema(ma.Schema):
@@ -206,15 +224,25 @@ class ResetConfirmSchema(ma.Schema):
 class PurgeSchema(ma.Schema):
     refresh_sessions = fields.Integer(required=True)
     login_attempts = fields.Integer(required=True)
-    known_addresses = fields.Integer(required=True, metadata={
-        "description": "addresses not logged in from for as long as a refresh token lasts"})
-    throttle_events = fields.Integer(required=True, metadata={
-        "description": "password reset requests and mails too old to count"})
+    known_addresses = fields.Integer(
+        required=True,
+        metadata={
+            "description": "addresses not logged in from for as long as a refresh token lasts"
+        },
+    )
+    throttle_events = fields.Integer(
+        required=True,
+        metadata={"description": "password reset requests and mails too old to count"},
+    )
     password_reset_tokens = fields.Integer(required=True)
-    outbox = fields.Integer(required=True, metadata={
-        "description": "outbox messages delivered a week ago, or expired undelivered"})
-    revocations = fields.Integer(required=True, metadata={
-        "description": "revocations older than any access token they could void"})
+    outbox = fields.Integer(
+        required=True,
+        metadata={"description": "outbox messages delivered a week ago, or expired undelivered"},
+    )
+    revocations = fields.Integer(
+        required=True,
+        metadata={"description": "revocations older than any access token they could void"},
+    )
 
 
 class AcceptedSchema(ma.Schema):

@@ -17,7 +17,7 @@ SERVICES = ("auth", "api", "tasks", "ui")  # the audiences there are
 
 
 def _pairs(name: str, value: str, what: str) -> dict[str, str]:
-    """"api:x,tasks:y" -> {"api": "x", "tasks": "y"}; ConfigError naming `name` if malformed."""
+    """ "api:x,tasks:y" -> {"api": "x", "tasks": "y"}; ConfigError naming `name` if malformed."""
     pairs: dict[str, str] = {}
     for entry in filter(None, (part.strip() for part in value.split(","))):
         client_id, colon, rest = entry.partition(":")
@@ -31,20 +31,24 @@ def _pairs(name: str, value: str, what: str) -> dict[str, str]:
 
 
 def parse_clients(value: str) -> dict[str, str]:
-    """"api:s3cret,tasks:0ther" -> {"api": "s3cret", "tasks": "0ther"}; ConfigError if malformed."""
+    """`api:s3cret,tasks:0ther` -> {"api": "s3cret", "tasks": "0ther"}; ConfigError if
+    malformed."""
     return _pairs("SHELF_AUTH_SERVICE_CLIENTS", value, "'api:<secret>,tasks:<secret>'")
 
 
 def parse_audiences(value: str) -> dict[str, frozenset[str]]:
-    """"api:auth+tasks,tasks:auth+api" -> {"api": {"auth", "tasks"}, ...}; ConfigError if
+    """ "api:auth+tasks,tasks:auth+api" -> {"api": {"auth", "tasks"}, ...}; ConfigError if
     malformed or naming a service there is not."""
     audiences = {}
-    for client_id, names in _pairs("SHELF_AUTH_SERVICE_AUDIENCES", value,
-                                   "'api:auth+tasks,tasks:auth+api'").items():
+    for client_id, names in _pairs(
+        "SHELF_AUTH_SERVICE_AUDIENCES", value, "'api:auth+tasks,tasks:auth+api'"
+    ).items():
         services = frozenset(name.strip() for name in names.split("+"))
         if unknown := sorted(services - set(SERVICES)):
-            raise ConfigError(f"SHELF_AUTH_SERVICE_AUDIENCES: {client_id!r} names "
-                              f"{', '.join(map(repr, unknown))}, not one of {', '.join(SERVICES)}")
+            raise ConfigError(
+                f"SHELF_AUTH_SERVICE_AUDIENCES: {client_id!r} names "
+                f"{', '.join(map(repr, unknown))}, not one of {', '.join(SERVICES)}"
+            )
         audiences[client_id] = services
     return audiences
 
@@ -52,7 +56,8 @@ def parse_audiences(value: str) -> dict[str, frozenset[str]]:
 def init_app(app: Flask) -> None:
     app.extensions["shelf_auth_clients"] = parse_clients(app.config["SHELF_AUTH_SERVICE_CLIENTS"])
     app.extensions["shelf_auth_audiences"] = parse_audiences(
-        app.config["SHELF_AUTH_SERVICE_AUDIENCES"])
+        app.config["SHELF_AUTH_SERVICE_AUDIENCES"]
+    )
 
 
 def authenticate(client_id: str, secret: str) -> bool:

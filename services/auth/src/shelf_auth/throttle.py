@@ -40,13 +40,22 @@ BUCKETS = {
 }
 
 
-def _wait(session: Session, at: InstrumentedAttribute[datetime], *where: ColumnElement[bool],
-          limit: int, window: timedelta, now: datetime) -> float | None:
+def _wait(
+    session: Session,
+    at: InstrumentedAttribute[datetime],
+    *where: ColumnElement[bool],
+    limit: int,
+    window: timedelta,
+    now: datetime,
+) -> float | None:
     """Seconds until fewer than `limit` of the rows `where` selects are in the window."""
     # The newest `limit` rows in the window: when the oldest of them leaves it, the count
     # drops below the limit.
-    times = list(session.scalars(select(at).where(*where, at > now - window)
-                                 .order_by(at.desc()).limit(limit)))
+    times = list(
+        session.scalars(
+            select(at).where(*where, at > now - window).order_by(at.desc()).limit(limit)
+        )
+    )
     return (times[-1] + window - now).total_seconds() if len(times) >= limit else None
 
 
@@ -57,60 +66,84 @@ def _whole_seconds(waits: list[float | None]) -> int | None:
 
 # -- logins ------------------------------------------------------------------------------------
 
-def retry_after(*, session: Session, username: str, address: str,
-                now: datetime | None = None) -> int | None:
+
+def retry_after(
+    *, session: Session, username: str, address: str, now: datetime | None = None
+) -> int | None:
     """Seconds until a login may be tried again, or None when it may be tried now."""
     config = current_app.config
     limit = config["SHELF_AUTH_LOGIN_MAX_FAILURES"]
     window = timedelta(seconds=config["SHELF_AUTH_LOGIN_WINDOW_SECONDS"])
     now, username = now or utcnow(), username.lower()
-    refused = _whole_seconds([
-        _wait(session, LoginAttempt.attempted_at, *where, limit=limit, window=window, now=now)
-        for where in ((LoginAttempt.username == username, LoginAttempt.address == address),
-                      (LoginAttempt.address == address,))])
-    return refused or _slowdown(session=session, username=username, address=address,
-                                limit=limit, window=window, now=now)
+    refused = _whole_seconds(
+        [
+            _wait(session, LoginAttempt.attempted_at, *where, limit=limit, window=window, now=now)
+            for where in (
+                (LoginAttempt.username == username, LoginAttempt.address == address),
+                (LoginAttempt.address == address,),
+            )
+        ]
+    )
+    return refused or _slowdown(
+        session=session, username=username, address=address, limit=limit, window=window, now=now
+    )
 
 
-def _slowdown(*, session: Session, username: str, address: str, limit: int,
-              window: timedelta, now: datetime) -> int | None:
+def _slowdown(
+    *, session: Session, username: str, address: str, limit: int, window: timedelta, now: datetime
+) -> int | None:
     """The wait a username failing from many addresses imposes on unknown addresses."""
     count, latest = session.execute(
-        select(func.count(), func.max(LoginAttempt.attempted_at))
-        .where(LoginAttempt.username == username, LoginAttempt.attempted_at > now - window)).one()
+        select(func.count(), func.max(LoginAttempt.attempted_at)).where(
+            LoginAttempt.username == username, LoginAttempt.attempted_at > now - window
+        )
+    ).one()
     if count <= limit or _is_known(session=session, username=username, address=address):
         return None
-    delay = min(2 ** min(count - limit - 1, 30),
-                current_app.config["SHELF_AUTH_LOGIN_SLOWDOWN_MAX_SECONDS"])
+    delay = min(
+        2 ** min(count - limit - 1, 30), current_app.config["SHELF_AUTH_LOGIN_SLOWDOWN_MAX_SECONDS"]
+    )
     wait = (latest + timedelta(seconds=delay) - now).total_seconds()
     return _whole_seconds([wait]) if wait > 0 else None
 
 
 def _is_known(*, session: Session, username: str, address: str) -> bool:
-    return session.scalar(select(KnownAddress.id).join(User, User.id == KnownAddress.user_id)
-                          .where(func.lower(User.username) == username,
-                                 KnownAddress.address == address).limit(1)) is not None
+    return (
+        session.scalar(
+            select(KnownAddress.id)
+            .join(User, User.id == KnownAddress.user_id)
+            .where(func.lower(User.username) == username, KnownAddress.address == address)
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def record_failure(*, session: Session, username: str, address: str) -> None:
-    session.add(LoginAttempt(username=username.lower()[:150], address=address,
-                             attempted_at=utcnow()))
+    session.add(
+        LoginAttempt(username=username.lower()[:150], address=address, attempted_at=utcnow())
+    )
     session.flush()
 
 
 def record_success(*, session: Session, user: User, address: str) -> None:
     """Clear the username's failures from this address, and know the address from now on."""
-    session.execute(delete(LoginAttempt).where(LoginAttempt.username == user.username.lower(),
-                                               LoginAttempt.address == address))
+    session.execute(
+        delete(LoginAttempt).where(
+            LoginAttempt.username == user.username.lower(), LoginAttempt.address == address
+        )
+    )
     dialect = {"postgresql": postgresql, "sqlite": sqlite}[session.get_bind().dialect.name]
     now = utcnow()
-    session.execute(dialect.insert(KnownAddress)
-                    .values(user_id=user.id, address=address, last_login_at=now)
-                    .on_conflict_do_update(index_elements=["user_id", "address"],
-                                           set_={"last_login_at": now}))
+    session.execute(
+        dialect.insert(KnownAddress)
+        .values(user_id=user.id, address=address, last_login_at=now)
+        .on_conflict_do_update(index_elements=["user_id", "address"], set_={"last_login_at": now})
+    )
 
 
 # -- counted events (password resets) ----------------------------------------------------------
+
 
 def _limits(bucket: str) -> tuple[int, timedelta]:
     limit_setting, window_setting = BUCKETS[bucket]
@@ -118,13 +151,24 @@ def _limits(bucket: str) -> tuple[int, timedelta]:
     return config[limit_setting], timedelta(seconds=config[window_setting])
 
 
-def event_retry_after(*, session: Session, bucket: str, key: str,
-                      now: datetime | None = None) -> int | None:
+def event_retry_after(
+    *, session: Session, bucket: str, key: str, now: datetime | None = None
+) -> int | None:
     """Seconds until `key` may count once more in `bucket`, or None when it may now."""
     limit, window = _limits(bucket)
-    return _whole_seconds([_wait(session, ThrottleEvent.occurred_at, ThrottleEvent.bucket == bucket,
-                                 ThrottleEvent.key == key, limit=limit, window=window,
-                                 now=now or utcnow())])
+    return _whole_seconds(
+        [
+            _wait(
+                session,
+                ThrottleEvent.occurred_at,
+                ThrottleEvent.bucket == bucket,
+                ThrottleEvent.key == key,
+                limit=limit,
+                window=window,
+                now=now or utcnow(),
+            )
+        ]
+    )
 
 
 def record_event(*, session: Session, bucket: str, key: str) -> None:
@@ -133,6 +177,7 @@ def record_event(*, session: Session, bucket: str, key: str) -> None:
 
 
 # -- housekeeping ------------------------------------------------------------------------------
+
 
 def purge(*, session: Session, now: datetime | None = None) -> int:
     """Delete failures too old to count."""
@@ -145,8 +190,9 @@ def purge_known_addresses(*, session: Session, now: datetime | None = None) -> i
     """Forget addresses not logged in from for as long as a refresh token lasts."""
     seconds = current_app.config["SHELF_AUTH_REFRESH_TOKEN_SECONDS"]
     cutoff = (now or utcnow()) - timedelta(seconds=seconds)
-    return session.execute(delete(KnownAddress)
-                           .where(KnownAddress.last_login_at <= cutoff)).rowcount
+    return session.execute(
+        delete(KnownAddress).where(KnownAddress.last_login_at <= cutoff)
+    ).rowcount
 
 
 def purge_events(*, session: Session, now: datetime | None = None) -> int:
@@ -154,6 +200,9 @@ def purge_events(*, session: Session, now: datetime | None = None) -> int:
     now, deleted = now or utcnow(), 0
     for bucket in BUCKETS:
         _limit, window = _limits(bucket)
-        deleted += session.execute(delete(ThrottleEvent).where(
-            ThrottleEvent.bucket == bucket, ThrottleEvent.occurred_at <= now - window)).rowcount
+        deleted += session.execute(
+            delete(ThrottleEvent).where(
+                ThrottleEvent.bucket == bucket, ThrottleEvent.occurred_at <= now - window
+            )
+        ).rowcount
     return deleted

@@ -37,28 +37,55 @@ def lifetime() -> int:
     return current_app.config["SHELF_AUTH_ACCESS_TOKEN_SECONDS"]
 
 
-def sign(claims: dict[str, Any], *, ring: KeyRing | None = None, now: datetime | None = None,
-         seconds: int | None = None, aud: str | list[str] = AUDIENCE) -> str:
+def sign(
+    claims: dict[str, Any],
+    *,
+    ring: KeyRing | None = None,
+    now: datetime | None = None,
+    seconds: int | None = None,
+    aud: str | list[str] = AUDIENCE,
+) -> str:
     """Sign `claims` plus the standard ones (iss, aud, iat, exp, jti) with the signing key."""
     key = (ring or get_key_ring()).signing_key()
     now = now or utcnow()
     seconds = lifetime() if seconds is None else seconds
-    payload = {"iss": ISSUER, "aud": aud, "iat": int(now.timestamp()),
-               "exp": int((now + timedelta(seconds=seconds)).timestamp()),
-               "jti": uuid.uuid4().hex, **claims}
+    payload = {
+        "iss": ISSUER,
+        "aud": aud,
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(seconds=seconds)).timestamp()),
+        "jti": uuid.uuid4().hex,
+        **claims,
+    }
     return jwt.encode(payload, key.private, algorithm=ALGORITHM, headers={"kid": key.kid})
 
 
 def user_token(user: User, session_id: str, **options: Any) -> str:
-    return sign({"sub": str(user.id), "scope": "user", "username": user.username,
-                 "is_admin": user.is_admin, "sid": session_id, "ver": user.token_version},
-                **options)
+    return sign(
+        {
+            "sub": str(user.id),
+            "scope": "user",
+            "username": user.username,
+            "is_admin": user.is_admin,
+            "sid": session_id,
+            "ver": user.token_version,
+        },
+        **options,
+    )
 
 
 def service_token(client_id: str, audience: str | list[str], **options: Any) -> str:
     """A token of `client_id` for the service(s) `audience` names, and only for them."""
-    return sign({"sub": f"service:{client_id}", "scope": "service", "client_id": client_id,
-                 "is_admin": False}, aud=audience, **options)
+    return sign(
+        {
+            "sub": f"service:{client_id}",
+            "scope": "service",
+            "client_id": client_id,
+            "is_admin": False,
+        },
+        aud=audience,
+        **options,
+    )
 
 
 def audiences(claims: dict[str, Any]) -> set[str]:
@@ -76,8 +103,14 @@ def verify(token: str, *, ring: KeyRing | None = None) -> dict[str, Any]:
     if key is None:
         raise InvalidToken("The token was signed by an unknown key.")
     try:
-        claims = jwt.decode(token, key.public, algorithms=[ALGORITHM], audience=[AUDIENCE, SELF],
-                            issuer=ISSUER, options={"require": REQUIRED_CLAIMS})
+        claims = jwt.decode(
+            token,
+            key.public,
+            algorithms=[ALGORITHM],
+            audience=[AUDIENCE, SELF],
+            issuer=ISSUER,
+            options={"require": REQUIRED_CLAIMS},
+        )
     except jwt.ExpiredSignatureError:
         raise InvalidToken("The token has expired.") from None
     except jwt.InvalidAudienceError:

@@ -65,8 +65,9 @@ def signup_open(*, session: Session, mode: str) -> bool:
     return mode == "open" or (mode == "auto" and not any_admin(session=session))
 
 
-def create_user(*, session: Session, username: str, password: str, email: str = "",
-                is_admin: bool = False) -> User:
+def create_user(
+    *, session: Session, username: str, password: str, email: str = "", is_admin: bool = False
+) -> User:
     errors: dict[str, list[str]] = {}
     if not USERNAME.match(username):
         errors["username"] = [USERNAME_RULE]
@@ -78,8 +79,13 @@ def create_user(*, session: Session, username: str, password: str, email: str = 
         errors["email"] = problems
     if errors:
         raise UserError(errors)
-    user = User(username=username, email=email, password_hash=hash_password(password),
-                is_admin=is_admin, is_active=True)
+    user = User(
+        username=username,
+        email=email,
+        password_hash=hash_password(password),
+        is_admin=is_admin,
+        is_active=True,
+    )
     session.add(user)
     try:
         session.flush()
@@ -100,25 +106,33 @@ def set_email(*, user: User, email: str) -> None:
     user.email = email
 
 
-def list_users(*, session: Session, search: str = "", limit: int,
-               offset: int) -> tuple[list[User], int]:
+def list_users(
+    *, session: Session, search: str = "", limit: int, offset: int
+) -> tuple[list[User], int]:
     """One page of users by id, and how many match `search` (part of a username or email)."""
     where = []
     if search:
-        pattern = "%" + search.lower().replace("\\", "\\\\").replace("%", "\\%").replace(
-            "_", "\\_") + "%"
-        where.append(or_(func.lower(User.username).like(pattern, escape="\\"),
-                         func.lower(User.email).like(pattern, escape="\\")))
+        pattern = (
+            "%" + search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        )
+        where.append(
+            or_(
+                func.lower(User.username).like(pattern, escape="\\"),
+                func.lower(User.email).like(pattern, escape="\\"),
+            )
+        )
     total = session.scalar(select(func.count()).select_from(User).where(*where))
-    page = session.scalars(select(User).where(*where).order_by(User.id).limit(limit)
-                           .offset(offset))
+    page = session.scalars(select(User).where(*where).order_by(User.id).limit(limit).offset(offset))
     return list(page), total
 
 
 def purge_user_job(user_id: int) -> dict:
     """The job that has tasks delete what every service keeps for a deleted user (C2)."""
-    return {"kind": "purge_user", "args": {"user_id": user_id},
-            "idempotency_key": f"purge_user:{user_id}"}
+    return {
+        "kind": "purge_user",
+        "args": {"user_id": user_id},
+        "idempotency_key": f"purge_user:{user_id}",
+    }
 
 
 def delete_user(*, session: Session, user: User) -> None:

@@ -48,10 +48,15 @@ pass_context = click.make_pass_decorator(Context)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--config", "config_path", envvar="SHELFCTL_CONFIG", metavar="FILE",
-              type=click.Path(dir_okay=False),
-              help="TOML file with the settings (default: ~/.config/shelfctl.toml); the "
-                   "environment wins over it.")
+@click.option(
+    "--config",
+    "config_path",
+    envvar="SHELFCTL_CONFIG",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="TOML file with the settings (default: ~/.config/shelfctl.toml); the "
+    "environment wins over it.",
+)
 @click.version_option(__version__, prog_name="shelfctl")
 @click.pass_context
 def cli(ctx: click.Context, config_path: str | None) -> None:
@@ -78,11 +83,22 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
 
 def probe(service: str, url: str, timeout: float) -> dict[str, Any]:
     """One service's /healthz and /readyz, as a row of the status table."""
-    row: dict[str, Any] = {"service": service, "url": url, "health": "down", "ready": None,
-                           "version": None, "detail": None}
-    with ServiceClient(service, url, connect_timeout=min(CONNECT_TIMEOUT, timeout),
-                       read_timeout=timeout, retries=0,
-                       user_agent=f"shelfctl/{__version__}") as client:
+    row: dict[str, Any] = {
+        "service": service,
+        "url": url,
+        "health": "down",
+        "ready": None,
+        "version": None,
+        "detail": None,
+    }
+    with ServiceClient(
+        service,
+        url,
+        connect_timeout=min(CONNECT_TIMEOUT, timeout),
+        read_timeout=timeout,
+        retries=0,
+        user_agent=f"shelfctl/{__version__}",
+    ) as client:
         try:
             health = client.get("/healthz").json()
         except (ServiceError, ValueError) as error:
@@ -99,9 +115,11 @@ def probe(service: str, url: str, timeout: float) -> dict[str, Any]:
             row["detail"] = None if ready.get("checks") else _why(error, url)
         except (ServiceError, ValueError) as error:
             ready, row["ready"], row["detail"] = {}, "unknown", _why(error, url)
-        failing = [f"{name}: {check.get('detail') or 'failing'}"
-                   for name, check in (ready.get("checks") or {}).items()
-                   if isinstance(check, dict) and not check.get("ok", True)]
+        failing = [
+            f"{name}: {check.get('detail') or 'failing'}"
+            for name, check in (ready.get("checks") or {}).items()
+            if isinstance(check, dict) and not check.get("ok", True)
+        ]
         if failing:
             row["detail"] = one_line("; ".join(failing), 200)
     return row
@@ -111,7 +129,7 @@ def _why(error: Exception, url: str) -> str:
     if isinstance(error, ServiceError):
         message = from_service_error(error, url).message
         head = f"{error.service} is unavailable at {url}: "
-        return message[len(head):] if message.startswith(head) else message
+        return message[len(head) :] if message.startswith(head) else message
     return "answered something other than JSON"
 
 
@@ -129,15 +147,22 @@ def status(context: Context, as_json: bool) -> None:
     if as_json:
         echo_json(rows)
     else:
-        echo_table(["SERVICE", "URL", "HEALTH", "READY", "VERSION", "DETAIL"],
-                   [[r["service"], r["url"], r["health"], r["ready"], r["version"], r["detail"]]
-                    for r in rows])
-    broken = [r["service"] for r in rows if r["health"] != "ok"
-              or r["ready"] not in ("ready", "degraded")]
+        echo_table(
+            ["SERVICE", "URL", "HEALTH", "READY", "VERSION", "DETAIL"],
+            [
+                [r["service"], r["url"], r["health"], r["ready"], r["version"], r["detail"]]
+                for r in rows
+            ],
+        )
+    broken = [
+        r["service"] for r in rows if r["health"] != "ok" or r["ready"] not in ("ready", "degraded")
+    ]
     if broken:
         verb = "is" if len(broken) == 1 else "are"
-        click.echo(f"{len(broken)} of {len(rows)} services {verb} down or not ready: "
-                   f"{', '.join(broken)}", err=True)
+        click.echo(
+            f"{len(broken)} of {len(rows)} services {verb} down or not ready: {', '.join(broken)}",
+            err=True,
+        )
         raise click.exceptions.Exit(1)
 
 
@@ -180,8 +205,10 @@ def run(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # a bug in shelfctl: still one line, unless asked for more
         if os.environ.get("SHELFCTL_DEBUG"):
             raise
-        _fail(f"internal error: {type(error).__name__}: {error} "
-              "(run with SHELFCTL_DEBUG=1 for the traceback)")
+        _fail(
+            f"internal error: {type(error).__name__}: {error} "
+            "(run with SHELFCTL_DEBUG=1 for the traceback)"
+        )
         return 1
     try:
         sys.stdout.flush()

@@ -39,8 +39,11 @@ def default_config_path(environ: Mapping[str, str] | None = None) -> Path:
 
 @dataclass(frozen=True)
 class Config:
-    urls: dict[str, str] = field(default_factory=lambda: {
-        service: f"http://127.0.0.1:{port}" for service, port in DEFAULT_PORTS.items()})
+    urls: dict[str, str] = field(
+        default_factory=lambda: {
+            service: f"http://127.0.0.1:{port}" for service, port in DEFAULT_PORTS.items()
+        }
+    )
     username: str | None = None
     password: str | None = None
     token: str | None = None
@@ -48,8 +51,9 @@ class Config:
     source: str = "defaults"  # where the settings came from, for error messages
 
     @classmethod
-    def load(cls, path: str | Path | None = None,
-             environ: Mapping[str, str] | None = None) -> Config:
+    def load(
+        cls, path: str | Path | None = None, environ: Mapping[str, str] | None = None
+    ) -> Config:
         """The settings from `environ` (os.environ) over the file at `path` (or the default
         file when it exists) over the defaults. A `path` given explicitly must exist."""
         environ = os.environ if environ is None else environ
@@ -79,12 +83,18 @@ class Config:
             except ValueError:
                 timeout = -1
             if not timeout > 0:
-                raise UsageProblem(f"SHELFCTL_TIMEOUT must be a positive number of seconds, "
-                                   f"got {values['SHELFCTL_TIMEOUT']!r}")
-        return cls(urls=urls, username=values.get("SHELFCTL_USERNAME") or None,
-                   password=values.get("SHELFCTL_PASSWORD") or None,
-                   token=values.get("SHELFCTL_TOKEN") or None, timeout=timeout,
-                   source=" and ".join(sources) or "defaults")
+                raise UsageProblem(
+                    f"SHELFCTL_TIMEOUT must be a positive number of seconds, "
+                    f"got {values['SHELFCTL_TIMEOUT']!r}"
+                )
+        return cls(
+            urls=urls,
+            username=values.get("SHELFCTL_USERNAME") or None,
+            password=values.get("SHELFCTL_PASSWORD") or None,
+            token=values.get("SHELFCTL_TOKEN") or None,
+            timeout=timeout,
+            source=" and ".join(sources) or "defaults",
+        )
 
 
 def read_file(path: Path, *, required: bool) -> dict[str, str]:
@@ -102,8 +112,9 @@ def read_file(path: Path, *, required: bool) -> dict[str, str]:
     values = {}
     for key, value in data.items():
         if key not in KEYS:
-            raise UsageProblem(f"config file {path}: unknown key {key!r} "
-                               f"(known: {', '.join(KEYS)})")
+            raise UsageProblem(
+                f"config file {path}: unknown key {key!r} (known: {', '.join(KEYS)})"
+            )
         if not isinstance(value, str | int | float) or isinstance(value, bool):
             raise UsageProblem(f"config file {path}: {key} must be a string")
         values[key] = str(value)

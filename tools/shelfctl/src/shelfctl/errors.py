@@ -89,7 +89,7 @@ def _reason(error: ServiceError) -> str:
     text = str(error)
     for head in (f"{error.service} is unavailable: ", f"call to {error.service} failed: "):
         if text.startswith(head):
-            text = text[len(head):]
+            text = text[len(head) :]
     tail = f" ({error.method} {error.url})"
     if text.endswith(tail):
         text = text[: -len(tail)]

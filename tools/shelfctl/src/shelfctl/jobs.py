@@ -14,10 +14,8 @@ from .cli import Context, cli, pass_context
 from .errors import Failure
 from .output import cell, echo_json, echo_table, fields
 
-STATES = ["scheduled", "available", "running", "retryable", "completed", "discarded",
-          "cancelled"]
-JOB_HEADERS = ["ID", "KIND", "STATE", "ATTEMPT", "PROGRESS", "RUN AT", "CREATED BY",
-               "LAST ERROR"]
+STATES = ["scheduled", "available", "running", "retryable", "completed", "discarded", "cancelled"]
+JOB_HEADERS = ["ID", "KIND", "STATE", "ATTEMPT", "PROGRESS", "RUN AT", "CREATED BY", "LAST ERROR"]
 
 
 def last_error(job: dict[str, Any]) -> str | None:
@@ -26,9 +24,16 @@ def last_error(job: dict[str, Any]) -> str | None:
 
 
 def job_row(job: dict[str, Any]) -> list[Any]:
-    return [job.get("id"), job.get("kind"), job.get("state"),
-            f"{job.get('attempt')}/{job.get('max_attempts')}", f"{job.get('progress', 0)}%",
-            job.get("run_at"), job.get("created_by"), last_error(job)]
+    return [
+        job.get("id"),
+        job.get("kind"),
+        job.get("state"),
+        f"{job.get('attempt')}/{job.get('max_attempts')}",
+        f"{job.get('progress', 0)}%",
+        job.get("run_at"),
+        job.get("created_by"),
+        last_error(job),
+    ]
 
 
 @cli.group()
@@ -40,16 +45,28 @@ def jobs() -> None:
 @click.option("--state", type=click.Choice(STATES), help="Only jobs in this state.")
 @click.option("--kind", help="Only jobs of this kind (e.g. import_bookmarks).")
 @click.option("--queue", help="Only jobs in this queue.")
-@click.option("--limit", type=click.IntRange(1, 500), default=50, show_default=True,
-              help="At most this many, newest first.")
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 500),
+    default=50,
+    show_default=True,
+    help="At most this many, newest first.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @pass_context
-def list_jobs(context: Context, state: str | None, kind: str | None, queue: str | None,
-              limit: int, as_json: bool) -> None:
+def list_jobs(
+    context: Context,
+    state: str | None,
+    kind: str | None,
+    queue: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
     """Jobs, newest first."""
     params = {"state": state, "kind": kind, "queue": queue, "limit": limit}
-    page = context.shelf.json("tasks", "GET", "/v1/jobs",
-                              params={k: v for k, v in params.items() if v is not None})
+    page = context.shelf.json(
+        "tasks", "GET", "/v1/jobs", params={k: v for k, v in params.items() if v is not None}
+    )
     if as_json:
         echo_json(page)
         return
@@ -68,18 +85,32 @@ def show_job(context: Context, job_id: int, as_json: bool) -> None:
     if as_json:
         echo_json(job)
         return
-    click.echo(fields([
-        ("id", job.get("id")), ("kind", job.get("kind")), ("args", job.get("args")),
-        ("state", job.get("state")), ("attempt", f"{job.get('attempt')}/{job.get('max_attempts')}"),
-        ("progress", f"{job.get('progress', 0)}% {job.get('progress_message') or ''}".strip()),
-        ("queue", job.get("queue")), ("priority", job.get("priority")),
-        ("run at", job.get("run_at")), ("created by", job.get("created_by")),
-        ("created", job.get("created_at")), ("finished", job.get("finished_at")),
-        ("result", job.get("result")),
-    ]))
+    click.echo(
+        fields(
+            [
+                ("id", job.get("id")),
+                ("kind", job.get("kind")),
+                ("args", job.get("args")),
+                ("state", job.get("state")),
+                ("attempt", f"{job.get('attempt')}/{job.get('max_attempts')}"),
+                (
+                    "progress",
+                    f"{job.get('progress', 0)}% {job.get('progress_message') or ''}".strip(),
+                ),
+                ("queue", job.get("queue")),
+                ("priority", job.get("priority")),
+                ("run at", job.get("run_at")),
+                ("created by", job.get("created_by")),
+                ("created", job.get("created_at")),
+                ("finished", job.get("finished_at")),
+                ("result", job.get("result")),
+            ]
+        )
+    )
     for error in job.get("errors") or []:
-        click.echo(f"attempt {error.get('attempt')} at {cell(error.get('at'))}: "
-                   f"{cell(error.get('error'))}")
+        click.echo(
+            f"attempt {error.get('attempt')} at {cell(error.get('at'))}: {cell(error.get('error'))}"
+        )
 
 
 def transition(context: Context, job_id: int, action: str) -> None:
@@ -113,13 +144,21 @@ def stats(context: Context, as_json: bool) -> None:
         echo_json(data)
         return
     oldest = data.get("oldest_waiting")
-    click.echo(fields([
-        *((state, count) for state, count in sorted(data.get("by_state", {}).items())),
-        ("completed in the last hour", data.get("completed_last_hour")),
-        ("discarded in the last hour", data.get("discarded_last_hour")),
-        ("longest waiting", f"job {oldest['id']} ({oldest['kind']}), due for "
-                            f"{oldest['age_seconds']:.0f} s" if oldest else None),
-    ]))
+    click.echo(
+        fields(
+            [
+                *((state, count) for state, count in sorted(data.get("by_state", {}).items())),
+                ("completed in the last hour", data.get("completed_last_hour")),
+                ("discarded in the last hour", data.get("discarded_last_hour")),
+                (
+                    "longest waiting",
+                    f"job {oldest['id']} ({oldest['kind']}), due for {oldest['age_seconds']:.0f} s"
+                    if oldest
+                    else None,
+                ),
+            ]
+        )
+    )
 
 
 # -- schedules ---------------------------------------------------------------------------------
@@ -143,10 +182,22 @@ def list_schedules(context: Context, as_json: bool) -> None:
     if as_json:
         echo_json(found)
         return
-    echo_table(["ID", "NAME", "KIND", "CRON", "ENABLED", "NEXT FIRE", "LAST FIRE", "LAST JOB"],
-               [[s.get("id"), s.get("name"), s.get("kind"), s.get("cron"), s.get("enabled"),
-                 s.get("next_fire_at"), s.get("last_fire_at"), s.get("last_job_id")]
-                for s in found])
+    echo_table(
+        ["ID", "NAME", "KIND", "CRON", "ENABLED", "NEXT FIRE", "LAST FIRE", "LAST JOB"],
+        [
+            [
+                s.get("id"),
+                s.get("name"),
+                s.get("kind"),
+                s.get("cron"),
+                s.get("enabled"),
+                s.get("next_fire_at"),
+                s.get("last_fire_at"),
+                s.get("last_job_id"),
+            ]
+            for s in found
+        ],
+    )
 
 
 def find_schedule(context: Context, ref: str) -> int:
@@ -163,11 +214,11 @@ def find_schedule(context: Context, ref: str) -> int:
 
 def switch(context: Context, ref: str, enabled: bool) -> None:
     schedule_id = find_schedule(context, ref)
-    schedule = context.shelf.json("tasks", "PATCH", f"/v1/schedules/{schedule_id}",
-                                  json={"enabled": enabled})
+    schedule = context.shelf.json(
+        "tasks", "PATCH", f"/v1/schedules/{schedule_id}", json={"enabled": enabled}
+    )
     state = "enabled" if schedule.get("enabled") else "disabled"
-    nxt = f"; next fire {cell(schedule.get('next_fire_at'))} UTC" if schedule.get("enabled") \
-        else ""
+    nxt = f"; next fire {cell(schedule.get('next_fire_at'))} UTC" if schedule.get("enabled") else ""
     click.echo(f"schedule {schedule.get('name')!r} (id {schedule['id']}) is {state}{nxt}")
 
 

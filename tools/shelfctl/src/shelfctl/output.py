@@ -34,8 +34,10 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, limit: int =
     for row in text_rows:
         widths = [max(width, len(value)) for width, value in zip(widths, row, strict=True)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip()
-              for row in text_rows]
+    lines += [
+        "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip()
+        for row in text_rows
+    ]
     return "\n".join(lines)
 
 

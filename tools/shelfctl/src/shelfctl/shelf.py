@@ -40,13 +40,26 @@ class Shelf:
         key = (service, retries)
         if key not in self._clients:
             self._clients[key] = ServiceClient(
-                service, self.config.urls[service], connect_timeout=CONNECT_TIMEOUT,
-                read_timeout=self.config.timeout, retries=retries,
-                request_id=lambda: self.request_id, user_agent=f"shelfctl/{__version__}")
+                service,
+                self.config.urls[service],
+                connect_timeout=CONNECT_TIMEOUT,
+                read_timeout=self.config.timeout,
+                retries=retries,
+                request_id=lambda: self.request_id,
+                user_agent=f"shelfctl/{__version__}",
+            )
         return self._clients[key]
 
-    def call(self, service: str, method: str, path: str, *, auth: bool = True,
-             retries: int = 2, **kwargs: Any) -> requests.Response:
+    def call(
+        self,
+        service: str,
+        method: str,
+        path: str,
+        *,
+        auth: bool = True,
+        retries: int = 2,
+        **kwargs: Any,
+    ) -> requests.Response:
         """`method path` at `service`, as the configured user when `auth`; a failure becomes
         a one-line Failure."""
         if auth:
@@ -63,9 +76,10 @@ class Shelf:
         try:
             return response.json()
         except ValueError:
-            raise Failure(f"{service} answered {method} {path} with something other than "
-                          f"JSON ({response.headers.get('Content-Type', 'no content type')})"
-                          ) from None
+            raise Failure(
+                f"{service} answered {method} {path} with something other than "
+                f"JSON ({response.headers.get('Content-Type', 'no content type')})"
+            ) from None
 
     # -- credentials -------------------------------------------------------------------------
 
@@ -81,14 +95,17 @@ class Shelf:
                 raise UsageProblem(
                     "no credentials: set SHELFCTL_USERNAME and SHELFCTL_PASSWORD, or "
                     "SHELFCTL_TOKEN, in the environment or the config file "
-                    f"(read: {self.config.source})")
+                    f"(read: {self.config.source})"
+                )
         return self._authorization
 
     def login(self) -> str:
         auth_url = self.config.urls["auth"]
         try:
-            answer = self.client("auth").post("/v1/sessions", json={
-                "username": self.config.username, "password": self.config.password})
+            answer = self.client("auth").post(
+                "/v1/sessions",
+                json={"username": self.config.username, "password": self.config.password},
+            )
         except ServiceError as error:
             raise from_service_error(error, auth_url, login=True) from None
         try:
@@ -96,8 +113,9 @@ class Shelf:
             self._refresh_token = tokens.get("refresh_token")
             return tokens["access_token"]
         except (ValueError, KeyError, TypeError, AttributeError):
-            raise Failure(f"login failed: auth at {auth_url} answered without an access "
-                          "token") from None
+            raise Failure(
+                f"login failed: auth at {auth_url} answered without an access token"
+            ) from None
 
     def close(self) -> None:
         """Log the session out (if this command logged in) and close the connections."""
@@ -105,8 +123,9 @@ class Shelf:
             token, self._refresh_token = self._refresh_token, None
             # On failure the session expires on its own; the command's own work is done.
             with contextlib.suppress(ServiceError):
-                self.client("auth", retries=0).post("/v1/sessions/logout",
-                                                    json={"refresh_token": token})
+                self.client("auth", retries=0).post(
+                    "/v1/sessions/logout", json={"refresh_token": token}
+                )
         for client in self._clients.values():
             client.close()
         self._clients.clear()

@@ -27,24 +27,39 @@ STOPPED = ("discarded", "cancelled")
 
 def summary(answer: dict[str, Any], name: str) -> str:
     skipped = answer.get("skipped") or []
-    text = (f"imported {answer.get('total', 0)} bookmarks from {name} "
-            f"({answer.get('format', '?')}): {answer.get('created', 0)} created, "
-            f"{answer.get('updated', 0)} updated")
+    text = (
+        f"imported {answer.get('total', 0)} bookmarks from {name} "
+        f"({answer.get('format', '?')}): {answer.get('created', 0)} created, "
+        f"{answer.get('updated', 0)} updated"
+    )
     return text + (f", {len(skipped)} entries skipped" if skipped else "")
 
 
 @cli.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True,
-                                        path_type=Path))
-@click.option("--folders-as-tags/--no-folders-as-tags", default=True, show_default=True,
-              help="Tag bookmarks with the names of the folders they are in.")
-@click.option("--wait/--no-wait", default=True, show_default=True,
-              help="Follow a large import's job until it is done.")
-@click.option("--timeout", type=click.FloatRange(min=1), default=600, show_default=True,
-              help="Seconds to follow a large import before giving up waiting.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True, path_type=Path))
+@click.option(
+    "--folders-as-tags/--no-folders-as-tags",
+    default=True,
+    show_default=True,
+    help="Tag bookmarks with the names of the folders they are in.",
+)
+@click.option(
+    "--wait/--no-wait",
+    default=True,
+    show_default=True,
+    help="Follow a large import's job until it is done.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=600,
+    show_default=True,
+    help="Seconds to follow a large import before giving up waiting.",
+)
 @pass_context
-def import_file(context: Context, file: Path, folders_as_tags: bool, wait: bool,
-                timeout: float) -> None:
+def import_file(
+    context: Context, file: Path, folders_as_tags: bool, wait: bool, timeout: float
+) -> None:
     """Import a bookmark FILE (Netscape HTML, Pocket HTML, Pinboard JSON or Shelf JSON).
 
     Duplicates merge by URL. A file api cannot read is refused whole, naming the line."""
@@ -52,10 +67,13 @@ def import_file(context: Context, file: Path, folders_as_tags: bool, wait: bool,
     try:
         with file.open("rb") as content:
             response = shelf.call(
-                "api", "POST", "/api/bookmarks/import/",
+                "api",
+                "POST",
+                "/api/bookmarks/import/",
                 files={"file": (file.name, content)},
                 data={"folders_as_tags": "true" if folders_as_tags else "false"},
-                timeout=(2.0, max(shelf.config.timeout, TRANSFER_TIMEOUT)))
+                timeout=(2.0, max(shelf.config.timeout, TRANSFER_TIMEOUT)),
+            )
     except OSError as error:
         raise UsageProblem(f"cannot read {file}: {error.strerror}") from None
     answer = response.json()
@@ -66,8 +84,10 @@ def import_file(context: Context, file: Path, folders_as_tags: bool, wait: bool,
         return
     record = answer.get("import") or {}
     if not wait:
-        click.echo(f"import {record.get('id')} of {answer.get('total')} bookmarks started "
-                   f"as a job; it goes on without shelfctl")
+        click.echo(
+            f"import {record.get('id')} of {answer.get('total')} bookmarks started "
+            f"as a job; it goes on without shelfctl"
+        )
         return
     done = follow(shelf, record, timeout)
     click.echo(summary({**answer, **done}, file.name))
@@ -95,17 +115,23 @@ def follow(shelf: Shelf, record: dict[str, Any], timeout: float) -> dict[str, An
                 reporter.finish()
                 return record
             if record.get("state") == "failed":
-                raise Failure(f"import {import_id} failed at {record.get('processed')} of "
-                              f"{total} bookmarks")
+                raise Failure(
+                    f"import {import_id} failed at {record.get('processed')} of {total} bookmarks"
+                )
             now = time.monotonic()
             if record.get("job_id") and now >= next_job_check:
                 check_job(shelf, record)
                 next_job_check = now + JOB_POLL_SECONDS
             if now > deadline:
-                job = f" (tasks job {record['job_id']})" if record.get("job_id") else \
-                    " (tasks has not taken its job yet)"
-                raise Failure(f"import {import_id} is still running after {timeout:g} s"
-                              f"{job}: it goes on without shelfctl")
+                job = (
+                    f" (tasks job {record['job_id']})"
+                    if record.get("job_id")
+                    else " (tasks has not taken its job yet)"
+                )
+                raise Failure(
+                    f"import {import_id} is still running after {timeout:g} s"
+                    f"{job}: it goes on without shelfctl"
+                )
             time.sleep(POLL_SECONDS)
             record = shelf.json("api", "GET", f"/api/bookmarks/import/{import_id}/")
     finally:
@@ -123,9 +149,11 @@ def check_job(shelf: Shelf, record: dict[str, Any]) -> None:
     if job.get("state") in STOPPED:
         errors = job.get("errors") or []
         why = f": {errors[-1].get('error')}" if errors and isinstance(errors[-1], dict) else ""
-        raise Failure(f"import {record['id']} stopped at {record.get('processed')} of "
-                      f"{record.get('total')} bookmarks: its job {job_id} was "
-                      f"{job['state']}{why} (`shelfctl jobs retry {job_id}` runs it again)")
+        raise Failure(
+            f"import {record['id']} stopped at {record.get('processed')} of "
+            f"{record.get('total')} bookmarks: its job {job_id} was "
+            f"{job['state']}{why} (`shelfctl jobs retry {job_id}` runs it again)"
+        )
 
 
 class Progress:
@@ -137,8 +165,13 @@ class Progress:
         self.shown = -1
         self.bar = None
         if sys.stderr.isatty():
-            self.bar = click.progressbar(length=max(total, 1), label=f"import {import_id}",
-                                         show_pos=True, show_percent=True, file=sys.stderr)
+            self.bar = click.progressbar(
+                length=max(total, 1),
+                label=f"import {import_id}",
+                show_pos=True,
+                show_percent=True,
+                file=sys.stderr,
+            )
             self.bar.__enter__()
 
     def show(self, processed: int) -> None:
@@ -148,8 +181,10 @@ class Progress:
             self.bar.update(processed - max(self.shown, 0))
         else:
             percent = 100 * processed // self.total if self.total else 100
-            click.echo(f"import {self.import_id}: {processed} of {self.total} bookmarks "
-                       f"({percent}%)", err=True)
+            click.echo(
+                f"import {self.import_id}: {processed} of {self.total} bookmarks ({percent}%)",
+                err=True,
+            )
         self.shown = processed
 
     def finish(self) -> None:
@@ -162,17 +197,31 @@ class Progress:
 
 
 @cli.command("export")
-@click.option("--format", "format_", type=click.Choice(["html", "json", "csv"]),
-              default="html", show_default=True,
-              help="Netscape HTML (re-importable into browsers and linkding), JSON or CSV.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
-              help="Write to this file instead of stdout.")
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(["html", "json", "csv"]),
+    default="html",
+    show_default=True,
+    help="Netscape HTML (re-importable into browsers and linkding), JSON or CSV.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write to this file instead of stdout.",
+)
 @pass_context
 def export(context: Context, format_: str, output: Path | None) -> None:
     """All your bookmarks (archived ones too) as a file."""
     shelf = context.shelf
-    response = shelf.call("api", "GET", "/api/bookmarks/export/", params={"format": format_},
-                          timeout=(2.0, max(shelf.config.timeout, TRANSFER_TIMEOUT)))
+    response = shelf.call(
+        "api",
+        "GET",
+        "/api/bookmarks/export/",
+        params={"format": format_},
+        timeout=(2.0, max(shelf.config.timeout, TRANSFER_TIMEOUT)),
+    )
     body = response.content
     if output is None or str(output) == "-":
         sys.stdout.buffer.write(body)

@@ -15,15 +15,26 @@ HEADERS = ["ID", "USERNAME", "EMAIL", "ADMIN", "ACTIVE", "CREATED", "LAST LOGIN"
 
 
 def row(user: dict[str, Any]) -> list[Any]:
-    return [user.get("id"), user.get("username"), user.get("email"), user.get("is_admin"),
-            user.get("is_active"), user.get("created_at"), user.get("last_login_at")]
+    return [
+        user.get("id"),
+        user.get("username"),
+        user.get("email"),
+        user.get("is_admin"),
+        user.get("is_active"),
+        user.get("created_at"),
+        user.get("last_login_at"),
+    ]
 
 
 def all_users(context: Context, query: str = "") -> list[dict[str, Any]]:
     users: list[dict[str, Any]] = []
     while True:
-        page = context.shelf.json("auth", "GET", "/v1/admin/users", params={
-            "q": query, "limit": PAGE, "offset": len(users)})
+        page = context.shelf.json(
+            "auth",
+            "GET",
+            "/v1/admin/users",
+            params={"q": query, "limit": PAGE, "offset": len(users)},
+        )
         users.extend(page["items"])
         if not page["items"] or len(users) >= page["total"]:
             return users
@@ -32,8 +43,7 @@ def all_users(context: Context, query: str = "") -> list[dict[str, Any]]:
 def find_user(context: Context, who: str) -> dict[str, Any]:
     """A user by username (exactly, then ignoring case) or, failing that, by numeric id."""
     matches = all_users(context, who)
-    for same in (lambda u: u["username"] == who,
-                 lambda u: u["username"].lower() == who.lower()):
+    for same in (lambda u: u["username"] == who, lambda u: u["username"].lower() == who.lower()):
         found = [user for user in matches if same(user)]
         if len(found) == 1:
             return found[0]
@@ -64,8 +74,13 @@ def list_users(context: Context, query: str, as_json: bool) -> None:
 
 @user.command()
 @click.argument("username")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
-              help="The new user's password (asked for when not given).")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="The new user's password (asked for when not given).",
+)
 @click.option("--email", default="", help="Where password reset links go.")
 @click.option("--admin", is_flag=True, help="Make the user an administrator.")
 @pass_context

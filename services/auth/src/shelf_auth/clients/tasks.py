@@ -36,7 +36,11 @@ class SelfSignedServiceToken(AuthBase):
 
 def jobs_client(app: Flask, *, version: str) -> ServiceClient:
     ring = app.extensions["shelf_auth_keys"]
-    return ServiceClient("tasks", app.config["SHELF_TASKS_URL"], retries=0,
-                         auth=SelfSignedServiceToken(ring, app.config[
-                             "SHELF_AUTH_ACCESS_TOKEN_SECONDS"]),
-                         request_id=current_request_id, user_agent=f"shelf-auth/{version}")
+    return ServiceClient(
+        "tasks",
+        app.config["SHELF_TASKS_URL"],
+        retries=0,
+        auth=SelfSignedServiceToken(ring, app.config["SHELF_AUTH_ACCESS_TOKEN_SECONDS"]),
+        request_id=current_request_id,
+        user_agent=f"shelf-auth/{version}",
+    )

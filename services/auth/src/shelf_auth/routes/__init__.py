@@ -17,8 +17,17 @@ from . import (
     users,
 )
 
-BLUEPRINTS = (sessions.blp, users.blp, api_keys.blp, service_tokens.blp, jwks.blp,
-              password_resets.blp, admin.blp, revocations.blp, maintenance.blp)
+BLUEPRINTS = (
+    sessions.blp,
+    users.blp,
+    api_keys.blp,
+    service_tokens.blp,
+    jwks.blp,
+    password_resets.blp,
+    admin.blp,
+    revocations.blp,
+    maintenance.blp,
+)
 
 
 def register_blueprints(api: ServiceApi) -> None:

@@ -48,8 +48,9 @@ def list_(args):
         offset = (args.get("page", 1) - 1) * limit
     else:
         limit, offset = args.get("limit", DEFAULT_PAGE_SIZE), args.get("offset", 0)
-    items, total = list_users(session=session(), search=args["q"].strip(), limit=limit,
-                              offset=offset)
+    items, total = list_users(
+        session=session(), search=args["q"].strip(), limit=limit, offset=offset
+    )
     return {"items": items, "total": total, "limit": limit, "offset": offset}
 
 
@@ -79,8 +80,11 @@ def update(body, user_id):
     deactivate themselves (409)."""
     user = get_user(user_id)
     if user.id == current_user().id:
-        mistakes = {field: [f"You cannot set your own {field} to false."]
-                    for field in ("is_active", "is_admin") if body.get(field) is False}
+        mistakes = {
+            field: [f"You cannot set your own {field} to false."]
+            for field in ("is_active", "is_admin")
+            if body.get(field) is False
+        }
         if mistakes:
             raise invalid(mistakes, status=409)
     if "email" in body:
@@ -130,8 +134,11 @@ def force_password_reset(user_id):
     tasks is back."""
     user = get_user(user_id)
     if not user.email:
-        raise Problem(409, "Conflict", f"{user.username} has no email address to mail a reset "
-                      "link to; set one first.")
+        raise Problem(
+            409,
+            "Conflict",
+            f"{user.username} has no email address to mail a reset link to; set one first.",
+        )
     user.password_hash = UNUSABLE
     refresh_sessions.end_all(session=session(), user=user)
     api_keys.revoke(session=session(), user_id=user.id)

@@ -19,6 +19,15 @@ def jwks():
     keys = []
     for kid, key in sorted(get_key_ring().keys().items()):
         jwk = ECAlgorithm.to_jwk(key.public, as_dict=True)
-        keys.append({"kty": jwk["kty"], "crv": jwk["crv"], "x": jwk["x"], "y": jwk["y"],
-                     "kid": kid, "alg": ALGORITHM, "use": "sig"})
+        keys.append(
+            {
+                "kty": jwk["kty"],
+                "crv": jwk["crv"],
+                "x": jwk["x"],
+                "y": jwk["y"],
+                "kid": kid,
+                "alg": ALGORITHM,
+                "use": "sig",
+            }
+        )
     return {"keys": keys}, {"Cache-Control": "public, max-age=60"}

@@ -25,12 +25,14 @@ def purge():
     outbox messages delivered a week ago or expired undelivered, and revocations older than
     any access token they could void; answers how many of each went."""
     db = session()
-    counts = {"refresh_sessions": refresh_sessions.purge(session=db),
-              "login_attempts": throttle.purge(session=db),
-              "known_addresses": throttle.purge_known_addresses(session=db),
-              "throttle_events": throttle.purge_events(session=db),
-              "password_reset_tokens": password_resets.purge(session=db),
-              "outbox": outbox.purge(session=db),
-              "revocations": revocations.purge(session=db)}
+    counts = {
+        "refresh_sessions": refresh_sessions.purge(session=db),
+        "login_attempts": throttle.purge(session=db),
+        "known_addresses": throttle.purge_known_addresses(session=db),
+        "throttle_events": throttle.purge_events(session=db),
+        "password_reset_tokens": password_resets.purge(session=db),
+        "outbox": outbox.purge(session=db),
+        "revocations": revocations.purge(session=db),
+    }
     db.commit()
     return counts

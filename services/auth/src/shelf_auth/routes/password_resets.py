@@ -37,8 +37,14 @@ def request_reset(body):
         raise too_many_requests("Too many password reset requests", wait)
     throttle.record_event(session=db, bucket=throttle.RESET_REQUESTS, key=address)
     for user in find_by_login(session=db, login=body["login"].strip()):
-        if user.is_active and user.email and throttle.event_retry_after(
-                session=db, bucket=throttle.RESET_MAILS, key=str(user.id)) is None:
+        if (
+            user.is_active
+            and user.email
+            and throttle.event_retry_after(
+                session=db, bucket=throttle.RESET_MAILS, key=str(user.id)
+            )
+            is None
+        ):
             throttle.record_event(session=db, bucket=throttle.RESET_MAILS, key=str(user.id))
             mail_reset_link(session=db, user=user)
     db.commit()
@@ -57,8 +63,9 @@ def confirm_reset(body):
     db = session()
     row = password_resets.find_valid(session=db, token=body["token"])
     if row is None:
-        raise invalid({"token": [
-            "This reset link is not valid or has expired; ask for a new one."]})
+        raise invalid(
+            {"token": ["This reset link is not valid or has expired; ask for a new one."]}
+        )
     user = db.get(User, row.user_id)
     set_password(user=user, password=body["password"])
     if not password_resets.use(session=db, row=row):

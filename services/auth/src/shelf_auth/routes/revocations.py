@@ -33,5 +33,7 @@ def feed():
     tag = hashlib.sha256(",".join(str(row.id) for row in rows).encode()).hexdigest()[:32]
     if tag in request.if_none_match:
         return Response(status=304, headers={"ETag": f'"{tag}"'})
-    return ({"window_seconds": int(revocations.window().total_seconds()), "revocations": rows},
-            {"ETag": f'"{tag}"', "Cache-Control": "no-cache"})
+    return (
+        {"window_seconds": int(revocations.window().total_seconds()), "revocations": rows},
+        {"ETag": f'"{tag}"', "Cache-Control": "no-cache"},
+    )

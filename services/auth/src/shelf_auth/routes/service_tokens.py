@@ -30,8 +30,13 @@ def issue(body):
     allowed = service_clients.audiences(client_id)
     wanted = body.get("audience")
     if not allowed or (wanted is not None and wanted not in allowed):
-        raise forbidden(f"Client {client_id!r} may not get tokens for "
-                        f"{wanted or 'any service'!r} (SHELF_AUTH_SERVICE_AUDIENCES).")
+        raise forbidden(
+            f"Client {client_id!r} may not get tokens for "
+            f"{wanted or 'any service'!r} (SHELF_AUTH_SERVICE_AUDIENCES)."
+        )
     audience = wanted if wanted is not None else [tokens.AUDIENCE, *sorted(allowed)]
-    return {"access_token": tokens.service_token(client_id, audience), "token_type": "Bearer",
-            "expires_in": tokens.lifetime()}
+    return {
+        "access_token": tokens.service_token(client_id, audience),
+        "token_type": "Bearer",
+        "expires_in": tokens.lifetime(),
+    }

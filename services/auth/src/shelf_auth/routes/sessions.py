@@ -69,9 +69,11 @@ def refresh(body):
     db = session()
     try:
         user, refresh_token, session_id = refresh_sessions.rotate(
-            session=db, token=body["refresh_token"],
+            session=db,
+            token=body["refresh_token"],
             seconds=current_app.config["SHELF_AUTH_REFRESH_TOKEN_SECONDS"],
-            grace_seconds=current_app.config["SHELF_AUTH_REFRESH_REUSE_GRACE_SECONDS"])
+            grace_seconds=current_app.config["SHELF_AUTH_REFRESH_REUSE_GRACE_SECONDS"],
+        )
     except refresh_sessions.RefreshRefused as error:
         db.commit()  # keep a revocation the refusal made
         raise unauthorized(str(error)) from None

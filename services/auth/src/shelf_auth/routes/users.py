@@ -44,8 +44,9 @@ def sign_up(body):
     db = session()
     if not signup_open(session=db, mode=current_app.config["SHELF_AUTH_SIGNUP"]):
         raise forbidden("Sign-up is closed; ask an administrator for an account.")
-    user = create_user(session=db, username=body["username"], password=body["password"],
-                       email=body["email"])
+    user = create_user(
+        session=db, username=body["username"], password=body["password"], email=body["email"]
+    )
     db.commit()
     return user
 

@@ -4,6 +4,7 @@ Revision ID: 0001
 Revises:
 Created: 2026-11-24
 """
+
 import sqlalchemy as sa
 from alembic import op
 

@@ -4,6 +4,7 @@ Revision ID: 0003
 Revises: 0002
 Created: 2026-11-24
 """
+
 import sqlalchemy as sa
 from alembic import op
 

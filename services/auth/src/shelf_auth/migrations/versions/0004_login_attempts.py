@@ -4,6 +4,7 @@ Revision ID: 0004
 Revises: 0003
 Created: 2026-11-24
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -24,8 +25,7 @@ def upgrade() -> None:
         sa.Column("attempted_at", shelf_kit.db.UtcDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index("ix_login_attempts_username_at", "login_attempts",
-                    ["username", "attempted_at"])
+    op.create_index("ix_login_attempts_username_at", "login_attempts", ["username", "attempted_at"])
     op.create_index("ix_login_attempts_address_at", "login_attempts", ["address", "attempted_at"])
 
 

@@ -4,6 +4,7 @@ Revision ID: 0006
 Revises: 0005
 Created: 2026-12-01
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -24,8 +25,9 @@ def upgrade() -> None:
         sa.Column("occurred_at", shelf_kit.db.UtcDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index("ix_throttle_events_bucket_key_at", "throttle_events",
-                    ["bucket", "key", "occurred_at"])
+    op.create_index(
+        "ix_throttle_events_bucket_key_at", "throttle_events", ["bucket", "key", "occurred_at"]
+    )
 
 
 def downgrade() -> None:

@@ -4,6 +4,7 @@ Revision ID: 0007
 Revises: 0006
 Created: 2026-12-01
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -29,9 +30,13 @@ def upgrade() -> None:
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index("ix_outbox_pending", "outbox", ["next_attempt_at"],
-                    sqlite_where=sa.text("delivered_at IS NULL"),
-                    postgresql_where=sa.text("delivered_at IS NULL"))
+    op.create_index(
+        "ix_outbox_pending",
+        "outbox",
+        ["next_attempt_at"],
+        sqlite_where=sa.text("delivered_at IS NULL"),
+        postgresql_where=sa.text("delivered_at IS NULL"),
+    )
 
 
 def downgrade() -> None:

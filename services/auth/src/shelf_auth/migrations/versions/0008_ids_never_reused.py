@@ -10,6 +10,7 @@ Revision ID: 0008
 Revises: 0007
 Created: 2026-12-04
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -18,8 +19,15 @@ down_revision = "0007"
 branch_labels = None
 depends_on = None
 
-TABLES = ("users", "refresh_sessions", "api_keys", "login_attempts", "password_reset_tokens",
-          "throttle_events", "outbox")
+TABLES = (
+    "users",
+    "refresh_sessions",
+    "api_keys",
+    "login_attempts",
+    "password_reset_tokens",
+    "throttle_events",
+    "outbox",
+)
 
 
 def upgrade() -> None:
@@ -43,9 +51,14 @@ def _rebuild(*, autoincrement: bool) -> None:
     op.drop_index("uq_users_username_lower", table_name="users")
     op.drop_index("ix_outbox_pending", table_name="outbox")
     for table in TABLES:
-        with op.batch_alter_table(table, recreate="always",
-                                  table_kwargs={"sqlite_autoincrement": autoincrement}):
+        with op.batch_alter_table(
+            table, recreate="always", table_kwargs={"sqlite_autoincrement": autoincrement}
+        ):
             pass
     op.create_index("uq_users_username_lower", "users", [sa.text("lower(username)")], unique=True)
-    op.create_index("ix_outbox_pending", "outbox", ["next_attempt_at"],
-                    sqlite_where=sa.text("delivered_at IS NULL"))
+    op.create_index(
+        "ix_outbox_pending",
+        "outbox",
+        ["next_attempt_at"],
+        sqlite_where=sa.text("delivered_at IS NULL"),
+    )

@@ -4,6 +4,7 @@ Revision ID: 0009
 Revises: 0008
 Created: 2026-12-04
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -17,8 +18,10 @@ depends_on = None
 
 def upgrade() -> None:
     # Tokens issued before this migration carry no `ver`; they count as version 1.
-    op.add_column("users", sa.Column("token_version", sa.Integer(), nullable=False,
-                                     server_default=sa.text("1")))
+    op.add_column(
+        "users",
+        sa.Column("token_version", sa.Integer(), nullable=False, server_default=sa.text("1")),
+    )
     op.create_table(
         "revocations",
         sa.Column("id", sa.Integer(), nullable=False),

@@ -4,6 +4,7 @@ Revision ID: 0010
 Revises: 0009
 Created: 2026-12-04
 """
+
 import sqlalchemy as sa
 from alembic import op
 
