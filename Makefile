@@ -14,6 +14,11 @@ SERVICES := services/auth services/api services/tasks services/ui
 TOOL_PROJECTS := tools/shelfctl
 PROJECTS := $(LIBS) $(SERVICES) $(TOOL_PROJECTS) tests bench
 DATA_SERVICES := auth api tasks
+# The projects held to the formatter and the type checker so far (issue 16: the rest follow as
+# their open changes land); `make lint` runs ruff over everything regardless.
+CHECKED := $(LIBS) services/auth $(TOOL_PROJECTS)
+RUFF := $(UV) tool run ruff@0.17.5
+MYPY := $(UV) tool run mypy@1.19.1
 
 # What `make run` (and the targets it runs, and `make ctl`) give every process. Ports are one
 # setting each; every service's URL follows its port unless it is set too. A second copy of
@@ -131,8 +136,14 @@ bench: setup ## Benchmarks: tables of figures (SQLite; Postgres too when SHELF_T
 bench-quick: setup ## The benchmarks on 5,000 bookmarks with short measurements (~2 min)
 	@cd bench && $(UV) run --frozen --quiet python run.py --quick $(BENCH_ARGS)
 
-lint: setup ## ruff over every project
-	$(UV) tool run ruff@0.17.5 check libs services tests tools bench deploy
+lint: setup ## ruff over every project; ruff format and mypy over the projects held to them
+	$(RUFF) check libs services tests tools bench deploy
+	$(RUFF) format --check $(CHECKED)
+	@for project in $(CHECKED); do \
+		echo "==> mypy $$project"; \
+		(cd $$project && $(MYPY) --config-file $(CURDIR)/mypy.ini \
+			--python-executable .venv/bin/python src) || exit 1; \
+	done
 
 openapi: setup ## Rewrite each service's openapi.json from its code
 	@for service in $(DATA_SERVICES) ui; do \

@@ -164,7 +164,7 @@ Resolver = Callable[[str, int], list[str]]
 
 def system_resolver(host: str, port: int) -> list[str]:
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return list(dict.fromkeys(info[4][0] for info in infos))
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 # The system's resolver cannot be given a time limit: lookups run in these threads, and a fetch
@@ -283,7 +283,7 @@ class _Pinned:
     address: str
     watchdog: _Watchdog
     port: int
-    timeout: float
+    timeout: float | None
 
     def _open(self) -> socket.socket:
         sock = socket.create_connection((self.address, self.port), self.timeout)
@@ -315,11 +315,11 @@ class _PinnedHTTPSConnection(_Pinned, http.client.HTTPSConnection):
         context: ssl.SSLContext,
     ) -> None:
         super().__init__(host, port, timeout=timeout, context=context)
-        self.address, self.watchdog = address, watchdog
+        self.address, self.watchdog, self.tls = address, watchdog, context
 
     def connect(self) -> None:
         # The certificate is checked against the URL's host name, not the address.
-        self.sock = self._context.wrap_socket(self._open(), server_hostname=self.host)
+        self.sock = self.tls.wrap_socket(self._open(), server_hostname=self.host)
         self.watchdog.watch(self.sock)
 
 

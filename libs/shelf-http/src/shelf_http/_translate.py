@@ -47,7 +47,7 @@ def error_from_exception(
     request = exc.request
     if request is not None:
         method = request.method or method
-        url = request.url or url
+        url = request.url if isinstance(request.url, str) and request.url else url
     reason = _describe(exc, timeout)
     if isinstance(exc, _UNAVAILABLE):
         return ServiceUnavailable(

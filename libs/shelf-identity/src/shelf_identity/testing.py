@@ -134,7 +134,10 @@ class StandInAuth(LoopbackServer):
         """A service token of this client for the service `audience`, as auth issues it;
         without one, for every service the client may call (auth's answer to a client that
         names none). Options go to `sign()`."""
-        allowed = sorted(SERVICES if self.audiences is None else self.audiences.get(client_id, ()))
+        if self.audiences is None:
+            allowed = sorted(SERVICES)
+        else:
+            allowed = sorted(self.audiences.get(client_id, frozenset()))
         aud = audience if audience is not None else [AUDIENCE, *allowed]
         return self.sign(
             {
@@ -216,9 +219,15 @@ class StandInAuth(LoopbackServer):
         def service_tokens():
             self.calls["service-tokens"] += 1
             body = request.get_json(silent=True)
-            client_id = body.get("client_id") if isinstance(body, dict) else None
+            if not isinstance(body, dict):
+                body = {}
+            client_id = body.get("client_id")
             secret = self.clients.get(client_id) if isinstance(client_id, str) else None
-            if secret is None or body.get("client_secret") != secret:
+            if (
+                secret is None
+                or not isinstance(client_id, str)
+                or body.get("client_secret") != secret
+            ):
                 return _problem(401, "Unauthorized", "Unknown client or wrong secret.")
             audience = body.get("audience")
             allowed = None if self.audiences is None else self.audiences.get(client_id, ())
@@ -247,7 +256,7 @@ class StandInAuth(LoopbackServer):
             if claims.get("scope") != "service":
                 return _problem(403, "Forbidden", "Only Shelf's services may do this.")
             aud = claims.get("aud")
-            if "auth" not in ([aud] if isinstance(aud, str) else aud):
+            if "auth" not in ([aud] if isinstance(aud, str) else aud or []):
                 return _problem(401, "Unauthorized", "This token is for another service.")
             return None
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 
 from . import bodies, health, hsts, json_guard, jsonlog, metrics, openapi, request_id
 from .config import Setting, read_settings
@@ -68,7 +69,8 @@ def load_config(
 ) -> None:
     app.config.update(read_settings(settings, overrides=test_config))
     app.config["TESTING"] = app.config.get("TESTING", False) or app.config["SHELF_ENV"] == "test"
-    app.json.sort_keys = False
+    if isinstance(app.json, DefaultJSONProvider):
+        app.json.sort_keys = False  # answers keep the schemas' field order
 
 
 def kit(app: Flask) -> Kit:

@@ -99,7 +99,15 @@ def loads(data: str | bytes, *, nul: bool = True) -> Any:
     return value
 
 
-_SPACE = re.compile(r"[ \t\n\r]*")
+# json's own string reader (the C one where there is one); not in its typed interface
+_scanstring = json.decoder.scanstring  # type: ignore[attr-defined]
+
+
+def _past_space(text: str, at: int) -> int:
+    """The index of the first non-space character at or after `at`."""
+    while at < len(text) and text[at] in " \t\n\r":
+        at += 1
+    return at
 
 
 def _too_deep_for_the_parser(data: str | bytes) -> str:
@@ -110,20 +118,20 @@ def _too_deep_for_the_parser(data: str | bytes) -> str:
     decoder = json.JSONDecoder()
     path = ""
     try:
-        at = _SPACE.match(text, 0).end()
+        at = _past_space(text, 0)
         for _ in range(MAX_DEPTH):
             if text[at] != "{":
                 break
             while True:  # the members of this object, up to the one that is too deep
-                at = _SPACE.match(text, at + 1).end()  # past "{" or ","
-                key, at = json.decoder.scanstring(text, at + 1)
-                at = _SPACE.match(text, _SPACE.match(text, at).end() + 1).end()  # past ":"
+                at = _past_space(text, at + 1)  # past "{" or ","
+                key, at = _scanstring(text, at + 1)
+                at = _past_space(text, _past_space(text, at) + 1)  # past ":"
                 try:
                     _, at = decoder.raw_decode(text, at)
                 except RecursionError:
                     path = _field(path, key)
                     break
-                at = _SPACE.match(text, at).end()
+                at = _past_space(text, at)
     except (ValueError, IndexError):
         pass
     return path or BODY

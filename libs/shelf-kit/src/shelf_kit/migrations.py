@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 from flask import current_app
@@ -48,7 +48,7 @@ def run_env(target_metadata: MetaData) -> None:
 
     config = context.config
     connection: Connection | None = config.attributes.get("connection")
-    options = {"target_metadata": target_metadata, "compare_type": True}
+    options: dict[str, Any] = {"target_metadata": target_metadata, "compare_type": True}
     if context.is_offline_mode():
         url = config.get_main_option("sqlalchemy.url")
         context.configure(url=url, literal_binds=True, **options)
@@ -60,7 +60,9 @@ def run_env(target_metadata: MetaData) -> None:
         return
     from sqlalchemy import create_engine
 
-    engine = create_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
+    url = config.get_main_option("sqlalchemy.url")
+    assert url, "alembic_config() always sets sqlalchemy.url"
+    engine = create_engine(url, poolclass=pool.NullPool)
     with engine.connect() as connection:
         _run(context, connection, options)
     engine.dispose()

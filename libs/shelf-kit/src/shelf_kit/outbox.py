@@ -59,13 +59,17 @@ DELIVERIES = Counter(
 
 # Called in the transaction that marks a message delivered: (connection, payload, job id).
 OnDelivered = Callable[[Connection, dict[str, Any], int | None], None]
+# A service's mapped outbox class: the columns above (its attributes are read by name).
+OutboxModel = type[Any]
 
 
-def waiting(session: Session, model: type) -> tuple[int, datetime | None]:
+def waiting(session: Session, model: OutboxModel) -> tuple[int, datetime | None]:
     """How many messages wait for delivery, and when the oldest of them was written."""
-    count, oldest = session.execute(
+    row = session.execute(
         select(func.count(), func.min(model.created_at)).where(model.delivered_at.is_(None))
     ).one()
+    count: int = row[0]
+    oldest: datetime | None = row[1]
     return count, oldest
 
 
@@ -78,7 +82,7 @@ class Relay:
         self,
         database: Database,
         tasks: ServiceClient,
-        model: type,
+        model: OutboxModel,
         *,
         service: str,
         poll_seconds: float = 2.0,

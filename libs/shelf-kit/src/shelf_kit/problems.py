@@ -180,7 +180,8 @@ def handle_database_error(error: Exception) -> Response:
     handler for a dependency that is down (so a service with its own error shape keeps it).
     Registered by `Database.init_app`, so a service without a database (the ui) never loads
     SQLAlchemy."""
-    reason = str(error.orig if error.orig is not None else error).splitlines()[0]
+    original = getattr(error, "orig", None)  # the driver's own error, when there is one
+    reason = str(original if original is not None else error).splitlines()[0]
     database = current_app.extensions.get("shelf_db")
     where = database.url.render_as_string(hide_password=True) if database else DATABASE
     unavailable = DatabaseUnavailable(

@@ -27,7 +27,7 @@ class Base(DeclarativeBase):
     the highest id is given again after its row is deleted); Postgres' sequences never go
     back. A table that sets `__table_args__` must keep `SQLITE_AUTOINCREMENT` in it."""
 
-    __table_args__ = {"sqlite_autoincrement": True}
+    __table_args__: Any = {"sqlite_autoincrement": True}
 
 
 SQLITE_AUTOINCREMENT = Base.__table_args__

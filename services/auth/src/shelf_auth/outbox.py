@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from shelf_http import ServiceClient
 from shelf_kit import outbox as kit_outbox
-from shelf_kit.db import Database, utcnow
+from shelf_kit.db import Database, rows_changed, utcnow
 
 from .models import OutboxMessage
 
@@ -45,14 +45,15 @@ def wake() -> None:
 def purge(*, session: Session, now: datetime | None = None) -> int:
     """Delete messages delivered more than KEEP_DELIVERED ago, and expired undelivered ones."""
     now = now or utcnow()
-    return session.execute(
+    return rows_changed(
+        session,
         delete(OutboxMessage).where(
             or_(
                 OutboxMessage.delivered_at <= now - KEEP_DELIVERED,
                 and_(OutboxMessage.delivered_at.is_(None), OutboxMessage.expires_at <= now),
             )
-        )
-    ).rowcount
+        ),
+    )
 
 
 def delivered_form(payload: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from shelf_kit.db import utcnow
+from shelf_kit.db import rows_changed, utcnow
 
 from .digests import digest, new_secret
 from .models import PasswordResetToken, User
@@ -35,11 +35,12 @@ def find_valid(*, session: Session, token: str) -> PasswordResetToken | None:
 def use(*, session: Session, row: PasswordResetToken) -> bool:
     """Spend the token, and every other open one of its user; False if it was spent already."""
     now = utcnow()
-    spent = session.execute(
+    spent = rows_changed(
+        session,
         update(PasswordResetToken)
         .where(PasswordResetToken.id == row.id, PasswordResetToken.used_at.is_(None))
-        .values(used_at=now)
-    ).rowcount
+        .values(used_at=now),
+    )
     session.execute(
         update(PasswordResetToken)
         .where(PasswordResetToken.user_id == row.user_id, PasswordResetToken.used_at.is_(None))
@@ -50,8 +51,9 @@ def use(*, session: Session, row: PasswordResetToken) -> bool:
 
 def purge(*, session: Session, now: datetime | None = None) -> int:
     now = now or utcnow()
-    return session.execute(
+    return rows_changed(
+        session,
         delete(PasswordResetToken).where(
             or_(PasswordResetToken.used_at.is_not(None), PasswordResetToken.expires_at <= now)
-        )
-    ).rowcount
+        ),
+    )

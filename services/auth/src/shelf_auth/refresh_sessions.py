@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.orm import Session
 
-from shelf_kit.db import utcnow
+from shelf_kit.db import rows_changed, utcnow
 
 from . import revocations
 from .digests import digest, new_secret
@@ -68,15 +68,16 @@ def rotate(
     if row.expires_at <= now:
         raise RefreshRefused("The refresh token has expired.")
     # One statement decides who rotates it, even with several workers racing.
-    claimed = session.execute(
+    claimed = rows_changed(
+        session,
         update(RefreshSession)
         .where(
             RefreshSession.id == row.id,
             RefreshSession.rotated_at.is_(None),
             RefreshSession.revoked_at.is_(None),
         )
-        .values(rotated_at=now)
-    ).rowcount
+        .values(rotated_at=now),
+    )
     if claimed != 1 and not _reuse_forgiven(
         session=session, row=row, now=now, grace_seconds=grace_seconds
     ):
@@ -134,11 +135,12 @@ def revoke_family(*, session: Session, family_id: str, now: datetime | None = No
     user_id = session.scalar(
         select(RefreshSession.user_id).where(RefreshSession.family_id == family_id).limit(1)
     )
-    revoked = session.execute(
+    revoked = rows_changed(
+        session,
         update(RefreshSession)
         .where(RefreshSession.family_id == family_id, RefreshSession.revoked_at.is_(None))
-        .values(revoked_at=now or utcnow())
-    ).rowcount
+        .values(revoked_at=now or utcnow()),
+    )
     if revoked and user_id is not None:
         revocations.end_session(session=session, user_id=user_id, session_id=family_id)
 
@@ -165,8 +167,9 @@ def end_all(*, session: Session, user: User) -> None:
 def purge(*, session: Session, now: datetime | None = None) -> int:
     """Delete expired and revoked tokens (rotated ones stay until they expire, to catch reuse)."""
     now = now or utcnow()
-    return session.execute(
+    return rows_changed(
+        session,
         delete(RefreshSession).where(
             or_(RefreshSession.expires_at <= now, RefreshSession.revoked_at.is_not(None))
-        )
-    ).rowcount
+        ),
+    )

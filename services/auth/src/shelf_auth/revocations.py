@@ -22,7 +22,7 @@ from flask import current_app
 from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
 
-from shelf_kit.db import utcnow
+from shelf_kit.db import rows_changed, utcnow
 
 from .models import Revocation, User
 
@@ -81,4 +81,4 @@ def recent(*, session: Session, now: datetime | None = None) -> list[Revocation]
 def purge(*, session: Session, now: datetime | None = None) -> int:
     """Delete revocations older than any token they could void."""
     cutoff = (now or utcnow()) - window()
-    return session.execute(delete(Revocation).where(Revocation.created_at <= cutoff)).rowcount
+    return rows_changed(session, delete(Revocation).where(Revocation.created_at <= cutoff))

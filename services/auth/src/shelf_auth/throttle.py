@@ -27,7 +27,7 @@ from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from shelf_kit.db import utcnow
+from shelf_kit.db import rows_changed, utcnow
 
 from .models import KnownAddress, LoginAttempt, ThrottleEvent, User
 
@@ -183,16 +183,14 @@ def purge(*, session: Session, now: datetime | None = None) -> int:
     """Delete failures too old to count."""
     window = timedelta(seconds=current_app.config["SHELF_AUTH_LOGIN_WINDOW_SECONDS"])
     cutoff = (now or utcnow()) - window
-    return session.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at <= cutoff)).rowcount
+    return rows_changed(session, delete(LoginAttempt).where(LoginAttempt.attempted_at <= cutoff))
 
 
 def purge_known_addresses(*, session: Session, now: datetime | None = None) -> int:
     """Forget addresses not logged in from for as long as a refresh token lasts."""
     seconds = current_app.config["SHELF_AUTH_REFRESH_TOKEN_SECONDS"]
     cutoff = (now or utcnow()) - timedelta(seconds=seconds)
-    return session.execute(
-        delete(KnownAddress).where(KnownAddress.last_login_at <= cutoff)
-    ).rowcount
+    return rows_changed(session, delete(KnownAddress).where(KnownAddress.last_login_at <= cutoff))
 
 
 def purge_events(*, session: Session, now: datetime | None = None) -> int:
@@ -200,9 +198,10 @@ def purge_events(*, session: Session, now: datetime | None = None) -> int:
     now, deleted = now or utcnow(), 0
     for bucket in BUCKETS:
         _limit, window = _limits(bucket)
-        deleted += session.execute(
+        deleted += rows_changed(
+            session,
             delete(ThrottleEvent).where(
                 ThrottleEvent.bucket == bucket, ThrottleEvent.occurred_at <= now - window
-            )
-        ).rowcount
+            ),
+        )
     return deleted

@@ -57,6 +57,7 @@ def sign(
         "jti": uuid.uuid4().hex,
         **claims,
     }
+    assert key.private is not None  # signing_key() hands out only keys that can sign
     return jwt.encode(payload, key.private, algorithm=ALGORITHM, headers={"kid": key.kid})
 
 

@@ -121,7 +121,7 @@ def list_users(
                 func.lower(User.email).like(pattern, escape="\\"),
             )
         )
-    total = session.scalar(select(func.count()).select_from(User).where(*where))
+    total = session.scalar(select(func.count()).select_from(User).where(*where)) or 0
     page = session.scalars(select(User).where(*where).order_by(User.id).limit(limit).offset(offset))
     return list(page), total
 

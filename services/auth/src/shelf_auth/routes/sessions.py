@@ -41,7 +41,9 @@ def log_in(credentials):
     username, password = credentials["username"], credentials["password"]
     check_throttle(username, address)
     user = find_by_username(session=db, username=username)
-    if not check_password(user.password_hash if user else None, password):
+    # the password is checked (or a dummy hash, for an unknown name) before anything else, so
+    # the answer's timing says nothing about which names exist
+    if not check_password(user.password_hash if user else None, password) or user is None:
         throttle.record_failure(session=db, username=username, address=address)
         db.commit()
         raise unauthorized("Wrong username or password.")
