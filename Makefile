@@ -47,7 +47,7 @@ WITH_SECRETS = $(PYTHON) deploy/secret_files.py exec $(SECRETS) --
 COMPOSE ?= docker compose
 
 .DEFAULT_GOAL := help
-.PHONY: help tools setup browser secrets migrate admin run ctl test test-unit test-system test-tools test-compose bench bench-quick lint openapi compose-check compose-env deploy clean
+.PHONY: help tools setup browser secrets migrate admin run ctl test test-unit test-system test-tools test-compose fuzz bench bench-quick lint openapi compose-check compose-env deploy clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -129,6 +129,10 @@ test-tools: ## The operators' tools, against the running system
 test-compose: setup ## docker compose for real: build, up, the flows through the gateway, a redeploy, down (skipped without a Docker engine)
 	@echo "==> testing docker compose"
 	@cd tests && $(UV) run --frozen --quiet pytest -q -m compose
+
+fuzz: setup browser ## A longer, random fuzz of every service (FUZZ_EXAMPLES=100 per operation); findings replay from tests/.hypothesis/
+	@cd tests && SHELF_FUZZ=random SHELF_FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),100) \
+		$(UV) run --frozen --quiet pytest -q test_fuzz.py
 
 bench: setup ## Benchmarks: tables of figures (SQLite; Postgres too when SHELF_TEST_POSTGRES_URL is set)
 	@cd bench && $(UV) run --frozen --quiet python run.py $(BENCH_ARGS)

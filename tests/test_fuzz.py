@@ -18,10 +18,14 @@ Findings are pinned below as plain `requests` regression tests.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from hypothesis.database import DirectoryBasedExampleDatabase
 from hypothesis.stateful import run_state_machine_as_test
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 
@@ -36,13 +40,20 @@ from shelf_accounts import (
 from shelf_system import ShelfSystem
 
 TIMEOUT = (2, 15)
-MAX_EXAMPLES = 15
 CHECKS = [not_a_server_error, response_schema_conformance]
 FAR_FUTURE = "2100-01-01T00:00:00Z"
-# Derandomized: the same commit always fuzzes with the same examples, so a finding fails every
-# run (and is fixed) instead of deciding by chance whether unrelated work lands.
-FUZZ_SETTINGS = settings(max_examples=MAX_EXAMPLES, deadline=None, database=None,
-                         derandomize=True, suppress_health_check=list(HealthCheck))
+# In `make test` the fuzzing is derandomized: the same commit always fuzzes with the same
+# examples, so a finding fails every run (and is fixed) instead of deciding by chance whether
+# unrelated work lands. `make fuzz` (SHELF_FUZZ=random) searches further, at random, with many
+# more examples, and keeps what it finds in .hypothesis/ so a finding replays until it is fixed
+# (and then becomes a regression test below).
+RANDOM = os.environ.get("SHELF_FUZZ") == "random"
+MAX_EXAMPLES = int(os.environ.get("SHELF_FUZZ_EXAMPLES", "100" if RANDOM else "15"))
+STATEFUL_EXAMPLES = MAX_EXAMPLES * 5 // 3
+EXAMPLES_KEPT = DirectoryBasedExampleDatabase(str(Path(__file__).parent / ".hypothesis" / "fuzz"))
+FUZZ_SETTINGS = settings(max_examples=MAX_EXAMPLES, deadline=None,
+                         database=EXAMPLES_KEPT if RANDOM else None, derandomize=not RANDOM,
+                         suppress_health_check=list(HealthCheck))
 
 
 class Fuzzing:
@@ -184,8 +195,7 @@ def test_fuzz_api_stateful(fuzzing):
             case.validate_response(response, checks=CHECKS)
 
     run_state_machine_as_test(Workflow, settings=settings(
-        max_examples=25, stateful_step_count=6, deadline=None, database=None,
-        derandomize=True, suppress_health_check=list(HealthCheck)))
+        FUZZ_SETTINGS, max_examples=STATEFUL_EXAMPLES, stateful_step_count=6))
 
 
 # -- regression tests for what the fuzzer found -------------------------------------------------
