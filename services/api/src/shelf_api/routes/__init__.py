@@ -6,11 +6,11 @@ from flask import Flask
 
 from shelf_kit.openapi import ServiceApi
 
-from . import admin, assets, bookmarks, bundles, health, internal, tags, transfer, user
+from . import admin, assets, bookmarks, bundles, health, internal, tags, tags_v1, transfer, user
 from .common import BEARER, FORM_TYPES, TOKEN
 
 BLUEPRINTS = (transfer.blp, assets.blp, bookmarks.blp, tags.blp, bundles.blp, user.blp,
-              internal.blp, admin.blp, health.blp)
+              internal.blp, admin.blp, health.blp, tags_v1.blp)
 LINKDING_ERROR = {"type": "object", "required": ["detail"],
                   "properties": {"detail": {"type": "string"}},
                   "description": "An error, in linkding's (Django REST Framework's) shape"}
