@@ -12,6 +12,7 @@ from . import (
     bookmarks,
     bulk,
     bundles,
+    feeds,
     health,
     internal,
     tags,
@@ -22,7 +23,8 @@ from . import (
 from .common import BEARER, FORM_TYPES, TOKEN
 
 BLUEPRINTS = (transfer.blp, assets.blp, bookmarks.blp, tags.blp, bundles.blp, user.blp,
-              internal.blp, admin.blp, health.blp, tags_v1.blp, bulk.blp)
+              internal.blp, admin.blp, health.blp, tags_v1.blp, bulk.blp,
+              feeds.blp, feeds.feeds_blp)
 LINKDING_ERROR = {"type": "object", "required": ["detail"],
                   "properties": {"detail": {"type": "string"}},
                   "description": "An error, in linkding's (Django REST Framework's) shape"}
