@@ -72,7 +72,7 @@ def chosen_by_query(session: Session, owner_id: int, query: dict[str, Any], expe
         statement = selections.view(session, owner_id, query["view"], q=query.get("q", ""),
                                     bundle_id=query.get("bundle"), dialect=dialect)
     except Invalid as error:
-        raise Invalid({"query": error.errors}) from None  # type: ignore[dict-item]
+        raise Invalid({"query": error.errors}) from None  # the field inside `query`
     ids = list(session.scalars(statement.with_only_columns(Bookmark.id)))
     if len(ids) != expected:
         raise CountChanged(len(ids))

@@ -46,13 +46,12 @@ def listed(owner_id: int, *, q: str = "", sort: str = "name") -> Select:
     statement = select(Tag).where(Tag.owner_id == owner_id)
     if q:
         statement = statement.where(Tag.name_folded.contains(fold(q), autoescape=True))
-    by_name = (Tag.name_folded.desc(), Tag.id.desc()) if sort == "-name" else (
-        Tag.name_folded.asc(), Tag.id.asc())
-    if sort in ("count", "-count"):
+    if sort == "-name":
+        return statement.order_by(Tag.name_folded.desc(), Tag.id.desc())
+    if sort in ("count", "-count"):  # ties by name
         count = _bookmark_count()
-        return statement.order_by(count.desc() if sort == "-count" else count.asc(),
-                                  Tag.name_folded.asc(), Tag.id.asc())
-    return statement.order_by(*by_name)
+        statement = statement.order_by(count.desc() if sort == "-count" else count.asc())
+    return statement.order_by(Tag.name_folded.asc(), Tag.id.asc())
 
 
 def bookmark_counts(session: Session, tags: Iterable[Tag]) -> dict[int, int]:

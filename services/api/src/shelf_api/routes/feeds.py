@@ -40,8 +40,9 @@ def feed(kind: str, feed_key: str, params: dict) -> Response:
     if owner is None:
         raise Problem(404, "Not Found", "No feed has this key.")
     bookmarks = feeds.items(session(), owner, kind, params["q"], dialect=dialect())
-    url = request.host_url.rstrip("/") + request.script_root + request.path
-    return Response(feeds.rss(kind, url, bookmarks), content_type=feeds.CONTENT_TYPE)
+    # the channel's link: the feed's own address (without the query), as linkding's
+    return Response(feeds.rss(kind, request.base_url, bookmarks),
+                    content_type=feeds.CONTENT_TYPE)
 
 
 def feed_route(kind: str):
