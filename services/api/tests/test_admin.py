@@ -77,8 +77,21 @@ def test_stats_count_everyones_bookmarks(root, world, client, auth_service):
 
 def test_stats_of_an_empty_shelf(root):
     assert root.get("/v1/admin/stats").get_json() == {
-        "bookmarks": 0, "archived": 0, "unread": 0, "shared": 0, "broken": 0, "checked": 0,
-        "owners": 0, "last_checked_at": None}
+        "bookmarks": 0, "archived": 0, "unread": 0, "shared": 0, "broken": 0,
+        "broken_archived": 0, "checked": 0, "owners": 0, "last_checked_at": None}
+
+
+def test_broken_counts_what_the_users_broken_views_list_archived_ones_too(
+        root, ann, bob, world, client, auth_service):
+    mark_broken(client, auth_service, world["broken"]["id"])
+    old = ann.get("/api/bookmarks/archived/").get_json()["results"][0]
+    mark_broken(client, auth_service, old["id"])  # archived, then found broken
+    listed = sum(user.get(path, query_string={"broken": "yes"}).get_json()["count"]
+                 for user in (ann, bob)
+                 for path in ("/api/bookmarks/", "/api/bookmarks/archived/"))
+    stats = root.get("/v1/admin/stats").get_json()
+    assert listed == 2
+    assert (stats["broken"], stats["broken_archived"]) == (2, 1)
 
 
 @pytest.mark.parametrize("path", ["/v1/admin/bookmarks", "/v1/admin/stats"])

@@ -13,6 +13,7 @@ from shelf_api.models import (
     Asset,
     Bookmark,
     Bundle,
+    FeedKey,
     Import,
     OutboxMessage,
     Profile,
@@ -102,7 +103,7 @@ def everything_of(app, owner_id):
             OutboxMessage.payload["created_by"].as_integer() == owner_id))
         return {"bookmarks": count(Bookmark), "tags": count(Tag), "links": links,
                 "bundles": count(Bundle), "imports": count(Import), "assets": count(Asset),
-                "profiles": count(Profile), "outbox": outbox}
+                "profiles": count(Profile), "outbox": outbox, "feed_keys": count(FeedKey)}
 
 
 def fill(user):
@@ -111,6 +112,7 @@ def fill(user):
     bookmark = user.add("https://example.com/mine", tag_names=["mine", "both"], shared=True)
     user.add("https://example.com/private", tag_names=["both"])
     user.post("/api/bundles/", json={"name": "Mine", "search": "#mine"})
+    assert user.get("/v1/feed-key").status_code == 200
     user.post(f"/api/bookmarks/{bookmark['id']}/assets/upload/",
               content_type="multipart/form-data",
               data={"file": (io.BytesIO(b"a snapshot"), "page.html")})

@@ -239,6 +239,20 @@ class Profile(Base):
         return values
 
 
+class FeedKey(Base):
+    """A user's key to their RSS feeds (/feeds/<key>/...): the key is the only credential a
+    feed reader has, so it is random (160 bits), one per user, and replaced (never kept
+    beside the new one) when the user asks for a new key."""
+
+    __tablename__ = "feed_keys"
+
+    owner_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    __table_args__ = (Index("uq_feed_keys_key", "key", unique=True),)
+
+
 IMPORT_STATES = ("pending", "running", "done", "failed")
 
 

@@ -456,7 +456,11 @@ class AdminStatsSchema(ma.Schema):
     archived = fields.Integer(required=True)
     unread = fields.Integer(required=True)
     shared = fields.Integer(required=True)
-    broken = fields.Integer(required=True, metadata={"description": "links found broken"})
+    broken = fields.Integer(required=True, metadata={
+        "description": "links found broken, archived ones included (what the users' broken "
+                       "views list, summed)"})
+    broken_archived = fields.Integer(required=True, metadata={
+        "description": "the archived ones among the broken links"})
     checked = fields.Integer(required=True, metadata={"description": "links checked at least once"})
     owners = fields.Integer(required=True, metadata={"description": "users with bookmarks"})
     last_checked_at = UtcDateTime(required=True, allow_none=True)

@@ -6,11 +6,25 @@ from flask import Flask
 
 from shelf_kit.openapi import ServiceApi
 
-from . import admin, assets, bookmarks, bundles, health, internal, tags, transfer, user
+from . import (
+    admin,
+    assets,
+    bookmarks,
+    bulk,
+    bundles,
+    feeds,
+    health,
+    internal,
+    tags,
+    tags_v1,
+    transfer,
+    user,
+)
 from .common import BEARER, FORM_TYPES, TOKEN
 
 BLUEPRINTS = (transfer.blp, assets.blp, bookmarks.blp, tags.blp, bundles.blp, user.blp,
-              internal.blp, admin.blp, health.blp)
+              internal.blp, admin.blp, health.blp, tags_v1.blp, bulk.blp,
+              feeds.blp, feeds.feeds_blp)
 LINKDING_ERROR = {"type": "object", "required": ["detail"],
                   "properties": {"detail": {"type": "string"}},
                   "description": "An error, in linkding's (Django REST Framework's) shape"}

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from flask import request
 from flask_smorest import Blueprint
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 
 from shelf_identity import require_admin
 from shelf_kit.db import session
 
 from .. import bookmarks as service
 from .. import queries
+from .. import stats as stats_
 from ..models import Bookmark, Profile
 from ..schemas import AdminBookmarkPageSchema, AdminListQuerySchema, AdminStatsSchema
 from .common import BEARER, dialect
@@ -54,16 +55,7 @@ def list_bookmarks(params):
 @documented
 @blp.response(200, AdminStatsSchema)
 def stats():
-    """Counts over every user's bookmarks, for the admin dashboard."""
-    def counted(condition):
-        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-    row = session().execute(select(
-        func.count(Bookmark.id), counted(Bookmark.is_archived.is_(True)),
-        counted(Bookmark.unread.is_(True)), counted(Bookmark.shared.is_(True)),
-        counted(Bookmark.is_broken.is_(True)), counted(Bookmark.last_checked_at.is_not(None)),
-        func.count(func.distinct(Bookmark.owner_id)), func.max(Bookmark.last_checked_at),
-    )).one()
-    names = ("bookmarks", "archived", "unread", "shared", "broken", "checked", "owners",
-             "last_checked_at")
-    return dict(zip(names, row, strict=True))
+    """Counts over every user's bookmarks, for the admin dashboard: `broken` is every broken
+    link (what the users' broken views list, archived ones included), `broken_archived` the
+    archived ones among them."""
+    return stats_.everyones(session())

@@ -9,10 +9,10 @@ from sqlalchemy.orm import selectinload
 from shelf_identity import public
 from shelf_kit.db import session
 
-from .. import assets, auto_tags, profiles, queries
+from .. import assets, auto_tags, profiles, queries, selections
 from .. import bookmarks as service
 from ..errors import Invalid
-from ..models import Asset, Bookmark, Bundle
+from ..models import Asset, Bookmark
 from ..schemas import (
     BookmarkCheckSchema,
     BookmarkCreateQuerySchema,
@@ -58,10 +58,7 @@ def listing(statement, params, *, lax_tags: bool):
 def with_bundle(statement, params, *, lax_tags: bool):
     if params.get("bundle") is None:
         return statement
-    bundle = session().scalars(select(Bundle).where(
-        Bundle.id == params["bundle"], Bundle.owner_id == owner_id())).first()
-    if bundle is None:
-        raise Invalid({"bundle": ["Not found."]})
+    bundle = selections.own_bundle(session(), owner_id(), params["bundle"])
     return statement.where(queries.bundle_condition(bundle, dialect=dialect(), lax_tags=lax_tags))
 
 

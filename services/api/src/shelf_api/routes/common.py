@@ -65,9 +65,21 @@ class ApiBlueprint(Blueprint):
                                              BODY: "application/json"}
 
 
-def linkding_blueprint(name: str, import_name: str, description: str) -> Blueprint:
+class _UserParser(_Parser):
+    """Shelf's own user endpoints (/v1/...) answer an invalid request 400, naming the fields
+    (problem+json), as the rest of the request's errors: never the kit's 422."""
+
+    DEFAULT_VALIDATION_STATUS = 400
+
+
+class UserBlueprint(ApiBlueprint):
+    ARGUMENTS_PARSER = _UserParser()
+
+
+def linkding_blueprint(name: str, import_name: str, description: str, *,
+                       cls: type[ApiBlueprint] = ApiBlueprint) -> Blueprint:
     """A blueprint for users only (services get 403), which remembers who called."""
-    blp = ApiBlueprint(name, import_name, description=description)
+    blp = cls(name, import_name, description=description)
 
     @blp.before_request
     def _users_only() -> None:
@@ -83,6 +95,12 @@ def linkding_blueprint(name: str, import_name: str, description: str) -> Bluepri
                           current_app.extensions["shelf_api_seen_profiles"])
 
     return blp
+
+
+def user_blueprint(name: str, import_name: str, description: str) -> Blueprint:
+    """A blueprint of Shelf's own endpoints for users (/v1/...): the linkding surface's
+    callers and guard, problem+json errors, 400 for invalid requests."""
+    return linkding_blueprint(name, import_name, description, cls=UserBlueprint)
 
 
 def owner_id() -> int:
