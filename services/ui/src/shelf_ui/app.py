@@ -27,6 +27,7 @@ from .views import (
     check_api,
     progress_api,
     settings,
+    tags,
     transfer,
 )
 from .views.common import safe_next, wants_json
@@ -89,8 +90,8 @@ def register_dependencies(app: Flask) -> None:
 def register_pages(app: Flask, api) -> None:
     # Jinja autoescapes every .html template; nothing fetched from another service is ever
     # marked safe (Markdown notes are, after nh3 cleaned them: see rendering.markdown).
-    for blueprint in (pages.blp, accounts.blp, bookmarks.blp, bundles.blp, transfer.blp,
-                      settings.blp, admin.blp):
+    for blueprint in (pages.blp, accounts.blp, bookmarks.blp, bundles.blp, tags.blp,
+                      transfer.blp, settings.blp, admin.blp):
         app.register_blueprint(blueprint)
     api.register_blueprint(progress_api.blp)
     api.register_blueprint(check_api.blp)
