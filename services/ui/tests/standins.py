@@ -378,6 +378,10 @@ class ApiStandIn(Recording):
         self.profiles: dict[int, dict[str, Any]] = {}
         self.imports: dict[int, dict[str, Any]] = {}
         self.import_threshold = 2  # more entries than this: a background import
+        # A body larger than this is refused as api's kit refuses it (413 naming its limit);
+        # a file larger than `import_file_max` as api's import refuses it (400 on `file`).
+        self.import_max: int | None = None
+        self.import_file_max: int | None = None
         # What check says a page (by URL) says about itself; pages not here say nothing.
         self.pages: dict[str, dict[str, Any]] = {}
         self.bundles: dict[int, dict[str, Any]] = {}
@@ -795,9 +799,15 @@ class ApiStandIn(Recording):
             account = caller()
             if isinstance(account, Response):
                 return account
+            if self.import_max is not None and (request.content_length or 0) > self.import_max:
+                return problem(413, "The request body is larger than this endpoint accepts "
+                                    f"({self.import_max} bytes).")
             if "file" not in request.files:
                 return linkding_error(400, {"file": ["This field is required."]})
-            text = request.files["file"].read().decode()
+            data = request.files["file"].read()
+            if self.import_file_max is not None and len(data) > self.import_file_max:
+                return linkding_error(400, {"file": ["The file is too large."]})
+            text = data.decode()
             urls = [line.split('"')[1] for line in text.splitlines() if 'HREF="' in line]
             if not urls:
                 return linkding_error(400, {"file": ["Line 1: this is not a bookmark file."]})
