@@ -207,3 +207,51 @@ def test_changing_the_password_can_revoke_the_api_key(ui_app, shelf_system, admi
     # api hears of the revocation from auth's feed within its poll interval (seconds)
     wait_for(lambda: ApiReader(shelf_system, key).get("/api/bookmarks/").status_code == 401,
              within=30, what="api refusing the revoked API key")
+
+
+FEED_URL = re.compile(r'<code class="feed-url" id="feed-(\w+)">([^<]+)</code>')
+
+
+def test_the_feed_urls_in_settings_are_rss_and_a_new_key_ends_the_old_ones(
+        ui_app, shelf_system, admin):
+    import xml.etree.ElementTree as ET
+    from urllib.parse import urlsplit
+
+    person = make_user(shelf_system, admin, "reader")
+    word = unique("zq")
+    person.api.add(f"https://example.org/{word}/feed", title=f"{word} <in a feed>",
+                   tag_names=["news"], unread=True)
+    browser = logged_in(ui_app, person)
+    page = browser.get("/settings")
+    feeds = dict(FEED_URL.findall(page.html))
+    assert set(feeds) == {"all", "unread", "shared"}
+    # Full URLs at the address the browser used (the test client's: http://localhost).
+    assert all(url.startswith("http://localhost/feeds/") for url in feeds.values())
+    assert page.shows("Add ?q= and a search to any of them")
+
+    def fetch(url: str, **params) -> requests.Response:
+        # The same path at the system's front door, which routes /feeds/* to api.
+        return requests.get(shelf_system.front_door + urlsplit(url).path, params=params,
+                            timeout=TIMEOUT)
+
+    answer = fetch(feeds["unread"], q=word)
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["Content-Type"].startswith("application/rss+xml")
+    rss = ET.fromstring(answer.content)
+    assert rss.tag == "rss" and rss.get("version") == "2.0"
+    items = rss.findall("./channel/item")
+    assert [item.findtext("title") for item in items] == [f"{word} <in a feed>"]
+    assert items[0].findtext("link") == f"https://example.org/{word}/feed"
+    assert [c.text for c in items[0].findall("category")] == ["news"]
+
+    asked = browser.get("/settings/feed-key")
+    assert asked.shows("The old ones stop working at once")
+    assert fetch(feeds["all"]).status_code == 200  # asking changed nothing
+    done = browser.submit("/settings/feed-key")
+    assert done.status == 302 and done.location == "/settings#feeds"
+    later = browser.follow(done)
+    assert later.shows("the old feed URLs no longer work")
+    new = dict(FEED_URL.findall(later.html))
+    assert new["all"] != feeds["all"]
+    assert fetch(feeds["all"]).status_code == 404
+    assert fetch(new["all"]).status_code == 200
