@@ -66,6 +66,10 @@ SERVICES = allow("service")
 ADMINS_AND_SERVICES = allow("admin", "service")
 # api's linkding surface: each user's own objects; another user (admins too) finds nothing.
 OWNER = allow("owner", hidden_from=("other", "admin"))
+# api's RSS feeds take no credentials: the key in the path is the secret. Called with a key
+# nobody has, every caller, credentials or not, finds no feed (a real key's feed would carry
+# its owner's bookmarks to everyone who holds the key, by design).
+UNKNOWN_FEED = allow(anonymous=404, other=404, owner=404, admin=404, service=404)
 
 POLICY: dict[str, dict[str, Rule]] = {
     "auth": {
@@ -136,6 +140,18 @@ POLICY: dict[str, dict[str, Rule]] = {
         "DELETE /api/bundles/{bundle_id}/": OWNER,
         "GET /api/user/profile/": USERS,
         "PATCH /api/user/profile/": USERS,
+        # Shelf's own endpoints for people: tags with counts, bulk edit, the feed key.
+        "GET /v1/tags": USERS,
+        "GET /v1/tags/{tag_id}": OWNER,
+        "PATCH /v1/tags/{tag_id}": OWNER,
+        "DELETE /v1/tags/{tag_id}": OWNER,
+        "POST /v1/tags/{tag_id}/merge": OWNER,
+        "POST /v1/bookmarks/bulk": USERS,  # others' ids are listed as missing, never touched
+        "GET /v1/feed-key": USERS,
+        "POST /v1/feed-key": USERS,
+        "GET /feeds/{feed_key}/all": UNKNOWN_FEED,
+        "GET /feeds/{feed_key}/unread": UNKNOWN_FEED,
+        "GET /feeds/{feed_key}/shared": UNKNOWN_FEED,
         "GET /v1/internal/bookmarks": SERVICES,
         "GET /v1/internal/bookmarks/{bookmark_id}": SERVICES,
         "PATCH /v1/internal/bookmarks/{bookmark_id}/metadata": SERVICES,

@@ -154,6 +154,8 @@ def path_values(world: World, route: str) -> dict[str, Any]:
             values[name] = world.large_import()
         elif name == "item_id" or name == "import_id":
             values[name] = objects["import_id"]
+        elif name == "feed_key":  # a well-formed key nobody has (see UNKNOWN_FEED)
+            values[name] = "0" * 40
         elif name == "schedule_id":
             values[name] = objects["schedule"]["id"]
         elif name == "user_id":
@@ -194,6 +196,10 @@ def request_input(world: World, route: str, caller: str) -> dict[str, Any]:
         "POST /api/bookmarks/{bookmark_id}/assets/upload/": {"files": {
             "file": ("note.txt", b"a file", "text/plain")}},
         "POST /api/tags/": {"json": {"name": f"matrix-{caller}"}},
+        "PATCH /v1/tags/{tag_id}": {"json": {"name": f"renamed-{caller}-{uuid.uuid4().hex[:6]}"}},
+        "POST /v1/tags/{tag_id}/merge": {"json": {"into": objects["tag_id"]}},
+        "POST /v1/bookmarks/bulk": {"json": {"action": "mark_read",
+                                             "ids": [objects["bookmark_id"]]}},
         "POST /api/bundles/": {"json": {"name": f"matrix {caller}"}},
         "PUT /api/bundles/{bundle_id}/": {"json": {"name": "put"}},
         "PATCH /api/bundles/{bundle_id}/": {"json": {"search": "patched"}},
