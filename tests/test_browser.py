@@ -434,6 +434,8 @@ def test_the_list_fits_eight_rows_on_a_laptop_and_starts_on_a_phone_screen(
                            ("/tags", "tags-phone"), ("/settings", "settings-phone")):
             phone.goto(path)
             assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
+            for wrap in phone.locator(".table-wrap").all():  # no table scrolls sideways
+                assert wrap.evaluate("el => el.scrollWidth <= el.clientWidth"), path
             shot(phone, name)
     finally:
         context.close()
