@@ -145,6 +145,13 @@ def test_a_file_over_the_uis_limit_is_refused_on_the_form_naming_the_limit(shelf
         assert "This file is too large: Shelf takes bookmark files of up to 2 MB." in text(
             response.get_data(as_text=True))
         assert shelf.api.called("POST", "/api/bookmarks/import/") == []
+        # Nobody logged in: no form, only the refusal.
+        browser.post("/logout", data={"csrf_token": csrf_token(
+            browser.get("/import").get_data(as_text=True))})
+        anonymous = browser.post("/import", data={"file": (io.BytesIO(b"x" * (4 << 20)), "a")},
+                                 content_type="multipart/form-data")
+        assert anonymous.status_code == 413 and 'name="file"' not in anonymous.get_data(
+            as_text=True)
     finally:
         close_clients(app)
         gc.collect()

@@ -134,7 +134,8 @@ def register_error_handlers(app: Flask) -> None:
     def _too_large(error: RequestEntityTooLarge) -> Any:
         # A file over the import form's limit is refused before anything reads it: the form
         # says so, naming the limit, instead of a bare 413 page.
-        if request.endpoint == "transfer.import_page" and not wants_json():
+        if (request.endpoint == "transfer.import_page" and not wants_json()
+                and sessions.current_user() is not None):
             return transfer.too_large(ImportForm(formdata=None), transfer.import_limit())
         return handle_http_exception(error)
 
