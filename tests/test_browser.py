@@ -498,6 +498,15 @@ def test_the_tags_page_counts_each_tag_and_a_tag_opens_its_bookmarks(page):
     shot(page, "tag-delete-confirm", full_page=False)
     page.get_by_role("link", name="Keep it").click()  # nothing deleted
     expect(page.get_by_role("heading", name="Tags", level=1)).to_be_visible()
+    # A merge is asked first too (the page a POST answers: axe reads it here).
+    page.get_by_role("link", name=re.compile(f"^Merge #{folder} into", re.I)).click()
+    page.get_by_label("Merge into the tag").fill(FOLDERS[0])
+    page.get_by_role("button", name="Next").click()
+    expect(page.locator("p.affected")).to_contain_text(f"{count} bookmarks with #")
+    no_axe_violations(page, "the merge confirmation")
+    page.get_by_role("link", name="Cancel").click()  # nothing merged
+    expect(rows.filter(has=page.get_by_role("link", name=re.compile(
+        f"^#{folder}$", re.I))).locator("td.tag-count")).to_have_text(str(count))
 
 
 def test_select_all_matching_across_pages_with_and_without_javascript(
