@@ -39,6 +39,7 @@ from browser_support import (
     ARTICLE_TITLE,
     CHROMIUM,
     CHROMIUM_ARGS,
+    FOLDERS,
     NEEDLE_INDEX,
     NEEDLE_TITLE,
     LoopbackSite,
@@ -430,9 +431,11 @@ def test_the_list_fits_eight_rows_on_a_laptop_and_starts_on_a_phone_screen(
         expect(phone.get_by_role("link", name="Settings")).to_be_visible()
         shot(phone, "menu-phone", full_page=False)
         for path, name in (("/bookmarks/new", "add-form-phone"), ("/bundles", "bundles-phone"),
-                           ("/settings", "settings-phone")):
+                           ("/tags", "tags-phone"), ("/settings", "settings-phone")):
             phone.goto(path)
             assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
+            for wrap in phone.locator(".table-wrap").all():  # no table scrolls sideways
+                assert wrap.evaluate("el => el.scrollWidth <= el.clientWidth"), path
             shot(phone, name)
     finally:
         context.close()
@@ -472,6 +475,84 @@ def test_a_bundle_is_made_and_lists_its_bookmarks_beside_the_list(page):
     expect(page.locator("li.bookmark")).to_contain_text(NEEDLE_TITLE)
 
 
+def test_the_tags_page_counts_each_tag_and_a_tag_opens_its_bookmarks(page):
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Tags").first.click()
+    expect(page.get_by_role("heading", name="Tags", level=1)).to_be_visible()
+    page.get_by_label("Sort").select_option("-count")
+    page.get_by_role("button", name="Show").click()
+    rows = page.locator("table.tags-table tbody tr")
+    expect(rows.first).to_be_visible()
+    counts = [int(text) for text in page.locator("td.tag-count").all_inner_texts()]
+    assert counts == sorted(counts, reverse=True) and counts[0] >= 60, counts
+    shot(page, "tags-desktop")
+    folder = FOLDERS[1].lower()
+    row = rows.filter(has=page.get_by_role("link", name=re.compile(f"^#{folder}$", re.I)))
+    count = int(row.locator("td.tag-count").inner_text())
+    row.get_by_role("link", name=re.compile(f"^#{folder}$", re.I)).click()
+    expect(page).to_have_url(re.compile(r"/bookmarks\?q=%23"))
+    expect(page.locator("h1 .count")).to_have_text(str(count))
+    page.goto("/tags")
+    page.get_by_role("link", name=re.compile(f"^Delete #{folder}$", re.I)).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Delete the tag")
+    expect(page.locator("p.affected")).to_contain_text(f"removed from {count} bookmarks")
+    shot(page, "tag-delete-confirm", full_page=False)
+    page.get_by_role("link", name="Keep it").click()  # nothing deleted
+    expect(page.get_by_role("heading", name="Tags", level=1)).to_be_visible()
+    # A merge is asked first too (the page a POST answers: axe reads it here).
+    page.get_by_role("link", name=re.compile(f"^Merge #{folder} into", re.I)).click()
+    page.get_by_label("Merge into the tag").fill(FOLDERS[0])
+    page.get_by_role("button", name="Next").click()
+    expect(page.locator("p.affected")).to_contain_text(f"{count} bookmarks with #")
+    no_axe_violations(page, "the merge confirmation")
+    page.get_by_role("link", name="Cancel").click()  # nothing merged
+    expect(rows.filter(has=page.get_by_role("link", name=re.compile(
+        f"^#{folder}$", re.I))).locator("td.tag-count")).to_have_text(str(count))
+
+
+def test_select_all_matching_across_pages_with_and_without_javascript(
+        browser, shelf_system, page):
+    folder = FOLDERS[2].lower()
+    page.goto("/bookmarks?" + urlencode({"q": f"#{folder}"}))
+    total = int(page.locator("h1 .count").inner_text())
+    assert total > 30, total
+    matching = page.get_by_role("link", name=f"Select all {total} matching")
+    expect(matching).to_be_hidden()  # offered once the whole page is ticked
+    page.get_by_role("link", name="Select all on this page").click()
+    expect(page.locator("input.bookmark-select:checked")).to_have_count(30)
+    matching.click()
+    expect(page.get_by_text(f"All {total} matching are selected.")).to_be_visible()
+    page.get_by_label("With the selected").select_option("tag")
+    page.locator("#bulk-tags").fill("everyone")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.get_by_text(f"Tagged {total} bookmarks.")).to_be_visible()
+    page.goto("/bookmarks?" + urlencode({"q": f"#{folder} #everyone"}))
+    expect(page.locator("h1 .count")).to_have_text(str(total))
+
+    # Without JavaScript: the same through links and the form.
+    context, plain = same_login(browser, shelf_system, page, java_script_enabled=False)
+    try:
+        plain.goto("/bookmarks?" + urlencode({"q": f"#{folder}"}))
+        plain.get_by_role("link", name="Select all on this page").click()
+        plain.get_by_role("link", name=f"Select all {total} matching").click()
+        expect(plain.get_by_text(f"All {total} matching are selected.")).to_be_visible()
+        plain.get_by_label("With the selected").select_option("untag")
+        plain.locator("#bulk-tags").fill("everyone")
+        plain.get_by_role("button", name="Apply").click()
+        expect(plain.get_by_text(f"Untagged {total} bookmarks.")).to_be_visible()
+    finally:
+        context.close()
+
+
+def test_screenshots_of_the_add_form_and_settings_at_desktop_width(page):
+    for path, name in (("/bookmarks/new", "add-form-desktop"), ("/settings", "settings-desktop")):
+        page.goto(path)
+        shot(page, name)
+    feeds = page.locator("#feeds code.feed-url")
+    expect(feeds).to_have_count(3)
+    assert all(url.startswith(page.url.split("/settings")[0] + "/feeds/")
+               for url in feeds.all_inner_texts())
+
+
 def test_keyboard_shortcuts_search_add_and_help(page):
     page.goto("/bookmarks")
     page.keyboard.press("s")
@@ -498,7 +579,8 @@ def test_the_theme_setting_turns_every_page_dark(page):
 
 
 READER_PAGES = ["/bookmarks", "/bookmarks?view=broken", "/bookmarks/new", "/bundles", "/shared",
-                "/import", "/export", "/settings", "/help", "/bookmarklet"]
+                "/import", "/export", "/settings", "/help", "/bookmarklet", "/tags",
+                "/tags?sort=-count&q=e", "/settings/feed-key", "/bookmarks?select=matching"]
 
 
 def test_no_page_has_an_accessibility_violation_in_the_light_or_the_dark_theme(
@@ -507,7 +589,12 @@ def test_no_page_has_an_accessibility_violation_in_the_light_or_the_dark_theme(
     bookmark = page.locator("li.bookmark").first.get_attribute("id").removeprefix("bookmark-")
     bundle = page.get_by_role("complementary", name="Bundles and tags").get_by_role(
         "link", name="Lighthouses").get_attribute("href").split("=")[-1]
-    pages = [*READER_PAGES, f"/bookmarks/{bookmark}", f"/bookmarks/{bookmark}/edit",
+    tag = page.locator(".tag-cloud a.tag").first.inner_text().lstrip("#")
+    page.goto("/tags?" + urlencode({"q": tag}))
+    tag_id = page.locator("table.tags-table tbody tr").first.get_attribute("id").removeprefix(
+        "tag-")
+    pages = [*READER_PAGES, f"/tags/{tag_id}/rename", f"/tags/{tag_id}/merge",
+             f"/tags/{tag_id}/delete", f"/bookmarks/{bookmark}", f"/bookmarks/{bookmark}/edit",
              f"/bookmarks/{bookmark}/delete", f"/bundles/{bundle}/edit",
              "/bookmarks/new?" + urlencode({"url": state["url"]})]
     anonymous_context, anonymous = new_page(browser, shelf_system)

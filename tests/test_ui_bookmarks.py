@@ -347,3 +347,41 @@ def test_the_add_form_answers_503_naming_api_and_keeps_what_was_typed(browser, k
     assert browser.post("/bookmarks/new", {**data, "csrf_token": answer.value("csrf_token")}
                         ).status == 302
     assert keeper.api.by_url(url)["title"] == "Typed <while> api was down"
+
+
+def test_select_all_matching_edits_every_page_and_asks_again_when_the_number_changed(
+        browser, keeper, word):
+    made = [keeper.api.add(f"https://example.org/{word}/many{n}", title=f"{word} {n}",
+                           unread=True)["id"] for n in range(34)]
+    listing = f"/bookmarks?{urlencode({'q': word})}"
+    first = browser.get(listing + "&select=all")
+    assert len(first.ids()) == 30  # a page; four more on the next
+    assert first.shows("Select all 34 matching")
+    chosen = browser.get(listing + "&select=matching")
+    assert chosen.shows("All 34 matching are selected.")
+    assert chosen.value("expected_count") == "34" and chosen.value("scope") == "matching"
+
+    done = browser.post("/bookmarks/bulk", {
+        "action": "mark_read", "scope": "matching", "view": "all", "q": word,
+        "expected_count": "34", "next": listing, "csrf_token": chosen.value("csrf_token")})
+    assert done.status == 302
+    assert browser.follow(done).shows("Marked as read 34 bookmarks.")
+    assert not any(b["unread"] for b in keeper.api.bookmarks(q=word))
+
+    # Someone adds one meanwhile: nothing changes; the page asks again with the new number.
+    chosen = browser.get(listing + "&select=matching")
+    keeper.api.add(f"https://example.org/{word}/late", title=f"{word} late")
+    asked = browser.post("/bookmarks/bulk", {
+        "action": "archive", "scope": "matching", "view": "all", "q": word,
+        "expected_count": chosen.value("expected_count"), "next": listing,
+        "csrf_token": chosen.value("csrf_token")})
+    assert asked.status == 409
+    assert asked.shows("You chose all 34 bookmarks the list matched; it matches 35 bookmarks now")
+    assert keeper.api.bookmarks(q=word, archived=True) == []
+    archived = browser.post("/bookmarks/bulk", {
+        "action": asked.value("action"), "scope": "matching", "view": "all", "q": word,
+        "expected_count": asked.value("expected_count"), "tags": "", "next": listing,
+        "csrf_token": asked.value("csrf_token")})
+    assert browser.follow(archived).shows("Archived 35 bookmarks.")
+    assert len(keeper.api.bookmarks(q=word, archived=True)) == 35
+    assert keeper.api.bookmarks(q=word) == [] and made

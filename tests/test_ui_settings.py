@@ -6,8 +6,9 @@ auto-tagging rules that tag a bookmark saved afterwards."""
 from __future__ import annotations
 
 import re
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
+import feedparser
 import requests
 
 from shelf_accounts import TIMEOUT, service_token
@@ -207,3 +208,48 @@ def test_changing_the_password_can_revoke_the_api_key(ui_app, shelf_system, admi
     # api hears of the revocation from auth's feed within its poll interval (seconds)
     wait_for(lambda: ApiReader(shelf_system, key).get("/api/bookmarks/").status_code == 401,
              within=30, what="api refusing the revoked API key")
+
+
+FEED_URL = re.compile(r'<code class="feed-url" id="feed-(\w+)">([^<]+)</code>')
+
+
+def test_the_feed_urls_in_settings_are_rss_and_a_new_key_ends_the_old_ones(
+        ui_app, shelf_system, admin):
+    person = make_user(shelf_system, admin, "reader")
+    word = unique("zq")
+    person.api.add(f"https://example.org/{word}/feed", title=f"{word} <in a feed>",
+                   tag_names=["news"], unread=True)
+    browser = logged_in(ui_app, person)
+    page = browser.get("/settings")
+    feeds = dict(FEED_URL.findall(page.html))
+    assert set(feeds) == {"all", "unread", "shared"}
+    # Full URLs at the address the browser used (the test client's: http://localhost).
+    assert all(url.startswith("http://localhost/feeds/") for url in feeds.values())
+    assert page.shows("Add ?q= and a search to any of them")
+
+    def fetch(url: str, **params) -> requests.Response:
+        # The same path at the system's front door, which routes /feeds/* to api.
+        return requests.get(shelf_system.front_door + urlsplit(url).path, params=params,
+                            timeout=TIMEOUT)
+
+    answer = fetch(feeds["unread"], q=word)
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["Content-Type"].startswith("application/rss+xml")
+    parsed = feedparser.parse(answer.content)  # a feed reader's library
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    assert parsed.version == "rss20"
+    assert [entry.title for entry in parsed.entries] == [f"{word} <in a feed>"]
+    assert parsed.entries[0].link == f"https://example.org/{word}/feed"
+    assert [tag.term for tag in parsed.entries[0].tags] == ["news"]
+
+    asked = browser.get("/settings/feed-key")
+    assert asked.shows("The old ones stop working at once")
+    assert fetch(feeds["all"]).status_code == 200  # asking changed nothing
+    done = browser.submit("/settings/feed-key")
+    assert done.status == 302 and done.location == "/settings#feeds"
+    later = browser.follow(done)
+    assert later.shows("the old feed URLs no longer work")
+    new = dict(FEED_URL.findall(later.html))
+    assert new["all"] != feeds["all"]
+    assert fetch(feeds["all"]).status_code == 404
+    assert fetch(new["all"]).status_code == 200

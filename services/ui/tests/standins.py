@@ -378,15 +378,64 @@ class ApiStandIn(Recording):
         self.profiles: dict[int, dict[str, Any]] = {}
         self.imports: dict[int, dict[str, Any]] = {}
         self.import_threshold = 2  # more entries than this: a background import
+        # A body larger than this is refused as api's kit refuses it (413 naming its limit);
+        # a file larger than `import_file_max` as api's import refuses it (400 on `file`).
+        self.import_max: int | None = None
+        self.import_file_max: int | None = None
         # What check says a page (by URL) says about itself; pages not here say nothing.
         self.pages: dict[str, dict[str, Any]] = {}
         self.bundles: dict[int, dict[str, Any]] = {}
+        self.tag_ids: dict[tuple[int, str], int] = {}  # (owner, lower-case name) -> id
+        self.feed_keys: dict[int, str] = {}
         super().__init__("api", book)
+
+    def tag_items(self, owner: int) -> list[dict[str, Any]]:
+        """The owner's tags (/v1/tags' items), ids kept per name as api keeps its rows."""
+        names: dict[str, str] = {}
+        counts: dict[str, int] = {}
+        for item in self.bookmarks.values():
+            if item["owner"] == owner:
+                for name in item["tag_names"]:
+                    names.setdefault(name.lower(), name)
+                    counts[name.lower()] = counts.get(name.lower(), 0) + 1
+        for lowered in names:
+            self.tag_ids.setdefault((owner, lowered), max(self.tag_ids.values(), default=0) + 1)
+        return [{"id": self.tag_ids[(owner, lowered)], "name": name,
+                 "date_added": "2026-11-24T09:00:00Z", "bookmark_count": counts[lowered]}
+                for lowered, name in names.items()]
+
+    def retag(self, owner: int, old: str, new: str | None) -> int:
+        """Bookmarks of `owner` with tag `old` get `new` instead (None: lose it); how many."""
+        changed = 0
+        for item in self.bookmarks.values():
+            lowered = [name.lower() for name in item["tag_names"]]
+            if item["owner"] != owner or old.lower() not in lowered:
+                continue
+            kept = [name for name in item["tag_names"] if name.lower() != old.lower()]
+            if new is not None and new.lower() not in [name.lower() for name in kept]:
+                kept.append(new)
+            item["tag_names"] = kept
+            changed += 1
+        return changed
 
     def add(self, owner: int, url: str, **fields: Any) -> dict[str, Any]:
         bookmark_id = max(self.bookmarks, default=0) + 1
         self.bookmarks[bookmark_id] = bookmark(bookmark_id, owner, url, **fields)
         return self.bookmarks[bookmark_id]
+
+    def query_items(self, owner: int, view: str, q: str) -> list[dict[str, Any]]:
+        """What a list view shows (the bulk endpoint's `query`): words and #tags only."""
+        items = [b for b in self.bookmarks.values() if b["owner"] == owner]
+        if view == "broken":  # archived ones included
+            items = [b for b in items if b["is_broken"]]
+        else:
+            items = [b for b in items if b["is_archived"] == (view == "archived")]
+        if view in ("unread", "shared"):
+            items = [b for b in items if b[view]]
+        for word in q.split():
+            items = [b for b in items if (word[1:] in b["tag_names"] if word.startswith("#")
+                                          else word.lower() in (b["title"] + b["url"]).lower())]
+        return items
 
     @staticmethod
     def public(item: dict[str, Any]) -> dict[str, Any]:
@@ -581,6 +630,119 @@ class ApiStandIn(Recording):
                 {"id": index + 1, "name": name, "date_added": "2026-11-24T09:00:00Z"}
                 for index, name in enumerate(names)])
 
+        # -- /v1/tags, /v1/bookmarks/bulk, /v1/feed-key (issue 14's contract) -------------
+
+        def tag_of(tag_id: int, account: Account) -> dict[str, Any] | None:
+            return next((t for t in self.tag_items(account.id) if t["id"] == tag_id), None)
+
+        @app.get("/v1/tags")
+        def tags_v1():
+            account = caller()
+            if isinstance(account, Response):
+                return account
+            items = [t for t in self.tag_items(account.id)
+                     if request.args.get("q", "").lower() in t["name"].lower()]
+            sort = request.args.get("sort", "name")
+            items.sort(key=(lambda t: t["name"].lower()) if sort.endswith("name")
+                       else (lambda t: (t["bookmark_count"], t["name"].lower())),
+                       reverse=sort.startswith("-"))
+            limit, offset = int(request.args.get("limit", 100)), int(request.args.get("offset", 0))
+            return jsonify(count=len(items), next=None, previous=None,
+                           results=items[offset:offset + limit])
+
+        @app.route("/v1/tags/<int:tag_id>", methods=["GET", "PATCH", "DELETE"])
+        def tag_v1(tag_id):
+            account = caller()
+            if isinstance(account, Response):
+                return account
+            found = tag_of(tag_id, account)
+            if found is None:
+                return problem(404, "Not found.")
+            if request.method == "DELETE":
+                return jsonify(removed_from=self.retag(account.id, found["name"], None))
+            if request.method == "PATCH":
+                name = str((request.get_json() or {}).get("name") or "").strip()
+                if not name or " " in name or len(name) > 64:
+                    return problem(400, "The request is not valid: name.",
+                                   errors={"name": ["Not a valid tag name."]})
+                other = next((t for t in self.tag_items(account.id) if t["id"] != tag_id
+                              and t["name"].lower() == name.lower()), None)
+                if other is not None:
+                    return problem(409, f"You have a tag named {other['name']} already.",
+                                   existing_id=other["id"])
+                self.retag(account.id, found["name"], name)
+                self.tag_ids[(account.id, name.lower())] = tag_id
+                found = tag_of(tag_id, account)
+            return jsonify(found)
+
+        @app.post("/v1/tags/<int:tag_id>/merge")
+        def merge_tag_v1(tag_id):
+            account = caller()
+            if isinstance(account, Response):
+                return account
+            into = (request.get_json() or {}).get("into")
+            found, target = tag_of(tag_id, account), tag_of(into, account)
+            if found is None or target is None:
+                return problem(404, "Not found.")
+            if into == tag_id:
+                return problem(400, "The request is not valid: into.",
+                               errors={"into": ["Merge into another tag."]})
+            moved = self.retag(account.id, found["name"], target["name"])
+            return jsonify(tag=tag_of(into, account), moved=moved)
+
+        @app.post("/v1/bookmarks/bulk")
+        def bulk_v1():
+            account = caller()
+            if isinstance(account, Response):
+                return account
+            body = request.get_json() or {}
+            action, names = body.get("action"), body.get("tag_names") or []
+            if action in ("tag", "untag") and not names:
+                return problem(400, "The request is not valid: tag_names.",
+                               errors={"tag_names": ["Name at least one tag."]})
+            missing: list[int] = []
+            if "ids" in body:
+                chosen = []
+                for bookmark_id in body["ids"]:
+                    found = own(bookmark_id, account)
+                    (chosen.append(found) if found is not None else missing.append(bookmark_id))
+            else:
+                query = body.get("query") or {}
+                view = query.get("view", "all")
+                listed = self.query_items(account.id, view, query.get("q") or "")
+                if len(listed) != body.get("expected_count"):
+                    return problem(409, "The query matches another number of bookmarks now.",
+                                   count=len(listed))
+                chosen = listed
+            for item in chosen:
+                if action == "delete":
+                    del self.bookmarks[item["id"]]
+                elif action in ("archive", "unarchive"):
+                    item["is_archived"] = action == "archive"
+                elif action in ("mark_read", "mark_unread"):
+                    item["unread"] = action == "mark_unread"
+                elif action in ("share", "unshare"):
+                    item["shared"] = action == "share"
+                elif action == "tag":
+                    have = [n.lower() for n in item["tag_names"]]
+                    item["tag_names"] += [n for n in names if n.lower() not in have]
+                elif action == "untag":
+                    gone = [n.lower() for n in names]
+                    item["tag_names"] = [n for n in item["tag_names"] if n.lower() not in gone]
+            return jsonify(action=action, affected=len(chosen), missing=missing)
+
+        @app.route("/v1/feed-key", methods=["GET", "POST"])
+        def feed_key_v1():
+            account = caller()
+            if isinstance(account, Response):
+                return account
+            if request.method == "POST" or account.id not in self.feed_keys:
+                self.feed_keys[account.id] = secrets.token_urlsafe(16)
+            key = self.feed_keys[account.id]
+            return jsonify(key=key, feeds={kind: f"/feeds/{key}/{kind}"
+                                           for kind in ("all", "unread", "shared")}), (
+                201 if request.method == "POST" else 200)
+
         @app.route("/api/bundles/", methods=["GET", "POST"])
         def bundles():
             account = caller()
@@ -637,9 +799,15 @@ class ApiStandIn(Recording):
             account = caller()
             if isinstance(account, Response):
                 return account
+            if self.import_max is not None and (request.content_length or 0) > self.import_max:
+                return problem(413, "The request body is larger than this endpoint accepts "
+                                    f"({self.import_max} bytes).")
             if "file" not in request.files:
                 return linkding_error(400, {"file": ["This field is required."]})
-            text = request.files["file"].read().decode()
+            data = request.files["file"].read()
+            if self.import_file_max is not None and len(data) > self.import_file_max:
+                return linkding_error(400, {"file": ["The file is too large."]})
+            text = data.decode()
             urls = [line.split('"')[1] for line in text.splitlines() if 'HREF="' in line]
             if not urls:
                 return linkding_error(400, {"file": ["Line 1: this is not a bookmark file."]})

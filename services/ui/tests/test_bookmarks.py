@@ -288,7 +288,11 @@ def bulk(browser, action: str, ids: list[int], tags: str = "", **extra):
         "next": "/bookmarks?view=all", "csrf_token": csrf_token(html), **extra})
 
 
-def test_bulk_archive_mark_read_and_tagging_send_the_right_calls(browser, shelf):
+def bulk_calls(shelf) -> list:
+    return [call.json for call in shelf.api.called("POST", "/v1/bookmarks/bulk")]
+
+
+def test_bulk_edits_are_one_call_each_with_the_ticked_ids(browser, shelf):
     shelf.api.add(1, "https://example.org/1", tag_names=["keep"], unread=True)
     shelf.api.add(1, "https://example.org/2", tag_names=["Old", "keep"], unread=True)
     shelf.api.add(1, "https://example.org/3")
@@ -296,30 +300,26 @@ def test_bulk_archive_mark_read_and_tagging_send_the_right_calls(browser, shelf)
 
     response = bulk(browser, "tag", [1, 2], tags="new keep")
     assert response.status_code == 302 and response.headers["Location"] == "/bookmarks?view=all"
-    patches = {call.path: call.json for call in shelf.api.calls if call.method == "PATCH"}
-    assert patches == {"/api/bookmarks/1/": {"tag_names": ["keep", "new"]},
-                       "/api/bookmarks/2/": {"tag_names": ["Old", "keep", "new"]}}
-
-    shelf.api.calls.clear()
-    bulk(browser, "untag", [2], tags="old")
-    assert [(c.method, c.path, c.json) for c in shelf.api.calls if c.method == "PATCH"] == [
-        ("PATCH", "/api/bookmarks/2/", {"tag_names": ["keep", "new"]})]
+    assert bulk_calls(shelf) == [{"action": "tag", "ids": [1, 2],
+                                  "tag_names": ["new", "keep"]}]
+    assert shelf.api.bookmarks[2]["tag_names"] == ["Old", "keep", "new"]
 
     shelf.api.calls.clear()
     bulk(browser, "mark_read", [1, 2])
-    assert [(c.path, c.json) for c in shelf.api.calls if c.method == "PATCH"] == [
-        ("/api/bookmarks/1/", {"unread": False}), ("/api/bookmarks/2/", {"unread": False})]
+    assert bulk_calls(shelf) == [{"action": "mark_read", "ids": [1, 2]}]
+    assert not shelf.api.bookmarks[1]["unread"]
 
     shelf.api.calls.clear()
     response = bulk(browser, "archive", [1, 3, 99])
-    assert [c.path for c in shelf.api.calls if c.method == "POST"] == [
-        "/api/bookmarks/1/archive/", "/api/bookmarks/3/archive/", "/api/bookmarks/99/archive/"]
+    assert bulk_calls(shelf) == [{"action": "archive", "ids": [1, 3, 99]}]
+    assert [c for c in shelf.api.calls if c.path.startswith("/api/bookmarks/")
+            and c.method != "GET"] == []
     assert shelf.api.bookmarks[1]["is_archived"] and shelf.api.bookmarks[3]["is_archived"]
     page = browser.get(response.headers["Location"]).get_data(as_text=True)
     assert "Archived 2 bookmarks. 1 no longer existed." in text(page)
 
 
-def test_bulk_delete_asks_first_then_deletes_each(browser, shelf):
+def test_bulk_delete_asks_first_then_deletes_them_in_one_call(browser, shelf):
     for number in (1, 2):
         shelf.api.add(1, f"https://example.org/{number}")
     log_in(browser)
@@ -327,13 +327,84 @@ def test_bulk_delete_asks_first_then_deletes_each(browser, shelf):
     assert confirm.status_code == 200
     html = confirm.get_data(as_text=True)
     assert "Delete 2 bookmarks?" in html
-    assert [c for c in shelf.api.calls if c.method == "DELETE"] == []
+    assert bulk_calls(shelf) == []
     response = browser.post("/bookmarks/bulk", data={
         "action": "delete", "confirmed": "yes", "ids": ["1", "2"],
         "csrf_token": csrf_token(html)})
     assert response.status_code == 302
-    assert [c.path for c in shelf.api.calls if c.method == "DELETE"] == [
-        "/api/bookmarks/1/", "/api/bookmarks/2/"]
+    assert bulk_calls(shelf) == [{"action": "delete", "ids": [1, 2]}]
+    assert shelf.api.bookmarks == {}
+
+
+def many(shelf, count: int, **fields) -> None:
+    for number in range(count):
+        shelf.api.add(1, f"https://example.org/many/{number}", **fields)
+
+
+def test_select_all_on_a_page_offers_every_bookmark_the_list_matches(browser, shelf):
+    many(shelf, 35, tag_names=["news"])
+    shelf.api.add(1, "https://example.org/other")
+    log_in(browser)
+    html = browser.get("/bookmarks?q=%23news").get_data(as_text=True)
+    assert "Select all on this page" in html
+    assert re.search(r'<a class="select-matching" href="[^"]*select=matching"[^>]* hidden',
+                     html), "offered before the page is ticked (shown by the script)"
+    html = browser.get("/bookmarks?q=%23news&select=all").get_data(as_text=True)
+    assert "Select all 35 matching" in text(html)
+    assert ' hidden>Select all' not in html
+    html = browser.get("/bookmarks?q=%23news&select=matching").get_data(as_text=True)
+    assert "All 35 matching are selected." in text(html)
+    response = browser.post("/bookmarks/bulk", data={
+        "action": "archive", "scope": "matching", "view": "all", "q": "#news",
+        "expected_count": "35", "next": "/bookmarks?q=%23news", "csrf_token": csrf_token(html)})
+    assert response.status_code == 302
+    assert bulk_calls(shelf) == [{"action": "archive", "expected_count": 35,
+                                  "query": {"view": "all", "q": "#news", "bundle": None}}]
+    assert sum(b["is_archived"] for b in shelf.api.bookmarks.values()) == 35
+    assert "Archived 35 bookmarks." in text(browser.get(response.headers["Location"]).get_data(
+        as_text=True))
+
+
+def test_a_page_that_is_all_there_is_offers_no_more(browser, shelf):
+    many(shelf, 3)
+    log_in(browser)
+    html = browser.get("/bookmarks?select=all").get_data(as_text=True)
+    assert "select-matching" not in html
+    assert "All 3 matching" not in browser.get("/bookmarks?select=matching").get_data(
+        as_text=True)
+
+
+def test_when_the_number_matching_changed_the_page_asks_again(browser, shelf):
+    many(shelf, 33, unread=True)
+    log_in(browser)
+    html = browser.get("/bookmarks?view=unread&select=matching").get_data(as_text=True)
+    assert "All 33 matching are selected." in text(html)
+    shelf.api.add(1, "https://example.org/late", unread=True)
+    asked = browser.post("/bookmarks/bulk", data={
+        "action": "delete", "scope": "matching", "view": "unread", "q": "",
+        "expected_count": "33", "confirmed": "yes", "csrf_token": csrf_token(html)})
+    assert asked.status_code == 409
+    page = text(asked.get_data(as_text=True))
+    assert "it matches 34 bookmarks now" in page and "Nothing was changed." in page
+    assert len(shelf.api.bookmarks) == 34
+    again = browser.post("/bookmarks/bulk", data={
+        "action": "delete", "scope": "matching", "view": "unread", "q": "",
+        "expected_count": "34", "confirmed": "yes",
+        "csrf_token": csrf_token(asked.get_data(as_text=True))})
+    assert again.status_code == 302 and shelf.api.bookmarks == {}
+    assert 'name="expected_count" value="34"' in asked.get_data(as_text=True)
+
+
+def test_deleting_all_matching_asks_first_with_the_number(browser, shelf):
+    many(shelf, 31)
+    log_in(browser)
+    html = browser.get("/bookmarks?select=matching").get_data(as_text=True)
+    confirm = browser.post("/bookmarks/bulk", data={
+        "action": "delete", "scope": "matching", "view": "all", "q": "",
+        "expected_count": "31", "csrf_token": csrf_token(html)})
+    assert confirm.status_code == 200 and "Delete 31 bookmarks?" in text(
+        confirm.get_data(as_text=True))
+    assert bulk_calls(shelf) == [] and len(shelf.api.bookmarks) == 31
 
 
 def test_bulk_without_a_selection_changes_nothing(browser, shelf):

@@ -52,6 +52,9 @@ COVERED = {
         ("POST", "/api/bookmarks/import/"), ("GET", "/api/bookmarks/import/{import_id}/"),
         ("GET", "/api/bookmarks/export/"),
         ("GET", "/v1/admin/bookmarks"), ("GET", "/v1/admin/stats"),
+        ("GET", "/v1/tags"), ("GET", "/v1/tags/{tag_id}"), ("PATCH", "/v1/tags/{tag_id}"),
+        ("DELETE", "/v1/tags/{tag_id}"), ("POST", "/v1/tags/{tag_id}/merge"),
+        ("POST", "/v1/bookmarks/bulk"), ("GET", "/v1/feed-key"), ("POST", "/v1/feed-key"),
     },
     "tasks": {
         ("GET", "/healthz"),
@@ -132,11 +135,26 @@ def visit_as_user(client, shelf) -> None:
                                                 "tags": tags}).status_code == 302, action
     assert post(client, "/bookmarks/bulk", {"action": "delete", "ids": ["2"],
                                             "confirmed": "yes"}).status_code == 302
+    assert post(client, "/bookmarks/bulk", {
+        "action": "untag", "tags": "x", "scope": "matching", "view": "all", "q": "example",
+        "bundle": "", "expected_count": str(len(shelf.api.query_items(1, "all", "example")))
+    }).status_code == 302
+    assert client.get("/tags?q=new&sort=-count&page=1").status_code == 200
+    shelf.api.add(1, "https://example.org/tagged", tag_names=["web", "www", "net"])
+    tag = {t["name"]: t["id"] for t in shelf.api.tag_items(1)}
+    assert client.get(f"/tags/{tag['web']}/rename").status_code == 200
+    assert post(client, f"/tags/{tag['web']}/rename", {"name": "webdev"}).status_code == 302
+    assert post(client, f"/tags/{tag['web']}/rename", {"name": "www"}).status_code == 409
+    assert post(client, f"/tags/{tag['web']}/merge", {"into": "www"}).status_code == 200
+    assert post(client, f"/tags/{tag['web']}/merge",
+                {"into_id": str(tag["www"])}).status_code == 302
+    assert post(client, f"/tags/{tag['net']}/delete").status_code == 302
     assert post(client, "/bookmarks/3/delete").status_code == 302
     assert client.get("/shared").status_code == 200
 
     assert client.get("/settings").status_code == 200
     assert post(client, "/settings/api-key", page="/settings").status_code == 302
+    assert post(client, "/settings/feed-key", page="/settings").status_code == 302
     assert post(client, "/settings/sharing", {"enable_sharing": "y",
                                               "enable_public_sharing": "y"}).status_code == 302
     assert post(client, "/settings/auto-tagging", {"rules": "example.org ex"}).status_code == 302

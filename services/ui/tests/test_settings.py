@@ -175,3 +175,35 @@ def test_the_theme_is_a_preference(browser, shelf):
         html = browser.get(path).get_data(as_text=True)
         assert '<html lang="en" data-theme="light">' in html, path
         assert '<meta name="color-scheme" content="light">' in html, path
+
+
+def feed_url(html: str, name: str) -> str:
+    return html.split(f'id="feed-{name}">', 1)[1].split("</code>", 1)[0]
+
+
+def test_the_feeds_are_full_urls_at_the_address_in_use_and_the_key_can_be_replaced(
+        browser, shelf):
+    log_in(browser)
+    html = browser.get("/settings").get_data(as_text=True)
+    key = shelf.api.feed_keys[1]
+    for name in ("all", "unread", "shared"):  # the test client's address: http://localhost
+        assert feed_url(html, name) == f"http://localhost/feeds/{key}/{name}"
+    assert "?q=" in text(html)
+    asked = browser.get("/settings/feed-key")
+    assert "The old ones stop working at once" in text(asked.get_data(as_text=True))
+    assert shelf.api.called("POST", "/v1/feed-key") == []
+    response = submit(browser, "/settings/feed-key")
+    assert response.status_code == 302 and response.headers["Location"] == "/settings#feeds"
+    assert shelf.api.feed_keys[1] != key
+    later = browser.get("/settings").get_data(as_text=True)
+    assert "the old feed URLs no longer work" in text(later)
+    assert feed_url(later, "all") == f"http://localhost/feeds/{shelf.api.feed_keys[1]}/all"
+    assert key not in later
+
+
+def test_settings_show_without_the_feeds_when_api_cannot_give_them(browser, shelf):
+    log_in(browser)
+    shelf.api.stop()
+    page = browser.get("/settings")
+    assert page.status_code == 200
+    assert "RSS feeds" in text(page.get_data(as_text=True))

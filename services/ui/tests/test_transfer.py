@@ -1,7 +1,9 @@
 """Import (a summary, or a progress page fed by the import job) and export downloads."""
 
+import gc
 import io
 
+import pytest
 from browsing import csrf_token, log_in, text
 
 FILE = """<!DOCTYPE NETSCAPE-Bookmark-file-1>
@@ -111,3 +113,61 @@ def test_polling_without_a_login_is_a_401_not_a_page(browser):
     response = browser.get("/import/import/1/progress", headers={"Accept": "application/json"})
     assert response.status_code == 401
     assert response.content_type == "application/problem+json"
+
+
+# Werkzeug's test client spools a large upload to a temporary file it never closes when the
+# app refuses the body unread; collected here, it warns, and that is the client's, not the ui's.
+LARGE_UPLOAD = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+
+
+@LARGE_UPLOAD
+def test_a_file_over_the_uis_limit_is_refused_on_the_form_naming_the_limit(shelf):
+    from conftest import close_clients
+    from shelf_ui import create_app
+
+    app = create_app({"SHELF_ENV": "test", "SHELF_AUTH_URL": shelf.auth.url,
+                      "SHELF_API_URL": shelf.api.url, "SHELF_TASKS_URL": shelf.tasks.url,
+                      "SHELF_UI_IMPORT_MAX_BYTES": 2 * 1024 * 1024})
+    try:
+        browser = app.test_client()
+        log_in(browser)
+        assert "Files of up to 2 MB." in text(browser.get("/import").get_data(as_text=True))
+        # A little over: read by the form, refused there.
+        response = upload(browser, b"x" * (2 * 1024 * 1024 + 10))
+        assert response.status_code == 413
+        page = text(response.get_data(as_text=True))
+        assert "This file is too large: Shelf takes bookmark files of up to 2 MB." in page
+        assert 'name="csrf_token"' in response.get_data(as_text=True)
+        # Far over (past the form's allowance too): refused before it is read, same message.
+        response = upload(browser, b"x" * (4 * 1024 * 1024))
+        assert response.status_code == 413
+        assert response.mimetype == "text/html"
+        assert "This file is too large: Shelf takes bookmark files of up to 2 MB." in text(
+            response.get_data(as_text=True))
+        assert shelf.api.called("POST", "/api/bookmarks/import/") == []
+        # Nobody logged in: no form, only the refusal.
+        browser.post("/logout", data={"csrf_token": csrf_token(
+            browser.get("/import").get_data(as_text=True))})
+        anonymous = browser.post("/import", data={"file": (io.BytesIO(b"x" * (4 << 20)), "a")},
+                                 content_type="multipart/form-data")
+        assert anonymous.status_code == 413 and 'name="file"' not in anonymous.get_data(
+            as_text=True)
+    finally:
+        close_clients(app)
+        gc.collect()
+
+
+@LARGE_UPLOAD
+def test_a_file_api_refuses_as_too_large_is_said_on_the_form(browser, shelf):
+    log_in(browser)
+    shelf.api.import_max = 3 * 1024 * 1024
+    response = upload(browser, bookmark_file(1) + b" " * (4 * 1024 * 1024))
+    assert response.status_code == 413
+    assert "This file is too large: the api service takes bookmark files of up to 3 MB." in \
+        text(response.get_data(as_text=True))
+    shelf.api.import_max, shelf.api.import_file_max = None, 1000
+    response = upload(browser, bookmark_file(1) + b" " * 2000)
+    assert response.status_code == 413
+    assert "This file is too large: the api service takes bookmark files no larger than this " \
+           "one." in text(response.get_data(as_text=True))
+    gc.collect()

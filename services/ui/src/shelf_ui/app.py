@@ -9,16 +9,18 @@ from typing import Any
 
 from flask import Flask, Response, flash, redirect, request, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from shelf_http import ServiceRejected
 from shelf_kit import create_service_app, kit, problem_response
 from shelf_kit.app import add_dependency
-from shelf_kit.problems import handle_rejected
+from shelf_kit.problems import handle_http_exception, handle_rejected
 
 from . import errors, pages, preferences, rendering, sessions
 from .clients import auth as auth_client
 from .config import DEPENDENCIES, SETTINGS, check_settings
+from .forms import ImportForm
 from .views import (
     accounts,
     admin,
@@ -27,6 +29,7 @@ from .views import (
     check_api,
     progress_api,
     settings,
+    tags,
     transfer,
 )
 from .views.common import safe_next, wants_json
@@ -89,8 +92,8 @@ def register_dependencies(app: Flask) -> None:
 def register_pages(app: Flask, api) -> None:
     # Jinja autoescapes every .html template; nothing fetched from another service is ever
     # marked safe (Markdown notes are, after nh3 cleaned them: see rendering.markdown).
-    for blueprint in (pages.blp, accounts.blp, bookmarks.blp, bundles.blp, transfer.blp,
-                      settings.blp, admin.blp):
+    for blueprint in (pages.blp, accounts.blp, bookmarks.blp, bundles.blp, tags.blp,
+                      transfer.blp, settings.blp, admin.blp):
         app.register_blueprint(blueprint)
     api.register_blueprint(progress_api.blp)
     api.register_blueprint(check_api.blp)
@@ -126,6 +129,15 @@ def register_error_handlers(app: Flask) -> None:
             "This form could not be accepted: it has expired or did not come from Shelf's own "
             "pages (CSRF check: " + str(error.description).rstrip(".") + "). Go back, reload "
             "the page and send it again.")
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(error: RequestEntityTooLarge) -> Any:
+        # A file over the import form's limit is refused before anything reads it: the form
+        # says so, naming the limit, instead of a bare 413 page.
+        if (request.endpoint == "transfer.import_page" and not wants_json()
+                and sessions.current_user() is not None):
+            return transfer.too_large(ImportForm(formdata=None), transfer.import_limit())
+        return handle_http_exception(error)
 
     @app.errorhandler(ServiceRejected)
     def _rejected(error: ServiceRejected) -> Response:

@@ -38,6 +38,10 @@ SETTINGS = {
     "SHELF_UI_TRUST_PROXY": Setting(False, help="behind a gateway: take the client's address "
                                                 "and scheme from its X-Forwarded-* headers"),
     "SHELF_UI_SESSION_DAYS": Setting(30, help="how long a login is kept without use (days)"),
+    "SHELF_UI_IMPORT_MAX_BYTES": Setting(50 * 1024 * 1024,
+                                         help="largest bookmark file the import form takes "
+                                              "(api has its own limit, "
+                                              "SHELF_API_IMPORT_MAX_BYTES)"),
 }
 
 # The services the ui calls: (name, setting holding its URL, whether the ui is ready without
@@ -62,6 +66,8 @@ def check_settings(config: Mapping[str, Any]) -> None:
         parts = urlsplit(str(config[name]))
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ConfigError(f"{name} must be an absolute http(s) URL, not {config[name]!r}")
+    if int(config["SHELF_UI_IMPORT_MAX_BYTES"]) < 1:
+        raise ConfigError("SHELF_UI_IMPORT_MAX_BYTES must be at least 1")
     if int(config["SHELF_UI_SESSION_DAYS"]) < 1:
         raise ConfigError("SHELF_UI_SESSION_DAYS must be at least 1")
     key = config["SHELF_SECRET_KEY"]

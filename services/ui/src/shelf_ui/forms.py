@@ -126,6 +126,20 @@ class BulkForm(FlaskForm):
     next = HiddenField()
 
 
+class TagNameForm(FlaskForm):
+    """A tag's new name (rename) or the name of the tag to merge it into."""
+
+    name = StringField("New name", validators=[DataRequired(), Length(max=64)],
+                       render_kw={"autocomplete": "off", "autocapitalize": "none",
+                                  "autofocus": True})
+
+
+class TagMergeForm(FlaskForm):
+    into = StringField("Merge into the tag", validators=[DataRequired(), Length(max=64)],
+                       render_kw={"list": "tag-names", "autocomplete": "off",
+                                  "autocapitalize": "none", "autofocus": True})
+
+
 def _filter_choices(subject: str) -> list[SelectChoice]:
     return [SelectChoice("off", f"{subject}: either"), SelectChoice("yes", f"{subject} only"),
             SelectChoice("no", f"Not {subject.lower()}")]
@@ -245,5 +259,5 @@ __all__ = [
     "BundleForm",
     "EmailForm", "ForgotPasswordForm", "ImportForm", "LoginForm", "PasswordForm",
     "PreferencesForm", "ResetPasswordForm", "ScheduleForm", "SharingForm", "SignUpForm",
-    "UserCreateForm",
+    "TagMergeForm", "TagNameForm", "UserCreateForm",
 ]

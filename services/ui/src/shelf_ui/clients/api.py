@@ -160,6 +160,114 @@ def tag_names(limit: int = 1000) -> list[str]:
     return sorted(names, key=str.lower)
 
 
+# -- tags with their counts: rename, merge, delete (api's /v1/tags) ------------------------------
+
+TAG_SORTS = ("name", "-name", "count", "-count")
+
+
+@dataclass(frozen=True)
+class Tag:
+    id: int
+    name: str
+    bookmark_count: int
+
+    @classmethod
+    def from_answer(cls, body: dict[str, Any]) -> Tag:
+        return cls(id=int(body["id"]), name=str(body.get("name") or ""),
+                   bookmark_count=int(body.get("bookmark_count") or 0))
+
+
+@dataclass(frozen=True)
+class TagPage:
+    count: int
+    items: list[Tag] = field(default_factory=list)
+
+
+def tags(*, q: str = "", sort: str = "name", limit: int = 100, offset: int = 0) -> TagPage:
+    body = as_user("api", "GET", "/v1/tags", params={"q": q, "sort": sort, "limit": limit,
+                                                      "offset": offset}).json()
+    return TagPage(count=int(body.get("count") or 0),
+                   items=[Tag.from_answer(item) for item in body.get("results") or []])
+
+
+def get_tag(tag_id: int) -> Tag:
+    return Tag.from_answer(as_user("api", "GET", f"/v1/tags/{tag_id}").json())
+
+
+def tag_named(name: str) -> Tag | None:
+    """The caller's tag of this name (in any case), if there is one."""
+    wanted = name.strip().lower()
+    if not wanted:
+        return None
+    found = tags(q=wanted, limit=1000)
+    return next((tag for tag in found.items if tag.name.lower() == wanted), None)
+
+
+def rename_tag(tag_id: int, name: str) -> Tag:
+    """Raises ServiceRejected 409 (with `existing_id`) when another tag has that name."""
+    return Tag.from_answer(as_user("api", "PATCH", f"/v1/tags/{tag_id}",
+                                   json={"name": name}).json())
+
+
+def merge_tag(tag_id: int, into: int) -> tuple[Tag, int]:
+    """(the target with its new count, how many bookmarks had the merged tag)."""
+    body = as_user("api", "POST", f"/v1/tags/{tag_id}/merge", json={"into": into}).json()
+    return Tag.from_answer(body["tag"]), int(body.get("moved") or 0)
+
+
+def delete_tag(tag_id: int) -> int:
+    """How many bookmarks lost the tag (they stay)."""
+    return int(as_user("api", "DELETE", f"/v1/tags/{tag_id}").json().get("removed_from") or 0)
+
+
+# -- bulk edit (api's /v1/bookmarks/bulk) --------------------------------------------------------
+
+@dataclass(frozen=True)
+class BulkResult:
+    affected: int
+    missing: list[int] = field(default_factory=list)
+
+
+def bulk(action: str, *, ids: list[int] | None = None, query: dict[str, Any] | None = None,
+         expected_count: int | None = None, tag_names: list[str] | None = None) -> BulkResult:
+    """One call for many bookmarks: by `ids`, or by a list's `query` (view, q, bundle) with the
+    count the person saw: a 409 (ServiceRejected, `count` in its problem) when it changed."""
+    body: dict[str, Any] = {"action": action}
+    if ids is not None:
+        body["ids"] = ids
+    else:
+        body["query"] = query
+        body["expected_count"] = expected_count
+    if action in ("tag", "untag"):
+        body["tag_names"] = tag_names or []
+    answer = as_user("api", "POST", "/v1/bookmarks/bulk", json=body).json()
+    return BulkResult(affected=int(answer.get("affected") or 0),
+                      missing=[int(i) for i in answer.get("missing") or []])
+
+
+# -- RSS feeds (api's /v1/feed-key) --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FeedKey:
+    key: str
+    feeds: dict[str, str]  # all, unread, shared -> a path on the front door
+
+
+def _feed_key(body: dict[str, Any]) -> FeedKey:
+    feeds = body.get("feeds") if isinstance(body.get("feeds"), dict) else {}
+    return FeedKey(key=str(body.get("key") or ""),
+                   feeds={name: str(feeds[name]) for name in ("all", "unread", "shared")
+                          if feeds.get(name)})
+
+
+def feed_key() -> FeedKey:
+    return _feed_key(as_user("api", "GET", "/v1/feed-key").json())
+
+
+def regenerate_feed_key() -> FeedKey:
+    return _feed_key(as_user("api", "POST", "/v1/feed-key").json())
+
+
 # -- bundles (saved searches) -------------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -38,6 +38,9 @@
       var every = Array.prototype.every.call(boxes, function (box) { return box.checked; });
       Array.prototype.forEach.call(boxes, function (box) { box.checked = !every; });
       selectAll.textContent = every ? "Select all on this page" : "Select none";
+      // The whole page ticked and more pages: offer every bookmark the list matches.
+      var matching = document.querySelector("[data-select-matching]");
+      if (matching) { matching.hidden = every; }
     });
   }
 }());

@@ -84,8 +84,11 @@ def index():
     def page_url(number: int) -> str:
         return url_for("bookmarks.index", **kept, page=number)
 
-    here = request.full_path.rstrip("?")
-    all_selected = request.args.get("select") == "all"
+    selecting = request.args.get("select")
+    all_matching = selecting == "matching" and result.count > len(result.items)
+    all_selected = selecting == "all" or all_matching
+    # Back here after a bulk change, with no box ticked.
+    here = url_for("bookmarks.index", **kept, **({"page": page} if page > 1 else {}))
     return render_template(
         "bookmarks.html", result=result, view=view, view_title=VIEW_TITLES[view], q=q, sort=sort,
         page=page, pages=pages, page_url=page_url, tags=tags, search_error=search_error,
@@ -94,6 +97,12 @@ def index():
         bulk=BulkForm(formdata=None, next=here), all_selected=all_selected,
         select_url=url_for("bookmarks.index", **kept, page=page,
                            **({} if all_selected else {"select": "all"})),
+        all_matching=all_matching,
+        matching={"query": {"view": view, "q": q, "bundle": bundle.id if bundle else None},
+                  "expected_count": result.count} if all_matching else None,
+        matching_url=url_for("bookmarks.index", **kept, page=page, select="matching")
+        if result.count > len(result.items) else None,
+        page_only_url=url_for("bookmarks.index", **kept, page=page, select="all"),
         view_url=lambda name: url_for("bookmarks.index", view=name,
                                       **{k: v for k, v in kept.items() if k != "view"}),
         new_tab=prefs.new_tab, sort_choices=api.SORTS,
@@ -115,70 +124,84 @@ def selected_ids() -> list[int]:
     return list(dict.fromkeys(ids))
 
 
-def apply_bulk(action: str, ids: list[int], tags: list[str]) -> tuple[int, int]:
-    """Do `action` to each bookmark; (done, gone): bookmarks deleted meanwhile are skipped."""
-    done = gone = 0
-    for bookmark_id in ids:
-        try:
-            if action == "archive":
-                api.archive(bookmark_id, True)
-            elif action == "unarchive":
-                api.archive(bookmark_id, False)
-            elif action == "mark_read":
-                api.update_bookmark(bookmark_id, {"unread": False})
-            elif action == "mark_unread":
-                api.update_bookmark(bookmark_id, {"unread": True})
-            elif action == "delete":
-                api.delete_bookmark(bookmark_id)
-            elif action in ("tag", "untag"):
-                bookmark = api.get_bookmark(bookmark_id)
-                lowered = {name.lower() for name in tags}
-                if action == "tag":
-                    have = {name.lower() for name in bookmark.tag_names}
-                    names = bookmark.tag_names + [n for n in tags if n.lower() not in have]
-                else:
-                    names = [n for n in bookmark.tag_names if n.lower() not in lowered]
-                if names != bookmark.tag_names:
-                    api.update_bookmark(bookmark_id, {"tag_names": names})
-            done += 1
-        except ServiceRejected as error:
-            if error.status != 404:
-                raise
-            gone += 1
-    return done, gone
+def matching_selection() -> dict | None:
+    """The bulk bar's "all N matching" (`scope=matching`): the list's view, search and bundle
+    as api's bulk endpoint takes them, and the number the person was shown. None otherwise."""
+    if request.form.get("scope") != "matching":
+        return None
+    view = request.form.get("view", "all")
+    try:
+        expected = int(request.form.get("expected_count", ""))
+        bundle = int(request.form["bundle"]) if request.form.get("bundle") else None
+    except ValueError:
+        return None
+    if view not in api.VIEWS or expected < 0:
+        return None
+    return {"query": {"view": view, "q": request.form.get("q", "").strip(), "bundle": bundle},
+            "expected_count": expected}
 
 
 PAST = {"archive": "Archived", "unarchive": "Unarchived", "mark_read": "Marked as read",
         "mark_unread": "Marked as unread", "delete": "Deleted", "tag": "Tagged",
         "untag": "Untagged"}
+DOING = {"archive": "Archive", "unarchive": "Unarchive", "mark_read": "Mark as read",
+         "mark_unread": "Mark as unread", "delete": "Delete", "tag": "Add tags to",
+         "untag": "Remove tags from"}
+
+
+def bookmarks_text(count: int) -> str:
+    return f"{count} bookmark{'' if count == 1 else 's'}"
 
 
 @blp.post("/bookmarks/bulk")
 @login_required
 def bulk():
+    """The bulk bar: one call to api's bulk endpoint for the ticked bookmarks (`ids`) or for
+    every bookmark the list matches (`scope=matching`, with the number the person saw: when it
+    changed meanwhile, the page asks again with the new number)."""
     form = BulkForm()
     back = safe_next(form.next.data, url_for("bookmarks.index"))
-    ids = selected_ids()
-    if not form.validate() or not ids:
-        flash("Tick at least one bookmark, then choose what to do." if not ids else
-              "Choose what to do with the selected bookmarks.", "warn")
+    matching = matching_selection()
+    ids = selected_ids() if matching is None else []
+    if not form.validate() or not (ids or matching):
+        flash("Tick at least one bookmark, then choose what to do." if not (ids or matching)
+              else "Choose what to do with the selected bookmarks.", "warn")
         return redirect(back)
     action = form.action.data
     tags = (form.tags.data or "").replace(",", " ").split()
     if action in ("tag", "untag") and not tags:
         flash("Type the tags to add or remove.", "warn")
         return redirect(back)
+    count = matching["expected_count"] if matching else len(ids)
     if action == "delete" and request.form.get("confirmed") != "yes":
-        return render_template("bulk_delete.html", ids=ids, form=form, back=back)
+        return render_template("bulk_delete.html", ids=ids, matching=matching, count=count,
+                               form=form, back=back, bookmarks_text=bookmarks_text)
     try:
-        done, gone = apply_bulk(action, ids, tags)
+        if matching:
+            done = api.bulk(action, query=matching["query"],
+                            expected_count=matching["expected_count"], tag_names=tags)
+        else:
+            done = api.bulk(action, ids=ids, tag_names=tags)
     except ServiceUnavailable as error:
-        flash(f"The {error.service} service is down; some of the selected bookmarks may not "
-              "have changed. Try again in a moment.", "bad")
+        flash(f"The {error.service} service is down; nothing was changed. Try again in a "
+              "moment.", "bad")
         return redirect(back)
-    message = f"{PAST[action]} {done} bookmark{'s' if done != 1 else ''}."
-    if gone:
-        message += f" {gone} no longer existed."
+    except ServiceRejected as error:
+        now = (error.problem or {}).get("count") if isinstance(error.problem, dict) else None
+        if matching and error.status == 409 and isinstance(now, int):
+            # The list changed since the person saw it: ask again, with the new number.
+            return render_template(
+                "bulk_changed.html", matching={**matching, "expected_count": now},
+                was=matching["expected_count"], count=now, form=form, back=back,
+                doing=DOING[action], bookmarks_text=bookmarks_text), 409
+        if error.status in (400, 422):
+            flash(problem_detail(error, "api refused this change.") + " Nothing was changed.",
+                  "bad")
+            return redirect(back)
+        raise
+    message = f"{PAST[action]} {bookmarks_text(done.affected)}."
+    if done.missing:
+        message += f" {len(done.missing)} no longer existed."
     flash(message, "ok")
     return redirect(back)
 

@@ -1,4 +1,5 @@
-"""Settings: the API key (and the browser-extension snippet), password, email, preferences."""
+"""Settings: the API key (and the browser-extension snippet), RSS feeds, password, email,
+preferences."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from flask import (
     flash,
     make_response,
     redirect,
+    render_template,
     request,
     session,
     url_for,
@@ -58,6 +60,7 @@ def settings_page(status: int = 200, *, service_down: str | None = None, **forms
         profile = api.profile()
     except ServiceUnavailable as error:
         unavailable.append(error.service)
+    feeds = feed_urls() if profile is not None else None
     context = {
         "key": key, "new_key": new_key, "extension_url": extension_url(),
         "bookmarklet": bookmarklet_code(request.host_url),
@@ -75,6 +78,8 @@ def settings_page(status: int = 200, *, service_down: str | None = None, **forms
         "auto_tagging_form": forms.get("auto_tagging_form") or AutoTaggingForm(
             formdata=None, rules=(profile or {}).get("auto_tagging_rules", "")),
         "profile_known": profile is not None,
+        "feeds": feeds, "feed_titles": FEED_TITLES,
+        "feed_key_form": ActionForm(formdata=None),
     }
     response = make_response(*form_page("settings.html", status, service_down=service_down,
                                         **context))
@@ -97,6 +102,39 @@ def regenerate_key():
         return settings_page(service_down=error.service)
     session[NEW_KEY] = created.key
     return redirect(url_for("settings.index", _anchor="api-key"))
+
+
+FEED_TITLES = {"all": "All your bookmarks", "unread": "Your unread bookmarks",
+               "shared": "Shared bookmarks (everyone's who shares)"}
+
+
+def feed_urls() -> dict[str, str] | None:
+    """The RSS feeds' full URLs at the address the person uses (the front door routes
+    /feeds/* to api); None when api cannot say."""
+    try:
+        key = api.feed_key()
+    except (ServiceUnavailable, ServiceRejected):
+        return None
+    base = request.host_url.rstrip("/")
+    return {name: base + path for name, path in key.feeds.items()}
+
+
+@blp.route("/settings/feed-key", methods=["GET", "POST"])
+@login_required
+def regenerate_feed_key():
+    """A new feed key (asked first): the old feed URLs stop working at once."""
+    form = ActionForm()
+    if request.method == "GET":
+        return render_template("feed_key.html", form=form)
+    try:
+        api.regenerate_feed_key()
+    except ServiceUnavailable as error:
+        flash(f"The {error.service} service is down; your feed key is unchanged. Try again "
+              "in a moment.", "bad")
+        return redirect(url_for("settings.index", _anchor="feeds"))
+    flash("Your feeds have a new key: the old feed URLs no longer work. Give your feed reader "
+          "the new ones below.", "ok")
+    return redirect(url_for("settings.index", _anchor="feeds"))
 
 
 @blp.post("/settings/password")
