@@ -187,12 +187,28 @@ def test_the_default_page_is_100(ann):
     assert page["next"] == "http://localhost/api/bookmarks/?limit=100&offset=100"
 
 
-@pytest.mark.parametrize("query", ["limit=0", "limit=x", "offset=-1", "sort=sideways",
-                                   "unread=maybe", "added_since=yesterday"])
+@pytest.mark.parametrize("query", ["sort=sideways", "unread=maybe", "added_since=yesterday",
+                                   f"offset={2**70}"])
 def test_bad_list_parameters_are_400(ann, query):
     response = ann.get(f"/api/bookmarks/?{query}")
     assert response.status_code == 400
     assert list(response.get_json()) == [query.split("=")[0]]
+
+
+@pytest.mark.parametrize("query, limit, offset", [
+    ("limit=0", 100, 0), ("limit=-3", 100, 0), ("limit=x", 100, 0), ("limit=", 100, 0),
+    ("offset=-1", 100, 0), ("offset=x", 100, 0), ("limit=2&offset=-5", 2, 0),
+    ("limit=2&offset=1", 2, 1),
+])
+def test_paging_numbers_linkding_would_ignore_mean_the_defaults(ann, query, limit, offset):
+    """linkding's paging takes a limit that is not a positive number, or an offset that is not
+    one from 0, as if it were not given; its clients may send them, and get a page."""
+    urls = [ann.add(f"https://example.com/page/{n}")["url"] for n in range(3)]
+    for path in ("/api/bookmarks/", "/api/tags/", "/api/bundles/"):
+        response = ann.get(f"{path}?{query}")
+        assert response.status_code == 200, (path, response.get_json())
+    page = ann.get(f"/api/bookmarks/?{query}").get_json()
+    assert [b["url"] for b in page["results"]] == urls[::-1][offset:offset + limit]
 
 
 def test_sorting(ann):

@@ -145,10 +145,32 @@ def _id(**kwargs: Any) -> fields.Integer:
     return fields.Integer(validate=validate.Range(min=0, max=MAX_INT), **kwargs)
 
 
+class PagingNumber(fields.Integer):
+    """A limit or offset as linkding reads it (Django REST framework's limit/offset paging): a
+    value that is not a whole number, or is below `minimum`, means the default rather than an
+    error, so clients that send `limit=0` or `offset=-1` get a page as they do from linkding."""
+
+    def __init__(self, *, minimum: int, default: int, **kwargs: Any) -> None:
+        super().__init__(load_default=default, validate=validate.Range(max=MAX_INT), **kwargs)
+        self.minimum, self.default = minimum, default
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            return self.default
+        return number if number >= self.minimum else self.default
+
+
 def _limit() -> fields.Integer:
-    return fields.Integer(load_default=100, validate=validate.Range(min=1, max=MAX_INT),
-                          metadata={"description": "rows per page: any positive number (linkding "
-                                                   "sets no maximum)"})
+    return PagingNumber(minimum=1, default=100, metadata={
+        "description": "rows per page: any positive number (linkding sets no maximum); "
+                       "anything else means 100"})
+
+
+def _offset() -> fields.Integer:
+    return PagingNumber(minimum=0, default=0, metadata={
+        "description": "rows to skip; anything but a whole number from 0 means 0"})
 
 
 def url_field(**kwargs: Any) -> fields.String:
@@ -216,7 +238,7 @@ class ListQuerySchema(Loose):
     q = fields.String(load_default="", validate=_max_length(2000),
                       metadata={"description": "a search (see README)"})
     limit = _limit()
-    offset = _id(load_default=0)
+    offset = _offset()
     sort = fields.String(load_default="added_desc", validate=validate.OneOf(SORTS))
     unread = fields.String(load_default="off", validate=validate.OneOf(FILTER_CHOICES))
     shared = fields.String(load_default="off", validate=validate.OneOf(FILTER_CHOICES))
@@ -234,7 +256,7 @@ class SharedQuerySchema(ListQuerySchema):
 
 class PageQuerySchema(Loose):
     limit = _limit()
-    offset = _id(load_default=0)
+    offset = _offset()
 
 
 def page_schema(name: str, item: type[ma.Schema]) -> type[ma.Schema]:
