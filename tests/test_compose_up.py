@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 import requests
@@ -60,10 +61,20 @@ def docker_answers() -> str | None:
 
 class Browser(requests.Session):
     """As browsers treat http://localhost (a secure context), the ui's Secure cookies are sent
-    back to it; `requests` alone would keep them for https only."""
+    back to it; `requests` alone would keep them for https only. Redirects are followed here,
+    hop by hop, so a cookie set by a 302 (a form's POST, then its page) is sent to the next."""
 
-    def send(self, request, **kwargs):
-        response = super().send(request, **kwargs)
+    def request(self, method, url, *args, allow_redirects=True, **kwargs):
+        response = self._hop(method, url, *args, **kwargs)
+        for _ in range(10):
+            if not (allow_redirects and response.is_redirect):
+                break
+            response = self._hop("GET", urljoin(response.url, response.headers["Location"]),
+                                 timeout=kwargs.get("timeout"))
+        return response
+
+    def _hop(self, method, url, *args, **kwargs):
+        response = super().request(method, url, *args, allow_redirects=False, **kwargs)
         for cookie in self.cookies:
             if cookie.domain.startswith("localhost"):
                 cookie.secure = False
