@@ -103,28 +103,38 @@ run: admin ## Start every process behind the front door (Ctrl-C stops them all)
 ctl: setup ## Run the operators' CLI: make ctl ARGS="status" (see tools/shelfctl)
 	@tools/shelfctl/.venv/bin/shelfctl $(ARGS)
 
-test: setup browser ## Run every test: each project's own suite, the whole system, and compose when Docker answers
-	@$(MAKE) --no-print-directory test-unit test-system test-tools test-compose
+# `make test` runs the suites JOBS at a time (longest first), each suite's output shown whole
+# when it ends; then compose, which wants the machine to itself while it builds.
+JOBS ?= 2
+SYSTEM_SUITES := system/sqlite $(if $(SHELF_TEST_POSTGRES_URL),system/postgres)
+UNIT_SUITES := unit/services/api unit/services/tasks unit/services/auth unit/services/ui \
+	$(addprefix unit/,$(LIBS) $(TOOL_PROJECTS))
+.PHONY: $(SYSTEM_SUITES) $(UNIT_SUITES)
 
-test-unit: ## Each lib's and service's tests, in its own environment
-	@for project in $(LIBS) $(SERVICES); do \
-		echo "==> testing $$project"; \
-		(cd $$project && $(UV) run --frozen --quiet pytest -q) || exit 1; \
-	done
+test: setup browser ## Run every test: each project's own suite, the whole system (two at a time), and compose when Docker answers
+	@$(MAKE) --no-print-directory -j$(JOBS) --keep-going --output-sync=target $(SYSTEM_SUITES) $(UNIT_SUITES)
+	@$(MAKE) --no-print-directory test-compose
+
+test-unit: ## Each lib's, service's and tool's tests, in its own environment
+	@$(MAKE) --no-print-directory -j$(JOBS) --output-sync=target $(UNIT_SUITES)
 
 test-system: browser ## The cross-service tests: real processes, on SQLite (and Postgres if set)
+	@$(MAKE) --no-print-directory -j$(JOBS) --output-sync=target $(SYSTEM_SUITES)
+
+test-tools: ## The operators' tools' tests
+	@$(MAKE) --no-print-directory $(addprefix unit/,$(TOOL_PROJECTS))
+
+$(UNIT_SUITES): unit/%:
+	@echo "==> testing $*"
+	@cd $* && $(UV) run --frozen --quiet pytest -q
+
+system/sqlite:
 	@echo "==> testing the whole system on SQLite"
 	@cd tests && env -u SHELF_TEST_POSTGRES_URL $(UV) run --frozen --quiet pytest -q -m "not compose"
-	@if [ -n "$$SHELF_TEST_POSTGRES_URL" ]; then \
-		echo "==> testing the whole system again on Postgres"; \
-		cd tests && $(UV) run --frozen --quiet pytest -q -m "not compose and not make_run"; \
-	fi
 
-test-tools: ## The operators' tools, against the running system
-	@for project in $(TOOL_PROJECTS); do \
-		echo "==> testing $$project"; \
-		(cd $$project && $(UV) run --frozen --quiet pytest -q) || exit 1; \
-	done
+system/postgres:
+	@echo "==> testing the whole system on Postgres"
+	@cd tests && $(UV) run --frozen --quiet pytest -q -m "not compose and not make_run"
 
 test-compose: setup ## docker compose for real: build, up, the flows through the gateway, a redeploy, down (skipped without a Docker engine)
 	@echo "==> testing docker compose"
