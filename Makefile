@@ -124,17 +124,19 @@ test-system: browser ## The cross-service tests: real processes, on SQLite (and 
 test-tools: ## The operators' tools' tests
 	@$(MAKE) --no-print-directory $(addprefix unit/,$(TOOL_PROJECTS))
 
-$(UNIT_SUITES): unit/%:
+# Environments are made by `setup` (before the suites start): two suites of one project (tests/
+# on SQLite and on Postgres) running `uv run` at once would otherwise both sync its .venv.
+$(UNIT_SUITES): unit/%: setup
 	@echo "==> testing $*"
-	@cd $* && $(UV) run --frozen --quiet pytest -q
+	@cd $* && $(UV) run --frozen --no-sync --quiet pytest -q
 
-system/sqlite:
+system/sqlite: setup browser
 	@echo "==> testing the whole system on SQLite"
-	@cd tests && env -u SHELF_TEST_POSTGRES_URL $(UV) run --frozen --quiet pytest -q -m "not compose"
+	@cd tests && env -u SHELF_TEST_POSTGRES_URL $(UV) run --frozen --no-sync --quiet pytest -q -m "not compose"
 
-system/postgres:
+system/postgres: setup browser
 	@echo "==> testing the whole system on Postgres"
-	@cd tests && $(UV) run --frozen --quiet pytest -q -m "not compose and not make_run"
+	@cd tests && $(UV) run --frozen --no-sync --quiet pytest -q -m "not compose and not make_run"
 
 test-compose: setup ## docker compose for real: build, up, the flows through the gateway, a redeploy, down (skipped without a Docker engine)
 	@echo "==> testing docker compose"
