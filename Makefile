@@ -16,7 +16,7 @@ PROJECTS := $(LIBS) $(SERVICES) $(TOOL_PROJECTS) tests bench
 DATA_SERVICES := auth api tasks
 # The projects held to the formatter and the type checker so far (issue 16: the rest follow as
 # their open changes land); `make lint` runs ruff over everything regardless.
-CHECKED := $(LIBS) services/auth $(TOOL_PROJECTS)
+CHECKED := $(LIBS) services/auth services/tasks services/ui $(TOOL_PROJECTS)
 RUFF := $(UV) tool run ruff@0.17.5
 MYPY := $(UV) tool run mypy@1.19.1
 

@@ -45,14 +45,16 @@ def api(auth):
 
 
 def make_app(database_url, *, auth_url, api_url, **settings):
-    return create_app({
-        "SHELF_ENV": "test",
-        "SHELF_TASKS_DATABASE_URL": database_url,
-        "SHELF_AUTH_URL": auth_url,
-        "SHELF_API_URL": api_url,
-        "SHELF_TASKS_TEST_HANDLERS": True,
-        **settings,
-    })
+    return create_app(
+        {
+            "SHELF_ENV": "test",
+            "SHELF_TASKS_DATABASE_URL": database_url,
+            "SHELF_AUTH_URL": auth_url,
+            "SHELF_API_URL": api_url,
+            "SHELF_TASKS_TEST_HANDLERS": True,
+            **settings,
+        }
+    )
 
 
 @pytest.fixture
@@ -66,8 +68,13 @@ def app(database_url, nowhere):
 @pytest.fixture
 def connected_app(database_url, auth, api, tmp_path):
     """The app with a stand-in auth and api on loopback, fetching allowed on loopback."""
-    app = make_app(database_url, auth_url=auth.url, api_url=api.url,
-                   SHELF_FETCH_ALLOW_PRIVATE=True, SHELF_BACKUP_DIR=str(tmp_path / "backups"))
+    app = make_app(
+        database_url,
+        auth_url=auth.url,
+        api_url=api.url,
+        SHELF_FETCH_ALLOW_PRIVATE=True,
+        SHELF_BACKUP_DIR=str(tmp_path / "backups"),
+    )
     yield app
     app.extensions["shelf_db"].dispose()
 
@@ -100,9 +107,18 @@ def work(connected_app):
     database = get_database(connected_app)
 
     def work(job_id, **options):
-        worker = Worker(database=database, poll_interval=0.05, concurrency=2, lease_seconds=30,
-                        registry=registry(connected_app), services=services(connected_app),
-                        config=connected_app.config, retry_base=0.05, retry_max=0.1, **options)
+        worker = Worker(
+            database=database,
+            poll_interval=0.05,
+            concurrency=2,
+            lease_seconds=30,
+            registry=registry(connected_app),
+            services=services(connected_app),
+            config=connected_app.config,
+            retry_base=0.05,
+            retry_max=0.1,
+            **options,
+        )
         thread = threading.Thread(target=worker.run, daemon=True)
         thread.start()
         deadline = time.monotonic() + 30

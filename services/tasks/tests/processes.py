@@ -26,9 +26,16 @@ class ServiceProcess:
         assert SCRIPT.exists(), f"{SCRIPT} is missing: run `uv sync` in services/tasks"
         # Only what the test gives, so no SHELF_* variable of the developer's leaks in.
         environ = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONUNBUFFERED": "1", **env}
-        self.popen = subprocess.Popen([str(SCRIPT), *args], env=environ, cwd=cwd,
-                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.PIPE, text=True, encoding="utf-8")
+        self.popen = subprocess.Popen(
+            [str(SCRIPT), *args],
+            env=environ,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+        )
         self.lines: list[dict | str] = []
         self._incoming: queue.Queue[dict | str | None] = queue.Queue()
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -84,12 +91,14 @@ class ServiceProcess:
             return None
 
     def logged(self, message: str) -> list[dict]:
-        return [line for line in self.lines
-                if isinstance(line, dict) and line["message"] == message]
+        return [
+            line for line in self.lines if isinstance(line, dict) and line["message"] == message
+        ]
 
     def output(self) -> str:
-        return "\n".join(json.dumps(line) if isinstance(line, dict) else line
-                         for line in self.lines)
+        return "\n".join(
+            json.dumps(line) if isinstance(line, dict) else line for line in self.lines
+        )
 
     def __enter__(self) -> Self:
         return self

@@ -35,8 +35,7 @@ class Served:
 
     def start(self) -> None:
         self.server = make_server("127.0.0.1", self.port, self.app, threaded=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,),
-                                       daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
 
     def stop(self) -> None:
@@ -70,9 +69,11 @@ class StandInAuth(Served):
             body = request.get_json()
             if CLIENTS.get(body.get("client_id")) != body.get("client_secret"):
                 return jsonify(title="Unauthorized", status=401), 401
-            return jsonify(access_token=self.service_token(body["client_id"],
-                                                           body.get("audience", "tasks")),
-                           token_type="Bearer", expires_in=900)
+            return jsonify(
+                access_token=self.service_token(body["client_id"], body.get("audience", "tasks")),
+                token_type="Bearer",
+                expires_in=900,
+            )
 
         @app.get("/v1/revocations")
         def revocations():
@@ -82,8 +83,9 @@ class StandInAuth(Served):
 
         @app.post("/v1/maintenance/purge")
         def purge():
-            self.calls.append((request.path, request.headers.get("Authorization", ""),
-                               dict(request.headers)))
+            self.calls.append(
+                (request.path, request.headers.get("Authorization", ""), dict(request.headers))
+            )
             if not self.is_service(request.headers.get("Authorization", ""), audience="auth"):
                 return jsonify(title="Forbidden", status=403), 403
             self.purged += 1
@@ -93,27 +95,48 @@ class StandInAuth(Served):
 
     def sign(self, claims: dict[str, Any], *, lifetime: int = 900) -> str:
         now = int(time.time())
-        payload = {"iss": "shelf-auth", "aud": "shelf", "iat": now, "exp": now + lifetime,
-                   "jti": uuid.uuid4().hex, **claims}
+        payload = {
+            "iss": "shelf-auth",
+            "aud": "shelf",
+            "iat": now,
+            "exp": now + lifetime,
+            "jti": uuid.uuid4().hex,
+            **claims,
+        }
         return jwt.encode(payload, self.key, algorithm="ES256", headers={"kid": self.kid})
 
     def service_token(self, client_id: str = "api", audience: str = "tasks") -> str:
-        return self.sign({"sub": f"service:{client_id}", "scope": "service",
-                          "client_id": client_id, "is_admin": False, "aud": audience})
+        return self.sign(
+            {
+                "sub": f"service:{client_id}",
+                "scope": "service",
+                "client_id": client_id,
+                "is_admin": False,
+                "aud": audience,
+            }
+        )
 
     def user_token(self, user_id: int = 7, *, is_admin: bool = False) -> str:
-        return self.sign({"sub": str(user_id), "scope": "user", "username": f"user{user_id}",
-                          "is_admin": is_admin})
+        return self.sign(
+            {
+                "sub": str(user_id),
+                "scope": "user",
+                "username": f"user{user_id}",
+                "is_admin": is_admin,
+            }
+        )
 
-    def is_service(self, authorization: str, client_id: str = "tasks",
-                   audience: str = "api") -> bool:
+    def is_service(
+        self, authorization: str, client_id: str = "tasks", audience: str = "api"
+    ) -> bool:
         """Whether this is `client_id`'s service token for the service `audience`."""
         scheme, _, token = authorization.partition(" ")
         if scheme != "Bearer":
             return False
         try:
-            claims = jwt.decode(token, self.key.public_key(), algorithms=["ES256"],
-                                audience=audience)
+            claims = jwt.decode(
+                token, self.key.public_key(), algorithms=["ES256"], audience=audience
+            )
         except jwt.PyJWTError:
             return False
         return claims["scope"] == "service" and claims.get("client_id") == client_id
@@ -138,10 +161,15 @@ class StandInApi(Served):
 
         @app.before_request
         def only_tasks():
-            self.calls.append({"method": request.method, "path": request.path,
-                               "request_id": request.headers.get("X-Request-ID"),
-                               "json": request.get_json(silent=True),
-                               "query": dict(request.args)})
+            self.calls.append(
+                {
+                    "method": request.method,
+                    "path": request.path,
+                    "request_id": request.headers.get("X-Request-ID"),
+                    "json": request.get_json(silent=True),
+                    "query": dict(request.args),
+                }
+            )
             if request.path == "/healthz":
                 return None
             if not auth.is_service(request.headers.get("Authorization", "")):
@@ -163,8 +191,10 @@ class StandInApi(Served):
             limit = int(request.args.get("limit", 100))
             ids = sorted(i for i in self.bookmarks if i > after)[:limit]
             full = len(ids) == limit
-            return {"results": [self.bookmarks[i] for i in ids],
-                    "next_after_id": ids[-1] if full else None}
+            return {
+                "results": [self.bookmarks[i] for i in ids],
+                "next_after_id": ids[-1] if full else None,
+            }
 
         @app.get("/v1/internal/bookmarks/<int:bookmark_id>")
         def get_bookmark(bookmark_id):
@@ -201,8 +231,11 @@ class StandInApi(Served):
                 return jsonify(title="Not Found", status=404), 404
             size = request.get_json().get("size", 500)
             state["processed"] = min(state["total"], state["processed"] + size)
-            return {"processed": state["processed"], "total": state["total"],
-                    "done": state["processed"] >= state["total"]}
+            return {
+                "processed": state["processed"],
+                "total": state["total"],
+                "done": state["processed"] >= state["total"],
+            }
 
         @app.post("/v1/internal/imports/<int:import_id>/failure")
         def import_failure(import_id):
@@ -217,8 +250,7 @@ class StandInApi(Served):
         @app.delete("/v1/internal/users/<int:owner_id>")
         def delete_user(owner_id):
             self.deleted_users.append(owner_id)
-            for bookmark_id in [i for i, b in self.bookmarks.items()
-                                if b["owner_id"] == owner_id]:
+            for bookmark_id in [i for i, b in self.bookmarks.items() if b["owner_id"] == owner_id]:
                 del self.bookmarks[bookmark_id]
             return Response(status=204)
 
@@ -231,15 +263,24 @@ class StandInApi(Served):
             mine = [b for b in self.bookmarks.values() if b["owner_id"] == owner_id]
             if request.args.get("format") == "html":
                 links = "".join(f'<DT><A HREF="{b["url"]}">{b["title"]}</A>\n' for b in mine)
-                return Response(f"<!DOCTYPE NETSCAPE-Bookmark-file-1>\n<DL>{links}</DL>\n",
-                                mimetype="text/html")
+                return Response(
+                    f"<!DOCTYPE NETSCAPE-Bookmark-file-1>\n<DL>{links}</DL>\n", mimetype="text/html"
+                )
             return jsonify(bookmarks=mine)
 
         super().__init__(app)
 
-    def add_bookmark(self, bookmark_id: int, url: str, *, owner_id: int = 1,
-                     **fields: Any) -> dict[str, Any]:
-        self.bookmarks[bookmark_id] = {"id": bookmark_id, "url": url, "owner_id": owner_id,
-                                       "title": f"bookmark {bookmark_id}", "is_broken": False,
-                                       "last_checked_at": None, "tag_names": [], **fields}
+    def add_bookmark(
+        self, bookmark_id: int, url: str, *, owner_id: int = 1, **fields: Any
+    ) -> dict[str, Any]:
+        self.bookmarks[bookmark_id] = {
+            "id": bookmark_id,
+            "url": url,
+            "owner_id": owner_id,
+            "title": f"bookmark {bookmark_id}",
+            "is_broken": False,
+            "last_checked_at": None,
+            "tag_names": [],
+            **fields,
+        }
         return self.bookmarks[bookmark_id]

@@ -39,14 +39,40 @@ def enqueue(client, headers, **body):
 
 
 def test_a_service_enqueues_a_job_and_reads_it_back(client, as_service):
-    response = enqueue(client, {**as_service, "X-Request-ID": "api-req-1"}, args={"x": 1},
-                       created_by=7, priority=-5, queue="default")
+    response = enqueue(
+        client,
+        {**as_service, "X-Request-ID": "api-req-1"},
+        args={"x": 1},
+        created_by=7,
+        priority=-5,
+        queue="default",
+    )
     assert response.status_code == 201
     job = response.get_json()
-    assert {key: job[key] for key in ("kind", "args", "state", "attempt", "created_by",
-                                      "priority", "progress", "errors", "result")} == {
-        "kind": "noop", "args": {"x": 1}, "state": "available", "attempt": 0, "created_by": 7,
-        "priority": -5, "progress": 0, "errors": [], "result": None}
+    assert {
+        key: job[key]
+        for key in (
+            "kind",
+            "args",
+            "state",
+            "attempt",
+            "created_by",
+            "priority",
+            "progress",
+            "errors",
+            "result",
+        )
+    } == {
+        "kind": "noop",
+        "args": {"x": 1},
+        "state": "available",
+        "attempt": 0,
+        "created_by": 7,
+        "priority": -5,
+        "progress": 0,
+        "errors": [],
+        "result": None,
+    }
     assert job["max_attempts"] == 5  # the kind's default
     fetched = client.get(f"/v1/jobs/{job['id']}", headers=as_service)
     assert fetched.status_code == 200
@@ -74,15 +100,18 @@ def test_a_job_for_later_is_scheduled(client, as_service):
     assert datetime.fromisoformat(job["run_at"]) == datetime.fromisoformat(later)
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"kind": "mine_bitcoin"}, "kind"),
-    ({"kind": "noop", "max_attempts": 0}, "max_attempts"),
-    ({"kind": "noop", "max_attempts": 2.5}, "max_attempts"),
-    ({"kind": "noop", "args": [1, 2]}, "args"),
-    ({"kind": "noop", "queue": "no spaces"}, "queue"),
-    ({"kind": "noop", "run_at": "tomorrow"}, "run_at"),
-    ({"args": {}}, "kind"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"kind": "mine_bitcoin"}, "kind"),
+        ({"kind": "noop", "max_attempts": 0}, "max_attempts"),
+        ({"kind": "noop", "max_attempts": 2.5}, "max_attempts"),
+        ({"kind": "noop", "args": [1, 2]}, "args"),
+        ({"kind": "noop", "queue": "no spaces"}, "queue"),
+        ({"kind": "noop", "run_at": "tomorrow"}, "run_at"),
+        ({"args": {}}, "kind"),
+    ],
+)
 def test_a_bad_job_is_refused_naming_the_field(client, as_service, body, field):
     response = client.post("/v1/jobs", json=body, headers=as_service)
     assert response.status_code == 422
@@ -92,8 +121,13 @@ def test_a_bad_job_is_refused_naming_the_field(client, as_service, body, field):
 
 def test_without_a_token_nothing_but_the_probes_answers(client):
     assert client.get("/healthz").status_code == 200
-    for method, path in [("POST", "/v1/jobs"), ("GET", "/v1/jobs"), ("GET", "/v1/jobs/1"),
-                         ("GET", "/v1/stats"), ("GET", "/v1/schedules")]:
+    for method, path in [
+        ("POST", "/v1/jobs"),
+        ("GET", "/v1/jobs"),
+        ("GET", "/v1/jobs/1"),
+        ("GET", "/v1/stats"),
+        ("GET", "/v1/schedules"),
+    ]:
         response = client.open(path, method=method, json={})
         assert response.status_code == 401, path
         assert response.headers["WWW-Authenticate"].startswith("Bearer")
@@ -151,7 +185,10 @@ def test_retry_and_cancel(client, as_admin, database):
     assert retried.status_code == 200
     body = retried.get_json()
     assert (body["state"], body["max_attempts"], body["errors"][0]["error"]) == (
-        "available", 2, "boom")
+        "available",
+        2,
+        "boom",
+    )
     cancelled = client.post(f"/v1/jobs/{job_id}/cancel", headers=as_admin)
     assert (cancelled.status_code, cancelled.get_json()["state"]) == (200, "cancelled")
     again = client.post(f"/v1/jobs/{job_id}/cancel", headers=as_admin)
@@ -169,42 +206,63 @@ def test_schedules_are_listed_and_edited(client, as_admin, database):
     assert datetime.fromisoformat(backup["next_fire_at"]).time().hour == 3
     assert backup["last_fire_at"] is None
 
-    changed = client.patch(f"/v1/schedules/{backup['id']}", json={"cron": "15 2 * * 1"},
-                           headers=as_admin)
+    changed = client.patch(
+        f"/v1/schedules/{backup['id']}", json={"cron": "15 2 * * 1"}, headers=as_admin
+    )
     assert changed.status_code == 200
     next_fire = datetime.fromisoformat(changed.get_json()["next_fire_at"])
     assert (next_fire.weekday(), next_fire.hour, next_fire.minute) == (0, 2, 15)
 
-    disabled = client.patch(f"/v1/schedules/{backup['id']}", json={"enabled": False},
-                            headers=as_admin).get_json()
+    disabled = client.patch(
+        f"/v1/schedules/{backup['id']}", json={"enabled": False}, headers=as_admin
+    ).get_json()
     assert (disabled["enabled"], disabled["next_fire_at"]) == (False, None)
     assert client.get(f"/v1/schedules/{backup['id']}", headers=as_admin).get_json() == disabled
 
-    bad = client.patch(f"/v1/schedules/{backup['id']}", json={"cron": "99 * * * *"},
-                       headers=as_admin)
+    bad = client.patch(
+        f"/v1/schedules/{backup['id']}", json={"cron": "99 * * * *"}, headers=as_admin
+    )
     assert bad.status_code == 422
     assert "cron" in bad.get_json()["errors"]
-    assert client.patch("/v1/schedules/999", json={"enabled": True},
-                        headers=as_admin).status_code == 404
+    assert (
+        client.patch("/v1/schedules/999", json={"enabled": True}, headers=as_admin).status_code
+        == 404
+    )
 
 
-def test_stats_count_by_state_and_kind_and_show_the_oldest_waiting_job(client, as_service,
-                                                                        database):
+def test_stats_count_by_state_and_kind_and_show_the_oldest_waiting_job(
+    client, as_service, database
+):
     now = utcnow()
     with database.transaction() as session:
-        session.add_all([
-            Job(kind="noop", state=JobState.AVAILABLE, run_at=now - timedelta(minutes=10)),
-            Job(kind="noop", state=JobState.COMPLETED, run_at=now, finished_at=now),
-            Job(kind="noop", state=JobState.COMPLETED, run_at=now,
-                finished_at=now - timedelta(hours=3)),
-            Job(kind="sleep", state=JobState.DISCARDED, run_at=now, finished_at=now),
-            Job(kind="sleep", state=JobState.SCHEDULED, run_at=now + timedelta(hours=1)),
-        ])
+        session.add_all(
+            [
+                Job(kind="noop", state=JobState.AVAILABLE, run_at=now - timedelta(minutes=10)),
+                Job(kind="noop", state=JobState.COMPLETED, run_at=now, finished_at=now),
+                Job(
+                    kind="noop",
+                    state=JobState.COMPLETED,
+                    run_at=now,
+                    finished_at=now - timedelta(hours=3),
+                ),
+                Job(kind="sleep", state=JobState.DISCARDED, run_at=now, finished_at=now),
+                Job(kind="sleep", state=JobState.SCHEDULED, run_at=now + timedelta(hours=1)),
+            ]
+        )
     stats = client.get("/v1/stats", headers=as_service).get_json()
-    assert stats["by_state"] == {"scheduled": 1, "available": 1, "running": 0, "retryable": 0,
-                                 "completed": 2, "discarded": 1, "cancelled": 0}
-    assert stats["by_kind"] == {"noop": {"available": 1, "completed": 2},
-                                "sleep": {"discarded": 1, "scheduled": 1}}
+    assert stats["by_state"] == {
+        "scheduled": 1,
+        "available": 1,
+        "running": 0,
+        "retryable": 0,
+        "completed": 2,
+        "discarded": 1,
+        "cancelled": 0,
+    }
+    assert stats["by_kind"] == {
+        "noop": {"available": 1, "completed": 2},
+        "sleep": {"discarded": 1, "scheduled": 1},
+    }
     assert (stats["completed_last_hour"], stats["discarded_last_hour"]) == (1, 1)
     oldest = stats["oldest_waiting"]
     assert oldest["kind"] == "noop" and 599 < oldest["age_seconds"] < 660

@@ -28,9 +28,14 @@ def test_settings_come_from_the_environment(monkeypatch, tmp_path):
 
 
 def test_defaults_work_on_a_developers_machine(monkeypatch, tmp_path):
-    for name in ("SHELF_TASKS_DATABASE_URL", "SHELF_AUTH_URL", "SHELF_API_URL",
-                 "SHELF_TASKS_WORKER_CONCURRENCY", "SHELF_TASKS_POLL_INTERVAL",
-                 "SHELF_TASKS_LEASE_SECONDS"):
+    for name in (
+        "SHELF_TASKS_DATABASE_URL",
+        "SHELF_AUTH_URL",
+        "SHELF_API_URL",
+        "SHELF_TASKS_WORKER_CONCURRENCY",
+        "SHELF_TASKS_POLL_INTERVAL",
+        "SHELF_TASKS_LEASE_SECONDS",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SHELF_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("SHELF_TASKS_CLIENT_SECRET", "its-own")  # `make run` makes one
@@ -38,8 +43,11 @@ def test_defaults_work_on_a_developers_machine(monkeypatch, tmp_path):
     assert app.config["SHELF_TASKS_DATABASE_URL"] == f"sqlite:///{tmp_path}/tasks.db"
     assert kit(app).clients["auth"].base_url.startswith("http://127.0.0.1:8001")
     assert kit(app).clients["api"].base_url.startswith("http://127.0.0.1:8002")
-    assert (app.config["SHELF_TASKS_WORKER_CONCURRENCY"], app.config["SHELF_TASKS_POLL_INTERVAL"],
-            app.config["SHELF_TASKS_LEASE_SECONDS"]) == (4, 1.0, 60)
+    assert (
+        app.config["SHELF_TASKS_WORKER_CONCURRENCY"],
+        app.config["SHELF_TASKS_POLL_INTERVAL"],
+        app.config["SHELF_TASKS_LEASE_SECONDS"],
+    ) == (4, 1.0, 60)
 
 
 def test_a_setting_that_is_not_a_number_stops_start_up_and_is_named(monkeypatch):
@@ -56,7 +64,10 @@ def test_ready_with_its_database_and_degraded_without_auth_and_api(client):
     assert body["checks"]["database"]["ok"] is True
     for dependency in ("auth", "api"):
         assert body["checks"][dependency] == {
-            **body["checks"][dependency], "ok": False, "critical": False}
+            **body["checks"][dependency],
+            "ok": False,
+            "critical": False,
+        }
     assert body["status"] == "degraded"
 
 
@@ -88,18 +99,29 @@ def test_outside_tests_the_client_secret_must_be_set(monkeypatch, tmp_path):
             create_app({"SHELF_ENV": env})
     app = create_app({"SHELF_ENV": "test"})
     assert (app.config["SHELF_TASKS_CLIENT_ID"], app.config["SHELF_TASKS_CLIENT_SECRET"]) == (
-        "tasks", "dev-tasks-secret")
+        "tasks",
+        "dev-tasks-secret",
+    )
 
 
 def test_test_only_job_kinds_exist_only_when_asked_for(monkeypatch, tmp_path):
     monkeypatch.setenv("SHELF_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("SHELF_TASKS_TEST_HANDLERS", raising=False)
-    shelf_kinds = ["backup", "check_links", "fail_import", "fetch_metadata", "import_bookmarks",
-                   "purge", "purge_user", "send_email"]
+    shelf_kinds = [
+        "backup",
+        "check_links",
+        "fail_import",
+        "fetch_metadata",
+        "import_bookmarks",
+        "purge",
+        "purge_user",
+        "send_email",
+    ]
     assert registry(create_app({"SHELF_ENV": "test"})).kinds() == shelf_kinds
     monkeypatch.setenv("SHELF_TASKS_TEST_HANDLERS", "true")
     assert registry(create_app({"SHELF_ENV": "test"})).kinds() == sorted(
-        [*shelf_kinds, "die", "fail", "noop", "record", "sleep"])
+        [*shelf_kinds, "die", "fail", "noop", "record", "sleep"]
+    )
 
 
 def test_a_bad_network_in_the_fetch_allow_list_stops_start_up(monkeypatch, tmp_path):

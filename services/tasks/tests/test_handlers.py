@@ -21,6 +21,7 @@ from shelf_tasks.registry import JobContext
 
 # --- fetch_metadata ---------------------------------------------------------------------------
 
+
 def test_fetch_metadata_reads_the_page_and_updates_the_bookmark(run, api, site):
     api.add_bookmark(1, f"{site.url}/article")
     job = run("fetch_metadata", {"bookmark_id": 1}, request_id="req-add-bookmark-1")
@@ -39,8 +40,7 @@ def test_fetch_metadata_reads_the_page_and_updates_the_bookmark(run, api, site):
     assert {call["request_id"] for call in api.calls} == {"req-add-bookmark-1"}
 
 
-def test_fetch_metadata_never_fetches_inside_the_network(run, api, site, connected_app,
-                                                         caplog):
+def test_fetch_metadata_never_fetches_inside_the_network(run, api, site, connected_app, caplog):
     """Nor does its result say what the name resolved to (a lookup oracle for internal
     names): the address is in the service's log only."""
     connected_app.config["SHELF_FETCH_ALLOW_PRIVATE"] = False
@@ -56,7 +56,8 @@ def test_fetch_metadata_never_fetches_inside_the_network(run, api, site, connect
 
 def test_fetch_metadata_for_a_deleted_bookmark_or_a_changed_url_writes_nothing(run, api, site):
     assert run("fetch_metadata", {"bookmark_id": 404}).result == {
-        "skipped": "the bookmark was deleted"}
+        "skipped": "the bookmark was deleted"
+    }
     api.add_bookmark(2, f"{site.url}/article")
     api.url_changes[2] = f"{site.url}/elsewhere"
     job = run("fetch_metadata", {"bookmark_id": 2})
@@ -90,7 +91,8 @@ def test_a_job_whose_page_never_finishes_ends_at_the_fetch_deadline(run, api, co
         batch = run("fetch_metadata", {"bookmark_ids": [1, 2]})
         assert batch.state == JobState.COMPLETED
         assert {page["reason"] for page in batch.result["pages"].values()} == {
-            f"no answer within 1.5 s ({trickle.url}/headers)"}
+            f"no answer within 1.5 s ({trickle.url}/headers)"
+        }
         assert trickle.wait_until_closed(), "a fetch still holds its connection"
     finally:
         trickle.stop()
@@ -116,8 +118,15 @@ def test_a_batch_fetches_each_page_best_effort(run, api, site):
     assert (job.progress, job.progress_message) == (100, "5 of 5 pages")
 
 
-@pytest.mark.parametrize("args", [{"bookmark_ids": []}, {"bookmark_ids": list(range(1, 502))},
-                                  {"bookmark_ids": [1, "2"]}, {"bookmark_ids": 3}])
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"bookmark_ids": []},
+        {"bookmark_ids": list(range(1, 502))},
+        {"bookmark_ids": [1, "2"]},
+        {"bookmark_ids": 3},
+    ],
+)
 def test_a_batch_of_the_wrong_shape_is_discarded_at_once(run, args):
     job = run("fetch_metadata", args)
     assert (job.state, job.attempt) == (JobState.DISCARDED, 1)
@@ -132,13 +141,27 @@ def test_a_batch_short_of_time_hands_the_rest_to_a_new_job(connected_app, api, s
         api.add_bookmark(n, f"{site.url}/article?{n}")
     database = get_database(connected_app)
     with database.sessions() as session:
-        job = jobs.enqueue(session, kind="fetch_metadata", priority=5, created_by=7,
-                           args={"bookmark_ids": [1, 2, 3]})[0]
+        job = jobs.enqueue(
+            session,
+            kind="fetch_metadata",
+            priority=5,
+            created_by=7,
+            args={"bookmark_ids": [1, 2, 3]},
+        )[0]
     # The handler as a worker runs it, with its time nearly up.
-    context = JobContext(id=job.id, kind=job.kind, args=job.args, attempt=1, max_attempts=5,
-                         created_by=7, created_at=job.created_at, config=connected_app.config,
-                         services=services(connected_app), priority=5,
-                         deadline=time.monotonic() + 5)
+    context = JobContext(
+        id=job.id,
+        kind=job.kind,
+        args=job.args,
+        attempt=1,
+        max_attempts=5,
+        created_by=7,
+        created_at=job.created_at,
+        config=connected_app.config,
+        services=services(connected_app),
+        priority=5,
+        deadline=time.monotonic() + 5,
+    )
     first = fetch_metadata(context)
     assert first["rest"] == [1, 2, 3] and first["pages"] == {}
     rest = work(first["continued_in"])
@@ -163,21 +186,31 @@ def test_a_non_html_page_is_not_parsed(run, api, site):
 
 # --- send_email -------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def smtp(connected_app):
     handler = PrintingHandler()
     port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
-    connected_app.config.update(SHELF_SMTP_HOST="127.0.0.1", SHELF_SMTP_PORT=port,
-                                SHELF_SMTP_FROM="Shelf <shelf@shelf.example>")
+    connected_app.config.update(
+        SHELF_SMTP_HOST="127.0.0.1",
+        SHELF_SMTP_PORT=port,
+        SHELF_SMTP_FROM="Shelf <shelf@shelf.example>",
+    )
     yield handler
     controller.stop()
 
 
 def test_send_email_delivers_to_a_real_smtp_server(run, smtp):
-    job = run("send_email", {"to": "ada@example.com", "subject": "Reset your Shelf password",
-                             "text": "Open this link: https://shelf.example/reset/abc\n"})
+    job = run(
+        "send_email",
+        {
+            "to": "ada@example.com",
+            "subject": "Reset your Shelf password",
+            "text": "Open this link: https://shelf.example/reset/abc\n",
+        },
+    )
     assert job.state == JobState.COMPLETED, job.errors
     [mail] = smtp.received
     assert (mail["mail_from"], mail["rcpt_tos"]) == ("shelf@shelf.example", ["ada@example.com"])
@@ -194,19 +227,35 @@ def test_nobody_ever_reads_a_reset_link_from_a_mail_job(connected_app, auth, wor
     client = connected_app.test_client()
     service = {"Authorization": f"Bearer {auth.service_token('auth')}"}
     admin = {"Authorization": f"Bearer {auth.user_token(1, is_admin=True)}"}
-    made = client.post("/v1/jobs", headers=service, json={
-        "kind": "send_email", "idempotency_key": "auth-password-reset-1",
-        "args": {"to": "ada@example.com", "subject": "Reset your Shelf password",
-                 "text": f"Open this link within 60 minutes:\n\n{link}\n"}})
+    made = client.post(
+        "/v1/jobs",
+        headers=service,
+        json={
+            "kind": "send_email",
+            "idempotency_key": "auth-password-reset-1",
+            "args": {
+                "to": "ada@example.com",
+                "subject": "Reset your Shelf password",
+                "text": f"Open this link within 60 minutes:\n\n{link}\n",
+            },
+        },
+    )
     assert made.status_code == 201 and link not in made.get_data(as_text=True)
     job_id = made.get_json()["id"]
-    again = client.post("/v1/jobs", headers=service, json={
-        "kind": "send_email", "idempotency_key": "auth-password-reset-1", "args": {}})
-    seen = [made, again,
-            client.get("/v1/jobs", headers=admin), client.get("/v1/jobs", headers=service),
-            client.get("/v1/jobs?kind=send_email&state=available", headers=admin),
-            client.get(f"/v1/jobs/{job_id}", headers=admin),
-            client.get(f"/v1/jobs/{job_id}", headers=service)]
+    again = client.post(
+        "/v1/jobs",
+        headers=service,
+        json={"kind": "send_email", "idempotency_key": "auth-password-reset-1", "args": {}},
+    )
+    seen = [
+        made,
+        again,
+        client.get("/v1/jobs", headers=admin),
+        client.get("/v1/jobs", headers=service),
+        client.get("/v1/jobs?kind=send_email&state=available", headers=admin),
+        client.get(f"/v1/jobs/{job_id}", headers=admin),
+        client.get(f"/v1/jobs/{job_id}", headers=service),
+    ]
     assert all(answer.status_code in (200, 201) for answer in seen)
     assert not [answer.request.url for answer in seen if "s3cr3t" in answer.get_data(as_text=True)]
     listed = client.get(f"/v1/jobs/{job_id}", headers=admin).get_json()
@@ -238,20 +287,22 @@ def test_a_recipient_the_server_refuses_is_not_retried(run, smtp):
 
 def test_send_email_retries_while_the_server_is_down(run, connected_app):
     connected_app.config.update(SHELF_SMTP_HOST="127.0.0.1", SHELF_SMTP_PORT=free_port())
-    job = run("send_email", {"to": "ada@example.com", "subject": "Hi", "text": "x"},
-              max_attempts=2)
+    job = run("send_email", {"to": "ada@example.com", "subject": "Hi", "text": "x"}, max_attempts=2)
     assert job.state == JobState.DISCARDED and len(job.errors) == 2
     assert "ConnectionRefusedError" in job.errors[0]["error"]
 
 
 def test_a_header_injection_is_refused(run, smtp):
-    job = run("send_email", {"to": "ada@example.com", "subject": "Hi\r\nBcc: all@example.com",
-                             "text": "x"})
+    job = run(
+        "send_email",
+        {"to": "ada@example.com", "subject": "Hi\r\nBcc: all@example.com", "text": "x"},
+    )
     assert job.state == JobState.DISCARDED
     assert smtp.received == []
 
 
 # --- check_links, import_bookmarks, backup, purge ----------------------------------------------
+
 
 def test_check_links_reports_each_link_and_two_failures_make_it_broken(run, api, site):
     site.status_for["/gone"] = 404
@@ -326,8 +377,12 @@ def test_an_import_given_up_fails_visibly_at_api(run, api, connected_app, work, 
         api.fail_with = None
     else:
         with database.sessions() as session:
-            job = jobs.enqueue(session, kind="import_bookmarks", args={"import_id": 8},
-                               run_at=utcnow() + timedelta(hours=1))[0]
+            job = jobs.enqueue(
+                session,
+                kind="import_bookmarks",
+                args={"import_id": 8},
+                run_at=utcnow() + timedelta(hours=1),
+            )[0]
             jobs.cancel(session, job.id)
     with database.sessions() as session:
         [follow_up] = session.scalars(select(Job).where(Job.kind == "fail_import")).all()
@@ -350,17 +405,23 @@ def test_purge_user_deletes_the_users_data_at_api_and_their_jobs_here(run, api, 
     api.add_bookmark(2, "https://b.example/", owner_id=8)
     database = get_database(connected_app)
     with database.sessions() as session:
-        theirs = [jobs.enqueue(session, kind="noop", created_by=7,
-                               run_at=utcnow() + timedelta(hours=1))[0].id for _ in range(3)]
-        others = jobs.enqueue(session, kind="noop", created_by=8,
-                              run_at=utcnow() + timedelta(hours=1))[0].id
+        theirs = [
+            jobs.enqueue(session, kind="noop", created_by=7, run_at=utcnow() + timedelta(hours=1))[
+                0
+            ].id
+            for _ in range(3)
+        ]
+        others = jobs.enqueue(
+            session, kind="noop", created_by=8, run_at=utcnow() + timedelta(hours=1)
+        )[0].id
     first = run("purge_user", {"user_id": 7})
     assert first.state == JobState.COMPLETED, first.errors
     assert first.result == {"user_id": 7, "jobs_deleted": 3}
     assert api.deleted_users == [7] and list(api.bookmarks) == [2]
     with database.sessions() as session:
         assert session.scalars(select(Job.id).where(Job.id.in_([*theirs, others]))).all() == [
-            others]
+            others
+        ]
     again = run("purge_user", {"user_id": 7})
     assert again.result == {"user_id": 7, "jobs_deleted": 0}
     assert api.deleted_users == [7, 7]
@@ -378,9 +439,16 @@ def test_backup_writes_every_owner_and_keeps_the_last_few(run, api, connected_ap
     assert made[2].result["removed"] == [made[0].result["folder"].rsplit("/", 1)[1]]
     latest = folder / kept[-1]
     assert sorted(path.name for path in latest.iterdir()) == [
-        "manifest.json", "owner-1.html", "owner-1.json", "owner-2.html", "owner-2.json"]
-    assert json.loads((latest / "owner-2.json").read_text())["bookmarks"][0]["url"] == \
-        "https://b.example/"
+        "manifest.json",
+        "owner-1.html",
+        "owner-1.json",
+        "owner-2.html",
+        "owner-2.json",
+    ]
+    assert (
+        json.loads((latest / "owner-2.json").read_text())["bookmarks"][0]["url"]
+        == "https://b.example/"
+    )
     assert "https://a.example/" in (latest / "owner-1.html").read_text()
 
 
@@ -388,12 +456,14 @@ def test_purge_removes_old_finished_jobs_and_asks_auth_to_purge(run, auth, conne
     database = get_database(connected_app)
     long_ago = utcnow() - timedelta(days=45)
     with database.transaction() as session:
-        session.add_all([
-            Job(kind="noop", state=JobState.COMPLETED, run_at=long_ago, finished_at=long_ago),
-            Job(kind="noop", state=JobState.DISCARDED, run_at=long_ago, finished_at=long_ago),
-            Job(kind="noop", state=JobState.RETRYABLE, run_at=utcnow() + timedelta(days=1)),
-            Job(kind="noop", state=JobState.COMPLETED, run_at=utcnow(), finished_at=utcnow()),
-        ])
+        session.add_all(
+            [
+                Job(kind="noop", state=JobState.COMPLETED, run_at=long_ago, finished_at=long_ago),
+                Job(kind="noop", state=JobState.DISCARDED, run_at=long_ago, finished_at=long_ago),
+                Job(kind="noop", state=JobState.RETRYABLE, run_at=utcnow() + timedelta(days=1)),
+                Job(kind="noop", state=JobState.COMPLETED, run_at=utcnow(), finished_at=utcnow()),
+            ]
+        )
     job = run("purge")
     assert job.state == JobState.COMPLETED, job.errors
     assert job.result["jobs"] == 2

@@ -20,8 +20,13 @@ from shelf_tasks.worker import Worker
 
 
 def make_worker(database, poll_interval=60.0):
-    return Worker(database=database, poll_interval=poll_interval, concurrency=4, lease_seconds=60,
-                  registry=build_registry({"SHELF_TASKS_TEST_HANDLERS": True}))
+    return Worker(
+        database=database,
+        poll_interval=poll_interval,
+        concurrency=4,
+        lease_seconds=60,
+        registry=build_registry({"SHELF_TASKS_TEST_HANDLERS": True}),
+    )
 
 
 def start(loop):
@@ -46,14 +51,21 @@ def test_a_worker_claims_the_jobs_that_are_due_and_runs_them(app, caplog):
     database = get_database(app)
     now, hour = utcnow(), timedelta(hours=1)
     with database.transaction() as session:
-        session.add_all([
-            Job(kind="noop", state=JobState.AVAILABLE, run_at=now - hour),
-            Job(kind="noop", state=JobState.RETRYABLE, run_at=now - hour),
-            Job(kind="noop", state=JobState.SCHEDULED, run_at=now + hour),  # not yet
-            Job(kind="noop", state=JobState.COMPLETED, run_at=now - hour),  # done
-            Job(kind="noop", state=JobState.RUNNING, run_at=now - hour,     # someone else's
-                worker_id="elsewhere:1", lease_expires_at=now + hour),
-        ])
+        session.add_all(
+            [
+                Job(kind="noop", state=JobState.AVAILABLE, run_at=now - hour),
+                Job(kind="noop", state=JobState.RETRYABLE, run_at=now - hour),
+                Job(kind="noop", state=JobState.SCHEDULED, run_at=now + hour),  # not yet
+                Job(kind="noop", state=JobState.COMPLETED, run_at=now - hour),  # done
+                Job(
+                    kind="noop",
+                    state=JobState.RUNNING,
+                    run_at=now - hour,  # someone else's
+                    worker_id="elsewhere:1",
+                    lease_expires_at=now + hour,
+                ),
+            ]
+        )
     worker = make_worker(database)
     assert worker.tick() == 2
     wait_until(lambda: worker.running == 0)
@@ -73,17 +85,22 @@ def test_a_scheduler_sees_the_enabled_schedules(app, caplog):
     caplog.set_level(logging.DEBUG, logger="shelf.tasks.scheduler")
     database = get_database(app)
     with database.transaction() as session:
-        session.add_all([
-            Schedule(name="check-links", kind="links.check", cron="0 3 * * 0"),
-            Schedule(name="backup", kind="backup.export", cron="0 4 * * *"),
-            Schedule(name="old", kind="backup.export", cron="0 5 * * *", enabled=False),
-        ])
+        session.add_all(
+            [
+                Schedule(name="check-links", kind="links.check", cron="0 3 * * 0"),
+                Schedule(name="backup", kind="backup.export", cron="0 4 * * *"),
+                Schedule(name="old", kind="backup.export", cron="0 5 * * *", enabled=False),
+            ]
+        )
     Scheduler(database=database, seed_schedules=False).tick()
     assert messages(caplog, "shelf.tasks.scheduler") == ["2 schedules enabled"]
 
 
-@pytest.mark.parametrize("make_loop", [make_worker, lambda db: Scheduler(database=db, interval=60)],
-                         ids=["worker", "scheduler"])
+@pytest.mark.parametrize(
+    "make_loop",
+    [make_worker, lambda db: Scheduler(database=db, interval=60)],
+    ids=["worker", "scheduler"],
+)
 def test_a_stop_request_ends_the_wait_between_ticks_at_once(app, make_loop):
     loop = make_loop(get_database(app))
     thread = start(loop)
@@ -104,11 +121,19 @@ def test_a_tick_in_progress_finishes_before_the_loop_ends(app, caplog):
             self.request_stop("SIGTERM")
             super().tick()
 
-    worker = AskedToStopMidTick(database=get_database(app), poll_interval=0.01, concurrency=1,
-                                lease_seconds=60, registry=build_registry({}))
+    worker = AskedToStopMidTick(
+        database=get_database(app),
+        poll_interval=0.01,
+        concurrency=1,
+        lease_seconds=60,
+        registry=build_registry({}),
+    )
     worker.run()
     assert messages(caplog, "shelf.tasks.worker") == [
-        "worker started", "no jobs due", "worker stopped"]
+        "worker started",
+        "no jobs due",
+        "worker stopped",
+    ]
     stopped = caplog.records[-1]
     assert (stopped.reason, stopped.ticks, stopped.worker_id) == ("SIGTERM", 1, process_id())
 
@@ -166,8 +191,13 @@ def test_a_loop_that_fails_in_its_thread_stops_the_process_s_other_loops(app, ca
 
 
 def test_a_worker_refuses_a_concurrency_of_zero(database_url):
-    app = create_app({"SHELF_ENV": "test", "SHELF_TASKS_DATABASE_URL": database_url,
-                      "SHELF_TASKS_WORKER_CONCURRENCY": 0})
+    app = create_app(
+        {
+            "SHELF_ENV": "test",
+            "SHELF_TASKS_DATABASE_URL": database_url,
+            "SHELF_TASKS_WORKER_CONCURRENCY": 0,
+        }
+    )
     result = app.test_cli_runner().invoke(args=["worker"])
     app.extensions["shelf_db"].dispose()
     assert result.exit_code == 2

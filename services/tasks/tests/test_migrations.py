@@ -59,15 +59,21 @@ def test_an_idempotency_key_names_one_job_and_jobs_without_one_never_collide(eng
 def test_each_fire_of_a_schedule_is_recorded_once(engine):
     fire_time = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
     with engine.begin() as connection:
-        schedule_id = connection.execute(insert(Schedule).values(
-            name="check-links", kind="links.check", cron="0 3 * * *")).inserted_primary_key[0]
-        connection.execute(insert(ScheduleFire).values(schedule_id=schedule_id,
-                                                       fire_time=fire_time))
-        connection.execute(insert(ScheduleFire).values(  # the next tick is another fire
-            schedule_id=schedule_id, fire_time=fire_time.replace(day=25)))
+        schedule_id = connection.execute(
+            insert(Schedule).values(name="check-links", kind="links.check", cron="0 3 * * *")
+        ).inserted_primary_key[0]
+        connection.execute(
+            insert(ScheduleFire).values(schedule_id=schedule_id, fire_time=fire_time)
+        )
+        connection.execute(
+            insert(ScheduleFire).values(  # the next tick is another fire
+                schedule_id=schedule_id, fire_time=fire_time.replace(day=25)
+            )
+        )
     with pytest.raises(IntegrityError), engine.begin() as connection:
-        connection.execute(insert(ScheduleFire).values(schedule_id=schedule_id,
-                                                       fire_time=fire_time))
+        connection.execute(
+            insert(ScheduleFire).values(schedule_id=schedule_id, fire_time=fire_time)
+        )
 
 
 def test_schedule_names_are_unique(engine):
@@ -91,8 +97,11 @@ NEW_ROWS = {
 
 
 def add_row(engine, model, n, schedule_id=None):
-    values = (NEW_ROWS[model](n) if model in NEW_ROWS else
-              {"schedule_id": schedule_id, "fire_time": datetime(2026, 1, n, tzinfo=UTC)})
+    values = (
+        NEW_ROWS[model](n)
+        if model in NEW_ROWS
+        else {"schedule_id": schedule_id, "fire_time": datetime(2026, 1, n, tzinfo=UTC)}
+    )
     with engine.begin() as connection:
         return connection.execute(insert(model).values(**values)).inserted_primary_key[0]
 
@@ -133,36 +142,49 @@ def test_the_migration_keeps_every_row_and_stops_id_reuse(previous_head):
                 "run_at, errors, progress, idempotency_key, created_at, updated_at) VALUES "
                 f"('noop', '{{\"n\": {n}}}', 'default', 0, 'completed', 1, 5, "
                 f"'2026-11-30 10:00:00', '[]', 100, 'key-{n}', '2026-11-30 10:00:00', "
-                "'2026-11-30 10:00:00')")
+                "'2026-11-30 10:00:00')"
+            )
         for n in range(1, 4):
             connection.exec_driver_sql(
                 "INSERT INTO schedules (name, kind, args, cron, enabled, created_at, "
                 f"updated_at) VALUES ('s{n}', 'noop', '{{}}', '0 3 * * *', true, "
-                "'2026-11-30 10:00:00', '2026-11-30 10:00:00')")
+                "'2026-11-30 10:00:00', '2026-11-30 10:00:00')"
+            )
         for n in range(1, 4):
             connection.exec_driver_sql(
                 "INSERT INTO schedule_fires (schedule_id, fire_time, job_id) VALUES "
-                f"(1, '2026-11-0{n} 03:00:00', {n})")
+                f"(1, '2026-11-0{n} 03:00:00', {n})"
+            )
         connection.exec_driver_sql("DELETE FROM jobs WHERE id = 4")
     with engine.connect() as connection:
         jobs_before = connection.exec_driver_sql(
-            f"SELECT {', '.join(columns)} FROM jobs ORDER BY id").all()
+            f"SELECT {', '.join(columns)} FROM jobs ORDER BY id"
+        ).all()
         schedules_before = connection.exec_driver_sql(
-            "SELECT id, name FROM schedules ORDER BY id").all()
+            "SELECT id, name FROM schedules ORDER BY id"
+        ).all()
         fires_before = connection.exec_driver_sql(
-            "SELECT id, schedule_id, job_id FROM schedule_fires ORDER BY id").all()
+            "SELECT id, schedule_id, job_id FROM schedule_fires ORDER BY id"
+        ).all()
 
     upgrade(MIGRATIONS, url)
 
     assert schema_differences(url, Base.metadata) == []
     with engine.connect() as connection:
-        assert connection.exec_driver_sql(
-            f"SELECT {', '.join(columns)} FROM jobs ORDER BY id").all() == jobs_before
-        assert connection.exec_driver_sql(
-            "SELECT id, name FROM schedules ORDER BY id").all() == schedules_before
-        assert connection.exec_driver_sql(
-            "SELECT id, schedule_id, job_id FROM schedule_fires ORDER BY id").all() == \
-            fires_before
+        assert (
+            connection.exec_driver_sql(f"SELECT {', '.join(columns)} FROM jobs ORDER BY id").all()
+            == jobs_before
+        )
+        assert (
+            connection.exec_driver_sql("SELECT id, name FROM schedules ORDER BY id").all()
+            == schedules_before
+        )
+        assert (
+            connection.exec_driver_sql(
+                "SELECT id, schedule_id, job_id FROM schedule_fires ORDER BY id"
+            ).all()
+            == fires_before
+        )
         assert set(connection.scalars(select(Job.interruptions))) == {0}
     assert add_row(engine, Job, 5) == 5  # job 4 was deleted before the migration: not reused
     for model in (Schedule, ScheduleFire):

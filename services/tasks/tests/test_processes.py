@@ -48,9 +48,13 @@ def database(database_url):
 @pytest.fixture
 def fast(environment):
     """A worker that polls often, with a short lease and short backoffs."""
-    return environment | {"SHELF_TASKS_POLL_INTERVAL": "0.1", "SHELF_TASKS_LEASE_SECONDS": "1",
-                          "SHELF_TASKS_RETRY_BASE_SECONDS": "0.05",
-                          "SHELF_TASKS_RETRY_MAX_SECONDS": "0.2", "SHELF_LOG_LEVEL": "INFO"}
+    return environment | {
+        "SHELF_TASKS_POLL_INTERVAL": "0.1",
+        "SHELF_TASKS_LEASE_SECONDS": "1",
+        "SHELF_TASKS_RETRY_BASE_SECONDS": "0.05",
+        "SHELF_TASKS_RETRY_MAX_SECONDS": "0.2",
+        "SHELF_LOG_LEVEL": "INFO",
+    }
 
 
 def enqueue(database, kind, **values):
@@ -78,8 +82,10 @@ COMMANDS = {
     # command: {loop: (what its first poll logs, the name of its id in the log)}
     "worker": {"worker": ("no jobs due", "worker_id")},
     "scheduler": {"scheduler": ("3 schedules enabled", "scheduler_id")},  # Shelf's schedules
-    "worker --scheduler": {"worker": ("no jobs due", "worker_id"),
-                           "scheduler": ("3 schedules enabled", "scheduler_id")},
+    "worker --scheduler": {
+        "worker": ("no jobs due", "worker_id"),
+        "scheduler": ("3 schedules enabled", "scheduler_id"),
+    },
 }
 
 
@@ -90,13 +96,13 @@ def test_starts_polls_its_database_and_stops_cleanly(command, signum, environmen
     with ServiceProcess(command.split(), env=environment, cwd=tmp_path) as process:
         started = {}
         for loop, (first_poll, id_field) in loops.items():
-            started[loop] = process.wait_for_log(lambda line, loop=loop:
-                                                 line["message"] == f"{loop} started")
+            started[loop] = process.wait_for_log(
+                lambda line, loop=loop: line["message"] == f"{loop} started"
+            )
             assert started[loop][id_field] == f"{socket.gethostname()}:{process.pid}"
             assert started[loop]["service"] == "tasks"
             assert started[loop]["level"] == "info"
-            process.wait_for_log(lambda line, first_poll=first_poll:
-                                 line["message"] == first_poll)
+            process.wait_for_log(lambda line, first_poll=first_poll: line["message"] == first_poll)
 
         code, took = process.stop(signum)
 
@@ -106,17 +112,28 @@ def test_starts_polls_its_database_and_stops_cleanly(command, signum, environmen
             [stopped] = process.logged(f"{loop} stopped")
             assert stopped["reason"] == signum.name
             assert stopped[id_field] == started[loop][id_field]
-        assert not any(line.get("level") in ("warning", "error") for line in process.lines
-                       if isinstance(line, dict)), process.output()
+        assert not any(
+            line.get("level") in ("warning", "error")
+            for line in process.lines
+            if isinstance(line, dict)
+        ), process.output()
 
 
 def test_worker_start_up_line_tells_how_it_is_configured(environment, tmp_path):
-    environment |= {"SHELF_TASKS_WORKER_CONCURRENCY": "2", "SHELF_TASKS_LEASE_SECONDS": "90",
-                    "SHELF_LOG_LEVEL": "INFO", "SHELF_TASKS_QUEUES": "default, mail"}
+    environment |= {
+        "SHELF_TASKS_WORKER_CONCURRENCY": "2",
+        "SHELF_TASKS_LEASE_SECONDS": "90",
+        "SHELF_LOG_LEVEL": "INFO",
+        "SHELF_TASKS_QUEUES": "default, mail",
+    }
     with ServiceProcess(["worker"], env=environment, cwd=tmp_path) as process:
         started = process.wait_for_log(lambda line: line["message"] == "worker started")
-        configured = (started["concurrency"], started["lease_seconds"], started["interval"],
-                      started["queues"])
+        configured = (
+            started["concurrency"],
+            started["lease_seconds"],
+            started["interval"],
+            started["queues"],
+        )
         assert configured == (2, 90, 30, ["default", "mail"])
         assert {"fetch_metadata", "send_email", "noop"} <= set(started["kinds"])
         code, _took = process.stop()
@@ -135,16 +152,21 @@ def test_a_job_whose_worker_is_killed_runs_again_and_completes_once(fast, databa
     assert job(database, job_id).state == JobState.RUNNING
     with ServiceProcess(["worker"], env=fast, cwd=tmp_path) as second:
         wait_until(lambda: job(database, job_id).state == JobState.COMPLETED, what="completion")
-        second.wait_for_log(lambda line: line["message"].startswith(f"job {job_id} lost its "
-                                                                    "worker"))
+        second.wait_for_log(
+            lambda line: line["message"].startswith(f"job {job_id} lost its worker")
+        )
         assert second.stop()[0] == 0
     runs = records(log)
     assert [(r["event"], r["pid"], r["attempt"]) for r in runs] == [
-        ("start", first.pid, 1), ("start", second.pid, 1), ("end", second.pid, 1)]
+        ("start", first.pid, 1),
+        ("start", second.pid, 1),
+        ("end", second.pid, 1),
+    ]
     row = job(database, job_id)
     assert (row.attempt, row.interruptions, row.result) == (1, 1, {"pid": second.pid})
-    assert f"worker {socket.gethostname()}:{first.pid} stopped heartbeating" in \
-        row.errors[0]["error"]
+    assert (
+        f"worker {socket.gethostname()}:{first.pid} stopped heartbeating" in row.errors[0]["error"]
+    )
     assert "not counted as a failed attempt" in row.errors[0]["error"]
 
 
@@ -158,9 +180,13 @@ def test_a_job_that_kills_its_worker_every_time_ends_discarded(fast, database, t
     for _ in range(8):  # 2 free runs + 2 attempts, then a worker that finds it discarded
         with ServiceProcess(["worker"], env=environment, cwd=tmp_path) as process:
             workers.append(process.pid)
-            wait_until(lambda: process.popen.poll() is not None  # it took the job and died
-                       or job(database, job_id).state == JobState.DISCARDED,  # or ended it
-                       what="the worker to die or the job to be discarded")
+            wait_until(
+                lambda: (
+                    process.popen.poll() is not None  # it took the job and died
+                    or job(database, job_id).state == JobState.DISCARDED
+                ),  # or ended it
+                what="the worker to die or the job to be discarded",
+            )
             if process.popen.poll() is None:
                 assert process.stop()[0] == 0
                 break
@@ -174,12 +200,15 @@ def test_a_job_that_kills_its_worker_every_time_ends_discarded(fast, database, t
 def test_two_workers_never_run_the_same_job_at_once(fast, database, tmp_path):
     log = tmp_path / "runs.jsonl"
     environment = fast | {"SHELF_TASKS_WORKER_CONCURRENCY": "4", "SHELF_TASKS_LEASE_SECONDS": "30"}
-    ids = [enqueue(database, "record", args={"path": str(log), "seconds": 0.02})
-           for _ in range(80)]
-    with ServiceProcess(["worker"], env=environment, cwd=tmp_path) as one, \
-            ServiceProcess(["worker"], env=environment, cwd=tmp_path) as two:
-        wait_until(lambda: all(job(database, i).state == JobState.COMPLETED for i in ids),
-                   what="every job to complete")
+    ids = [enqueue(database, "record", args={"path": str(log), "seconds": 0.02}) for _ in range(80)]
+    with (
+        ServiceProcess(["worker"], env=environment, cwd=tmp_path) as one,
+        ServiceProcess(["worker"], env=environment, cwd=tmp_path) as two,
+    ):
+        wait_until(
+            lambda: all(job(database, i).state == JobState.COMPLETED for i in ids),
+            what="every job to complete",
+        )
         assert one.stop()[0] == 0 and two.stop()[0] == 0
     runs = records(log)
     starts = [r["job"] for r in runs if r["event"] == "start"]
@@ -198,9 +227,13 @@ def test_a_job_that_always_fails_is_discarded_with_every_error(fast, database, t
     row = job(database, job_id)
     assert row.attempt == 3 and row.finished_at is not None
     assert [(e["attempt"], e["error"]) for e in row.errors] == [
-        (n, "RuntimeError: the page is gone") for n in (1, 2, 3)]
-    retried = [line for line in process.lines if isinstance(line, dict)
-               and line["message"].startswith(f"job {job_id} failed, will retry")]
+        (n, "RuntimeError: the page is gone") for n in (1, 2, 3)
+    ]
+    retried = [
+        line
+        for line in process.lines
+        if isinstance(line, dict) and line["message"].startswith(f"job {job_id} failed, will retry")
+    ]
     assert len(retried) == 2
 
 
@@ -209,8 +242,13 @@ def test_sigterm_lets_running_jobs_finish_and_releases_what_cannot(fast, databas
     short = enqueue(database, "sleep", args={"seconds": 0.8})
     long = enqueue(database, "sleep", args={"seconds": 60})
     with ServiceProcess(["worker"], env=environment, cwd=tmp_path) as process:
-        wait_until(lambda: job(database, long).state == JobState.RUNNING
-                   and job(database, short).state == JobState.RUNNING, what="both to run")
+        wait_until(
+            lambda: (
+                job(database, long).state == JobState.RUNNING
+                and job(database, short).state == JobState.RUNNING
+            ),
+            what="both to run",
+        )
         code, took = process.stop(signal.SIGTERM)
     assert code == 0, process.output()
     assert took < 5
@@ -221,8 +259,9 @@ def test_sigterm_lets_running_jobs_finish_and_releases_what_cannot(fast, databas
 
 
 @pytest.mark.parametrize("command", ["worker", "worker --scheduler"])
-def test_sigterm_with_the_default_settings_fits_inside_a_supervisors_grace(command, environment,
-                                                                         database, tmp_path):
+def test_sigterm_with_the_default_settings_fits_inside_a_supervisors_grace(
+    command, environment, database, tmp_path
+):
     """Issue 11, item 14: honcho sends SIGKILL ~5 s after SIGTERM (or Ctrl-C); the worker
     waited 8 s before releasing, so it was killed and its running job lost an attempt.
     Stopped as honcho stops it, the worker now releases the job and exits by itself, and so
@@ -241,30 +280,47 @@ def test_sigterm_with_the_default_settings_fits_inside_a_supervisors_grace(comma
     assert (released.state, released.attempt, released.errors) == (JobState.AVAILABLE, 0, [])
     assert process.logged(f"job {stuck} released: it waits for another worker")
     loops = ["worker", "scheduler"] if "--scheduler" in command else ["worker"]
-    assert [line["reason"] for loop in loops for line in process.logged(f"{loop} stopped")] \
-        == ["SIGTERM"] * len(loops), process.output()
+    assert [line["reason"] for loop in loops for line in process.logged(f"{loop} stopped")] == [
+        "SIGTERM"
+    ] * len(loops), process.output()
 
 
 @pytest.mark.parametrize("command", ["scheduler", "worker --scheduler"])
 def test_two_schedulers_make_exactly_one_job_per_fire(command, environment, database, tmp_path):
     """Two scheduler processes, or two workers each with a scheduler thread (make run's worker,
     scaled to two): each fire of a schedule makes one job, and the workers run each once."""
-    environment |= {"SHELF_TASKS_SCHEDULER_INTERVAL": "0.1", "SHELF_LOG_LEVEL": "INFO",
-                    "SHELF_TASKS_POLL_INTERVAL": "0.1"}
+    environment |= {
+        "SHELF_TASKS_SCHEDULER_INTERVAL": "0.1",
+        "SHELF_LOG_LEVEL": "INFO",
+        "SHELF_TASKS_POLL_INTERVAL": "0.1",
+    }
     with database.transaction() as session:
         # Every second (a sixth field, for seconds: the API only takes five).
-        session.add(Schedule(name="tick", kind="noop", cron="* * * * * *", args={"n": 1},
-                             created_at=utcnow(), updated_at=utcnow()))
-    with ServiceProcess(command.split(), env=environment, cwd=tmp_path) as one, \
-            ServiceProcess(command.split(), env=environment, cwd=tmp_path) as two:
+        session.add(
+            Schedule(
+                name="tick",
+                kind="noop",
+                cron="* * * * * *",
+                args={"n": 1},
+                created_at=utcnow(),
+                updated_at=utcnow(),
+            )
+        )
+    with (
+        ServiceProcess(command.split(), env=environment, cwd=tmp_path) as one,
+        ServiceProcess(command.split(), env=environment, cwd=tmp_path) as two,
+    ):
         # Both running (a loaded machine can take seconds to start one), then a few fires.
         for process in (one, two):
             process.wait_for_log(lambda line: line["message"] == "scheduler started", 30)
         time.sleep(4)
         assert one.stop()[0] == 0 and two.stop()[0] == 0
     with database.transaction() as session:
-        fires = session.execute(select(ScheduleFire.fire_time, ScheduleFire.job_id)
-                                .join(Schedule).where(Schedule.name == "tick")).all()
+        fires = session.execute(
+            select(ScheduleFire.fire_time, ScheduleFire.job_id)
+            .join(Schedule)
+            .where(Schedule.name == "tick")
+        ).all()
         made = session.scalar(select(func.count(Job.id)).where(Job.kind == "noop"))
         keys = set(session.scalars(select(Job.idempotency_key).where(Job.kind == "noop")))
         runs = session.execute(select(Job.state, Job.attempt).where(Job.kind == "noop")).all()
@@ -272,26 +328,37 @@ def test_two_schedulers_make_exactly_one_job_per_fire(command, environment, data
     assert made == len(fires) == len({fire.job_id for fire in fires}) == len(keys)
     times = sorted(fire.fire_time for fire in fires)
     assert all(later - earlier >= timedelta(seconds=1) for earlier, later in pairwise(times))
-    fired = [line for process in (one, two) for line in process.lines
-             if isinstance(line, dict) and line["message"].startswith("schedule tick fired")]
+    fired = [
+        line
+        for process in (one, two)
+        for line in process.lines
+        if isinstance(line, dict) and line["message"].startswith("schedule tick fired")
+    ]
     assert len(fired) == len(fires)  # no fire was reported by both
     if command.startswith("worker"):  # the workers ran what their schedulers made, once each
         completed = [attempt for state, attempt in runs if state == JobState.COMPLETED]
         assert len(completed) >= 2 and set(completed) == {1}, runs
-        logged = [line for process in (one, two) for line in process.lines
-                  if isinstance(line, dict) and line.get("kind") == "noop"
-                  and line["message"].endswith(" completed")]
+        logged = [
+            line
+            for process in (one, two)
+            for line in process.lines
+            if isinstance(line, dict)
+            and line.get("kind") == "noop"
+            and line["message"].endswith(" completed")
+        ]
         assert len(logged) == len(completed)
 
 
 def test_the_development_mail_sink_prints_what_it_receives(environment, tmp_path):
     port = free_port()
-    with ServiceProcess(["mail-sink", "--port", str(port)], env=environment,
-                        cwd=tmp_path) as sink:
+    with ServiceProcess(["mail-sink", "--port", str(port)], env=environment, cwd=tmp_path) as sink:
         sink.wait_for_log(lambda line: line["message"].startswith("mail sink listening"))
         with smtplib.SMTP("127.0.0.1", port, timeout=5) as client:
-            client.sendmail("shelf@localhost", ["ada@example.com"],
-                            "Subject: Hello\r\n\r\nThe link is https://shelf.test/x\r\n")
+            client.sendmail(
+                "shelf@localhost",
+                ["ada@example.com"],
+                "Subject: Hello\r\n\r\nThe link is https://shelf.test/x\r\n",
+            )
         received = sink.wait_for_log(lambda line: line["message"].startswith("mail received"))
         assert received["rcpt_tos"] == ["ada@example.com"]
         assert "https://shelf.test/x" in received["content"]

@@ -32,13 +32,16 @@ def claim(database, worker="w1", limit=10, **options):
 def test_enqueueing_twice_with_one_key_gives_the_first_job(database):
     with database.sessions() as session:
         first, created = jobs.enqueue(session, kind="noop", args={"n": 1}, idempotency_key="k")
-        again, created_again = jobs.enqueue(session, kind="noop", args={"n": 2},
-                                            idempotency_key="k")
+        again, created_again = jobs.enqueue(
+            session, kind="noop", args={"n": 2}, idempotency_key="k"
+        )
     assert (created, created_again) == (True, False)
     assert again.id == first.id and again.args == {"n": 1}
     with database.sessions() as session:
-        assert session.scalar(select(Job.id).where(Job.kind == "noop").order_by(Job.id.desc())
-                              ) == first.id
+        assert (
+            session.scalar(select(Job.id).where(Job.kind == "noop").order_by(Job.id.desc()))
+            == first.id
+        )
 
 
 def test_a_job_for_later_is_scheduled_and_not_claimed_before_its_time(database):
@@ -95,8 +98,9 @@ def test_a_failed_attempt_backs_off_and_the_last_one_discards_keeping_every_erro
         [job] = claim(database, now=utcnow() + timedelta(days=attempt))
         assert job.attempt == attempt
         before = utcnow()
-        state = jobs.fail(database, job, worker_id="w1", error=f"boom {attempt}",
-                          retry_base=10, retry_max=3600)
+        state = jobs.fail(
+            database, job, worker_id="w1", error=f"boom {attempt}", retry_base=10, retry_max=3600
+        )
         seen_states.append(state)
         row = state_of(database, job_id)
         if state == JobState.RETRYABLE:
@@ -107,7 +111,10 @@ def test_a_failed_attempt_backs_off_and_the_last_one_discards_keeping_every_erro
     row = state_of(database, job_id)
     assert row.finished_at is not None
     assert [(e["attempt"], e["error"]) for e in row.errors] == [
-        (1, "boom 1"), (2, "boom 2"), (3, "boom 3")]
+        (1, "boom 1"),
+        (2, "boom 2"),
+        (3, "boom 3"),
+    ]
 
 
 def test_backoff_grows_exponentially_with_jitter_and_a_cap():
@@ -127,8 +134,7 @@ def test_a_worker_that_lost_its_job_cannot_finish_it(database):
     [theirs] = claim(database, worker="w2", now=utcnow() + timedelta(minutes=5))
     assert (theirs.attempt, theirs.interruptions) == (1, 1)  # w1's attempt was given back
     assert jobs.complete(database, mine, worker_id="w1", result={"from": "w1"}) is False
-    assert jobs.fail(database, mine, worker_id="w1", error="x", retry_base=1,
-                     retry_max=1) is None
+    assert jobs.fail(database, mine, worker_id="w1", error="x", retry_base=1, retry_max=1) is None
     assert jobs.heartbeat(database, worker_id="w1", jobs=[mine], lease_seconds=60) == set()
     assert jobs.complete(database, theirs, worker_id="w2", result={"from": "w2"}) is True
     row = state_of(database, job_id)
@@ -172,12 +178,23 @@ def test_an_interrupted_job_waits_again_with_its_attempt_given_back(database):
     job_id = add(database, max_attempts=1)
     for expected in ("retryable", "retryable", "discarded"):
         [job] = claim(database, now=utcnow() + timedelta(hours=1))
-        assert jobs.interrupted(database, job, worker_id="w1", error="api is unavailable",
-                                retry_base=1, retry_max=1, limit=2) == expected
+        assert (
+            jobs.interrupted(
+                database,
+                job,
+                worker_id="w1",
+                error="api is unavailable",
+                retry_base=1,
+                retry_max=1,
+                limit=2,
+            )
+            == expected
+        )
     row = state_of(database, job_id)
     assert (row.state, row.attempt, row.interruptions) == (JobState.DISCARDED, 1, 2)
     assert [e["error"] for e in row.errors] == [
-        "api is unavailable (not counted as a failed attempt)"] * 2 + ["api is unavailable"]
+        "api is unavailable (not counted as a failed attempt)"
+    ] * 2 + ["api is unavailable"]
 
 
 def test_a_mail_job_keeps_no_text_once_it_ends(database):
@@ -188,8 +205,17 @@ def test_a_mail_job_keeps_no_text_once_it_ends(database):
     cancelled = add(database, kind="send_email", args=secret)
     claimed = {job.id: job for job in claim(database)}
     assert jobs.complete(database, claimed[sent], worker_id="w1", result={"sent_to": "ada"})
-    assert jobs.fail(database, claimed[refused], worker_id="w1", error="550 no such user",
-                     retry_base=1, retry_max=1) == "discarded"
+    assert (
+        jobs.fail(
+            database,
+            claimed[refused],
+            worker_id="w1",
+            error="550 no such user",
+            retry_base=1,
+            retry_max=1,
+        )
+        == "discarded"
+    )
     with database.sessions() as session:
         jobs.cancel(session, cancelled)
     for job_id in (sent, refused, cancelled):
@@ -199,12 +225,19 @@ def test_a_mail_job_keeps_no_text_once_it_ends(database):
 @pytest.mark.parametrize("how", ["discarded", "cancelled", "lost its last worker"])
 def test_an_import_job_given_up_tells_api_through_a_job(database, how):
     """Contract C3: the import must not stay `running` at api once nobody works on it."""
-    job_id = add(database, kind="import_bookmarks", args={"import_id": 42}, max_attempts=1,
-                 created_by=7)
+    job_id = add(
+        database, kind="import_bookmarks", args={"import_id": 42}, max_attempts=1, created_by=7
+    )
     [job] = claim(database)
     if how == "discarded":
-        jobs.fail(database, job, worker_id="w1", error="Stalled: stopped at 10 of 90",
-                  retry_base=1, retry_max=1)
+        jobs.fail(
+            database,
+            job,
+            worker_id="w1",
+            error="Stalled: stopped at 10 of 90",
+            retry_base=1,
+            retry_max=1,
+        )
     elif how == "cancelled":
         with database.sessions() as session:
             jobs.cancel(session, job_id)

@@ -33,23 +33,36 @@ def clock():
 
 
 def scheduler(database, clock):
-    return Scheduler(database=database, clock=clock, seed_schedules=False,
-                     registry=build_registry({}))
+    return Scheduler(
+        database=database, clock=clock, seed_schedules=False, registry=build_registry({})
+    )
 
 
 def add_schedule(database, *, cron="0 3 * * *", kind="backup", created=MONDAY, **values):
     with database.transaction() as session:
-        schedule = Schedule(name=values.pop("name", "nightly"), kind=kind, cron=cron, args={},
-                            created_at=created, updated_at=created, **values)
+        schedule = Schedule(
+            name=values.pop("name", "nightly"),
+            kind=kind,
+            cron=cron,
+            args={},
+            created_at=created,
+            updated_at=created,
+            **values,
+        )
         session.add(schedule)
     return schedule.id
 
 
 def fires(database):
     with database.transaction() as session:
-        return [(row.fire_time, row.kind, row.max_attempts) for row in session.execute(
-            select(ScheduleFire.fire_time, Job.kind, Job.max_attempts)
-            .join(Job, Job.id == ScheduleFire.job_id).order_by(ScheduleFire.fire_time))]
+        return [
+            (row.fire_time, row.kind, row.max_attempts)
+            for row in session.execute(
+                select(ScheduleFire.fire_time, Job.kind, Job.max_attempts)
+                .join(Job, Job.id == ScheduleFire.job_id)
+                .order_by(ScheduleFire.fire_time)
+            )
+        ]
 
 
 def at(hour, minute=0, day=23):
@@ -115,13 +128,16 @@ def test_seeding_adds_shelfs_schedules_once_and_keeps_an_operators_edits(databas
     assert seed(database) == []
     with database.transaction() as session:
         rows = {s.name: (s.kind, s.cron, s.enabled) for s in session.scalars(select(Schedule))}
-    assert rows == {"backup": ("backup", "0 1 * * *", False),
-                    "check_links": ("check_links", "0 4 * * *", True),
-                    "purge": ("purge", "30 4 * * *", True)}
+    assert rows == {
+        "backup": ("backup", "0 1 * * *", False),
+        "check_links": ("check_links", "0 4 * * *", True),
+        "purge": ("purge", "30 4 * * *", True),
+    }
 
 
-@pytest.mark.parametrize("expression", ["", "* * * *", "61 * * * *", "* * * * * *",
-                                        "0 3 * * mon-frii", "every day"])
+@pytest.mark.parametrize(
+    "expression", ["", "* * * *", "61 * * * *", "* * * * * *", "0 3 * * mon-frii", "every day"]
+)
 def test_cron_expressions_are_checked(expression):
     with pytest.raises(InvalidCron):
         validate_cron(expression)

@@ -31,6 +31,7 @@ class Harness:
         def register(function):
             self.registry.add(Handler(kind, function, **options))
             return function
+
         return register
 
     def enqueue(self, kind, **values):
@@ -42,9 +43,19 @@ class Harness:
             return session.get(Job, job_id)
 
     def start(self, **options):
-        worker = Worker(database=self.database, poll_interval=0.05, registry=self.registry,
-                        **{"concurrency": 4, "lease_seconds": 2, "retry_base": 0.05,
-                           "retry_max": 0.1, "shutdown_seconds": 5, **options})
+        worker = Worker(
+            database=self.database,
+            poll_interval=0.05,
+            registry=self.registry,
+            **{
+                "concurrency": 4,
+                "lease_seconds": 2,
+                "retry_base": 0.05,
+                "retry_max": 0.1,
+                "shutdown_seconds": 5,
+                **options,
+            },
+        )
         thread = threading.Thread(target=worker.run, daemon=True)
         thread.start()
         self.threads.append((worker, thread))

@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from html import unescape
 
-CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
-                  r'type="hidden" name="csrf_token" value="([^"]+)"|'
-                  r'name="csrf_token" value="([^"]+)"')
+CSRF = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|'
+    r'type="hidden" name="csrf_token" value="([^"]+)"|'
+    r'name="csrf_token" value="([^"]+)"'
+)
 
 
 def csrf_token(html: str) -> str:
@@ -19,13 +21,17 @@ def csrf_token(html: str) -> str:
 def submit(client, page: str, action: str | None = None, data=None, **kwargs):
     """GET `page`, then POST `data` with the page's CSRF token to `action` (default: `page`)."""
     html = client.get(page).get_data(as_text=True)
-    return client.post(action or page, data={**(data or {}), "csrf_token": csrf_token(html)},
-                       **kwargs)
+    return client.post(
+        action or page, data={**(data or {}), "csrf_token": csrf_token(html)}, **kwargs
+    )
 
 
 def log_in(client, username: str = "alice", password: str | None = None):
-    response = submit(client, "/login", data={"username": username,
-                                              "password": password or f"{username}-password"})
+    response = submit(
+        client,
+        "/login",
+        data={"username": username, "password": password or f"{username}-password"},
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     return response
 

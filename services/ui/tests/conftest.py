@@ -79,6 +79,7 @@ def client(app):
 
 # -- the whole cast: auth, api and tasks stand-ins that answer their contracts ------------------
 
+
 @pytest.fixture
 def shelf():
     """Running auth, api and tasks stand-ins sharing one token book (as the real ones share

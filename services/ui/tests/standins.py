@@ -40,8 +40,9 @@ class StandIn(LoopbackServer):
 
 def problem(status: int, detail: str, **extra: Any) -> Response:
     """A Shelf problem document (auth, tasks)."""
-    response = jsonify({"type": "about:blank", "title": "Error", "status": status,
-                        "detail": detail, **extra})
+    response = jsonify(
+        {"type": "about:blank", "title": "Error", "status": status, "detail": detail, **extra}
+    )
     response.status_code = status
     response.content_type = "application/problem+json"
     if status == 401:
@@ -78,9 +79,15 @@ class Account:
     is_active: bool = True
 
     def answer(self) -> dict[str, Any]:
-        return {"id": self.id, "username": self.username, "email": self.email,
-                "is_admin": self.is_admin, "is_active": self.is_active,
-                "created_at": "2026-11-20T10:00:00+00:00", "last_login_at": None}
+        return {
+            "id": self.id,
+            "username": self.username,
+            "email": self.email,
+            "is_admin": self.is_admin,
+            "is_active": self.is_active,
+            "created_at": "2026-11-20T10:00:00+00:00",
+            "last_login_at": None,
+        }
 
 
 class TokenBook:
@@ -89,10 +96,10 @@ class TokenBook:
 
     def __init__(self) -> None:
         self.accounts: dict[int, Account] = {}
-        self.access: dict[str, int] = {}       # access token -> user id
-        self.refresh: dict[str, int] = {}      # live refresh token -> user id
-        self.traded: dict[str, int] = {}       # refresh tokens already traded -> user id
-        self.family: dict[str, str] = {}       # token -> its login (auth's session family)
+        self.access: dict[str, int] = {}  # access token -> user id
+        self.refresh: dict[str, int] = {}  # live refresh token -> user id
+        self.traded: dict[str, int] = {}  # refresh tokens already traded -> user id
+        self.family: dict[str, str] = {}  # token -> its login (auth's session family)
         self.expires_in = 900
 
     def issue(self, user_id: int, family: str | None = None) -> dict[str, Any]:
@@ -101,9 +108,14 @@ class TokenBook:
         self.refresh[refresh] = user_id
         family = family or secrets.token_hex(4)
         self.family[access] = self.family[refresh] = family
-        return {"access_token": access, "refresh_token": refresh, "token_type": "Bearer",
-                "expires_in": self.expires_in, "refresh_expires_in": 30 * 86400,
-                "user": self.accounts[user_id].answer()}
+        return {
+            "access_token": access,
+            "refresh_token": refresh,
+            "token_type": "Bearer",
+            "expires_in": self.expires_in,
+            "refresh_expires_in": 30 * 86400,
+            "user": self.accounts[user_id].answer(),
+        }
 
     def user(self, authorization: str | None) -> Account | None:
         scheme, _, token = (authorization or "").partition(" ")
@@ -142,11 +154,18 @@ class Recording(StandIn):
             for name, upload in request.files.items():
                 files[name] = upload.read()
                 upload.seek(0)
-            self.calls.append(Call(request.method, request.path, dict(request.args),
-                                   request.get_json(silent=True),
-                                   request.headers.get("Authorization"),
-                                   dict(request.form), files,
-                                   request.headers.get("X-Forwarded-For")))
+            self.calls.append(
+                Call(
+                    request.method,
+                    request.path,
+                    dict(request.args),
+                    request.get_json(silent=True),
+                    request.headers.get("Authorization"),
+                    dict(request.form),
+                    files,
+                    request.headers.get("X-Forwarded-For"),
+                )
+            )
 
         self.routes(app)
 
@@ -158,6 +177,7 @@ class Recording(StandIn):
 
 
 # -- auth ---------------------------------------------------------------------------------------
+
 
 class AuthStandIn(Recording):
     def __init__(self, book: TokenBook):
@@ -234,8 +254,11 @@ class AuthStandIn(Recording):
                 return account
             body = request.get_json()
             if body["current_password"] != account.password:
-                return problem(422, "The request is not valid: current_password.",
-                               errors={"current_password": ["This is not your current password."]})
+                return problem(
+                    422,
+                    "The request is not valid: current_password.",
+                    errors={"current_password": ["This is not your current password."]},
+                )
             account.password = body["new_password"]
             book.revoke_sessions(account.id)  # every login ends (C1), this one gets new tokens
             book.revoke_access(account.id)
@@ -250,8 +273,11 @@ class AuthStandIn(Recording):
                 return account
             body = request.get_json()
             if body["password"] != account.password:
-                return problem(422, "The request is not valid: password.",
-                               errors={"password": ["This is not your current password."]})
+                return problem(
+                    422,
+                    "The request is not valid: password.",
+                    errors={"password": ["This is not your current password."]},
+                )
             account.email = body["email"]
             return jsonify(account.answer())
 
@@ -263,12 +289,15 @@ class AuthStandIn(Recording):
             if request.method == "POST":
                 self.api_key[account.id] = secrets.token_hex(20)
                 key = self.api_key[account.id]
-                return jsonify(exists=True, created_at="2026-11-24T10:00:00+00:00",
-                               last4=key[-4:], key=key), 201
+                return jsonify(
+                    exists=True, created_at="2026-11-24T10:00:00+00:00", last4=key[-4:], key=key
+                ), 201
             key = self.api_key.get(account.id)
-            return jsonify(exists=key is not None,
-                           created_at="2026-11-24T10:00:00+00:00" if key else None,
-                           last4=key[-4:] if key else None)
+            return jsonify(
+                exists=key is not None,
+                created_at="2026-11-24T10:00:00+00:00" if key else None,
+                last4=key[-4:] if key else None,
+            )
 
         @app.post("/v1/password-resets")
         def request_reset():
@@ -288,8 +317,13 @@ class AuthStandIn(Recording):
             body = request.get_json()
             user_id = self.reset_tokens.pop(body["token"], None)
             if user_id is None:
-                return problem(422, "The request is not valid: token.", errors={
-                    "token": ["This reset link is not valid or has expired; ask for a new one."]})
+                return problem(
+                    422,
+                    "The request is not valid: token.",
+                    errors={
+                        "token": ["This reset link is not valid or has expired; ask for a new one."]
+                    },
+                )
             book.accounts[user_id].password = body["password"]
             book.revoke_sessions(user_id)
             return "", 204
@@ -303,10 +337,17 @@ class AuthStandIn(Recording):
                 return self.create(request.get_json())
             q = request.args.get("q", "").lower()
             limit, offset = int(request.args.get("limit", 20)), int(request.args.get("offset", 0))
-            found = [a for a in sorted(book.accounts.values(), key=lambda a: a.id)
-                     if q in a.username.lower() or q in a.email.lower()]
-            return jsonify(items=[a.answer() for a in found[offset:offset + limit]],
-                           total=len(found), limit=limit, offset=offset)
+            found = [
+                a
+                for a in sorted(book.accounts.values(), key=lambda a: a.id)
+                if q in a.username.lower() or q in a.email.lower()
+            ]
+            return jsonify(
+                items=[a.answer() for a in found[offset : offset + limit]],
+                total=len(found),
+                limit=limit,
+                offset=offset,
+            )
 
         @app.patch("/v1/admin/users/<int:user_id>")
         def admin_update(user_id):
@@ -346,30 +387,59 @@ class AuthStandIn(Recording):
         if len(body["password"]) < 8:
             errors["password"] = ["Use at least 8 characters."]
         if errors:
-            return problem(422, "The request is not valid: " + ", ".join(sorted(errors)) + ".",
-                           errors=errors)
-        account = Account(id=max(self.book.accounts, default=0) + 1, username=body["username"],
-                          password=body["password"], email=body.get("email", ""),
-                          is_admin=bool(body.get("is_admin", False)))
+            return problem(
+                422, "The request is not valid: " + ", ".join(sorted(errors)) + ".", errors=errors
+            )
+        account = Account(
+            id=max(self.book.accounts, default=0) + 1,
+            username=body["username"],
+            password=body["password"],
+            email=body.get("email", ""),
+            is_admin=bool(body.get("is_admin", False)),
+        )
         self.book.accounts[account.id] = account
         return jsonify(account.answer()), 201
 
 
 # -- api ----------------------------------------------------------------------------------------
 
+
 def bookmark(bookmark_id: int, owner: int, url: str, **fields: Any) -> dict[str, Any]:
-    return {"id": bookmark_id, "owner": owner, "url": url, "title": "", "description": "",
-            "notes": "", "web_archive_snapshot_url": "", "favicon_url": None,
-            "preview_image_url": None, "is_archived": False, "unread": False, "shared": False,
-            "tag_names": [], "date_added": "2026-11-24T09:46:23.006313Z",
-            "date_modified": "2026-11-24T09:46:23.006313Z", "website_title": None,
-            "website_description": None, "is_broken": False, **fields}
+    return {
+        "id": bookmark_id,
+        "owner": owner,
+        "url": url,
+        "title": "",
+        "description": "",
+        "notes": "",
+        "web_archive_snapshot_url": "",
+        "favicon_url": None,
+        "preview_image_url": None,
+        "is_archived": False,
+        "unread": False,
+        "shared": False,
+        "tag_names": [],
+        "date_added": "2026-11-24T09:46:23.006313Z",
+        "date_modified": "2026-11-24T09:46:23.006313Z",
+        "website_title": None,
+        "website_description": None,
+        "is_broken": False,
+        **fields,
+    }
 
 
-BUNDLE_DEFAULTS = {"name": "", "search": "", "any_tags": "", "all_tags": "",
-                   "excluded_tags": "", "filter_unread": "off", "filter_shared": "off",
-                   "order": 0, "date_created": "2026-11-24T09:00:00Z",
-                   "date_modified": "2026-11-24T09:00:00Z"}
+BUNDLE_DEFAULTS = {
+    "name": "",
+    "search": "",
+    "any_tags": "",
+    "all_tags": "",
+    "excluded_tags": "",
+    "filter_unread": "off",
+    "filter_shared": "off",
+    "order": 0,
+    "date_created": "2026-11-24T09:00:00Z",
+    "date_modified": "2026-11-24T09:00:00Z",
+}
 
 
 class ApiStandIn(Recording):
@@ -400,9 +470,15 @@ class ApiStandIn(Recording):
                     counts[name.lower()] = counts.get(name.lower(), 0) + 1
         for lowered in names:
             self.tag_ids.setdefault((owner, lowered), max(self.tag_ids.values(), default=0) + 1)
-        return [{"id": self.tag_ids[(owner, lowered)], "name": name,
-                 "date_added": "2026-11-24T09:00:00Z", "bookmark_count": counts[lowered]}
-                for lowered, name in names.items()]
+        return [
+            {
+                "id": self.tag_ids[(owner, lowered)],
+                "name": name,
+                "date_added": "2026-11-24T09:00:00Z",
+                "bookmark_count": counts[lowered],
+            }
+            for lowered, name in names.items()
+        ]
 
     def retag(self, owner: int, old: str, new: str | None) -> int:
         """Bookmarks of `owner` with tag `old` get `new` instead (None: lose it); how many."""
@@ -433,8 +509,15 @@ class ApiStandIn(Recording):
         if view in ("unread", "shared"):
             items = [b for b in items if b[view]]
         for word in q.split():
-            items = [b for b in items if (word[1:] in b["tag_names"] if word.startswith("#")
-                                          else word.lower() in (b["title"] + b["url"]).lower())]
+            items = [
+                b
+                for b in items
+                if (
+                    word[1:] in b["tag_names"]
+                    if word.startswith("#")
+                    else word.lower() in (b["title"] + b["url"]).lower()
+                )
+            ]
         return items
 
     @staticmethod
@@ -459,8 +542,10 @@ class ApiStandIn(Recording):
             bundle = request.args.get("bundle")
             if bundle is not None:
                 found = self.bundles.get(int(bundle))
-                if found is None or found["owner"] != book.user(
-                        request.headers.get("Authorization")).id:
+                if (
+                    found is None
+                    or found["owner"] != book.user(request.headers.get("Authorization")).id
+                ):
                     return linkding_error(400, {"bundle": ["Not found."]})
                 words = found["search"].split() + request.args.get("q", "").split()
             else:
@@ -480,14 +565,22 @@ class ApiStandIn(Recording):
             reverse = request.args.get("sort", "added_desc").endswith("desc")
             items = sorted(items, key=lambda b: b["id"], reverse=reverse)
             limit, offset = int(request.args.get("limit", 100)), int(request.args.get("offset", 0))
-            return jsonify(count=len(items), next=None, previous=None,
-                           results=[shown(b) for b in items[offset:offset + limit]])
+            return jsonify(
+                count=len(items),
+                next=None,
+                previous=None,
+                results=[shown(b) for b in items[offset : offset + limit]],
+            )
 
         def shown(item: dict[str, Any]) -> dict[str, Any]:
             if request.path.startswith("/v1/admin/"):
                 owner = book.accounts.get(item["owner"])
-                return {**self.public(item), "owner_id": item["owner"],
-                        "owner": owner.username if owner else None, "last_checked_at": None}
+                return {
+                    **self.public(item),
+                    "owner_id": item["owner"],
+                    "owner": owner.username if owner else None,
+                    "last_checked_at": None,
+                }
             return self.public(item)
 
         def own(bookmark_id: int, account: Account) -> dict[str, Any] | None:
@@ -499,16 +592,26 @@ class ApiStandIn(Recording):
             account = caller()
             if isinstance(account, Response):
                 return account
-            return page([b for b in self.bookmarks.values()
-                         if b["owner"] == account.id and not b["is_archived"]])
+            return page(
+                [
+                    b
+                    for b in self.bookmarks.values()
+                    if b["owner"] == account.id and not b["is_archived"]
+                ]
+            )
 
         @app.get("/api/bookmarks/archived/")
         def archived():
             account = caller()
             if isinstance(account, Response):
                 return account
-            return page([b for b in self.bookmarks.values()
-                         if b["owner"] == account.id and b["is_archived"]])
+            return page(
+                [
+                    b
+                    for b in self.bookmarks.values()
+                    if b["owner"] == account.id and b["is_archived"]
+                ]
+            )
 
         @app.get("/api/bookmarks/shared/")
         def shared():
@@ -519,8 +622,13 @@ class ApiStandIn(Recording):
                 key = "enable_sharing"
             else:
                 key = "enable_public_sharing"
-            return page([b for b in self.bookmarks.values() if b["shared"]
-                         and self.profiles.get(b["owner"], {}).get(key)])
+            return page(
+                [
+                    b
+                    for b in self.bookmarks.values()
+                    if b["shared"] and self.profiles.get(b["owner"], {}).get(key)
+                ]
+            )
 
         @app.get("/api/bookmarks/check/")
         def check():
@@ -528,17 +636,36 @@ class ApiStandIn(Recording):
             if isinstance(account, Response):
                 return account
             url = request.args["url"]
-            found = next((b for b in self.bookmarks.values()
-                          if b["owner"] == account.id and b["url"] == url), None)
-            said = self.pages.get(url, {}) if found is None else {
-                "title": found["title"], "description": found["description"]}
+            found = next(
+                (
+                    b
+                    for b in self.bookmarks.values()
+                    if b["owner"] == account.id and b["url"] == url
+                ),
+                None,
+            )
+            said = (
+                self.pages.get(url, {})
+                if found is None
+                else {"title": found["title"], "description": found["description"]}
+            )
             rules = self.profiles.get(account.id, {}).get("auto_tagging_rules", "")
-            auto_tags = [tag for line in rules.splitlines() if len(line.split()) > 1
-                         and line.split()[0] in url for tag in line.split()[1:]]
-            return jsonify(bookmark=self.public(found) if found else None,
-                           metadata={"url": url, "title": said.get("title") or None,
-                                     "description": said.get("description") or None,
-                                     "preview_image": None}, auto_tags=auto_tags)
+            auto_tags = [
+                tag
+                for line in rules.splitlines()
+                if len(line.split()) > 1 and line.split()[0] in url
+                for tag in line.split()[1:]
+            ]
+            return jsonify(
+                bookmark=self.public(found) if found else None,
+                metadata={
+                    "url": url,
+                    "title": said.get("title") or None,
+                    "description": said.get("description") or None,
+                    "preview_image": None,
+                },
+                auto_tags=auto_tags,
+            )
 
         def admin() -> Account | Response:
             account = book.user(request.headers.get("Authorization"))
@@ -555,8 +682,12 @@ class ApiStandIn(Recording):
                 return account
             items = list(self.bookmarks.values())
             if request.args.get("owner"):
-                items = [b for b in items if getattr(book.accounts.get(b["owner"]), "username",
-                                                     None) == request.args["owner"]]
+                items = [
+                    b
+                    for b in items
+                    if getattr(book.accounts.get(b["owner"]), "username", None)
+                    == request.args["owner"]
+                ]
             return page(items)
 
         @app.get("/v1/admin/stats")
@@ -566,13 +697,17 @@ class ApiStandIn(Recording):
                 return account
             items = list(self.bookmarks.values())
             return jsonify(
-                bookmarks=len(items), archived=sum(b["is_archived"] for b in items),
-                unread=sum(b["unread"] for b in items), shared=sum(b["shared"] for b in items),
+                bookmarks=len(items),
+                archived=sum(b["is_archived"] for b in items),
+                unread=sum(b["unread"] for b in items),
+                shared=sum(b["shared"] for b in items),
                 broken=sum(b["is_broken"] for b in items),
                 checked=sum(bool(b.get("last_checked_at")) for b in items),
                 owners=len({b["owner"] for b in items}),
-                last_checked_at=max((b["last_checked_at"] for b in items
-                                     if b.get("last_checked_at")), default=None))
+                last_checked_at=max(
+                    (b["last_checked_at"] for b in items if b.get("last_checked_at")), default=None
+                ),
+            )
 
         @app.post("/api/bookmarks/")
         def create():
@@ -582,10 +717,19 @@ class ApiStandIn(Recording):
             body = request.get_json()
             if not str(body.get("url", "")).startswith(("http://", "https://")):
                 return linkding_error(400, {"url": ["Enter a valid URL."]})
-            fields = {key: body[key] for key in ("title", "description", "notes", "unread",
-                                                 "shared", "tag_names") if key in body}
-            found = next((b for b in self.bookmarks.values()
-                          if b["owner"] == account.id and b["url"] == body["url"]), None)
+            fields = {
+                key: body[key]
+                for key in ("title", "description", "notes", "unread", "shared", "tag_names")
+                if key in body
+            }
+            found = next(
+                (
+                    b
+                    for b in self.bookmarks.values()
+                    if b["owner"] == account.id and b["url"] == body["url"]
+                ),
+                None,
+            )
             if found is not None:
                 found.update(fields)
                 return jsonify(self.public(found)), 201
@@ -603,9 +747,23 @@ class ApiStandIn(Recording):
                 del self.bookmarks[bookmark_id]
                 return "", 204
             if request.method == "PATCH":
-                found.update({key: value for key, value in request.get_json().items()
-                              if key in ("url", "title", "description", "notes", "unread",
-                                         "shared", "tag_names", "is_archived")})
+                found.update(
+                    {
+                        key: value
+                        for key, value in request.get_json().items()
+                        if key
+                        in (
+                            "url",
+                            "title",
+                            "description",
+                            "notes",
+                            "unread",
+                            "shared",
+                            "tag_names",
+                            "is_archived",
+                        )
+                    }
+                )
             return jsonify(self.public(found))
 
         @app.post("/api/bookmarks/<int:bookmark_id>/<any(archive, unarchive):action>/")
@@ -624,11 +782,23 @@ class ApiStandIn(Recording):
             account = caller()
             if isinstance(account, Response):
                 return account
-            names = sorted({name for b in self.bookmarks.values() if b["owner"] == account.id
-                            for name in b["tag_names"]})
-            return jsonify(count=len(names), next=None, previous=None, results=[
-                {"id": index + 1, "name": name, "date_added": "2026-11-24T09:00:00Z"}
-                for index, name in enumerate(names)])
+            names = sorted(
+                {
+                    name
+                    for b in self.bookmarks.values()
+                    if b["owner"] == account.id
+                    for name in b["tag_names"]
+                }
+            )
+            return jsonify(
+                count=len(names),
+                next=None,
+                previous=None,
+                results=[
+                    {"id": index + 1, "name": name, "date_added": "2026-11-24T09:00:00Z"}
+                    for index, name in enumerate(names)
+                ],
+            )
 
         # -- /v1/tags, /v1/bookmarks/bulk, /v1/feed-key (issue 14's contract) -------------
 
@@ -640,15 +810,22 @@ class ApiStandIn(Recording):
             account = caller()
             if isinstance(account, Response):
                 return account
-            items = [t for t in self.tag_items(account.id)
-                     if request.args.get("q", "").lower() in t["name"].lower()]
+            items = [
+                t
+                for t in self.tag_items(account.id)
+                if request.args.get("q", "").lower() in t["name"].lower()
+            ]
             sort = request.args.get("sort", "name")
-            items.sort(key=(lambda t: t["name"].lower()) if sort.endswith("name")
-                       else (lambda t: (t["bookmark_count"], t["name"].lower())),
-                       reverse=sort.startswith("-"))
+            items.sort(
+                key=(lambda t: t["name"].lower())
+                if sort.endswith("name")
+                else (lambda t: (t["bookmark_count"], t["name"].lower())),
+                reverse=sort.startswith("-"),
+            )
             limit, offset = int(request.args.get("limit", 100)), int(request.args.get("offset", 0))
-            return jsonify(count=len(items), next=None, previous=None,
-                           results=items[offset:offset + limit])
+            return jsonify(
+                count=len(items), next=None, previous=None, results=items[offset : offset + limit]
+            )
 
         @app.route("/v1/tags/<int:tag_id>", methods=["GET", "PATCH", "DELETE"])
         def tag_v1(tag_id):
@@ -663,13 +840,25 @@ class ApiStandIn(Recording):
             if request.method == "PATCH":
                 name = str((request.get_json() or {}).get("name") or "").strip()
                 if not name or " " in name or len(name) > 64:
-                    return problem(400, "The request is not valid: name.",
-                                   errors={"name": ["Not a valid tag name."]})
-                other = next((t for t in self.tag_items(account.id) if t["id"] != tag_id
-                              and t["name"].lower() == name.lower()), None)
+                    return problem(
+                        400,
+                        "The request is not valid: name.",
+                        errors={"name": ["Not a valid tag name."]},
+                    )
+                other = next(
+                    (
+                        t
+                        for t in self.tag_items(account.id)
+                        if t["id"] != tag_id and t["name"].lower() == name.lower()
+                    ),
+                    None,
+                )
                 if other is not None:
-                    return problem(409, f"You have a tag named {other['name']} already.",
-                                   existing_id=other["id"])
+                    return problem(
+                        409,
+                        f"You have a tag named {other['name']} already.",
+                        existing_id=other["id"],
+                    )
                 self.retag(account.id, found["name"], name)
                 self.tag_ids[(account.id, name.lower())] = tag_id
                 found = tag_of(tag_id, account)
@@ -685,8 +874,11 @@ class ApiStandIn(Recording):
             if found is None or target is None:
                 return problem(404, "Not found.")
             if into == tag_id:
-                return problem(400, "The request is not valid: into.",
-                               errors={"into": ["Merge into another tag."]})
+                return problem(
+                    400,
+                    "The request is not valid: into.",
+                    errors={"into": ["Merge into another tag."]},
+                )
             moved = self.retag(account.id, found["name"], target["name"])
             return jsonify(tag=tag_of(into, account), moved=moved)
 
@@ -698,8 +890,11 @@ class ApiStandIn(Recording):
             body = request.get_json() or {}
             action, names = body.get("action"), body.get("tag_names") or []
             if action in ("tag", "untag") and not names:
-                return problem(400, "The request is not valid: tag_names.",
-                               errors={"tag_names": ["Name at least one tag."]})
+                return problem(
+                    400,
+                    "The request is not valid: tag_names.",
+                    errors={"tag_names": ["Name at least one tag."]},
+                )
             missing: list[int] = []
             if "ids" in body:
                 chosen = []
@@ -711,8 +906,9 @@ class ApiStandIn(Recording):
                 view = query.get("view", "all")
                 listed = self.query_items(account.id, view, query.get("q") or "")
                 if len(listed) != body.get("expected_count"):
-                    return problem(409, "The query matches another number of bookmarks now.",
-                                   count=len(listed))
+                    return problem(
+                        409, "The query matches another number of bookmarks now.", count=len(listed)
+                    )
                 chosen = listed
             for item in chosen:
                 if action == "delete":
@@ -739,9 +935,10 @@ class ApiStandIn(Recording):
             if request.method == "POST" or account.id not in self.feed_keys:
                 self.feed_keys[account.id] = secrets.token_urlsafe(16)
             key = self.feed_keys[account.id]
-            return jsonify(key=key, feeds={kind: f"/feeds/{key}/{kind}"
-                                           for kind in ("all", "unread", "shared")}), (
-                201 if request.method == "POST" else 200)
+            return jsonify(
+                key=key,
+                feeds={kind: f"/feeds/{key}/{kind}" for kind in ("all", "unread", "shared")},
+            ), (201 if request.method == "POST" else 200)
 
         @app.route("/api/bundles/", methods=["GET", "POST"])
         def bundles():
@@ -753,9 +950,13 @@ class ApiStandIn(Recording):
                 if not body.get("name"):
                     return linkding_error(400, {"name": ["This field may not be blank."]})
                 bundle_id = max(self.bundles, default=0) + 1
-                self.bundles[bundle_id] = {**BUNDLE_DEFAULTS, **body, "id": bundle_id,
-                                           "owner": account.id,
-                                           "order": len(self.bundles)}
+                self.bundles[bundle_id] = {
+                    **BUNDLE_DEFAULTS,
+                    **body,
+                    "id": bundle_id,
+                    "owner": account.id,
+                    "order": len(self.bundles),
+                }
                 return jsonify(self.public(self.bundles[bundle_id])), 201
             mine = [self.public(b) for b in self.bundles.values() if b["owner"] == account.id]
             return jsonify(count=len(mine), next=None, previous=None, results=mine)
@@ -783,16 +984,26 @@ class ApiStandIn(Recording):
             account = caller()
             if isinstance(account, Response):
                 return account
-            current = self.profiles.setdefault(account.id, {"enable_sharing": False,
-                                                            "enable_public_sharing": False})
+            current = self.profiles.setdefault(
+                account.id, {"enable_sharing": False, "enable_public_sharing": False}
+            )
             if request.method == "PATCH":
                 current.update(request.get_json())
-            return jsonify({"theme": "auto", "bookmark_date_display": "relative",
-                            "bookmark_link_target": "_blank",
-                            "web_archive_integration": "disabled", "tag_search": "lax",
-                            "enable_favicons": True, "display_url": False,
-                            "permanent_notes": False, "search_preferences": {},
-                            "version": "0.2.0", **current})
+            return jsonify(
+                {
+                    "theme": "auto",
+                    "bookmark_date_display": "relative",
+                    "bookmark_link_target": "_blank",
+                    "web_archive_integration": "disabled",
+                    "tag_search": "lax",
+                    "enable_favicons": True,
+                    "display_url": False,
+                    "permanent_notes": False,
+                    "search_preferences": {},
+                    "version": "0.2.0",
+                    **current,
+                }
+            )
 
         @app.post("/api/bookmarks/import/")
         def import_file():
@@ -800,8 +1011,11 @@ class ApiStandIn(Recording):
             if isinstance(account, Response):
                 return account
             if self.import_max is not None and (request.content_length or 0) > self.import_max:
-                return problem(413, "The request body is larger than this endpoint accepts "
-                                    f"({self.import_max} bytes).")
+                return problem(
+                    413,
+                    "The request body is larger than this endpoint accepts "
+                    f"({self.import_max} bytes).",
+                )
             if "file" not in request.files:
                 return linkding_error(400, {"file": ["This field is required."]})
             data = request.files["file"].read()
@@ -814,16 +1028,31 @@ class ApiStandIn(Recording):
             if len(urls) > self.import_threshold:
                 import_id = len(self.imports) + 1
                 self.imports[import_id] = {"owner": account.id, "urls": urls, "processed": 0}
-                return jsonify(format="netscape", total=len(urls), skipped=[], **{"import": {
-                    "id": import_id, "state": "pending", "format": "netscape",
-                    "filename": "bookmarks.html", "total": len(urls), "processed": 0,
-                    "created": 0, "updated": 0, "job_id": 40 + import_id,
-                    "created_at": "2026-11-24T10:00:00Z",
-                    "updated_at": "2026-11-24T10:00:00Z"}}), 202
+                return jsonify(
+                    format="netscape",
+                    total=len(urls),
+                    skipped=[],
+                    **{
+                        "import": {
+                            "id": import_id,
+                            "state": "pending",
+                            "format": "netscape",
+                            "filename": "bookmarks.html",
+                            "total": len(urls),
+                            "processed": 0,
+                            "created": 0,
+                            "updated": 0,
+                            "job_id": 40 + import_id,
+                            "created_at": "2026-11-24T10:00:00Z",
+                            "updated_at": "2026-11-24T10:00:00Z",
+                        }
+                    },
+                ), 202
             for url in urls:
                 self.add(account.id, url)
-            return jsonify(format="netscape", total=len(urls), created=len(urls), updated=0,
-                           skipped=[]), 201
+            return jsonify(
+                format="netscape", total=len(urls), created=len(urls), updated=0, skipped=[]
+            ), 201
 
         @app.get("/api/bookmarks/import/<int:import_id>/")
         def import_progress(import_id):
@@ -834,11 +1063,19 @@ class ApiStandIn(Recording):
             if record is None or record["owner"] != account.id:
                 return linkding_error(404, {"detail": "Not found."})
             total = len(record["urls"])
-            return jsonify(id=import_id, state="done" if record["processed"] >= total
-                           else "running", format="netscape", filename="bookmarks.html",
-                           total=total, processed=record["processed"], created=0, updated=0,
-                           job_id=40 + import_id, created_at="2026-11-24T10:00:00Z",
-                           updated_at="2026-11-24T10:00:00Z")
+            return jsonify(
+                id=import_id,
+                state="done" if record["processed"] >= total else "running",
+                format="netscape",
+                filename="bookmarks.html",
+                total=total,
+                processed=record["processed"],
+                created=0,
+                updated=0,
+                job_id=40 + import_id,
+                created_at="2026-11-24T10:00:00Z",
+                updated_at="2026-11-24T10:00:00Z",
+            )
 
         @app.get("/api/bookmarks/export/")
         def export():
@@ -848,21 +1085,33 @@ class ApiStandIn(Recording):
             fmt = request.args.get("format", "html")
             mine = [b for b in self.bookmarks.values() if b["owner"] == account.id]
             body = "\n".join(b["url"] for b in mine)
-            return Response(body, mimetype="text/csv" if fmt == "csv" else "text/html",
-                            headers={"Content-Disposition":
-                                     f'attachment; filename="shelf-export.{fmt}"'})
+            return Response(
+                body,
+                mimetype="text/csv" if fmt == "csv" else "text/html",
+                headers={"Content-Disposition": f'attachment; filename="shelf-export.{fmt}"'},
+            )
 
 
 # -- tasks --------------------------------------------------------------------------------------
+
 
 class TasksStandIn(Recording):
     def __init__(self, book: TokenBook):
         self.jobs: dict[int, dict[str, Any]] = {}
         self.schedules: dict[int, dict[str, Any]] = {
-            1: {"id": 1, "name": "check-links", "kind": "check_links", "args": {},
-                "cron": "0 4 * * *", "enabled": True, "next_fire_at": "2026-11-25T04:00:00Z",
-                "last_fire_at": None, "last_job_id": None,
-                "created_at": "2026-11-24T10:00:00Z", "updated_at": "2026-11-24T10:00:00Z"},
+            1: {
+                "id": 1,
+                "name": "check-links",
+                "kind": "check_links",
+                "args": {},
+                "cron": "0 4 * * *",
+                "enabled": True,
+                "next_fire_at": "2026-11-25T04:00:00Z",
+                "last_fire_at": None,
+                "last_job_id": None,
+                "created_at": "2026-11-24T10:00:00Z",
+                "updated_at": "2026-11-24T10:00:00Z",
+            },
         }
         self.now = "2026-11-24T10:00:00+00:00"  # what /v1/stats says its time is
         super().__init__("tasks", book)
@@ -870,12 +1119,25 @@ class TasksStandIn(Recording):
     def add_job(self, kind: str, state: str, **fields: Any) -> dict[str, Any]:
         job_id = max(self.jobs, default=0) + 1
         self.jobs[job_id] = {
-            "id": job_id, "kind": kind, "args": {}, "queue": "default", "priority": 0,
-            "state": state, "attempt": 1, "max_attempts": 5,
-            "run_at": "2026-11-24T10:00:00Z", "created_by": None, "progress": 0,
-            "progress_message": None, "errors": [], "result": None,
-            "created_at": "2026-11-24T10:00:00Z", "updated_at": "2026-11-24T10:00:00Z",
-            "finished_at": None, **fields}
+            "id": job_id,
+            "kind": kind,
+            "args": {},
+            "queue": "default",
+            "priority": 0,
+            "state": state,
+            "attempt": 1,
+            "max_attempts": 5,
+            "run_at": "2026-11-24T10:00:00Z",
+            "created_by": None,
+            "progress": 0,
+            "progress_message": None,
+            "errors": [],
+            "result": None,
+            "created_at": "2026-11-24T10:00:00Z",
+            "updated_at": "2026-11-24T10:00:00Z",
+            "finished_at": None,
+            **fields,
+        }
         return self.jobs[job_id]
 
     def routes(self, app: Flask) -> None:
@@ -899,8 +1161,9 @@ class TasksStandIn(Recording):
                 if request.args.get(key):
                     found = [job for job in found if job[key] == request.args[key]]
             limit, offset = int(request.args.get("limit", 50)), int(request.args.get("offset", 0))
-            return jsonify(results=found[offset:offset + limit], total=len(found),
-                           limit=limit, offset=offset)
+            return jsonify(
+                results=found[offset : offset + limit], total=len(found), limit=limit, offset=offset
+            )
 
         @app.get("/v1/jobs/<int:job_id>")
         def job(job_id):
@@ -941,8 +1204,11 @@ class TasksStandIn(Recording):
             if request.method == "PATCH":
                 body = request.get_json()
                 if "cron" in body and len(str(body["cron"]).split()) != 5:
-                    return problem(422, "The request is not valid: cron.",
-                                   errors={"cron": ["Not a cron expression of five fields."]})
+                    return problem(
+                        422,
+                        "The request is not valid: cron.",
+                        errors={"cron": ["Not a cron expression of five fields."]},
+                    )
                 found.update({k: v for k, v in body.items() if k in ("cron", "enabled")})
             return jsonify(found)
 
@@ -951,8 +1217,18 @@ class TasksStandIn(Recording):
             account = admin()
             if isinstance(account, Response):
                 return account
-            by_state = {state: 0 for state in ("scheduled", "available", "running", "retryable",
-                                               "completed", "discarded", "cancelled")}
+            by_state = {
+                state: 0
+                for state in (
+                    "scheduled",
+                    "available",
+                    "running",
+                    "retryable",
+                    "completed",
+                    "discarded",
+                    "cancelled",
+                )
+            }
             by_kind: dict[str, dict[str, int]] = {}
             for job in self.jobs.values():
                 by_state[job["state"]] += 1
@@ -961,13 +1237,20 @@ class TasksStandIn(Recording):
             hour_ago = "2026-11-24T09:00:00"
 
             def finished(state: str) -> int:
-                return sum(1 for job in self.jobs.values() if job["state"] == state
-                           and (job["finished_at"] or "") >= hour_ago)
+                return sum(
+                    1
+                    for job in self.jobs.values()
+                    if job["state"] == state and (job["finished_at"] or "") >= hour_ago
+                )
 
-            return jsonify(by_state=by_state, by_kind=by_kind,
-                           completed_last_hour=finished("completed"),
-                           discarded_last_hour=finished("discarded"), oldest_waiting=None,
-                           generated_at=self.now)
+            return jsonify(
+                by_state=by_state,
+                by_kind=by_kind,
+                completed_last_hour=finished("completed"),
+                discarded_last_hour=finished("discarded"),
+                oldest_waiting=None,
+                generated_at=self.now,
+            )
 
 
 class Shelf:
@@ -977,8 +1260,9 @@ class Shelf:
     def __init__(self) -> None:
         self.book = TokenBook()
         self.book.accounts[1] = Account(1, "alice", "alice-password", "alice@example.org")
-        self.book.accounts[2] = Account(2, "root", "root-password", "root@example.org",
-                                        is_admin=True)
+        self.book.accounts[2] = Account(
+            2, "root", "root-password", "root@example.org", is_admin=True
+        )
         self.auth = AuthStandIn(self.book).start()
         self.api = ApiStandIn(self.book).start()
         self.tasks = TasksStandIn(self.book).start()

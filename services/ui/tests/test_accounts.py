@@ -13,8 +13,7 @@ def session_of(client) -> dict:
 
 def test_logging_in_keeps_auths_tokens_in_the_session_and_lands_on_the_list(browser, shelf):
     browser.environ_base["REMOTE_ADDR"] = "203.0.113.9"
-    response = submit(browser, "/login", data={"username": "alice",
-                                               "password": "alice-password"})
+    response = submit(browser, "/login", data={"username": "alice", "password": "alice-password"})
     assert response.status_code == 302
     assert response.headers["Location"] == "/bookmarks"
     cookie = response.headers["Set-Cookie"]
@@ -46,15 +45,17 @@ def test_a_wrong_password_is_refused_and_the_username_kept(browser, shelf):
 
 def test_a_disabled_account_is_told_so(browser, shelf):
     shelf.book.accounts[1].is_active = False
-    response = submit(browser, "/login", data={"username": "alice",
-                                               "password": "alice-password"})
+    response = submit(browser, "/login", data={"username": "alice", "password": "alice-password"})
     assert response.status_code == 403
     assert "This account is disabled." in response.get_data(as_text=True)
 
 
 def test_a_form_without_the_csrf_token_is_refused_before_anything_is_sent(browser, shelf):
-    response = browser.post("/login", data={"username": "alice", "password": "alice-password"},
-                            headers={"Accept": "text/html"})
+    response = browser.post(
+        "/login",
+        data={"username": "alice", "password": "alice-password"},
+        headers={"Accept": "text/html"},
+    )
     assert response.status_code == 400
     assert "CSRF" in response.get_data(as_text=True)
     assert shelf.auth.called("POST", "/v1/sessions") == []
@@ -62,9 +63,11 @@ def test_a_form_without_the_csrf_token_is_refused_before_anything_is_sent(browse
 
 def test_a_logged_in_form_with_a_forged_token_is_refused(browser, shelf):
     log_in(browser)
-    response = browser.post("/bookmarks/new", data={"url": "https://example.org/",
-                                                    "csrf_token": "forged"},
-                            headers={"Accept": "text/html"})
+    response = browser.post(
+        "/bookmarks/new",
+        data={"url": "https://example.org/", "csrf_token": "forged"},
+        headers={"Accept": "text/html"},
+    )
     assert response.status_code == 400
     assert shelf.api.called("POST", "/api/bookmarks/") == []
 
@@ -90,8 +93,7 @@ def test_a_refused_access_token_is_refreshed_and_the_call_sent_again(browser, sh
     response = browser.get("/bookmarks")
     assert response.status_code == 200
     listing = shelf.api.called("GET", "/api/bookmarks/")
-    assert [call.authorization == "Bearer " + first["access"] for call in listing] == [True,
-                                                                                       False]
+    assert [call.authorization == "Bearer " + first["access"] for call in listing] == [True, False]
     assert len(shelf.auth.called("POST", "/v1/sessions/refresh")) == 1
 
 
@@ -129,7 +131,8 @@ def test_logging_out_revokes_the_refresh_token_at_auth(browser, shelf):
     response = submit(browser, "/bookmarks", action="/logout")
     assert response.status_code == 302
     assert shelf.auth.called("POST", "/v1/sessions/logout")[0].json == {
-        "refresh_token": refresh_token}
+        "refresh_token": refresh_token
+    }
     assert refresh_token not in shelf.book.refresh
     assert "tokens" not in session_of(browser)
     assert browser.get("/bookmarks").status_code == 302
@@ -137,15 +140,29 @@ def test_logging_out_revokes_the_refresh_token_at_auth(browser, shelf):
 
 def test_logging_in_redirects_only_to_this_site(browser, shelf):
     html = browser.get("/login?next=//evil.example/").get_data(as_text=True)
-    response = browser.post("/login", data={"username": "alice", "password": "alice-password",
-                                            "next": "//evil.example/",
-                                            "csrf_token": csrf_token(html)})
+    response = browser.post(
+        "/login",
+        data={
+            "username": "alice",
+            "password": "alice-password",
+            "next": "//evil.example/",
+            "csrf_token": csrf_token(html),
+        },
+    )
     assert response.headers["Location"] == "/bookmarks"
-    browser.post("/logout", data={"csrf_token": csrf_token(
-        browser.get("/bookmarks").get_data(as_text=True))})
+    browser.post(
+        "/logout", data={"csrf_token": csrf_token(browser.get("/bookmarks").get_data(as_text=True))}
+    )
     html = browser.get("/login?next=/settings").get_data(as_text=True)
-    response = browser.post("/login", data={"username": "alice", "password": "alice-password",
-                                            "next": "/settings", "csrf_token": csrf_token(html)})
+    response = browser.post(
+        "/login",
+        data={
+            "username": "alice",
+            "password": "alice-password",
+            "next": "/settings",
+            "csrf_token": csrf_token(html),
+        },
+    )
     assert response.headers["Location"] == "/settings"
 
 
@@ -157,19 +174,36 @@ def test_pages_need_a_login(browser):
 
 
 def test_signing_up_logs_the_new_user_in(browser, shelf):
-    response = submit(browser, "/signup", data={
-        "username": "bob", "email": "bob@example.org", "password": "bob-password",
-        "confirm": "bob-password"})
+    response = submit(
+        browser,
+        "/signup",
+        data={
+            "username": "bob",
+            "email": "bob@example.org",
+            "password": "bob-password",
+            "confirm": "bob-password",
+        },
+    )
     assert response.status_code == 302
     assert shelf.auth.called("POST", "/v1/users")[0].json == {
-        "username": "bob", "password": "bob-password", "email": "bob@example.org"}
+        "username": "bob",
+        "password": "bob-password",
+        "email": "bob@example.org",
+    }
     assert session_of(browser)["user"]["username"] == "bob"
 
 
 def test_sign_up_shows_auths_field_errors_and_keeps_the_values(browser, shelf):
-    response = submit(browser, "/signup", data={
-        "username": "alice", "email": "a2@example.org", "password": "short",
-        "confirm": "short"})
+    response = submit(
+        browser,
+        "/signup",
+        data={
+            "username": "alice",
+            "email": "a2@example.org",
+            "password": "short",
+            "confirm": "short",
+        },
+    )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "This username is taken." in html
@@ -180,9 +214,15 @@ def test_sign_up_shows_auths_field_errors_and_keeps_the_values(browser, shelf):
 def test_sign_up_when_closed_says_so(browser, shelf):
     opened = browser.get("/signup").get_data(as_text=True)  # open when the page was opened
     shelf.auth.signup_open = False
-    response = browser.post("/signup", data={
-        "username": "bob", "password": "bob-password", "confirm": "bob-password",
-        "csrf_token": csrf_token(opened)})
+    response = browser.post(
+        "/signup",
+        data={
+            "username": "bob",
+            "password": "bob-password",
+            "confirm": "bob-password",
+            "csrf_token": csrf_token(opened),
+        },
+    )
     assert response.status_code == 403
     assert "Sign-up is closed" in response.get_data(as_text=True)
     assert 'value="bob"' in response.get_data(as_text=True)  # what was typed is kept
@@ -200,16 +240,24 @@ def test_forgot_and_reset_password(browser, shelf):
     assert shelf.auth.called("POST", "/v1/password-resets")[0].forwarded_for == "203.0.113.9"
     token = next(iter(shelf.auth.reset_tokens))
 
-    bad = submit(browser, "/reset-password/not-a-token",
-                 data={"password": "new-password-1", "confirm": "new-password-1"})
+    bad = submit(
+        browser,
+        "/reset-password/not-a-token",
+        data={"password": "new-password-1", "confirm": "new-password-1"},
+    )
     assert bad.status_code == 422
     assert "This reset link is not valid or has expired" in bad.get_data(as_text=True)
 
-    good = submit(browser, f"/reset-password/{token}",
-                  data={"password": "new-password-1", "confirm": "new-password-1"})
+    good = submit(
+        browser,
+        f"/reset-password/{token}",
+        data={"password": "new-password-1", "confirm": "new-password-1"},
+    )
     assert good.status_code == 302 and good.headers["Location"] == "/login"
     assert shelf.auth.called("POST", "/v1/password-resets/confirm")[-1].json == {
-        "token": token, "password": "new-password-1"}
+        "token": token,
+        "password": "new-password-1",
+    }
     log_in(browser, "alice", "new-password-1")
 
 
@@ -225,8 +273,7 @@ def test_too_many_reset_requests_say_so_and_keep_what_was_typed(browser, shelf):
 
 def test_logging_in_while_auth_is_down_says_so_and_keeps_the_username(browser, shelf):
     shelf.auth.stop()
-    response = submit(browser, "/login", data={"username": "alice",
-                                               "password": "alice-password"})
+    response = submit(browser, "/login", data={"username": "alice", "password": "alice-password"})
     assert response.status_code == 503
     html = response.get_data(as_text=True)
     assert "The <strong>auth</strong> service is down" in html
@@ -234,6 +281,7 @@ def test_logging_in_while_auth_is_down_says_so_and_keeps_the_username(browser, s
 
 
 # -- a copied session cookie after the login ended (issue 11, item 4) ---------------------------
+
 
 def copied_cookie(shelf_app, shelf):
     """alice logged in on one browser, and a copy of that browser's session cookie."""
@@ -264,9 +312,16 @@ def test_a_copied_cookie_gets_nothing_after_logging_out(shelf_app, shelf):
 
 def test_a_copied_cookie_gets_nothing_after_a_password_change(shelf_app, shelf):
     one, thief = copied_cookie(shelf_app, shelf)
-    changed = submit(one, "/settings", action="/settings/password", data={
-        "current_password": "alice-password", "new_password": "another-password",
-        "confirm": "another-password"})
+    changed = submit(
+        one,
+        "/settings",
+        action="/settings/password",
+        data={
+            "current_password": "alice-password",
+            "new_password": "another-password",
+            "confirm": "another-password",
+        },
+    )
     assert changed.status_code == 302
     assert one.get("/bookmarks").status_code == 200  # the browser that changed it stays in
     assert_sent_to_log_in(thief, shelf)
@@ -282,14 +337,17 @@ def test_a_copied_cookie_gets_nothing_after_deactivation(shelf_app, shelf):
 
 # -- the sign-up link follows auth's GET /v1/signup (contract C11) ------------------------------
 
+
 def forget_signup_state(app) -> None:
     with app.app_context():
         signup_state().forget()
 
 
 def signup_links(client) -> int:
-    return sum(client.get(path).get_data(as_text=True).count('href="/signup"')
-               for path in ("/", "/login", "/status"))
+    return sum(
+        client.get(path).get_data(as_text=True).count('href="/signup"')
+        for path in ("/", "/login", "/status")
+    )
 
 
 def test_sign_up_is_linked_only_while_it_is_open(shelf_app, shelf):
@@ -315,24 +373,50 @@ def test_no_sign_up_link_when_auth_cannot_say(shelf_app, shelf):
 
 # -- auth is told the person's address on every call it throttles (contract C8) -----------------
 
+
 def test_every_call_auth_throttles_carries_the_persons_address(browser, shelf):
     browser.environ_base["REMOTE_ADDR"] = "198.51.100.7"
     log_in(browser)
-    submit(browser, "/settings", action="/settings/email", data={
-        "email": "new@example.org", "password": "alice-password"})
-    submit(browser, "/settings", action="/settings/password", data={
-        "current_password": "alice-password", "new_password": "another-password",
-        "confirm": "another-password"})
+    submit(
+        browser,
+        "/settings",
+        action="/settings/email",
+        data={"email": "new@example.org", "password": "alice-password"},
+    )
+    submit(
+        browser,
+        "/settings",
+        action="/settings/password",
+        data={
+            "current_password": "alice-password",
+            "new_password": "another-password",
+            "confirm": "another-password",
+        },
+    )
     submit(browser, "/bookmarks", action="/logout")
     submit(browser, "/forgot-password", data={"login": "alice"})
     token = next(iter(shelf.auth.reset_tokens))
-    submit(browser, f"/reset-password/{token}", data={"password": "third-password",
-                                                      "confirm": "third-password"})
-    submit(browser, "/signup", data={"username": "bob", "password": "bob-password",
-                                     "confirm": "bob-password"})
-    throttled = {("POST", "/v1/sessions"), ("POST", "/v1/users/me/email"),
-                 ("POST", "/v1/users/me/password"), ("POST", "/v1/password-resets"),
-                 ("POST", "/v1/password-resets/confirm"), ("POST", "/v1/users")}
-    sent = {(c.method, c.path): c.forwarded_for for c in shelf.auth.calls
-            if (c.method, c.path) in throttled}
+    submit(
+        browser,
+        f"/reset-password/{token}",
+        data={"password": "third-password", "confirm": "third-password"},
+    )
+    submit(
+        browser,
+        "/signup",
+        data={"username": "bob", "password": "bob-password", "confirm": "bob-password"},
+    )
+    throttled = {
+        ("POST", "/v1/sessions"),
+        ("POST", "/v1/users/me/email"),
+        ("POST", "/v1/users/me/password"),
+        ("POST", "/v1/password-resets"),
+        ("POST", "/v1/password-resets/confirm"),
+        ("POST", "/v1/users"),
+    }
+    sent = {
+        (c.method, c.path): c.forwarded_for
+        for c in shelf.auth.calls
+        if (c.method, c.path) in throttled
+    }
     assert sent == dict.fromkeys(throttled, "198.51.100.7")

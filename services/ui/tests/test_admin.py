@@ -3,10 +3,22 @@
 import pytest
 from browsing import csrf_token, log_in, submit, text
 
-ADMIN_PAGES = ["/admin", "/admin/users", "/admin/bookmarks", "/admin/jobs", "/admin/jobs/1",
-               "/admin/schedules", "/admin/schedules/1"]
-ADMIN_ACTIONS = ["/admin/users", "/admin/users/1/deactivate", "/admin/jobs/1/retry",
-                 "/admin/schedules/1/disable", "/admin/schedules/1"]
+ADMIN_PAGES = [
+    "/admin",
+    "/admin/users",
+    "/admin/bookmarks",
+    "/admin/jobs",
+    "/admin/jobs/1",
+    "/admin/schedules",
+    "/admin/schedules/1",
+]
+ADMIN_ACTIONS = [
+    "/admin/users",
+    "/admin/users/1/deactivate",
+    "/admin/jobs/1/retry",
+    "/admin/schedules/1/disable",
+    "/admin/schedules/1",
+]
 
 
 @pytest.mark.parametrize("path", ADMIN_PAGES)
@@ -24,8 +36,13 @@ def test_admin_pages_refuse_users_who_are_not_admins(browser, shelf, path):
 @pytest.mark.parametrize("path", ADMIN_ACTIONS)
 def test_admin_actions_refuse_users_who_are_not_admins(browser, shelf, path):
     log_in(browser, "alice")
-    response = submit(browser, "/bookmarks", action=path, data={"cron": "* * * * *"},
-                      headers={"Accept": "text/html"})
+    response = submit(
+        browser,
+        "/bookmarks",
+        action=path,
+        data={"cron": "* * * * *"},
+        headers={"Accept": "text/html"},
+    )
     assert response.status_code == 403
     assert shelf.tasks.calls == []
     assert shelf.book.accounts[1].is_active
@@ -40,8 +57,9 @@ def test_admin_pages_send_anonymous_visitors_to_log_in(browser):
 def test_the_admin_link_shows_for_admins_only(browser, shelf):
     log_in(browser, "alice")
     assert 'href="/admin"' not in browser.get("/bookmarks").get_data(as_text=True)
-    browser.post("/logout", data={"csrf_token": csrf_token(
-        browser.get("/bookmarks").get_data(as_text=True))})
+    browser.post(
+        "/logout", data={"csrf_token": csrf_token(browser.get("/bookmarks").get_data(as_text=True))}
+    )
     log_in(browser, "root")
     assert 'href="/admin"' in browser.get("/bookmarks").get_data(as_text=True)
 
@@ -50,10 +68,15 @@ def test_users_are_listed_searched_and_deactivated(browser, shelf):
     log_in(browser, "root")
     html = browser.get("/admin/users?q=ali").get_data(as_text=True)
     assert shelf.auth.called("GET", "/v1/admin/users")[-1].args == {
-        "q": "ali", "limit": "25", "offset": "0"}
+        "q": "ali",
+        "limit": "25",
+        "offset": "0",
+    }
     assert "alice@example.org" in html and "root@example.org" not in html
-    response = browser.post("/admin/users/1/deactivate", data={
-        "username": "alice", "next": "/admin/users?q=ali", "csrf_token": csrf_token(html)})
+    response = browser.post(
+        "/admin/users/1/deactivate",
+        data={"username": "alice", "next": "/admin/users?q=ali", "csrf_token": csrf_token(html)},
+    )
     assert response.status_code == 302 and response.headers["Location"] == "/admin/users?q=ali"
     assert shelf.auth.called("PATCH", "/v1/admin/users/1")[0].json == {"is_active": False}
     assert not shelf.book.accounts[1].is_active
@@ -70,7 +93,8 @@ def test_promote_and_reset_password(browser, shelf):
     response = browser.post("/admin/users/1/reset", data={"csrf_token": csrf_token(html)})
     assert shelf.auth.called("POST", "/v1/admin/users/1/password-reset")
     assert "A reset link is on its way to alice@example.org." in browser.get(
-        response.headers["Location"]).get_data(as_text=True)
+        response.headers["Location"]
+    ).get_data(as_text=True)
 
 
 def test_an_admin_cannot_be_offered_actions_on_themselves(browser, shelf):
@@ -82,25 +106,40 @@ def test_an_admin_cannot_be_offered_actions_on_themselves(browser, shelf):
 
 def test_creating_a_user_keeps_the_form_on_errors(browser, shelf):
     log_in(browser, "root")
-    response = submit(browser, "/admin/users", data={
-        "username": "alice", "email": "x@example.org", "password": "pw", "is_admin": "y"})
+    response = submit(
+        browser,
+        "/admin/users",
+        data={"username": "alice", "email": "x@example.org", "password": "pw", "is_admin": "y"},
+    )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "This username is taken." in html and 'value="x@example.org"' in html
     ok = submit(browser, "/admin/users", data={"username": "carol", "password": "carol-pass-1"})
     assert ok.status_code == 302
     assert shelf.auth.called("POST", "/v1/admin/users")[-1].json == {
-        "username": "carol", "password": "carol-pass-1", "email": "", "is_admin": False}
+        "username": "carol",
+        "password": "carol-pass-1",
+        "email": "",
+        "is_admin": False,
+    }
 
 
 def test_jobs_are_filtered_and_errors_shown_escaped(browser, shelf):
-    failed = shelf.tasks.add_job("fetch_metadata", "discarded", attempt=5, errors=[
-        {"attempt": 5, "at": "2026-11-24T10:05:00Z", "error": "<b>timeout</b> fetching"}])
+    failed = shelf.tasks.add_job(
+        "fetch_metadata",
+        "discarded",
+        attempt=5,
+        errors=[{"attempt": 5, "at": "2026-11-24T10:05:00Z", "error": "<b>timeout</b> fetching"}],
+    )
     shelf.tasks.add_job("send_email", "completed")
     log_in(browser, "root")
     html = browser.get("/admin/jobs?state=discarded&kind=fetch_metadata").get_data(as_text=True)
     assert shelf.tasks.called("GET", "/v1/jobs")[-1].args == {
-        "state": "discarded", "kind": "fetch_metadata", "limit": "25", "offset": "0"}
+        "state": "discarded",
+        "kind": "fetch_metadata",
+        "limit": "25",
+        "offset": "0",
+    }
     assert "&lt;b&gt;timeout&lt;/b&gt; fetching" in html and "<b>timeout" not in html
     assert "send_email" not in html
     assert f"/admin/jobs/{failed['id']}/retry" in html
@@ -113,8 +152,10 @@ def test_retry_and_cancel_call_tasks(browser, shelf):
     job = shelf.tasks.add_job("fetch_metadata", "discarded")
     log_in(browser, "root")
     html = browser.get("/admin/jobs").get_data(as_text=True)
-    response = browser.post(f"/admin/jobs/{job['id']}/retry", data={
-        "next": "/admin/jobs", "csrf_token": csrf_token(html)})
+    response = browser.post(
+        f"/admin/jobs/{job['id']}/retry",
+        data={"next": "/admin/jobs", "csrf_token": csrf_token(html)},
+    )
     assert response.status_code == 302 and response.headers["Location"] == "/admin/jobs"
     assert shelf.tasks.called("POST", f"/v1/jobs/{job['id']}/retry")
     assert job["state"] == "available"
@@ -143,16 +184,22 @@ def test_schedules_are_enabled_disabled_and_edited(browser, shelf):
 def test_the_dashboard_charts_throughput_and_counts_broken_links(browser, shelf):
     """tasks' /v1/stats has no series: the chart bins the finish times of finished jobs. The
     broken links are api's count over everyone's bookmarks."""
-    shelf.tasks.add_job("check_links", "completed", result={"checked": 40, "broken": 3},
-                        finished_at="2026-11-24T08:00:00+00:00")  # before the hour charted
+    shelf.tasks.add_job(
+        "check_links",
+        "completed",
+        result={"checked": 40, "broken": 3},
+        finished_at="2026-11-24T08:00:00+00:00",
+    )  # before the hour charted
     checked = "2026-11-24T08:00:00Z"
     for owner, number in ((1, 1), (1, 2), (2, 3)):
-        shelf.api.add(owner, f"https://gone.example/{number}", is_broken=True,
-                      last_checked_at=checked)
+        shelf.api.add(
+            owner, f"https://gone.example/{number}", is_broken=True, last_checked_at=checked
+        )
     shelf.api.add(2, "https://fine.example/", last_checked_at=checked)
     for minute in (1, 2, 12, 58):
-        shelf.tasks.add_job("fetch_metadata", "completed",
-                            finished_at=f"2026-11-24T09:{minute:02d}:30+00:00")
+        shelf.tasks.add_job(
+            "fetch_metadata", "completed", finished_at=f"2026-11-24T09:{minute:02d}:30+00:00"
+        )
     shelf.tasks.add_job("send_email", "discarded", finished_at="2026-11-24T09:13:00+00:00")
     shelf.tasks.add_job("fetch_metadata", "available")
     log_in(browser, "root")
@@ -160,7 +207,7 @@ def test_the_dashboard_charts_throughput_and_counts_broken_links(browser, shelf)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     broken = html.split('id="broken-links"', 1)[1].split("</div>", 1)[0]
-    assert '>3</a></p>' in broken and 'href="/admin/bookmarks?broken=yes"' in broken
+    assert ">3</a></p>" in broken and 'href="/admin/bookmarks?broken=yes"' in broken
     assert "of 4 links checked" in text(broken)
     count = html.split('id="bookmark-count"', 1)[1].split("</div>", 1)[0]
     assert ">4</a>" in count and "of 2 users" in text(count)
@@ -196,8 +243,7 @@ def test_the_dashboard_without_api_still_shows_the_jobs(browser, shelf):
     shelf.api.stop()
     response = browser.get("/admin")
     assert response.status_code == 200
-    broken = response.get_data(as_text=True).split('id="broken-links"', 1)[1].split(
-        "</div>", 1)[0]
+    broken = response.get_data(as_text=True).split('id="broken-links"', 1)[1].split("</div>", 1)[0]
     assert "Unknown while the <strong>api</strong> service is down." in broken
 
 
@@ -215,9 +261,14 @@ def test_everyones_bookmarks_with_their_owners_filtered(browser, shelf):
     assert "Alice&#39;s" in only_alice and "Root&#39;s page" not in only_alice
     broken = browser.get("/admin/bookmarks?broken=yes").get_data(as_text=True)
     assert "Root&#39;s page" in broken and "Alice&#39;s" not in broken
-    assert {"owner": "alice", "broken": "off", "archived": "off", "q": "", "limit": "25",
-            "offset": "0"} in [call.args for call in shelf.api.called("GET",
-                                                                      "/v1/admin/bookmarks")]
+    assert {
+        "owner": "alice",
+        "broken": "off",
+        "archived": "off",
+        "q": "",
+        "limit": "25",
+        "offset": "0",
+    } in [call.args for call in shelf.api.called("GET", "/v1/admin/bookmarks")]
 
 
 def test_everyones_bookmarks_refuses_a_bad_filter_and_non_admins(browser, shelf, shelf_app):

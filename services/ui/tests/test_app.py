@@ -29,8 +29,15 @@ def test_settings_come_from_the_environment(monkeypatch):
 
 
 def test_development_runs_with_only_its_secret_key(monkeypatch):
-    for name in ("SHELF_ENV", "SHELF_SECRET_KEY", "SHELF_UI_SECURE_COOKIES", "SHELF_AUTH_URL",
-                 "SHELF_UI_URL", "SHELF_PORT", "SHELF_PUBLIC_URL"):
+    for name in (
+        "SHELF_ENV",
+        "SHELF_SECRET_KEY",
+        "SHELF_UI_SECURE_COOKIES",
+        "SHELF_AUTH_URL",
+        "SHELF_UI_URL",
+        "SHELF_PORT",
+        "SHELF_PUBLIC_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
     with pytest.raises(ConfigError, match="SHELF_SECRET_KEY"):  # `make run` makes one
         create_app()
@@ -77,7 +84,9 @@ def test_ready_when_every_service_answers(client):
     body = response.get_json()
     assert body["status"] == "ready"
     assert {name: check["ok"] for name, check in body["checks"].items()} == {
-        "auth": True, "api": True, "tasks": True,
+        "auth": True,
+        "api": True,
+        "tasks": True,
     }
 
 

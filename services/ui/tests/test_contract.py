@@ -25,46 +25,70 @@ CLIENTS = UI / "src" / "shelf_ui" / "clients"
 # Every operation the ui calls, by provider.
 COVERED = {
     "auth": {
-        ("GET", "/healthz"), ("GET", "/v1/signup"),
-        ("POST", "/v1/sessions"), ("POST", "/v1/sessions/refresh"),
-        ("POST", "/v1/sessions/logout"), ("POST", "/v1/users"),
-        ("POST", "/v1/password-resets"), ("POST", "/v1/password-resets/confirm"),
-        ("POST", "/v1/users/me/password"), ("POST", "/v1/users/me/email"),
-        ("GET", "/v1/api-key"), ("POST", "/v1/api-key"),
-        ("GET", "/v1/admin/users"), ("POST", "/v1/admin/users"),
+        ("GET", "/healthz"),
+        ("GET", "/v1/signup"),
+        ("POST", "/v1/sessions"),
+        ("POST", "/v1/sessions/refresh"),
+        ("POST", "/v1/sessions/logout"),
+        ("POST", "/v1/users"),
+        ("POST", "/v1/password-resets"),
+        ("POST", "/v1/password-resets/confirm"),
+        ("POST", "/v1/users/me/password"),
+        ("POST", "/v1/users/me/email"),
+        ("GET", "/v1/api-key"),
+        ("POST", "/v1/api-key"),
+        ("GET", "/v1/admin/users"),
+        ("POST", "/v1/admin/users"),
         ("PATCH", "/v1/admin/users/{user_id}"),
         ("POST", "/v1/admin/users/{user_id}/password-reset"),
     },
     "api": {
         ("GET", "/healthz"),
-        ("GET", "/api/bookmarks/"), ("POST", "/api/bookmarks/"),
-        ("GET", "/api/bookmarks/archived/"), ("GET", "/api/bookmarks/shared/"),
+        ("GET", "/api/bookmarks/"),
+        ("POST", "/api/bookmarks/"),
+        ("GET", "/api/bookmarks/archived/"),
+        ("GET", "/api/bookmarks/shared/"),
         ("GET", "/api/bookmarks/check/"),
-        ("GET", "/api/bookmarks/{bookmark_id}/"), ("PATCH", "/api/bookmarks/{bookmark_id}/"),
+        ("GET", "/api/bookmarks/{bookmark_id}/"),
+        ("PATCH", "/api/bookmarks/{bookmark_id}/"),
         ("DELETE", "/api/bookmarks/{bookmark_id}/"),
         ("POST", "/api/bookmarks/{bookmark_id}/archive/"),
         ("POST", "/api/bookmarks/{bookmark_id}/unarchive/"),
         ("GET", "/api/tags/"),
-        ("GET", "/api/bundles/"), ("POST", "/api/bundles/"),
-        ("GET", "/api/bundles/{bundle_id}/"), ("PATCH", "/api/bundles/{bundle_id}/"),
+        ("GET", "/api/bundles/"),
+        ("POST", "/api/bundles/"),
+        ("GET", "/api/bundles/{bundle_id}/"),
+        ("PATCH", "/api/bundles/{bundle_id}/"),
         ("DELETE", "/api/bundles/{bundle_id}/"),
-        ("GET", "/api/user/profile/"), ("PATCH", "/api/user/profile/"),
-        ("POST", "/api/bookmarks/import/"), ("GET", "/api/bookmarks/import/{import_id}/"),
+        ("GET", "/api/user/profile/"),
+        ("PATCH", "/api/user/profile/"),
+        ("POST", "/api/bookmarks/import/"),
+        ("GET", "/api/bookmarks/import/{import_id}/"),
         ("GET", "/api/bookmarks/export/"),
-        ("GET", "/v1/admin/bookmarks"), ("GET", "/v1/admin/stats"),
-        ("GET", "/v1/tags"), ("GET", "/v1/tags/{tag_id}"), ("PATCH", "/v1/tags/{tag_id}"),
-        ("DELETE", "/v1/tags/{tag_id}"), ("POST", "/v1/tags/{tag_id}/merge"),
-        ("POST", "/v1/bookmarks/bulk"), ("GET", "/v1/feed-key"), ("POST", "/v1/feed-key"),
+        ("GET", "/v1/admin/bookmarks"),
+        ("GET", "/v1/admin/stats"),
+        ("GET", "/v1/tags"),
+        ("GET", "/v1/tags/{tag_id}"),
+        ("PATCH", "/v1/tags/{tag_id}"),
+        ("DELETE", "/v1/tags/{tag_id}"),
+        ("POST", "/v1/tags/{tag_id}/merge"),
+        ("POST", "/v1/bookmarks/bulk"),
+        ("GET", "/v1/feed-key"),
+        ("POST", "/v1/feed-key"),
     },
     "tasks": {
         ("GET", "/healthz"),
-        ("GET", "/v1/jobs"), ("GET", "/v1/jobs/{job_id}"),
-        ("POST", "/v1/jobs/{job_id}/retry"), ("POST", "/v1/jobs/{job_id}/cancel"),
-        ("GET", "/v1/schedules"), ("GET", "/v1/schedules/{schedule_id}"),
+        ("GET", "/v1/jobs"),
+        ("GET", "/v1/jobs/{job_id}"),
+        ("POST", "/v1/jobs/{job_id}/retry"),
+        ("POST", "/v1/jobs/{job_id}/cancel"),
+        ("GET", "/v1/schedules"),
+        ("GET", "/v1/schedules/{schedule_id}"),
         ("PATCH", "/v1/schedules/{schedule_id}"),
         ("GET", "/v1/stats"),
     },
 }
+
 
 @pytest.fixture(scope="module")
 def contracts() -> dict[str, Contract]:
@@ -78,29 +102,50 @@ def post(client, path: str, data: dict | None = None, page: str = "/bookmarks", 
 
 
 def bookmark_file(count: int) -> bytes:
-    lines = "\n".join(f'<DT><A HREF="https://example.org/import/{n}">Page {n}</A>'
-                      for n in range(count))
+    lines = "\n".join(
+        f'<DT><A HREF="https://example.org/import/{n}">Page {n}</A>' for n in range(count)
+    )
     return f"<!DOCTYPE NETSCAPE-Bookmark-file-1>\n<DL><p>\n{lines}\n</DL><p>\n".encode()
 
 
 def upload(client, data: bytes):
-    return post(client, "/import", {"file": (io.BytesIO(data), "bookmarks.html"),
-                                    "folders_as_tags": "y"}, page="/import",
-                content_type="multipart/form-data")
+    return post(
+        client,
+        "/import",
+        {"file": (io.BytesIO(data), "bookmarks.html"), "folders_as_tags": "y"},
+        page="/import",
+        content_type="multipart/form-data",
+    )
 
 
 def visit_as_nobody(client, shelf) -> None:
     assert client.get("/").status_code == 200  # links to sign-up when auth says it is open
     assert client.get("/shared").status_code == 200
     assert client.get("/status").status_code == 200
-    assert submit(client, "/signup", data={"username": "carol", "email": "carol@example.org",
-                                           "password": "carol-password",
-                                           "confirm": "carol-password"}).status_code == 302
+    assert (
+        submit(
+            client,
+            "/signup",
+            data={
+                "username": "carol",
+                "email": "carol@example.org",
+                "password": "carol-password",
+                "confirm": "carol-password",
+            },
+        ).status_code
+        == 302
+    )
     assert post(client, "/logout").status_code == 302
     assert submit(client, "/forgot-password", data={"login": "carol"}).status_code == 302
     token = next(iter(shelf.auth.reset_tokens))
-    assert submit(client, f"/reset-password/{token}", data={
-        "password": "carol-password-2", "confirm": "carol-password-2"}).status_code == 302
+    assert (
+        submit(
+            client,
+            f"/reset-password/{token}",
+            data={"password": "carol-password-2", "confirm": "carol-password-2"},
+        ).status_code
+        == 302
+    )
 
 
 def visit_as_user(client, shelf) -> None:
@@ -108,37 +153,98 @@ def visit_as_user(client, shelf) -> None:
     shelf.api.add(1, "https://example.org/two", title="Two")
     shelf.api.pages["https://example.org/new"] = {"title": "New page"}
     log_in(client, "alice")
-    for query in ("", "?q=one+%23news&sort=title_asc&page=2", "?view=unread", "?view=archived",
-                  "?view=shared", "?view=broken"):
+    for query in (
+        "",
+        "?q=one+%23news&sort=title_asc&page=2",
+        "?view=unread",
+        "?view=archived",
+        "?view=shared",
+        "?view=broken",
+    ):
         assert client.get("/bookmarks" + query).status_code == 200, query
     assert client.get("/bookmarks/new?url=https%3A%2F%2Fexample.org%2Fnew").status_code == 200
-    assert client.get("/bookmarks/check?url=https%3A%2F%2Fexample.org%2Fone",
-                      headers={"Accept": "application/json"}).status_code == 200
-    assert post(client, "/bundles", {"name": "News", "search": "#news", "any_tags": "a b",
-                                     "filter_unread": "yes"}).status_code == 302
+    assert (
+        client.get(
+            "/bookmarks/check?url=https%3A%2F%2Fexample.org%2Fone",
+            headers={"Accept": "application/json"},
+        ).status_code
+        == 200
+    )
+    assert (
+        post(
+            client,
+            "/bundles",
+            {"name": "News", "search": "#news", "any_tags": "a b", "filter_unread": "yes"},
+        ).status_code
+        == 302
+    )
     assert client.get("/bookmarks?bundle=1&view=broken").status_code == 200
     assert client.get("/bundles/1/edit").status_code == 200
-    assert post(client, "/bundles/1/edit", {"name": "Newer", "filter_unread": "off",
-                                            "filter_shared": "no"}).status_code == 302
+    assert (
+        post(
+            client,
+            "/bundles/1/edit",
+            {"name": "Newer", "filter_unread": "off", "filter_shared": "no"},
+        ).status_code
+        == 302
+    )
     assert post(client, "/bundles/1/delete").status_code == 302
-    assert post(client, "/bookmarks/new", {"url": "https://example.org/new", "title": "New",
-                                           "tags": "a b", "unread": "y"}).status_code == 302
+    assert (
+        post(
+            client,
+            "/bookmarks/new",
+            {"url": "https://example.org/new", "title": "New", "tags": "a b", "unread": "y"},
+        ).status_code
+        == 302
+    )
     assert client.get("/bookmarks/1").status_code == 200
-    assert post(client, "/bookmarks/1/edit", {"url": "https://example.org/one", "title": "1",
-                                              "notes": "*n*", "shared": "y"}).status_code == 302
+    assert (
+        post(
+            client,
+            "/bookmarks/1/edit",
+            {"url": "https://example.org/one", "title": "1", "notes": "*n*", "shared": "y"},
+        ).status_code
+        == 302
+    )
     for archived in ("yes", "no"):
         assert post(client, "/bookmarks/1/archive", {"archived": archived}).status_code == 302
     assert post(client, "/bookmarks/1/read", {"unread": "no"}).status_code == 302
-    for action, tags in (("tag", "x y"), ("untag", "x"), ("mark_read", ""), ("mark_unread", ""),
-                         ("archive", ""), ("unarchive", "")):
-        assert post(client, "/bookmarks/bulk", {"action": action, "ids": ["1", "2"],
-                                                "tags": tags}).status_code == 302, action
-    assert post(client, "/bookmarks/bulk", {"action": "delete", "ids": ["2"],
-                                            "confirmed": "yes"}).status_code == 302
-    assert post(client, "/bookmarks/bulk", {
-        "action": "untag", "tags": "x", "scope": "matching", "view": "all", "q": "example",
-        "bundle": "", "expected_count": str(len(shelf.api.query_items(1, "all", "example")))
-    }).status_code == 302
+    for action, tags in (
+        ("tag", "x y"),
+        ("untag", "x"),
+        ("mark_read", ""),
+        ("mark_unread", ""),
+        ("archive", ""),
+        ("unarchive", ""),
+    ):
+        assert (
+            post(
+                client, "/bookmarks/bulk", {"action": action, "ids": ["1", "2"], "tags": tags}
+            ).status_code
+            == 302
+        ), action
+    assert (
+        post(
+            client, "/bookmarks/bulk", {"action": "delete", "ids": ["2"], "confirmed": "yes"}
+        ).status_code
+        == 302
+    )
+    assert (
+        post(
+            client,
+            "/bookmarks/bulk",
+            {
+                "action": "untag",
+                "tags": "x",
+                "scope": "matching",
+                "view": "all",
+                "q": "example",
+                "bundle": "",
+                "expected_count": str(len(shelf.api.query_items(1, "all", "example"))),
+            },
+        ).status_code
+        == 302
+    )
     assert client.get("/tags?q=new&sort=-count&page=1").status_code == 200
     shelf.api.add(1, "https://example.org/tagged", tag_names=["web", "www", "net"])
     tag = {t["name"]: t["id"] for t in shelf.api.tag_items(1)}
@@ -146,8 +252,9 @@ def visit_as_user(client, shelf) -> None:
     assert post(client, f"/tags/{tag['web']}/rename", {"name": "webdev"}).status_code == 302
     assert post(client, f"/tags/{tag['web']}/rename", {"name": "www"}).status_code == 409
     assert post(client, f"/tags/{tag['web']}/merge", {"into": "www"}).status_code == 200
-    assert post(client, f"/tags/{tag['web']}/merge",
-                {"into_id": str(tag["www"])}).status_code == 302
+    assert (
+        post(client, f"/tags/{tag['web']}/merge", {"into_id": str(tag["www"])}).status_code == 302
+    )
     assert post(client, f"/tags/{tag['net']}/delete").status_code == 302
     assert post(client, "/bookmarks/3/delete").status_code == 302
     assert client.get("/shared").status_code == 200
@@ -155,14 +262,32 @@ def visit_as_user(client, shelf) -> None:
     assert client.get("/settings").status_code == 200
     assert post(client, "/settings/api-key", page="/settings").status_code == 302
     assert post(client, "/settings/feed-key", page="/settings").status_code == 302
-    assert post(client, "/settings/sharing", {"enable_sharing": "y",
-                                              "enable_public_sharing": "y"}).status_code == 302
+    assert (
+        post(
+            client, "/settings/sharing", {"enable_sharing": "y", "enable_public_sharing": "y"}
+        ).status_code
+        == 302
+    )
     assert post(client, "/settings/auto-tagging", {"rules": "example.org ex"}).status_code == 302
-    assert post(client, "/settings/email", {"email": "a@example.org",
-                                            "password": "alice-password"}).status_code == 302
-    assert post(client, "/settings/password", {
-        "current_password": "alice-password", "new_password": "alice-password-2",
-        "confirm": "alice-password-2", "revoke_api_key": "y"}).status_code == 302
+    assert (
+        post(
+            client, "/settings/email", {"email": "a@example.org", "password": "alice-password"}
+        ).status_code
+        == 302
+    )
+    assert (
+        post(
+            client,
+            "/settings/password",
+            {
+                "current_password": "alice-password",
+                "new_password": "alice-password-2",
+                "confirm": "alice-password-2",
+                "revoke_api_key": "y",
+            },
+        ).status_code
+        == 302
+    )
 
     assert upload(client, bookmark_file(1)).status_code == 302  # imported at once
     started = upload(client, bookmark_file(5))  # more than the stand-in's threshold: a job
@@ -178,13 +303,20 @@ def visit_as_user(client, shelf) -> None:
 
 
 def visit_as_admin(client, shelf) -> None:
-    failed = shelf.tasks.add_job("fetch_metadata", "discarded",
-                                 finished_at="2026-11-24T09:30:00+00:00")
+    failed = shelf.tasks.add_job(
+        "fetch_metadata", "discarded", finished_at="2026-11-24T09:30:00+00:00"
+    )
     log_in(client, "root")
     assert client.get("/admin").status_code == 200
     assert client.get("/admin/users?q=ali&page=1").status_code == 200
-    assert post(client, "/admin/users", {"username": "dave", "password": "dave-password",
-                                         "email": "dave@example.org"}).status_code == 302
+    assert (
+        post(
+            client,
+            "/admin/users",
+            {"username": "dave", "password": "dave-password", "email": "dave@example.org"},
+        ).status_code
+        == 302
+    )
     for action in ("deactivate", "activate", "promote", "demote", "reset"):
         assert post(client, f"/admin/users/1/{action}").status_code == 302, action
     assert client.get("/admin/bookmarks?q=one&owner=alice&broken=yes").status_code == 200
@@ -195,8 +327,10 @@ def visit_as_admin(client, shelf) -> None:
     assert client.get("/admin/schedules").status_code == 200
     assert post(client, "/admin/schedules/1/disable").status_code == 302
     assert client.get("/admin/schedules/1").status_code == 200
-    assert post(client, "/admin/schedules/1", {"cron": "30 2 * * *",
-                                               "enabled": "y"}).status_code == 302
+    assert (
+        post(client, "/admin/schedules/1", {"cron": "30 2 * * *", "enabled": "y"}).status_code
+        == 302
+    )
     assert client.get("/readyz").status_code == 200
 
 
@@ -216,9 +350,18 @@ def test_every_call_the_pages_make_is_in_its_providers_document(shelf_app, shelf
         for call in stand_in.calls:
             covered[name].add((call.method, contract.template(call.method, call.path)))
             headers = {"Authorization": call.authorization} if call.authorization else {}
-            problems += [f"{name}: {problem}" for problem in contract.check(
-                call.method, call.path, query=call.args, json=call.json, form=call.form,
-                files=call.files, headers=headers)]
+            problems += [
+                f"{name}: {problem}"
+                for problem in contract.check(
+                    call.method,
+                    call.path,
+                    query=call.args,
+                    json=call.json,
+                    form=call.form,
+                    files=call.files,
+                    headers=headers,
+                )
+            ]
         if stand_in.seen:  # /healthz, asked by the status page and /readyz
             covered[name].add(("GET", contract.template("GET", "/healthz")))
             problems += contract.check("GET", "/healthz", headers={})
@@ -230,17 +373,27 @@ def test_the_calls_carry_the_credentials_the_providers_ask_for(shelf_app, shelf,
     """Anonymous where the provider allows it (the public shared page, logging in), the
     user's bearer token everywhere else: api's linkding routes also take a Token."""
     visit_as_nobody(shelf_app.test_client(), shelf)
-    anonymous = {(call.method, call.path) for stand_in in recorded(shelf).values()
-                 for call in stand_in.calls if call.authorization is None}
-    assert anonymous == {("GET", "/api/bookmarks/shared/"), ("GET", "/v1/signup"),
-                         ("POST", "/v1/users"),
-                         ("POST", "/v1/sessions"), ("POST", "/v1/sessions/logout"),
-                         ("POST", "/v1/password-resets"), ("POST", "/v1/password-resets/confirm")}
+    anonymous = {
+        (call.method, call.path)
+        for stand_in in recorded(shelf).values()
+        for call in stand_in.calls
+        if call.authorization is None
+    }
+    assert anonymous == {
+        ("GET", "/api/bookmarks/shared/"),
+        ("GET", "/v1/signup"),
+        ("POST", "/v1/users"),
+        ("POST", "/v1/sessions"),
+        ("POST", "/v1/sessions/logout"),
+        ("POST", "/v1/password-resets"),
+        ("POST", "/v1/password-resets/confirm"),
+    }
     # api's shared list without credentials is in its document; a secured route is not.
     assert contracts["api"].check("GET", "/api/bookmarks/shared/", headers={}) == []
     assert contracts["api"].check("GET", "/api/bookmarks/", headers={}) == [
         "GET /api/bookmarks/: credentials: none that the provider accepts (it takes token or "
-        "bearer)"]
+        "bearer)"
+    ]
 
 
 def client_paths() -> set[str]:

@@ -10,8 +10,9 @@ BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 
 def test_a_browser_gets_a_not_found_page_with_the_request_id(client):
-    response = client.get("/no/such/page",
-                          headers={"Accept": BROWSER, "X-Request-ID": "quote-me-404"})
+    response = client.get(
+        "/no/such/page", headers={"Accept": BROWSER, "X-Request-ID": "quote-me-404"}
+    )
     assert response.status_code == 404
     assert response.mimetype == "text/html"
     html = response.get_data(as_text=True)
@@ -37,11 +38,16 @@ def test_an_api_client_gets_problem_json(client, accept):
 def test_a_page_whose_service_is_down_says_which(app):
     @app.get("/needs-api")
     def needs_api():
-        raise ServiceUnavailable("api is unavailable: connection refused", service="api",
-                                 method="GET", url="http://127.0.0.1:1/api/bookmarks/")
+        raise ServiceUnavailable(
+            "api is unavailable: connection refused",
+            service="api",
+            method="GET",
+            url="http://127.0.0.1:1/api/bookmarks/",
+        )
 
-    response = app.test_client().get("/needs-api",
-                                     headers={"Accept": BROWSER, "X-Request-ID": "down-1"})
+    response = app.test_client().get(
+        "/needs-api", headers={"Accept": BROWSER, "X-Request-ID": "down-1"}
+    )
     assert response.status_code == 503
     assert response.mimetype == "text/html"
     assert response.headers["Retry-After"]

@@ -17,19 +17,26 @@ def test_each_row_archives_and_marks_read_with_one_button(browser, shelf):
     log_in(browser)
     html = browser.get("/bookmarks?q=one").get_data(as_text=True)
     # The buttons belong to the list's one form (no form per row): they send its CSRF token.
-    assert re.search(r'formaction="/bookmarks/1/read" name="unread" value="no"',
-                     row(html, unread["id"]))
+    assert re.search(
+        r'formaction="/bookmarks/1/read" name="unread" value="no"', row(html, unread["id"])
+    )
     assert "Mark read" not in row(html, read["id"])  # read already
     token = csrf_token(html)
-    answer = browser.post("/bookmarks/1/read", data={"csrf_token": token, "unread": "no",
-                                                     "next": "/bookmarks?q=one"})
+    answer = browser.post(
+        "/bookmarks/1/read", data={"csrf_token": token, "unread": "no", "next": "/bookmarks?q=one"}
+    )
     assert answer.status_code == 302 and answer.headers["Location"] == "/bookmarks?q=one"
     assert unread["unread"] is False
     assert "Marked as read." in text(browser.get("/bookmarks?q=one").get_data(as_text=True))
 
     assert 'formaction="/bookmarks/2/archive" name="archived" value="yes"' in row(html, 2)
-    assert browser.post("/bookmarks/2/archive", data={"csrf_token": token, "archived": "yes",
-                                                      "next": "/bookmarks"}).status_code == 302
+    assert (
+        browser.post(
+            "/bookmarks/2/archive",
+            data={"csrf_token": token, "archived": "yes", "next": "/bookmarks"},
+        ).status_code
+        == 302
+    )
     assert read["is_archived"] is True
     archived = browser.get("/bookmarks?view=archived").get_data(as_text=True)
     assert 'name="archived" value="no"' in row(archived, 2) and "Unarchive" in row(archived, 2)
@@ -40,8 +47,11 @@ def test_select_all_ticks_every_row_without_javascript(browser, shelf):
         shelf.api.add(1, f"https://example.org/{number}", title=f"page {number}")
     log_in(browser)
     html = browser.get("/bookmarks?q=page").get_data(as_text=True)
-    link = re.search(r'<a class="select-all" href="([^"]+)" data-select-all>Select all on this '
-                     r"page</a>", html)
+    link = re.search(
+        r'<a class="select-all" href="([^"]+)" data-select-all>Select all on this '
+        r"page</a>",
+        html,
+    )
     assert link and html.count(" checked>") == 0
     ticked = browser.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
     assert len(re.findall(r'class="bookmark-select"[^>]* checked>', ticked)) == 3
@@ -61,8 +71,13 @@ def test_the_broken_links_view_counts_the_archived_ones_too(browser, shelf):
     """The admin dashboard counts every broken link (api's /v1/admin/stats); this view did
     not show the archived ones, so the two numbers differed."""
     for number in range(35):
-        shelf.api.add(1, f"https://example.org/b{number}", title=f"broken {number}",
-                      is_broken=True, is_archived=number < 7)
+        shelf.api.add(
+            1,
+            f"https://example.org/b{number}",
+            title=f"broken {number}",
+            is_broken=True,
+            is_archived=number < 7,
+        )
     shelf.api.add(1, "https://example.org/fine", title="fine")
     log_in(browser)
     first = browser.get("/bookmarks?view=broken").get_data(as_text=True)
@@ -78,8 +93,10 @@ def test_the_shared_page_says_sharing_is_off_and_links_to_settings(browser, shel
     shelf.api.add(1, "https://example.org/s", title="Meant for others", shared=True)
     log_in(browser)
     html = visible(browser.get("/shared").get_data(as_text=True))
-    assert ('You marked 1 bookmark "Share", but sharing is off in your settings, so nobody '
-            "else sees it. Turn sharing on in Settings") in html
+    assert (
+        'You marked 1 bookmark "Share", but sharing is off in your settings, so nobody '
+        "else sees it. Turn sharing on in Settings"
+    ) in html
     assert 'href="/settings#sharing"' in browser.get("/shared").get_data(as_text=True)
     mine = visible(browser.get("/bookmarks?view=shared").get_data(as_text=True))
     assert "Sharing is off in your settings, so nobody else sees these." in mine

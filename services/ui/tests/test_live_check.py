@@ -4,44 +4,71 @@ from browsing import log_in
 
 
 def test_the_check_answers_the_saved_bookmarks_own_values(browser, shelf):
-    shelf.api.add(1, "https://example.org/saved", title="Mine", tag_names=["a", "b"],
-                  notes="my notes", unread=True)
+    shelf.api.add(
+        1,
+        "https://example.org/saved",
+        title="Mine",
+        tag_names=["a", "b"],
+        notes="my notes",
+        unread=True,
+    )
     shelf.api.profiles[1] = {"auto_tagging_rules": "example.org auto"}
     log_in(browser)
-    answer = browser.get("/bookmarks/check?url=https%3A%2F%2Fexample.org%2Fsaved",
-                         headers={"Accept": "application/json"})
+    answer = browser.get(
+        "/bookmarks/check?url=https%3A%2F%2Fexample.org%2Fsaved",
+        headers={"Accept": "application/json"},
+    )
     assert answer.status_code == 200
     body = answer.get_json()
     assert body["bookmark"] == {
-        "id": 1, "url": "https://example.org/saved", "title": "Mine", "description": "",
-        "notes": "my notes", "tag_names": ["a", "b"], "unread": True, "shared": False,
-        "date_added": "2026-11-24T09:46:23.006313Z", "edit_url": "/bookmarks/1/edit"}
+        "id": 1,
+        "url": "https://example.org/saved",
+        "title": "Mine",
+        "description": "",
+        "notes": "my notes",
+        "tag_names": ["a", "b"],
+        "unread": True,
+        "shared": False,
+        "date_added": "2026-11-24T09:46:23.006313Z",
+        "edit_url": "/bookmarks/1/edit",
+    }
     assert body["auto_tags"] == ["auto"]
 
 
 def test_the_check_of_a_new_url_says_what_the_page_says(browser, shelf):
-    shelf.api.pages["https://example.org/new"] = {"title": "<b>Bold</b> title",
-                                                  "description": "About it"}
+    shelf.api.pages["https://example.org/new"] = {
+        "title": "<b>Bold</b> title",
+        "description": "About it",
+    }
     log_in(browser)
-    body = browser.get("/bookmarks/check?url=https%3A%2F%2Fexample.org%2Fnew",
-                       headers={"Accept": "application/json"}).get_json()
-    assert body == {"bookmark": None, "title": "<b>Bold</b> title", "description": "About it",
-                    "auto_tags": []}  # text: the script puts it in fields, never as HTML
+    body = browser.get(
+        "/bookmarks/check?url=https%3A%2F%2Fexample.org%2Fnew",
+        headers={"Accept": "application/json"},
+    ).get_json()
+    assert body == {
+        "bookmark": None,
+        "title": "<b>Bold</b> title",
+        "description": "About it",
+        "auto_tags": [],
+    }  # text: the script puts it in fields, never as HTML
 
 
 def test_the_check_needs_a_login_and_a_url(browser, shelf):
-    refused = browser.get("/bookmarks/check?url=https%3A%2F%2Fexample.org%2F",
-                          headers={"Accept": "application/json"})
+    refused = browser.get(
+        "/bookmarks/check?url=https%3A%2F%2Fexample.org%2F", headers={"Accept": "application/json"}
+    )
     assert refused.status_code == 401
     assert refused.mimetype == "application/problem+json"
     log_in(browser)
-    assert browser.get("/bookmarks/check", headers={"Accept": "application/json"}
-                       ).status_code == 422
+    assert (
+        browser.get("/bookmarks/check", headers={"Accept": "application/json"}).status_code == 422
+    )
 
 
 def test_the_check_says_api_is_down(browser, shelf):
     log_in(browser)
     shelf.api.stop()
-    answer = browser.get("/bookmarks/check?url=https%3A%2F%2Fexample.org%2F",
-                         headers={"Accept": "application/json"})
+    answer = browser.get(
+        "/bookmarks/check?url=https%3A%2F%2Fexample.org%2F", headers={"Accept": "application/json"}
+    )
     assert answer.status_code == 503 and "api" in answer.get_json()["detail"]

@@ -77,7 +77,8 @@ def test_pages_link_a_stylesheet_that_is_served_with_a_dark_mode(client):
     assert '<meta name="color-scheme" content="light dark">' in html
     # Scripts only from Shelf itself, and none inline.
     assert re.findall(r"<script[^>]*>", html) == [
-        f'<script src="/static/shelf.js?v={VERSION}" defer>']
+        f'<script src="/static/shelf.js?v={VERSION}" defer>'
+    ]
 
 
 def test_status_shows_each_service_with_its_version(client):
@@ -102,7 +103,9 @@ def test_status_says_which_service_is_down(client, stand_ins):
 def test_status_renders_when_every_service_is_down(app_for):
     html, cards = status_page(app_for().test_client())
     assert {name: card["state"] for name, card in cards.items()} == {
-        "auth": "down", "api": "down", "tasks": "down",
+        "auth": "down",
+        "api": "down",
+        "tasks": "down",
     }
     assert "auth, api and tasks are not working right now" in text(html)
 
@@ -117,8 +120,9 @@ def test_the_request_id_travels_to_every_service(client, stand_ins):
 
 def test_an_address_answering_as_another_service_is_flagged(app_for, stand_ins):
     # SHELF_API_URL pointing at auth by mistake: up at the network level, but wrong.
-    app = app_for(auth=stand_ins["auth"].url, api=stand_ins["auth"].url,
-                  tasks=stand_ins["tasks"].url)
+    app = app_for(
+        auth=stand_ins["auth"].url, api=stand_ins["auth"].url, tasks=stand_ins["tasks"].url
+    )
     _html, cards = status_page(app.test_client())
     assert cards["api"]["state"] == "unexpected"
     assert cards["api"]["reported-name"] == "auth"

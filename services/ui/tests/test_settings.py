@@ -27,9 +27,16 @@ def test_making_an_api_key_shows_it_once_with_the_extension_snippet(browser, she
 
 def test_changing_the_password_keeps_this_login(browser, shelf):
     log_in(browser)
-    response = submit(browser, "/settings", action="/settings/password", data={
-        "current_password": "alice-password", "new_password": "better-password",
-        "confirm": "better-password"})
+    response = submit(
+        browser,
+        "/settings",
+        action="/settings/password",
+        data={
+            "current_password": "alice-password",
+            "new_password": "better-password",
+            "confirm": "better-password",
+        },
+    )
     assert response.status_code == 302
     assert shelf.book.accounts[1].password == "better-password"
     assert browser.get("/bookmarks").status_code == 200  # the new tokens are in the session
@@ -37,9 +44,16 @@ def test_changing_the_password_keeps_this_login(browser, shelf):
 
 def test_a_wrong_current_password_is_shown_on_its_field(browser, shelf):
     log_in(browser)
-    response = submit(browser, "/settings", action="/settings/password", data={
-        "current_password": "nope", "new_password": "better-password",
-        "confirm": "better-password"})
+    response = submit(
+        browser,
+        "/settings",
+        action="/settings/password",
+        data={
+            "current_password": "nope",
+            "new_password": "better-password",
+            "confirm": "better-password",
+        },
+    )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert 'id="current_password-errors"' in html
@@ -48,8 +62,12 @@ def test_a_wrong_current_password_is_shown_on_its_field(browser, shelf):
 
 def test_changing_the_email(browser, shelf):
     log_in(browser)
-    response = submit(browser, "/settings", action="/settings/email", data={
-        "email": "new@example.org", "password": "alice-password"})
+    response = submit(
+        browser,
+        "/settings",
+        action="/settings/email",
+        data={"email": "new@example.org", "password": "alice-password"},
+    )
     assert response.status_code == 302
     assert shelf.book.accounts[1].email == "new@example.org"
     assert 'value="new@example.org"' in browser.get("/settings").get_data(as_text=True)
@@ -57,11 +75,18 @@ def test_changing_the_email(browser, shelf):
 
 def test_preferences_live_in_a_signed_cookie_and_shape_the_list(browser, shelf):
     log_in(browser)
-    response = submit(browser, "/settings", action="/settings/preferences", data={
-        "page_size": "50", "sort": "title_asc", "new_tab": "y", "theme": "dark"})
+    response = submit(
+        browser,
+        "/settings",
+        action="/settings/preferences",
+        data={"page_size": "50", "sort": "title_asc", "new_tab": "y", "theme": "dark"},
+    )
     assert response.status_code == 302
-    cookie = next(value for value in response.headers.getlist("Set-Cookie")
-                  if value.startswith("shelf_prefs="))
+    cookie = next(
+        value
+        for value in response.headers.getlist("Set-Cookie")
+        if value.startswith("shelf_prefs=")
+    )
     flags = {part.strip().lower() for part in cookie.split(";")[1:]}
     assert {"httponly", "samesite=lax"} <= flags and any(f.startswith("max-age=") for f in flags)
     shelf.api.add(1, "https://example.org/p", title="p")
@@ -82,20 +107,28 @@ def test_a_tampered_preferences_cookie_is_ignored(browser, shelf):
 
 def test_sharing_is_saved_in_apis_profile(browser, shelf):
     log_in(browser)
-    response = submit(browser, "/settings", action="/settings/sharing", data={
-        "enable_sharing": "y"})
+    response = submit(
+        browser, "/settings", action="/settings/sharing", data={"enable_sharing": "y"}
+    )
     assert response.status_code == 302
     assert shelf.api.called("PATCH", "/api/user/profile/")[0].json == {
-        "enable_sharing": True, "enable_public_sharing": False}
+        "enable_sharing": True,
+        "enable_public_sharing": False,
+    }
 
 
 def test_settings_keep_the_typed_email_when_auth_is_down(browser, shelf):
     log_in(browser)
     html = browser.get("/settings").get_data(as_text=True)
     shelf.auth.stop()
-    response = browser.post("/settings/email", data={
-        "email": "typed@example.org", "password": "alice-password",
-        "csrf_token": csrf_token(html)})
+    response = browser.post(
+        "/settings/email",
+        data={
+            "email": "typed@example.org",
+            "password": "alice-password",
+            "csrf_token": csrf_token(html),
+        },
+    )
     assert response.status_code == 503
     page = response.get_data(as_text=True)
     assert "The <strong>auth</strong> service is down" in text(page)
@@ -104,11 +137,16 @@ def test_settings_keep_the_typed_email_when_auth_is_down(browser, shelf):
 
 def test_auto_tagging_rules_are_saved_in_apis_profile(browser, shelf):
     log_in(browser)
-    response = submit(browser, "/settings", action="/settings/auto-tagging", data={
-        "rules": "youtube.com video\r\nreddit.com/r/python python"})
+    response = submit(
+        browser,
+        "/settings",
+        action="/settings/auto-tagging",
+        data={"rules": "youtube.com video\r\nreddit.com/r/python python"},
+    )
     assert response.status_code == 302
     assert shelf.api.called("PATCH", "/api/user/profile/")[0].json == {
-        "auto_tagging_rules": "youtube.com video\nreddit.com/r/python python"}
+        "auto_tagging_rules": "youtube.com video\nreddit.com/r/python python"
+    }
     page = browser.get("/settings").get_data(as_text=True)
     assert "reddit.com/r/python python</textarea>" in page
 
@@ -117,8 +155,10 @@ def test_auto_tagging_rules_are_kept_when_api_is_down(browser, shelf):
     log_in(browser)
     html = browser.get("/settings").get_data(as_text=True)
     shelf.api.stop()
-    response = browser.post("/settings/auto-tagging", data={
-        "rules": "typed.example kept", "csrf_token": csrf_token(html)})
+    response = browser.post(
+        "/settings/auto-tagging",
+        data={"rules": "typed.example kept", "csrf_token": csrf_token(html)},
+    )
     assert response.status_code == 503
     page = response.get_data(as_text=True)
     assert "The <strong>api</strong> service is down" in text(page)
@@ -130,13 +170,23 @@ def test_changing_the_password_can_revoke_the_api_key_and_says_so(browser, shelf
     submit(browser, "/settings", action="/settings/api-key")
     page = browser.get("/settings").get_data(as_text=True)
     assert 'name="revoke_api_key"' in page and "Also revoke my API key" in page
-    response = submit(browser, "/settings", action="/settings/password", data={
-        "current_password": "alice-password", "new_password": "better-password",
-        "confirm": "better-password", "revoke_api_key": "y"})
+    response = submit(
+        browser,
+        "/settings",
+        action="/settings/password",
+        data={
+            "current_password": "alice-password",
+            "new_password": "better-password",
+            "confirm": "better-password",
+            "revoke_api_key": "y",
+        },
+    )
     assert response.status_code == 302
     assert shelf.auth.called("POST", "/v1/users/me/password")[0].json == {
-        "current_password": "alice-password", "new_password": "better-password",
-        "revoke_api_key": True}
+        "current_password": "alice-password",
+        "new_password": "better-password",
+        "revoke_api_key": True,
+    }
     told = text(browser.get("/settings").get_data(as_text=True))
     assert "Your password is changed. Your other devices are logged out." in told
     assert "Your API key is revoked: scripts and apps using it stop working" in told
@@ -147,9 +197,16 @@ def test_changing_the_password_keeps_the_api_key_unless_asked(browser, shelf):
     log_in(browser)
     submit(browser, "/settings", action="/settings/api-key")
     key = shelf.auth.api_key[1]
-    submit(browser, "/settings", action="/settings/password", data={
-        "current_password": "alice-password", "new_password": "better-password",
-        "confirm": "better-password"})
+    submit(
+        browser,
+        "/settings",
+        action="/settings/password",
+        data={
+            "current_password": "alice-password",
+            "new_password": "better-password",
+            "confirm": "better-password",
+        },
+    )
     assert "revoke_api_key" not in shelf.auth.called("POST", "/v1/users/me/password")[0].json
     told = text(browser.get("/settings").get_data(as_text=True))
     assert "Your API key still works (you chose to keep it)." in told
@@ -169,8 +226,12 @@ def test_reloading_settings_after_making_a_key_makes_no_other(browser, shelf):
 def test_the_theme_is_a_preference(browser, shelf):
     log_in(browser)
     assert '<option selected value="auto">' in browser.get("/settings").get_data(as_text=True)
-    submit(browser, "/settings", action="/settings/preferences", data={
-        "page_size": "30", "sort": "added_desc", "theme": "light"})
+    submit(
+        browser,
+        "/settings",
+        action="/settings/preferences",
+        data={"page_size": "30", "sort": "added_desc", "theme": "light"},
+    )
     for path in ("/bookmarks", "/settings", "/help"):
         html = browser.get(path).get_data(as_text=True)
         assert '<html lang="en" data-theme="light">' in html, path
@@ -181,8 +242,7 @@ def feed_url(html: str, name: str) -> str:
     return html.split(f'id="feed-{name}">', 1)[1].split("</code>", 1)[0]
 
 
-def test_the_feeds_are_full_urls_at_the_address_in_use_and_the_key_can_be_replaced(
-        browser, shelf):
+def test_the_feeds_are_full_urls_at_the_address_in_use_and_the_key_can_be_replaced(browser, shelf):
     log_in(browser)
     html = browser.get("/settings").get_data(as_text=True)
     key = shelf.api.feed_keys[1]

@@ -50,17 +50,16 @@ def test_rename_says_how_many_bookmarks_then_renames(browser, shelf):
     assert "This tag is on 2 bookmarks" in visible(form)
     response = submit(browser, f"/tags/{tag}/rename", data={"name": "python"})
     assert response.status_code == 302 and response.headers["Location"] == "/tags"
-    assert [b["tag_names"] for b in shelf.api.bookmarks.values()] == [["python"],
-                                                                       ["web", "python"]]
+    assert [b["tag_names"] for b in shelf.api.bookmarks.values()] == [["python"], ["web", "python"]]
     assert "Renamed #pyhton to #python on 2 bookmarks." in visible(
-        browser.get("/tags").get_data(as_text=True))
+        browser.get("/tags").get_data(as_text=True)
+    )
 
 
 def test_a_bad_new_name_is_shown_on_the_form(browser, shelf):
     tagged(shelf, ["one"])
     log_in(browser)
-    response = submit(browser, f"/tags/{tag_id(shelf, 'one')}/rename",
-                      data={"name": "two words"})
+    response = submit(browser, f"/tags/{tag_id(shelf, 'one')}/rename", data={"name": "two words"})
     assert response.status_code == 400
     assert "Not a valid tag name." in visible(response.get_data(as_text=True))
     assert shelf.api.bookmarks[1]["tag_names"] == ["one"]
@@ -78,12 +77,15 @@ def test_renaming_to_a_taken_name_offers_the_merge_with_both_counts(browser, she
     assert shelf.api.bookmarks[1]["tag_names"] == ["js"]  # nothing changed yet
     html = offered.get_data(as_text=True)
     assert f'name="into_id" value="{javascript}"' in html
-    merged = browser.post(f"/tags/{js}/merge", data={"into_id": str(javascript),
-                                                     "csrf_token": csrf_token(html)})
+    merged = browser.post(
+        f"/tags/{js}/merge", data={"into_id": str(javascript), "csrf_token": csrf_token(html)}
+    )
     assert merged.status_code == 302
     assert all(b["tag_names"] == ["javascript"] for b in shelf.api.bookmarks.values())
-    assert "Merged #js into #javascript: 2 bookmarks moved; #javascript is on 4 bookmarks " \
-           "now." in visible(browser.get("/tags").get_data(as_text=True))
+    assert (
+        "Merged #js into #javascript: 2 bookmarks moved; #javascript is on 4 bookmarks "
+        "now." in visible(browser.get("/tags").get_data(as_text=True))
+    )
 
 
 def test_merge_chooses_the_target_by_name_and_asks_first(browser, shelf):
@@ -92,20 +94,22 @@ def test_merge_chooses_the_target_by_name_and_asks_first(browser, shelf):
     py, python = tag_id(shelf, "py"), tag_id(shelf, "python")
     missing = submit(browser, f"/tags/{py}/merge", data={"into": "nope"})
     assert missing.status_code == 400 and "You have no tag named nope" in visible(
-        missing.get_data(as_text=True))
+        missing.get_data(as_text=True)
+    )
     itself = submit(browser, f"/tags/{py}/merge", data={"into": "PY"})
     assert itself.status_code == 400 and "Choose another tag" in visible(
-        itself.get_data(as_text=True))
+        itself.get_data(as_text=True)
+    )
     confirm = submit(browser, f"/tags/{py}/merge", data={"into": "Python"})
     assert confirm.status_code == 200
     assert "2 bookmarks with #py get #python (now on 1 bookmark)" in visible(
-        confirm.get_data(as_text=True))
+        confirm.get_data(as_text=True)
+    )
     assert shelf.api.called("POST", f"/v1/tags/{py}/merge") == []
     html = confirm.get_data(as_text=True)
     into = re.search(r'name="into_id" value="(\d+)"', html).group(1)
     assert int(into) == python
-    done = browser.post(f"/tags/{py}/merge", data={"into_id": into,
-                                                   "csrf_token": csrf_token(html)})
+    done = browser.post(f"/tags/{py}/merge", data={"into_id": into, "csrf_token": csrf_token(html)})
     assert done.status_code == 302
     assert shelf.api.called("POST", f"/v1/tags/{py}/merge")[0].json == {"into": python}
 
@@ -116,13 +120,15 @@ def test_delete_asks_with_the_count_then_deletes(browser, shelf):
     old = tag_id(shelf, "old")
     asked = browser.get(f"/tags/{old}/delete")
     assert "It is removed from 2 bookmarks; the bookmarks themselves stay." in visible(
-        asked.get_data(as_text=True))
+        asked.get_data(as_text=True)
+    )
     assert shelf.api.called("DELETE", f"/v1/tags/{old}") == []
     done = submit(browser, f"/tags/{old}/delete")
     assert done.status_code == 302
     assert [b["tag_names"] for b in shelf.api.bookmarks.values()] == [["keep"], [], ["keep"]]
     assert "Deleted #old: removed from 2 bookmarks; they stay." in visible(
-        browser.get("/tags").get_data(as_text=True))
+        browser.get("/tags").get_data(as_text=True)
+    )
 
 
 def test_someone_elses_tag_is_not_found(browser, shelf):

@@ -14,16 +14,23 @@ FILE = """<!DOCTYPE NETSCAPE-Bookmark-file-1>
 
 
 def bookmark_file(count: int) -> bytes:
-    lines = "\n".join(f'<DT><A HREF="https://example.org/{n}" ADD_DATE="1">Page {n}</A>'
-                      for n in range(count))
+    lines = "\n".join(
+        f'<DT><A HREF="https://example.org/{n}" ADD_DATE="1">Page {n}</A>' for n in range(count)
+    )
     return FILE.format(lines=lines).encode()
 
 
 def upload(browser, data: bytes, name: str = "bookmarks.html"):
     html = browser.get("/import").get_data(as_text=True)
-    return browser.post("/import", data={"file": (io.BytesIO(data), name),
-                                         "folders_as_tags": "y", "csrf_token": csrf_token(html)},
-                        content_type="multipart/form-data")
+    return browser.post(
+        "/import",
+        data={
+            "file": (io.BytesIO(data), name),
+            "folders_as_tags": "y",
+            "csrf_token": csrf_token(html),
+        },
+        content_type="multipart/form-data",
+    )
 
 
 def test_a_small_import_shows_what_happened(browser, shelf):
@@ -50,8 +57,15 @@ def test_a_large_import_has_a_progress_page_until_it_is_done(browser, shelf):
     assert 'value="0"' in page and "0 of 5" in page
     assert 'src="/static/progress.js' in page
     poll = browser.get("/import/import/1/progress", headers={"Accept": "application/json"})
-    assert poll.get_json() == {"state": "running", "percent": 0, "processed": 0, "total": 5,
-                               "done": False, "failed": False, "message": ""}
+    assert poll.get_json() == {
+        "state": "running",
+        "percent": 0,
+        "processed": 0,
+        "total": 5,
+        "done": False,
+        "failed": False,
+        "message": "",
+    }
 
     shelf.api.imports[1]["processed"] = 3
     assert browser.get("/import/import/1/progress").get_json()["percent"] == 60
@@ -95,15 +109,24 @@ def test_export_downloads_the_file_api_makes(browser, shelf):
 
 
 def test_an_import_followed_on_tasks_shows_the_jobs_progress(browser, shelf):
-    job = shelf.tasks.add_job("import_bookmarks", "running", created_by=1, progress=40,
-                              progress_message="400 of 1000")
+    job = shelf.tasks.add_job(
+        "import_bookmarks", "running", created_by=1, progress=40, progress_message="400 of 1000"
+    )
     shelf.tasks.add_job("import_bookmarks", "running", created_by=2)
     log_in(browser)
     poll = browser.get(f"/import/job/{job['id']}/progress").get_json()
-    assert poll == {"state": "running", "percent": 40, "processed": 40, "total": 100,
-                    "done": False, "failed": False, "message": "400 of 1000"}
+    assert poll == {
+        "state": "running",
+        "percent": 40,
+        "processed": 40,
+        "total": 100,
+        "done": False,
+        "failed": False,
+        "message": "400 of 1000",
+    }
     assert shelf.tasks.called("GET", f"/v1/jobs/{job['id']}")[0].authorization.startswith(
-        "Bearer acc-")
+        "Bearer acc-"
+    )
     assert browser.get("/import/job/2", headers={"Accept": "text/html"}).status_code == 404
     job.update(state="completed", progress=100)
     assert "Import finished" in browser.get(f"/import/job/{job['id']}").get_data(as_text=True)
@@ -125,9 +148,15 @@ def test_a_file_over_the_uis_limit_is_refused_on_the_form_naming_the_limit(shelf
     from conftest import close_clients
     from shelf_ui import create_app
 
-    app = create_app({"SHELF_ENV": "test", "SHELF_AUTH_URL": shelf.auth.url,
-                      "SHELF_API_URL": shelf.api.url, "SHELF_TASKS_URL": shelf.tasks.url,
-                      "SHELF_UI_IMPORT_MAX_BYTES": 2 * 1024 * 1024})
+    app = create_app(
+        {
+            "SHELF_ENV": "test",
+            "SHELF_AUTH_URL": shelf.auth.url,
+            "SHELF_API_URL": shelf.api.url,
+            "SHELF_TASKS_URL": shelf.tasks.url,
+            "SHELF_UI_IMPORT_MAX_BYTES": 2 * 1024 * 1024,
+        }
+    )
     try:
         browser = app.test_client()
         log_in(browser)
@@ -143,15 +172,22 @@ def test_a_file_over_the_uis_limit_is_refused_on_the_form_naming_the_limit(shelf
         assert response.status_code == 413
         assert response.mimetype == "text/html"
         assert "This file is too large: Shelf takes bookmark files of up to 2 MB." in text(
-            response.get_data(as_text=True))
+            response.get_data(as_text=True)
+        )
         assert shelf.api.called("POST", "/api/bookmarks/import/") == []
         # Nobody logged in: no form, only the refusal.
-        browser.post("/logout", data={"csrf_token": csrf_token(
-            browser.get("/import").get_data(as_text=True))})
-        anonymous = browser.post("/import", data={"file": (io.BytesIO(b"x" * (4 << 20)), "a")},
-                                 content_type="multipart/form-data")
+        browser.post(
+            "/logout",
+            data={"csrf_token": csrf_token(browser.get("/import").get_data(as_text=True))},
+        )
+        anonymous = browser.post(
+            "/import",
+            data={"file": (io.BytesIO(b"x" * (4 << 20)), "a")},
+            content_type="multipart/form-data",
+        )
         assert anonymous.status_code == 413 and 'name="file"' not in anonymous.get_data(
-            as_text=True)
+            as_text=True
+        )
     finally:
         close_clients(app)
         gc.collect()
@@ -163,11 +199,14 @@ def test_a_file_api_refuses_as_too_large_is_said_on_the_form(browser, shelf):
     shelf.api.import_max = 3 * 1024 * 1024
     response = upload(browser, bookmark_file(1) + b" " * (4 * 1024 * 1024))
     assert response.status_code == 413
-    assert "This file is too large: the api service takes bookmark files of up to 3 MB." in \
-        text(response.get_data(as_text=True))
+    assert "This file is too large: the api service takes bookmark files of up to 3 MB." in text(
+        response.get_data(as_text=True)
+    )
     shelf.api.import_max, shelf.api.import_file_max = None, 1000
     response = upload(browser, bookmark_file(1) + b" " * 2000)
     assert response.status_code == 413
-    assert "This file is too large: the api service takes bookmark files no larger than this " \
-           "one." in text(response.get_data(as_text=True))
+    assert (
+        "This file is too large: the api service takes bookmark files no larger than this "
+        "one." in text(response.get_data(as_text=True))
+    )
     gc.collect()

@@ -29,8 +29,12 @@ VERSION = version("shelf-tasks")
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app, api = create_service_app(
-        __name__, service="tasks", version=VERSION, settings=SETTINGS,
-        test_config=test_config, title="Shelf tasks",
+        __name__,
+        service="tasks",
+        version=VERSION,
+        settings=SETTINGS,
+        test_config=test_config,
+        title="Shelf tasks",
         description="Deferred jobs and cron schedules.",
     )
     check_settings(app)
@@ -67,16 +71,31 @@ def register_dependencies(app: Flask) -> None:
 def register_identity(app: Flask) -> None:
     """Callers prove who they are with auth's tokens (API keys are for api, not tasks); the
     handlers' own calls carry tasks' service token."""
-    guard = setup_identity(app, auth_url=app.config["SHELF_AUTH_URL"],
-                           client_id=app.config["SHELF_TASKS_CLIENT_ID"],
-                           client_secret=app.config["SHELF_TASKS_CLIENT_SECRET"],
-                           accept_api_keys=False)
+    guard = setup_identity(
+        app,
+        auth_url=app.config["SHELF_AUTH_URL"],
+        client_id=app.config["SHELF_TASKS_CLIENT_ID"],
+        client_secret=app.config["SHELF_TASKS_CLIENT_SECRET"],
+        accept_api_keys=False,
+    )
     agent = f"shelf-tasks/{VERSION}"
     app.extensions[SERVICES] = Services(
-        api=ApiClient(service_client("api", app.config["SHELF_API_URL"],
-                                     auth=guard.service_auth_for("api"), user_agent=agent)),
-        auth=AuthClient(service_client("auth", app.config["SHELF_AUTH_URL"],
-                                       auth=guard.service_auth_for("auth"), user_agent=agent)),
+        api=ApiClient(
+            service_client(
+                "api",
+                app.config["SHELF_API_URL"],
+                auth=guard.service_auth_for("api"),
+                user_agent=agent,
+            )
+        ),
+        auth=AuthClient(
+            service_client(
+                "auth",
+                app.config["SHELF_AUTH_URL"],
+                auth=guard.service_auth_for("auth"),
+                user_agent=agent,
+            )
+        ),
         database=app.extensions["shelf_db"],
     )
 
@@ -90,4 +109,3 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(commands.worker)
     app.cli.add_command(commands.scheduler)
     app.cli.add_command(commands.mail_sink)
-

@@ -27,9 +27,13 @@ def _run(*loops: Loop) -> None:
 
 
 @click.command("worker")
-@click.option("--scheduler", "with_scheduler", is_flag=True,
-              help="Also run the scheduler, in a thread of this process (what `make run` does: "
-                   "one process fewer). Safe beside other schedulers: each fire makes one job.")
+@click.option(
+    "--scheduler",
+    "with_scheduler",
+    is_flag=True,
+    help="Also run the scheduler, in a thread of this process (what `make run` does: "
+    "one process fewer). Safe beside other schedulers: each fire makes one job.",
+)
 @with_appcontext
 def worker(with_scheduler: bool) -> None:
     """Run jobs: claim due jobs, run up to SHELF_TASKS_WORKER_CONCURRENCY at once.
@@ -62,8 +66,11 @@ def _worker() -> Worker:
         poll_interval=_positive("SHELF_TASKS_POLL_INTERVAL"),
         concurrency=int(_positive("SHELF_TASKS_WORKER_CONCURRENCY")),
         lease_seconds=_positive("SHELF_TASKS_LEASE_SECONDS"),
-        registry=registry(current_app), services=services(current_app), config=config,
-        queues=queues, shutdown_seconds=max(0.0, config["SHELF_TASKS_SHUTDOWN_SECONDS"]),
+        registry=registry(current_app),
+        services=services(current_app),
+        config=config,
+        queues=queues,
+        shutdown_seconds=max(0.0, config["SHELF_TASKS_SHUTDOWN_SECONDS"]),
         retry_base=_positive("SHELF_TASKS_RETRY_BASE_SECONDS"),
         retry_max=_positive("SHELF_TASKS_RETRY_MAX_SECONDS"),
         max_interruptions=max(0, int(config["SHELF_TASKS_MAX_INTERRUPTIONS"])),
@@ -71,9 +78,11 @@ def _worker() -> Worker:
 
 
 def _scheduler() -> Scheduler:
-    return Scheduler(database=get_database(current_app),
-                     interval=_positive("SHELF_TASKS_SCHEDULER_INTERVAL"),
-                     registry=registry(current_app))
+    return Scheduler(
+        database=get_database(current_app),
+        interval=_positive("SHELF_TASKS_SCHEDULER_INTERVAL"),
+        registry=registry(current_app),
+    )
 
 
 @click.command("mail-sink")

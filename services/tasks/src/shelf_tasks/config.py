@@ -16,31 +16,40 @@ SETTINGS = {
     "SHELF_API_URL": Setting(service_url_default(8002), help="where api answers"),
     # This service's own credentials at auth (its handlers call api and auth with them).
     "SHELF_TASKS_CLIENT_ID": Setting("tasks", help="tasks' client id at auth"),
-    "SHELF_TASKS_CLIENT_SECRET": Setting("dev-tasks-secret", secret=True,
-                                         help="tasks' client secret at auth"),
+    "SHELF_TASKS_CLIENT_SECRET": Setting(
+        "dev-tasks-secret", secret=True, help="tasks' client secret at auth"
+    ),
     # The worker.
     "SHELF_TASKS_WORKER_CONCURRENCY": Setting(4, help="jobs one worker process runs at once"),
     "SHELF_TASKS_POLL_INTERVAL": Setting(1.0, help="seconds between a worker's looks for due jobs"),
-    "SHELF_TASKS_LEASE_SECONDS": Setting(60, help="how long a claimed job stays a worker's "
-                                                  "without a heartbeat"),
-    "SHELF_TASKS_QUEUES": Setting("default", help="comma-separated queues a worker takes "
-                                                  "jobs from"),
+    "SHELF_TASKS_LEASE_SECONDS": Setting(
+        60, help="how long a claimed job stays a worker's without a heartbeat"
+    ),
+    "SHELF_TASKS_QUEUES": Setting(
+        "default", help="comma-separated queues a worker takes jobs from"
+    ),
     # The whole shutdown takes this plus about 1.5 s: inside honcho's ~5 s between SIGTERM
     # (or Ctrl-C) and SIGKILL, and Docker's 10 s, so releasing always happens first.
-    "SHELF_TASKS_SHUTDOWN_SECONDS": Setting(2.0, help="on SIGTERM, how long a worker gives its "
-                                                      "running jobs before releasing them"),
-    "SHELF_TASKS_MAX_INTERRUPTIONS": Setting(10, help="interruptions (worker died, a service "
-                                                      "restarting) given back per job before "
-                                                      "they count as failed attempts"),
-    "SHELF_TASKS_RETRY_BASE_SECONDS": Setting(10.0, help="backoff after a first failure; doubles "
-                                                         "with each attempt (with jitter)"),
+    "SHELF_TASKS_SHUTDOWN_SECONDS": Setting(
+        2.0, help="on SIGTERM, how long a worker gives its running jobs before releasing them"
+    ),
+    "SHELF_TASKS_MAX_INTERRUPTIONS": Setting(
+        10,
+        help="interruptions (worker died, a service "
+        "restarting) given back per job before "
+        "they count as failed attempts",
+    ),
+    "SHELF_TASKS_RETRY_BASE_SECONDS": Setting(
+        10.0, help="backoff after a first failure; doubles with each attempt (with jitter)"
+    ),
     "SHELF_TASKS_RETRY_MAX_SECONDS": Setting(3600.0, help="longest backoff between attempts"),
     "SHELF_TASKS_RETENTION_DAYS": Setting(30, help="purge finished jobs older than this"),
     # Only for tests: registers the kinds "noop", "sleep", "fail" and "record".
     "SHELF_TASKS_TEST_HANDLERS": Setting(False, help="register test-only job kinds"),
     # The scheduler.
-    "SHELF_TASKS_SCHEDULER_INTERVAL": Setting(5.0, help="seconds between a scheduler's looks "
-                                                        "at the cron schedules"),
+    "SHELF_TASKS_SCHEDULER_INTERVAL": Setting(
+        5.0, help="seconds between a scheduler's looks at the cron schedules"
+    ),
     # fetch_metadata and check_links: shelf-fetch's settings (SHELF_FETCH_*).
     **{name: Setting(default, help=meaning) for name, (default, meaning) in FETCH_SETTINGS.items()},
     # send_email.

@@ -38,29 +38,56 @@ def kept_args(kind: str, args: Mapping[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in args.items() if name not in secret}
 
 
-def job_ended(connection: Connection, *, job_id: int, kind: str, args: Mapping[str, Any],
-              state: str, why: str, created_by: int | None, request_id: str | None) -> None:
+def job_ended(
+    connection: Connection,
+    *,
+    job_id: int,
+    kind: str,
+    args: Mapping[str, Any],
+    state: str,
+    why: str,
+    created_by: int | None,
+    request_id: str | None,
+) -> None:
     """Call inside the transaction that moved the job to `state` (a finished one)."""
     if kind in SECRET_ARGS:
-        connection.execute(update(Job).where(Job.id == job_id)
-                           .values(args=kept_args(kind, args)))
+        connection.execute(update(Job).where(Job.id == job_id).values(args=kept_args(kind, args)))
     if state in (JobState.DISCARDED, JobState.CANCELLED):
         follow_up = _on_give_up(job_id, kind, args, state, why)
         if follow_up is not None:
             now = utcnow()
-            connection.execute(insert(Job).values(
-                **follow_up, queue="default", priority=0, state=JobState.AVAILABLE, attempt=0,
-                interruptions=0, run_at=now, errors=[], progress=0, created_by=created_by,
-                request_id=request_id, created_at=now, updated_at=now))
+            connection.execute(
+                insert(Job).values(
+                    **follow_up,
+                    queue="default",
+                    priority=0,
+                    state=JobState.AVAILABLE,
+                    attempt=0,
+                    interruptions=0,
+                    run_at=now,
+                    errors=[],
+                    progress=0,
+                    created_by=created_by,
+                    request_id=request_id,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
 
 
-def _on_give_up(job_id: int, kind: str, args: Mapping[str, Any], state: str,
-                why: str) -> dict[str, Any] | None:
+def _on_give_up(
+    job_id: int, kind: str, args: Mapping[str, Any], state: str, why: str
+) -> dict[str, Any] | None:
     import_id = args.get("import_id")
-    if kind != "import_bookmarks" or isinstance(import_id, bool) or not isinstance(import_id,
-                                                                                   int):
+    if kind != "import_bookmarks" or isinstance(import_id, bool) or not isinstance(import_id, int):
         return None
-    detail = (f"The import's job {job_id} was cancelled." if state == JobState.CANCELLED else
-              f"The import's job {job_id} gave up: {why}")
-    return {"kind": "fail_import", "max_attempts": 10,
-            "args": {"import_id": import_id, "detail": detail[:DETAIL_LENGTH]}}
+    detail = (
+        f"The import's job {job_id} was cancelled."
+        if state == JobState.CANCELLED
+        else f"The import's job {job_id} gave up: {why}"
+    )
+    return {
+        "kind": "fail_import",
+        "max_attempts": 10,
+        "args": {"import_id": import_id, "detail": detail[:DETAIL_LENGTH]},
+    }

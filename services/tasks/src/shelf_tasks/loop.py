@@ -66,7 +66,8 @@ class Loop:
         """What the start-up line says about this process."""
         return {f"{self.name}_id": self.ident, "interval": self.interval}
 
-    def tick(self) -> None:
+    def tick(self) -> int | None:
+        """One round of work (a worker says how many jobs it ran)."""
         raise NotImplementedError
 
     def run(self) -> None:
@@ -76,13 +77,20 @@ class Loop:
                 self.tick()
             except SQLAlchemyError as error:
                 reason = str(error).splitlines()[0]
-                self.log.warning("%s tick failed on the database, trying again in %s s: %s",
-                                 self.name, self.interval, reason,
-                                 extra={f"{self.name}_id": self.ident, "error": reason})
+                self.log.warning(
+                    "%s tick failed on the database, trying again in %s s: %s",
+                    self.name,
+                    self.interval,
+                    reason,
+                    extra={f"{self.name}_id": self.ident, "error": reason},
+                )
             self.ticks += 1
             self._stop.wait(self.interval)
-        self.log.info("%s stopped", self.name, extra={
-            f"{self.name}_id": self.ident, "reason": self.stop_reason, "ticks": self.ticks})
+        self.log.info(
+            "%s stopped",
+            self.name,
+            extra={f"{self.name}_id": self.ident, "reason": self.stop_reason, "ticks": self.ticks},
+        )
 
 
 @contextmanager
@@ -124,8 +132,10 @@ def run_together(loops: Sequence[Loop]) -> None:
             stop_all(f"{loop.name} failed")
 
     first, *others = loops
-    threads = [threading.Thread(target=run_in_thread, args=(loop,), name=loop.name, daemon=True)
-               for loop in others]
+    threads = [
+        threading.Thread(target=run_in_thread, args=(loop,), name=loop.name, daemon=True)
+        for loop in others
+    ]
     for thread in threads:
         thread.start()
     try:

@@ -18,8 +18,9 @@ class MailRefused(Exception):
     """The server refused the message for good (bad recipient, sender or content)."""
 
 
-def build_message(*, sender: str, to: str, subject: str, text: str,
-                  message_id: str | None = None) -> EmailMessage:
+def build_message(
+    *, sender: str, to: str, subject: str, text: str, message_id: str | None = None
+) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = to
@@ -54,8 +55,9 @@ def send(config: Mapping[str, Any], message: EmailMessage) -> None:
             raise MailRefused(f"the mail server refused the message: {error}") from None
         except smtplib.SMTPDataError as error:
             if 500 <= error.smtp_code < 600:
-                raise MailRefused(f"the mail server refused the message: {error.smtp_code} "
-                                  f"{error.smtp_error!r}") from None
+                raise MailRefused(
+                    f"the mail server refused the message: {error.smtp_code} {error.smtp_error!r}"
+                ) from None
             raise
 
 
@@ -67,8 +69,11 @@ class PrintingHandler:
 
     async def handle_DATA(self, server, session, envelope) -> str:
         content = envelope.content.decode("utf-8", errors="replace")
-        entry = {"mail_from": envelope.mail_from, "rcpt_tos": list(envelope.rcpt_tos),
-                 "content": content}
+        entry = {
+            "mail_from": envelope.mail_from,
+            "rcpt_tos": list(envelope.rcpt_tos),
+            "content": content,
+        }
         self.received.append(entry)
         log.info("mail received for %s", ", ".join(envelope.rcpt_tos), extra=entry)
         return "250 Message accepted for delivery"

@@ -127,12 +127,15 @@ class ScheduleFire(Base):
     schedulers run, each tick becomes one job."""
 
     __tablename__ = "schedule_fires"
-    __table_args__ = (UniqueConstraint("schedule_id", "fire_time"),
-                      {"sqlite_autoincrement": True})  # ids are never reused
+    __table_args__ = (
+        UniqueConstraint("schedule_id", "fire_time"),
+        {"sqlite_autoincrement": True},
+    )  # ids are never reused
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     schedule_id: Mapped[int] = mapped_column(ForeignKey("schedules.id", ondelete="CASCADE"))
     fire_time: Mapped[datetime] = mapped_column(UtcDateTime)
     # The job it made; purging old jobs keeps the fire (so the tick is not made again).
     job_id: Mapped[int | None] = mapped_column(
-        Id, ForeignKey("jobs.id", ondelete="SET NULL"), nullable=True, index=True)
+        Id, ForeignKey("jobs.id", ondelete="SET NULL"), nullable=True, index=True
+    )

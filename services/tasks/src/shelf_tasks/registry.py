@@ -26,8 +26,8 @@ class PermanentError(Exception):
 class Handler:
     kind: str
     function: Callable[[JobContext], Any]
-    time_limit: float = 300.0       # seconds an attempt may run before it is failed
-    max_attempts: int = 5           # the default when the enqueuer names none
+    time_limit: float = 300.0  # seconds an attempt may run before it is failed
+    max_attempts: int = 5  # the default when the enqueuer names none
 
 
 @dataclass
@@ -42,8 +42,8 @@ class JobContext:
     created_by: int | None
     created_at: Any
     config: Mapping[str, Any]
-    services: Any                  # shelf_tasks.clients.Services (api, auth, database)
-    deadline: float                # time.monotonic() when the time limit is up
+    services: Any  # shelf_tasks.clients.Services (api, auth, database)
+    deadline: float  # time.monotonic() when the time limit is up
     priority: int = 0
     report_progress: Callable[[int, str | None], bool] = lambda _p, _m: True
     cancelled: threading.Event = field(default_factory=threading.Event)

@@ -36,9 +36,16 @@ INTERVAL = 5.0
 class Scheduler(Loop):
     name = "scheduler"
 
-    def __init__(self, *, database: Database, interval: float = INTERVAL,
-                 ident: str | None = None, registry: Registry | None = None,
-                 clock: Callable[[], datetime] = utcnow, seed_schedules: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        database: Database,
+        interval: float = INTERVAL,
+        ident: str | None = None,
+        registry: Registry | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        seed_schedules: bool = True,
+    ) -> None:
         super().__init__(database=database, interval=interval, ident=ident)
         self.registry = registry if registry is not None else build_registry({})
         self.clock = clock
@@ -50,24 +57,40 @@ class Scheduler(Loop):
     def tick(self) -> None:
         if not self.seeded:
             for name in seed(self.database):
-                self.log.info("schedule %s added", name,
-                              extra={"scheduler_id": self.ident, "schedule": name})
+                self.log.info(
+                    "schedule %s added", name, extra={"scheduler_id": self.ident, "schedule": name}
+                )
             self.seeded = True
         now = self.clock()
         with self.database.transaction() as session:
-            schedules = list(session.scalars(
-                select(Schedule).where(Schedule.enabled.is_(True)).order_by(Schedule.id)))
-            last_fires = dict(session.execute(
-                select(ScheduleFire.schedule_id, func.max(ScheduleFire.fire_time))
-                .group_by(ScheduleFire.schedule_id)).all())
-        self.log.debug("%d schedules enabled", len(schedules),
-                       extra={"scheduler_id": self.ident, "enabled": len(schedules)})
+            schedules = list(
+                session.scalars(
+                    select(Schedule).where(Schedule.enabled.is_(True)).order_by(Schedule.id)
+                )
+            )
+            last_fires = dict(
+                session.execute(
+                    select(ScheduleFire.schedule_id, func.max(ScheduleFire.fire_time)).group_by(
+                        ScheduleFire.schedule_id
+                    )
+                ).all()
+            )
+        self.log.debug(
+            "%d schedules enabled",
+            len(schedules),
+            extra={"scheduler_id": self.ident, "enabled": len(schedules)},
+        )
         for schedule in schedules:
             try:
                 due = previous_fire(schedule.cron, now)
             except (ValueError, KeyError) as error:
-                self.log.error("schedule %s has an invalid expression %r: %s", schedule.name,
-                               schedule.cron, error, extra={"scheduler_id": self.ident})
+                self.log.error(
+                    "schedule %s has an invalid expression %r: %s",
+                    schedule.name,
+                    schedule.cron,
+                    error,
+                    extra={"scheduler_id": self.ident},
+                )
                 continue
             last = last_fires.get(schedule.id)
             if last is not None and last.tzinfo is None:  # SQLite's max() loses the type
@@ -82,21 +105,50 @@ class Scheduler(Loop):
         stamp = f"{fire_time:%Y%m%dT%H%M%SZ}"
         try:
             with write_transaction(self.database) as connection:
-                job_id = connection.execute(insert(Job).values(
-                    kind=schedule.kind, args=dict(schedule.args or {}), queue="default",
-                    priority=0, state=JobState.AVAILABLE, attempt=0,
-                    max_attempts=handler.max_attempts if handler else 5, run_at=now,
-                    errors=[], progress=0, idempotency_key=f"schedule:{schedule.id}:{stamp}",
-                    request_id=f"schedule-{schedule.name}-{stamp}"[:200], created_at=now,
-                    updated_at=now).returning(Job.id)).scalar_one()
-                connection.execute(insert(ScheduleFire).values(
-                    schedule_id=schedule.id, fire_time=fire_time, job_id=job_id))
+                job_id = connection.execute(
+                    insert(Job)
+                    .values(
+                        kind=schedule.kind,
+                        args=dict(schedule.args or {}),
+                        queue="default",
+                        priority=0,
+                        state=JobState.AVAILABLE,
+                        attempt=0,
+                        max_attempts=handler.max_attempts if handler else 5,
+                        run_at=now,
+                        errors=[],
+                        progress=0,
+                        idempotency_key=f"schedule:{schedule.id}:{stamp}",
+                        request_id=f"schedule-{schedule.name}-{stamp}"[:200],
+                        created_at=now,
+                        updated_at=now,
+                    )
+                    .returning(Job.id)
+                ).scalar_one()
+                connection.execute(
+                    insert(ScheduleFire).values(
+                        schedule_id=schedule.id, fire_time=fire_time, job_id=job_id
+                    )
+                )
         except IntegrityError:
-            self.log.debug("schedule %s fire %s was made by another scheduler", schedule.name,
-                           fire_time.isoformat(), extra={"scheduler_id": self.ident})
+            self.log.debug(
+                "schedule %s fire %s was made by another scheduler",
+                schedule.name,
+                fire_time.isoformat(),
+                extra={"scheduler_id": self.ident},
+            )
             return None
-        self.log.info("schedule %s fired for %s: job %s", schedule.name, fire_time.isoformat(),
-                      job_id, extra={"scheduler_id": self.ident, "schedule": schedule.name,
-                                     "fire_time": fire_time.isoformat(), "job_id": job_id,
-                                     "delay_ms": round((now - fire_time).total_seconds() * 1000)})
+        self.log.info(
+            "schedule %s fired for %s: job %s",
+            schedule.name,
+            fire_time.isoformat(),
+            job_id,
+            extra={
+                "scheduler_id": self.ident,
+                "schedule": schedule.name,
+                "fire_time": fire_time.isoformat(),
+                "job_id": job_id,
+                "delay_ms": round((now - fire_time).total_seconds() * 1000),
+            },
+        )
         return job_id

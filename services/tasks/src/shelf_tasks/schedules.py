@@ -27,9 +27,9 @@ class Seed:
 
 
 SEEDS = (
-    Seed("backup", "backup", "0 3 * * *"),             # nightly, 03:00 UTC
-    Seed("check_links", "check_links", "0 4 * * *"),   # daily, 04:00 UTC
-    Seed("purge", "purge", "30 4 * * *"),              # daily, 04:30 UTC
+    Seed("backup", "backup", "0 3 * * *"),  # nightly, 03:00 UTC
+    Seed("check_links", "check_links", "0 4 * * *"),  # daily, 04:00 UTC
+    Seed("purge", "purge", "30 4 * * *"),  # daily, 04:30 UTC
 )
 
 
@@ -41,8 +41,10 @@ def validate_cron(expression: str, *, fields: tuple[int, ...] = (5,)) -> str:
     """The expression, normalised to single spaces; InvalidCron saying why otherwise."""
     parts = expression.split()
     if len(parts) not in fields:
-        raise InvalidCron(f"a cron expression has {' or '.join(map(str, fields))} fields "
-                          f"(minute hour day month weekday), not {len(parts)}")
+        raise InvalidCron(
+            f"a cron expression has {' or '.join(map(str, fields))} fields "
+            f"(minute hour day month weekday), not {len(parts)}"
+        )
     normalised = " ".join(parts)
     try:
         croniter(normalised, utcnow())
@@ -73,9 +75,17 @@ def seed(database: Database) -> list[str]:
         now = utcnow()
         try:
             with database.transaction() as session:
-                session.add(Schedule(name=entry.name, kind=entry.kind, cron=entry.cron,
-                                     args=dict(entry.args), enabled=True, created_at=now,
-                                     updated_at=now))
+                session.add(
+                    Schedule(
+                        name=entry.name,
+                        kind=entry.kind,
+                        cron=entry.cron,
+                        args=dict(entry.args),
+                        enabled=True,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
         except IntegrityError:
             continue  # another process seeded it just now
         added.append(entry.name)

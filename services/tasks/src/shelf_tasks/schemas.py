@@ -16,8 +16,9 @@ from .schedules import InvalidCron, validate_cron
 
 STATES = [state.value for state in JobState]
 SHELF_KINDS = build_registry({}).kinds()  # without the test-only kinds
-NAME = validate.Regexp(r"^[A-Za-z0-9_.:-]{1,100}$",
-                       error="Use 1-100 letters, digits, '_', '.', ':' or '-'.")
+NAME = validate.Regexp(
+    r"^[A-Za-z0-9_.:-]{1,100}$", error="Use 1-100 letters, digits, '_', '.', ':' or '-'."
+)
 
 
 def _strict_int(**kwargs) -> fields.Integer:
@@ -40,24 +41,36 @@ class ShownArgs(fields.Dict):
 class JobSchema(ma.Schema):
     id = fields.Integer(required=True)
     kind = fields.String(required=True)
-    args = ShownArgs(required=True, metadata={
-        "description": "secret arguments (a mail's text) are never shown, and are deleted once "
-                       "the job ends"})
+    args = ShownArgs(
+        required=True,
+        metadata={
+            "description": "secret arguments (a mail's text) are never shown, and are deleted once "
+            "the job ends"
+        },
+    )
     queue = fields.String(required=True)
     priority = fields.Integer(required=True, metadata={"description": "lower runs first"})
     state = fields.String(required=True, metadata={"enum": STATES})
-    attempt = fields.Integer(required=True, metadata={
-        "description": "attempts made, interruptions not counted"})
+    attempt = fields.Integer(
+        required=True, metadata={"description": "attempts made, interruptions not counted"}
+    )
     max_attempts = fields.Integer(required=True)
-    interruptions = fields.Integer(required=True, metadata={
-        "description": "attempts given back because the job was interrupted (its worker died, "
-                       "a service it needs was restarting)"})
+    interruptions = fields.Integer(
+        required=True,
+        metadata={
+            "description": "attempts given back because the job was interrupted (its worker died, "
+            "a service it needs was restarting)"
+        },
+    )
     run_at = fields.AwareDateTime(required=True)
     created_by = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=MAX_ID))
     progress = fields.Integer(required=True, metadata={"description": "0-100"})
     progress_message = fields.String(allow_none=True)
-    errors = fields.List(fields.Nested(JobErrorSchema), required=True,
-                         metadata={"description": "one entry per failed attempt"})
+    errors = fields.List(
+        fields.Nested(JobErrorSchema),
+        required=True,
+        metadata={"description": "one entry per failed attempt"},
+    )
     result = fields.Raw(allow_none=True, metadata={"description": "what the handler returned"})
     idempotency_key = fields.String(allow_none=True)
     worker_id = fields.String(allow_none=True, metadata={"description": "who runs it (running)"})
@@ -68,19 +81,30 @@ class JobSchema(ma.Schema):
 
 
 class JobCreateSchema(ma.Schema):
-    kind = fields.String(required=True, validate=NAME, metadata={
-        "description": "one of the kinds this service runs: " + ", ".join(SHELF_KINDS)})
+    kind = fields.String(
+        required=True,
+        validate=NAME,
+        metadata={"description": "one of the kinds this service runs: " + ", ".join(SHELF_KINDS)},
+    )
     args = fields.Dict(keys=fields.String(), load_default=dict)
-    run_at = fields.AwareDateTime(default_timezone=UTC, metadata={
-        "description": "not before this time (UTC when no offset is given); default now"})
-    max_attempts = _strict_int(validate=validate.Range(min=1, max=100), metadata={
-        "description": "default: the kind's own"})
+    run_at = fields.AwareDateTime(
+        default_timezone=UTC,
+        metadata={"description": "not before this time (UTC when no offset is given); default now"},
+    )
+    max_attempts = _strict_int(
+        validate=validate.Range(min=1, max=100), metadata={"description": "default: the kind's own"}
+    )
     queue = fields.String(load_default="default", validate=NAME)
     priority = _strict_int(load_default=0, validate=validate.Range(min=-1000, max=1000))
-    idempotency_key = fields.String(validate=validate.Length(min=1, max=255), metadata={
-        "description": "enqueueing again with the same key answers the first job (200)"})
-    created_by = _strict_int(allow_none=True, validate=validate.Range(min=1, max=MAX_ID), metadata={
-        "description": "the user the job works for; they may read it"})
+    idempotency_key = fields.String(
+        validate=validate.Length(min=1, max=255),
+        metadata={"description": "enqueueing again with the same key answers the first job (200)"},
+    )
+    created_by = _strict_int(
+        allow_none=True,
+        validate=validate.Range(min=1, max=MAX_ID),
+        metadata={"description": "the user the job works for; they may read it"},
+    )
 
 
 class JobListQuerySchema(ma.Schema):
@@ -123,8 +147,10 @@ class ScheduleSchema(ma.Schema):
 
 class ScheduleUpdateSchema(ma.Schema):
     enabled = fields.Boolean()
-    cron = fields.String(validate=_cron, metadata={
-        "description": "five fields (minute hour day month weekday), UTC: \"0 3 * * *\""})
+    cron = fields.String(
+        validate=_cron,
+        metadata={"description": 'five fields (minute hour day month weekday), UTC: "0 3 * * *"'},
+    )
 
 
 class ScheduleListSchema(ma.Schema):
@@ -140,9 +166,11 @@ class OldestWaitingSchema(ma.Schema):
 
 class StatsSchema(ma.Schema):
     by_state = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
-    by_kind = fields.Dict(keys=fields.String(),
-                          values=fields.Dict(keys=fields.String(), values=fields.Integer()),
-                          required=True)
+    by_kind = fields.Dict(
+        keys=fields.String(),
+        values=fields.Dict(keys=fields.String(), values=fields.Integer()),
+        required=True,
+    )
     completed_last_hour = fields.Integer(required=True)
     discarded_last_hour = fields.Integer(required=True)
     oldest_waiting = fields.Nested(OldestWaitingSchema, allow_none=True, required=True)

@@ -52,8 +52,9 @@ RESTARTING = {502, 503, 504}  # a service answering these is on its way back
 
 def interrupts(error: Exception) -> bool:
     """True when `error` says a service the handler needs is restarting, not that it failed."""
-    return isinstance(error, ServiceUnavailable) and (error.status is None
-                                                      or error.status in RESTARTING)
+    return isinstance(error, ServiceUnavailable) and (
+        error.status is None or error.status in RESTARTING
+    )
 
 
 @dataclass
@@ -62,19 +63,30 @@ class Running:
     handler: Handler | None
     context: JobContext
     thread: threading.Thread | None = None
-    finishing: bool = False   # the handler returned; its outcome is being recorded
-    abandoned: bool = False   # failed for its time limit; whatever it does now is dropped
+    finishing: bool = False  # the handler returned; its outcome is being recorded
+    abandoned: bool = False  # failed for its time limit; whatever it does now is dropped
 
 
 class Worker(Loop):
     name = "worker"
 
-    def __init__(self, *, database: Database, poll_interval: float, concurrency: int,
-                 lease_seconds: float, registry: Registry | None = None, services: Any = None,
-                 config: Mapping[str, Any] | None = None, queues: Sequence[str] = ("default",),
-                 shutdown_seconds: float = 2.0, retry_base: float = 10.0,
-                 retry_max: float = 3600.0, max_interruptions: int = jobs.MAX_INTERRUPTIONS,
-                 ident: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        database: Database,
+        poll_interval: float,
+        concurrency: int,
+        lease_seconds: float,
+        registry: Registry | None = None,
+        services: Any = None,
+        config: Mapping[str, Any] | None = None,
+        queues: Sequence[str] = ("default",),
+        shutdown_seconds: float = 2.0,
+        retry_base: float = 10.0,
+        retry_max: float = 3600.0,
+        max_interruptions: int = jobs.MAX_INTERRUPTIONS,
+        ident: str | None = None,
+    ) -> None:
         super().__init__(database=database, interval=poll_interval, ident=ident)
         self.concurrency = concurrency
         self.lease_seconds = lease_seconds
@@ -93,10 +105,14 @@ class Worker(Loop):
         self._heartbeats_done = threading.Event()
 
     def describe(self) -> dict[str, Any]:
-        return {**super().describe(), "concurrency": self.concurrency,
-                "lease_seconds": self.lease_seconds, "queues": list(self.queues),
-                "kinds": self.registry.kinds(),
-                "database": self.database.url.get_backend_name()}
+        return {
+            **super().describe(),
+            "concurrency": self.concurrency,
+            "lease_seconds": self.lease_seconds,
+            "queues": list(self.queues),
+            "kinds": self.registry.kinds(),
+            "database": self.database.url.get_backend_name(),
+        }
 
     def request_stop(self, reason: str) -> None:
         super().request_stop(reason)
@@ -121,9 +137,13 @@ class Worker(Loop):
                     claimed = self.tick()
                 except SQLAlchemyError as error:
                     reason = str(error).splitlines()[0]
-                    self.log.warning("%s tick failed on the database, trying again in %s s: %s",
-                                     self.name, self.interval, reason,
-                                     extra={"worker_id": self.ident, "error": reason})
+                    self.log.warning(
+                        "%s tick failed on the database, trying again in %s s: %s",
+                        self.name,
+                        self.interval,
+                        reason,
+                        extra={"worker_id": self.ident, "error": reason},
+                    )
                 self.ticks += 1
                 if self.stopping:
                     break
@@ -134,21 +154,33 @@ class Worker(Loop):
         finally:
             self._heartbeats_done.set()
             heartbeats.join(timeout=EXIT_SECONDS / 2)
-        self.log.info("%s stopped", self.name, extra={
-            "worker_id": self.ident, "reason": self.stop_reason, "ticks": self.ticks})
+        self.log.info(
+            "%s stopped",
+            self.name,
+            extra={"worker_id": self.ident, "reason": self.stop_reason, "ticks": self.ticks},
+        )
 
     def tick(self) -> int:
         """Rescue expired leases, then claim and start jobs for the free slots; how many."""
         for job_id, state in jobs.rescue_expired(self.database, limit=self.max_interruptions):
-            self.log.warning("job %s lost its worker (lease expired); now %s", job_id, state,
-                             extra={"worker_id": self.ident, "job_id": job_id, "state": state})
+            self.log.warning(
+                "job %s lost its worker (lease expired); now %s",
+                job_id,
+                state,
+                extra={"worker_id": self.ident, "job_id": job_id, "state": state},
+            )
         free = self.concurrency - self.running
         if free <= 0:
             self.log.debug("all %d slots busy", self.concurrency, extra={"worker_id": self.ident})
             return 0
-        claimed = jobs.claim(self.database, worker_id=self.ident, limit=free,
-                             lease_seconds=self.lease_seconds, queues=self.queues,
-                             kinds=self.registry.kinds())
+        claimed = jobs.claim(
+            self.database,
+            worker_id=self.ident,
+            limit=free,
+            lease_seconds=self.lease_seconds,
+            queues=self.queues,
+            kinds=self.registry.kinds(),
+        )
         if not claimed:
             self.log.debug("no jobs due", extra={"worker_id": self.ident, "due": 0})
             return 0
@@ -161,23 +193,42 @@ class Worker(Loop):
     def _start(self, job: ClaimedJob) -> None:
         handler = self.registry.get(job.kind)
         time_limit = handler.time_limit if handler else UNKNOWN_KIND_TIME_LIMIT
-        running = Running(job=job, handler=handler, context=JobContext(
-            id=job.id, kind=job.kind, args=dict(job.args or {}), attempt=job.attempt,
-            max_attempts=job.max_attempts, created_by=job.created_by, created_at=job.created_at,
-            config=self.config, services=self.services,
-            deadline=time.monotonic() + time_limit, priority=job.priority,
-            log=logging.getLogger(f"shelf.tasks.job.{job.kind}")))
-        running.context.report_progress = (
-            lambda percent, message: self._progress(running, percent, message))
-        running.thread = threading.Thread(target=self._execute, args=(running,),
-                                          name=f"job-{job.id}", daemon=True)
+        running = Running(
+            job=job,
+            handler=handler,
+            context=JobContext(
+                id=job.id,
+                kind=job.kind,
+                args=dict(job.args or {}),
+                attempt=job.attempt,
+                max_attempts=job.max_attempts,
+                created_by=job.created_by,
+                created_at=job.created_at,
+                config=self.config,
+                services=self.services,
+                deadline=time.monotonic() + time_limit,
+                priority=job.priority,
+                log=logging.getLogger(f"shelf.tasks.job.{job.kind}"),
+            ),
+        )
+        running.context.report_progress = lambda percent, message: self._progress(
+            running, percent, message
+        )
+        running.thread = threading.Thread(
+            target=self._execute, args=(running,), name=f"job-{job.id}", daemon=True
+        )
         with self._lock:
             self._running[job.id] = running
         running.thread.start()
 
     def _about(self, job: ClaimedJob, **more: Any) -> dict[str, Any]:
-        return {"worker_id": self.ident, "job_id": job.id, "kind": job.kind,
-                "attempt": job.attempt, **more}
+        return {
+            "worker_id": self.ident,
+            "job_id": job.id,
+            "kind": job.kind,
+            "attempt": job.attempt,
+            **more,
+        }
 
     def _execute(self, running: Running) -> None:
         job = running.job
@@ -196,17 +247,25 @@ class Worker(Loop):
                 if interrupts(error):
                     outcome = ("interrupted", f"{type(error).__name__}: {error}")
                 else:
-                    self.log.warning("job %s raised %s", job.id, type(error).__name__,
-                                     exc_info=True, extra=self._about(job))
+                    self.log.warning(
+                        "job %s raised %s",
+                        job.id,
+                        type(error).__name__,
+                        exc_info=True,
+                        extra=self._about(job),
+                    )
                     outcome = ("failed", f"{type(error).__name__}: {error}")
             duration_ms = round((time.monotonic() - started) * 1000, 1)
             with self._lock:
                 dropped = running.abandoned
                 running.finishing = not dropped
             if dropped:
-                self.log.warning("job %s ended after this worker gave it up (time limit or "
-                                 "shutdown); the outcome is dropped",
-                                 job.id, extra=self._about(job, duration_ms=duration_ms))
+                self.log.warning(
+                    "job %s ended after this worker gave it up (time limit or "
+                    "shutdown); the outcome is dropped",
+                    job.id,
+                    extra=self._about(job, duration_ms=duration_ms),
+                )
                 return
             try:
                 self._record(running, outcome, duration_ms)
@@ -220,47 +279,73 @@ class Worker(Loop):
         for attempt in range(1, RECORD_ATTEMPTS + 1):
             try:
                 if what == "completed":
-                    recorded = jobs.complete(self.database, job, worker_id=self.ident,
-                                             result=value)
+                    recorded = jobs.complete(self.database, job, worker_id=self.ident, result=value)
                     state = "completed" if recorded else None
                 elif what == "interrupted":
-                    state = jobs.interrupted(self.database, job, worker_id=self.ident,
-                                             error=value, retry_base=self.retry_base,
-                                             retry_max=self.retry_max,
-                                             limit=self.max_interruptions)
+                    state = jobs.interrupted(
+                        self.database,
+                        job,
+                        worker_id=self.ident,
+                        error=value,
+                        retry_base=self.retry_base,
+                        retry_max=self.retry_max,
+                        limit=self.max_interruptions,
+                    )
                 else:
-                    state = jobs.fail(self.database, job, worker_id=self.ident, error=value,
-                                      permanent=what == "permanent", retry_base=self.retry_base,
-                                      retry_max=self.retry_max)
+                    state = jobs.fail(
+                        self.database,
+                        job,
+                        worker_id=self.ident,
+                        error=value,
+                        permanent=what == "permanent",
+                        retry_base=self.retry_base,
+                        retry_max=self.retry_max,
+                    )
                 break
             except SQLAlchemyError as error:
                 if attempt == RECORD_ATTEMPTS:
-                    self.log.error("job %s: could not record its outcome (%s); it will run "
-                                   "again once its lease expires", job.id,
-                                   str(error).splitlines()[0], extra=self._about(job))
+                    self.log.error(
+                        "job %s: could not record its outcome (%s); it will run "
+                        "again once its lease expires",
+                        job.id,
+                        str(error).splitlines()[0],
+                        extra=self._about(job),
+                    )
                     return
                 time.sleep(min(2.0, 0.2 * attempt))
         about = self._about(job, duration_ms=duration_ms, state=state)
         if state is None:
-            self.log.warning("job %s was cancelled or taken over meanwhile; this attempt's "
-                             "outcome is dropped", job.id, extra=about)
+            self.log.warning(
+                "job %s was cancelled or taken over meanwhile; this attempt's outcome is dropped",
+                job.id,
+                extra=about,
+            )
         elif state == "completed":
             self.log.info("job %s completed", job.id, extra=about)
-        elif state == "retryable" and what == "interrupted" \
-                and job.interruptions < self.max_interruptions:
-            self.log.warning("job %s interrupted (a service it needs is unavailable), will run "
-                             "again, the attempt not counted: %s", job.id, value,
-                             extra={**about, "error": value})
+        elif (
+            state == "retryable"
+            and what == "interrupted"
+            and job.interruptions < self.max_interruptions
+        ):
+            self.log.warning(
+                "job %s interrupted (a service it needs is unavailable), will run "
+                "again, the attempt not counted: %s",
+                job.id,
+                value,
+                extra={**about, "error": value},
+            )
         elif state == "retryable":
-            self.log.warning("job %s failed, will retry: %s", job.id, value,
-                             extra={**about, "error": value})
+            self.log.warning(
+                "job %s failed, will retry: %s", job.id, value, extra={**about, "error": value}
+            )
         else:
             self.log.error("job %s discarded: %s", job.id, value, extra={**about, "error": value})
 
     def _progress(self, running: Running, percent: int, message: str | None) -> bool:
         try:
-            return jobs.set_progress(self.database, running.job, worker_id=self.ident,
-                                     percent=percent, message=message)
+            return jobs.set_progress(
+                self.database, running.job, worker_id=self.ident, percent=percent, message=message
+            )
         except SQLAlchemyError:
             return True  # progress is informative; the job goes on
 
@@ -271,21 +356,31 @@ class Worker(Loop):
             try:
                 self.beat()
             except SQLAlchemyError as error:
-                self.log.warning("heartbeat failed on the database: %s",
-                                 str(error).splitlines()[0], extra={"worker_id": self.ident})
+                self.log.warning(
+                    "heartbeat failed on the database: %s",
+                    str(error).splitlines()[0],
+                    extra={"worker_id": self.ident},
+                )
 
     def beat(self) -> None:
         """Enforce time limits, then extend the leases of the jobs still running."""
         now = time.monotonic()
         with self._lock:
-            late = [r for r in self._running.values()
-                    if now >= r.context.deadline and not r.finishing and not r.abandoned]
+            late = [
+                r
+                for r in self._running.values()
+                if now >= r.context.deadline and not r.finishing and not r.abandoned
+            ]
         for running in late:
             self._time_out(running)
         with self._lock:
             active = [r for r in self._running.values() if not r.finishing]
-        held = jobs.heartbeat(self.database, worker_id=self.ident,
-                              jobs=[r.job for r in active], lease_seconds=self.lease_seconds)
+        held = jobs.heartbeat(
+            self.database,
+            worker_id=self.ident,
+            jobs=[r.job for r in active],
+            lease_seconds=self.lease_seconds,
+        )
         for running in active:
             if running.job.id in held:
                 continue
@@ -293,9 +388,12 @@ class Worker(Loop):
                 lost = not running.finishing and self._running.get(running.job.id) is running
             if lost and not running.context.cancelled.is_set():
                 running.context.cancelled.set()
-                self.log.warning("job %s is no longer this worker's (cancelled, or its lease "
-                                 "expired); its handler is asked to stop", running.job.id,
-                                 extra=self._about(running.job))
+                self.log.warning(
+                    "job %s is no longer this worker's (cancelled, or its lease "
+                    "expired); its handler is asked to stop",
+                    running.job.id,
+                    extra=self._about(running.job),
+                )
 
     def _time_out(self, running: Running) -> None:
         job = running.job
@@ -306,19 +404,33 @@ class Worker(Loop):
             self._running.pop(job.id, None)
         running.context.cancelled.set()
         limit = running.handler.time_limit if running.handler else UNKNOWN_KIND_TIME_LIMIT
-        state = jobs.fail(self.database, job, worker_id=self.ident,
-                          error=f"TimeLimitExceeded: ran longer than its time limit of {limit:g} s",
-                          retry_base=self.retry_base, retry_max=self.retry_max)
-        self.log.error("job %s exceeded its time limit of %g s; now %s", job.id, limit, state,
-                       extra=self._about(job, state=state))
+        state = jobs.fail(
+            self.database,
+            job,
+            worker_id=self.ident,
+            error=f"TimeLimitExceeded: ran longer than its time limit of {limit:g} s",
+            retry_base=self.retry_base,
+            retry_max=self.retry_max,
+        )
+        self.log.error(
+            "job %s exceeded its time limit of %g s; now %s",
+            job.id,
+            limit,
+            state,
+            extra=self._about(job, state=state),
+        )
         self._wake.set()
 
     # --- stopping ---------------------------------------------------------------------------------
 
     def _shutdown(self) -> None:
         if self.running:
-            self.log.info("waiting up to %g s for %d running jobs", self.shutdown_seconds,
-                          self.running, extra={"worker_id": self.ident})
+            self.log.info(
+                "waiting up to %g s for %d running jobs",
+                self.shutdown_seconds,
+                self.running,
+                extra={"worker_id": self.ident},
+            )
         deadline = time.monotonic() + self.shutdown_seconds
         while self.running and time.monotonic() < deadline:
             self._wake.wait(min(0.1, max(0.0, deadline - time.monotonic())))
@@ -335,10 +447,14 @@ class Worker(Loop):
                 released = jobs.release(self.database, running.job, worker_id=self.ident)
             except SQLAlchemyError:
                 released = False
-            self.log.warning("job %s %s", running.job.id,
-                             "released: it waits for another worker" if released else
-                             "could not be released; it runs again once its lease expires",
-                             extra=self._about(running.job))
+            self.log.warning(
+                "job %s %s",
+                running.job.id,
+                "released: it waits for another worker"
+                if released
+                else "could not be released; it runs again once its lease expires",
+                extra=self._about(running.job),
+            )
         until = time.monotonic() + EXIT_SECONDS
         for running in finishing:  # recording an outcome takes a moment; let it land
             if running.thread is not None:

@@ -50,14 +50,18 @@ csrf = CSRFProtect()
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app, api = create_service_app(
-        __name__, service="ui", version=VERSION, settings=SETTINGS,
-        test_config=test_config, title="Shelf ui",
+        __name__,
+        service="ui",
+        version=VERSION,
+        settings=SETTINGS,
+        test_config=test_config,
+        title="Shelf ui",
         description="The web pages of Shelf. Its pages are HTML and not part of this "
-                    "document; only its JSON endpoints are.",
+        "document; only its JSON endpoints are.",
     )
     check_settings(app.config)
     if app.config["SHELF_UI_TRUST_PROXY"]:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     register_session(app)
     register_dependencies(app)
     register_pages(app, api)
@@ -92,8 +96,16 @@ def register_dependencies(app: Flask) -> None:
 def register_pages(app: Flask, api) -> None:
     # Jinja autoescapes every .html template; nothing fetched from another service is ever
     # marked safe (Markdown notes are, after nh3 cleaned them: see rendering.markdown).
-    for blueprint in (pages.blp, accounts.blp, bookmarks.blp, bundles.blp, tags.blp,
-                      transfer.blp, settings.blp, admin.blp):
+    for blueprint in (
+        pages.blp,
+        accounts.blp,
+        bookmarks.blp,
+        bundles.blp,
+        tags.blp,
+        transfer.blp,
+        settings.blp,
+        admin.blp,
+    ):
         app.register_blueprint(blueprint)
     api.register_blueprint(progress_api.blp)
     api.register_blueprint(check_api.blp)
@@ -104,10 +116,12 @@ def register_pages(app: Flask, api) -> None:
 
     @app.context_processor
     def _who() -> dict[str, Any]:
-        return {"current_user": sessions.current_user(),
-                "preferences": preferences.current(),
-                # asked of auth only by the pages that would link to sign-up
-                "signup_open": lambda: auth_client.signup_state().is_open() is True}
+        return {
+            "current_user": sessions.current_user(),
+            "preferences": preferences.current(),
+            # asked of auth only by the pages that would link to sign-up
+            "signup_open": lambda: auth_client.signup_state().is_open() is True,
+        }
 
     kit(app).html_error_renderer = errors.render_error_page
 
@@ -125,17 +139,22 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError) -> Response:
         return problem_response(
-            400, "Bad Request",
+            400,
+            "Bad Request",
             "This form could not be accepted: it has expired or did not come from Shelf's own "
             "pages (CSRF check: " + str(error.description).rstrip(".") + "). Go back, reload "
-            "the page and send it again.")
+            "the page and send it again.",
+        )
 
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(error: RequestEntityTooLarge) -> Any:
         # A file over the import form's limit is refused before anything reads it: the form
         # says so, naming the limit, instead of a bare 413 page.
-        if (request.endpoint == "transfer.import_page" and not wants_json()
-                and sessions.current_user() is not None):
+        if (
+            request.endpoint == "transfer.import_page"
+            and not wants_json()
+            and sessions.current_user() is not None
+        ):
             return transfer.too_large(ImportForm(formdata=None), transfer.import_limit())
         return handle_http_exception(error)
 
@@ -146,8 +165,9 @@ def register_error_handlers(app: Flask) -> None:
             sessions.end()
             return _login_required(sessions.LoginRequired(expired=True))
         if error.status == 403:
-            return problem_response(403, "Forbidden",
-                                    f"The {error.service} service says you may not do this.")
+            return problem_response(
+                403, "Forbidden", f"The {error.service} service says you may not do this."
+            )
         if error.status == 404:
             return problem_response(404, "Not Found", "There is nothing here (any more).")
         return handle_rejected(error)

@@ -27,21 +27,33 @@ SETTINGS = {
     "SHELF_API_URL": Setting(service_url_default(8002), help="where api answers"),
     "SHELF_TASKS_URL": Setting(service_url_default(8003), help="where tasks answers"),
     "SHELF_UI_URL": Setting(service_url_default(8004), help="the ui's own URL"),
-    "SHELF_SECRET_KEY": Setting(DEVELOPMENT_SECRET_KEY, secret=True,
-                                help="signs the session cookie; e.g. `openssl rand -hex 32`"),
-    "SHELF_UI_SECURE_COOKIES": Setting(_secure_cookies_default, type=bool,
-                                       help="mark cookies Secure (sent over HTTPS only)"),
+    "SHELF_SECRET_KEY": Setting(
+        DEVELOPMENT_SECRET_KEY,
+        secret=True,
+        help="signs the session cookie; e.g. `openssl rand -hex 32`",
+    ),
+    "SHELF_UI_SECURE_COOKIES": Setting(
+        _secure_cookies_default, type=bool, help="mark cookies Secure (sent over HTTPS only)"
+    ),
     "SHELF_PORT": Setting(8000, help="the front door's port (the gateway of `make run`)"),
-    "SHELF_PUBLIC_URL": Setting(_public_url_default, type=str,
-                                help="the address people use for Shelf (the gateway), shown "
-                                     "in settings and the bookmarklet"),
-    "SHELF_UI_TRUST_PROXY": Setting(False, help="behind a gateway: take the client's address "
-                                                "and scheme from its X-Forwarded-* headers"),
+    "SHELF_PUBLIC_URL": Setting(
+        _public_url_default,
+        type=str,
+        help="the address people use for Shelf (the gateway), shown "
+        "in settings and the bookmarklet",
+    ),
+    "SHELF_UI_TRUST_PROXY": Setting(
+        False,
+        help="behind a gateway: take the client's address "
+        "and scheme from its X-Forwarded-* headers",
+    ),
     "SHELF_UI_SESSION_DAYS": Setting(30, help="how long a login is kept without use (days)"),
-    "SHELF_UI_IMPORT_MAX_BYTES": Setting(50 * 1024 * 1024,
-                                         help="largest bookmark file the import form takes "
-                                              "(api has its own limit, "
-                                              "SHELF_API_IMPORT_MAX_BYTES)"),
+    "SHELF_UI_IMPORT_MAX_BYTES": Setting(
+        50 * 1024 * 1024,
+        help="largest bookmark file the import form takes "
+        "(api has its own limit, "
+        "SHELF_API_IMPORT_MAX_BYTES)",
+    ),
 }
 
 # The services the ui calls: (name, setting holding its URL, whether the ui is ready without

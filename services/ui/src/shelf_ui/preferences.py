@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, current_app, g, request
 from itsdangerous import BadSignature, URLSafeSerializer
+from werkzeug.wrappers import Response
 
 from .clients.api import SORTS
 
@@ -32,14 +33,16 @@ class Preferences:
         size = data.get("page_size")
         sort = data.get("sort")
         theme = data.get("theme")
-        return cls(page_size=size if size in PAGE_SIZES else cls.page_size,
-                   sort=sort if sort in SORTS else cls.sort,
-                   new_tab=data.get("new_tab") is True,
-                   theme=theme if theme in THEMES else cls.theme)
+        return cls(
+            page_size=size if size in PAGE_SIZES else cls.page_size,
+            sort=sort if sort in SORTS else cls.sort,
+            new_tab=data.get("new_tab") is True,
+            theme=theme if theme in THEMES else cls.theme,
+        )
 
 
 def _serializer(app: Flask) -> URLSafeSerializer:
-    return URLSafeSerializer(app.secret_key, salt="shelf-ui-preferences")
+    return URLSafeSerializer(app.config["SECRET_KEY"], salt="shelf-ui-preferences")
 
 
 def current() -> Preferences:
@@ -56,6 +59,11 @@ def current() -> Preferences:
 
 
 def save(response: Response, preferences: Preferences) -> None:
-    response.set_cookie(COOKIE, _serializer(current_app).dumps(asdict(preferences)),
-                        max_age=MAX_AGE, httponly=True, samesite="Lax",
-                        secure=current_app.config["SESSION_COOKIE_SECURE"])
+    response.set_cookie(
+        COOKIE,
+        _serializer(current_app).dumps(asdict(preferences)),
+        max_age=MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )

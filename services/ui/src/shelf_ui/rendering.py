@@ -12,8 +12,33 @@ from markupsafe import Markup
 # What notes may contain once rendered: text formatting, lists, code, quotes, tables, links.
 # No script, style, iframe, form, image (no tracking pixels), event handler or style attribute.
 ALLOWED_TAGS = {
-    "p", "br", "hr", "strong", "em", "b", "i", "code", "pre", "blockquote", "ul", "ol", "li",
-    "h1", "h2", "h3", "h4", "h5", "h6", "a", "table", "thead", "tbody", "tr", "th", "td", "del",
+    "p",
+    "br",
+    "hr",
+    "strong",
+    "em",
+    "b",
+    "i",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "a",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "del",
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 URL_SCHEMES = {"http", "https", "mailto"}
@@ -29,10 +54,18 @@ def markdown(text: str | None) -> Markup:
     import markdown as markdown_lib
     import nh3
 
-    html = markdown_lib.markdown(text, extensions=["fenced_code", "tables", "sane_lists"],
-                                 output_format="html")
-    return Markup(nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
-                            url_schemes=URL_SCHEMES, link_rel="noopener noreferrer nofollow"))
+    html = markdown_lib.markdown(
+        text, extensions=["fenced_code", "tables", "sane_lists"], output_format="html"
+    )
+    return Markup(
+        nh3.clean(
+            html,
+            tags=ALLOWED_TAGS,
+            attributes=ALLOWED_ATTRIBUTES,
+            url_schemes=URL_SCHEMES,
+            link_rel="noopener noreferrer nofollow",
+        )
+    )
 
 
 def web_link(url: str | None) -> str:
@@ -111,22 +144,34 @@ def throughput_bars(points: list[tuple[str, int, int]]) -> dict:
         done_height = usable * done / peak
         failed_height = usable * failed / peak
         when = parse_time(label)
-        bars.append({
-            "x": round(x, 1), "width": round(bar_width, 1),
-            "done": done, "failed": failed,
-            "done_y": round(base - done_height, 1), "done_height": round(done_height, 1),
-            "failed_y": round(base - done_height - failed_height, 1),
-            "failed_height": round(failed_height, 1),
-            "label": when.strftime("%H:%M") if when else label,
-            "show_label": index % label_every == 0,
-            "label_x": round(index * slot + slot / 2, 1),
-        })
+        bars.append(
+            {
+                "x": round(x, 1),
+                "width": round(bar_width, 1),
+                "done": done,
+                "failed": failed,
+                "done_y": round(base - done_height, 1),
+                "done_height": round(done_height, 1),
+                "failed_y": round(base - done_height - failed_height, 1),
+                "failed_height": round(failed_height, 1),
+                "label": when.strftime("%H:%M") if when else label,
+                "show_label": index % label_every == 0,
+                "label_x": round(index * slot + slot / 2, 1),
+            }
+        )
     total = sum(done + failed for _label, done, failed in points)
-    return {"bars": bars, "max": peak, "total": total, "width": CHART_WIDTH,
-            "height": CHART_HEIGHT, "base": base}
+    return {
+        "bars": bars,
+        "max": peak,
+        "total": total,
+        "width": CHART_WIDTH,
+        "height": CHART_HEIGHT,
+        "base": base,
+    }
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(markdown=markdown, web_link=web_link, host=host, date=date,
-                                 date_time=date_time)
+    app.jinja_env.filters.update(
+        markdown=markdown, web_link=web_link, host=host, date=date, date_time=date_time
+    )
     app.jinja_env.globals["page_numbers"] = page_numbers

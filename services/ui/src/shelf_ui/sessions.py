@@ -54,8 +54,9 @@ class _RecentRefreshes:
         key = self._key(refresh_token)
         with self._lock:
             now = time.monotonic()
-            for old in [k for k, (at, _) in self._pairs.items()
-                        if now - at > RECENT_REFRESH_SECONDS]:
+            for old in [
+                k for k, (at, _) in self._pairs.items() if now - at > RECENT_REFRESH_SECONDS
+            ]:
                 del self._pairs[old]
             if key in self._pairs:
                 return self._pairs[key][1]
@@ -67,8 +68,9 @@ class _RecentRefreshes:
         """A login that ended: a copy of its cookie, whose refresh token was traded here a
         moment ago, is not handed the pair that trade got."""
         with self._lock:
-            for key in [k for k, (_, pair) in self._pairs.items()
-                        if pair.refresh_token == refresh_token]:
+            for key in [
+                k for k, (_, pair) in self._pairs.items() if pair.refresh_token == refresh_token
+            ]:
                 del self._pairs[key]
 
 
@@ -83,8 +85,11 @@ def start(pair: TokenPair) -> None:
 
 
 def _store(pair: TokenPair) -> None:
-    session["tokens"] = {"access": pair.access_token, "refresh": pair.refresh_token,
-                         "expires_at": time.time() + max(pair.expires_in, 0)}
+    session["tokens"] = {
+        "access": pair.access_token,
+        "refresh": pair.refresh_token,
+        "expires_at": time.time() + max(pair.expires_in, 0),
+    }
     session["user"] = pair.user.as_session()
     g.pop("user", None)
 

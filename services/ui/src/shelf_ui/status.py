@@ -49,8 +49,10 @@ def service_statuses(app: Flask) -> list[ServiceStatus]:
     clients = kit(app).clients
     services = [(name, clients[name], critical) for name, _setting, critical in DEPENDENCIES]
     with ThreadPoolExecutor(max_workers=max(len(services), 1)) as pool:
-        futures = [pool.submit(contextvars.copy_context().run, probe, name, client, critical)
-                   for name, client, critical in services]
+        futures = [
+            pool.submit(contextvars.copy_context().run, probe, name, client, critical)
+            for name, client, critical in services
+        ]
         return [future.result() for future in futures]
 
 
@@ -65,16 +67,32 @@ def probe(name: str, client: ServiceClient, critical: bool) -> ServiceStatus:
     except (ServiceError, ValueError) as error:
         # A 4xx, or an answer that is not JSON: something else listens at that URL.
         log.warning("status: %s answered oddly: %s", name, error, extra={"dependency": name})
-        return ServiceStatus(name, role, critical, "unexpected",
-                             reason="its address answers, but not as a Shelf service")
+        return ServiceStatus(
+            name,
+            role,
+            critical,
+            "unexpected",
+            reason="its address answers, but not as a Shelf service",
+        )
     if not isinstance(answer, dict):
-        return ServiceStatus(name, role, critical, "unexpected",
-                             reason="its address answers, but not as a Shelf service")
+        return ServiceStatus(
+            name,
+            role,
+            critical,
+            "unexpected",
+            reason="its address answers, but not as a Shelf service",
+        )
     reported = str(answer.get("service", ""))
     version = str(answer.get("version", "")) or None
     if reported != name:
         log.warning("status: %s answers as %r", name, reported, extra={"dependency": name})
-        return ServiceStatus(name, role, critical, "unexpected", version=version,
-                             reported_name=reported,
-                             reason="its address answers as another service")
+        return ServiceStatus(
+            name,
+            role,
+            critical,
+            "unexpected",
+            version=version,
+            reported_name=reported,
+            reason="its address answers as another service",
+        )
     return ServiceStatus(name, role, critical, "up", version=version, reported_name=reported)

@@ -14,8 +14,16 @@ from . import (
     users,
 )
 
-MODULES = (fetch_metadata, check_links, send_email, import_bookmarks, fail_import, backup, purge,
-           users)
+MODULES = (
+    fetch_metadata,
+    check_links,
+    send_email,
+    import_bookmarks,
+    fail_import,
+    backup,
+    purge,
+    users,
+)
 
 
 def register_handlers(registry: Registry) -> None:

@@ -35,11 +35,20 @@ def backup(job: JobContext) -> dict[str, Any]:
     for done, owner in enumerate(owners, start=1):
         for format in FORMATS:
             (partial / f"owner-{owner}.{format}").write_bytes(
-                job.services.api.export(owner, format))
+                job.services.api.export(owner, format)
+            )
         job.progress(100 * done // len(owners), f"{done} of {len(owners)} owners exported")
-    (partial / "manifest.json").write_text(json.dumps(
-        {"job_id": job.id, "written_at": utcnow().isoformat(), "owners": owners,
-         "formats": list(FORMATS)}, indent=2))
+    (partial / "manifest.json").write_text(
+        json.dumps(
+            {
+                "job_id": job.id,
+                "written_at": utcnow().isoformat(),
+                "owners": owners,
+                "formats": list(FORMATS),
+            },
+            indent=2,
+        )
+    )
     partial.rename(final)
     removed = prune(folder, keep)
     return {"folder": str(final), "owners": len(owners), "removed": removed}
@@ -47,8 +56,9 @@ def backup(job: JobContext) -> dict[str, Any]:
 
 def prune(folder: Path, keep: int) -> list[str]:
     """Delete all but the newest `keep` complete backups; the names of those deleted."""
-    backups = sorted(path for path in folder.iterdir()
-                     if path.is_dir() and path.name.startswith(PREFIX))
+    backups = sorted(
+        path for path in folder.iterdir() if path.is_dir() and path.name.startswith(PREFIX)
+    )
     old = backups[:-keep] if len(backups) > keep else []
     for path in old:
         shutil.rmtree(path)

@@ -36,13 +36,15 @@ def fetch_one(job: JobContext, bookmark_id: int, policy: FetchPolicy) -> dict[st
     except FetchRefused as refused:
         # An address inside Shelf's network, or not http(s): never fetched, never retried. The
         # reason names no address (shelf-fetch logs which one).
-        job.log.warning("fetch refused: %s", refused.reason,
-                        extra={"bookmark_id": bookmark_id, "job_id": job.id})
+        job.log.warning(
+            "fetch refused: %s",
+            refused.reason,
+            extra={"bookmark_id": bookmark_id, "job_id": job.id},
+        )
         return {"fetched": False, "url": url, "reason": refused.reason}
     response, page = fetched.response, fetched.metadata
     if page is None:  # an error status, or not a web page
-        return {"fetched": False, "url": url, "status": response.status,
-                "reason": fetched.problem}
+        return {"fetched": False, "url": url, "status": response.status, "reason": fetched.problem}
     update = {key: value for key, value in page.as_dict().items() if value is not None}
     try:
         api.write_metadata(bookmark_id, {**update, "url": url})
@@ -52,14 +54,23 @@ def fetch_one(job: JobContext, bookmark_id: int, policy: FetchPolicy) -> dict[st
         if rejected.status == 404:
             return {"skipped": "the bookmark was deleted"}
         raise
-    return {"fetched": True, "url": url, "final_url": response.url, "status": response.status,
-            "title": page.title, "truncated": response.truncated}
+    return {
+        "fetched": True,
+        "url": url,
+        "final_url": response.url,
+        "status": response.status,
+        "title": page.title,
+        "truncated": response.truncated,
+    }
 
 
 def bookmark_ids(args: dict[str, Any]) -> list[int]:
     ids = args.get("bookmark_ids")
-    if not isinstance(ids, list) or not 1 <= len(ids) <= MAX_BATCH or any(
-            isinstance(i, bool) or not isinstance(i, int) for i in ids):
+    if (
+        not isinstance(ids, list)
+        or not 1 <= len(ids) <= MAX_BATCH
+        or any(isinstance(i, bool) or not isinstance(i, int) for i in ids)
+    ):
         raise PermanentError(f"args.bookmark_ids must be a list of 1 to {MAX_BATCH} integers")
     return list(dict.fromkeys(ids))
 
@@ -74,8 +85,11 @@ def fetch_metadata(job: JobContext) -> dict[str, Any]:
         if job.cancelled.is_set():  # nothing this returns is recorded: just stop
             return {"pages": pages, "stopped": "cancelled"}
         if job.seconds_left < policy.timeout + SPARE_SECONDS:
-            return {"pages": pages, "rest": ids[done:],
-                    "continued_in": continue_later(job, ids[done:])}
+            return {
+                "pages": pages,
+                "rest": ids[done:],
+                "continued_in": continue_later(job, ids[done:]),
+            }
         try:
             pages[str(bookmark_id)] = fetch_one(job, bookmark_id, policy)
         except (FetchFailed, ServiceRejected) as failed:
@@ -88,9 +102,14 @@ def continue_later(job: JobContext, rest: list[int]) -> int:
     """A job for the bookmarks this one did not reach (once: the key names this job)."""
     with job.services.database.sessions() as session:
         follow_up, _created = jobs.enqueue(
-            session, kind="fetch_metadata", args={"bookmark_ids": rest},
-            max_attempts=job.max_attempts, priority=job.priority, created_by=job.created_by,
-            idempotency_key=f"fetch_metadata:{job.id}:rest")
+            session,
+            kind="fetch_metadata",
+            args={"bookmark_ids": rest},
+            max_attempts=job.max_attempts,
+            priority=job.priority,
+            created_by=job.created_by,
+            idempotency_key=f"fetch_metadata:{job.id}:rest",
+        )
         return follow_up.id
 
 

@@ -23,8 +23,10 @@ def purge(job: JobContext) -> dict[str, Any]:
     newest = select(func.max(ScheduleFire.id)).group_by(ScheduleFire.schedule_id)
     with jobs.write_transaction(database) as connection:
         deleted_fires = connection.execute(
-            delete(ScheduleFire).where(ScheduleFire.fire_time < cutoff,
-                                       ScheduleFire.id.not_in(newest))).rowcount
+            delete(ScheduleFire).where(
+                ScheduleFire.fire_time < cutoff, ScheduleFire.id.not_in(newest)
+            )
+        ).rowcount
     auth = job.services.auth.purge()
     return {"jobs": deleted_jobs, "schedule_fires": deleted_fires, "auth": auth}
 

@@ -23,16 +23,20 @@ def send_email(job: JobContext) -> dict[str, Any]:
     to = str_arg(job.args, "to")
     subject = str_arg(job.args, "subject")
     if "text" not in job.args:
-        raise PermanentError("the mail's text was deleted when its job ended; it is not sent "
-                             "again")
+        raise PermanentError("the mail's text was deleted when its job ended; it is not sent again")
     text = str_arg(job.args, "text", required=False)
     if "@" not in parseaddr(to)[1]:
         raise PermanentError(f"args.to is not an email address: {to!r}")
     sender = job.config["SHELF_SMTP_FROM"]
     domain = parseaddr(sender)[1].rpartition("@")[2] or "shelf.invalid"
     try:
-        message = mail.build_message(sender=sender, to=to, subject=subject, text=text,
-                                     message_id=f"<shelf-job-{job.id}@{domain}>")
+        message = mail.build_message(
+            sender=sender,
+            to=to,
+            subject=subject,
+            text=text,
+            message_id=f"<shelf-job-{job.id}@{domain}>",
+        )
     except ValueError as error:  # e.g. a line break in a header
         raise PermanentError(f"the message cannot be built: {error}") from None
     try:

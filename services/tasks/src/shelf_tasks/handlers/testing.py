@@ -35,8 +35,18 @@ def record(job: JobContext) -> dict[str, Any]:
     path, pid = job.args["path"], os.getpid()
 
     def note(event: str) -> None:
-        line = json.dumps({"job": job.id, "attempt": job.attempt, "pid": pid, "event": event,
-                           "at": time.time()}) + "\n"
+        line = (
+            json.dumps(
+                {
+                    "job": job.id,
+                    "attempt": job.attempt,
+                    "pid": pid,
+                    "event": event,
+                    "at": time.time(),
+                }
+            )
+            + "\n"
+        )
         descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
             os.write(descriptor, line.encode())

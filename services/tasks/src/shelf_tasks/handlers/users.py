@@ -23,7 +23,8 @@ def purge_user(job: JobContext) -> dict[str, Any]:
     job.services.api.delete_user(user_id)
     with jobs.write_transaction(job.services.database) as connection:
         deleted = connection.execute(
-            delete(Job).where(Job.created_by == user_id, Job.id != job.id)).rowcount
+            delete(Job).where(Job.created_by == user_id, Job.id != job.id)
+        ).rowcount
     return {"user_id": user_id, "jobs_deleted": deleted}
 
 

@@ -9,8 +9,12 @@ from flask_smorest import Blueprint
 from shelf_identity import Identity
 
 BEARER = "bearer"
-SECURITY_SCHEME = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-                   "description": "an access token or a service token from auth"}
+SECURITY_SCHEME = {
+    "type": "http",
+    "scheme": "bearer",
+    "bearerFormat": "JWT",
+    "description": "an access token or a service token from auth",
+}
 
 
 def documented(blp: Blueprint, guard: Callable | None = None) -> Callable:

@@ -28,8 +28,9 @@ def visible_job(job_id: int) -> Job:
     Anyone else gets the same 404 as for a job that does not exist."""
     job = session().get(Job, job_id)
     identity = current_identity()
-    if job is None or not (sees_everything(identity)
-                           or (identity.is_user and job.created_by == identity.user_id)):
+    if job is None or not (
+        sees_everything(identity) or (identity.is_user and job.created_by == identity.user_id)
+    ):
         raise not_found(job_id)
     return job
 
@@ -38,8 +39,11 @@ def visible_job(job_id: int) -> Job:
 @documented(blp, require_admin_or_service)
 @blp.arguments(JobCreateSchema)
 @blp.response(201, JobSchema)
-@blp.alt_response(200, schema=JobSchema,
-                  description="The idempotency key was used before: the first job, unchanged")
+@blp.alt_response(
+    200,
+    schema=JobSchema,
+    description="The idempotency key was used before: the first job, unchanged",
+)
 def enqueue(data):
     """Enqueue a job (services and admins).
 
@@ -48,17 +52,28 @@ def enqueue(data):
     handler = registry(current_app).get(data["kind"])
     if handler is None:
         known = ", ".join(registry(current_app).kinds())
-        raise Problem(422, "Unprocessable Entity", f"Unknown job kind {data['kind']!r}.",
-                      errors={"kind": [f"Not a job kind; one of: {known}."]})
+        raise Problem(
+            422,
+            "Unprocessable Entity",
+            f"Unknown job kind {data['kind']!r}.",
+            errors={"kind": [f"Not a job kind; one of: {known}."]},
+        )
     identity = current_identity()
     created_by = data.get("created_by")
     if created_by is None and identity.is_user:
         created_by = identity.user_id
     job, created = queue.enqueue(
-        session(), kind=data["kind"], args=data["args"], run_at=data.get("run_at"),
-        max_attempts=data.get("max_attempts") or handler.max_attempts, queue=data["queue"],
-        priority=data["priority"], idempotency_key=data.get("idempotency_key"),
-        created_by=created_by, request_id=current_request_id())
+        session(),
+        kind=data["kind"],
+        args=data["args"],
+        run_at=data.get("run_at"),
+        max_attempts=data.get("max_attempts") or handler.max_attempts,
+        queue=data["queue"],
+        priority=data["priority"],
+        idempotency_key=data.get("idempotency_key"),
+        created_by=created_by,
+        request_id=current_request_id(),
+    )
     return job, 201 if created else 200
 
 
@@ -80,10 +95,15 @@ def list_jobs(params):
             statement = statement.where(getattr(Job, name) == params[name])
     db = session()
     total = db.scalar(select(func.count()).select_from(statement.subquery()))
-    results = db.scalars(statement.order_by(Job.id.desc())
-                         .limit(params["limit"]).offset(params["offset"])).all()
-    return {"results": results, "total": total, "limit": params["limit"],
-            "offset": params["offset"]}
+    results = db.scalars(
+        statement.order_by(Job.id.desc()).limit(params["limit"]).offset(params["offset"])
+    ).all()
+    return {
+        "results": results,
+        "total": total,
+        "limit": params["limit"],
+        "offset": params["offset"],
+    }
 
 
 @blp.route("/v1/jobs/<id:job_id>", methods=["GET"])

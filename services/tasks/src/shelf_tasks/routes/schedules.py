@@ -18,17 +18,28 @@ blp = Blueprint("schedules", __name__, description="Cron schedules (UTC)")
 
 
 def describe(schedule: Schedule) -> dict:
-    last = session().execute(
-        select(ScheduleFire.fire_time, ScheduleFire.job_id)
-        .where(ScheduleFire.schedule_id == schedule.id)
-        .order_by(ScheduleFire.fire_time.desc()).limit(1)).first()
+    last = (
+        session()
+        .execute(
+            select(ScheduleFire.fire_time, ScheduleFire.job_id)
+            .where(ScheduleFire.schedule_id == schedule.id)
+            .order_by(ScheduleFire.fire_time.desc())
+            .limit(1)
+        )
+        .first()
+    )
     return {
-        "id": schedule.id, "name": schedule.name, "kind": schedule.kind, "args": schedule.args,
-        "cron": schedule.cron, "enabled": schedule.enabled,
+        "id": schedule.id,
+        "name": schedule.name,
+        "kind": schedule.kind,
+        "args": schedule.args,
+        "cron": schedule.cron,
+        "enabled": schedule.enabled,
         "next_fire_at": next_fire(schedule.cron, utcnow()) if schedule.enabled else None,
         "last_fire_at": last.fire_time if last else None,
         "last_job_id": last.job_id if last else None,
-        "created_at": schedule.created_at, "updated_at": schedule.updated_at,
+        "created_at": schedule.created_at,
+        "updated_at": schedule.updated_at,
     }
 
 

@@ -33,13 +33,15 @@ def as_user(name: str, method: str, path: str, **kwargs: Any) -> requests.Respon
     client = service(name)
     extra = kwargs.pop("headers", None) or {}
     try:
-        return client.request(method, path,
-                              headers={**extra, **bearer(sessions.access_token())}, **kwargs)
+        return client.request(
+            method, path, headers={**extra, **bearer(sessions.access_token())}, **kwargs
+        )
     except ServiceRejected as error:
         if error.status != 401:
             raise
-    return client.request(method, path,
-                          headers={**extra, **bearer(sessions.refresh(force=True))}, **kwargs)
+    return client.request(
+        method, path, headers={**extra, **bearer(sessions.refresh(force=True))}, **kwargs
+    )
 
 
 def field_errors(error: ServiceRejected) -> dict[str, list[str]]:
@@ -56,8 +58,11 @@ def field_errors(error: ServiceRejected) -> dict[str, list[str]]:
             errors["" if field == "non_field_errors" else str(field)] = texts
     if not errors:
         detail = body.get("detail")
-        errors[""] = [str(detail) if isinstance(detail, str) and detail else
-                      f"The {error.service} service refused this ({error.status})."]
+        errors[""] = [
+            str(detail)
+            if isinstance(detail, str) and detail
+            else f"The {error.service} service refused this ({error.status})."
+        ]
     return errors
 
 

@@ -38,17 +38,21 @@ class Bookmark:
 
     @classmethod
     def from_answer(cls, body: dict[str, Any]) -> Bookmark:
-        return cls(id=int(body["id"]), url=str(body.get("url") or ""),
-                   title=str(body.get("title") or ""),
-                   description=str(body.get("description") or ""),
-                   notes=str(body.get("notes") or ""),
-                   favicon_url=body.get("favicon_url") or None,
-                   tag_names=[str(name) for name in body.get("tag_names") or []],
-                   date_added=str(body.get("date_added") or ""),
-                   unread=bool(body.get("unread")), shared=bool(body.get("shared")),
-                   is_archived=bool(body.get("is_archived")),
-                   is_broken=bool(body.get("is_broken")),
-                   owner=str(body["owner"]) if body.get("owner") else None)
+        return cls(
+            id=int(body["id"]),
+            url=str(body.get("url") or ""),
+            title=str(body.get("title") or ""),
+            description=str(body.get("description") or ""),
+            notes=str(body.get("notes") or ""),
+            favicon_url=body.get("favicon_url") or None,
+            tag_names=[str(name) for name in body.get("tag_names") or []],
+            date_added=str(body.get("date_added") or ""),
+            unread=bool(body.get("unread")),
+            shared=bool(body.get("shared")),
+            is_archived=bool(body.get("is_archived")),
+            is_broken=bool(body.get("is_broken")),
+            owner=str(body["owner"]) if body.get("owner") else None,
+        )
 
 
 @dataclass(frozen=True)
@@ -58,17 +62,26 @@ class Page:
 
 
 def _page(body: dict[str, Any]) -> Page:
-    return Page(count=int(body.get("count", 0)),
-                items=[Bookmark.from_answer(item) for item in body.get("results", [])])
+    return Page(
+        count=int(body.get("count", 0)),
+        items=[Bookmark.from_answer(item) for item in body.get("results", [])],
+    )
 
 
-def list_bookmarks(view: str, *, q: str, sort: str, limit: int, offset: int,
-                   bundle: int | None = None) -> Page:
+def list_bookmarks(
+    view: str, *, q: str, sort: str, limit: int, offset: int, bundle: int | None = None
+) -> Page:
     if view == "broken":
         return _list_broken(q=q, sort=sort, limit=limit, offset=offset, bundle=bundle)
     path, filters = VIEWS[view]
-    params = {"q": q, "sort": sort, "limit": limit, "offset": offset, **filters,
-              **({"bundle": bundle} if bundle is not None else {})}
+    params = {
+        "q": q,
+        "sort": sort,
+        "limit": limit,
+        "offset": offset,
+        **filters,
+        **({"bundle": bundle} if bundle is not None else {}),
+    }
     return _page(as_user("api", "GET", path, params=params).json())
 
 
@@ -76,15 +89,29 @@ def _list_broken(*, q: str, sort: str, limit: int, offset: int, bundle: int | No
     """Every broken link of the caller's, the archived ones after the others: api's list
     leaves archived bookmarks out, and the admin's count of broken links (api's
     /v1/admin/stats) counts them, so the view shows them too (marked archived)."""
-    params = {"q": q, "sort": sort, "broken": "yes",
-              **({"bundle": bundle} if bundle is not None else {})}
-    current = _page(as_user("api", "GET", "/api/bookmarks/",
-                            params={**params, "limit": limit, "offset": offset}).json())
+    params = {
+        "q": q,
+        "sort": sort,
+        "broken": "yes",
+        **({"bundle": bundle} if bundle is not None else {}),
+    }
+    current = _page(
+        as_user(
+            "api", "GET", "/api/bookmarks/", params={**params, "limit": limit, "offset": offset}
+        ).json()
+    )
     room = limit - len(current.items)
-    archived = _page(as_user("api", "GET", "/api/bookmarks/archived/", params={
-        **params, "limit": max(room, 1), "offset": max(0, offset - current.count)}).json())
-    return Page(count=current.count + archived.count,
-                items=current.items + archived.items[:max(room, 0)])
+    archived = _page(
+        as_user(
+            "api",
+            "GET",
+            "/api/bookmarks/archived/",
+            params={**params, "limit": max(room, 1), "offset": max(0, offset - current.count)},
+        ).json()
+    )
+    return Page(
+        count=current.count + archived.count, items=current.items + archived.items[: max(room, 0)]
+    )
 
 
 def count(view: str) -> int:
@@ -121,10 +148,12 @@ def check(url: str) -> Check:
     body = as_user("api", "GET", "/api/bookmarks/check/", params={"url": url}).json()
     found = body.get("bookmark")
     metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
-    return Check(bookmark=Bookmark.from_answer(found) if isinstance(found, dict) else None,
-                 title=str(metadata.get("title") or ""),
-                 description=str(metadata.get("description") or ""),
-                 auto_tags=[str(name) for name in body.get("auto_tags") or []])
+    return Check(
+        bookmark=Bookmark.from_answer(found) if isinstance(found, dict) else None,
+        title=str(metadata.get("title") or ""),
+        description=str(metadata.get("description") or ""),
+        auto_tags=[str(name) for name in body.get("auto_tags") or []],
+    )
 
 
 def existing(url: str) -> Bookmark | None:
@@ -173,8 +202,11 @@ class Tag:
 
     @classmethod
     def from_answer(cls, body: dict[str, Any]) -> Tag:
-        return cls(id=int(body["id"]), name=str(body.get("name") or ""),
-                   bookmark_count=int(body.get("bookmark_count") or 0))
+        return cls(
+            id=int(body["id"]),
+            name=str(body.get("name") or ""),
+            bookmark_count=int(body.get("bookmark_count") or 0),
+        )
 
 
 @dataclass(frozen=True)
@@ -184,10 +216,13 @@ class TagPage:
 
 
 def tags(*, q: str = "", sort: str = "name", limit: int = 100, offset: int = 0) -> TagPage:
-    body = as_user("api", "GET", "/v1/tags", params={"q": q, "sort": sort, "limit": limit,
-                                                      "offset": offset}).json()
-    return TagPage(count=int(body.get("count") or 0),
-                   items=[Tag.from_answer(item) for item in body.get("results") or []])
+    body = as_user(
+        "api", "GET", "/v1/tags", params={"q": q, "sort": sort, "limit": limit, "offset": offset}
+    ).json()
+    return TagPage(
+        count=int(body.get("count") or 0),
+        items=[Tag.from_answer(item) for item in body.get("results") or []],
+    )
 
 
 def get_tag(tag_id: int) -> Tag:
@@ -205,8 +240,9 @@ def tag_named(name: str) -> Tag | None:
 
 def rename_tag(tag_id: int, name: str) -> Tag:
     """Raises ServiceRejected 409 (with `existing_id`) when another tag has that name."""
-    return Tag.from_answer(as_user("api", "PATCH", f"/v1/tags/{tag_id}",
-                                   json={"name": name}).json())
+    return Tag.from_answer(
+        as_user("api", "PATCH", f"/v1/tags/{tag_id}", json={"name": name}).json()
+    )
 
 
 def merge_tag(tag_id: int, into: int) -> tuple[Tag, int]:
@@ -222,14 +258,21 @@ def delete_tag(tag_id: int) -> int:
 
 # -- bulk edit (api's /v1/bookmarks/bulk) --------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class BulkResult:
     affected: int
     missing: list[int] = field(default_factory=list)
 
 
-def bulk(action: str, *, ids: list[int] | None = None, query: dict[str, Any] | None = None,
-         expected_count: int | None = None, tag_names: list[str] | None = None) -> BulkResult:
+def bulk(
+    action: str,
+    *,
+    ids: list[int] | None = None,
+    query: dict[str, Any] | None = None,
+    expected_count: int | None = None,
+    tag_names: list[str] | None = None,
+) -> BulkResult:
     """One call for many bookmarks: by `ids`, or by a list's `query` (view, q, bundle) with the
     count the person saw: a 409 (ServiceRejected, `count` in its problem) when it changed."""
     body: dict[str, Any] = {"action": action}
@@ -241,11 +284,14 @@ def bulk(action: str, *, ids: list[int] | None = None, query: dict[str, Any] | N
     if action in ("tag", "untag"):
         body["tag_names"] = tag_names or []
     answer = as_user("api", "POST", "/v1/bookmarks/bulk", json=body).json()
-    return BulkResult(affected=int(answer.get("affected") or 0),
-                      missing=[int(i) for i in answer.get("missing") or []])
+    return BulkResult(
+        affected=int(answer.get("affected") or 0),
+        missing=[int(i) for i in answer.get("missing") or []],
+    )
 
 
 # -- RSS feeds (api's /v1/feed-key) --------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class FeedKey:
@@ -254,10 +300,12 @@ class FeedKey:
 
 
 def _feed_key(body: dict[str, Any]) -> FeedKey:
-    feeds = body.get("feeds") if isinstance(body.get("feeds"), dict) else {}
-    return FeedKey(key=str(body.get("key") or ""),
-                   feeds={name: str(feeds[name]) for name in ("all", "unread", "shared")
-                          if feeds.get(name)})
+    given = body.get("feeds")
+    feeds: dict[str, Any] = given if isinstance(given, dict) else {}
+    return FeedKey(
+        key=str(body.get("key") or ""),
+        feeds={name: str(feeds[name]) for name in ("all", "unread", "shared") if feeds.get(name)},
+    )
 
 
 def feed_key() -> FeedKey:
@@ -269,6 +317,7 @@ def regenerate_feed_key() -> FeedKey:
 
 
 # -- bundles (saved searches) -------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Bundle:
@@ -284,14 +333,17 @@ class Bundle:
 
     @classmethod
     def from_answer(cls, body: dict[str, Any]) -> Bundle:
-        return cls(id=int(body["id"]), name=str(body.get("name") or ""),
-                   search=str(body.get("search") or ""),
-                   any_tags=str(body.get("any_tags") or ""),
-                   all_tags=str(body.get("all_tags") or ""),
-                   excluded_tags=str(body.get("excluded_tags") or ""),
-                   filter_unread=str(body.get("filter_unread") or "off"),
-                   filter_shared=str(body.get("filter_shared") or "off"),
-                   order=int(body.get("order") or 0))
+        return cls(
+            id=int(body["id"]),
+            name=str(body.get("name") or ""),
+            search=str(body.get("search") or ""),
+            any_tags=str(body.get("any_tags") or ""),
+            all_tags=str(body.get("all_tags") or ""),
+            excluded_tags=str(body.get("excluded_tags") or ""),
+            filter_unread=str(body.get("filter_unread") or "off"),
+            filter_shared=str(body.get("filter_shared") or "off"),
+            order=int(body.get("order") or 0),
+        )
 
 
 def bundles(limit: int = 1000) -> list[Bundle]:
@@ -308,8 +360,9 @@ def create_bundle(data: dict[str, Any]) -> Bundle:
 
 
 def update_bundle(bundle_id: int, data: dict[str, Any]) -> Bundle:
-    return Bundle.from_answer(as_user("api", "PATCH", f"/api/bundles/{bundle_id}/",
-                                      json=data).json())
+    return Bundle.from_answer(
+        as_user("api", "PATCH", f"/api/bundles/{bundle_id}/", json=data).json()
+    )
 
 
 def delete_bundle(bundle_id: int) -> None:
@@ -318,11 +371,14 @@ def delete_bundle(bundle_id: int) -> None:
 
 # -- the profile --------------------------------------------------------------------------------
 
+
 def profile() -> dict[str, Any]:
     body = as_user("api", "GET", "/api/user/profile/").json()
-    return {"enable_sharing": bool(body.get("enable_sharing")),
-            "enable_public_sharing": bool(body.get("enable_public_sharing")),
-            "auto_tagging_rules": str(body.get("auto_tagging_rules") or "")}
+    return {
+        "enable_sharing": bool(body.get("enable_sharing")),
+        "enable_public_sharing": bool(body.get("enable_public_sharing")),
+        "auto_tagging_rules": str(body.get("auto_tagging_rules") or ""),
+    }
 
 
 def update_profile(**changes: Any) -> None:
@@ -331,8 +387,10 @@ def update_profile(**changes: Any) -> None:
 
 # -- the admin: everyone's bookmarks ------------------------------------------------------------
 
-def everyones_bookmarks(*, q: str, owner: str, broken: str, archived: str, limit: int,
-                        offset: int) -> Page:
+
+def everyones_bookmarks(
+    *, q: str, owner: str, broken: str, archived: str, limit: int, offset: int
+) -> Page:
     params = {"q": q, "broken": broken, "archived": archived, "limit": limit, "offset": offset}
     if owner:
         params["owner"] = owner
@@ -350,14 +408,17 @@ class BookmarkStats:
 
 def bookmark_stats() -> BookmarkStats:
     body = as_user("api", "GET", "/v1/admin/stats").json()
-    return BookmarkStats(bookmarks=int(body.get("bookmarks") or 0),
-                         broken=int(body.get("broken") or 0),
-                         checked=int(body.get("checked") or 0),
-                         owners=int(body.get("owners") or 0),
-                         last_checked_at=body.get("last_checked_at") or None)
+    return BookmarkStats(
+        bookmarks=int(body.get("bookmarks") or 0),
+        broken=int(body.get("broken") or 0),
+        checked=int(body.get("checked") or 0),
+        owners=int(body.get("owners") or 0),
+        last_checked_at=body.get("last_checked_at") or None,
+    )
 
 
 # -- import and export --------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ImportStarted:
@@ -377,18 +438,26 @@ class ImportStarted:
 
 
 def import_file(filename: str, data: bytes, *, folders_as_tags: bool) -> ImportStarted:
-    answer = as_user("api", "POST", "/api/bookmarks/import/",
-                     files={"file": (filename, data, "application/octet-stream")},
-                     data={"folders_as_tags": "true" if folders_as_tags else "false"},
-                     timeout=TRANSFER_TIMEOUT)
+    answer = as_user(
+        "api",
+        "POST",
+        "/api/bookmarks/import/",
+        files={"file": (filename, data, "application/octet-stream")},
+        data={"folders_as_tags": "true" if folders_as_tags else "false"},
+        timeout=TRANSFER_TIMEOUT,
+    )
     body = answer.json()
     background = body.get("import") if isinstance(body.get("import"), dict) else {}
     job_id = background.get("job_id") or body.get("job_id")
     skipped = [item for item in body.get("skipped") or [] if isinstance(item, dict)]
-    return ImportStarted(total=int(body.get("total") or 0), created=body.get("created"),
-                         updated=body.get("updated"), skipped=skipped,
-                         import_id=background.get("id"),
-                         job_id=int(job_id) if job_id is not None else None)
+    return ImportStarted(
+        total=int(body.get("total") or 0),
+        created=body.get("created"),
+        updated=body.get("updated"),
+        skipped=skipped,
+        import_id=background.get("id"),
+        job_id=int(job_id) if job_id is not None else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -414,15 +483,19 @@ class Progress:
 
 def import_progress(import_id: int) -> Progress:
     body = as_user("api", "GET", f"/api/bookmarks/import/{import_id}/").json()
-    return Progress(state=str(body.get("state") or "pending"), total=int(body.get("total") or 0),
-                    processed=int(body.get("processed") or 0),
-                    failed=str(body.get("state")) in ("failed", "discarded", "cancelled"))
+    return Progress(
+        state=str(body.get("state") or "pending"),
+        total=int(body.get("total") or 0),
+        processed=int(body.get("processed") or 0),
+        failed=str(body.get("state")) in ("failed", "discarded", "cancelled"),
+    )
 
 
 def export(fmt: str) -> tuple[bytes, str, str]:
     """The export file: its bytes, content type and the file name api suggests."""
-    answer = as_user("api", "GET", "/api/bookmarks/export/", params={"format": fmt},
-                     timeout=TRANSFER_TIMEOUT)
+    answer = as_user(
+        "api", "GET", "/api/bookmarks/export/", params={"format": fmt}, timeout=TRANSFER_TIMEOUT
+    )
     disposition = answer.headers.get("Content-Disposition", "")
     filename = f"shelf-bookmarks.{fmt}"
     if 'filename="' in disposition:

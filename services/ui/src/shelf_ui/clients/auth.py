@@ -46,15 +46,23 @@ class User:
 
     @classmethod
     def from_answer(cls, body: dict[str, Any]) -> User:
-        return cls(id=int(body["id"]), username=str(body["username"]),
-                   email=str(body.get("email") or ""), is_admin=bool(body.get("is_admin")),
-                   is_active=bool(body.get("is_active", True)),
-                   created_at=str(body.get("created_at") or ""),
-                   last_login_at=body.get("last_login_at"))
+        return cls(
+            id=int(body["id"]),
+            username=str(body["username"]),
+            email=str(body.get("email") or ""),
+            is_admin=bool(body.get("is_admin")),
+            is_active=bool(body.get("is_active", True)),
+            created_at=str(body.get("created_at") or ""),
+            last_login_at=body.get("last_login_at"),
+        )
 
     def as_session(self) -> dict[str, Any]:
-        return {"id": self.id, "username": self.username, "email": self.email,
-                "is_admin": self.is_admin}
+        return {
+            "id": self.id,
+            "username": self.username,
+            "email": self.email,
+            "is_admin": self.is_admin,
+        }
 
 
 @dataclass(frozen=True)
@@ -66,36 +74,47 @@ class TokenPair:
 
     @classmethod
     def from_answer(cls, body: dict[str, Any]) -> TokenPair:
-        return cls(access_token=str(body["access_token"]),
-                   refresh_token=str(body["refresh_token"]),
-                   expires_in=int(body.get("expires_in") or 0),
-                   user=User.from_answer(body["user"]))
+        return cls(
+            access_token=str(body["access_token"]),
+            refresh_token=str(body["refresh_token"]),
+            expires_in=int(body.get("expires_in") or 0),
+            user=User.from_answer(body["user"]),
+        )
 
 
 # -- sessions (no user token: these make or end one) -------------------------------------------
 
+
 def log_in(username: str, password: str) -> TokenPair:
-    answer = service("auth").post("/v1/sessions", json={"username": username,
-                                                         "password": password},
-                                  headers=forwarded_for(), timeout=TIMEOUT)
+    answer = service("auth").post(
+        "/v1/sessions",
+        json={"username": username, "password": password},
+        headers=forwarded_for(),
+        timeout=TIMEOUT,
+    )
     return TokenPair.from_answer(answer.json())
 
 
 def refresh(refresh_token: str) -> TokenPair:
-    answer = service("auth").post("/v1/sessions/refresh", json={"refresh_token": refresh_token},
-                                  timeout=TIMEOUT)
+    answer = service("auth").post(
+        "/v1/sessions/refresh", json={"refresh_token": refresh_token}, timeout=TIMEOUT
+    )
     return TokenPair.from_answer(answer.json())
 
 
 def log_out(refresh_token: str) -> None:
-    service("auth").post("/v1/sessions/logout", json={"refresh_token": refresh_token},
-                         timeout=TIMEOUT)
+    service("auth").post(
+        "/v1/sessions/logout", json={"refresh_token": refresh_token}, timeout=TIMEOUT
+    )
 
 
 def sign_up(username: str, password: str, email: str) -> User:
-    answer = service("auth").post("/v1/users", json={"username": username, "password": password,
-                                                      "email": email},
-                                  headers=forwarded_for(), timeout=TIMEOUT)
+    answer = service("auth").post(
+        "/v1/users",
+        json={"username": username, "password": password, "email": email},
+        headers=forwarded_for(),
+        timeout=TIMEOUT,
+    )
     return User.from_answer(answer.json())
 
 
@@ -135,34 +154,42 @@ def signup_state() -> _SignupState:
 
 
 def request_password_reset(login: str) -> None:
-    service("auth").post("/v1/password-resets", json={"login": login},
-                         headers=forwarded_for(), timeout=TIMEOUT)
+    service("auth").post(
+        "/v1/password-resets", json={"login": login}, headers=forwarded_for(), timeout=TIMEOUT
+    )
 
 
 def confirm_password_reset(token: str, password: str) -> None:
-    service("auth").post("/v1/password-resets/confirm", json={"token": token,
-                                                               "password": password},
-                         headers=forwarded_for(), timeout=TIMEOUT)
+    service("auth").post(
+        "/v1/password-resets/confirm",
+        json={"token": token, "password": password},
+        headers=forwarded_for(),
+        timeout=TIMEOUT,
+    )
 
 
 # -- the user's own account ---------------------------------------------------------------------
 
-def change_password(current_password: str, new_password: str, *,
-                    revoke_api_key: bool) -> TokenPair:
+
+def change_password(current_password: str, new_password: str, *, revoke_api_key: bool) -> TokenPair:
     """auth ends every other login of the user and answers new tokens for this one; with
     `revoke_api_key` it also revokes the user's API key (sent only when asked: keeping the
     key is auth's default)."""
-    body = {"current_password": current_password, "new_password": new_password}
+    body: dict[str, Any] = {"current_password": current_password, "new_password": new_password}
     if revoke_api_key:
         body["revoke_api_key"] = True
-    answer = as_user("auth", "POST", "/v1/users/me/password", headers=forwarded_for(),
-                     json=body)
+    answer = as_user("auth", "POST", "/v1/users/me/password", headers=forwarded_for(), json=body)
     return TokenPair.from_answer(answer.json())
 
 
 def change_email(email: str, password: str) -> User:
-    answer = as_user("auth", "POST", "/v1/users/me/email", headers=forwarded_for(),
-                     json={"email": email, "password": password})
+    answer = as_user(
+        "auth",
+        "POST",
+        "/v1/users/me/email",
+        headers=forwarded_for(),
+        json={"email": email, "password": password},
+    )
     return User.from_answer(answer.json())
 
 
@@ -176,28 +203,38 @@ class ApiKey:
 
 def api_key() -> ApiKey:
     body = as_user("auth", "GET", "/v1/api-key").json()
-    return ApiKey(exists=bool(body.get("exists")), created_at=body.get("created_at"),
-                  last4=body.get("last4"))
+    return ApiKey(
+        exists=bool(body.get("exists")), created_at=body.get("created_at"), last4=body.get("last4")
+    )
 
 
 def regenerate_api_key() -> ApiKey:
     body = as_user("auth", "POST", "/v1/api-key").json()
-    return ApiKey(exists=True, created_at=body.get("created_at"), last4=body.get("last4"),
-                  key=str(body["key"]))
+    return ApiKey(
+        exists=True,
+        created_at=body.get("created_at"),
+        last4=body.get("last4"),
+        key=str(body["key"]),
+    )
 
 
 # -- administration -----------------------------------------------------------------------------
 
+
 def list_users(q: str, limit: int, offset: int) -> tuple[list[User], int]:
-    body = as_user("auth", "GET", "/v1/admin/users",
-                   params={"q": q, "limit": limit, "offset": offset}).json()
+    body = as_user(
+        "auth", "GET", "/v1/admin/users", params={"q": q, "limit": limit, "offset": offset}
+    ).json()
     return [User.from_answer(item) for item in body.get("items", [])], int(body.get("total", 0))
 
 
 def create_user(username: str, password: str, email: str, is_admin: bool) -> User:
-    answer = as_user("auth", "POST", "/v1/admin/users",
-                     json={"username": username, "password": password, "email": email,
-                           "is_admin": is_admin})
+    answer = as_user(
+        "auth",
+        "POST",
+        "/v1/admin/users",
+        json={"username": username, "password": password, "email": email, "is_admin": is_admin},
+    )
     return User.from_answer(answer.json())
 
 

@@ -8,9 +8,20 @@ from typing import Any
 
 from . import as_user
 
-JOB_STATES = ("scheduled", "available", "running", "retryable", "completed", "discarded",
-              "cancelled")
+JOB_STATES = (
+    "scheduled",
+    "available",
+    "running",
+    "retryable",
+    "completed",
+    "discarded",
+    "cancelled",
+)
 WAITING = ("scheduled", "available", "retryable")
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _items(body: Any) -> list[dict[str, Any]]:
@@ -18,7 +29,8 @@ def _items(body: Any) -> list[dict[str, Any]]:
     if isinstance(body, list):
         found = body
     elif isinstance(body, dict):
-        found = body.get("results", body.get("items", []))
+        given = body.get("results", body.get("items", []))
+        found = given if isinstance(given, list) else []
     else:
         found = []
     return [item for item in found if isinstance(item, dict)]
@@ -44,16 +56,22 @@ class Job:
     @classmethod
     def from_answer(cls, body: dict[str, Any]) -> Job:
         errors = [error for error in body.get("errors") or [] if isinstance(error, dict)]
-        return cls(id=int(body["id"]), kind=str(body.get("kind") or ""),
-                   state=str(body.get("state") or ""), attempt=int(body.get("attempt") or 0),
-                   max_attempts=int(body.get("max_attempts") or 0),
-                   progress=int(body.get("progress") or 0),
-                   progress_message=str(body.get("progress_message") or ""),
-                   errors=errors, result=body.get("result"),
-                   args=body.get("args") if isinstance(body.get("args"), dict) else {},
-                   created_by=body.get("created_by"), run_at=str(body.get("run_at") or ""),
-                   created_at=str(body.get("created_at") or ""),
-                   finished_at=body.get("finished_at"))
+        return cls(
+            id=int(body["id"]),
+            kind=str(body.get("kind") or ""),
+            state=str(body.get("state") or ""),
+            attempt=int(body.get("attempt") or 0),
+            max_attempts=int(body.get("max_attempts") or 0),
+            progress=int(body.get("progress") or 0),
+            progress_message=str(body.get("progress_message") or ""),
+            errors=errors,
+            result=body.get("result"),
+            args=_object(body.get("args")),
+            created_by=body.get("created_by"),
+            run_at=str(body.get("run_at") or ""),
+            created_at=str(body.get("created_at") or ""),
+            finished_at=body.get("finished_at"),
+        )
 
     @property
     def can_retry(self) -> bool:
@@ -78,8 +96,10 @@ def list_jobs(*, state: str, kind: str, limit: int, offset: int) -> JobPage:
         params["kind"] = kind
     body = as_user("tasks", "GET", "/v1/jobs", params=params).json()
     total = body.get("total") if isinstance(body, dict) else None
-    return JobPage(items=[Job.from_answer(item) for item in _items(body)],
-                   total=int(total) if total is not None else None)
+    return JobPage(
+        items=[Job.from_answer(item) for item in _items(body)],
+        total=int(total) if total is not None else None,
+    )
 
 
 def get_job(job_id: int) -> Job:
@@ -105,15 +125,21 @@ class Schedule:
 
     @classmethod
     def from_answer(cls, body: dict[str, Any]) -> Schedule:
-        return cls(id=int(body["id"]), name=str(body.get("name") or ""),
-                   kind=str(body.get("kind") or ""), cron=str(body.get("cron") or ""),
-                   enabled=bool(body.get("enabled")),
-                   next_run_at=body.get("next_fire_at") or body.get("next_run_at"))
+        return cls(
+            id=int(body["id"]),
+            name=str(body.get("name") or ""),
+            kind=str(body.get("kind") or ""),
+            cron=str(body.get("cron") or ""),
+            enabled=bool(body.get("enabled")),
+            next_run_at=body.get("next_fire_at") or body.get("next_run_at"),
+        )
 
 
 def list_schedules() -> list[Schedule]:
-    return [Schedule.from_answer(item)
-            for item in _items(as_user("tasks", "GET", "/v1/schedules").json())]
+    return [
+        Schedule.from_answer(item)
+        for item in _items(as_user("tasks", "GET", "/v1/schedules").json())
+    ]
 
 
 def get_schedule(schedule_id: int) -> Schedule:
@@ -160,13 +186,22 @@ def stats() -> Stats:
     series = []
     for point in body.get("throughput") or []:  # a series, if tasks ever offers one
         if isinstance(point, dict):
-            series.append((str(point.get("start") or ""), int(point.get("completed") or 0),
-                           int(point.get("failed") or 0)))
-    return Stats(by_state=_counts(body.get("by_state")), by_kind=_counts(body.get("by_kind")),
-                 completed_last_hour=_optional_int(body.get("completed_last_hour")),
-                 discarded_last_hour=_optional_int(body.get("discarded_last_hour")),
-                 oldest_waiting_at=oldest if isinstance(oldest, str) else None,
-                 generated_at=body.get("generated_at"), throughput=series)
+            series.append(
+                (
+                    str(point.get("start") or ""),
+                    int(point.get("completed") or 0),
+                    int(point.get("failed") or 0),
+                )
+            )
+    return Stats(
+        by_state=_counts(body.get("by_state")),
+        by_kind=_counts(body.get("by_kind")),
+        completed_last_hour=_optional_int(body.get("completed_last_hour")),
+        discarded_last_hour=_optional_int(body.get("discarded_last_hour")),
+        oldest_waiting_at=oldest if isinstance(oldest, str) else None,
+        generated_at=body.get("generated_at"),
+        throughput=series,
+    )
 
 
 # How the dashboard's chart is drawn when /v1/stats has no series: the finish times of the
@@ -192,8 +227,10 @@ def throughput_from_jobs(now: datetime) -> tuple[list[tuple[str, int, int]], boo
                 continue
             index = min(int((finished - start) / width), SERIES_BINS - 1)
             bins[index][column] += 1
-    return [((start + width * index).isoformat(), done, failed)
-            for index, (done, failed) in enumerate(bins)], partial
+    return [
+        ((start + width * index).isoformat(), done, failed)
+        for index, (done, failed) in enumerate(bins)
+    ], partial
 
 
 def _time(value: Any) -> datetime | None:

@@ -28,8 +28,9 @@ def login():
             return form_page("login.html", form=form, service_down=error.service)
         except ServiceRejected as error:
             if error.status == 429:
-                form.form_errors.append(problem_detail(error, "Too many attempts; wait a "
-                                                              "little and try again."))
+                form.form_errors.append(
+                    problem_detail(error, "Too many attempts; wait a little and try again.")
+                )
                 return form_page("login.html", 429, form=form)
             if error.status == 403:
                 form.form_errors.append(problem_detail(error, "This account is disabled."))
@@ -53,8 +54,11 @@ def logout():
             auth.log_out(refresh_token)
         except (ServiceUnavailable, ServiceRejected):
             # The cookie is gone either way; the refresh token expires at auth on its own.
-            flash("You are logged out here, but auth could not be told; your session there "
-                  "ends when it expires.", "warn")
+            flash(
+                "You are logged out here, but auth could not be told; your session there "
+                "ends when it expires.",
+                "warn",
+            )
             return redirect(url_for("accounts.login"))
     flash("You are logged out.", "ok")
     return redirect(url_for("accounts.login"))
@@ -100,8 +104,9 @@ def forgot_password():
             return form_page("forgot_password.html", form=form, service_down=error.service)
         except ServiceRejected as error:
             if error.status == 429:
-                form.form_errors.append(problem_detail(error, "Too many requests; wait a "
-                                                              "little and try again."))
+                form.form_errors.append(
+                    problem_detail(error, "Too many requests; wait a little and try again.")
+                )
                 return form_page("forgot_password.html", 429, form=form)
             if error.status in (400, 422):
                 apply_errors(form, error)

@@ -4,6 +4,7 @@ check the caller's token on every call too; the ui's own check is for a clear 40
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
@@ -44,25 +45,41 @@ def dashboard():
         now = rendering.parse_time(stats.generated_at) or datetime.now(UTC)
         series, partial = tasks.throughput_from_jobs(now)
     bookmarks, bookmarks_down = bookmark_stats()
-    return render_template("admin/dashboard.html", stats=stats,
-                           chart=rendering.throughput_bars(series), partial=partial,
-                           bookmarks=bookmarks, bookmarks_down=bookmarks_down,
-                           states=tasks.JOB_STATES)
+    return render_template(
+        "admin/dashboard.html",
+        stats=stats,
+        chart=rendering.throughput_bars(series),
+        partial=partial,
+        bookmarks=bookmarks,
+        bookmarks_down=bookmarks_down,
+        states=tasks.JOB_STATES,
+    )
 
 
 # -- users --------------------------------------------------------------------------------------
 
-def users_page(status: int = 200, *, create_form: UserCreateForm | None = None,
-               service_down: str | None = None):
+
+def users_page(
+    status: int = 200, *, create_form: UserCreateForm | None = None, service_down: str | None = None
+):
     q = request.args.get("q", "").strip()
     page = page_number()
     users, total = auth.list_users(q, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     pages = max(1, -(-total // PAGE_SIZE))
     return form_page(
-        "admin/users.html", status, service_down=service_down, users=users, total=total, q=q,
-        page=page, pages=pages, me=(sessions.current_user() or {}).get("id"),
-        create_form=create_form or UserCreateForm(formdata=None), action_form=ActionForm(),
-        page_url=lambda number: url_for("admin.users", **({"q": q} if q else {}), page=number))
+        "admin/users.html",
+        status,
+        service_down=service_down,
+        users=users,
+        total=total,
+        q=q,
+        page=page,
+        pages=pages,
+        me=(sessions.current_user() or {}).get("id"),
+        create_form=create_form or UserCreateForm(formdata=None),
+        action_form=ActionForm(),
+        page_url=lambda number: url_for("admin.users", q=q or None, page=number),
+    )
 
 
 @blp.get("/users")
@@ -78,8 +95,12 @@ def create_user():
     if not form.validate_on_submit():
         return users_page(400, create_form=form)
     try:
-        user = auth.create_user(form.username.data.strip(), form.password.data,
-                                (form.email.data or "").strip(), bool(form.is_admin.data))
+        user = auth.create_user(
+            form.username.data.strip(),
+            form.password.data,
+            (form.email.data or "").strip(),
+            bool(form.is_admin.data),
+        )
     except ServiceUnavailable as error:
         # auth is down: the list cannot be shown either; keep the form on a page of its own.
         return form_page("admin/user_new.html", form=form, service_down=error.service)
@@ -129,15 +150,25 @@ def bookmarks():
     """Everyone's bookmarks (api's admin listing): search, owner, broken and archive filters."""
     form = AdminBookmarksForm(request.args)
     if not form.validate():
-        return render_template("admin/bookmarks.html", form=form, result=api.Page(count=0),
-                               page=1, pages=1, page_url=None, search_error=None), 400
-    filters = {"q": (form.q.data or "").strip(), "owner": (form.owner.data or "").strip(),
-               "broken": form.broken.data or "off", "archived": form.archived.data or "off"}
+        return render_template(
+            "admin/bookmarks.html",
+            form=form,
+            result=api.Page(count=0),
+            page=1,
+            pages=1,
+            page_url=None,
+            search_error=None,
+        ), 400
+    filters = {
+        "q": (form.q.data or "").strip(),
+        "owner": (form.owner.data or "").strip(),
+        "broken": form.broken.data or "off",
+        "archived": form.archived.data or "off",
+    }
     page = page_number()
     search_error = None
     try:
-        result = api.everyones_bookmarks(**filters, limit=PAGE_SIZE,
-                                         offset=(page - 1) * PAGE_SIZE)
+        result = api.everyones_bookmarks(**filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     except ServiceRejected as error:
         if error.status not in (400, 422):
             raise
@@ -147,9 +178,15 @@ def bookmarks():
         search_error = (messages.get("q") or next(iter(messages.values())))[0]
         result = api.Page(count=0)
     pages = max(1, -(-result.count // PAGE_SIZE))
-    args = {key: value for key, value in filters.items() if value and value != "off"}
+    args: dict[str, Any] = {
+        key: value for key, value in filters.items() if value and value != "off"
+    }
     return render_template(
-        "admin/bookmarks.html", form=form, result=result, page=page, pages=pages,
+        "admin/bookmarks.html",
+        form=form,
+        result=result,
+        page=page,
+        pages=pages,
         search_error=search_error,
         page_url=lambda number: url_for("admin.bookmarks", **args, page=number),
         owner_url=lambda name: url_for("admin.bookmarks", **{**args, "owner": name}),
@@ -157,6 +194,7 @@ def bookmarks():
 
 
 # -- jobs ---------------------------------------------------------------------------------------
+
 
 @blp.get("/jobs")
 @admin_required
@@ -166,15 +204,24 @@ def jobs():
         state = ""
     kind = request.args.get("kind", "").strip()[:100]
     page = page_number()
-    result = tasks.list_jobs(state=state, kind=kind, limit=PAGE_SIZE,
-                             offset=(page - 1) * PAGE_SIZE)
+    result = tasks.list_jobs(state=state, kind=kind, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     pages = max(1, -(-result.total // PAGE_SIZE)) if result.total is not None else None
     has_next = (page < pages) if pages is not None else len(result.items) == PAGE_SIZE
-    args = {key: value for key, value in (("state", state), ("kind", kind)) if value}
+    args: dict[str, Any] = {
+        key: value for key, value in (("state", state), ("kind", kind)) if value
+    }
     return render_template(
-        "admin/jobs.html", result=result, state=state, kind=kind, page=page, pages=pages,
-        has_next=has_next, states=tasks.JOB_STATES, action_form=ActionForm(),
-        page_url=lambda number: url_for("admin.jobs", **args, page=number))
+        "admin/jobs.html",
+        result=result,
+        state=state,
+        kind=kind,
+        page=page,
+        pages=pages,
+        has_next=has_next,
+        states=tasks.JOB_STATES,
+        action_form=ActionForm(),
+        page_url=lambda number: url_for("admin.jobs", **args, page=number),
+    )
 
 
 @blp.get("/jobs/<id:job_id>")
@@ -211,11 +258,13 @@ def job_action(job_id: int, action: str):
 
 # -- schedules ----------------------------------------------------------------------------------
 
+
 @blp.get("/schedules")
 @admin_required
 def schedules():
-    return render_template("admin/schedules.html", schedules=tasks.list_schedules(),
-                           action_form=ActionForm())
+    return render_template(
+        "admin/schedules.html", schedules=tasks.list_schedules(), action_form=ActionForm()
+    )
 
 
 @blp.post("/schedules/<id:schedule_id>/<any(enable, disable):action>")
@@ -245,18 +294,19 @@ def schedule_edit(schedule_id: int):
                 abort(404, description="There is no such schedule.")
             raise
         form = ScheduleForm(formdata=None, cron=schedule.cron, enabled=schedule.enabled)
-        return form_page("admin/schedule.html", form=form, schedule_id=schedule_id,
-                         schedule=schedule)
+        return form_page(
+            "admin/schedule.html", form=form, schedule_id=schedule_id, schedule=schedule
+        )
     form = ScheduleForm()
-    context = {"schedule_id": schedule_id, "schedule": None}
+    context: dict[str, Any] = {"schedule_id": schedule_id, "schedule": None}
     if not form.validate_on_submit():
         return form_page("admin/schedule.html", 400, form=form, **context)
     try:
-        schedule = tasks.update_schedule(schedule_id, cron=form.cron.data.strip(),
-                                         enabled=bool(form.enabled.data))
+        schedule = tasks.update_schedule(
+            schedule_id, cron=form.cron.data.strip(), enabled=bool(form.enabled.data)
+        )
     except ServiceUnavailable as error:
-        return form_page("admin/schedule.html", form=form, service_down=error.service,
-                         **context)
+        return form_page("admin/schedule.html", form=form, service_down=error.service, **context)
     except ServiceRejected as error:
         if error.status == 404:
             abort(404, description="There is no such schedule.")

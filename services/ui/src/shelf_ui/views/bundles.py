@@ -20,18 +20,35 @@ def _get_or_404(bundle_id: int) -> api.Bundle:
     return found_or_404(lambda: api.get_bundle(bundle_id), "bundle")
 
 
-def _show(form: BundleForm, status: int = 200, *, bundle_id: int | None = None,
-          service_down: str | None = None):
+def _show(
+    form: BundleForm,
+    status: int = 200,
+    *,
+    bundle_id: int | None = None,
+    service_down: str | None = None,
+):
     """The bundles page (making one) or a bundle's edit page, with the form as it is."""
     if bundle_id is not None:
-        return form_page("bundle_form.html", status, form=form, bundle_id=bundle_id,
-                         tags=tag_list_or_empty(), service_down=service_down)
+        return form_page(
+            "bundle_form.html",
+            status,
+            form=form,
+            bundle_id=bundle_id,
+            tags=tag_list_or_empty(),
+            service_down=service_down,
+        )
     try:
         bundles = api.bundles()
     except ServiceUnavailable as error:
         bundles, service_down = [], service_down or error.service
-    return form_page("bundles.html", status, form=form, bundles=bundles,
-                     tags=tag_list_or_empty(), service_down=service_down)
+    return form_page(
+        "bundles.html",
+        status,
+        form=form,
+        bundles=bundles,
+        tags=tag_list_or_empty(),
+        service_down=service_down,
+    )
 
 
 @blp.route("/bundles", methods=["GET", "POST"])
@@ -49,9 +66,12 @@ def index():
 def edit(bundle_id: int):
     if request.method == "GET":
         bundle = _get_or_404(bundle_id)
-        return _show(BundleForm(formdata=None, **{name: getattr(bundle, name)
-                                                  for name in BundleForm.FIELDS}),
-                     bundle_id=bundle_id)
+        return _show(
+            BundleForm(
+                formdata=None, **{name: getattr(bundle, name) for name in BundleForm.FIELDS}
+            ),
+            bundle_id=bundle_id,
+        )
     return _save(BundleForm(), bundle_id)
 
 

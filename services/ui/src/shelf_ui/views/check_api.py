@@ -27,17 +27,26 @@ class SavedBookmarkSchema(ma.Schema):
     unread = ma.fields.Boolean(required=True)
     shared = ma.fields.Boolean(required=True)
     date_added = ma.fields.String(required=True)
-    edit_url = ma.fields.String(required=True, metadata={
-        "description": "the ui's edit page of this bookmark (the add form posts there)"})
+    edit_url = ma.fields.String(
+        required=True,
+        metadata={"description": "the ui's edit page of this bookmark (the add form posts there)"},
+    )
 
 
 class UrlCheckSchema(ma.Schema):
-    bookmark = ma.fields.Nested(SavedBookmarkSchema, allow_none=True, required=True, metadata={
-        "description": "the user's bookmark of this URL, as saved; null when not saved"})
+    bookmark = ma.fields.Nested(
+        SavedBookmarkSchema,
+        allow_none=True,
+        required=True,
+        metadata={"description": "the user's bookmark of this URL, as saved; null when not saved"},
+    )
     title = ma.fields.String(required=True, metadata={"description": "what the page says"})
     description = ma.fields.String(required=True)
-    auto_tags = ma.fields.List(ma.fields.String(), required=True, metadata={
-        "description": "the tags the user's auto-tagging rules give this URL"})
+    auto_tags = ma.fields.List(
+        ma.fields.String(),
+        required=True,
+        metadata={"description": "the tags the user's auto-tagging rules give this URL"},
+    )
 
 
 @blp.route("/bookmarks/check")
@@ -52,11 +61,21 @@ def check(params):
     found = api.check(params["url"])
     saved = found.bookmark
     return {
-        "bookmark": None if saved is None else {
-            "id": saved.id, "url": saved.url, "title": saved.title,
-            "description": saved.description, "notes": saved.notes,
-            "tag_names": saved.tag_names, "unread": saved.unread, "shared": saved.shared,
+        "bookmark": None
+        if saved is None
+        else {
+            "id": saved.id,
+            "url": saved.url,
+            "title": saved.title,
+            "description": saved.description,
+            "notes": saved.notes,
+            "tag_names": saved.tag_names,
+            "unread": saved.unread,
+            "shared": saved.shared,
             "date_added": saved.date_added,
-            "edit_url": url_for("bookmarks.edit", bookmark_id=saved.id)},
-        "title": found.title, "description": found.description, "auto_tags": found.auto_tags,
+            "edit_url": url_for("bookmarks.edit", bookmark_id=saved.id),
+        },
+        "title": found.title,
+        "description": found.description,
+        "auto_tags": found.auto_tags,
     }

@@ -25,8 +25,9 @@ def safe_next(target: str | None, default: str) -> str:
     return target
 
 
-def form_page(template: str, status: int = 200, *, service_down: str | None = None,
-              **context: Any) -> tuple[str, int]:
+def form_page(
+    template: str, status: int = 200, *, service_down: str | None = None, **context: Any
+) -> tuple[str, int]:
     """The page of a form; with `service_down`, a 503 saying which service, the form as the user
     filled it (the caller passes the same form object)."""
     if service_down:

@@ -31,6 +31,12 @@ def import_progress(source: str, item_id: int):
     from .transfer import read_progress
 
     state = read_progress(source, item_id)
-    return {"state": state.state, "percent": state.percent, "processed": state.processed,
-            "total": state.total, "done": state.done, "failed": state.failed,
-            "message": state.message}
+    return {
+        "state": state.state,
+        "percent": state.percent,
+        "processed": state.processed,
+        "total": state.total,
+        "done": state.done,
+        "failed": state.failed,
+        "message": state.message,
+    }

@@ -62,27 +62,39 @@ def settings_page(status: int = 200, *, service_down: str | None = None, **forms
         unavailable.append(error.service)
     feeds = feed_urls() if profile is not None else None
     context = {
-        "key": key, "new_key": new_key, "extension_url": extension_url(),
+        "key": key,
+        "new_key": new_key,
+        "extension_url": extension_url(),
         "bookmarklet": bookmarklet_code(request.host_url),
         "unavailable": unavailable,
         "key_form": forms.get("key_form") or ActionForm(formdata=None),
         "password_form": forms.get("password_form") or PasswordForm(formdata=None),
-        "email_form": forms.get("email_form") or EmailForm(formdata=None,
-                                                           email=user.get("email", "")),
-        "preferences_form": forms.get("preferences_form") or PreferencesForm(
-            formdata=None, page_size=prefs.page_size, sort=prefs.sort, new_tab=prefs.new_tab,
-            theme=prefs.theme),
-        "sharing_form": forms.get("sharing_form") or SharingForm(
-            formdata=None, enable_sharing=(profile or {}).get("enable_sharing"),
-            enable_public_sharing=(profile or {}).get("enable_public_sharing")),
-        "auto_tagging_form": forms.get("auto_tagging_form") or AutoTaggingForm(
-            formdata=None, rules=(profile or {}).get("auto_tagging_rules", "")),
+        "email_form": forms.get("email_form")
+        or EmailForm(formdata=None, email=user.get("email", "")),
+        "preferences_form": forms.get("preferences_form")
+        or PreferencesForm(
+            formdata=None,
+            page_size=prefs.page_size,
+            sort=prefs.sort,
+            new_tab=prefs.new_tab,
+            theme=prefs.theme,
+        ),
+        "sharing_form": forms.get("sharing_form")
+        or SharingForm(
+            formdata=None,
+            enable_sharing=(profile or {}).get("enable_sharing"),
+            enable_public_sharing=(profile or {}).get("enable_public_sharing"),
+        ),
+        "auto_tagging_form": forms.get("auto_tagging_form")
+        or AutoTaggingForm(formdata=None, rules=(profile or {}).get("auto_tagging_rules", "")),
         "profile_known": profile is not None,
-        "feeds": feeds, "feed_titles": FEED_TITLES,
+        "feeds": feeds,
+        "feed_titles": FEED_TITLES,
         "feed_key_form": ActionForm(formdata=None),
     }
-    response = make_response(*form_page("settings.html", status, service_down=service_down,
-                                        **context))
+    response = make_response(
+        *form_page("settings.html", status, service_down=service_down, **context)
+    )
     response.headers["Cache-Control"] = "no-store"  # it may show a new API key
     return response
 
@@ -104,8 +116,11 @@ def regenerate_key():
     return redirect(url_for("settings.index", _anchor="api-key"))
 
 
-FEED_TITLES = {"all": "All your bookmarks", "unread": "Your unread bookmarks",
-               "shared": "Shared bookmarks (everyone's who shares)"}
+FEED_TITLES = {
+    "all": "All your bookmarks",
+    "unread": "Your unread bookmarks",
+    "shared": "Shared bookmarks (everyone's who shares)",
+}
 
 
 def feed_urls() -> dict[str, str] | None:
@@ -129,11 +144,17 @@ def regenerate_feed_key():
     try:
         api.regenerate_feed_key()
     except ServiceUnavailable as error:
-        flash(f"The {error.service} service is down; your feed key is unchanged. Try again "
-              "in a moment.", "bad")
+        flash(
+            f"The {error.service} service is down; your feed key is unchanged. Try again "
+            "in a moment.",
+            "bad",
+        )
         return redirect(url_for("settings.index", _anchor="feeds"))
-    flash("Your feeds have a new key: the old feed URLs no longer work. Give your feed reader "
-          "the new ones below.", "ok")
+    flash(
+        "Your feeds have a new key: the old feed URLs no longer work. Give your feed reader "
+        "the new ones below.",
+        "ok",
+    )
     return redirect(url_for("settings.index", _anchor="feeds"))
 
 
@@ -145,8 +166,9 @@ def change_password():
         return settings_page(400, password_form=form)
     revoke = bool(form.revoke_api_key.data)
     try:
-        pair = auth.change_password(form.current_password.data, form.new_password.data,
-                                    revoke_api_key=revoke)
+        pair = auth.change_password(
+            form.current_password.data, form.new_password.data, revoke_api_key=revoke
+        )
     except ServiceUnavailable as error:
         return settings_page(service_down=error.service, password_form=form)
     except ServiceRejected as error:
@@ -165,14 +187,22 @@ def api_key_outcome(revoked: bool) -> str:
     try:
         key = auth.api_key()
     except ServiceUnavailable:
-        return ("Whether your API key still works could not be checked (auth is down); see "
-                "below once it is back.")
+        return (
+            "Whether your API key still works could not be checked (auth is down); see "
+            "below once it is back."
+        )
     if not key.exists:
-        return ("Your API key is revoked: scripts and apps using it stop working until you "
-                "make a new one." if revoked else "You have no API key.")
+        return (
+            "Your API key is revoked: scripts and apps using it stop working until you "
+            "make a new one."
+            if revoked
+            else "You have no API key."
+        )
     if revoked:
-        return ("Your API key still works: auth did not revoke it. Make a new one below to "
-                "end the old one.")
+        return (
+            "Your API key still works: auth did not revoke it. Make a new one below to "
+            "end the old one."
+        )
     return "Your API key still works (you chose to keep it)."
 
 
@@ -203,9 +233,15 @@ def save_preferences():
     if not form.validate_on_submit():
         return settings_page(400, preferences_form=form)
     response = redirect(url_for("settings.index"))
-    preferences.save(response, preferences.Preferences(
-        page_size=form.page_size.data, sort=form.sort.data, new_tab=bool(form.new_tab.data),
-        theme=form.theme.data))
+    preferences.save(
+        response,
+        preferences.Preferences(
+            page_size=form.page_size.data,
+            sort=form.sort.data,
+            new_tab=bool(form.new_tab.data),
+            theme=form.theme.data,
+        ),
+    )
     flash("Preferences saved (in this browser).", "ok")
     return response
 
@@ -217,8 +253,10 @@ def save_sharing():
     if not form.validate_on_submit():
         return settings_page(400, sharing_form=form)
     try:
-        api.update_profile(enable_sharing=bool(form.enable_sharing.data),
-                           enable_public_sharing=bool(form.enable_public_sharing.data))
+        api.update_profile(
+            enable_sharing=bool(form.enable_sharing.data),
+            enable_public_sharing=bool(form.enable_public_sharing.data),
+        )
     except ServiceUnavailable as error:
         return settings_page(service_down=error.service, sharing_form=form)
     flash("Sharing settings saved.", "ok")

@@ -4,6 +4,8 @@ bookmarks it touches (a page of its own: no script needed), then POSTed and redi
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from shelf_http import ServiceRejected, ServiceUnavailable
@@ -17,8 +19,12 @@ from .common import apply_errors, form_page, found_or_404
 blp = Blueprint("tags", __name__)
 
 PAGE_SIZE = 50
-SORT_LABELS = {"name": "Name A-Z", "-name": "Name Z-A", "-count": "Most bookmarks first",
-               "count": "Fewest bookmarks first"}
+SORT_LABELS = {
+    "name": "Name A-Z",
+    "-name": "Name Z-A",
+    "-count": "Most bookmarks first",
+    "count": "Fewest bookmarks first",
+}
 
 
 def bookmarks_text(count: int) -> str:
@@ -44,11 +50,19 @@ def index():
     page = page_number()
     found = api.tags(q=q, sort=sort, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     pages = max(1, -(-found.count // PAGE_SIZE))
-    kept = {key: value for key, value in {"q": q, "sort": sort}.items() if value}
+    kept: dict[str, Any] = {key: value for key, value in {"q": q, "sort": sort}.items() if value}
     return render_template(
-        "tags.html", found=found, q=q, sort=sort, sort_labels=SORT_LABELS, page=page,
-        pages=pages, page_url=lambda number: url_for("tags.index", **kept, page=number),
-        list_url=list_url, bookmarks_text=bookmarks_text)
+        "tags.html",
+        found=found,
+        q=q,
+        sort=sort,
+        sort_labels=SORT_LABELS,
+        page=page,
+        pages=pages,
+        page_url=lambda number: url_for("tags.index", **kept, page=number),
+        list_url=list_url,
+        bookmarks_text=bookmarks_text,
+    )
 
 
 @blp.route("/tags/<id:tag_id>/rename", methods=["GET", "POST"])
@@ -57,8 +71,7 @@ def rename(tag_id: int):
     """Rename a tag: its bookmarks keep it under the new name. A name another tag has already
     offers to merge into that tag instead (api answers 409 with its id)."""
     tag = _tag_or_404(tag_id)
-    form = TagNameForm() if request.method == "POST" else TagNameForm(formdata=None,
-                                                                        name=tag.name)
+    form = TagNameForm() if request.method == "POST" else TagNameForm(formdata=None, name=tag.name)
     if request.method == "GET":
         return _rename_page(form, tag)
     if not form.validate_on_submit():
@@ -79,8 +92,9 @@ def rename(tag_id: int):
             raise
         apply_errors(form, error)
         return _rename_page(form, tag, 400)
-    flash(f"Renamed #{tag.name} to #{renamed.name} on {bookmarks_text(renamed.bookmark_count)}.",
-          "ok")
+    flash(
+        f"Renamed #{tag.name} to #{renamed.name} on {bookmarks_text(renamed.bookmark_count)}.", "ok"
+    )
     return redirect(url_for("tags.index"))
 
 
@@ -93,10 +107,17 @@ def _existing(error: ServiceRejected) -> api.Tag | None:
         return None
 
 
-def _rename_page(form: TagNameForm, tag: api.Tag, status: int = 200, *,
-                 service_down: str | None = None):
-    return form_page("tag_rename.html", status, form=form, tag=tag, service_down=service_down,
-                     bookmarks_text=bookmarks_text)
+def _rename_page(
+    form: TagNameForm, tag: api.Tag, status: int = 200, *, service_down: str | None = None
+):
+    return form_page(
+        "tag_rename.html",
+        status,
+        form=form,
+        tag=tag,
+        service_down=service_down,
+        bookmarks_text=bookmarks_text,
+    )
 
 
 @blp.route("/tags/<id:tag_id>/merge", methods=["GET", "POST"])
@@ -111,8 +132,10 @@ def merge(tag_id: int):
         return _merge_page(form, tag, 200 if request.method == "GET" else 400)
     target = api.tag_named(form.into.data)
     if target is None:
-        form.into.errors = [f"You have no tag named {form.into.data.strip()}. To give this one "
-                            "that name, rename it instead."]
+        form.into.errors = [
+            f"You have no tag named {form.into.data.strip()}. To give this one "
+            "that name, rename it instead."
+        ]
         return _merge_page(form, tag, 400)
     if target.id == tag.id:
         form.into.errors = ["Choose another tag than this one."]
@@ -121,15 +144,27 @@ def merge(tag_id: int):
 
 
 def _merge_page(form: TagMergeForm, tag: api.Tag, status: int = 200):
-    return form_page("tag_merge.html", status, form=form, tag=tag, bookmarks_text=bookmarks_text,
-                     tags=[name for name in tag_list_or_empty() if name != tag.name])
+    return form_page(
+        "tag_merge.html",
+        status,
+        form=form,
+        tag=tag,
+        bookmarks_text=bookmarks_text,
+        tags=[name for name in tag_list_or_empty() if name != tag.name],
+    )
 
 
-def _merge_confirm(tag: api.Tag, target: api.Tag, *, status: int = 200,
-                   renaming: str | None = None):
-    return render_template("tag_merge_confirm.html", tag=tag, target=target, renaming=renaming,
-                           form=ActionForm(formdata=None),
-                           bookmarks_text=bookmarks_text), status
+def _merge_confirm(
+    tag: api.Tag, target: api.Tag, *, status: int = 200, renaming: str | None = None
+):
+    return render_template(
+        "tag_merge_confirm.html",
+        tag=tag,
+        target=target,
+        renaming=renaming,
+        form=ActionForm(formdata=None),
+        bookmarks_text=bookmarks_text,
+    ), status
 
 
 def _merge(tag: api.Tag):
@@ -143,8 +178,11 @@ def _merge(tag: api.Tag):
         if error.status == 404:
             abort(404, description="One of these tags does not exist (any more).")
         raise
-    flash(f"Merged #{tag.name} into #{target.name}: {bookmarks_text(moved)} moved; "
-          f"#{target.name} is on {bookmarks_text(target.bookmark_count)} now.", "ok")
+    flash(
+        f"Merged #{tag.name} into #{target.name}: {bookmarks_text(moved)} moved; "
+        f"#{target.name} is on {bookmarks_text(target.bookmark_count)} now.",
+        "ok",
+    )
     return redirect(url_for("tags.index"))
 
 
@@ -154,8 +192,9 @@ def delete(tag_id: int):
     """Delete a tag (asked first, with how many bookmarks carry it); the bookmarks stay."""
     form = ActionForm()
     if request.method == "GET":
-        return render_template("tag_delete.html", tag=_tag_or_404(tag_id), form=form,
-                               bookmarks_text=bookmarks_text)
+        return render_template(
+            "tag_delete.html", tag=_tag_or_404(tag_id), form=form, bookmarks_text=bookmarks_text
+        )
     try:
         tag = api.get_tag(tag_id)
         removed = api.delete_tag(tag_id)

@@ -46,8 +46,10 @@ def too_large(form: ImportForm, limit: int | None, *, service: str | None = None
     """The import form again, saying the file is over the size limit (and whose)."""
     whose = f"the {service} service takes" if service else "Shelf takes"
     sized = f" of up to {size_text(limit)}" if limit else " no larger than this one"
-    form.file.errors = [f"This file is too large: {whose} bookmark files{sized}. Export fewer "
-                        "bookmarks, or split the file."]
+    form.file.errors = [
+        f"This file is too large: {whose} bookmark files{sized}. Export fewer "
+        "bookmarks, or split the file."
+    ]
     return form_page("import.html", 413, form=form, limit_text=size_text(import_limit()))
 
 
@@ -67,18 +69,29 @@ def refused_as_too_large(error: ServiceRejected) -> int | None:
 def import_page():
     form = ImportForm()
     if not form.validate_on_submit():
-        return form_page("import.html", 400 if form.errors else 200, form=form,
-                         limit_text=size_text(import_limit()))
+        return form_page(
+            "import.html",
+            400 if form.errors else 200,
+            form=form,
+            limit_text=size_text(import_limit()),
+        )
     upload = form.file.data
     data = upload.read(import_limit() + 1)
     if len(data) > import_limit():
         return too_large(form, import_limit())
     try:
-        started = api.import_file(upload.filename or "bookmarks.html", data,
-                                  folders_as_tags=bool(form.folders_as_tags.data))
+        started = api.import_file(
+            upload.filename or "bookmarks.html",
+            data,
+            folders_as_tags=bool(form.folders_as_tags.data),
+        )
     except ServiceUnavailable as error:
-        return form_page("import.html", form=form, service_down=error.service,
-                         limit_text=size_text(import_limit()))
+        return form_page(
+            "import.html",
+            form=form,
+            service_down=error.service,
+            limit_text=size_text(import_limit()),
+        )
     except ServiceRejected as error:
         if error.status not in (400, 413, 422):
             raise
@@ -95,11 +108,19 @@ def import_page():
     # Redirected to the summary, so reloading it does not send the file again. The session
     # cookie must stay small: the counts and the first few skipped lines travel in it.
     session[SUMMARY] = {
-        "total": started.total, "created": started.created or 0,
-        "updated": started.updated or 0, "skipped_count": len(started.skipped),
-        "skipped": [{"line": item.get("line"), "url": str(item.get("url") or "")[:120],
-                     "reason": str(item.get("reason") or "")[:120]}
-                    for item in started.skipped[:SUMMARY_SKIPPED]]}
+        "total": started.total,
+        "created": started.created or 0,
+        "updated": started.updated or 0,
+        "skipped_count": len(started.skipped),
+        "skipped": [
+            {
+                "line": item.get("line"),
+                "url": str(item.get("url") or "")[:120],
+                "reason": str(item.get("reason") or "")[:120],
+            }
+            for item in started.skipped[:SUMMARY_SKIPPED]
+        ],
+    }
     return redirect(url_for("transfer.import_done"))
 
 
@@ -122,9 +143,13 @@ def read_progress(source: str, item_id: int) -> api.Progress:
         if error.status in (403, 404):
             abort(404, description="There is no such import of yours.")
         raise
-    return api.Progress(state=job.state, total=100, processed=job.progress,
-                        message=job.progress_message,
-                        failed=job.state in ("discarded", "cancelled"))
+    return api.Progress(
+        state=job.state,
+        total=100,
+        processed=job.progress,
+        message=job.progress_message,
+        failed=job.state in ("discarded", "cancelled"),
+    )
 
 
 @blp.get("/import/<any(import, job):source>/<id:item_id>")
@@ -134,8 +159,12 @@ def progress(source: str, item_id: int):
     JavaScript, static/progress.js polls the JSON twin instead of reloading."""
     state = read_progress(source, item_id)
     return render_template(
-        "import_progress.html", progress=state, source=source, item_id=item_id,
-        poll_url=url_for("progress_api.import_progress", source=source, item_id=item_id))
+        "import_progress.html",
+        progress=state,
+        source=source,
+        item_id=item_id,
+        poll_url=url_for("progress_api.import_progress", source=source, item_id=item_id),
+    )
 
 
 @blp.get("/export")
@@ -154,6 +183,11 @@ def export(fmt: str):
     except ServiceUnavailable as error:
         flash(f"The {error.service} service is down; try the export again in a moment.", "bad")
         return redirect(url_for("transfer.export_page")), 303
-    return Response(content, content_type=content_type, headers={
-        "Content-Disposition": f'attachment; filename="{filename}"',
-        "Cache-Control": "no-store"})
+    return Response(
+        content,
+        content_type=content_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -4,6 +4,7 @@ Revision ID: 0001
 Revises:
 Created: 2026-11-24
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -41,8 +42,9 @@ def upgrade() -> None:
         sa.Column("created_at", shelf_kit.db.UtcDateTime(), nullable=False),
         sa.Column("updated_at", shelf_kit.db.UtcDateTime(), nullable=False),
         sa.Column("finished_at", shelf_kit.db.UtcDateTime(), nullable=True),
-        sa.CheckConstraint(f"state IN ({', '.join(repr(state) for state in STATES)})",
-                           name=op.f("ck_jobs_state")),
+        sa.CheckConstraint(
+            f"state IN ({', '.join(repr(state) for state in STATES)})", name=op.f("ck_jobs_state")
+        ),
         sa.CheckConstraint("progress BETWEEN 0 AND 100", name=op.f("ck_jobs_progress")),
         sa.CheckConstraint("attempt >= 0 AND max_attempts >= 1", name=op.f("ck_jobs_attempts")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_jobs")),
@@ -71,13 +73,19 @@ def upgrade() -> None:
         sa.Column("schedule_id", sa.Integer(), nullable=False),
         sa.Column("fire_time", shelf_kit.db.UtcDateTime(), nullable=False),
         sa.Column("job_id", Id, nullable=True),
-        sa.ForeignKeyConstraint(["schedule_id"], ["schedules.id"], ondelete="CASCADE",
-                                name=op.f("fk_schedule_fires_schedule_id_schedules")),
-        sa.ForeignKeyConstraint(["job_id"], ["jobs.id"], ondelete="SET NULL",
-                                name=op.f("fk_schedule_fires_job_id_jobs")),
+        sa.ForeignKeyConstraint(
+            ["schedule_id"],
+            ["schedules.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_schedule_fires_schedule_id_schedules"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["job_id"], ["jobs.id"], ondelete="SET NULL", name=op.f("fk_schedule_fires_job_id_jobs")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_schedule_fires")),
-        sa.UniqueConstraint("schedule_id", "fire_time",
-                            name=op.f("uq_schedule_fires_schedule_id_fire_time")),
+        sa.UniqueConstraint(
+            "schedule_id", "fire_time", name=op.f("uq_schedule_fires_schedule_id_fire_time")
+        ),
     )
     op.create_index(op.f("ix_schedule_fires_job_id"), "schedule_fires", ["job_id"])
 
