@@ -60,9 +60,11 @@ BENCH_ENV = {
 # The floors' gunicorn: the Procfile's settings for a service (one worker), with as many threads
 # as the client has (4).
 FLOOR_THREADS = 4
-# The three searches (linkding's search language): a word, a tag, and a phrase with or/not.
+# The searches (linkding's search language): a word, a rare word, a tag, and a phrase with
+# or/not. The rare word is one of the generator's made-up words (in about 0.5 % of bookmarks).
 SEARCHES = {
     "word": "python",
+    "rare word": "babotalu",
     "tag": "#reading",
     "phrase or/not": '"machine learning" or rust not #archive',
 }
