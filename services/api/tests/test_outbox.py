@@ -103,13 +103,13 @@ def test_a_bookmark_added_by_hand_is_delivered_before_an_imports_backlog(
         ann = User(app.test_client(), auth_service, 1, "ann")
         for n in range(3):
             import_file(ann, 20, folder=f"import-{n}")
-        ann.add("https://example.com/by-hand")
+        by_hand = ann.add("https://example.com/by-hand")
         tasks.start()
         relay = app.extensions["shelf_api_relay"]
         relay.batch_size = 1
         assert relay.run_once() == 1
-        assert [job["args"] for job in tasks.jobs] == [
-            {"bookmark_id": messages(database)[-1].payload["args"]["bookmark_id"]}]
+        assert [job["args"] for job in tasks.jobs] == [{"bookmark_id": by_hand["id"]}]
+        assert len(messages(database)) == 3  # the imports' wait; the one delivered went
     finally:
         tasks.stop()
         app.extensions["shelf_db"].dispose()

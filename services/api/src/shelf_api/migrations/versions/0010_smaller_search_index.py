@@ -16,7 +16,13 @@ then asks for the rows holding all its trigrams and is matched on those rows alo
 
 `ix_bookmarks_shared_added` (41 bytes a bookmark on SQLite) serves only the shared
 bookmarks' list, which asks for `shared IS 1`: on SQLite it becomes a partial index over the
-shared ones (Postgres keeps the whole index: its disk is not measured against a target).
+shared ones; `ix_bookmarks_owner_unread` (12) likewise over the unread ones (`!unread` and
+`unread=yes` ask for `unread IS 1`). Postgres keeps the whole indexes: its disk is not
+measured against a target.
+
+`bookmark_tags` on SQLite becomes a WITHOUT ROWID table: its rows were kept twice, in the table
+by rowid and in the primary key's index (43 bytes a bookmark; 22 now). It is built again with
+every row, as 0006 rebuilt tables (foreign keys are off while migrations run).
 
 The relay marked a delivered outbox message and kept it; now it deletes it (outbox.py), and
 this migration deletes those already delivered. `ix_outbox_delivered` finds the delivered
@@ -34,16 +40,42 @@ branch_labels = None
 depends_on = None
 
 SEARCHED = ("title", "description", "notes", "url", "page_text")
-SHARED_ONLY = "shared IS 1"
+PARTIAL = (("ix_bookmarks_shared_added", ["shared", "date_added"], "shared IS 1"),
+           ("ix_bookmarks_owner_unread", ["owner_id", "unread"], "unread IS 1"))
+WITHOUT_ROWID = " WITHOUT ROWID"
+
+
+def rebuild_bookmark_tags(connection: sa.Connection, *, rowid: bool) -> None:
+    """bookmark_tags built again under its own definition, with or without a rowid, every row
+    copied; its index made again from its own SQL."""
+    if connection.exec_driver_sql("PRAGMA foreign_keys").scalar():
+        raise RuntimeError("foreign keys are on: dropping a table would delete rows")
+    definition = connection.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'bookmark_tags'").scalar()
+    definition = definition.removesuffix(WITHOUT_ROWID) + ("" if rowid else WITHOUT_ROWID)
+    indexes = [row[0] for row in connection.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE tbl_name = 'bookmark_tags' AND type = 'index' "
+        "AND sql IS NOT NULL")]
+    before = connection.exec_driver_sql("SELECT count(*) FROM bookmark_tags").scalar()
+    connection.exec_driver_sql(definition.replace("bookmark_tags", "_new_bookmark_tags", 1))
+    connection.exec_driver_sql("INSERT INTO _new_bookmark_tags SELECT * FROM bookmark_tags")
+    connection.exec_driver_sql("DROP TABLE bookmark_tags")
+    connection.exec_driver_sql("ALTER TABLE _new_bookmark_tags RENAME TO bookmark_tags")
+    for statement in indexes:
+        connection.exec_driver_sql(statement)
+    after = connection.exec_driver_sql("SELECT count(*) FROM bookmark_tags").scalar()
+    if after != before:
+        raise RuntimeError(f"bookmark_tags: {before} rows before the rebuild, {after} after")
 
 
 def upgrade() -> None:
     connection = op.get_bind()
     if connection.dialect.name == "sqlite":
         search_index("detail=none, columnsize=0")
-        op.drop_index("ix_bookmarks_shared_added", table_name="bookmarks")
-        op.create_index("ix_bookmarks_shared_added", "bookmarks", ["shared", "date_added"],
-                        sqlite_where=sa.text(SHARED_ONLY))
+        for name, columns, where in PARTIAL:
+            op.drop_index(name, table_name="bookmarks")
+            op.create_index(name, "bookmarks", columns, sqlite_where=sa.text(where))
+        rebuild_bookmark_tags(connection, rowid=False)
     outbox = sa.table("outbox", sa.column("delivered_at"))
     connection.execute(sa.delete(outbox).where(outbox.c.delivered_at.is_not(None)))
     op.create_index("ix_outbox_delivered", "outbox", ["id"],
@@ -62,7 +94,10 @@ def search_index(options: str) -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_outbox_delivered", table_name="outbox")
-    if op.get_bind().dialect.name == "sqlite":
-        op.drop_index("ix_bookmarks_shared_added", table_name="bookmarks")
-        op.create_index("ix_bookmarks_shared_added", "bookmarks", ["shared", "date_added"])
+    connection = op.get_bind()
+    if connection.dialect.name == "sqlite":
+        rebuild_bookmark_tags(connection, rowid=True)
+        for name, columns, _where in PARTIAL:
+            op.drop_index(name, table_name="bookmarks")
+            op.create_index(name, "bookmarks", columns)
         search_index("detail=full")
