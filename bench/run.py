@@ -60,9 +60,11 @@ BENCH_ENV = {
 # The floors' gunicorn: the Procfile's settings for a service (one worker), with as many threads
 # as the client has (4).
 FLOOR_THREADS = 4
-# The three searches (linkding's search language): a word, a tag, and a phrase with or/not.
+# The searches (linkding's search language): a word, a rare word, a tag, and a phrase with
+# or/not. The rare word is one of the generator's made-up words (in about 0.5 % of bookmarks).
 SEARCHES = {
     "word": "python",
+    "rare word": "babotalu",
     "tag": "#reading",
     "phrase or/not": '"machine learning" or rust not #archive',
 }
@@ -631,9 +633,10 @@ def bench_imports(system: ShelfSystem, options: Options,
     section.lines = table(["import", "file", "seconds", "bookmarks/s", "CPU s, all of Shelf"],
                           rows)
     section.lines.append("")
-    section.lines.append("Each import is one request and one transaction, timed by the client; "
-                         "it also writes one outbox message per new bookmark (fetch_metadata), "
-                         "left undelivered here (SHELF_API_OUTBOX_RELAY=false). CPU: user + "
+    section.lines.append("Each import is one request, timed by the client, written 500 "
+                         "bookmarks a transaction; each transaction also writes one outbox "
+                         "message (fetch_metadata) for its new bookmarks' pages, left "
+                         "undelivered here (SHELF_API_OUTBOX_RELAY=false). CPU: user + "
                          "system time of every Shelf process (/proc/<pid>/stat, all threads) "
                          "while the request ran.")
     if system.database_urls["api"].startswith("postgresql"):

@@ -211,3 +211,38 @@ def test_api_killed_under_an_import_job_costs_it_no_attempt(shelf_system, admin)
                          headers=headers, timeout=TIMEOUT)
     assert state.status_code == 200, state.text
     assert (state.json()["state"], state.json()["processed"]) == ("done", 240), state.text
+
+
+# -- issue 15: imports write in batches and ask for their pages a batch at a time ----------------
+
+def test_every_page_an_import_brings_is_fetched(shelf_system, admin, site):
+    """An import writes its bookmarks a batch at a time and asks tasks for that batch's pages
+    in one job: every imported page is still read, in a file imported at once and in one
+    large enough for an import job, and the bookmarks without a title take the page's."""
+    person = make_user(shelf_system, admin, "pages")
+    headers = {"Authorization": f"Token {api_key(shelf_system, person)}"}
+    tag = unique("batch")
+    titles = {}
+    for name, count, status in (("small", 20, 201), ("large", 230, 202)):  # the job: above 200
+        entries = []
+        for n in range(count):
+            title = f"Page {n} of the {name} import {tag}"
+            titles[site.page(f"/{tag}/{name}/{n}", title)] = title
+            entries.append(ExportEntry(f"{site.url}/{tag}/{name}/{n}", "", FOLDERS[n % 4]))
+        answer = requests.post(
+            shelf_system.urls["api"] + "/api/bookmarks/import/", headers=headers, timeout=60,
+            files={"file": (f"{name}.html", netscape_export(entries), "text/html")})
+        assert answer.status_code == status, answer.text
+
+    def titled() -> dict[str, str] | None:
+        answer = requests.get(shelf_system.urls["api"] + "/api/bookmarks/", headers=headers,
+                              params={"limit": 1000}, timeout=TIMEOUT)
+        assert answer.status_code == 200, answer.text
+        found = {b["url"]: b["title"] for b in answer.json()["results"]}
+        return found if found == titles else None
+
+    wait_for(titled, 300, "some imported page was never fetched (or its title not kept)")
+    found = requests.get(shelf_system.urls["api"] + "/api/bookmarks/", headers=headers,
+                         params={"q": f"of the large import {tag}", "limit": 1000},
+                         timeout=TIMEOUT).json()
+    assert found["count"] == 230

@@ -183,3 +183,64 @@ def test_accented_words_match_whatever_their_case_on_both_databases(ann):
     ann.add("https://example.com/strasse", title="Große Straße")
     assert found(ann, "école") == ["ecole"]
     assert found(ann, "straße") == ["strasse"]
+
+
+def test_words_find_what_a_phrase_of_the_full_index_found(database):
+    """SQLite's index keeps no trigram positions (migration 0010): a word is looked up by its
+    trigrams, then matched on those rows. Against an index with positions (as before 0010)
+    answering each word as a quoted phrase, it finds the same rows, for words whose trigrams
+    a row holds apart, in other columns, or folded by the tokenizer beyond ASCII."""
+    import random
+    import sqlite3
+
+    from sqlalchemy import select
+
+    from shelf_api.models import Bookmark
+    from shelf_api.search import compile_search
+
+    if database.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's index")
+    texts = [
+        ("abcXbcd", "", ""), ("abcd", "", ""), ("ab", "cd", "abc"), ("aaaa", "", "aaa"),
+        ("Kelvin \u212aelvin", "\u017ftraße STRASSE", ""), ("ΟΔΟΣ οδος", "Ünï ÜNÏ", "ünï"),
+        ("100% sure_thing", "back\\slash", 'say "hi"'), ("\ufffd\ufffe\uffff x", "", ""),
+        ("machine learning", "machine, learning", "MACHINE LEARNING"),
+        ("Python rust", "pythonic", "the Rust book"), ("[glob]*?", "a*b?c[d]", "")]
+    rng = random.Random(15)
+    alphabet = "abcdkKsSxX \u212a\u017f%_\\\"'[]*?ΣσςüÜß\ufffd\ufffe"
+    texts += [tuple("".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+                    for _ in range(3)) for _ in range(60)]
+    with database.transaction() as session:
+        for n, (title, description, notes) in enumerate(texts):
+            session.add(Bookmark(owner_id=1, url=f"https://example.com/{n}", title=title,
+                                 description=description, notes=notes))
+    with database.transaction() as session:
+        ids = {b.title + b.description + b.notes + b.url: b.id for b in session.scalars(
+            select(Bookmark))}
+        rows = [(b.id, b.title, b.description, b.notes, b.url) for b in session.scalars(
+            select(Bookmark))]
+    assert len(ids) == len(texts)
+    full = sqlite3.connect(":memory:")
+    full.execute("CREATE VIRTUAL TABLE f USING fts5(title, description, notes, url, "
+                 "tokenize='trigram')")
+    full.executemany("INSERT INTO f(rowid, title, description, notes, url) VALUES (?, ?, ?, ?, ?)",
+                     rows)
+    words = ["abcd", "bcd", "aaaa", "aaa", "kelvin", "KELVIN", "strasse", "STRAßE", "οδος",
+             "ΟΔΟΣ", "ünï", "100%", "e_t", "k\\s", 'y "h', "\ufffd\ufffd\ufffd", "\ufffe x",
+             "machine learning", "ne le", "python", "Rust", "[glob]", "*?c", "b?c[", "example"]
+    for title, description, notes in texts[11:]:
+        for text in (title, description, notes):
+            if len(text) >= 3:
+                start = rng.randrange(len(text) - 2)
+                word = text[start:start + rng.randint(3, 6)]
+                words.append("".join(c.swapcase() if rng.random() < .5 else c for c in word))
+    for word in words:  # shorter words are matched by GLOB, as before
+        assert len(word) >= 3
+        phrase = '"' + word.replace('"', '""') + '"'
+        expected = {row[0] for row in full.execute("SELECT rowid FROM f WHERE f MATCH ?",
+                                                   (phrase,))}
+        condition = compile_search(parse(f'"{word}"' if '"' not in word else f"'{word}'"),
+                                   dialect="sqlite")
+        with database.transaction() as session:
+            got = set(session.scalars(select(Bookmark.id).where(condition)))
+        assert got == expected, word

@@ -88,16 +88,16 @@ def fetch_metadata_message(bookmark: Bookmark) -> OutboxMessage:
     })
 
 
-def fetch_metadata_batch_message(bookmarks: list[Bookmark]) -> OutboxMessage:
-    """One job for an import's batch of flushed bookmarks (contract C10: `bookmark_ids`, up to
-    500), queued behind bookmarks added by hand. Ids are never reused, so they make its key."""
-    ids = [bookmark.id for bookmark in bookmarks]
+def fetch_metadata_batch_message(owner_id: int, ids: list[int]) -> OutboxMessage:
+    """One job for the pages of an import's batch of new bookmarks, by id (contract C10:
+    `bookmark_ids`, up to 500), queued behind bookmarks added by hand. Ids are never reused,
+    so they make its key."""
     digest = hashlib.sha1(",".join(map(str, ids)).encode()).hexdigest()[:12]
     return job_message({
         "kind": "fetch_metadata",
         "args": {"bookmark_ids": ids},
         "idempotency_key": f"fetch_metadata:batch:{ids[0]}-{ids[-1]}:{digest}",
-        "created_by": bookmarks[0].owner_id,
+        "created_by": owner_id,
         "priority": IMPORT_PRIORITY,
     })
 

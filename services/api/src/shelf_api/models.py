@@ -64,6 +64,8 @@ bookmark_tags = Table(
     Column("bookmark_id", ForeignKey("bookmarks.id", ondelete="CASCADE"), primary_key=True),
     Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
     Index("ix_bookmark_tags_tag_id", "tag_id"),  # "bookmarks with this tag"
+    # On SQLite the rows live in the primary key alone (migration 0010), not twice.
+    sqlite_with_rowid=False,
 )
 
 
@@ -112,8 +114,12 @@ class Bookmark(Base):
         # unread filter, and everyone's shared bookmarks.
         Index("ix_bookmarks_owner_archived_added", "owner_id", "is_archived", "date_added"),
         Index("ix_bookmarks_owner_modified", "owner_id", "date_modified"),
-        Index("ix_bookmarks_owner_unread", "owner_id", "unread"),
-        Index("ix_bookmarks_shared_added", "shared", "date_added"),
+        Index("ix_bookmarks_owner_unread", "owner_id", "unread",
+              sqlite_where=text("unread IS 1")),  # on SQLite the unread ones (0010)
+        # On SQLite over the shared ones only (migration 0010): the list of shared bookmarks
+        # asks for `shared IS 1`, the term the index names.
+        Index("ix_bookmarks_shared_added", "shared", "date_added",
+              sqlite_where=text("shared IS 1")),
         IDS_NEVER_REUSED,
     )
 
@@ -172,7 +178,8 @@ class Bundle(Base):
 
 class OutboxMessage(Base):
     """A message for another service, written in the same transaction as the change it is
-    about; a relay delivers it, retrying until the other side accepts (DESIGN.md section 4)."""
+    about; a relay delivers it, retrying until the other side accepts (DESIGN.md section 4),
+    and deletes it in the transaction that marks it delivered."""
 
     __tablename__ = "outbox"
 
@@ -194,6 +201,10 @@ class OutboxMessage(Base):
         Index("ix_outbox_pending", "next_attempt_at",
               sqlite_where=text("delivered_at IS NULL"),
               postgresql_where=text("delivered_at IS NULL")),
+        # A delivered message is deleted as it is marked (outbox.py): this finds it.
+        Index("ix_outbox_delivered", "id",
+              sqlite_where=text("delivered_at IS NOT NULL"),
+              postgresql_where=text("delivered_at IS NOT NULL")),
         IDS_NEVER_REUSED,
     )
 

@@ -1,6 +1,7 @@
 """api's outbox: messages for tasks written beside the changes they are about (see
 `bookmarks.enqueue_fetch_metadata`), delivered to tasks' `POST /v1/jobs` by shelf-kit's relay
-(`shelf_kit.outbox`, which says how relays share the table) until tasks accepts them.
+(`shelf_kit.outbox`, which says how relays share the table) until tasks accepts them, then
+deleted.
 
 Each web process runs one relay thread (started on the first request when
 SHELF_API_OUTBOX_RELAY is true), or `shelf-api relay` runs one on its own.
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, update
+from sqlalchemy import Connection, delete, update
 
 from shelf_http import ServiceClient
 from shelf_kit.db import Database
@@ -27,8 +28,15 @@ def job_message(payload: dict[str, Any]) -> OutboxMessage:
 
 def relay(database: Database, tasks: ServiceClient, **options: Any) -> Relay:
     """The relay over api's outbox; `options` are shelf_kit.outbox.Relay's (poll_seconds, ...)."""
-    return Relay(database, tasks, OutboxMessage, service="api", on_delivered=point_import_at_job,
+    return Relay(database, tasks, OutboxMessage, service="api", on_delivered=delivered,
                  **options)
+
+
+def delivered(connection: Connection, payload: dict[str, Any], job_id: int | None) -> None:
+    """In the transaction that marks a message delivered: an import's progress points at its
+    job, and the message goes (tasks has the job; the row was 200 bytes kept for nothing)."""
+    point_import_at_job(connection, payload, job_id)
+    connection.execute(delete(OutboxMessage).where(OutboxMessage.delivered_at.is_not(None)))
 
 
 def point_import_at_job(connection: Connection, payload: dict[str, Any],

@@ -46,6 +46,8 @@ _UNRESERVED = frozenset(string.ascii_letters + string.digits + "-._~")
 _ALWAYS_ENCODED = frozenset(' "<>')
 _HEX_PAIR = re.compile(r"[0-9A-Fa-f]{2}")
 _DIGITS = re.compile(r"[0-9]+")
+# Printable ASCII but space, '"', '%', '<' and '>': what _normalize_encoding leaves as it is.
+_KEPT_AS_IS = re.compile(r"[!#$&-;=?-~]*")
 
 
 def normalize_url(url: str) -> str:
@@ -95,6 +97,8 @@ def _normalize_netloc(scheme: str, netloc: str) -> str:
 
 
 def _normalize_encoding(text: str) -> str:
+    if _KEPT_AS_IS.fullmatch(text):  # most URLs: nothing to change (an import has thousands)
+        return text
     out: list[str] = []
     i = 0
     while i < len(text):

@@ -5,10 +5,15 @@ fetched page text, found through the database's own indexes. Case is folded the 
 both databases, in every script: Unicode's simple case folding, character by character, as
 tags are (tag_names.py says what it joins and what it keeps apart).
 
-- SQLite: the FTS5 table `bookmarks_fts` (trigram tokenizer, migration 0002) answers a quoted
-  phrase as a substring match, folding case itself (the tokenizer's Unicode folding). Trigrams
-  need 3 characters, so words of 1 or 2 characters fall back to `GLOB` on the columns with a
-  class per character of its case variants (`[pP][äÄ]`): a scan, in SQL.
+- SQLite: the FTS5 table `bookmarks_fts` (trigram tokenizer, case folded by the tokenizer's
+  Unicode folding) keeps which rows hold each trigram, not where (`detail=none`, migration
+  0010: a quarter of the size of positions). A term of 3 characters or more asks it for the
+  rows holding every one of the term's trigrams; a term of exactly 3 is one trigram, so those
+  rows are the answer; a longer one is then matched on those rows alone (`substring_on`:
+  `LIKE` where its ASCII-only folding folds as the tokenizer does, else `GLOB` with the
+  classes below), so a row with the trigrams apart is not found. Trigrams need 3 characters,
+  so words of 1 or 2 characters fall back to `GLOB` on the columns with a class per character
+  of its case variants (`[pP][äÄ]`): a scan, in SQL.
 - Postgres: a regular expression with the same classes (`[pP][äÄ]`) on the columns joined by
   U+001F (`searched_text`), which one pg_trgm GIN index serves (migration 0004; it too needs 3
   characters to narrow anything). The classes make the match independent of the database's
@@ -87,12 +92,12 @@ def is_untagged() -> ColumnElement:
     return ~exists(select(1).where(bookmark_tags.c.bookmark_id == Bookmark.id))
 
 
-def _classes(value: str, literal) -> str:
+def _classes(value: str, literal, same: frozenset[str] = frozenset()) -> str:
     """Each character as the class of its case variants (`ä`: `[Ää]`), or as `literal` makes
-    it when it has none."""
+    it when it has none. Characters of `same` are one class too."""
     parts = []
     for char in value:
-        variants = case_variants(char)
+        variants = same if char in same else case_variants(char)
         parts.append("[" + "".join(sorted(variants)) + "]" if len(variants) > 1
                      else literal(char))
     return "".join(parts)
@@ -105,7 +110,46 @@ def regex_pattern(value: str) -> str:
 
 def glob_pattern(value: str) -> str:
     """SQLite's GLOB: `*`, `?` and `[` are literal only inside a class."""
-    return "*" + _classes(value, lambda char: f"[{char}]" if char in "*?[" else char) + "*"
+    return "*" + _classes(value, _glob_literal) + "*"
+
+
+def trigrams_query(value: str) -> str:
+    """An FTS5 query for the rows holding every trigram of `value` (each quoted: one token)."""
+    grams = dict.fromkeys(value[i:i + TRIGRAM] for i in range(len(value) - TRIGRAM + 1))
+    return " ".join('"' + gram.replace('"', '""') + '"' for gram in grams)
+
+
+# What the trigram tokenizer folds beyond Unicode case: these three are one to it.
+_TOKENIZER_SAME = frozenset("\ufffd\ufffe\uffff")
+# ASCII letters that non-ASCII characters fold into (the Kelvin sign, the long s), which LIKE
+# would keep apart.
+_FOLDED_INTO = frozenset("kKsS")
+
+
+def folds_as_like(value: str) -> bool:
+    """Whether SQLite's LIKE (ASCII letters folded, every other character as is) folds `value`
+    as the trigram tokenizer does: no character with case variants beyond ASCII's."""
+    return all(char not in _FOLDED_INTO if char.isascii()
+               else len(case_variants(char)) == 1 and char not in _TOKENIZER_SAME
+               for char in value)
+
+
+def like_pattern(value: str) -> str:
+    return "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def substring_on(value: str) -> ColumnElement:
+    """`value` as a case-folded substring of one of the columns, as the tokenizer folds it
+    (SQLite; the rows to try come from bookmarks_fts)."""
+    if folds_as_like(value):
+        pattern = like_pattern(value)
+        return or_(*(column.like(pattern, escape="\\") for column in SEARCHED))
+    pattern = "*" + _classes(value, _glob_literal, _TOKENIZER_SAME) + "*"
+    return or_(*(column.op("GLOB")(pattern) for column in SEARCHED))
+
+
+def _glob_literal(char: str) -> str:
+    return f"[{char}]" if char in "*?[" else char
 
 
 class _Compiler:
@@ -145,10 +189,11 @@ class _Compiler:
                 return or_(*(column.regexp_match(pattern) for column in SEARCHED))
             return searched_text().regexp_match(pattern)
         if len(value) >= TRIGRAM:
-            phrase = '"' + value.replace('"', '""') + '"'
             matching = select(FTS.c.rowid).where(
-                literal_column("bookmarks_fts").op("MATCH")(phrase))
-            return Bookmark.id.in_(matching)
+                literal_column("bookmarks_fts").op("MATCH")(trigrams_query(value)))
+            if len(value) == TRIGRAM:
+                return Bookmark.id.in_(matching)
+            return and_(Bookmark.id.in_(matching), substring_on(value))
         if self.dialect == "sqlite":
             pattern = glob_pattern(value)
             return or_(*(column.op("GLOB")(pattern) for column in SEARCHED))
