@@ -2,7 +2,7 @@
 outbox messages deleted
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Created: 2026-12-04
 
 Measured on the bench's 15,000 bookmarks (no page text), api's SQLite file was 1,393 bytes a
