@@ -6,6 +6,8 @@ and readable text: see `pages`. Every service that fetches a user's URL uses the
 these.
 """
 
+from importlib.metadata import version
+
 from .fetcher import (
     SETTINGS,
     FetchError,
@@ -18,7 +20,7 @@ from .fetcher import (
 )
 from .pages import PageFetch, PageMetadata, decode, fetch_page, parse_html
 
-__version__ = "0.1.1"
+__version__ = version("shelf-fetch")  # what pyproject.toml declares
 
 __all__ = [
     "SETTINGS",

@@ -1,6 +1,8 @@
 """Who is calling a Shelf service, verified: access tokens against auth's JWKS, API keys
 through auth's introspection, and service tokens for calls between services."""
 
+from importlib.metadata import version
+
 from .api_keys import ApiKeyResolver
 from .errors import InvalidToken, NotAllowed, NotAuthenticated
 from .guard import (
@@ -19,7 +21,7 @@ from .revocations import RevocationFeed
 from .service_tokens import ServiceCredentials, ServiceTokenAuth
 from .tokens import TokenVerifier
 
-__version__ = "0.2.0"
+__version__ = version("shelf-identity")  # what pyproject.toml declares
 
 __all__ = [
     "ApiKeyResolver",
