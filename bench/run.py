@@ -115,10 +115,21 @@ class Figures:
         return self.count / self.elapsed if self.elapsed else 0.0
 
 
-def hammer(label: str, url: str, *, threads: int, seconds: float | None = None,
-           total: int | None = None, method: str = "GET", headers: dict | None = None,
-           cookies: dict | None = None, body: dict | None = None, warmup: int = 5,
-           expect: tuple[int, ...] = (200,), note: str = "") -> Figures:
+def hammer(
+    label: str,
+    url: str,
+    *,
+    threads: int,
+    seconds: float | None = None,
+    total: int | None = None,
+    method: str = "GET",
+    headers: dict | None = None,
+    cookies: dict | None = None,
+    body: dict | None = None,
+    warmup: int = 5,
+    expect: tuple[int, ...] = (200,),
+    note: str = "",
+) -> Figures:
     """`threads` threads, each with its own requests.Session (keep-alive), sending the same
     request for `seconds` seconds or until `total` requests were sent between them, after
     `warmup` unmeasured requests each. Every answer is read whole."""
@@ -172,8 +183,14 @@ def hammer(label: str, url: str, *, threads: int, seconds: float | None = None,
     for worker in workers:
         worker.join()
     elapsed = time.perf_counter() - started
-    return Figures(label, [x for mine in latencies for x in mine], elapsed, sum(errors),
-                   first_error[0] if first_error else "", note)
+    return Figures(
+        label,
+        [x for mine in latencies for x in mine],
+        elapsed,
+        sum(errors),
+        first_error[0] if first_error else "",
+        note,
+    )
 
 
 # -- tables ---------------------------------------------------------------------------------
@@ -197,8 +214,11 @@ def table(header: list[str], rows: list[list[str]]) -> list[str]:
     def line(cells: list[str]) -> str:
         return "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
 
-    return [line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|",
-            *(line(row) for row in rows)]
+    return [
+        line(header),
+        "|" + "|".join("-" * (w + 2) for w in widths) + "|",
+        *(line(row) for row in rows),
+    ]
 
 
 def latency_table(figures: list[Figures], floor: Figures) -> list[str]:
@@ -207,13 +227,33 @@ def latency_table(figures: list[Figures], floor: Figures) -> list[str]:
         if f.count == 0:
             rows.append([f.label, "0", str(f.errors), "-", "-", "-", "-", "-", f.note])
             continue
-        rows.append([
-            f.label, str(f.count), str(f.errors), f"{f.median * 1000:.1f}", f"{f.p99 * 1000:.1f}",
-            f"{f.rps:.0f}", f"x{f.median / floor.median:.1f}", f"{f.rps / floor.rps:.3f}",
-            f.note,
-        ])
-    lines = table(["measurement", "requests", "errors", "median ms", "p99 ms", "req/s",
-                   "median / floor", "req/s / floor", "note"], rows)
+        rows.append(
+            [
+                f.label,
+                str(f.count),
+                str(f.errors),
+                f"{f.median * 1000:.1f}",
+                f"{f.p99 * 1000:.1f}",
+                f"{f.rps:.0f}",
+                f"x{f.median / floor.median:.1f}",
+                f"{f.rps / floor.rps:.3f}",
+                f.note,
+            ]
+        )
+    lines = table(
+        [
+            "measurement",
+            "requests",
+            "errors",
+            "median ms",
+            "p99 ms",
+            "req/s",
+            "median / floor",
+            "req/s / floor",
+            "note",
+        ],
+        rows,
+    )
     for f in figures:
         if f.errors:
             lines.append(f"- {f.label}: {f.errors} unexpected answers; first: {f.first_error}")
@@ -247,16 +287,21 @@ class Generator:
 
     def _text(self, rng: random.Random, low: int, high: int, rate: float) -> str:
         words = [rng.choice(self.words) for _ in range(rng.randint(low, high))]
-        for phrase, share in (("Python", 2 * rate), ("machine learning", rate),
-                              ("Rust", 1.5 * rate)):
+        for phrase, share in (
+            ("Python", 2 * rate),
+            ("machine learning", rate),
+            ("Rust", 1.5 * rate),
+        ):
             if rng.random() < share:
                 words.insert(rng.randrange(len(words) + 1), phrase)
         return " ".join(words)
 
     def entry(self, i: int) -> str:
         rng = random.Random(self.seed * 1_000_003 + i)
-        url = (f"https://{rng.choice(self.hosts)}/{rng.choice(self.words)}/"
-               f"{rng.choice(self.words)}-{i}")
+        url = (
+            f"https://{rng.choice(self.hosts)}/{rng.choice(self.words)}/"
+            f"{rng.choice(self.words)}-{i}"
+        )
         title = self._text(rng, 3, 7, 0.02).capitalize()
         description = self._text(rng, 8, 20, 0.01)
         tags = rng.sample(self.tags, rng.randint(0, 3))
@@ -265,14 +310,18 @@ class Generator:
         if rng.random() < 0.03:
             tags.append("archive")
         added = 1_600_000_000 + i * 60
-        return (f'<DT><A HREF="{html.escape(url)}" ADD_DATE="{added}" '
-                f'TAGS="{",".join(tags)}">{html.escape(title)}</A>\n'
-                f"<DD>{html.escape(description)}\n")
+        return (
+            f'<DT><A HREF="{html.escape(url)}" ADD_DATE="{added}" '
+            f'TAGS="{",".join(tags)}">{html.escape(title)}</A>\n'
+            f"<DD>{html.escape(description)}\n"
+        )
 
     def netscape(self, start: int, stop: int) -> bytes:
-        parts = ['<!DOCTYPE NETSCAPE-Bookmark-file-1>\n'
-                 '<META HTTP-EQUIV="Content-Type" CONTENT="text/html; charset=UTF-8">\n'
-                 "<TITLE>Bookmarks</TITLE>\n<H1>Bookmarks</H1>\n<DL><p>\n"]
+        parts = [
+            "<!DOCTYPE NETSCAPE-Bookmark-file-1>\n"
+            '<META HTTP-EQUIV="Content-Type" CONTENT="text/html; charset=UTF-8">\n'
+            "<TITLE>Bookmarks</TITLE>\n<H1>Bookmarks</H1>\n<DL><p>\n"
+        ]
         parts.extend(self.entry(i) for i in range(start, stop))
         parts.append("</DL><p>\n")
         return "".join(parts).encode()
@@ -282,8 +331,11 @@ class Generator:
 
 
 def log_in(system: ShelfSystem, username: str) -> str:
-    answer = requests.post(system.urls["auth"] + "/v1/sessions", timeout=TIMEOUT,
-                           json={"username": username, "password": PASSWORD})
+    answer = requests.post(
+        system.urls["auth"] + "/v1/sessions",
+        timeout=TIMEOUT,
+        json={"username": username, "password": PASSWORD},
+    )
     answer.raise_for_status()
     return answer.json()["access_token"]
 
@@ -299,19 +351,29 @@ def make_people(system: ShelfSystem) -> dict[str, str]:
     system.command("auth", "create-admin", "--username", "benchadmin", "--password", PASSWORD)
     admin = log_in(system, "benchadmin")
     for name in ("reader", "importer"):
-        made = requests.post(system.urls["auth"] + "/v1/admin/users", timeout=TIMEOUT,
-                             headers=bearer(admin), json={"username": name, "password": PASSWORD})
+        made = requests.post(
+            system.urls["auth"] + "/v1/admin/users",
+            timeout=TIMEOUT,
+            headers=bearer(admin),
+            json={"username": name, "password": PASSWORD},
+        )
         made.raise_for_status()
-    key = requests.post(system.urls["auth"] + "/v1/api-key", timeout=TIMEOUT,
-                        headers=bearer(log_in(system, "reader")))
+    key = requests.post(
+        system.urls["auth"] + "/v1/api-key",
+        timeout=TIMEOUT,
+        headers=bearer(log_in(system, "reader")),
+    )
     key.raise_for_status()
     return {"api_key": key.json()["key"]}
 
 
 def service_token(system: ShelfSystem) -> str:
     """A service token for api's client (the service that enqueues jobs in Shelf)."""
-    answer = requests.post(system.urls["auth"] + "/v1/service-tokens", timeout=TIMEOUT,
-                           json={"client_id": "api", "client_secret": "dev-api-secret"})
+    answer = requests.post(
+        system.urls["auth"] + "/v1/service-tokens",
+        timeout=TIMEOUT,
+        json={"client_id": "api", "client_secret": "dev-api-secret"},
+    )
     answer.raise_for_status()
     return answer.json()["access_token"]
 
@@ -322,13 +384,21 @@ def ui_cookies(system: ShelfSystem, username: str) -> dict[str, str]:
         page = browser.get(system.urls["ui"] + "/login", timeout=TIMEOUT)
         page.raise_for_status()
         match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text) or re.search(
-            r'value="([^"]+)"[^>]*name="csrf_token"', page.text)
+            r'value="([^"]+)"[^>]*name="csrf_token"', page.text
+        )
         if match is None:
             raise RuntimeError("the ui's login page has no csrf_token field")
-        answer = browser.post(system.urls["ui"] + "/login", timeout=TIMEOUT,
-                              allow_redirects=False,
-                              data={"csrf_token": match.group(1), "username": username,
-                                    "password": PASSWORD, "next": ""})
+        answer = browser.post(
+            system.urls["ui"] + "/login",
+            timeout=TIMEOUT,
+            allow_redirects=False,
+            data={
+                "csrf_token": match.group(1),
+                "username": username,
+                "password": PASSWORD,
+                "next": "",
+            },
+        )
         if answer.status_code != 302:
             raise RuntimeError(f"ui login answered {answer.status_code}: {answer.text[:300]}")
         return browser.cookies.get_dict()
@@ -372,8 +442,11 @@ class Memory:
     def of(pid: int) -> Memory:
         """A process and its descendants (a gunicorn master and its workers)."""
         tree = process_tree(pid)
-        return Memory(len(tree), sum(_proc_field(Path(f"/proc/{p}/status"), "VmRSS") for p in tree),
-                      sum(_proc_field(Path(f"/proc/{p}/smaps_rollup"), "Pss") for p in tree))
+        return Memory(
+            len(tree),
+            sum(_proc_field(Path(f"/proc/{p}/status"), "VmRSS") for p in tree),
+            sum(_proc_field(Path(f"/proc/{p}/smaps_rollup"), "Pss") for p in tree),
+        )
 
     def __add__(self, other: Memory) -> Memory:
         return Memory(self.processes + other.processes, self.rss + other.rss, self.pss + other.pss)
@@ -387,16 +460,21 @@ def mib(kib: float) -> str:
 
 
 MEMORY_HEADER = ["process", "processes", "RSS MiB", "PSS MiB"]
-MEMORY_NOTE = ("RSS sums /proc/<pid>/status VmRSS over a gunicorn master and its worker (pages "
-               "shared between them count once per process); PSS (/proc/<pid>/smaps_rollup) "
-               "shares them out, so PSS adds up to what the machine really spends.")
+MEMORY_NOTE = (
+    "RSS sums /proc/<pid>/status VmRSS over a gunicorn master and its worker (pages "
+    "shared between them count once per process); PSS (/proc/<pid>/smaps_rollup) "
+    "shares them out, so PSS adds up to what the machine really spends."
+)
 
 
 def shelf_pids(system: ShelfSystem) -> dict[str, int]:
     """Shelf's processes, as `make run` starts them (the mail sink aside: the tests have their
     own SMTP server): the gateway, a gunicorn per web service, the worker."""
-    return {name: process.pid for name, process in system.processes.items()
-            if process is not None and process.poll() is None}
+    return {
+        name: process.pid
+        for name, process in system.processes.items()
+        if process is not None and process.poll() is None
+    }
 
 
 def memory_section(title: str, system: ShelfSystem) -> tuple[Section, Memory]:
@@ -416,19 +494,36 @@ def memory_section(title: str, system: ShelfSystem) -> tuple[Section, Memory]:
 def gunicorn_argv(target: str, port: int) -> list[str]:
     """bench/floor.py's `target` under gunicorn as the Procfile runs a service (shelf-kit's
     gunicorn settings, one worker with threads)."""
-    return [str(BENCH / ".venv" / "bin" / "gunicorn"), "-c", "python:shelf_kit.gunicorn_conf",
-            "--no-control-socket", "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS),
-            "--threads", str(FLOOR_THREADS), target]
+    return [
+        str(BENCH / ".venv" / "bin" / "gunicorn"),
+        "-c",
+        "python:shelf_kit.gunicorn_conf",
+        "--no-control-socket",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(WORKERS),
+        "--threads",
+        str(FLOOR_THREADS),
+        target,
+    ]
 
 
 @contextlib.contextmanager
-def floor_process(folder: Path, name: str, argv: list[str],
-                  ready: Callable[[], bool]) -> Iterator[subprocess.Popen]:
+def floor_process(
+    folder: Path, name: str, argv: list[str], ready: Callable[[], bool]
+) -> Iterator[subprocess.Popen]:
     """A floor started from bench/, its output in FOLDER/NAME.log; stopped afterwards."""
     log = (folder / f"{name}.log").open("wb")
-    process = subprocess.Popen(argv, cwd=BENCH, stdin=subprocess.DEVNULL, stdout=log,
-                               stderr=subprocess.STDOUT, start_new_session=True,
-                               env=os.environ | {"SHELF_BENCH_FLOOR_DIR": str(folder)})
+    process = subprocess.Popen(
+        argv,
+        cwd=BENCH,
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        env=os.environ | {"SHELF_BENCH_FLOOR_DIR": str(folder)},
+    )
     try:
         deadline = time.monotonic() + 30
         while not ready():
@@ -457,8 +552,9 @@ def answers(url: str) -> Callable[[], bool]:
 
 
 @contextlib.contextmanager
-def floor_server(folder: Path, target: str = "floor:app",
-                 name: str = "floor") -> Iterator[tuple[str, subprocess.Popen]]:
+def floor_server(
+    folder: Path, target: str = "floor:app", name: str = "floor"
+) -> Iterator[tuple[str, subprocess.Popen]]:
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     with floor_process(folder, name, gunicorn_argv(target, port), answers(url)) as process:
@@ -497,19 +593,28 @@ def measure_floors(folder: Path) -> Floors:
 def floors_section(floors: Floors, gateway: Memory) -> Section:
     rows = [
         floors.flask.row("gunicorn + Flask (a web service's framework alone)"),
-        floors.service.row("gunicorn + Flask, SQLAlchemy ORM, requests, PyJWT/cryptography "
-                           "(what a service with a database loads)"),
+        floors.service.row(
+            "gunicorn + Flask, SQLAlchemy ORM, requests, PyJWT/cryptography "
+            "(what a service with a database loads)"
+        ),
         floors.worker.row("Python + the same, no gunicorn (the worker's floor)"),
-        floors.design(gateway).row("make run's process model at its floor: the gateway as "
-                                   "measured + 3 services with a database + the ui (Flask alone) "
-                                   "+ the worker"),
+        floors.design(gateway).row(
+            "make run's process model at its floor: the gateway as "
+            "measured + 3 services with a database + the ui (Flask alone) "
+            "+ the worker"
+        ),
     ]
-    return Section("The memory floors (bench/floor.py; same gunicorn settings as the Procfile)",
-                   [*table(MEMORY_HEADER, rows), "",
-                    "Each floor uses its libraries once, as a service does (a SQLite query "
-                    "through the ORM, a requests session, an ES256 token signed and verified). "
-                    "Shelf's own code, templates, schemas and other libraries come on top.",
-                    MEMORY_NOTE])
+    return Section(
+        "The memory floors (bench/floor.py; same gunicorn settings as the Procfile)",
+        [
+            *table(MEMORY_HEADER, rows),
+            "",
+            "Each floor uses its libraries once, as a service does (a SQLite query "
+            "through the ORM, a requests session, an ES256 token signed and verified). "
+            "Shelf's own code, templates, schemas and other libraries come on top.",
+            MEMORY_NOTE,
+        ],
+    )
 
 
 # -- CPU ------------------------------------------------------------------------------------
@@ -545,8 +650,12 @@ class Options:
 
 def import_file(system: ShelfSystem, token: str, data: bytes, name: str) -> tuple[float, dict]:
     began = time.perf_counter()
-    answer = requests.post(system.urls["api"] + "/api/bookmarks/import/", headers=bearer(token),
-                           files={"file": (name, data, "text/html")}, timeout=(5, 600))
+    answer = requests.post(
+        system.urls["api"] + "/api/bookmarks/import/",
+        headers=bearer(token),
+        files={"file": (name, data, "text/html")},
+        timeout=(5, 600),
+    )
     elapsed = time.perf_counter() - began
     if answer.status_code != 201:
         raise RuntimeError(f"import of {name} answered {answer.status_code}: {answer.text[:300]}")
@@ -563,8 +672,9 @@ def analyze(system: ShelfSystem, service: str = "api") -> float | None:
     import psycopg
 
     began = time.perf_counter()
-    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"),
-                         autocommit=True) as connection:
+    with psycopg.connect(
+        url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True
+    ) as connection:
         connection.execute("VACUUM ANALYZE")
     return time.perf_counter() - began
 
@@ -586,8 +696,9 @@ class ImportFigures:
     cpu: float
 
 
-def bench_imports(system: ShelfSystem, options: Options,
-                  generator: Generator) -> tuple[Section, ImportFigures]:
+def bench_imports(
+    system: ShelfSystem, options: Options, generator: Generator
+) -> tuple[Section, ImportFigures]:
     section = Section("api: imports (one request each, Bearer token)")
     analyzing = 0.0
     # The reader's bookmarks first, in files of seed_file bookmarks: the first file lands on a
@@ -597,13 +708,17 @@ def bench_imports(system: ShelfSystem, options: Options,
     timings = []
     for start in range(0, options.bookmarks, options.seed_file):
         stop = min(start + options.seed_file, options.bookmarks)
-        seconds, answer = import_file(system, token, generator.netscape(start, stop),
-                                      f"seed-{start}.html")
+        seconds, answer = import_file(
+            system, token, generator.netscape(start, stop), f"seed-{start}.html"
+        )
         if answer["created"] != stop - start:
             raise RuntimeError(f"seed file {start}-{stop} created {answer['created']}")
         timings.append((start, stop, seconds))
-        print(f"  (generated {stop:,} of {options.bookmarks:,} bookmarks)", file=sys.stderr,
-              flush=True)
+        print(
+            f"  (generated {stop:,} of {options.bookmarks:,} bookmarks)",
+            file=sys.stderr,
+            flush=True,
+        )
         analyzing += analyze(system) or 0.0
     total = time.perf_counter() - began - analyzing
     # Then the figure DESIGN.md and issue 15 ask for: one file into an empty account, on warm
@@ -617,31 +732,59 @@ def bench_imports(system: ShelfSystem, options: Options,
     seconds, answer = import_file(system, importer, data, "import.html")
     cpu = cpu_seconds(shelf_pids(system)) - cpu_before
     figures = ImportFigures(answer["created"], seconds, cpu)
-    rows = [[f"{options.import_size:,}-bookmark Netscape file into an empty account",
-             f"{len(data) / 1e6:.1f} MB", f"{seconds:.2f}", f"{answer['created'] / seconds:,.0f}",
-             f"{figures.cpu:.2f}"],
-            [f"generating the reader's {options.bookmarks:,} bookmarks: {len(timings)} "
-             f"file(s) of up to {options.seed_file:,}", "", f"{total:.2f}",
-             f"{options.bookmarks / total:,.0f}", ""]]
+    rows = [
+        [
+            f"{options.import_size:,}-bookmark Netscape file into an empty account",
+            f"{len(data) / 1e6:.1f} MB",
+            f"{seconds:.2f}",
+            f"{answer['created'] / seconds:,.0f}",
+            f"{figures.cpu:.2f}",
+        ],
+        [
+            f"generating the reader's {options.bookmarks:,} bookmarks: {len(timings)} "
+            f"file(s) of up to {options.seed_file:,}",
+            "",
+            f"{total:.2f}",
+            f"{options.bookmarks / total:,.0f}",
+            "",
+        ],
+    ]
     start, stop, seconds = timings[0]
-    rows.append([f"  of which the first file ({stop - start:,}; a cold api worker)", "",
-                 f"{seconds:.2f}", f"{(stop - start) / seconds:,.0f}", ""])
+    rows.append(
+        [
+            f"  of which the first file ({stop - start:,}; a cold api worker)",
+            "",
+            f"{seconds:.2f}",
+            f"{(stop - start) / seconds:,.0f}",
+            "",
+        ]
+    )
     if len(timings) > 1:
         start, stop, seconds = timings[-1]
-        rows.append([f"  of which the last file ({stop - start:,}) into an account holding "
-                     f"{start:,}", "", f"{seconds:.2f}", f"{(stop - start) / seconds:,.0f}", ""])
-    section.lines = table(["import", "file", "seconds", "bookmarks/s", "CPU s, all of Shelf"],
-                          rows)
+        rows.append(
+            [
+                f"  of which the last file ({stop - start:,}) into an account holding {start:,}",
+                "",
+                f"{seconds:.2f}",
+                f"{(stop - start) / seconds:,.0f}",
+                "",
+            ]
+        )
+    section.lines = table(["import", "file", "seconds", "bookmarks/s", "CPU s, all of Shelf"], rows)
     section.lines.append("")
-    section.lines.append("Each import is one request, timed by the client, written 500 "
-                         "bookmarks a transaction; each transaction also writes one outbox "
-                         "message (fetch_metadata) for its new bookmarks' pages, left "
-                         "undelivered here (SHELF_API_OUTBOX_RELAY=false). CPU: user + "
-                         "system time of every Shelf process (/proc/<pid>/stat, all threads) "
-                         "while the request ran.")
+    section.lines.append(
+        "Each import is one request, timed by the client, written 500 "
+        "bookmarks a transaction; each transaction also writes one outbox "
+        "message (fetch_metadata) for its new bookmarks' pages, left "
+        "undelivered here (SHELF_API_OUTBOX_RELAY=false). CPU: user + "
+        "system time of every Shelf process (/proc/<pid>/stat, all threads) "
+        "while the request ran."
+    )
     if system.database_urls["api"].startswith("postgresql"):
-        section.lines.append(f"Postgres: VACUUM ANALYZE ran after each file ({analyzing:.1f} s "
-                             "in all, not counted above), as autovacuum does after a bulk insert.")
+        section.lines.append(
+            f"Postgres: VACUUM ANALYZE ran after each file ({analyzing:.1f} s "
+            "in all, not counted above), as autovacuum does after a bulk insert."
+        )
     return section, figures
 
 
@@ -649,7 +792,7 @@ def bench_imports(system: ShelfSystem, options: Options,
 class DiskFigures:
     bookmarks: int
     size: int  # bytes of api's database file after the checkpoint
-    wal: int   # bytes left in its write-ahead log (0 when the checkpoint could truncate it)
+    wal: int  # bytes left in its write-ahead log (0 when the checkpoint could truncate it)
 
     @property
     def per_bookmark(self) -> float:
@@ -675,8 +818,9 @@ def sqlite_disk(system: ShelfSystem) -> DiskFigures | None:
     return DiskFigures(bookmarks, path.stat().st_size, wal.stat().st_size if wal.exists() else 0)
 
 
-def bench_api(system: ShelfSystem, options: Options, api_key: str, floor: Figures,
-              floor_url: str) -> Section:
+def bench_api(
+    system: ShelfSystem, options: Options, api_key: str, floor: Figures, floor_url: str
+) -> Section:
     token = log_in(system, "reader")
     base = system.urls["api"] + "/api/bookmarks/"
     queries = {"list": ""} | {f"search: {k}": v for k, v in SEARCHES.items()}
@@ -686,17 +830,33 @@ def bench_api(system: ShelfSystem, options: Options, api_key: str, floor: Figure
         url = requests.Request("GET", base, params=params).prepare().url
         probe = requests.get(url, headers=bearer(token), timeout=TIMEOUT)
         count = probe.json().get("count") if probe.status_code == 200 else probe.status_code
-        for scheme, headers in (("Bearer", bearer(token)),
-                                ("API key", {"Authorization": f"Token {api_key}"})):
-            figures.append(hammer(f"{label} ({scheme})", url, threads=options.threads,
-                                  seconds=options.seconds, headers=headers,
-                                  note=f"{count:,} match" if isinstance(count, int) else ""))
-    after = hammer("floor again, after the rows above", floor_url, threads=options.threads,
-                   seconds=options.seconds, note="drift: how much the machine changed meanwhile")
+        for scheme, headers in (
+            ("Bearer", bearer(token)),
+            ("API key", {"Authorization": f"Token {api_key}"}),
+        ):
+            figures.append(
+                hammer(
+                    f"{label} ({scheme})",
+                    url,
+                    threads=options.threads,
+                    seconds=options.seconds,
+                    headers=headers,
+                    note=f"{count:,} match" if isinstance(count, int) else "",
+                )
+            )
+    after = hammer(
+        "floor again, after the rows above",
+        floor_url,
+        threads=options.threads,
+        seconds=options.seconds,
+        note="drift: how much the machine changed meanwhile",
+    )
     section = Section(f"api: GET /api/bookmarks/?limit=100 on {options.bookmarks:,} bookmarks")
-    section.lines = ["`q` for the searches: " + "; ".join(f"{k}: `{v}`"
-                                                          for k, v in SEARCHES.items()), "",
-                     *latency_table([floor, *figures, after], floor)]
+    section.lines = [
+        "`q` for the searches: " + "; ".join(f"{k}: `{v}`" for k, v in SEARCHES.items()),
+        "",
+        *latency_table([floor, *figures, after], floor),
+    ]
     return section
 
 
@@ -705,9 +865,14 @@ def bench_ui(system: ShelfSystem, options: Options, floor: Figures) -> Section:
     check = requests.get(system.urls["ui"] + "/bookmarks", cookies=cookies, timeout=TIMEOUT)
     if check.status_code != 200 or "/login" in check.url:
         raise RuntimeError(f"the ui's bookmark list answered {check.status_code} at {check.url}")
-    page = hammer("GET /bookmarks (ui, session cookie)", system.urls["ui"] + "/bookmarks",
-                  threads=options.threads, seconds=options.seconds, cookies=cookies,
-                  note="ui -> api (Bearer) -> database; 20 a page")
+    page = hammer(
+        "GET /bookmarks (ui, session cookie)",
+        system.urls["ui"] + "/bookmarks",
+        threads=options.threads,
+        seconds=options.seconds,
+        cookies=cookies,
+        note="ui -> api (Bearer) -> database; 20 a page",
+    )
     section = Section("The whole system: a page of the bookmark list through the ui")
     section.lines = latency_table([floor, page], floor)
     return section
@@ -716,8 +881,9 @@ def bench_ui(system: ShelfSystem, options: Options, floor: Figures) -> Section:
 def add_second_worker(system: ShelfSystem) -> None:
     if "worker2" in system.specs:
         return
-    system.specs["worker2"] = ProcessSpec("worker2", "tasks",
-                                          (str(venv_bin("tasks", "shelf-tasks")), "worker"))
+    system.specs["worker2"] = ProcessSpec(
+        "worker2", "tasks", (str(venv_bin("tasks", "shelf-tasks")), "worker")
+    )
     system.processes["worker2"] = None
     system.log_paths["worker2"] = system.log_dir / "worker2.log"
 
@@ -735,9 +901,17 @@ def throughput(system: ShelfSystem, options: Options, headers: dict, workers: li
         if system.is_running(name):
             system.stop(name)
     before = noop_completed(system, headers)
-    enqueued = hammer("enqueue", system.urls["tasks"] + "/v1/jobs", method="POST",
-                      threads=options.threads, total=options.jobs, headers=headers,
-                      body={"kind": "noop"}, warmup=0, expect=(201,))
+    enqueued = hammer(
+        "enqueue",
+        system.urls["tasks"] + "/v1/jobs",
+        method="POST",
+        threads=options.threads,
+        total=options.jobs,
+        headers=headers,
+        body={"kind": "noop"},
+        warmup=0,
+        expect=(201,),
+    )
     if enqueued.errors:
         raise RuntimeError(f"enqueueing failed: {enqueued.first_error}")
     analyze(system, "tasks")
@@ -771,8 +945,9 @@ def wait_jobs(system: ShelfSystem, headers: dict, ids: list[int], timeout: float
         for job_id in ids:
             if job_id in jobs:
                 continue
-            job = requests.get(f"{system.urls['tasks']}/v1/jobs/{job_id}", headers=headers,
-                               timeout=TIMEOUT).json()
+            job = requests.get(
+                f"{system.urls['tasks']}/v1/jobs/{job_id}", headers=headers, timeout=TIMEOUT
+            ).json()
             if job["state"] in ("completed", "discarded", "cancelled"):
                 jobs[job_id] = job
         if time.monotonic() > deadline:
@@ -788,9 +963,12 @@ def run_at_delays(system: ShelfSystem, options: Options, headers: dict) -> list[
     due = {}
     for n in range(options.run_at_jobs):
         run_at = now + timedelta(seconds=2 + n * 0.37)
-        made = requests.post(system.urls["tasks"] + "/v1/jobs", headers=headers, timeout=TIMEOUT,
-                             json={"kind": "record", "args": {"path": str(path)},
-                                   "run_at": run_at.isoformat()})
+        made = requests.post(
+            system.urls["tasks"] + "/v1/jobs",
+            headers=headers,
+            timeout=TIMEOUT,
+            json={"kind": "record", "args": {"path": str(path)}, "run_at": run_at.isoformat()},
+        )
         made.raise_for_status()
         due[made.json()["id"]] = run_at.timestamp()
     wait_jobs(system, headers, list(due), timeout=60 + options.run_at_jobs)
@@ -805,15 +983,17 @@ def run_at_delays(system: ShelfSystem, options: Options, headers: dict) -> list[
 def cron_delays(system: ShelfSystem, options: Options, headers: dict) -> list[tuple[float, float]]:
     """Make the `purge` schedule fire every minute, wait for `cron_fires` fires, put it back.
     For each fire: seconds from the fire time to its job being made, and to it finishing."""
-    schedules = requests.get(system.urls["tasks"] + "/v1/schedules", headers=headers,
-                             timeout=TIMEOUT)
+    schedules = requests.get(
+        system.urls["tasks"] + "/v1/schedules", headers=headers, timeout=TIMEOUT
+    )
     schedules.raise_for_status()
     listed = schedules.json()
     listed = listed.get("results", listed) if isinstance(listed, dict) else listed
     purge = next(s for s in listed if s["name"] == "purge")
     url = f"{system.urls['tasks']}/v1/schedules/{purge['id']}"
-    requests.patch(url, headers=headers, json={"cron": "* * * * *"},
-                   timeout=TIMEOUT).raise_for_status()
+    requests.patch(
+        url, headers=headers, json={"cron": "* * * * *"}, timeout=TIMEOUT
+    ).raise_for_status()
     delays = []
     seen = purge.get("last_job_id")
     try:
@@ -826,10 +1006,14 @@ def cron_delays(system: ShelfSystem, options: Options, headers: dict) -> list[tu
             if schedule.get("last_job_id") in (None, seen):
                 continue
             seen = schedule["last_job_id"]
-            job, = wait_jobs(system, headers, [seen], timeout=60)
+            (job,) = wait_jobs(system, headers, [seen], timeout=60)
             fire = parse_time(schedule["last_fire_at"])
-            delays.append(((parse_time(job["created_at"]) - fire).total_seconds(),
-                           (parse_time(job["finished_at"]) - fire).total_seconds()))
+            delays.append(
+                (
+                    (parse_time(job["created_at"]) - fire).total_seconds(),
+                    (parse_time(job["finished_at"]) - fire).total_seconds(),
+                )
+            )
     finally:
         requests.patch(url, headers=headers, json={"cron": purge["cron"]}, timeout=TIMEOUT)
     return delays
@@ -837,23 +1021,37 @@ def cron_delays(system: ShelfSystem, options: Options, headers: dict) -> list[tu
 
 def bench_tasks(system: ShelfSystem, options: Options, floor: Figures) -> list[Section]:
     headers = bearer(service_token(system))
-    probe = requests.post(system.urls["tasks"] + "/v1/jobs", headers=headers, timeout=TIMEOUT,
-                          json={"kind": "noop"})
+    probe = requests.post(
+        system.urls["tasks"] + "/v1/jobs", headers=headers, timeout=TIMEOUT, json={"kind": "noop"}
+    )
     if probe.status_code != 201:
-        why = (f"tasks answered POST /v1/jobs {{kind: noop}} with {probe.status_code} "
-               f"({probe.text[:200]}): its job queue or the test-only no-op kind is missing")
+        why = (
+            f"tasks answered POST /v1/jobs {{kind: noop}} with {probe.status_code} "
+            f"({probe.text[:200]}): its job queue or the test-only no-op kind is missing"
+        )
         return [Section("tasks: the job queue", [not_measured(why)])]
-    enqueue = hammer("POST /v1/jobs {kind: noop} (service token)", system.urls["tasks"] +
-                     "/v1/jobs", method="POST", threads=options.threads, seconds=options.seconds,
-                     headers=headers, body={"kind": "noop"}, expect=(201,),
-                     note="the worker consuming meanwhile")
+    enqueue = hammer(
+        "POST /v1/jobs {kind: noop} (service token)",
+        system.urls["tasks"] + "/v1/jobs",
+        method="POST",
+        threads=options.threads,
+        seconds=options.seconds,
+        headers=headers,
+        body={"kind": "noop"},
+        expect=(201,),
+        note="the worker consuming meanwhile",
+    )
     http = Section("tasks: enqueueing over HTTP", latency_table([floor, enqueue], floor))
     rows = []
     add_second_worker(system)
     for label, workers in (("one worker", ["worker"]), ("two workers", ["worker", "worker2"])):
         try:
-            rows.append([f"no-op jobs through {label} (4 threads each)",
-                         throughput(system, options, headers, workers)])
+            rows.append(
+                [
+                    f"no-op jobs through {label} (4 threads each)",
+                    throughput(system, options, headers, workers),
+                ]
+            )
         except Exception as error:
             rows.append([f"no-op jobs through {label}", not_measured(repr(error))])
     if system.is_running("worker2"):
@@ -862,9 +1060,13 @@ def bench_tasks(system: ShelfSystem, options: Options, floor: Figures) -> list[S
         system.start("worker")
     try:
         delays = run_at_delays(system, options, headers)
-        rows.append([f"run_at -> job started ({len(delays)} `record` jobs, one worker idle)",
-                     f"median {statistics.median(delays) * 1000:.0f} ms, "
-                     f"max {max(delays) * 1000:.0f} ms"])
+        rows.append(
+            [
+                f"run_at -> job started ({len(delays)} `record` jobs, one worker idle)",
+                f"median {statistics.median(delays) * 1000:.0f} ms, "
+                f"max {max(delays) * 1000:.0f} ms",
+            ]
+        )
     except Exception as error:
         rows.append(["run_at -> job started", not_measured(repr(error))])
     if options.cron_fires:
@@ -872,18 +1074,29 @@ def bench_tasks(system: ShelfSystem, options: Options, floor: Figures) -> list[S
             fires = cron_delays(system, options, headers)
             made = [a for a, _ in fires]
             done = [b for _, b in fires]
-            rows.append([f"cron fire -> job made ({len(fires)} fire(s) of `purge`, every minute)",
-                         f"median {statistics.median(made) * 1000:.0f} ms, "
-                         f"max {max(made) * 1000:.0f} ms"])
-            rows.append(["cron fire -> that job finished (an upper bound on its start)",
-                         f"median {statistics.median(done) * 1000:.0f} ms, "
-                         f"max {max(done) * 1000:.0f} ms"])
+            rows.append(
+                [
+                    f"cron fire -> job made ({len(fires)} fire(s) of `purge`, every minute)",
+                    f"median {statistics.median(made) * 1000:.0f} ms, "
+                    f"max {max(made) * 1000:.0f} ms",
+                ]
+            )
+            rows.append(
+                [
+                    "cron fire -> that job finished (an upper bound on its start)",
+                    f"median {statistics.median(done) * 1000:.0f} ms, "
+                    f"max {max(done) * 1000:.0f} ms",
+                ]
+            )
         except Exception as error:
             rows.append(["cron fire -> job started", not_measured(repr(error))])
     else:
         rows.append(["cron fire -> job started", not_measured("--cron-fires 0")])
-    queue = Section("tasks: the queue (no-op jobs; defaults: 4 threads a worker, polls every 1 s, "
-                    "scheduler looks every 5 s)", table(["measurement", "figure"], rows))
+    queue = Section(
+        "tasks: the queue (no-op jobs; defaults: 4 threads a worker, polls every 1 s, "
+        "scheduler looks every 5 s)",
+        table(["measurement", "figure"], rows),
+    )
     return [http, queue]
 
 
@@ -895,18 +1108,23 @@ def guarded(title: str, step: Callable[[], Section | list[Section]]) -> list[Sec
     return result if isinstance(result, list) else [result]
 
 
-def run_backend(backend: str, options: Options, folder: Path, floor_url: str,
-                floors: Floors | None) -> None:
+def run_backend(
+    backend: str, options: Options, folder: Path, floor_url: str, floors: Floors | None
+) -> None:
     generator = Generator()
     BenchSystem.import_threshold = max(options.import_size, options.seed_file)
     began = time.perf_counter()
     with BenchSystem.running(folder / backend) as system:
-        print(f"\n## {backend}: system started in {time.perf_counter() - began:.1f} s "
-              f"(folder {system.folder})", flush=True)
+        print(
+            f"\n## {backend}: system started in {time.perf_counter() - began:.1f} s "
+            f"(folder {system.folder})",
+            flush=True,
+        )
         api_key = make_people(system)["api_key"]
         time.sleep(2)
-        section, at_rest = memory_section("Memory at rest, just started (after start-up and "
-                                          "creating the users)", system)
+        section, at_rest = memory_section(
+            "Memory at rest, just started (after start-up and creating the users)", system
+        )
         section.print()
         if floors is not None:
             floors_section(floors, Memory.of(system.processes["gateway"].pid)).print()
@@ -917,11 +1135,18 @@ def run_backend(backend: str, options: Options, folder: Path, floor_url: str,
         except Exception as error:
             section = Section("api: imports", [not_measured(f"{type(error).__name__}: {error}")])
         section.print()
-        floor = hammer("floor: GET / (bench/floor.py)", floor_url, threads=options.threads,
-                       seconds=options.seconds, note="measured again, just before")
+        floor = hammer(
+            "floor: GET / (bench/floor.py)",
+            floor_url,
+            threads=options.threads,
+            seconds=options.seconds,
+            note="measured again, just before",
+        )
         steps = [
-            ("api: list and searches",
-             lambda: bench_api(system, options, api_key, floor, floor_url)),
+            (
+                "api: list and searches",
+                lambda: bench_api(system, options, api_key, floor, floor_url),
+            ),
             ("The whole system: ui", lambda: bench_ui(system, options, floor)),
             ("tasks", lambda: bench_tasks(system, options, floor)),
         ]
@@ -951,51 +1176,112 @@ def met(ok: bool) -> str:
     return "yes" if ok else "no"
 
 
-def issue_15_section(backend: str, at_rest: Memory, after: Memory, imports: ImportFigures | None,
-                     disk: DiskFigures | None) -> Section:
+HOW_ISSUE_15_IS_MEASURED = re.sub(
+    r"\s+",
+    " ",
+    """
+Memory: the table "Memory at rest, just started" above (Shelf's processes as `make run` starts
+them; the bench's floor servers and a Postgres server are not counted). Import: the
+10,000-bookmark file of "api: imports", the client's time, and the CPU time of every Shelf
+process meanwhile (its outbox messages are left undelivered, so no page is fetched). Disk:
+api's database file after `PRAGMA wal_checkpoint(TRUNCATE)`, divided by the bookmarks it holds
+(the reader's and the importer's; no page was fetched, so no page text). linkding's figures are
+issue 15's, measured on this machine kind with linkding 1.46 under gunicorn (2 workers x 4
+threads) on SQLite; the bench cannot start linkding, so they stay as they were measured.
+""",
+).strip()
+
+
+def issue_15_section(
+    backend: str,
+    at_rest: Memory,
+    after: Memory,
+    imports: ImportFigures | None,
+    disk: DiskFigures | None,
+) -> Section:
     rss = at_rest.rss / 1024
-    rows = [["memory at rest, the default `make run` processes (mail sink aside), RSS / PSS",
-             f"{rss:,.0f} / {at_rest.pss / 1024:,.0f} MiB ({at_rest.processes} processes; after "
-             f"the benchmarks {after.rss / 1024:,.0f} / {after.pss / 1024:,.0f})",
-             f"<= {TARGET_RSS_MIB} MiB RSS", met(rss <= TARGET_RSS_MIB), LINKDING_MEMORY]]
-    label = (f"import of {TARGET_IMPORT_SIZE:,} bookmarks into an empty account: wall / CPU of "
-             "all Shelf processes")
+    rows = [
+        [
+            "memory at rest, the default `make run` processes (mail sink aside), RSS / PSS",
+            f"{rss:,.0f} / {at_rest.pss / 1024:,.0f} MiB ({at_rest.processes} processes; after "
+            f"the benchmarks {after.rss / 1024:,.0f} / {after.pss / 1024:,.0f})",
+            f"<= {TARGET_RSS_MIB} MiB RSS",
+            met(rss <= TARGET_RSS_MIB),
+            LINKDING_MEMORY,
+        ]
+    ]
+    label = (
+        f"import of {TARGET_IMPORT_SIZE:,} bookmarks into an empty account: wall / CPU of "
+        "all Shelf processes"
+    )
     target = f"<= {TARGET_IMPORT_WALL:g} s wall (half linkding's), <= {TARGET_IMPORT_CPU:g} s CPU"
     linkding = f"{LINKDING_IMPORT[0]:g} s / {LINKDING_IMPORT[1]:g} s"
     if imports is None:
         rows.append([label, not_measured("the import failed (above)"), target, "-", linkding])
     elif imports.bookmarks != TARGET_IMPORT_SIZE:
-        rows.append([label, f"{imports.wall:.2f} s / {imports.cpu:.2f} s, but of "
-                            f"{imports.bookmarks:,} bookmarks (--import-size)", target, "-",
-                     linkding])
+        rows.append(
+            [
+                label,
+                f"{imports.wall:.2f} s / {imports.cpu:.2f} s, but of "
+                f"{imports.bookmarks:,} bookmarks (--import-size)",
+                target,
+                "-",
+                linkding,
+            ]
+        )
     else:
-        rows.append([label, f"{imports.wall:.2f} s / {imports.cpu:.2f} s", target,
-                     met(imports.wall <= TARGET_IMPORT_WALL and imports.cpu <= TARGET_IMPORT_CPU),
-                     linkding])
+        rows.append(
+            [
+                label,
+                f"{imports.wall:.2f} s / {imports.cpu:.2f} s",
+                target,
+                met(imports.wall <= TARGET_IMPORT_WALL and imports.cpu <= TARGET_IMPORT_CPU),
+                linkding,
+            ]
+        )
     label = "SQLite database per bookmark (after a WAL checkpoint, no page text)"
     if disk is None:
-        rows.append([label, "not measured: SQLite only" if backend != "sqlite"
-                     else not_measured("the import failed (above)"),
-                     f"<= {TARGET_BYTES} bytes", "-", LINKDING_BYTES])
+        rows.append(
+            [
+                label,
+                "not measured: SQLite only"
+                if backend != "sqlite"
+                else not_measured("the import failed (above)"),
+                f"<= {TARGET_BYTES} bytes",
+                "-",
+                LINKDING_BYTES,
+            ]
+        )
     else:
         wal = f", {disk.wal:,} bytes left in the WAL" if disk.wal else ""
-        rows.append([label, f"{disk.per_bookmark:,.0f} bytes ({disk.size / 1e6:.1f} MB, "
-                            f"{disk.bookmarks:,} bookmarks{wal})",
-                     f"<= {TARGET_BYTES} bytes", met(disk.per_bookmark <= TARGET_BYTES),
-                     LINKDING_BYTES])
-    lines = table(["figure", f"Shelf, this run ({backend})", "target", "met",
-                   "linkding 1.46 (issue 15; measured elsewhere, not re-measured)"], rows)
-    return Section("Issue 15: Shelf's figures against their targets, linkding's beside them", [
-        *lines, "",
-        "Memory: the table \"Memory at rest, just started\" above (Shelf's processes as `make "
-        "run` starts them; the bench's floor servers and a Postgres server are not counted). "
-        "Import: the 10,000-bookmark file of \"api: imports\", the client's time, and the CPU "
-        "time of every Shelf process meanwhile (its outbox messages are left undelivered, so no "
-        "page is fetched). Disk: api's database file after `PRAGMA wal_checkpoint(TRUNCATE)`, "
-        "divided by the bookmarks it holds (the reader's and the importer's; no page was "
-        "fetched, so no page text). linkding's figures are issue 15's, measured on this "
-        "machine kind with linkding 1.46 under gunicorn (2 workers x 4 threads) on SQLite; the "
-        "bench cannot start linkding, so they stay as they were measured."])
+        rows.append(
+            [
+                label,
+                f"{disk.per_bookmark:,.0f} bytes ({disk.size / 1e6:.1f} MB, "
+                f"{disk.bookmarks:,} bookmarks{wal})",
+                f"<= {TARGET_BYTES} bytes",
+                met(disk.per_bookmark <= TARGET_BYTES),
+                LINKDING_BYTES,
+            ]
+        )
+    lines = table(
+        [
+            "figure",
+            f"Shelf, this run ({backend})",
+            "target",
+            "met",
+            "linkding 1.46 (issue 15; measured elsewhere, not re-measured)",
+        ],
+        rows,
+    )
+    return Section(
+        "Issue 15: Shelf's figures against their targets, linkding's beside them",
+        [
+            *lines,
+            "",
+            HOW_ISSUE_15_IS_MEASURED,
+        ],
+    )
 
 
 @contextlib.contextmanager
@@ -1017,32 +1303,47 @@ def backend_environment(backend: str, postgres_url: str | None) -> Iterator[None
 def machine() -> str:
     cpu = ""
     with contextlib.suppress(OSError):
-        cpu = next((line.split(":", 1)[1].strip() for line in
-                    Path("/proc/cpuinfo").read_text().splitlines()
-                    if line.startswith("model name")), "")
+        cpu = next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            "",
+        )
     memory = _proc_field(Path("/proc/meminfo"), "MemTotal") / 1024 / 1024
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    return (f"{os.cpu_count()} cores ({cpu or platform.machine()}), {memory:.1f} GiB, "
-            f"Linux {platform.release()}, Python {platform.python_version()}; "
-            f"load average at start {load}")
+    return (
+        f"{os.cpu_count()} cores ({cpu or platform.machine()}), {memory:.1f} GiB, "
+        f"Linux {platform.release()}, Python {platform.python_version()}; "
+        f"load average at start {load}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true",
-                        help="5,000 bookmarks, 3 s a measurement, 1,000 jobs")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="5,000 bookmarks, 3 s a measurement, 1,000 jobs"
+    )
     parser.add_argument("--bookmarks", type=int, help="bookmarks to generate (100000)")
     parser.add_argument("--import-size", type=int, help="bookmarks in the import file (10000)")
-    parser.add_argument("--seed-file", type=int, default=10_000,
-                        help="bookmarks per file when generating (10000)")
+    parser.add_argument(
+        "--seed-file", type=int, default=10_000, help="bookmarks per file when generating (10000)"
+    )
     parser.add_argument("--seconds", type=float, help="seconds per HTTP measurement (5)")
-    parser.add_argument("--threads", type=int, default=4,
-                        help="client threads, one keep-alive session each (4)")
+    parser.add_argument(
+        "--threads", type=int, default=4, help="client threads, one keep-alive session each (4)"
+    )
     parser.add_argument("--jobs", type=int, help="no-op jobs per throughput run (2000)")
     parser.add_argument("--cron-fires", type=int, help="cron fires to wait for (1; 0 skips)")
-    parser.add_argument("--backend", choices=["auto", "sqlite", "postgres"], default="auto",
-                        help=f"auto: SQLite, then Postgres when {POSTGRES_ENV} is set")
+    parser.add_argument(
+        "--backend",
+        choices=["auto", "sqlite", "postgres"],
+        default="auto",
+        help=f"auto: SQLite, then Postgres when {POSTGRES_ENV} is set",
+    )
     parser.add_argument("--folder", type=Path, help="where the systems' logs and data go")
     args = parser.parse_args(argv)
     quick = args.quick
@@ -1065,20 +1366,27 @@ def main(argv: list[str] | None = None) -> int:
         backends = [args.backend]
     folder = args.folder or Path(tempfile.mkdtemp(prefix="shelf-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
-    print(f"# Shelf benchmarks, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC "
-          f"({'quick' if quick else 'full'} run)\n")
+    print(
+        f"# Shelf benchmarks, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC "
+        f"({'quick' if quick else 'full'} run)\n"
+    )
     print(f"- machine: {machine()}")
-    print(f"- client: Python, {options.threads} threads, a requests.Session (keep-alive) each, "
-          f"{options.seconds:g} s a measurement after 5 warm-up requests a thread; it shares "
-          "the cores with the servers, so its own ceiling is in the floor's figures")
+    print(
+        f"- client: Python, {options.threads} threads, a requests.Session (keep-alive) each, "
+        f"{options.seconds:g} s a measurement after 5 warm-up requests a thread; it shares "
+        "the cores with the servers, so its own ceiling is in the floor's figures"
+    )
     print(f"- backends: {', '.join(backends)}; logs and data under {folder}")
     if "postgres" in backends:
         print(f"- Postgres: autovacuum {postgres_autovacuum(postgres_url)} on this server")
     not_postgres = "" if postgres_url else f" ({POSTGRES_ENV} is not set: no Postgres run)"
-    print(f"- settings changed from tests/shelf_system.py: "
-          f"{', '.join(f'{k}={v}' for k, v in BENCH_ENV.items())}, "
-          f"SHELF_API_IMPORT_JOB_THRESHOLD={max(options.import_size, options.seed_file)}"
-          f"{not_postgres}", flush=True)
+    print(
+        f"- settings changed from tests/shelf_system.py: "
+        f"{', '.join(f'{k}={v}' for k, v in BENCH_ENV.items())}, "
+        f"SHELF_API_IMPORT_JOB_THRESHOLD={max(options.import_size, options.seed_file)}"
+        f"{not_postgres}",
+        flush=True,
+    )
     began = time.perf_counter()
     try:
         floors = measure_floors(folder)

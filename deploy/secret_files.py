@@ -85,9 +85,11 @@ def main(argv: list[str]) -> int:
             print(f"{path} exists: left as it is")
             return 0
         admin = read_settings(path)
-        print(f"wrote {path} with random secrets. The first administrator is "
-              f"{admin.get('SHELF_ADMIN_USERNAME')!r}, password {admin.get('SHELF_ADMIN_PASSWORD')}"
-              f" (SHELF_ADMIN_PASSWORD in {path}; change it in Settings after logging in).")
+        print(
+            f"wrote {path} with random secrets. The first administrator is "
+            f"{admin.get('SHELF_ADMIN_USERNAME')!r}, password {admin.get('SHELF_ADMIN_PASSWORD')}"
+            f" (SHELF_ADMIN_PASSWORD in {path}; change it in Settings after logging in)."
+        )
         return 0
     if len(argv) >= 4 and argv[0] == "exec" and argv[2] == "--":
         environment = {**read_settings(Path(argv[1])), **os.environ}

@@ -49,12 +49,17 @@ class Rule:
         return 403
 
 
-def allow(*callers: str, hidden_from: tuple[str, ...] = (), sees_everyones: tuple[str, ...] = (),
-          **refused: int) -> Rule:
+def allow(
+    *callers: str,
+    hidden_from: tuple[str, ...] = (),
+    sees_everyones: tuple[str, ...] = (),
+    **refused: int,
+) -> Rule:
     unknown = (set(callers) | set(hidden_from) | set(sees_everyones) | set(refused)) - set(CALLERS)
     assert not unknown, f"unknown callers {unknown}"
-    return Rule(frozenset(callers), frozenset(hidden_from), dict(refused),
-                frozenset(sees_everyones))
+    return Rule(
+        frozenset(callers), frozenset(hidden_from), dict(refused), frozenset(sees_everyones)
+    )
 
 
 EVERYONE = allow(*CALLERS)
@@ -183,7 +188,8 @@ POLICY: dict[str, dict[str, Rule]] = {
         "GET /readyz": EVERYONE,
         # By the ui's session cookie: a service token means nothing to the ui (401).
         "GET /import/{source}/{item_id}/progress": allow(
-            "owner", hidden_from=("other", "admin"), service=401),
+            "owner", hidden_from=("other", "admin"), service=401
+        ),
         # The add form's live check, for whoever is logged in (their own bookmark of the URL,
         # never the owner's: `other` and `admin` get bookmark null).
         "GET /bookmarks/check": allow("owner", "other", "admin", service=401),

@@ -23,8 +23,12 @@ from axe_playwright_python.sync_playwright import Axe
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 
 # The page Shelf is asked to save. Its words are unusual on purpose: a search for one of them
@@ -38,16 +42,21 @@ NEEDLE_INDEX = 137
 NEEDLE_TITLE = "Lighthouse keepers of Vornholm"
 FOLDERS = ("Recipes", "Travel", "Software", "Reading")
 
+
 def solid_png(size: int = 16, rgb: tuple[int, int, int] = (214, 122, 38)) -> bytes:
     """A PNG of one colour (the favicon and the preview image)."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         body = kind + data
         return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
 
     rows = b"".join(b"\x00" + bytes(rgb) * size for _ in range(size))
-    return (b"\x89PNG\r\n\x1a\n"
-            + chunk(b"IHDR", struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 PNG_16 = solid_png()
@@ -86,15 +95,19 @@ def imported_path(index: int) -> str:
 def imported_description(index: int) -> str:
     """Every imported page describes itself at length: the list's rows then carry a
     description each, the densest case for counting rows above the fold."""
-    return (f"Page {index} of the imported collection, with a description long enough to "
-            "fill the line it is given in the list and then some more words after that.")
+    return (
+        f"Page {index} of the imported collection, with a description long enough to "
+        "fill the line it is given in the list and then some more words after that."
+    )
 
 
 def imported_html(index: int) -> str:
     title = html.escape(imported_title(index))
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title>"
-            f"<meta name='description' content='{html.escape(imported_description(index))}'>"
-            f"</head><body><p>{title}</p></body></html>")
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title>"
+        f"<meta name='description' content='{html.escape(imported_description(index))}'>"
+        f"</head><body><p>{title}</p></body></html>"
+    )
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -107,8 +120,11 @@ class _Handler(BaseHTTPRequestHandler):
         if path == ARTICLE_PATH:
             self._send(200, "text/html; charset=utf-8", article_html(base).encode())
         elif path.startswith("/imported/") and path.removeprefix("/imported/").isdigit():
-            self._send(200, "text/html; charset=utf-8",
-                       imported_html(int(path.removeprefix("/imported/"))).encode())
+            self._send(
+                200,
+                "text/html; charset=utf-8",
+                imported_html(int(path.removeprefix("/imported/"))).encode(),
+            )
         elif path in ("/favicon.png", "/favicon.ico", "/images/quokka.png"):
             self._send(200, "image/png", PNG_16)
         else:
@@ -143,8 +159,9 @@ class LoopbackSite:
         self._server.site = self
         self.port = self._server.server_address[1]
         self.base = f"http://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.1}, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
+        )
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -168,9 +185,15 @@ class ExportEntry:
 
 
 def export_entries(site: LoopbackSite, count: int) -> list[ExportEntry]:
-    return [ExportEntry(site.url(imported_path(i)), imported_title(i), FOLDERS[i % len(FOLDERS)],
-                        imported_description(i))
-            for i in range(1, count + 1)]
+    return [
+        ExportEntry(
+            site.url(imported_path(i)),
+            imported_title(i),
+            FOLDERS[i % len(FOLDERS)],
+            imported_description(i),
+        )
+        for i in range(1, count + 1)
+    ]
 
 
 def netscape_export(entries: list[ExportEntry], *, now: int | None = None) -> str:
@@ -191,12 +214,16 @@ def netscape_export(entries: list[ExportEntry], *, now: int | None = None) -> st
         "    <DL><p>",
     ]
     for folder in FOLDERS:
-        lines.append(f'        <DT><H3 ADD_DATE="{now - 86400}" LAST_MODIFIED="{now}">'
-                     f"{html.escape(folder)}</H3>")
+        lines.append(
+            f'        <DT><H3 ADD_DATE="{now - 86400}" LAST_MODIFIED="{now}">'
+            f"{html.escape(folder)}</H3>"
+        )
         lines.append("        <DL><p>")
         for number, entry in enumerate(e for e in entries if e.folder == folder):
-            lines.append(f'            <DT><A HREF="{html.escape(entry.url)}" '
-                         f'ADD_DATE="{now - 3600 - number}">{html.escape(entry.title)}</A>')
+            lines.append(
+                f'            <DT><A HREF="{html.escape(entry.url)}" '
+                f'ADD_DATE="{now - 3600 - number}">{html.escape(entry.title)}</A>'
+            )
             if entry.description:  # as browsers and linkding write a bookmark's description
                 lines.append(f"            <DD>{html.escape(entry.description)}")
         lines.append("        </DL><p>")
@@ -213,12 +240,15 @@ def axe_violations(page) -> list[str]:
     """What axe-core (the engine behind most accessibility checkers) finds wrong on the page
     as it is now: one line per violation, naming the rule, its impact and the elements."""
     results = _AXE.run(page).response
-    return [f"{v['id']} ({v['impact']}): {v['help']} -- "
-            + "; ".join(" ".join(node["target"]) for node in v["nodes"][:5])
-            for v in results["violations"]]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} -- "
+        + "; ".join(" ".join(node["target"]) for node in v["nodes"][:5])
+        for v in results["violations"]
+    ]
 
 
 # -- what a person sees ------------------------------------------------------------------------
+
 
 def rows_above_the_fold(page) -> int:
     """How many bookmarks of the list are wholly inside the first screen, each with its

@@ -77,10 +77,15 @@ class Call:
         return self.started + self.elapsed
 
     def describe(self) -> str:
-        answer = (f"{self.status} {self.content_type or '-'} {self.detail or ''}".strip()
-                  if self.status is not None else self.error)
-        return (f"{clock(self.at)} {self.actor}/{self.action} {self.method} "
-                f"{self.target}{self.path} -> {answer} in {self.elapsed:.2f} s")
+        answer = (
+            f"{self.status} {self.content_type or '-'} {self.detail or ''}".strip()
+            if self.status is not None
+            else self.error
+        )
+        return (
+            f"{clock(self.at)} {self.actor}/{self.action} {self.method} "
+            f"{self.target}{self.path} -> {answer} in {self.elapsed:.2f} s"
+        )
 
 
 @dataclass(frozen=True)
@@ -111,8 +116,9 @@ def problem_detail(response: requests.Response) -> tuple[str | None, object]:
 
 
 class LoadClient:
-    def __init__(self, system: ShelfSystem, *, page_base: str, pause: float = PAUSE,
-                 label: str = "load") -> None:
+    def __init__(
+        self, system: ShelfSystem, *, page_base: str, pause: float = PAUSE, label: str = "load"
+    ) -> None:
         self.system = system
         self.page_base = page_base.rstrip("/")
         self.pause = pause
@@ -131,13 +137,30 @@ class LoadClient:
 
     def add_api_actor(self, name: str, headers: dict[str, str]) -> None:
         """Adds a bookmark with a new URL, then lists the latest, through api's linkding API."""
+
         def step(session: requests.Session, n: int) -> Call:
             if n % 2 == 0:
                 url = self.page_url(f"{name}-{n // 2}")
-                return self.call(name, "create", "api", "POST", "/api/bookmarks/",
-                                 session=session, headers=headers, json={"url": url}, url=url)
-            return self.call(name, "list", "api", "GET", "/api/bookmarks/?limit=20",
-                             session=session, headers=headers)
+                return self.call(
+                    name,
+                    "create",
+                    "api",
+                    "POST",
+                    "/api/bookmarks/",
+                    session=session,
+                    headers=headers,
+                    json={"url": url},
+                    url=url,
+                )
+            return self.call(
+                name,
+                "list",
+                "api",
+                "GET",
+                "/api/bookmarks/?limit=20",
+                session=session,
+                headers=headers,
+            )
 
         self._actors[name] = step
         self._sessions[name] = requests.Session()
@@ -145,12 +168,27 @@ class LoadClient:
     def add_ui_actor(self, name: str, browser: requests.Session) -> None:
         """Loads the ui's bookmark list with a logged-in session's cookie: as a page, then as
         JSON (what the ui answers a client that asks for it)."""
+
         def step(session: requests.Session, n: int) -> Call:
             if n % 2 == 0:
-                return self.call(name, "page", "ui", "GET", "/bookmarks", session=session,
-                                 headers={"Accept": "text/html"})
-            return self.call(name, "page-json", "ui", "GET", "/bookmarks", session=session,
-                             headers={"Accept": "application/json"})
+                return self.call(
+                    name,
+                    "page",
+                    "ui",
+                    "GET",
+                    "/bookmarks",
+                    session=session,
+                    headers={"Accept": "text/html"},
+                )
+            return self.call(
+                name,
+                "page-json",
+                "ui",
+                "GET",
+                "/bookmarks",
+                session=session,
+                headers={"Accept": "application/json"},
+            )
 
         self._actors[name] = step
         self._sessions[name] = browser
@@ -164,8 +202,9 @@ class LoadClient:
         assert self._actors, "no actors"
         self.mark("client started")
         for name, step in self._actors.items():
-            thread = threading.Thread(target=self._work, args=(name, step), daemon=True,
-                                      name=f"load-{name}")
+            thread = threading.Thread(
+                target=self._work, args=(name, step), daemon=True, name=f"load-{name}"
+            )
             self._threads.append(thread)
             thread.start()
         return self
@@ -197,9 +236,18 @@ class LoadClient:
         except Exception as error:  # a bug in the client, not an answer: say so at stop()
             self._crashes.append(f"{name}: {type(error).__name__}: {error}")
 
-    def call(self, actor: str, action: str, target: str, method: str, path: str, *,
-             session: requests.Session | None = None, url: str | None = None,
-             **kwargs) -> Call:
+    def call(
+        self,
+        actor: str,
+        action: str,
+        target: str,
+        method: str,
+        path: str,
+        *,
+        session: requests.Session | None = None,
+        url: str | None = None,
+        **kwargs,
+    ) -> Call:
         """One call to `target` (a service name), recorded; also for a test's own probes."""
         kwargs.setdefault("timeout", TIMEOUT)
         kwargs.setdefault("allow_redirects", False)
@@ -209,18 +257,43 @@ class LoadClient:
         try:
             response = sender.request(method, self.system.urls[target] + path, **kwargs)
         except requests.RequestException as error:
-            call = Call(actor, action, target, method, path, at, started,
-                        time.monotonic() - started, None,
-                        error=f"{type(error).__name__}: {error}", url=url, accept=accept)
+            call = Call(
+                actor,
+                action,
+                target,
+                method,
+                path,
+                at,
+                started,
+                time.monotonic() - started,
+                None,
+                error=f"{type(error).__name__}: {error}",
+                url=url,
+                accept=accept,
+            )
         else:
             elapsed = time.monotonic() - started
             detail, body = problem_detail(response)
             bookmark_id = None
             if response.status_code == 201 and isinstance(body, dict):
                 bookmark_id = body.get("id")
-            call = Call(actor, action, target, method, path, at, started, elapsed,
-                        response.status_code, response.headers.get("Content-Type", ""),
-                        detail, url=url, bookmark_id=bookmark_id, accept=accept, body=body)
+            call = Call(
+                actor,
+                action,
+                target,
+                method,
+                path,
+                at,
+                started,
+                elapsed,
+                response.status_code,
+                response.headers.get("Content-Type", ""),
+                detail,
+                url=url,
+                bookmark_id=bookmark_id,
+                accept=accept,
+                body=body,
+            )
         with self._lock:
             self.record.append(call)
         return call
@@ -237,6 +310,7 @@ class LoadClient:
 
     def wait_for_calls(self, since: float, each: int = 3, within: float = 60.0) -> None:
         """Until every actor has made `each` calls sent after `since` (a monotonic time)."""
+
         def enough() -> bool:
             counts = Counter(c.actor for c in self.calls(since=since))
             return all(counts[name] >= each for name in self._actors)
@@ -275,15 +349,24 @@ class LoadClient:
 
     # -- the record --------------------------------------------------------------------------
 
-    def calls(self, *, since: float | None = None, until: float | None = None,
-              actors: Iterable[str] | None = None) -> list[Call]:
+    def calls(
+        self,
+        *,
+        since: float | None = None,
+        until: float | None = None,
+        actors: Iterable[str] | None = None,
+    ) -> list[Call]:
         """The calls sent in [since, until) (monotonic times), optionally only some actors'."""
         with self._lock:
             calls = list(self.record)
         wanted = set(actors) if actors is not None else None
-        return [c for c in calls
-                if (since is None or c.started >= since) and (until is None or c.started < until)
-                and (wanted is None or c.actor in wanted)]
+        return [
+            c
+            for c in calls
+            if (since is None or c.started >= since)
+            and (until is None or c.started < until)
+            and (wanted is None or c.actor in wanted)
+        ]
 
     def failures(self, **where) -> list[Call]:
         return [c for c in self.calls(**where) if not c.ok]
@@ -297,10 +380,18 @@ class LoadClient:
         calls = self.calls()
         lines = [f"{len(calls)} calls by {len(self._actors)} actors ({self.run})"]
         lines += [f"  {clock(m.at)} {m.label}" for m in self.marks]
-        outcomes = Counter((c.actor, c.action, c.status if c.status is not None
-                            else (c.error or "?").split(":")[0]) for c in calls)
-        lines += [f"  {actor}/{action}: {outcome} x{count}"
-                  for (actor, action, outcome), count in sorted(outcomes.items(), key=str)]
+        outcomes = Counter(
+            (
+                c.actor,
+                c.action,
+                c.status if c.status is not None else (c.error or "?").split(":")[0],
+            )
+            for c in calls
+        )
+        lines += [
+            f"  {actor}/{action}: {outcome} x{count}"
+            for (actor, action, outcome), count in sorted(outcomes.items(), key=str)
+        ]
         failed = [c for c in calls if not c.ok]
         if failed:
             lines.append(f"  {len(failed)} failed; the first {min(failures, len(failed))}:")

@@ -83,17 +83,28 @@ class PostgresCluster:
             shutil.rmtree(folder, ignore_errors=True)
 
     def _init(self) -> None:
-        self._run(POSTGRES_BIN / "initdb", "-D", self.data, "-U", "postgres", "--auth=trust",
-                  "--encoding=UTF8", "--no-instructions", "--no-sync")
+        self._run(
+            POSTGRES_BIN / "initdb",
+            "-D",
+            self.data,
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--no-instructions",
+            "--no-sync",
+        )
         # In the configuration, so that pg_ctl restart keeps them. fsync off only skips the
         # flush to disk, which matters when the machine crashes, not the server: a commit is
         # still in the kernel's hands before it is answered. (synchronous_commit off would
         # answer commits an immediate stop then loses.)
         with (self.data / "postgresql.conf").open("a") as conf:
-            conf.write(f"\n# shelf tests\nport = {self.port}\n"
-                       "listen_addresses = '127.0.0.1'\n"
-                       f"unix_socket_directories = '{self.folder}'\n"
-                       "fsync = off\n")
+            conf.write(
+                f"\n# shelf tests\nport = {self.port}\n"
+                "listen_addresses = '127.0.0.1'\n"
+                f"unix_socket_directories = '{self.folder}'\n"
+                "fsync = off\n"
+            )
 
     # -- control -----------------------------------------------------------------------------
 
@@ -123,17 +134,26 @@ class PostgresCluster:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
     def _pg_ctl(self, action: str, *args: object) -> None:
-        self._run(POSTGRES_BIN / "pg_ctl", action, "-D", self.data, "-w", "-t", str(PG_CTL_WAIT),
-                  *args)
+        self._run(
+            POSTGRES_BIN / "pg_ctl", action, "-D", self.data, "-w", "-t", str(PG_CTL_WAIT), *args
+        )
 
     def _run(self, *argv: object, check: bool = True) -> subprocess.CompletedProcess:
         command = [str(part) for part in argv]
         if os.geteuid() == 0:
             command = ["runuser", "-u", OWNER, "--", *command]
-        result = subprocess.run(command, cwd=self.folder, capture_output=True, text=True,
-                                stdin=subprocess.DEVNULL, timeout=PG_CTL_WAIT + 30, check=False)
+        result = subprocess.run(
+            command,
+            cwd=self.folder,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=PG_CTL_WAIT + 30,
+            check=False,
+        )
         if check and result.returncode != 0:
             raise PostgresClusterError(
                 f"`{' '.join(command)}` failed ({result.returncode}):\n{result.stdout}"
-                f"{result.stderr}\n{self.log_tail()}")
+                f"{result.stderr}\n{self.log_tail()}"
+            )
         return result

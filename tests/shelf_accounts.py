@@ -42,13 +42,20 @@ def unique(prefix: str) -> str:
 
 
 def log_in(system: ShelfSystem, username: str, password: str = PASSWORD) -> Person:
-    response = requests.post(system.urls["auth"] + "/v1/sessions", timeout=TIMEOUT,
-                             json={"username": username, "password": password})
+    response = requests.post(
+        system.urls["auth"] + "/v1/sessions",
+        timeout=TIMEOUT,
+        json={"username": username, "password": password},
+    )
     assert response.status_code == 201, response.text
     body = response.json()
-    return Person(username=username, user_id=body["user"]["id"],
-                  access_token=body["access_token"], refresh_token=body["refresh_token"],
-                  is_admin=bool(body["user"].get("is_admin")))
+    return Person(
+        username=username,
+        user_id=body["user"]["id"],
+        access_token=body["access_token"],
+        refresh_token=body["refresh_token"],
+        is_admin=bool(body["user"].get("is_admin")),
+    )
 
 
 def make_admin(system: ShelfSystem) -> Person:
@@ -60,36 +67,41 @@ def make_admin(system: ShelfSystem) -> Person:
 def make_user(system: ShelfSystem, admin: Person, prefix: str = "user") -> Person:
     """A user the admin creates over HTTP, logged in."""
     username = unique(prefix)
-    created = requests.post(system.urls["auth"] + "/v1/admin/users", timeout=TIMEOUT,
-                            headers=admin.headers,
-                            json={"username": username, "password": PASSWORD})
+    created = requests.post(
+        system.urls["auth"] + "/v1/admin/users",
+        timeout=TIMEOUT,
+        headers=admin.headers,
+        json={"username": username, "password": PASSWORD},
+    )
     assert created.status_code == 201, created.text
     return log_in(system, username)
 
 
 def api_key(system: ShelfSystem, person: Person) -> str:
     """A new linkding-style API key for `person` (replacing any older one)."""
-    made = requests.post(system.urls["auth"] + "/v1/api-key", headers=person.headers,
-                         timeout=TIMEOUT)
+    made = requests.post(
+        system.urls["auth"] + "/v1/api-key", headers=person.headers, timeout=TIMEOUT
+    )
     assert made.status_code == 201, made.text
     return made.json()["key"]
 
 
-def service_token(system: ShelfSystem, client_id: str = "tasks",
-                  audience: str | None = None) -> str:
+def service_token(
+    system: ShelfSystem, client_id: str = "tasks", audience: str | None = None
+) -> str:
     """A service token (client credentials) of `client_id` ("api" or "tasks") for the service
     `audience` ("auth", "api", "tasks"); without one, for every service the client calls."""
     body = {"client_id": client_id, "client_secret": SERVICE_SECRETS[client_id]}
     if audience is not None:
         body["audience"] = audience
-    answer = requests.post(system.urls["auth"] + "/v1/service-tokens", timeout=TIMEOUT,
-                           json=body)
+    answer = requests.post(system.urls["auth"] + "/v1/service-tokens", timeout=TIMEOUT, json=body)
     assert answer.status_code == 200, answer.text
     return answer.json()["access_token"]
 
 
 CSRF_FIELD = re.compile(
-    r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+    r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"'
+)
 
 
 def csrf_token(html: str) -> str:
@@ -103,8 +115,11 @@ def ui_session(system: ShelfSystem, username: str, password: str = PASSWORD) -> 
     browser = requests.Session()
     page = browser.get(system.urls["ui"] + "/login", timeout=TIMEOUT)
     assert page.status_code == 200, page.text[:500]
-    answer = browser.post(system.urls["ui"] + "/login", timeout=TIMEOUT, allow_redirects=False,
-                          data={"username": username, "password": password,
-                                "csrf_token": csrf_token(page.text)})
+    answer = browser.post(
+        system.urls["ui"] + "/login",
+        timeout=TIMEOUT,
+        allow_redirects=False,
+        data={"username": username, "password": password, "csrf_token": csrf_token(page.text)},
+    )
     assert answer.status_code == 302, answer.text[:500]
     return browser

@@ -116,8 +116,14 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
 class ShelfSystem:
     """Shelf's processes, their URLs, environment and logs. Use `ShelfSystem.running()`."""
 
-    def __init__(self, folder: Path, *, ready_timeout: float = READY_TIMEOUT,
-                 stop_grace: float = STOP_GRACE, postgres_url: str | None = None) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        ready_timeout: float = READY_TIMEOUT,
+        stop_grace: float = STOP_GRACE,
+        postgres_url: str | None = None,
+    ) -> None:
         require_environments()
         self.folder = folder
         self.data_dir = folder / "data"
@@ -141,18 +147,45 @@ class ShelfSystem:
         self.env: dict[str, str] = {}
         self.specs: dict[str, ProcessSpec] = {}
         for service in WEB_SERVICES:
-            self.specs[service] = ProcessSpec(service, service, (
-                str(venv_bin(service, "gunicorn")), "-c", "python:shelf_kit.gunicorn_conf",
-                "--no-control-socket",
-                "--bind", f"127.0.0.1:{self.ports[service]}", "--workers", str(WORKERS),
-                "--threads", str(THREADS[service]), f"shelf_{service}:create_app()",
-            ), port=self.ports[service])
-        self.specs["worker"] = ProcessSpec("worker", "tasks", (
-            str(venv_bin("tasks", "shelf-tasks")), *WORKER_ARGS,
-        ))
-        self.specs[GATEWAY] = ProcessSpec(GATEWAY, None, (
-            str(CADDY), "run", "--adapter", "caddyfile", "--config", str(CADDYFILE),
-        ), port=self.ports[GATEWAY])
+            self.specs[service] = ProcessSpec(
+                service,
+                service,
+                (
+                    str(venv_bin(service, "gunicorn")),
+                    "-c",
+                    "python:shelf_kit.gunicorn_conf",
+                    "--no-control-socket",
+                    "--bind",
+                    f"127.0.0.1:{self.ports[service]}",
+                    "--workers",
+                    str(WORKERS),
+                    "--threads",
+                    str(THREADS[service]),
+                    f"shelf_{service}:create_app()",
+                ),
+                port=self.ports[service],
+            )
+        self.specs["worker"] = ProcessSpec(
+            "worker",
+            "tasks",
+            (
+                str(venv_bin("tasks", "shelf-tasks")),
+                *WORKER_ARGS,
+            ),
+        )
+        self.specs[GATEWAY] = ProcessSpec(
+            GATEWAY,
+            None,
+            (
+                str(CADDY),
+                "run",
+                "--adapter",
+                "caddyfile",
+                "--config",
+                str(CADDYFILE),
+            ),
+            port=self.ports[GATEWAY],
+        )
         self.processes: dict[str, subprocess.Popen | None] = dict.fromkeys(self.specs)
         self.exit_codes: dict[str, int] = {}
         self.log_paths = {name: self.log_dir / f"{name}.log" for name in self.specs}
@@ -230,8 +263,11 @@ class ShelfSystem:
         started with: this machine's environment, less any Shelf settings and virtualenv of
         the test run itself, plus `self.env`."""
         spec = self.specs[name]
-        env = {key: value for key, value in os.environ.items()
-               if not key.startswith(("SHELF_", "PROMETHEUS_", "FLASK_")) and key != "VIRTUAL_ENV"}
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("SHELF_", "PROMETHEUS_", "FLASK_")) and key != "VIRTUAL_ENV"
+        }
         env.update(self.env)
         if spec.service is None:  # the gateway
             env.update(self.gateway_env())
@@ -251,8 +287,11 @@ class ShelfSystem:
             "SHELF_PORT": str(self.ports[GATEWAY]),
             "SHELF_GATEWAY_BIND": "127.0.0.1",
             "SHELF_GATEWAY_ADMIN": "off",
-            **{f"SHELF_{service.upper()}_{what}": value for service in ("auth", "api", "ui")
-               for what, value in (("HOST", "127.0.0.1"), ("PORT", str(self.ports[service])))},
+            **{
+                f"SHELF_{service.upper()}_{what}": value
+                for service in ("auth", "api", "ui")
+                for what, value in (("HOST", "127.0.0.1"), ("PORT", str(self.ports[service])))
+            },
             "XDG_CONFIG_HOME": state,
             "XDG_DATA_HOME": state,
         }
@@ -270,8 +309,11 @@ class ShelfSystem:
                 with log_path.open("wb") as log:
                     running[service] = subprocess.Popen(
                         [str(venv_bin(service, f"shelf-{service}")), "db", "upgrade"],
-                        cwd=self.folder, env=self.process_env(service, command=True),
-                        stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                        cwd=self.folder,
+                        env=self.process_env(service, command=True),
+                        stdin=subprocess.DEVNULL,
+                        stdout=log,
+                        stderr=subprocess.STDOUT,
                     )
             deadline = time.monotonic() + timeout
             for service, process in running.items():
@@ -291,18 +333,26 @@ class ShelfSystem:
                     process.kill()
                     process.wait()
 
-    def command(self, service: str, *args: str,
-                timeout: float = 60.0) -> subprocess.CompletedProcess:
+    def command(
+        self, service: str, *args: str, timeout: float = 60.0
+    ) -> subprocess.CompletedProcess:
         """Run `shelf-<service> ARGS` from the service's environment with the system's settings
         (e.g. `command("auth", "create-admin", ...)`); raises when it fails."""
         result = subprocess.run(
-            [str(venv_bin(service, f"shelf-{service}")), *args], cwd=self.folder,
-            env=self.process_env(service, command=True), stdin=subprocess.DEVNULL,
-            capture_output=True, text=True, timeout=timeout, check=False,
+            [str(venv_bin(service, f"shelf-{service}")), *args],
+            cwd=self.folder,
+            env=self.process_env(service, command=True),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
         )
         if result.returncode != 0:
-            raise ShelfSystemError(f"`shelf-{service} {' '.join(args)}` failed "
-                                   f"({result.returncode}):\n{result.stdout}{result.stderr}")
+            raise ShelfSystemError(
+                f"`shelf-{service} {' '.join(args)}` failed "
+                f"({result.returncode}):\n{result.stdout}{result.stderr}"
+            )
         return result
 
     # -- processes ---------------------------------------------------------------------------
@@ -336,8 +386,13 @@ class ShelfSystem:
         log = self.log_paths[name].open("ab")
         self._log_files[name] = log
         self.processes[name] = subprocess.Popen(
-            spec.argv, cwd=self.folder, env=self.process_env(name), stdin=subprocess.DEVNULL,
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            spec.argv,
+            cwd=self.folder,
+            env=self.process_env(name),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
             # The test run starts no threads, so preexec_fn is safe here.
             preexec_fn=_die_with_parent if sys.platform == "linux" else None,
         )
@@ -411,8 +466,9 @@ class ShelfSystem:
                 # one answer past the deadline.
                 left = max(deadline - time.monotonic(), 0.2)
                 try:
-                    answer = requests.get(self.urls[name] + "/readyz",
-                                          timeout=(min(1, left), min(5, left)))
+                    answer = requests.get(
+                        self.urls[name] + "/readyz", timeout=(min(1, left), min(5, left))
+                    )
                 except requests.RequestException as error:
                     waiting[name] = f"{type(error).__name__}: {error}"
                     continue
@@ -423,11 +479,14 @@ class ShelfSystem:
             if not waiting:
                 return
             if time.monotonic() > deadline:
-                raise ShelfSystemError(f"not ready after {limit:g} s: " + "\n".join(
-                    f"{name} at {self.urls[name]}/readyz (last answer: {last}); its log "
-                    f"({self.log_paths[name]}):\n{self.log_tail(name, 20)}"
-                    for name, last in waiting.items()
-                ))
+                raise ShelfSystemError(
+                    f"not ready after {limit:g} s: "
+                    + "\n".join(
+                        f"{name} at {self.urls[name]}/readyz (last answer: {last}); its log "
+                        f"({self.log_paths[name]}):\n{self.log_tail(name, 20)}"
+                        for name, last in waiting.items()
+                    )
+                )
             time.sleep(0.1)
 
     # -- logs --------------------------------------------------------------------------------
@@ -462,8 +521,9 @@ class ShelfSystem:
                 code = process.returncode if process is not None else self.exit_codes.get(name)
                 state = f"stopped, exit code {code}"
             where = f" at {self.urls[name]}" if name in self.urls else ""
-            parts.append(f"--- {name}{where} ({state}) {self.log_paths[name]}\n"
-                         f"{self.log_tail(name, lines)}")
+            parts.append(
+                f"--- {name}{where} ({state}) {self.log_paths[name]}\n{self.log_tail(name, lines)}"
+            )
         return "\n".join(parts)
 
 

@@ -47,5 +47,6 @@ class Mailbox:
                     if to in str(message["To"]):
                         return message
             time.sleep(0.1)
-        raise AssertionError(f"no mail to {to} within {within:.0f} s "
-                             f"({len(self.messages)} other messages)")
+        raise AssertionError(
+            f"no mail to {to} within {within:.0f} s ({len(self.messages)} other messages)"
+        )

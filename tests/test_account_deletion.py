@@ -18,23 +18,48 @@ TIMEOUT = (2, 15)
 PURGE_DEADLINE = 60  # the outbox relay, the worker's poll and the job itself, on a busy machine
 
 
-def call(system: ShelfSystem, method: str, path: str, headers: dict | None = None,
-         **kwargs) -> requests.Response:
-    return requests.request(method, system.urls["api"] + path, headers=headers or {},
-                            timeout=TIMEOUT, **kwargs)
+def call(
+    system: ShelfSystem, method: str, path: str, headers: dict | None = None, **kwargs
+) -> requests.Response:
+    return requests.request(
+        method, system.urls["api"] + path, headers=headers or {}, timeout=TIMEOUT, **kwargs
+    )
 
 
 def fill_account(system: ShelfSystem, person: Person) -> str:
     """A shared bookmark with tags and notes, and a bundle; the bookmark's URL."""
     url = f"https://example.org/{person.username}/keepsake"
-    assert call(system, "PATCH", "/api/user/profile/", person.headers, json={
-        "enable_sharing": True, "enable_public_sharing": True}).status_code == 200
-    made = call(system, "POST", "/api/bookmarks/", person.headers, json={
-        "url": url, "title": "A keepsake", "notes": "private notes", "shared": True,
-        "tag_names": ["keepsake", "family"]})
+    assert (
+        call(
+            system,
+            "PATCH",
+            "/api/user/profile/",
+            person.headers,
+            json={"enable_sharing": True, "enable_public_sharing": True},
+        ).status_code
+        == 200
+    )
+    made = call(
+        system,
+        "POST",
+        "/api/bookmarks/",
+        person.headers,
+        json={
+            "url": url,
+            "title": "A keepsake",
+            "notes": "private notes",
+            "shared": True,
+            "tag_names": ["keepsake", "family"],
+        },
+    )
     assert made.status_code == 201, made.text
-    bundle = call(system, "POST", "/api/bundles/", person.headers,
-                  json={"name": "Keepsakes", "search": "#keepsake"})
+    bundle = call(
+        system,
+        "POST",
+        "/api/bundles/",
+        person.headers,
+        json={"name": "Keepsakes", "search": "#keepsake"},
+    )
     assert bundle.status_code == 201, bundle.text
     return url
 
@@ -54,7 +79,8 @@ def owned_by(system: ShelfSystem, owner_id: int) -> list[dict]:
 
 
 def test_a_deleted_account_leaves_nothing_at_api_and_a_new_one_inherits_nothing(
-        shelf_system: ShelfSystem):
+    shelf_system: ShelfSystem,
+):
     system = shelf_system
     admin = make_admin(system)
     leaving = make_user(system, admin, "leaving")
@@ -64,22 +90,34 @@ def test_a_deleted_account_leaves_nothing_at_api_and_a_new_one_inherits_nothing(
     assert url in public_shares(system, leaving.username)
     assert [b["url"] for b in owned_by(system, leaving.user_id)] == [url]
 
-    deleted = requests.delete(f"{system.urls['auth']}/v1/admin/users/{leaving.user_id}",
-                              headers=admin.headers, timeout=TIMEOUT)
+    deleted = requests.delete(
+        f"{system.urls['auth']}/v1/admin/users/{leaving.user_id}",
+        headers=admin.headers,
+        timeout=TIMEOUT,
+    )
     assert deleted.status_code == 204, deleted.text
 
-    wait_for(lambda: not owned_by(system, leaving.user_id), PURGE_DEADLINE,
-             "api to hold none of the deleted user's bookmarks")
+    wait_for(
+        lambda: not owned_by(system, leaving.user_id),
+        PURGE_DEADLINE,
+        "api to hold none of the deleted user's bookmarks",
+    )
     assert url not in public_shares(system)
     assert public_shares(system, leaving.username) == []
     for credentials in (leaving.headers, {"Authorization": f"Token {key}"}):
-        wait_for(lambda c=credentials: call(system, "GET", "/api/bookmarks/", c).status_code
-                 == 401, 10, "the deleted user's token and key to be refused")
+        wait_for(
+            lambda c=credentials: call(system, "GET", "/api/bookmarks/", c).status_code == 401,
+            10,
+            "the deleted user's token and key to be refused",
+        )
 
     # A new account with the same name: a new id, and nothing of the old one's.
-    again = requests.post(system.urls["auth"] + "/v1/admin/users", headers=admin.headers,
-                          json={"username": leaving.username, "password": PASSWORD},
-                          timeout=TIMEOUT)
+    again = requests.post(
+        system.urls["auth"] + "/v1/admin/users",
+        headers=admin.headers,
+        json={"username": leaving.username, "password": PASSWORD},
+        timeout=TIMEOUT,
+    )
     assert again.status_code == 201, again.text
     newcomer = log_in(system, leaving.username)
     assert newcomer.user_id != leaving.user_id

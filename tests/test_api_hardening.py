@@ -19,11 +19,13 @@ from ui_pages import Site, wait_for
 TIMEOUT = (2, 15)
 
 
-def api(system: ShelfSystem, method: str, path: str, person: Person | None = None,
-        **kwargs) -> requests.Response:
+def api(
+    system: ShelfSystem, method: str, path: str, person: Person | None = None, **kwargs
+) -> requests.Response:
     headers = {**(person.headers if person else {}), **kwargs.pop("headers", {})}
-    return requests.request(method, system.urls["api"] + path, headers=headers,
-                            timeout=TIMEOUT, **kwargs)
+    return requests.request(
+        method, system.urls["api"] + path, headers=headers, timeout=TIMEOUT, **kwargs
+    )
 
 
 # -- GET /health (contract C6) ------------------------------------------------------------------
@@ -43,18 +45,33 @@ def test_health_needs_no_token_and_is_unhealthy_while_auth_is_stopped(shelf_syst
     finally:
         if not shelf_system.is_running("auth"):
             shelf_system.start("auth")
-    wait_for(lambda: api(shelf_system, "GET", "/health").status_code == 200, 60,
-             "/health healthy again once auth is back")
+    wait_for(
+        lambda: api(shelf_system, "GET", "/health").status_code == 200,
+        60,
+        "/health healthy again once auth is back",
+    )
 
 
 # -- a deleted user (contract C2) ---------------------------------------------------------------
 
 
 def share(system: ShelfSystem, person: Person, url: str) -> None:
-    assert api(system, "PATCH", "/api/user/profile/", person, json={
-        "enable_sharing": True, "enable_public_sharing": True}).status_code == 200
-    assert api(system, "POST", "/api/bookmarks/", person,
-               json={"url": url, "shared": True}).status_code == 201
+    assert (
+        api(
+            system,
+            "PATCH",
+            "/api/user/profile/",
+            person,
+            json={"enable_sharing": True, "enable_public_sharing": True},
+        ).status_code
+        == 200
+    )
+    assert (
+        api(
+            system, "POST", "/api/bookmarks/", person, json={"url": url, "shared": True}
+        ).status_code
+        == 201
+    )
 
 
 def shared_by(system: ShelfSystem, username: str) -> list[str]:
@@ -63,8 +80,7 @@ def shared_by(system: ShelfSystem, username: str) -> list[str]:
     return [bookmark["url"] for bookmark in answer.json()["results"]]
 
 
-def test_a_deleted_users_shares_are_never_a_new_accounts_and_the_purge_removes_them(
-        shelf_system):
+def test_a_deleted_users_shares_are_never_a_new_accounts_and_the_purge_removes_them(shelf_system):
     admin = make_admin(shelf_system)
     old = make_user(shelf_system, admin, "leaving")
     make_user(shelf_system, admin, "staying")  # so the deleted id is not the highest one
@@ -72,12 +88,18 @@ def test_a_deleted_users_shares_are_never_a_new_accounts_and_the_purge_removes_t
     share(shelf_system, old, old_url)
     assert shared_by(shelf_system, old.username) == [old_url]
 
-    deleted = requests.delete(f"{shelf_system.urls['auth']}/v1/admin/users/{old.user_id}",
-                              headers=admin.headers, timeout=TIMEOUT)
+    deleted = requests.delete(
+        f"{shelf_system.urls['auth']}/v1/admin/users/{old.user_id}",
+        headers=admin.headers,
+        timeout=TIMEOUT,
+    )
     assert deleted.status_code == 204, deleted.text
-    again = requests.post(shelf_system.urls["auth"] + "/v1/admin/users", timeout=TIMEOUT,
-                          headers=admin.headers,
-                          json={"username": old.username, "password": PASSWORD})
+    again = requests.post(
+        shelf_system.urls["auth"] + "/v1/admin/users",
+        timeout=TIMEOUT,
+        headers=admin.headers,
+        json={"username": old.username, "password": PASSWORD},
+    )
     assert again.status_code == 201, again.text
     new = log_in(shelf_system, old.username)
     assert new.user_id != old.user_id
@@ -90,19 +112,25 @@ def test_a_deleted_users_shares_are_never_a_new_accounts_and_the_purge_removes_t
     assert purged.status_code == 204, purged.text
     everyone = api(shelf_system, "GET", "/api/bookmarks/shared/", params={"limit": 100000})
     assert old_url not in [bookmark["url"] for bookmark in everyone.json()["results"]]
-    left = api(shelf_system, "GET", "/v1/internal/bookmarks",
-               params={"owner_id": old.user_id}, headers=tasks)
+    left = api(
+        shelf_system,
+        "GET",
+        "/v1/internal/bookmarks",
+        params={"owner_id": old.user_id},
+        headers=tasks,
+    )
     assert left.json()["results"] == []
-    assert api(shelf_system, "DELETE", f"/v1/internal/users/{old.user_id}",
-               headers=tasks).status_code == 204
+    assert (
+        api(shelf_system, "DELETE", f"/v1/internal/users/{old.user_id}", headers=tasks).status_code
+        == 204
+    )
 
 
 def test_a_deleted_bookmarks_id_is_never_given_again(shelf_system):
     person = make_user(shelf_system, make_admin(shelf_system), "ids")
     url = f"https://example.org/{person.username}/again"
     first = api(shelf_system, "POST", "/api/bookmarks/", person, json={"url": url}).json()
-    assert api(shelf_system, "DELETE", f"/api/bookmarks/{first['id']}/",
-               person).status_code == 204
+    assert api(shelf_system, "DELETE", f"/api/bookmarks/{first['id']}/", person).status_code == 204
     second = api(shelf_system, "POST", "/api/bookmarks/", person, json={"url": url}).json()
     assert second["id"] > first["id"]
     assert api(shelf_system, "GET", f"/api/bookmarks/{first['id']}/", person).status_code == 404
@@ -113,9 +141,18 @@ def test_a_deleted_bookmarks_id_is_never_given_again(shelf_system):
 
 def test_a_form_encoded_create_with_repeated_tag_names(shelf_system):
     person = make_user(shelf_system, make_admin(shelf_system), "form")
-    answer = api(shelf_system, "POST", "/api/bookmarks/", person, data={
-        "url": f"https://example.org/{person.username}", "title": "From a form",
-        "tag_names": ["one", "two"], "unread": "true"})
+    answer = api(
+        shelf_system,
+        "POST",
+        "/api/bookmarks/",
+        person,
+        data={
+            "url": f"https://example.org/{person.username}",
+            "title": "From a form",
+            "tag_names": ["one", "two"],
+            "unread": "true",
+        },
+    )
     assert answer.status_code == 201, answer.text
     assert (answer.json()["tag_names"], answer.json()["unread"]) == (["one", "two"], True)
 
@@ -131,11 +168,21 @@ def test_an_asset_downloads_with_a_relative_data_folder(shelf_system):
     try:
         shelf_system.start("api")
         person = make_user(shelf_system, make_admin(shelf_system), "asset")
-        bookmark = api(shelf_system, "POST", "/api/bookmarks/", person,
-                       json={"url": f"https://example.org/{person.username}"}).json()
+        bookmark = api(
+            shelf_system,
+            "POST",
+            "/api/bookmarks/",
+            person,
+            json={"url": f"https://example.org/{person.username}"},
+        ).json()
         base = f"/api/bookmarks/{bookmark['id']}/assets/"
-        asset = api(shelf_system, "POST", f"{base}upload/", person,
-                    files={"file": ("note.txt", b"kept relative", "text/plain")}).json()
+        asset = api(
+            shelf_system,
+            "POST",
+            f"{base}upload/",
+            person,
+            files={"file": ("note.txt", b"kept relative", "text/plain")},
+        ).json()
         download = api(shelf_system, "GET", f"{base}{asset['id']}/download/", person)
         assert download.status_code == 200, download.text
         assert download.content == b"kept relative"
@@ -157,8 +204,11 @@ def test_bundles_created_at_once_each_get_their_own_position(shelf_system):
     def create(n: int) -> None:
         start.wait()
         for m in range(4):
-            statuses.append(api(shelf_system, "POST", "/api/bundles/", person,
-                                json={"name": f"b{n}-{m}"}).status_code)
+            statuses.append(
+                api(
+                    shelf_system, "POST", "/api/bundles/", person, json={"name": f"b{n}-{m}"}
+                ).status_code
+            )
 
     threads = [threading.Thread(target=create, args=(n,)) for n in range(8)]
     for thread in threads:
@@ -200,8 +250,11 @@ def test_one_users_checks_cannot_take_every_thread_of_api(shelf_system):
     try:
         for thread in threads:
             thread.start()
-        wait_for(lambda: len(site.held) + len(answers) == 5, 60,
-                 "every check either being read or answered")
+        wait_for(
+            lambda: len(site.held) + len(answers) == 5,
+            60,
+            "every check either being read or answered",
+        )
         assert len(site.held) <= 4
         assert answers and set(answers) == {None}  # answered at once, without the page
     finally:

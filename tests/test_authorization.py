@@ -42,18 +42,23 @@ FAR_FUTURE = "2100-01-01T00:00:00Z"
 
 
 def served_routes(system: ShelfSystem, service: str) -> list[str]:
-    """"METHOD /path" for every operation in the service's served OpenAPI document."""
+    """ "METHOD /path" for every operation in the service's served OpenAPI document."""
     document = requests.get(system.urls[service] + "/openapi.json", timeout=TIMEOUT)
     assert document.status_code == 200, document.text[:300]
-    return [f"{method.upper()} {path}"
-            for path, operations in document.json()["paths"].items()
-            for method in operations if method in METHODS]
+    return [
+        f"{method.upper()} {path}"
+        for path, operations in document.json()["paths"].items()
+        for method in operations
+        if method in METHODS
+    ]
 
 
 def netscape_file(titles: list[str]) -> bytes:
     lines = ["<!DOCTYPE NETSCAPE-Bookmark-file-1>", "<DL><p>"]
-    lines += [f'<DT><A HREF="https://example.org/imported/{n}" ADD_DATE="1700000000">{title}</A>'
-              for n, title in enumerate(titles)]
+    lines += [
+        f'<DT><A HREF="https://example.org/imported/{n}" ADD_DATE="1700000000">{title}</A>'
+        for n, title in enumerate(titles)
+    ]
     lines.append("</DL><p>")
     return "\n".join(lines).encode()
 
@@ -78,16 +83,28 @@ class World:
         self.browsers[name] = ui_session(self.system, username)
 
     def api(self, method: str, path: str, person: str = "owner", **kwargs) -> requests.Response:
-        return requests.request(method, self.url("api", path), timeout=TIMEOUT,
-                                headers=self.people[person].headers, **kwargs)
+        return requests.request(
+            method,
+            self.url("api", path),
+            timeout=TIMEOUT,
+            headers=self.people[person].headers,
+            **kwargs,
+        )
 
     # -- the owner's objects (each holds the marker) ---------------------------------------
 
     def new_bookmark(self) -> int:
-        made = self.api("POST", "/api/bookmarks/", json={
-            "url": f"https://example.org/owner/{uuid.uuid4().hex[:8]}",
-            "title": f"{MARKER} title", "description": f"{MARKER} description",
-            "notes": f"{MARKER} notes", "tag_names": [f"{MARKER}-tag"]})
+        made = self.api(
+            "POST",
+            "/api/bookmarks/",
+            json={
+                "url": f"https://example.org/owner/{uuid.uuid4().hex[:8]}",
+                "title": f"{MARKER} title",
+                "description": f"{MARKER} description",
+                "notes": f"{MARKER} notes",
+                "tag_names": [f"{MARKER}-tag"],
+            },
+        )
         assert made.status_code == 201, made.text
         return made.json()["id"]
 
@@ -97,24 +114,36 @@ class World:
         return made.json()["id"]
 
     def new_bundle(self) -> int:
-        made = self.api("POST", "/api/bundles/", json={
-            "name": f"{MARKER} bundle {uuid.uuid4().hex[:6]}", "search": MARKER})
+        made = self.api(
+            "POST",
+            "/api/bundles/",
+            json={"name": f"{MARKER} bundle {uuid.uuid4().hex[:6]}", "search": MARKER},
+        )
         assert made.status_code == 201, made.text
         return made.json()["id"]
 
     def new_asset(self, bookmark_id: int) -> int:
-        made = self.api("POST", f"/api/bookmarks/{bookmark_id}/assets/upload/",
-                        files={"file": (f"{MARKER}.txt", f"{MARKER} in a file".encode(),
-                                        "text/plain")})
+        made = self.api(
+            "POST",
+            f"/api/bookmarks/{bookmark_id}/assets/upload/",
+            files={"file": (f"{MARKER}.txt", f"{MARKER} in a file".encode(), "text/plain")},
+        )
         assert made.status_code == 201, made.text
         return made.json()["id"]
 
     def new_job(self) -> int:
         """A job that works for the owner and waits far in the future (an admin enqueues it)."""
-        made = requests.post(self.url("tasks", "/v1/jobs"), timeout=TIMEOUT,
-                             headers=self.people["admin"].headers,
-                             json={"kind": "purge", "args": {}, "run_at": FAR_FUTURE,
-                                   "created_by": self.people["owner"].user_id})
+        made = requests.post(
+            self.url("tasks", "/v1/jobs"),
+            timeout=TIMEOUT,
+            headers=self.people["admin"].headers,
+            json={
+                "kind": "purge",
+                "args": {},
+                "run_at": FAR_FUTURE,
+                "created_by": self.people["owner"].user_id,
+            },
+        )
         assert made.status_code == 201, made.text
         return made.json()["id"]
 
@@ -123,8 +152,11 @@ class World:
 
     def large_import(self) -> int:
         titles = [f"{MARKER} imported {n}" for n in range(IMPORT_SIZE)]
-        started = self.api("POST", "/api/bookmarks/import/",
-                           files={"file": ("bookmarks.html", netscape_file(titles), "text/html")})
+        started = self.api(
+            "POST",
+            "/api/bookmarks/import/",
+            files={"file": ("bookmarks.html", netscape_file(titles), "text/html")},
+        )
         assert started.status_code == 202, started.text
         body = started.json()
         return (body.get("import") or body.get("import_"))["id"]
@@ -163,13 +195,14 @@ def path_values(world: World, route: str) -> dict[str, Any]:
         elif reads:
             values[name] = objects[name]
         elif name == "bookmark_id":
-            values[name] = (objects["bookmark_id"] if "asset_id" in names
-                            else world.new_bookmark())
+            values[name] = objects["bookmark_id"] if "asset_id" in names else world.new_bookmark()
         else:
-            values[name] = {"tag_id": world.new_tag, "bundle_id": world.new_bundle,
-                            "job_id": world.new_job,
-                            "asset_id": lambda: world.new_asset(objects["bookmark_id"]),
-                            }[name]()
+            values[name] = {
+                "tag_id": world.new_tag,
+                "bundle_id": world.new_bundle,
+                "job_id": world.new_job,
+                "asset_id": lambda: world.new_asset(objects["bookmark_id"]),
+            }[name]()
     return values
 
 
@@ -189,48 +222,62 @@ def request_input(world: World, route: str, caller: str) -> dict[str, Any]:
         "PATCH /api/bookmarks/{bookmark_id}/": {"json": {"unread": True}},
         "GET /api/bookmarks/check/": {"params": {"url": objects["bookmark_url"]}},
         "GET /bookmarks/check": {"params": {"url": objects["bookmark_url"]}},
-        "POST /api/bookmarks/import/": {"files": {"file": (
-            "one.html", netscape_file(["matrix import"]), "text/html")}},
-        "POST /api/bookmarks/singlefile/": {"data": {"url": unique_url}, "files": {
-            "file": ("page.html", b"<html>snapshot</html>", "text/html")}},
-        "POST /api/bookmarks/{bookmark_id}/assets/upload/": {"files": {
-            "file": ("note.txt", b"a file", "text/plain")}},
+        "POST /api/bookmarks/import/": {
+            "files": {"file": ("one.html", netscape_file(["matrix import"]), "text/html")}
+        },
+        "POST /api/bookmarks/singlefile/": {
+            "data": {"url": unique_url},
+            "files": {"file": ("page.html", b"<html>snapshot</html>", "text/html")},
+        },
+        "POST /api/bookmarks/{bookmark_id}/assets/upload/": {
+            "files": {"file": ("note.txt", b"a file", "text/plain")}
+        },
         "POST /api/tags/": {"json": {"name": f"matrix-{caller}"}},
         "PATCH /v1/tags/{tag_id}": {"json": {"name": f"renamed-{caller}-{uuid.uuid4().hex[:6]}"}},
         "POST /v1/tags/{tag_id}/merge": {"json": {"into": objects["tag_id"]}},
-        "POST /v1/bookmarks/bulk": {"json": {"action": "mark_read",
-                                             "ids": [objects["bookmark_id"]]}},
+        "POST /v1/bookmarks/bulk": {
+            "json": {"action": "mark_read", "ids": [objects["bookmark_id"]]}
+        },
         "POST /api/bundles/": {"json": {"name": f"matrix {caller}"}},
         "PUT /api/bundles/{bundle_id}/": {"json": {"name": "put"}},
         "PATCH /api/bundles/{bundle_id}/": {"json": {"search": "patched"}},
         "PATCH /api/user/profile/": {"json": {"theme": "auto"}},
-        "PATCH /v1/internal/bookmarks/{bookmark_id}/metadata": {"json": {
-            "description": "fetched"}},
+        "PATCH /v1/internal/bookmarks/{bookmark_id}/metadata": {"json": {"description": "fetched"}},
         "POST /v1/internal/bookmarks/{bookmark_id}/link-check": {"json": {"ok": True}},
         "POST /v1/internal/imports/{import_id}/batches": {"json": {"size": 1}},
         "POST /v1/internal/imports/{import_id}/failure": {"json": {"detail": "matrix"}},
         "POST /v1/api-keys/introspect": {"json": {"key": "0" * 40}},
-        "POST /v1/admin/users": {"json": {"username": f"made{uuid.uuid4().hex[:8]}",
-                                          "password": "a long test passphrase"}},
+        "POST /v1/admin/users": {
+            "json": {
+                "username": f"made{uuid.uuid4().hex[:8]}",
+                "password": "a long test passphrase",
+            }
+        },
         "PATCH /v1/admin/users/{user_id}": {"json": {"email": "victim@example.org"}},
         "POST /v1/jobs": {"json": {"kind": "purge", "run_at": FAR_FUTURE}},
-        "PATCH /v1/schedules/{schedule_id}": {"json": {
-            "enabled": objects["schedule"]["enabled"]}},
+        "PATCH /v1/schedules/{schedule_id}": {"json": {"enabled": objects["schedule"]["enabled"]}},
         # Public auth routes: well-formed, with the owner's real credentials (a failed login
         # would count towards auth's throttle for this address), changing nothing that matters.
         "POST /v1/sessions": {"json": {"username": owner.username, "password": PASSWORD}},
         "POST /v1/sessions/refresh": lambda: {"json": {"refresh_token": fresh_refresh()}},
         "POST /v1/sessions/logout": lambda: {"json": {"refresh_token": fresh_refresh()}},
-        "POST /v1/users": {"json": {"username": f"signup{uuid.uuid4().hex[:8]}",
-                                    "password": PASSWORD}},
+        "POST /v1/users": {
+            "json": {"username": f"signup{uuid.uuid4().hex[:8]}", "password": PASSWORD}
+        },
         # An empty body: 422 before any password is checked (and counted).
         "POST /v1/users/me/password": {"json": {}},
         "POST /v1/users/me/email": {"json": {}},
-        "POST /v1/service-tokens": {"json": {"client_id": "api", "audience": "tasks",
-                                             "client_secret": SERVICE_SECRETS["api"]}},
+        "POST /v1/service-tokens": {
+            "json": {
+                "client_id": "api",
+                "audience": "tasks",
+                "client_secret": SERVICE_SECRETS["api"],
+            }
+        },
         "POST /v1/password-resets": {"json": {"login": "nobody-here"}},
-        "POST /v1/password-resets/confirm": {"json": {"token": "not-a-token",
-                                                      "password": "a long passphrase"}},
+        "POST /v1/password-resets/confirm": {
+            "json": {"token": "not-a-token", "password": "a long passphrase"}
+        },
     }
     found = inputs.get(route, {})
     return found() if callable(found) else found
@@ -249,8 +296,14 @@ def call(world: World, service: str, route: str, caller: str) -> requests.Respon
             client = world.browsers[caller]
         else:
             headers.update(world.people[caller].headers)
-    answer = client.request(method, world.url(service, path), headers=headers, timeout=TIMEOUT,
-                            allow_redirects=False, **kwargs)
+    answer = client.request(
+        method,
+        world.url(service, path),
+        headers=headers,
+        timeout=TIMEOUT,
+        allow_redirects=False,
+        **kwargs,
+    )
     if route in ENDS_THE_CALLERS_SESSIONS and caller in world.people and answer.ok:
         world.log_in_again(caller)
     return answer
@@ -277,34 +330,42 @@ def mismatch(rule: Rule, route: str, caller: str, answer: requests.Response) -> 
 @pytest.fixture(scope="module")
 def world(shelf_system: ShelfSystem) -> World:
     admin = make_admin(shelf_system)
-    people = {"owner": make_user(shelf_system, admin, "owner"),
-              "other": make_user(shelf_system, admin, "other"), "admin": admin}
+    people = {
+        "owner": make_user(shelf_system, admin, "owner"),
+        "other": make_user(shelf_system, admin, "other"),
+        "admin": admin,
+    }
     # Each service is called by the client that calls it in Shelf, with a token meant for it:
     # auth by api (introspection, revocations), api by tasks (its handlers), tasks by api (its
     # jobs) -- and ui takes no service tokens at all (one meant for api here).
-    tokens = {"auth": service_token(shelf_system, "api", "auth"),
-              "api": service_token(shelf_system, "tasks", "api"),
-              "tasks": service_token(shelf_system, "api", "tasks"),
-              "ui": service_token(shelf_system, "tasks", "api")}
-    browsers = {name: ui_session(shelf_system, person.username)
-                for name, person in people.items()}
+    tokens = {
+        "auth": service_token(shelf_system, "api", "auth"),
+        "api": service_token(shelf_system, "tasks", "api"),
+        "tasks": service_token(shelf_system, "api", "tasks"),
+        "ui": service_token(shelf_system, "tasks", "api"),
+    }
+    browsers = {name: ui_session(shelf_system, person.username) for name, person in people.items()}
     world = World(shelf_system, people, tokens, browsers)
     bookmark_id = world.new_bookmark()
     world.objects.update(
         bookmark_id=bookmark_id,
         bookmark_url=world.api("GET", f"/api/bookmarks/{bookmark_id}/").json()["url"],
-        tag_id=world.new_tag(), bundle_id=world.new_bundle(),
-        asset_id=world.new_asset(bookmark_id), job_id=world.new_job(),
+        tag_id=world.new_tag(),
+        bundle_id=world.new_bundle(),
+        asset_id=world.new_asset(bookmark_id),
+        job_id=world.new_job(),
         import_id=world.large_import(),
     )
-    schedules = requests.get(world.url("tasks", "/v1/schedules"), headers=admin.headers,
-                             timeout=TIMEOUT)
+    schedules = requests.get(
+        world.url("tasks", "/v1/schedules"), headers=admin.headers, timeout=TIMEOUT
+    )
     assert schedules.status_code == 200 and schedules.json()["results"], schedules.text
     world.objects["schedule"] = schedules.json()["results"][0]
     return world
 
 
 # -- the policy covers the documents exactly ----------------------------------------------
+
 
 @pytest.mark.parametrize("service", WEB_SERVICES)
 def test_every_published_route_has_a_policy_and_every_policy_a_route(shelf_system, service):
@@ -315,6 +376,7 @@ def test_every_published_route_has_a_policy_and_every_policy_a_route(shelf_syste
 
 
 # -- every route, as every caller ----------------------------------------------------------
+
 
 @pytest.mark.parametrize("caller", CALLERS)
 @pytest.mark.parametrize("service", WEB_SERVICES)
@@ -336,10 +398,15 @@ def test_every_route_answers_each_caller_as_the_policy_says(world, service, call
 
 # -- the checks themselves can fail --------------------------------------------------------
 
+
 def test_the_owner_sees_the_marker_so_its_absence_elsewhere_means_something(world):
     """The leak check looks for MARKER: the owner's own answers must hold it."""
-    for path in (f"/api/bookmarks/{world.objects['bookmark_id']}/", "/api/tags/",
-                 "/api/bundles/", f"/api/bookmarks/{world.objects['bookmark_id']}/assets/"):
+    for path in (
+        f"/api/bookmarks/{world.objects['bookmark_id']}/",
+        "/api/tags/",
+        "/api/bundles/",
+        f"/api/bookmarks/{world.objects['bookmark_id']}/assets/",
+    ):
         answer = world.api("GET", path)
         assert answer.status_code == 200 and MARKER in answer.text, (path, answer.text[:300])
     deadline = time.monotonic() + 60
@@ -361,5 +428,6 @@ def test_a_wrong_policy_entry_is_caught(world):
     assert mismatch(POLICY["api"][route], route, "other", answer) is None
     forged = requests.Response()  # and an answer that carried the owner's title is a leak
     forged.status_code, forged._content = 200, f'{{"title": "{MARKER}"}}'.encode()
-    assert "owner's data" in mismatch(POLICY["api"]["GET /api/bookmarks/"],
-                                      "GET /api/bookmarks/", "other", forged)
+    assert "owner's data" in mismatch(
+        POLICY["api"]["GET /api/bookmarks/"], "GET /api/bookmarks/", "other", forged
+    )

@@ -66,12 +66,16 @@ NOTES = "Seen at dawn from the *north* shore."
 
 # -- fixtures -----------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: the browser tests need Debian's Chromium. "
-                    "Run `make browser` at the repository's root (it installs the chromium "
-                    "package), then run the tests again.", pytrace=False)
+        pytest.fail(
+            f"{CHROMIUM} is missing: the browser tests need Debian's Chromium. "
+            "Run `make browser` at the repository's root (it installs the chromium "
+            "package), then run the tests again.",
+            pytrace=False,
+        )
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
@@ -92,26 +96,34 @@ def people(shelf_system: ShelfSystem) -> dict[str, str]:
     suffix = uuid.uuid4().hex[:6]
     admin, reader = f"boss{suffix}", f"reader{suffix}"
     shelf_system.command("auth", "create-admin", "--username", admin, "--password", PASSWORD)
-    session = requests.post(shelf_system.urls["auth"] + "/v1/sessions", timeout=TIMEOUT,
-                            json={"username": admin, "password": PASSWORD})
+    session = requests.post(
+        shelf_system.urls["auth"] + "/v1/sessions",
+        timeout=TIMEOUT,
+        json={"username": admin, "password": PASSWORD},
+    )
     assert session.status_code == 201, session.text
     created = requests.post(
-        shelf_system.urls["auth"] + "/v1/admin/users", timeout=TIMEOUT,
+        shelf_system.urls["auth"] + "/v1/admin/users",
+        timeout=TIMEOUT,
         headers={"Authorization": f"Bearer {session.json()['access_token']}"},
-        json={"username": reader, "password": PASSWORD, "email": f"{reader}@example.org"})
+        json={"username": reader, "password": PASSWORD, "email": f"{reader}@example.org"},
+    )
     assert created.status_code == 201, created.text
     return {"admin": admin, "reader": reader, "suffix": suffix}
 
 
 def new_page(browser, shelf_system: ShelfSystem, viewport: dict | None = None, **options):
-    context = browser.new_context(base_url=shelf_system.urls["ui"], accept_downloads=True,
-                                  viewport=viewport or DESKTOP, **options)
+    context = browser.new_context(
+        base_url=shelf_system.urls["ui"],
+        accept_downloads=True,
+        viewport=viewport or DESKTOP,
+        **options,
+    )
     context.set_default_timeout(15_000)
     return context, context.new_page()
 
 
-def same_login(browser, shelf_system: ShelfSystem, tab, viewport: dict | None = None,
-               **options):
+def same_login(browser, shelf_system: ShelfSystem, tab, viewport: dict | None = None, **options):
     """Another browser window with the tab's cookies (a phone, JavaScript off, ...)."""
     context, other = new_page(browser, shelf_system, viewport, **options)
     context.add_cookies(tab.context.cookies())
@@ -165,6 +177,7 @@ def search(tab, query: str) -> None:
 
 # -- the session --------------------------------------------------------------------------------
 
+
 def test_log_in(page, people, shelf_system):
     page.goto("/bookmarks")
     expect(page).to_have_url(re.compile(r"/login\?next=(%2F|/)bookmarks"))  # not logged in yet
@@ -214,9 +227,11 @@ def test_add_a_bookmark_and_watch_its_title_arrive(page, site, state, shelf_syst
     while ARTICLE_TITLE not in entry.inner_text():
         if time.monotonic() > deadline:
             fetched = [p for p in site.requests if p == ARTICLE_PATH]
-            pytest.fail(f"the page's title never showed on the list within {FETCH_WAIT:g} s "
-                        f"(the loopback page was requested {len(fetched)} time(s)); the entry "
-                        f"reads: {entry.inner_text()!r}")
+            pytest.fail(
+                f"the page's title never showed on the list within {FETCH_WAIT:g} s "
+                f"(the loopback page was requested {len(fetched)} time(s)); the entry "
+                f"reads: {entry.inner_text()!r}"
+            )
         page.wait_for_timeout(1000)
         page.reload()
     expect(entry.get_by_role("link", name=ARTICLE_TITLE)).to_be_visible()
@@ -249,8 +264,7 @@ def test_tag_it_with_the_edit_form_and_find_it_by_tag(page, state):
     expect(entry.get_by_role("link", name="#wildlife")).to_be_visible()
     expect(entry.get_by_role("link", name="#islands")).to_be_visible()
     expect(entry.get_by_role("link", name="notes")).to_be_visible()  # it has notes
-    expect(page.get_by_role("complementary", name="Bundles and tags")).to_contain_text(
-        "#wildlife")
+    expect(page.get_by_role("complementary", name="Bundles and tags")).to_contain_text("#wildlife")
 
     search(page, "#wildlife")
     expect(card(page, state["url"])).to_have_count(1)
@@ -265,8 +279,12 @@ def expect_tags_and_notes_kept(page, url: str, how: str) -> None:
     expect(entry.get_by_role("link", name="#wildlife")).to_be_visible()
     expect(entry.get_by_role("link", name="#islands")).to_be_visible()
     entry.get_by_role("link", name="Details").click()
-    expect(page.locator("#notes")).to_contain_text("Seen at dawn from the north shore.",
-                                                   timeout=5_000), how
+    (
+        expect(page.locator("#notes")).to_contain_text(
+            "Seen at dawn from the north shore.", timeout=5_000
+        ),
+        how,
+    )
 
 
 def test_re_adding_the_saved_url_through_the_form_keeps_its_tags_and_notes(page, state):
@@ -285,8 +303,12 @@ def test_re_adding_the_saved_url_through_the_form_keeps_its_tags_and_notes(page,
 
 
 def test_re_adding_it_through_the_bookmarklet_keeps_its_tags_and_notes(page, state):
-    page.goto("/bookmarks/new?" + urlencode({"url": state["url"], "title": "Another title",
-                                             "description": "What the page says now"}))
+    page.goto(
+        "/bookmarks/new?"
+        + urlencode(
+            {"url": state["url"], "title": "Another title", "description": "What the page says now"}
+        )
+    )
     expect(page.locator(".duplicate-warning")).to_contain_text("You saved this URL already")
     expect(page.get_by_label("Tags")).to_have_value("islands wildlife")
     expect(page.get_by_label("Notes")).to_have_value(NOTES)
@@ -296,8 +318,9 @@ def test_re_adding_it_through_the_bookmarklet_keeps_its_tags_and_notes(page, sta
     expect_tags_and_notes_kept(page, state["url"], "through the bookmarklet")
 
 
-def test_re_adding_it_with_javascript_off_keeps_its_tags_and_notes(browser, shelf_system, page,
-                                                                   state):
+def test_re_adding_it_with_javascript_off_keeps_its_tags_and_notes(
+    browser, shelf_system, page, state
+):
     context, tab = same_login(browser, shelf_system, page, java_script_enabled=False)
     try:
         tab.goto("/bookmarks/new")
@@ -319,8 +342,7 @@ def test_re_adding_it_with_javascript_off_keeps_its_tags_and_notes(browser, shel
 
 def test_the_add_form_checks_a_new_url_as_it_is_typed(page, site):
     page.goto("/bookmarks/new")
-    page.get_by_label("URL", exact=True).press_sequentially(site.url(imported_path(3)),
-                                                            delay=5)
+    page.get_by_label("URL", exact=True).press_sequentially(site.url(imported_path(3)), delay=5)
     expect(page.get_by_label("Title")).to_have_value(imported_title(3))  # read from the page
     expect(page.get_by_label("Description")).to_have_value(re.compile("^Page 3 of the"))
     expect(page.locator("#check-status")).not_to_contain_text("saved this URL")
@@ -364,8 +386,7 @@ def test_import_a_browser_export_and_watch_the_progress_reach_100(page, site, tm
     expect(heading).to_be_visible()
     shot(page, "import-progress")
     expect(heading).to_have_text("Import finished", timeout=IMPORT_WAIT)
-    expect(page.get_by_role("status")).to_contain_text(
-        f"100% · {IMPORT_COUNT} of {IMPORT_COUNT}")
+    expect(page.get_by_role("status")).to_contain_text(f"100% · {IMPORT_COUNT} of {IMPORT_COUNT}")
     expect(page.locator("#progress-bar")).to_have_js_property("value", 100)
     shot(page, "import-finished")
     page.get_by_role("link", name="See your bookmarks").click()
@@ -398,7 +419,8 @@ def test_export_as_html_downloads_every_bookmark(page, site, state):
 
 
 def test_the_list_fits_eight_rows_on_a_laptop_and_starts_on_a_phone_screen(
-        browser, shelf_system, page):
+    browser, shelf_system, page
+):
     page.goto("/bookmarks")
     expect(page.locator("li.bookmark")).to_have_count(30)  # 30 a page unless chosen otherwise
     # The densest rows: each with a description (the export gave every bookmark one).
@@ -411,8 +433,7 @@ def test_the_list_fits_eight_rows_on_a_laptop_and_starts_on_a_phone_screen(
     assert above >= 8, f"only {above} bookmarks are in the first screen at 1280x800"
     shot(page, "list-desktop", full_page=False)
 
-    context, phone = same_login(browser, shelf_system, page, PHONE, is_mobile=True,
-                                has_touch=True)
+    context, phone = same_login(browser, shelf_system, page, PHONE, is_mobile=True, has_touch=True)
     try:
         phone.goto("/bookmarks")
         # The navigation is one row: its links are folded into a menu.
@@ -430,8 +451,12 @@ def test_the_list_fits_eight_rows_on_a_laptop_and_starts_on_a_phone_screen(
         menu.click()
         expect(phone.get_by_role("link", name="Settings")).to_be_visible()
         shot(phone, "menu-phone", full_page=False)
-        for path, name in (("/bookmarks/new", "add-form-phone"), ("/bundles", "bundles-phone"),
-                           ("/tags", "tags-phone"), ("/settings", "settings-phone")):
+        for path, name in (
+            ("/bookmarks/new", "add-form-phone"),
+            ("/bundles", "bundles-phone"),
+            ("/tags", "tags-phone"),
+            ("/settings", "settings-phone"),
+        ):
             phone.goto(path)
             assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
             for wrap in phone.locator(".table-wrap").all():  # no table scrolls sideways
@@ -452,8 +477,7 @@ def test_select_all_and_a_rows_own_mark_read(page):
     title = first.locator(".bookmark-link").inner_text()
     first.get_by_role("button", name="Mark read").click()
     expect(page.get_by_text("Marked as read.", exact=True)).to_be_visible()
-    row = page.locator("li.bookmark").filter(
-        has=page.get_by_role("link", name=title, exact=True))
+    row = page.locator("li.bookmark").filter(has=page.get_by_role("link", name=title, exact=True))
     expect(row.get_by_role("button", name="Mark read")).to_have_count(0)
     expect(row.get_by_role("button", name="Archive")).to_be_visible()
 
@@ -469,7 +493,8 @@ def test_a_bundle_is_made_and_lists_its_bookmarks_beside_the_list(page):
     shot(page, "bundles")
     page.goto("/bookmarks")
     page.get_by_role("complementary", name="Bundles and tags").get_by_role(
-        "link", name="Lighthouses").click()
+        "link", name="Lighthouses"
+    ).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Lighthouses")
     expect(page.locator("li.bookmark")).to_have_count(1)
     expect(page.locator("li.bookmark")).to_contain_text(NEEDLE_TITLE)
@@ -505,12 +530,14 @@ def test_the_tags_page_counts_each_tag_and_a_tag_opens_its_bookmarks(page):
     expect(page.locator("p.affected")).to_contain_text(f"{count} bookmarks with #")
     no_axe_violations(page, "the merge confirmation")
     page.get_by_role("link", name="Cancel").click()  # nothing merged
-    expect(rows.filter(has=page.get_by_role("link", name=re.compile(
-        f"^#{folder}$", re.I))).locator("td.tag-count")).to_have_text(str(count))
+    expect(
+        rows.filter(has=page.get_by_role("link", name=re.compile(f"^#{folder}$", re.I))).locator(
+            "td.tag-count"
+        )
+    ).to_have_text(str(count))
 
 
-def test_select_all_matching_across_pages_with_and_without_javascript(
-        browser, shelf_system, page):
+def test_select_all_matching_across_pages_with_and_without_javascript(browser, shelf_system, page):
     folder = FOLDERS[2].lower()
     page.goto("/bookmarks?" + urlencode({"q": f"#{folder}"}))
     total = int(page.locator("h1 .count").inner_text())
@@ -549,8 +576,10 @@ def test_screenshots_of_the_add_form_and_settings_at_desktop_width(page):
         shot(page, name)
     feeds = page.locator("#feeds code.feed-url")
     expect(feeds).to_have_count(3)
-    assert all(url.startswith(page.url.split("/settings")[0] + "/feeds/")
-               for url in feeds.all_inner_texts())
+    assert all(
+        url.startswith(page.url.split("/settings")[0] + "/feeds/")
+        for url in feeds.all_inner_texts()
+    )
 
 
 def test_keyboard_shortcuts_search_add_and_help(page):
@@ -578,25 +607,51 @@ def test_the_theme_setting_turns_every_page_dark(page):
     shot(page, "list-dark", full_page=False)
 
 
-READER_PAGES = ["/bookmarks", "/bookmarks?view=broken", "/bookmarks/new", "/bundles", "/shared",
-                "/import", "/export", "/settings", "/help", "/bookmarklet", "/tags",
-                "/tags?sort=-count&q=e", "/settings/feed-key", "/bookmarks?select=matching"]
+READER_PAGES = [
+    "/bookmarks",
+    "/bookmarks?view=broken",
+    "/bookmarks/new",
+    "/bundles",
+    "/shared",
+    "/import",
+    "/export",
+    "/settings",
+    "/help",
+    "/bookmarklet",
+    "/tags",
+    "/tags?sort=-count&q=e",
+    "/settings/feed-key",
+    "/bookmarks?select=matching",
+]
 
 
 def test_no_page_has_an_accessibility_violation_in_the_light_or_the_dark_theme(
-        browser, shelf_system, page, state):
+    browser, shelf_system, page, state
+):
     page.goto("/bookmarks")
     bookmark = page.locator("li.bookmark").first.get_attribute("id").removeprefix("bookmark-")
-    bundle = page.get_by_role("complementary", name="Bundles and tags").get_by_role(
-        "link", name="Lighthouses").get_attribute("href").split("=")[-1]
+    bundle = (
+        page.get_by_role("complementary", name="Bundles and tags")
+        .get_by_role("link", name="Lighthouses")
+        .get_attribute("href")
+        .split("=")[-1]
+    )
     tag = page.locator(".tag-cloud a.tag").first.inner_text().lstrip("#")
     page.goto("/tags?" + urlencode({"q": tag}))
-    tag_id = page.locator("table.tags-table tbody tr").first.get_attribute("id").removeprefix(
-        "tag-")
-    pages = [*READER_PAGES, f"/tags/{tag_id}/rename", f"/tags/{tag_id}/merge",
-             f"/tags/{tag_id}/delete", f"/bookmarks/{bookmark}", f"/bookmarks/{bookmark}/edit",
-             f"/bookmarks/{bookmark}/delete", f"/bundles/{bundle}/edit",
-             "/bookmarks/new?" + urlencode({"url": state["url"]})]
+    tag_id = (
+        page.locator("table.tags-table tbody tr").first.get_attribute("id").removeprefix("tag-")
+    )
+    pages = [
+        *READER_PAGES,
+        f"/tags/{tag_id}/rename",
+        f"/tags/{tag_id}/merge",
+        f"/tags/{tag_id}/delete",
+        f"/bookmarks/{bookmark}",
+        f"/bookmarks/{bookmark}/edit",
+        f"/bookmarks/{bookmark}/delete",
+        f"/bundles/{bundle}/edit",
+        "/bookmarks/new?" + urlencode({"url": state["url"]}),
+    ]
     anonymous_context, anonymous = new_page(browser, shelf_system)
     try:
         for theme in ("light", "dark"):
@@ -608,8 +663,15 @@ def test_no_page_has_an_accessibility_violation_in_the_light_or_the_dark_theme(
                 page.goto(path)
                 no_axe_violations(page, f"{path} ({theme})")
             anonymous.emulate_media(color_scheme=theme)  # "auto": the system's scheme
-            for path in ("/", "/login", "/forgot-password", "/signup", "/shared", "/status",
-                         "/help"):
+            for path in (
+                "/",
+                "/login",
+                "/forgot-password",
+                "/signup",
+                "/shared",
+                "/status",
+                "/help",
+            ):
                 anonymous.goto(path)
                 no_axe_violations(anonymous, f"{path} ({theme}, logged out)")
     finally:
@@ -650,6 +712,7 @@ def test_log_out(page, people):
 
 # -- the administrator --------------------------------------------------------------------------
 
+
 def test_an_admin_deactivates_a_user_who_then_cannot_log_in(browser, shelf_system, people):
     victim = f"leaver{people['suffix']}"
     admin_context, admin = new_page(browser, shelf_system)
@@ -689,14 +752,19 @@ def test_an_admin_deactivates_a_user_who_then_cannot_log_in(browser, shelf_syste
 
         log_in(other, victim)
         expect(other).to_have_url(re.compile(r"/login$"))
-        expect(other.get_by_text(re.compile(r"This account is disabled|Wrong username or "
-                                            r"password"))).to_be_visible()
+        expect(
+            other.get_by_text(
+                re.compile(
+                    r"This account is disabled|Wrong username or "
+                    r"password"
+                )
+            )
+        ).to_be_visible()
         expect(other.get_by_role("button", name="Log out")).to_have_count(0)
         shot(other, "login-refused")
 
         # Everyone's bookmarks: the reader's imported ones, with their owner's name.
-        admin.get_by_role("navigation", name="Admin").get_by_role("link",
-                                                                  name="Bookmarks").click()
+        admin.get_by_role("navigation", name="Admin").get_by_role("link", name="Bookmarks").click()
         expect(admin).to_have_url(re.compile(r"/admin/bookmarks$"))
         admin.get_by_placeholder("Owner (username)").fill(people["reader"])
         admin.get_by_role("button", name="Filter").click()
@@ -705,7 +773,8 @@ def test_an_admin_deactivates_a_user_who_then_cannot_log_in(browser, shelf_syste
         admin.get_by_role("button", name="Filter").click()
         expect(admin.locator("h1 .count")).to_have_text("1")
         expect(admin.get_by_role("row").filter(has_text=NEEDLE_TITLE)).to_contain_text(
-            people["reader"])
+            people["reader"]
+        )
         shot(admin, "admin-bookmarks")
 
         admin.goto("/admin/jobs")
@@ -718,8 +787,15 @@ def test_an_admin_deactivates_a_user_who_then_cannot_log_in(browser, shelf_syste
         # The admin's pages, in the system's light and dark schemes (the theme is "auto").
         for scheme in ("light", "dark"):
             admin.emulate_media(color_scheme=scheme)
-            for path in ("/admin", "/admin/users", "/admin/bookmarks", "/admin/jobs",
-                         "/admin/schedules", "/admin/schedules/1", "/status"):
+            for path in (
+                "/admin",
+                "/admin/users",
+                "/admin/bookmarks",
+                "/admin/jobs",
+                "/admin/schedules",
+                "/admin/schedules/1",
+                "/status",
+            ):
                 admin.goto(path)
                 no_axe_violations(admin, f"{path} ({scheme}, admin)")
     finally:

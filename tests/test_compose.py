@@ -129,9 +129,7 @@ def parse_dockerfile(path: Path) -> tuple[list[Instruction], list[Stage]]:
         while text.endswith(escape):
             parts.append(text[: -len(escape)])
             # comment and blank lines inside a continuation are dropped, as Docker does
-            while i < len(lines) and (
-                not lines[i].strip() or lines[i].lstrip().startswith("#")
-            ):
+            while i < len(lines) and (not lines[i].strip() or lines[i].lstrip().startswith("#")):
                 i += 1
             if i >= len(lines):
                 text = ""
@@ -381,8 +379,11 @@ def caddy_default(word: str) -> str:
 def gateway_routes(directives: list[Directive]) -> list[Route]:
     """One Route per path a handle block serves (a named matcher `@name path a b` gives one
     per path); upstreams from `reverse_proxy host:port`, `to` and `dynamic a host port`."""
-    named = {d.words[0]: d.words[2:] for d in walk(directives)
-             if len(d.words) > 2 and d.words[0].startswith("@") and d.words[1] == "path"}
+    named = {
+        d.words[0]: d.words[2:]
+        for d in walk(directives)
+        if len(d.words) > 2 and d.words[0].startswith("@") and d.words[1] == "path"
+    }
     routes = []
     for d in walk(directives):
         if not d.words or d.words[0] not in ("handle", "handle_path"):
@@ -600,18 +601,22 @@ def test_depends_on_targets_exist_and_are_healthchecked():
 
 def one_off_jobs(services: dict) -> set[str]:
     """Services that run once and exit (a migration), which others wait for to complete."""
-    return {target for svc in services.values()
-            for target, condition in depends_on(svc).items()
-            if condition == "service_completed_successfully"
-            and services.get(target, {}).get("restart") == "no"}
+    return {
+        target
+        for svc in services.values()
+        for target, condition in depends_on(svc).items()
+        if condition == "service_completed_successfully"
+        and services.get(target, {}).get("restart") == "no"
+    }
 
 
 def test_every_service_has_a_healthcheck():
     services = load_compose()["services"]
     jobs = one_off_jobs(services)
     assert jobs == {"auth-migrate", "api-migrate", "tasks-migrate"}
-    missing = [name for name in services
-               if name not in jobs and not has_healthcheck(name, services)]
+    missing = [
+        name for name in services if name not in jobs and not has_healthcheck(name, services)
+    ]
     assert not missing, f"services without a healthcheck: {missing}"
 
 
@@ -673,8 +678,9 @@ def test_gateway_routes_api_and_auth_to_existing_services():
 ALL_DOCKERFILES = [*SERVICE_DOCKERFILES, ROOT / "deploy" / "gateway" / "Dockerfile"]
 
 
-@pytest.mark.parametrize("dockerfile", ALL_DOCKERFILES,
-                         ids=[p.parent.name for p in ALL_DOCKERFILES])
+@pytest.mark.parametrize(
+    "dockerfile", ALL_DOCKERFILES, ids=[p.parent.name for p in ALL_DOCKERFILES]
+)
 def test_dockerfile_needs_no_frontend_image(dockerfile: Path):
     """A `# syntax=` line makes BuildKit fetch a frontend image first: offline, every build
     fails. The built-in frontend has everything Shelf's Dockerfiles use."""

@@ -53,8 +53,12 @@ def docker_answers() -> str | None:
     info = subprocess.run(["docker", "info"], capture_output=True, text=True, check=False)
     if info.returncode != 0:
         return f"no Docker engine answers: {info.stderr.strip().splitlines()[-1:]}"
-    if subprocess.run(["docker", "compose", "version"], capture_output=True,
-                      check=False).returncode != 0:
+    if (
+        subprocess.run(
+            ["docker", "compose", "version"], capture_output=True, check=False
+        ).returncode
+        != 0
+    ):
         return "docker has no compose v2 plugin"
     return None
 
@@ -69,8 +73,11 @@ class Browser(requests.Session):
         for _ in range(10):
             if not (allow_redirects and response.is_redirect):
                 break
-            response = self._hop("GET", urljoin(response.url, response.headers["Location"]),
-                                 timeout=kwargs.get("timeout"))
+            response = self._hop(
+                "GET",
+                urljoin(response.url, response.headers["Location"]),
+                timeout=kwargs.get("timeout"),
+            )
         return response
 
     def _hop(self, method, url, *args, **kwargs):
@@ -95,38 +102,74 @@ class Stack:
 
     @property
     def compose(self) -> list[str]:
-        return ["docker", "compose", "-p", self.project, "--env-file", str(self.env_file),
-                "-f", str(ROOT / "docker-compose.yml"), "-f", str(self.override)]
+        return [
+            "docker",
+            "compose",
+            "-p",
+            self.project,
+            "--env-file",
+            str(self.env_file),
+            "-f",
+            str(ROOT / "docker-compose.yml"),
+            "-f",
+            str(self.override),
+        ]
 
-    def run(self, *args: str, timeout: float = 900, env: dict | None = None,
-            check: bool = True) -> subprocess.CompletedProcess:
-        result = subprocess.run([*self.compose, *args], cwd=ROOT, capture_output=True,
-                                text=True, timeout=timeout, env=env, check=False)
+    def run(
+        self, *args: str, timeout: float = 900, env: dict | None = None, check: bool = True
+    ) -> subprocess.CompletedProcess:
+        result = subprocess.run(
+            [*self.compose, *args],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=env,
+            check=False,
+        )
         if check and result.returncode != 0:
-            logs = subprocess.run([*self.compose, "logs", "--tail", "30"], cwd=ROOT,
-                                  capture_output=True, text=True, check=False).stdout
-            raise AssertionError(f"docker compose {' '.join(args)} failed "
-                                 f"({result.returncode}):\n{result.stdout[-3000:]}\n"
-                                 f"{result.stderr[-3000:]}\n--- logs\n{logs[-6000:]}")
+            logs = subprocess.run(
+                [*self.compose, "logs", "--tail", "30"],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=False,
+            ).stdout
+            raise AssertionError(
+                f"docker compose {' '.join(args)} failed "
+                f"({result.returncode}):\n{result.stdout[-3000:]}\n"
+                f"{result.stderr[-3000:]}\n--- logs\n{logs[-6000:]}"
+            )
         return result
 
     def containers(self, service: str) -> dict[str, str]:
         """{container id: its start time} of a service's running containers."""
         ids = self.run("ps", "-q", service).stdout.split()
-        return {cid: subprocess.run(["docker", "inspect", "-f", "{{.State.StartedAt}}", cid],
-                                    capture_output=True, text=True, check=True).stdout.strip()
-                for cid in ids}
+        return {
+            cid: subprocess.run(
+                ["docker", "inspect", "-f", "{{.State.StartedAt}}", cid],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip()
+            for cid in ids
+        }
 
     def settings(self) -> dict[str, str]:
-        return dict(line.split("=", 1) for line in self.env_file.read_text().splitlines()
-                    if "=" in line and not line.startswith("#"))
+        return dict(
+            line.split("=", 1)
+            for line in self.env_file.read_text().splitlines()
+            if "=" in line and not line.startswith("#")
+        )
 
 
 class Page(BaseHTTPRequestHandler):
     def do_GET(self):
-        body = (f"<!doctype html><html><head><title>{PAGE_TITLE}</title>"
-                f"<meta name='description' content='Served by the compose test'></head>"
-                f"<body>hello</body></html>").encode()
+        body = (
+            f"<!doctype html><html><head><title>{PAGE_TITLE}</title>"
+            f"<meta name='description' content='Served by the compose test'></head>"
+            f"<body>hello</body></html>"
+        ).encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
@@ -148,24 +191,44 @@ def stack(request) -> Iterator[Stack]:
     subprocess.run(["docker", "network", "create", name], check=True, capture_output=True)
     gateway_ip = subprocess.run(
         ["docker", "network", "inspect", "-f", "{{(index .IPAM.Config 0).Gateway}}", name],
-        check=True, capture_output=True, text=True).stdout.strip()
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     pages = ThreadingHTTPServer((gateway_ip, 0), Page)
     threading.Thread(target=pages.serve_forever, daemon=True).start()
     port, mail_port = free_port(), free_port()
     env_file = folder / "env"
-    subprocess.run(["python3", "deploy/secret_files.py", "compose", str(env_file)], cwd=ROOT,
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["python3", "deploy/secret_files.py", "compose", str(env_file)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     with env_file.open("a") as env:  # what a person would change in .env, and the test's own
-        env.write(f"SHELF_PORT={port}\nSHELF_MAIL_UI_PORT={mail_port}\nWEB_CONCURRENCY=1\n"
-                  f"SHELF_FETCH_ALLOW_NETWORKS={gateway_ip}/32\n")
+        env.write(
+            f"SHELF_PORT={port}\nSHELF_MAIL_UI_PORT={mail_port}\nWEB_CONCURRENCY=1\n"
+            f"SHELF_FETCH_ALLOW_NETWORKS={gateway_ip}/32\n"
+        )
     override = folder / "override.yml"
-    override.write_text(json.dumps({
-        "services": {service: {"build": {"network": "host"}} for service in BUILT},
-        "networks": {"default": {"name": name, "external": True}},
-    }))
-    stack = Stack(name, folder, env_file, override, name, f"http://localhost:{port}",
-                  f"http://127.0.0.1:{mail_port}",
-                  f"http://{gateway_ip}:{pages.server_address[1]}/article.html")
+    override.write_text(
+        json.dumps(
+            {
+                "services": {service: {"build": {"network": "host"}} for service in BUILT},
+                "networks": {"default": {"name": name, "external": True}},
+            }
+        )
+    )
+    stack = Stack(
+        name,
+        folder,
+        env_file,
+        override,
+        name,
+        f"http://localhost:{port}",
+        f"http://127.0.0.1:{mail_port}",
+        f"http://{gateway_ip}:{pages.server_address[1]}/article.html",
+    )
     try:
         started = time.monotonic()
         stack.run("build")
@@ -174,8 +237,10 @@ def stack(request) -> Iterator[Stack]:
         scale = [f"--scale={service}={count}" for service, count in SCALE.items()]
         stack.run("up", "-d", "--wait", "--wait-timeout", "600", *scale)
         stack.timings["up"] = time.monotonic() - started
-        report.write_line(f"\ncompose: built the images in {stack.timings['build']:.0f} s, "
-                          f"up --wait in {stack.timings['up']:.0f} s")
+        report.write_line(
+            f"\ncompose: built the images in {stack.timings['build']:.0f} s, "
+            f"up --wait in {stack.timings['up']:.0f} s"
+        )
         yield stack
     finally:
         started = time.monotonic()
@@ -190,8 +255,10 @@ def stack(request) -> Iterator[Stack]:
 def admin(stack) -> dict[str, str]:
     """The first administrator, made from SHELF_ADMIN_* when the stack started."""
     settings = stack.settings()
-    return {"username": settings["SHELF_ADMIN_USERNAME"],
-            "password": settings["SHELF_ADMIN_PASSWORD"]}
+    return {
+        "username": settings["SHELF_ADMIN_USERNAME"],
+        "password": settings["SHELF_ADMIN_PASSWORD"],
+    }
 
 
 @pytest.fixture(scope="module")
@@ -200,8 +267,12 @@ def browser(stack, admin) -> requests.Session:
     session = Browser()
     page = session.get(stack.base + "/login", timeout=TIMEOUT)
     assert page.status_code == 200, page.text[:500]
-    answer = session.post(stack.base + "/login", timeout=TIMEOUT, allow_redirects=False,
-                          data={**admin, "csrf_token": csrf(page.text)})
+    answer = session.post(
+        stack.base + "/login",
+        timeout=TIMEOUT,
+        allow_redirects=False,
+        data={**admin, "csrf_token": csrf(page.text)},
+    )
     assert answer.status_code == 302, answer.text[:500]
     return session
 
@@ -210,8 +281,9 @@ def browser(stack, admin) -> requests.Session:
 def api(stack, browser) -> requests.Session:
     """The linkding API with a key made on the settings page."""
     settings = browser.get(stack.base + "/settings", timeout=TIMEOUT)
-    made = browser.post(stack.base + "/settings/api-key", timeout=TIMEOUT,
-                        data={"csrf_token": csrf(settings.text)})
+    made = browser.post(
+        stack.base + "/settings/api-key", timeout=TIMEOUT, data={"csrf_token": csrf(settings.text)}
+    )
     assert made.status_code == 200, made.text[:500]
     key = re.search(r'id="new-api-key">([^<]+)<', made.text).group(1)
     session = requests.Session()
@@ -233,51 +305,73 @@ def test_the_pages_through_the_gateway(stack, browser):
 
 def test_the_linkding_flow(stack, api):
     url = f"https://example.org/{uuid.uuid4().hex}"
-    made = api.post(stack.base + "/api/bookmarks/", timeout=TIMEOUT,
-                    json={"url": url, "title": "Compose flow", "tag_names": ["compose", "flow"]})
+    made = api.post(
+        stack.base + "/api/bookmarks/",
+        timeout=TIMEOUT,
+        json={"url": url, "title": "Compose flow", "tag_names": ["compose", "flow"]},
+    )
     assert made.status_code == 201, made.text
     bookmark = made.json()
     assert sorted(bookmark["tag_names"]) == ["compose", "flow"]
-    found = api.get(stack.base + "/api/bookmarks/", params={"q": "#compose flow"},
-                    timeout=TIMEOUT).json()
+    found = api.get(
+        stack.base + "/api/bookmarks/", params={"q": "#compose flow"}, timeout=TIMEOUT
+    ).json()
     assert [b["id"] for b in found["results"]] == [bookmark["id"]]
-    assert api.post(f"{stack.base}/api/bookmarks/{bookmark['id']}/archive/",
-                    timeout=TIMEOUT).status_code == 204
-    archived = api.get(stack.base + "/api/bookmarks/archived/", params={"q": "#compose"},
-                       timeout=TIMEOUT).json()
+    assert (
+        api.post(
+            f"{stack.base}/api/bookmarks/{bookmark['id']}/archive/", timeout=TIMEOUT
+        ).status_code
+        == 204
+    )
+    archived = api.get(
+        stack.base + "/api/bookmarks/archived/", params={"q": "#compose"}, timeout=TIMEOUT
+    ).json()
     assert [b["id"] for b in archived["results"]] == [bookmark["id"]]
-    assert api.delete(f"{stack.base}/api/bookmarks/{bookmark['id']}/",
-                      timeout=TIMEOUT).status_code == 204
-    assert api.get(f"{stack.base}/api/bookmarks/{bookmark['id']}/",
-                   timeout=TIMEOUT).status_code == 404
+    assert (
+        api.delete(f"{stack.base}/api/bookmarks/{bookmark['id']}/", timeout=TIMEOUT).status_code
+        == 204
+    )
+    assert (
+        api.get(f"{stack.base}/api/bookmarks/{bookmark['id']}/", timeout=TIMEOUT).status_code == 404
+    )
 
 
 def test_the_worker_fetches_a_bookmark_s_page(stack, api):
-    made = api.post(stack.base + "/api/bookmarks/", json={"url": stack.page_url},
-                    timeout=TIMEOUT)
+    made = api.post(stack.base + "/api/bookmarks/", json={"url": stack.page_url}, timeout=TIMEOUT)
     assert made.status_code == 201, made.text
 
     def fetched():
-        bookmark = api.get(f"{stack.base}/api/bookmarks/{made.json()['id']}/",
-                           timeout=TIMEOUT).json()
+        bookmark = api.get(
+            f"{stack.base}/api/bookmarks/{made.json()['id']}/", timeout=TIMEOUT
+        ).json()
         return PAGE_TITLE in (bookmark.get("website_title"), bookmark.get("title"))
 
     wait_for(fetched, 120, f"the worker fetched no title from {stack.page_url}")
 
 
 def test_a_password_reset_mail_arrives_and_its_link_names_the_gateway(stack, admin):
-    token = requests.post(stack.base + "/auth/v1/sessions", json=admin,
-                          timeout=TIMEOUT).json()["access_token"]
+    token = requests.post(stack.base + "/auth/v1/sessions", json=admin, timeout=TIMEOUT).json()[
+        "access_token"
+    ]
     email = f"reset-{uuid.uuid4().hex[:8]}@example.org"
-    made = requests.post(stack.base + "/auth/v1/admin/users", timeout=TIMEOUT,
-                         headers={"Authorization": f"Bearer {token}"},
-                         json={"username": f"reset{uuid.uuid4().hex[:8]}",
-                               "password": "a long test passphrase", "email": email})
+    made = requests.post(
+        stack.base + "/auth/v1/admin/users",
+        timeout=TIMEOUT,
+        headers={"Authorization": f"Bearer {token}"},
+        json={
+            "username": f"reset{uuid.uuid4().hex[:8]}",
+            "password": "a long test passphrase",
+            "email": email,
+        },
+    )
     assert made.status_code == 201, made.text
     visitor = Browser()
     form = visitor.get(stack.base + "/forgot-password", timeout=TIMEOUT)
-    asked = visitor.post(stack.base + "/forgot-password", timeout=TIMEOUT,
-                         data={"login": email, "csrf_token": csrf(form.text)})
+    asked = visitor.post(
+        stack.base + "/forgot-password",
+        timeout=TIMEOUT,
+        data={"login": email, "csrf_token": csrf(form.text)},
+    )
     assert asked.status_code == 200, asked.text[:500]
 
     def mailed():
@@ -306,17 +400,23 @@ def test_the_gateway_spreads_requests_over_the_replicas(stack, api):
         assert api.get(stack.base + marker, timeout=TIMEOUT).status_code == 200
     served = {}
     for cid in replicas:
-        logs = subprocess.run(["docker", "logs", "--since", str(int(since) - 1), cid],
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                              check=False).stdout  # gunicorn's and the app's lines: stderr
+        logs = subprocess.run(
+            ["docker", "logs", "--since", str(int(since) - 1), cid],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            check=False,
+        ).stdout  # gunicorn's and the app's lines: stderr
         served[cid] = logs.count("GET /api/bookmarks/")
     assert all(count > 0 for count in served.values()), served
 
 
 def test_redeploying_api_fails_no_request(stack, api, request):
     """`make deploy SERVICE=api` under a client that keeps reading and writing."""
-    others = {service: stack.containers(service) for service in
-              ("auth", "tasks", "ui", "worker", "scheduler", "gateway", "postgres")}
+    others = {
+        service: stack.containers(service)
+        for service in ("auth", "tasks", "ui", "worker", "scheduler", "gateway", "postgres")
+    }
     old = set(stack.containers("api"))
     record: list[tuple[str, object]] = []
     created: list[int] = []
@@ -328,27 +428,37 @@ def test_redeploying_api_fails_no_request(stack, api, request):
         while not stop.is_set():
             try:
                 if kind == "write":
-                    answer = session.post(stack.base + "/api/bookmarks/", timeout=TIMEOUT,
-                                          json={"url": f"https://example.org/{uuid.uuid4().hex}",
-                                                "tag_names": ["rollout"]})
+                    answer = session.post(
+                        stack.base + "/api/bookmarks/",
+                        timeout=TIMEOUT,
+                        json={
+                            "url": f"https://example.org/{uuid.uuid4().hex}",
+                            "tag_names": ["rollout"],
+                        },
+                    )
                     if answer.status_code == 201:
                         created.append(answer.json()["id"])
                 else:
-                    answer = session.get(stack.base + "/api/bookmarks/?limit=5",
-                                         timeout=TIMEOUT)
+                    answer = session.get(stack.base + "/api/bookmarks/?limit=5", timeout=TIMEOUT)
                 record.append((kind, answer.status_code))
             except requests.RequestException as error:
                 record.append((kind, repr(error)))
 
-    threads = [threading.Thread(target=client, args=(kind,))
-               for kind in ("write", "read", "read")]
+    threads = [threading.Thread(target=client, args=(kind,)) for kind in ("write", "read", "read")]
     for thread in threads:
         thread.start()
     started = time.monotonic()
     env = {**os.environ, "COMPOSE": " ".join(stack.compose)}
     try:
-        rollout = subprocess.run([str(ROOT / "deploy" / "rollout"), "api"], cwd=ROOT, env=env,
-                                 capture_output=True, text=True, timeout=900, check=False)
+        rollout = subprocess.run(
+            [str(ROOT / "deploy" / "rollout"), "api"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
         took = time.monotonic() - started
     finally:
         stop.set()
@@ -358,13 +468,15 @@ def test_redeploying_api_fails_no_request(stack, api, request):
     failures = [entry for entry in record if entry[1] not in (200, 201)]
     request.config.pluginmanager.get_plugin("terminalreporter").write_line(
         f"compose: make deploy SERVICE=api took {took:.0f} s; the client sent {len(record)} "
-        f"requests ({len(created)} writes), {len(failures)} failed {failures[:5]}")
+        f"requests ({len(created)} writes), {len(failures)} failed {failures[:5]}"
+    )
     assert failures == []
     new = set(stack.containers("api"))
     assert len(new) == SCALE["api"] and not new & old  # every container replaced
-    lost = [bookmark for bookmark in created
-            if api.get(f"{stack.base}/api/bookmarks/{bookmark}/", timeout=TIMEOUT).status_code
-            != 200]
+    lost = [
+        bookmark
+        for bookmark in created
+        if api.get(f"{stack.base}/api/bookmarks/{bookmark}/", timeout=TIMEOUT).status_code != 200
+    ]
     assert lost == []
     assert {service: stack.containers(service) for service in others} == others
-

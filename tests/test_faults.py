@@ -194,14 +194,21 @@ class Outage:
     working: float  # from here on, every call of the client succeeded
 
     def describe(self) -> str:
-        return (f"{self.part} down for {self.ready - self.stopping:.1f} s (start took "
-                f"{self.ready - self.starting:.1f} s); the client worked again "
-                f"{max(self.working - self.ready, 0):.1f} s after it was ready")
+        return (
+            f"{self.part} down for {self.ready - self.stopping:.1f} s (start took "
+            f"{self.ready - self.starting:.1f} s); the client worked again "
+            f"{max(self.working - self.ready, 0):.1f} s after it was ready"
+        )
 
 
-def outage(load: LoadClient, part: str, *, stop: Callable[[], object],
-           start: Callable[[], object], while_down: Callable[[], object] = lambda: None
-           ) -> Outage:
+def outage(
+    load: LoadClient,
+    part: str,
+    *,
+    stop: Callable[[], object],
+    start: Callable[[], object],
+    while_down: Callable[[], object] = lambda: None,
+) -> Outage:
     """Stop `part` under the client, let the client (and `while_down`) work against the
     fault, start it again, and wait until the client's calls succeed again by themselves.
     The client keeps working a little longer, so "they keep succeeding" can be checked."""
@@ -222,8 +229,13 @@ def outage(load: LoadClient, part: str, *, stop: Callable[[], object],
 
 def killed(system: ShelfSystem, load: LoadClient, part: str, **options) -> Outage:
     """`part` SIGKILLed (gunicorn's workers too) and started again, under the client."""
-    return outage(load, part, stop=lambda: system.stop(part, sig=signal.SIGKILL),
-                  start=lambda: system.start(part), **options)
+    return outage(
+        load,
+        part,
+        stop=lambda: system.stop(part, sig=signal.SIGKILL),
+        start=lambda: system.start(part),
+        **options,
+    )
 
 
 # -- what the record must show ---------------------------------------------------------------
@@ -233,8 +245,9 @@ def names(detail: str | None, parts: tuple[str, ...]) -> bool:
     return bool(detail) and any(re.search(rf"\b{re.escape(p)}\b", detail) for p in parts)
 
 
-def assert_down_answer(call: Call, parts: tuple[str, ...], *,
-                       within: float = DOWN_ANSWER_WITHIN) -> None:
+def assert_down_answer(
+    call: Call, parts: tuple[str, ...], *, within: float = DOWN_ANSWER_WITHIN
+) -> None:
     """A 503 naming one of `parts`, in the caller's shape, within the consumer's timeout."""
     where = call.describe()
     assert call.status == 503, where
@@ -249,37 +262,52 @@ def assert_down_answer(call: Call, parts: tuple[str, ...], *,
     assert call.elapsed < within, f"slower than {within:g} s: {where}"
 
 
-def assert_degraded_well(load: LoadClient, gap: Outage, parts: dict[str, tuple[str, ...]], *,
-                         unreachable: tuple[str, ...] = (), healthy_since: float = 0.0) -> None:
+def assert_degraded_well(
+    load: LoadClient,
+    gap: Outage,
+    parts: dict[str, tuple[str, ...]],
+    *,
+    unreachable: tuple[str, ...] = (),
+    healthy_since: float = 0.0,
+) -> None:
     """From the record: nothing failed before the fault; while it lasted every failure was a
     503 naming what is down (`parts`: per actor, "*" for any other), within the consumer's
     timeout (while the part was starting, its timeouts for every attempt), and every call to
     a service that was up was answered in time; nothing failed once the client worked again.
     Calls to `unreachable` (the stopped process itself) get no answer until it is ready.
     Calls before `healthy_since` (an earlier fault's) are left out."""
-    for label, since, until in (("down", gap.stopping, gap.starting),
-                                ("starting", gap.starting, gap.working)):
+    for label, since, until in (
+        ("down", gap.stopping, gap.starting),
+        ("starting", gap.starting, gap.working),
+    ):
         calls = load.calls(since=since, until=until)
         failed = [c for c in calls if not c.ok]
         slowest = max((c.elapsed for c in failed), default=0.0)
-        print(f"while {gap.part} was {label}: {len(calls)} calls, {len(failed)} failed "
-              f"({dict(Counter(c.status or 'no answer' for c in failed))}), the slowest "
-              f"failure answered in {slowest:.2f} s")
+        print(
+            f"while {gap.part} was {label}: {len(calls)} calls, {len(failed)} failed "
+            f"({dict(Counter(c.status or 'no answer' for c in failed))}), the slowest "
+            f"failure answered in {slowest:.2f} s"
+        )
     before = [c for c in load.failures(since=healthy_since) if c.ended < gap.stopping]
     assert not before, "failures before the fault:\n" + "\n".join(c.describe() for c in before)
-    for call in [c for c in load.failures(since=healthy_since)
-                 if c.ended >= gap.stopping]:  # in flight when it stopped, or after
+    for call in [
+        c for c in load.failures(since=healthy_since) if c.ended >= gap.stopping
+    ]:  # in flight when it stopped, or after
         if call.target in unreachable and call.started < gap.ready:
             assert call.status is None, call.describe()  # nothing there answers at all
             continue
         within = DOWN_ANSWER_WITHIN if call.started < gap.starting else STARTING_ANSWER_WITHIN
         assert_down_answer(call, parts.get(call.actor) or parts["*"], within=within)
-    slow = [c for c in load.calls(since=gap.down, until=gap.starting)
-            if c.target not in unreachable and c.elapsed >= DOWN_ANSWER_WITHIN]
+    slow = [
+        c
+        for c in load.calls(since=gap.down, until=gap.starting)
+        if c.target not in unreachable and c.elapsed >= DOWN_ANSWER_WITHIN
+    ]
     assert not slow, "answered too slowly:\n" + "\n".join(c.describe() for c in slow)
     late = load.failures(since=gap.working)
     assert not late, "failed after the client worked again:\n" + "\n".join(
-        c.describe() for c in late)
+        c.describe() for c in late
+    )
 
 
 def bookmarks_of(system: ShelfSystem, user: Person) -> dict[int, dict]:
@@ -300,8 +328,9 @@ def assert_nothing_lost(work: Workload) -> list[Call]:
     created = work.load.created()
     stored = bookmarks_of(work.system, work.user)
     lost = [c for c in created if stored.get(c.bookmark_id, {}).get("url") != c.url]
-    assert not lost, f"{len(lost)} of {len(created)} accepted bookmarks are gone:\n" + \
-        "\n".join(c.describe() for c in lost[:20])
+    assert not lost, f"{len(lost)} of {len(created)} accepted bookmarks are gone:\n" + "\n".join(
+        c.describe() for c in lost[:20]
+    )
     return created
 
 
@@ -310,10 +339,17 @@ def fetch_jobs(system: ShelfSystem, admin: Person, user: Person) -> dict[int, li
     jobs: dict[int, list[dict]] = {}
     offset = 0
     while True:
-        listed = requests.get(system.urls["tasks"] + "/v1/jobs", headers=admin.headers,
-                              timeout=TIMEOUT, params={"kind": "fetch_metadata", "limit": 500,
-                                                       "offset": offset,
-                                                       "created_by": user.user_id})
+        listed = requests.get(
+            system.urls["tasks"] + "/v1/jobs",
+            headers=admin.headers,
+            timeout=TIMEOUT,
+            params={
+                "kind": "fetch_metadata",
+                "limit": 500,
+                "offset": offset,
+                "created_by": user.user_id,
+            },
+        )
         assert listed.status_code == 200, listed.text[:500]
         page = listed.json()["results"]
         for job in page:
@@ -323,19 +359,25 @@ def fetch_jobs(system: ShelfSystem, admin: Person, user: Person) -> dict[int, li
         offset += len(page)
 
 
-def assert_work_caught_up(work: Workload, pages: Pages, created: list[Call], *,
-                          once: bool) -> dict[int, list[dict]]:
+def assert_work_caught_up(
+    work: Workload, pages: Pages, created: list[Call], *, once: bool
+) -> dict[int, list[dict]]:
     """Every accepted bookmark got its page's title by itself, from exactly one
     fetch_metadata job, completed; with `once`, that job ran once and fetched the page once."""
     assert created, "the client added no bookmark"
 
     def titled() -> bool:
         stored = bookmarks_of(work.system, work.user)
-        return all(stored[c.bookmark_id]["title"] == f"Fetched {pages.path(c.url)}"
-                   for c in created)
+        return all(
+            stored[c.bookmark_id]["title"] == f"Fetched {pages.path(c.url)}" for c in created
+        )
 
-    wait_for(titled, WORK_CATCH_UP_WITHIN, "some pages' titles never reached their bookmarks",
-             interval=1.0)
+    wait_for(
+        titled,
+        WORK_CATCH_UP_WITHIN,
+        "some pages' titles never reached their bookmarks",
+        interval=1.0,
+    )
 
     def wrong(call: Call) -> bool:
         made = jobs.get(call.bookmark_id, [])
@@ -354,10 +396,14 @@ def assert_work_caught_up(work: Workload, pages: Pages, created: list[Call], *,
         time.sleep(0.5)
     assert not bad, "\n".join(
         f"{c.url}: fetched {pages.fetches(c.url)} times by "
-        f"{json.dumps(jobs.get(c.bookmark_id), default=str)[:600]}" for c in bad[:10])
+        f"{json.dumps(jobs.get(c.bookmark_id), default=str)[:600]}"
+        for c in bad[:10]
+    )
     attempts = Counter(jobs[c.bookmark_id][0]["attempt"] for c in created)
-    print(f"{len(created)} bookmarks, one fetch_metadata job each, completed; attempts: "
-          f"{dict(sorted(attempts.items()))}")
+    print(
+        f"{len(created)} bookmarks, one fetch_metadata job each, completed; attempts: "
+        f"{dict(sorted(attempts.items()))}"
+    )
     return jobs
 
 
@@ -376,21 +422,41 @@ def test_auth_killed_api_keys_get_503_tokens_still_work_ui_names_auth(system, ad
         probes: list[Call] = []
 
         def while_down() -> None:
-            probes.append(load.call("probe", "new-key", "api", "GET", "/api/bookmarks/",
-                                    headers=fresh_key))
+            probes.append(
+                load.call("probe", "new-key", "api", "GET", "/api/bookmarks/", headers=fresh_key)
+            )
             anonymous = requests.Session()
-            form = load.call("probe", "login-form", "ui", "GET", "/login", session=anonymous,
-                             headers={"Accept": "text/html"})
-            assert form.status == 200, form.describe()
-            probes.append(load.call(
-                "probe", "login", "ui", "POST", "/login", session=anonymous,
+            form = load.call(
+                "probe",
+                "login-form",
+                "ui",
+                "GET",
+                "/login",
+                session=anonymous,
                 headers={"Accept": "text/html"},
-                data={"username": newcomer.username, "password": PASSWORD,
-                      "csrf_token": csrf_token(form.body)}))
+            )
+            assert form.status == 200, form.describe()
+            probes.append(
+                load.call(
+                    "probe",
+                    "login",
+                    "ui",
+                    "POST",
+                    "/login",
+                    session=anonymous,
+                    headers={"Accept": "text/html"},
+                    data={
+                        "username": newcomer.username,
+                        "password": PASSWORD,
+                        "csrf_token": csrf_token(form.body),
+                    },
+                )
+            )
 
         gap = killed(system, load, "auth", while_down=while_down)
-        again = load.call("probe", "new-key-again", "api", "GET", "/api/bookmarks/",
-                          headers=fresh_key)
+        again = load.call(
+            "probe", "new-key-again", "api", "GET", "/api/bookmarks/", headers=fresh_key
+        )
 
     assert_degraded_well(load, gap, {"*": ("auth",)})
     new_key, login = probes
@@ -430,11 +496,22 @@ def test_tasks_killed_bookmarks_are_saved_and_fetched_once_after(system, admin, 
 
         def while_down() -> None:
             since = time.monotonic()
-            jobs_pages.append(work.load.call("probe", "jobs-page", "ui", "GET", "/admin/jobs",
-                                             session=browser, headers={"Accept": "text/html"}))
+            jobs_pages.append(
+                work.load.call(
+                    "probe",
+                    "jobs-page",
+                    "ui",
+                    "GET",
+                    "/admin/jobs",
+                    session=browser,
+                    headers={"Accept": "text/html"},
+                )
+            )
             work.load.wait_until(
                 lambda: len([c for c in work.load.created() if c.started >= since]) >= ADDED,
-                CATCH_UP_WITHIN, f"{ADDED} bookmarks added while tasks is down")
+                CATCH_UP_WITHIN,
+                f"{ADDED} bookmarks added while tasks is down",
+            )
 
         gap = killed(system, work.load, "tasks", while_down=while_down)
 
@@ -453,17 +530,24 @@ def test_tasks_killed_a_reset_request_reveals_nothing_and_its_mail_comes_after(s
     account and of no account answer alike (nothing says which exists), and the mail arrives,
     once, when tasks is back."""
     address = f"{unique('resetter')}@example.org"
-    created = requests.post(system.urls["auth"] + "/v1/admin/users", headers=admin.headers,
-                            json={"username": unique("resetter"), "password": PASSWORD,
-                                  "email": address}, timeout=TIMEOUT)
+    created = requests.post(
+        system.urls["auth"] + "/v1/admin/users",
+        headers=admin.headers,
+        json={"username": unique("resetter"), "password": PASSWORD, "email": address},
+        timeout=TIMEOUT,
+    )
     assert created.status_code == 201, created.text
     system.stop("tasks", sig=signal.SIGKILL)
     try:
-        answers = [requests.post(system.urls["auth"] + "/v1/password-resets", timeout=TIMEOUT,
-                                 json={"login": login})
-                   for login in (address, f"nobody-{unique('x')}@example.org")]
-        assert [(a.status_code, a.json()) for a in answers] == [
-            (202, answers[0].json())] * 2, [a.text for a in answers]
+        answers = [
+            requests.post(
+                system.urls["auth"] + "/v1/password-resets", timeout=TIMEOUT, json={"login": login}
+            )
+            for login in (address, f"nobody-{unique('x')}@example.org")
+        ]
+        assert [(a.status_code, a.json()) for a in answers] == [(202, answers[0].json())] * 2, [
+            a.text for a in answers
+        ]
         time.sleep(1)
         assert not [m for m in system.mailbox.messages if address in str(m["To"])]
     finally:
@@ -495,8 +579,7 @@ def restart_with(system: ShelfSystem, names: list[str], settings: dict[str, str 
         system.start(name)
 
 
-def test_worker_killed_its_job_runs_again_and_completes_once(test_kinds, admin, pages,
-                                                              tmp_path):
+def test_worker_killed_its_job_runs_again_and_completes_once(test_kinds, admin, pages, tmp_path):
     """The worker SIGKILLed while it runs a job: nobody using Shelf notices; started again,
     it takes the job back when the lease expires and runs it to the end once, the lost run
     not counted as a failed attempt; every bookmark's fetch completes."""
@@ -508,17 +591,21 @@ def test_worker_killed_its_job_runs_again_and_completes_once(test_kinds, admin, 
         return [(e["attempt"], e["event"]) for e in map(json.loads, lines)]
 
     with working(system, admin, pages, "workerfault") as work:
-        made = requests.post(system.urls["tasks"] + "/v1/jobs", headers=admin.headers,
-                             timeout=TIMEOUT, json={"kind": "record", "max_attempts": 3,
-                                                    "args": {"path": str(record), "seconds": 4}})
+        made = requests.post(
+            system.urls["tasks"] + "/v1/jobs",
+            headers=admin.headers,
+            timeout=TIMEOUT,
+            json={"kind": "record", "max_attempts": 3, "args": {"path": str(record), "seconds": 4}},
+        )
         assert made.status_code == 201, made.text
         job_id = made.json()["id"]
         wait_for(lambda: (1, "start") in events(), 20, "the job never started")
         gap = killed(system, work.load, "worker")
 
         def finished():
-            job = requests.get(f"{system.urls['tasks']}/v1/jobs/{job_id}",
-                               headers=admin.headers, timeout=TIMEOUT).json()
+            job = requests.get(
+                f"{system.urls['tasks']}/v1/jobs/{job_id}", headers=admin.headers, timeout=TIMEOUT
+            ).json()
             return job if job["state"] in ("completed", "discarded") else None
 
         job = wait_for(finished, CATCH_UP_WITHIN, "the interrupted job never finished")
@@ -539,8 +626,10 @@ def test_worker_killed_its_job_runs_again_and_completes_once(test_kinds, admin, 
 def database_server() -> Iterator[PostgresCluster]:
     """A Postgres server of this test's own (the shared one must not be restarted)."""
     if not postgres_test_url():
-        pytest.skip("runs in the Postgres run (SHELF_TEST_POSTGRES_URL set): SQLite is a file "
-                    "each service opens; there is no database server to restart")
+        pytest.skip(
+            "runs in the Postgres run (SHELF_TEST_POSTGRES_URL set): SQLite is a file "
+            "each service opens; there is no database server to restart"
+        )
     reason = unavailable_reason()
     if reason:
         pytest.skip(f"no throwaway Postgres server can be made here: {reason}")
@@ -571,8 +660,10 @@ def test_database_restart_under_load(database_server, pages, tmp_path):
     service works again by itself, without one failed request; nothing accepted is lost and
     every bookmark's fetch completes."""
     cluster = database_server
-    with ShelfSystem.running(tmp_path / "system", postgres_url=cluster.url()) as system, \
-            reported(system, cluster):
+    with (
+        ShelfSystem.running(tmp_path / "system", postgres_url=cluster.url()) as system,
+        reported(system, cluster),
+    ):
         admin = make_admin(system)
         with working(system, admin, pages, "dbfault") as work:
             load = work.load
@@ -586,13 +677,22 @@ def test_database_restart_under_load(database_server, pages, tmp_path):
                 for service in ("api", "auth", "tasks"):
                     readiness.append(load.call("probe", "readyz", service, "GET", "/readyz"))
 
-            gap = outage(load, "database", stop=lambda: cluster.stop("immediate"),
-                         start=cluster.start, while_down=while_down)
+            gap = outage(
+                load,
+                "database",
+                stop=lambda: cluster.stop("immediate"),
+                start=cluster.start,
+                while_down=while_down,
+            )
 
         # api names the database; with an API key, auth (whose database it is) may be named
         # instead: api could not resolve the key. The ui names api, the part it calls.
-        parts = {"key": ("database", "auth"), "bearer": ("database",), "probe": ("database",),
-                 "*": ("api",)}
+        parts = {
+            "key": ("database", "auth"),
+            "bearer": ("database",),
+            "probe": ("database",),
+            "*": ("api",),
+        }
         during_restart = [c for c in load.failures() if c.ended >= restarting and c.started < back]
         print(f"fast restart: {len(during_restart)} failed calls in {back - restarting:.2f} s")
         for call in during_restart:
@@ -603,10 +703,12 @@ def test_database_restart_under_load(database_server, pages, tmp_path):
             assert_down_answer(probe, ("database",))
             assert probe.body["checks"]["database"]["ok"] is False, probe.body
         bearer_down = load.calls(since=gap.down, until=gap.starting, actors=["bearer"])
-        assert bearer_down and all(c.status == 503 for c in bearer_down), \
+        assert bearer_down and all(c.status == 503 for c in bearer_down), (
             "api answered while its database was down?"
-        assert {name: system.is_running(name) for name in system.specs} == \
-            dict.fromkeys(system.specs, True), "a process did not survive the restarts"
+        )
+        assert {name: system.is_running(name) for name in system.specs} == dict.fromkeys(
+            system.specs, True
+        ), "a process did not survive the restarts"
         assert_work_caught_up(work, pages, assert_nothing_lost(work), once=False)
 
 
@@ -632,14 +734,20 @@ def test_a_rolling_replacement_of_api_workers_under_load_loses_no_request(system
         for number in range(1, len(old_workers) + 1):
             ready = system.logs("api").count("Worker ready")
             os.kill(master, signal.SIGTTIN)
-            wait_for(lambda ready=ready: system.logs("api").count("Worker ready") > ready, 60,
-                     f"gunicorn's new worker {number} never said it was ready")
+            wait_for(
+                lambda ready=ready: system.logs("api").count("Worker ready") > ready,
+                60,
+                f"gunicorn's new worker {number} never said it was ready",
+            )
         load.mark("api: new workers ready, TTOU, one at a time")
         for number in range(1, len(old_workers) + 1):
             os.kill(master, signal.SIGTTOU)
             left = len(old_workers) - number
-            wait_for(lambda left=left: len(set(worker_pids(master)) & set(old_workers)) <= left,
-                     60, f"old worker {number} never stopped")
+            wait_for(
+                lambda left=left: len(set(worker_pids(master)) & set(old_workers)) <= left,
+                60,
+                f"old worker {number} never stopped",
+            )
         reloaded = load.mark("api: only new workers")
         # and the new workers answer a good many requests before the client stops
         load.wait_for_calls(since=reloaded, each=20)
@@ -649,7 +757,8 @@ def test_a_rolling_replacement_of_api_workers_under_load_loses_no_request(system
     assert len(load.calls(since=started)) > 60, "the client hardly ran"
     failed = load.failures()
     assert failed == [], f"{len(failed)} of {len(calls)} calls failed:\n" + "\n".join(
-        c.describe() for c in failed[:20])
+        c.describe() for c in failed[:20]
+    )
     slowest = max(calls, key=lambda c: c.elapsed)
     print(f"{len(calls)} calls, none failed; the slowest: {slowest.describe()}")
     assert system.processes["api"].pid == master  # the same master, new workers

@@ -17,8 +17,9 @@ TIMEOUT = (3, 20)
 
 def feed_key(system: ShelfSystem, person, method: str = "GET") -> dict:
     """The person's feed key and paths, from api (with their access token)."""
-    answer = requests.request(method, system.urls["api"] + "/v1/feed-key",
-                              headers=person.headers, timeout=TIMEOUT)
+    answer = requests.request(
+        method, system.urls["api"] + "/v1/feed-key", headers=person.headers, timeout=TIMEOUT
+    )
     assert answer.status_code == (201 if method == "POST" else 200), answer.text
     return answer.json()
 
@@ -36,37 +37,54 @@ def read(system: ShelfSystem, path: str, **params) -> feedparser.FeedParserDict:
 
 
 def add(system: ShelfSystem, key: str, **bookmark) -> None:
-    made = requests.post(system.front_door + "/api/bookmarks/", json=bookmark, timeout=TIMEOUT,
-                         headers={"Authorization": f"Token {key}"})
+    made = requests.post(
+        system.front_door + "/api/bookmarks/",
+        json=bookmark,
+        timeout=TIMEOUT,
+        headers={"Authorization": f"Token {key}"},
+    )
     assert made.status_code == 201, made.text
 
 
 def test_a_persons_feeds_through_the_front_door(shelf_system):
     admin = make_admin(shelf_system)
-    reader, stranger = make_user(shelf_system, admin, "feeds"), make_user(shelf_system, admin,
-                                                                          "stranger")
+    reader, stranger = (
+        make_user(shelf_system, admin, "feeds"),
+        make_user(shelf_system, admin, "stranger"),
+    )
     token = api_key(shelf_system, reader)
     page = f"https://example.org/{unique('feed')}"
-    add(shelf_system, token, url=page + "/1", title="Tom & Jerry <script>\x07", unread=True,
-        tag_names=["cartoons", "a&b"])
+    add(
+        shelf_system,
+        token,
+        url=page + "/1",
+        title="Tom & Jerry <script>\x07",
+        unread=True,
+        tag_names=["cartoons", "a&b"],
+    )
     add(shelf_system, token, url=page + "/2", title="Read already", tag_names=["done"])
-    add(shelf_system, api_key(shelf_system, stranger), url=page + "/3",
-        title="The stranger's own", unread=True)
+    add(
+        shelf_system,
+        api_key(shelf_system, stranger),
+        url=page + "/3",
+        title="The stranger's own",
+        unread=True,
+    )
     keys = feed_key(shelf_system, reader)
 
     everything = read(shelf_system, keys["feeds"]["all"])
     assert everything.feed.title == "All bookmarks"
     assert everything.feed.link == shelf_system.front_door + keys["feeds"]["all"]
-    assert [entry.title for entry in everything.entries] == ["Read already",
-                                                            "Tom & Jerry <script>"]
+    assert [entry.title for entry in everything.entries] == ["Read already", "Tom & Jerry <script>"]
     tom = everything.entries[1]
     assert tom.link == page + "/1"
     assert sorted(tag.term for tag in tom.tags) == ["a&b", "cartoons"]
 
     unread = read(shelf_system, keys["feeds"]["unread"])
     assert [entry.link for entry in unread.entries] == [page + "/1"]
-    assert [entry.link for entry in read(shelf_system, keys["feeds"]["all"],
-                                         q="#done").entries] == [page + "/2"]
+    assert [
+        entry.link for entry in read(shelf_system, keys["feeds"]["all"], q="#done").entries
+    ] == [page + "/2"]
     assert read(shelf_system, keys["feeds"]["shared"]).feed.title == "Shared bookmarks"
 
     renewed = feed_key(shelf_system, reader, "POST")

@@ -51,9 +51,13 @@ RANDOM = os.environ.get("SHELF_FUZZ") == "random"
 MAX_EXAMPLES = int(os.environ.get("SHELF_FUZZ_EXAMPLES", "100" if RANDOM else "15"))
 STATEFUL_EXAMPLES = MAX_EXAMPLES * 5 // 3
 EXAMPLES_KEPT = DirectoryBasedExampleDatabase(str(Path(__file__).parent / ".hypothesis" / "fuzz"))
-FUZZ_SETTINGS = settings(max_examples=MAX_EXAMPLES, deadline=None,
-                         database=EXAMPLES_KEPT if RANDOM else None, derandomize=not RANDOM,
-                         suppress_health_check=list(HealthCheck))
+FUZZ_SETTINGS = settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    database=EXAMPLES_KEPT if RANDOM else None,
+    derandomize=not RANDOM,
+    suppress_health_check=list(HealthCheck),
+)
 
 
 class Fuzzing:
@@ -76,9 +80,17 @@ class Fuzzing:
         return make_user(self.system, self.admin, "fuzzvictim").user_id
 
     def new_job(self) -> int:
-        made = requests.post(self.system.urls["tasks"] + "/v1/jobs", headers=self.admin.headers,
-                             json={"kind": "purge", "args": {}, "run_at": FAR_FUTURE,
-                                   "created_by": self.user.user_id}, timeout=TIMEOUT)
+        made = requests.post(
+            self.system.urls["tasks"] + "/v1/jobs",
+            headers=self.admin.headers,
+            json={
+                "kind": "purge",
+                "args": {},
+                "run_at": FAR_FUTURE,
+                "created_by": self.user.user_id,
+            },
+            timeout=TIMEOUT,
+        )
         assert made.status_code == 201, made.text
         return made.json()["id"]
 
@@ -109,8 +121,9 @@ class Fuzzing:
         if "job_id" in parameters and case.method.upper() != "GET":  # retry, cancel
             parameters["job_id"] = self.job_id
         if "owner_id" in parameters:  # a purge (DELETE) gets a user of its own
-            parameters["owner_id"] = (self.new_victim() if case.method.upper() == "DELETE"
-                                      else self.user.user_id)
+            parameters["owner_id"] = (
+                self.new_victim() if case.method.upper() == "DELETE" else self.user.user_id
+            )
 
 
 @pytest.fixture(scope="module")
@@ -121,14 +134,17 @@ def fuzzing(shelf_system: ShelfSystem):
     restart_auth(system, {"SHELF_AUTH_LOGIN_MAX_FAILURES": "1000000"})
     try:
         context = Fuzzing(system)
-        schedules = requests.get(tasks + "/v1/schedules", headers=context.admin.headers,
-                                 timeout=TIMEOUT).json()["results"]
+        schedules = requests.get(
+            tasks + "/v1/schedules", headers=context.admin.headers, timeout=TIMEOUT
+        ).json()["results"]
         yield context
         for schedule in schedules:  # put back whatever the fuzzer changed
-            answer = requests.patch(f"{tasks}/v1/schedules/{schedule['id']}", timeout=TIMEOUT,
-                                    headers=context.admin.headers,
-                                    json={"cron": schedule["cron"],
-                                          "enabled": schedule["enabled"]})
+            answer = requests.patch(
+                f"{tasks}/v1/schedules/{schedule['id']}",
+                timeout=TIMEOUT,
+                headers=context.admin.headers,
+                json={"cron": schedule["cron"], "enabled": schedule["enabled"]},
+            )
             assert answer.status_code == 200, answer.text
     finally:
         restart_auth(system, {"SHELF_AUTH_LOGIN_MAX_FAILURES": before})  # as it was
@@ -171,8 +187,12 @@ def fuzz_one(fuzzing: Fuzzing, service: str, case) -> None:
     # The ui's calls go through the logged-in browser's own session, so a cookie the ui
     # replaces or clears on the way (through redirects) is replaced or cleared, as in a browser.
     session = fuzzing.browser if service == "ui" else None
-    response = case.call(base_url=fuzzing.system.urls[service], timeout=TIMEOUT,
-                         headers=fuzzing.headers_for(service, case.path), session=session)
+    response = case.call(
+        base_url=fuzzing.system.urls[service],
+        timeout=TIMEOUT,
+        headers=fuzzing.headers_for(service, case.path),
+        session=session,
+    )
     case.validate_response(response, checks=CHECKS)
 
 
@@ -194,8 +214,10 @@ def test_fuzz_api_stateful(fuzzing):
         def validate_response(self, response, case, **kwargs):
             case.validate_response(response, checks=CHECKS)
 
-    run_state_machine_as_test(Workflow, settings=settings(
-        FUZZ_SETTINGS, max_examples=STATEFUL_EXAMPLES, stateful_step_count=6))
+    run_state_machine_as_test(
+        Workflow,
+        settings=settings(FUZZ_SETTINGS, max_examples=STATEFUL_EXAMPLES, stateful_step_count=6),
+    )
 
 
 # -- regression tests for what the fuzzer found -------------------------------------------------
@@ -208,14 +230,18 @@ def admin(shelf_system) -> Person:
     return make_admin(shelf_system)
 
 
-@pytest.mark.parametrize("method, path", [
-    ("GET", f"/v1/schedules/{HUGE_ID}"),
-    ("GET", f"/v1/jobs/{HUGE_ID}"),
-    ("GET", f"/v1/jobs?created_by={HUGE_ID}"),
-])
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("GET", f"/v1/schedules/{HUGE_ID}"),
+        ("GET", f"/v1/jobs/{HUGE_ID}"),
+        ("GET", f"/v1/jobs?created_by={HUGE_ID}"),
+    ],
+)
 def test_tasks_answers_404_for_an_id_beyond_64_bits(shelf_system, admin, method, path):
-    answer = requests.request(method, shelf_system.urls["tasks"] + path, headers=admin.headers,
-                              timeout=TIMEOUT)
+    answer = requests.request(
+        method, shelf_system.urls["tasks"] + path, headers=admin.headers, timeout=TIMEOUT
+    )
     # a filter by such an id finds nothing (200, or 422 for a value out of range)
     expected = {200, 422} if "?" in path else {404}
     assert answer.status_code in expected, answer.text
@@ -223,26 +249,35 @@ def test_tasks_answers_404_for_an_id_beyond_64_bits(shelf_system, admin, method,
 
 def test_ui_progress_of_a_job_id_beyond_64_bits_is_404(shelf_system, admin):
     browser = ui_session(shelf_system, admin.username)
-    answer = browser.get(f"{shelf_system.urls['ui']}/import/job/{HUGE_ID}/progress",
-                         headers={"Accept": "application/json"}, timeout=TIMEOUT)
+    answer = browser.get(
+        f"{shelf_system.urls['ui']}/import/job/{HUGE_ID}/progress",
+        headers={"Accept": "application/json"},
+        timeout=TIMEOUT,
+    )
     assert answer.status_code == 404, answer.text
 
 
 def test_auth_answers_404_for_a_user_id_beyond_64_bits(shelf_system, admin):
-    answer = requests.patch(f"{shelf_system.urls['auth']}/v1/admin/users/{HUGE_ID}",
-                            headers=admin.headers, json={}, timeout=TIMEOUT)
+    answer = requests.patch(
+        f"{shelf_system.urls['auth']}/v1/admin/users/{HUGE_ID}",
+        headers=admin.headers,
+        json={},
+        timeout=TIMEOUT,
+    )
     assert answer.status_code == 404, answer.text
 
 
 @pytest.mark.parametrize("path", [f"/api/bookmarks/{HUGE_ID}/", f"/api/tags/{HUGE_ID}/"])
 def test_api_answers_404_for_an_id_beyond_64_bits(shelf_system, admin, path):
-    answer = requests.get(shelf_system.urls["api"] + path, headers=admin.headers,
-                          timeout=TIMEOUT)
+    answer = requests.get(shelf_system.urls["api"] + path, headers=admin.headers, timeout=TIMEOUT)
     assert answer.status_code == 404, answer.text
 
 
 def test_a_nul_character_in_a_login_is_refused_not_a_500(shelf_system):
-    answer = requests.post(shelf_system.urls["auth"] + "/v1/sessions", timeout=TIMEOUT,
-                           json={"username": "\u00ef\u00005", "password": "whatever it is"})
+    answer = requests.post(
+        shelf_system.urls["auth"] + "/v1/sessions",
+        timeout=TIMEOUT,
+        json={"username": "\u00ef\u00005", "password": "whatever it is"},
+    )
     assert answer.status_code == 400, answer.text
     assert "username" in answer.json()["errors"]

@@ -35,13 +35,23 @@ def echo(service: str):
     def app(environ, start_response):
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length).decode() if length else ""
-        headers = {key[5:].replace("_", "-").title(): value for key, value in environ.items()
-                   if key.startswith("HTTP_")}
-        answer = json.dumps({"service": service, "path": environ["PATH_INFO"],
-                             "query": environ.get("QUERY_STRING", ""), "body": body,
-                             "headers": headers}).encode()
-        start_response("200 OK", [("Content-Type", "application/json"),
-                                  ("Content-Length", str(len(answer)))])
+        headers = {
+            key[5:].replace("_", "-").title(): value
+            for key, value in environ.items()
+            if key.startswith("HTTP_")
+        }
+        answer = json.dumps(
+            {
+                "service": service,
+                "path": environ["PATH_INFO"],
+                "query": environ.get("QUERY_STRING", ""),
+                "body": body,
+                "headers": headers,
+            }
+        ).encode()
+        start_response(
+            "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(answer)))]
+        )
         return [answer]
 
     return app
@@ -53,9 +63,12 @@ class Gateway:
         self.url = f"http://127.0.0.1:{self.port}"
         self.upstreams = {name: LoopbackServer(echo(name)) for name in SERVICES}
         self.env = {
-            "PATH": "/usr/bin:/bin", "HOME": str(folder),
-            "XDG_CONFIG_HOME": str(folder), "XDG_DATA_HOME": str(folder),
-            "SHELF_PORT": str(self.port), "SHELF_GATEWAY_BIND": "127.0.0.1",
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(folder),
+            "XDG_CONFIG_HOME": str(folder),
+            "XDG_DATA_HOME": str(folder),
+            "SHELF_PORT": str(self.port),
+            "SHELF_GATEWAY_BIND": "127.0.0.1",
             "SHELF_GATEWAY_ADMIN": "off",
             **{f"SHELF_{name.upper()}_HOST": "127.0.0.1" for name in SERVICES},
             **{f"SHELF_{name.upper()}_PORT": str(s.port) for name, s in self.upstreams.items()},
@@ -69,7 +82,11 @@ class Gateway:
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
                 [str(CADDY), "run", "--adapter", "caddyfile", "--config", str(CADDYFILE)],
-                env=self.env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
         deadline = time.monotonic() + 30
         while True:
             try:
@@ -98,16 +115,19 @@ def gateway() -> Iterator[Gateway]:
         running.stop()
 
 
-@pytest.mark.parametrize("path, service, seen_as", [
-    ("/api/bookmarks/?q=%23t&limit=5000", "api", "/api/bookmarks/"),
-    ("/health", "api", "/health"),
-    ("/feeds/abc/all", "api", "/feeds/abc/all"),
-    ("/auth/v1/sessions", "auth", "/v1/sessions"),
-    ("/auth/.well-known/jwks.json", "auth", "/.well-known/jwks.json"),
-    ("/", "ui", "/"),
-    ("/bookmarks?q=word", "ui", "/bookmarks"),  # the extension's omnibox opens this
-    ("/login", "ui", "/login"),
-])
+@pytest.mark.parametrize(
+    "path, service, seen_as",
+    [
+        ("/api/bookmarks/?q=%23t&limit=5000", "api", "/api/bookmarks/"),
+        ("/health", "api", "/health"),
+        ("/feeds/abc/all", "api", "/feeds/abc/all"),
+        ("/auth/v1/sessions", "auth", "/v1/sessions"),
+        ("/auth/.well-known/jwks.json", "auth", "/.well-known/jwks.json"),
+        ("/", "ui", "/"),
+        ("/bookmarks?q=word", "ui", "/bookmarks"),  # the extension's omnibox opens this
+        ("/login", "ui", "/login"),
+    ],
+)
 def test_each_path_reaches_its_service(gateway, path, service, seen_as):
     answer = requests.get(gateway.url + path, timeout=TIMEOUT)
     assert answer.status_code == 200, answer.text
@@ -129,11 +149,15 @@ def test_a_client_cannot_forge_the_address_the_services_trust(gateway):
     throttling per address): what they get is what the gateway saw, not what a client wrote."""
     session = requests.Session()
     session.mount("http://", SourceAddressAdapter("127.0.0.7"))  # a client of its own
-    forged = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Host": "evil.example",
-              "X-Forwarded-Proto": "https"}
+    forged = {
+        "X-Forwarded-For": "203.0.113.9",
+        "X-Forwarded-Host": "evil.example",
+        "X-Forwarded-Proto": "https",
+    }
     for path in ("/auth/v1/sessions", "/api/bookmarks/", "/login"):
-        headers = session.post(gateway.url + path, json={"username": "ada"}, headers=forged,
-                               timeout=TIMEOUT).json()["headers"]
+        headers = session.post(
+            gateway.url + path, json={"username": "ada"}, headers=forged, timeout=TIMEOUT
+        ).json()["headers"]
         assert headers["X-Forwarded-For"] == "127.0.0.7", path
         assert headers["X-Forwarded-Host"] == f"127.0.0.1:{gateway.port}", path
         assert headers["X-Forwarded-Proto"] == "http", path
@@ -145,9 +169,15 @@ def test_a_write_sent_while_its_service_restarts_waits_for_it(gateway):
     api = gateway.upstreams["api"]
     api.stop()
     answers: list[requests.Response] = []
-    sender = threading.Thread(target=lambda: answers.append(requests.post(
-        gateway.url + "/api/bookmarks/", json={"url": "https://example.org/kept"},
-        timeout=TIMEOUT)))
+    sender = threading.Thread(
+        target=lambda: answers.append(
+            requests.post(
+                gateway.url + "/api/bookmarks/",
+                json={"url": "https://example.org/kept"},
+                timeout=TIMEOUT,
+            )
+        )
+    )
     sender.start()
     time.sleep(1)  # the request is being retried by now; then the service comes back
     api.start()

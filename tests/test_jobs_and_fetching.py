@@ -32,15 +32,21 @@ GENEROUS = 15.0  # what a loaded machine may add to a deadline before the test c
 
 # shelf-fetch's trickling server, run from tasks' environment (which has shelf-fetch) as a
 # process of its own; it serves until its standard input closes.
-TRICKLE = ("import sys\nfrom shelf_fetch.testing import Trickle\n"
-           "trickle = Trickle(interval=0.5)\nprint(trickle.url, flush=True)\n"
-           "sys.stdin.read()\ntrickle.stop()\n")
+TRICKLE = (
+    "import sys\nfrom shelf_fetch.testing import Trickle\n"
+    "trickle = Trickle(interval=0.5)\nprint(trickle.url, flush=True)\n"
+    "sys.stdin.read()\ntrickle.stop()\n"
+)
 
 
 @pytest.fixture(scope="module")
 def trickle() -> Iterator[str]:
-    process = subprocess.Popen([str(venv_bin("tasks", "python")), "-c", TRICKLE],
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [str(venv_bin("tasks", "python")), "-c", TRICKLE],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         yield process.stdout.readline().strip()
     finally:
@@ -50,23 +56,28 @@ def trickle() -> Iterator[str]:
 
 
 def tasks_jobs(system: ShelfSystem, admin, **params) -> list[dict]:
-    answer = requests.get(system.urls["tasks"] + "/v1/jobs", headers=admin.headers,
-                          params={"limit": 500, **params}, timeout=TIMEOUT)
+    answer = requests.get(
+        system.urls["tasks"] + "/v1/jobs",
+        headers=admin.headers,
+        params={"limit": 500, **params},
+        timeout=TIMEOUT,
+    )
     assert answer.status_code == 200, answer.text
     return answer.json()["results"]
 
 
 def tasks_job(system: ShelfSystem, admin, job_id: int) -> dict:
-    answer = requests.get(f"{system.urls['tasks']}/v1/jobs/{job_id}", headers=admin.headers,
-                          timeout=TIMEOUT)
+    answer = requests.get(
+        f"{system.urls['tasks']}/v1/jobs/{job_id}", headers=admin.headers, timeout=TIMEOUT
+    )
     assert answer.status_code == 200, answer.text
     return answer.json()
 
 
 # -- item 3: one deadline per fetch ---------------------------------------------------------------
 
-def test_a_page_that_trickles_holds_no_check_past_the_fetch_deadline(shelf_system, admin,
-                                                                     trickle):
+
+def test_a_page_that_trickles_holds_no_check_past_the_fetch_deadline(shelf_system, admin, trickle):
     """Three checks at once (headers, body, and a redirect to trickling headers): each
     answers, with empty metadata, within the deadline and a loaded machine's slack."""
     person = make_user(shelf_system, admin, "checker")
@@ -76,13 +87,17 @@ def test_a_page_that_trickles_holds_no_check_past_the_fetch_deadline(shelf_syste
     def check(path: str) -> None:
         try:
             answers[path] = requests.get(
-                shelf_system.urls["api"] + "/api/bookmarks/check/", headers=headers,
-                params={"url": trickle + path}, timeout=(5, FETCH_TIMEOUT + GENEROUS))
+                shelf_system.urls["api"] + "/api/bookmarks/check/",
+                headers=headers,
+                params={"url": trickle + path},
+                timeout=(5, FETCH_TIMEOUT + GENEROUS),
+            )
         except requests.RequestException as error:
             answers[path] = error
 
-    threads = [threading.Thread(target=check, args=(path,))
-               for path in ("/headers", "/body", "/redirect")]
+    threads = [
+        threading.Thread(target=check, args=(path,)) for path in ("/headers", "/body", "/redirect")
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -94,12 +109,15 @@ def test_a_page_that_trickles_holds_no_check_past_the_fetch_deadline(shelf_syste
         assert metadata["url"] == trickle + path and not metadata.get("title"), metadata
 
 
-def test_a_page_that_trickles_holds_no_worker_past_the_fetch_deadline(shelf_system, admin,
-                                                                      trickle):
+def test_a_page_that_trickles_holds_no_worker_past_the_fetch_deadline(shelf_system, admin, trickle):
     person = make_user(shelf_system, admin, "trickled")
     headers = {"Authorization": f"Token {api_key(shelf_system, person)}"}
-    made = requests.post(shelf_system.urls["api"] + "/api/bookmarks/", headers=headers,
-                         json={"url": f"{trickle}/headers?{unique('b')}"}, timeout=TIMEOUT)
+    made = requests.post(
+        shelf_system.urls["api"] + "/api/bookmarks/",
+        headers=headers,
+        json={"url": f"{trickle}/headers?{unique('b')}"},
+        timeout=TIMEOUT,
+    )
     assert made.status_code == 201, made.text
     bookmark_id = made.json()["id"]
 
@@ -110,60 +128,90 @@ def test_a_page_that_trickles_holds_no_worker_past_the_fetch_deadline(shelf_syst
         return None
 
     # The outbox delivers the job within a second or two; its fetch then ends at the deadline.
-    job = wait_for(first_attempt_ended, FETCH_TIMEOUT + 2 * GENEROUS,
-                   "the fetch of a trickling page never ended", interval=0.5)
+    job = wait_for(
+        first_attempt_ended,
+        FETCH_TIMEOUT + 2 * GENEROUS,
+        "the fetch of a trickling page never ended",
+        interval=0.5,
+    )
     assert job["errors"][0]["error"].startswith(
-        f"FetchFailed: no answer within {FETCH_TIMEOUT:g} s"), job["errors"]
+        f"FetchFailed: no answer within {FETCH_TIMEOUT:g} s"
+    ), job["errors"]
     assert job["state"] in ("retryable", "available", "running"), job
 
 
 # -- item 6: jobs keep no secrets ---------------------------------------------------------------
 
-def test_an_admin_never_sees_a_reset_link_and_the_sent_job_keeps_none(shelf_system, admin,
-                                                                      ui_app):
+
+def test_an_admin_never_sees_a_reset_link_and_the_sent_job_keeps_none(shelf_system, admin, ui_app):
     """The link sat in the send_email job's args for 30 days, readable by every admin and
     service. With the worker stopped, the mail waits in tasks: neither tasks' API nor the
     ui's admin pages show its text; once sent, the stored job holds no link."""
     email = f"{unique('forgetful')}@example.org"
-    created = requests.post(shelf_system.urls["auth"] + "/v1/admin/users", headers=admin.headers,
-                            json={"username": unique("forgetful"), "password": PASSWORD,
-                                  "email": email}, timeout=TIMEOUT)
+    created = requests.post(
+        shelf_system.urls["auth"] + "/v1/admin/users",
+        headers=admin.headers,
+        json={"username": unique("forgetful"), "password": PASSWORD, "email": email},
+        timeout=TIMEOUT,
+    )
     assert created.status_code == 201, created.text
     shelf_system.stop("worker")
     try:
-        asked = requests.post(shelf_system.urls["auth"] + "/v1/password-resets",
-                              json={"login": email}, timeout=TIMEOUT)
+        asked = requests.post(
+            shelf_system.urls["auth"] + "/v1/password-resets",
+            json={"login": email},
+            timeout=TIMEOUT,
+        )
         assert asked.status_code == 202, asked.text
 
         def waiting_mail():
-            mails = [job for job in tasks_jobs(shelf_system, admin, kind="send_email")
-                     if job["args"].get("to") == email]
+            mails = [
+                job
+                for job in tasks_jobs(shelf_system, admin, kind="send_email")
+                if job["args"].get("to") == email
+            ]
             return mails[0] if mails else None
 
         job = wait_for(waiting_mail, 30, "auth's reset mail never reached tasks")
         assert job["state"] == "available"
         console = logged_in(ui_app, admin)
-        shown = [requests.get(shelf_system.urls["tasks"] + "/v1/jobs", headers=admin.headers,
-                              timeout=TIMEOUT).text,
-                 requests.get(f"{shelf_system.urls['tasks']}/v1/jobs/{job['id']}",
-                              headers=admin.headers, timeout=TIMEOUT).text,
-                 console.get("/admin/jobs?kind=send_email").html,
-                 console.get(f"/admin/jobs/{job['id']}").html]
+        shown = [
+            requests.get(
+                shelf_system.urls["tasks"] + "/v1/jobs", headers=admin.headers, timeout=TIMEOUT
+            ).text,
+            requests.get(
+                f"{shelf_system.urls['tasks']}/v1/jobs/{job['id']}",
+                headers=admin.headers,
+                timeout=TIMEOUT,
+            ).text,
+            console.get("/admin/jobs?kind=send_email").html,
+            console.get(f"/admin/jobs/{job['id']}").html,
+        ]
         assert all("/reset-password/" not in page for page in shown)
         assert job["args"]["text"].startswith("(hidden")
     finally:
         shelf_system.start("worker")
     mail = shelf_system.mailbox.wait_for(email, within=60)
-    token = mail.get_body(preferencelist=("plain",)).get_content().split(
-        "/reset-password/", 1)[1].split()[0]
-    sent = wait_for(lambda: (lambda j: j if j["state"] == "completed" else None)(
-        tasks_job(shelf_system, admin, job["id"])), 30, "the mail job never completed")
+    token = (
+        mail.get_body(preferencelist=("plain",))
+        .get_content()
+        .split("/reset-password/", 1)[1]
+        .split()[0]
+    )
+    sent = wait_for(
+        lambda: (lambda j: j if j["state"] == "completed" else None)(
+            tasks_job(shelf_system, admin, job["id"])
+        ),
+        30,
+        "the mail job never completed",
+    )
     assert "text" not in sent["args"] and token not in str(sent)
     engine = create_engine(shelf_system.database_urls["tasks"])
     try:
         with engine.connect() as connection:
-            stored = connection.execute(text("SELECT args FROM jobs WHERE id = :id"),
-                                        {"id": job["id"]}).scalar_one()
+            stored = connection.execute(
+                text("SELECT args FROM jobs WHERE id = :id"), {"id": job["id"]}
+            ).scalar_one()
     finally:
         engine.dispose()
     assert token not in str(stored) and "reset-password" not in str(stored)
@@ -171,26 +219,36 @@ def test_an_admin_never_sees_a_reset_link_and_the_sent_job_keeps_none(shelf_syst
 
 # -- items 10 and 14: restarts cost a job nothing -------------------------------------------------
 
+
 def test_api_killed_under_an_import_job_costs_it_no_attempt(shelf_system, admin):
     """The worker picks the import up while api is down (killed, not stopped): the attempt
     is given back, and once api is back the import completes as the job's first attempt."""
     person = make_user(shelf_system, admin, "importer")
     headers = {"Authorization": f"Token {api_key(shelf_system, person)}"}
-    entries = [ExportEntry(f"https://import-{n}.example.invalid/", f"Imported {n}",
-                           FOLDERS[n % len(FOLDERS)])
-               for n in range(240)]  # above the system's job threshold of 200
+    entries = [
+        ExportEntry(
+            f"https://import-{n}.example.invalid/", f"Imported {n}", FOLDERS[n % len(FOLDERS)]
+        )
+        for n in range(240)
+    ]  # above the system's job threshold of 200
     shelf_system.stop("worker")  # stopped as a supervisor stops it: SIGTERM, released jobs
     try:
         started = requests.post(
-            shelf_system.urls["api"] + "/api/bookmarks/import/", headers=headers, timeout=60,
-            files={"file": ("bookmarks.html", netscape_export(entries), "text/html")})
+            shelf_system.urls["api"] + "/api/bookmarks/import/",
+            headers=headers,
+            timeout=60,
+            files={"file": ("bookmarks.html", netscape_export(entries), "text/html")},
+        )
         assert started.status_code == 202, started.text
         body = started.json()
         import_id = (body.get("import") or body.get("import_"))["id"]
 
         def import_job():
-            found = [job for job in tasks_jobs(shelf_system, admin, kind="import_bookmarks")
-                     if job["args"].get("import_id") == import_id]
+            found = [
+                job
+                for job in tasks_jobs(shelf_system, admin, kind="import_bookmarks")
+                if job["args"].get("import_id") == import_id
+            ]
             return found[0] if found else None
 
         job = wait_for(import_job, 30, "api's import job never reached tasks")
@@ -198,22 +256,34 @@ def test_api_killed_under_an_import_job_costs_it_no_attempt(shelf_system, admin)
     finally:
         shelf_system.start("worker")
     try:
-        wait_for(lambda: tasks_job(shelf_system, admin, job["id"])["errors"], 60,
-                 "the worker never found api down")
+        wait_for(
+            lambda: tasks_job(shelf_system, admin, job["id"])["errors"],
+            60,
+            "the worker never found api down",
+        )
     finally:
         shelf_system.start("api")
-    done = wait_for(lambda: (lambda j: j if j["state"] in ("completed", "discarded") else None)(
-        tasks_job(shelf_system, admin, job["id"])), 120, "the import job never finished")
+    done = wait_for(
+        lambda: (lambda j: j if j["state"] in ("completed", "discarded") else None)(
+            tasks_job(shelf_system, admin, job["id"])
+        ),
+        120,
+        "the import job never finished",
+    )
     assert (done["state"], done["attempt"]) == ("completed", 1), done
     assert done["interruptions"] == len(done["errors"]) >= 1, done
     assert all("not counted as a failed attempt" in e["error"] for e in done["errors"]), done
-    state = requests.get(f"{shelf_system.urls['api']}/api/bookmarks/import/{import_id}/",
-                         headers=headers, timeout=TIMEOUT)
+    state = requests.get(
+        f"{shelf_system.urls['api']}/api/bookmarks/import/{import_id}/",
+        headers=headers,
+        timeout=TIMEOUT,
+    )
     assert state.status_code == 200, state.text
     assert (state.json()["state"], state.json()["processed"]) == ("done", 240), state.text
 
 
 # -- issue 15: imports write in batches and ask for their pages a batch at a time ----------------
+
 
 def test_every_page_an_import_brings_is_fetched(shelf_system, admin, site):
     """An import writes its bookmarks a batch at a time and asks tasks for that batch's pages
@@ -230,19 +300,29 @@ def test_every_page_an_import_brings_is_fetched(shelf_system, admin, site):
             titles[site.page(f"/{tag}/{name}/{n}", title)] = title
             entries.append(ExportEntry(f"{site.url}/{tag}/{name}/{n}", "", FOLDERS[n % 4]))
         answer = requests.post(
-            shelf_system.urls["api"] + "/api/bookmarks/import/", headers=headers, timeout=60,
-            files={"file": (f"{name}.html", netscape_export(entries), "text/html")})
+            shelf_system.urls["api"] + "/api/bookmarks/import/",
+            headers=headers,
+            timeout=60,
+            files={"file": (f"{name}.html", netscape_export(entries), "text/html")},
+        )
         assert answer.status_code == status, answer.text
 
     def titled() -> dict[str, str] | None:
-        answer = requests.get(shelf_system.urls["api"] + "/api/bookmarks/", headers=headers,
-                              params={"limit": 1000}, timeout=TIMEOUT)
+        answer = requests.get(
+            shelf_system.urls["api"] + "/api/bookmarks/",
+            headers=headers,
+            params={"limit": 1000},
+            timeout=TIMEOUT,
+        )
         assert answer.status_code == 200, answer.text
         found = {b["url"]: b["title"] for b in answer.json()["results"]}
         return found if found == titles else None
 
     wait_for(titled, 300, "some imported page was never fetched (or its title not kept)")
-    found = requests.get(shelf_system.urls["api"] + "/api/bookmarks/", headers=headers,
-                         params={"q": f"of the large import {tag}", "limit": 1000},
-                         timeout=TIMEOUT).json()
+    found = requests.get(
+        shelf_system.urls["api"] + "/api/bookmarks/",
+        headers=headers,
+        params={"q": f"of the large import {tag}", "limit": 1000},
+        timeout=TIMEOUT,
+    ).json()
     assert found["count"] == 230

@@ -53,16 +53,27 @@ async def drive_aiolinkding(base: str, token: str) -> None:
 
     url = f"https://example.org/{unique('aio')}"
     made = await client.bookmarks.async_create(
-        url, title="Read later", description="a page", notes="**notes**",
-        tag_names=["aio", "linkding"], unread=True, shared=False)
+        url,
+        title="Read later",
+        description="a page",
+        notes="**notes**",
+        tag_names=["aio", "linkding"],
+        unread=True,
+        shared=False,
+    )
     assert (made["url"], made["title"], sorted(made["tag_names"]), made["unread"]) == (
-        url, "Read later", ["aio", "linkding"], True)
+        url,
+        "Read later",
+        ["aio", "linkding"],
+        True,
+    )
     assert (await client.bookmarks.async_get_single(made["id"]))["notes"] == "**notes**"
 
     found = await client.bookmarks.async_get_all(query="#aio", limit=10, offset=0)
     assert [b["id"] for b in found["results"]] == [made["id"]]
-    changed = await client.bookmarks.async_update(made["id"], title="Read now",
-                                                  tag_names=["aio", "done"])
+    changed = await client.bookmarks.async_update(
+        made["id"], title="Read now", tag_names=["aio", "done"]
+    )
     assert (changed["title"], sorted(changed["tag_names"])) == ("Read now", ["aio", "done"])
 
     await client.bookmarks.async_archive(made["id"])
@@ -104,35 +115,51 @@ def test_the_browser_extension_s_calls(shelf_system, person, token, site):
     tags = api.get(f"{base}/api/tags/?limit=5000", timeout=TIMEOUT)
     assert tags.status_code == 200 and tag in [t["name"] for t in tags.json()["results"]]
     page = site.page(f"/{unique('tab')}.html", "A tab worth keeping", "What it says")
-    checked = api.get(f"{base}/api/bookmarks/check/?url={quote(page, safe='')}",
-                      timeout=TIMEOUT).json()
+    checked = api.get(
+        f"{base}/api/bookmarks/check/?url={quote(page, safe='')}", timeout=TIMEOUT
+    ).json()
     assert checked["bookmark"] is None
     assert checked["metadata"]["title"] == "A tab worth keeping"
 
     # Save: the form's fields, as the extension posts them.
-    saved = api.post(f"{base}/api/bookmarks/?disable_scraping&disable_html_snapshot",
-                     timeout=TIMEOUT, json={
-                         "url": page, "title": checked["metadata"]["title"],
-                         "description": checked["metadata"]["description"] or "",
-                         "notes": "", "tag_names": [tag, "reading"], "unread": True,
-                         "shared": False})
+    saved = api.post(
+        f"{base}/api/bookmarks/?disable_scraping&disable_html_snapshot",
+        timeout=TIMEOUT,
+        json={
+            "url": page,
+            "title": checked["metadata"]["title"],
+            "description": checked["metadata"]["description"] or "",
+            "notes": "",
+            "tag_names": [tag, "reading"],
+            "unread": True,
+            "shared": False,
+        },
+    )
     assert saved.status_code == 201, saved.text
     bookmark = saved.json()
-    again = api.get(f"{base}/api/bookmarks/check/?url={quote(page, safe='')}",
-                    timeout=TIMEOUT).json()
+    again = api.get(
+        f"{base}/api/bookmarks/check/?url={quote(page, safe='')}", timeout=TIMEOUT
+    ).json()
     assert again["bookmark"]["id"] == bookmark["id"] and again["bookmark"]["date_added"]
 
     # The omnibox: suggestions, then the search page at the same base URL.
-    suggestions = api.get(f"{base}/api/bookmarks/?q={quote('worth keeping')}&limit=5",
-                          timeout=TIMEOUT).json()["results"]
+    suggestions = api.get(
+        f"{base}/api/bookmarks/?q={quote('worth keeping')}&limit=5", timeout=TIMEOUT
+    ).json()["results"]
     assert [b["id"] for b in suggestions] == [bookmark["id"]]
     browser = front_door_session(shelf_system, person.username)
     opened = browser.get(f"{base}/bookmarks?q={quote('worth keeping')}", timeout=TIMEOUT)
     assert opened.status_code == 200 and "A tab worth keeping" in opened.text
 
     # Delete from the popup.
-    assert api.delete(f"{base}/api/bookmarks/{bookmark['id']}/", timeout=TIMEOUT,
-                      headers={"Content-Type": "application/json"}).status_code == 204
+    assert (
+        api.delete(
+            f"{base}/api/bookmarks/{bookmark['id']}/",
+            timeout=TIMEOUT,
+            headers={"Content-Type": "application/json"},
+        ).status_code
+        == 204
+    )
     gone = api.get(f"{base}/api/bookmarks/check/?url={quote(page, safe='')}", timeout=TIMEOUT)
     assert gone.json()["bookmark"] is None
 
@@ -144,9 +171,14 @@ def test_more_than_a_thousand_tags_in_one_page(shelf_system):
     api.headers["Authorization"] = f"Token {api_key(shelf_system, person)}"
     names = [f"t{number:04d}" for number in range(1010)]
     for start in range(0, len(names), 100):  # 100 tags per bookmark at most
-        api.post(f"{shelf_system.front_door}/api/bookmarks/", timeout=TIMEOUT, json={
-            "url": f"https://example.org/{unique('many')}",
-            "tag_names": names[start:start + 100]}).raise_for_status()
+        api.post(
+            f"{shelf_system.front_door}/api/bookmarks/",
+            timeout=TIMEOUT,
+            json={
+                "url": f"https://example.org/{unique('many')}",
+                "tag_names": names[start : start + 100],
+            },
+        ).raise_for_status()
     tags = api.get(f"{shelf_system.front_door}/api/tags/?limit=5000", timeout=TIMEOUT)
     assert tags.status_code == 200, tags.text
     assert sorted(t["name"] for t in tags.json()["results"]) == names
@@ -154,9 +186,12 @@ def test_more_than_a_thousand_tags_in_one_page(shelf_system):
 
 def test_a_form_encoded_create_as_drf_accepts_it(shelf_system, token):
     url = f"https://example.org/{unique('form')}"
-    made = requests.post(f"{shelf_system.front_door}/api/bookmarks/", timeout=TIMEOUT,
-                         headers={"Authorization": f"Token {token}"},
-                         data={"url": url, "title": "From a form", "tag_names": ["form"]})
+    made = requests.post(
+        f"{shelf_system.front_door}/api/bookmarks/",
+        timeout=TIMEOUT,
+        headers={"Authorization": f"Token {token}"},
+        data={"url": url, "title": "From a form", "tag_names": ["form"]},
+    )
     assert made.status_code == 201, made.text
     assert (made.json()["url"], made.json()["title"]) == (url, "From a form")
 
@@ -166,15 +201,31 @@ def test_tags_and_search_fold_case_in_every_script(shelf_system, token):
     api.headers["Authorization"] = f"Token {token}"
     base = shelf_system.front_door
     word = unique("Ünï")
-    first = api.post(f"{base}/api/bookmarks/", timeout=TIMEOUT, json={
-        "url": f"https://example.org/{unique('fold')}", "title": f"ΣΟΦΊΑ {word}",
-        "tag_names": [word]}).json()
-    second = api.post(f"{base}/api/bookmarks/", timeout=TIMEOUT, json={
-        "url": f"https://example.org/{unique('fold')}", "tag_names": [word.lower()]}).json()
+    first = api.post(
+        f"{base}/api/bookmarks/",
+        timeout=TIMEOUT,
+        json={
+            "url": f"https://example.org/{unique('fold')}",
+            "title": f"ΣΟΦΊΑ {word}",
+            "tag_names": [word],
+        },
+    ).json()
+    second = api.post(
+        f"{base}/api/bookmarks/",
+        timeout=TIMEOUT,
+        json={"url": f"https://example.org/{unique('fold')}", "tag_names": [word.lower()]},
+    ).json()
     assert second["tag_names"] == first["tag_names"]  # one tag, whatever the case
-    found = wait_for(lambda: api.get(f"{base}/api/bookmarks/", timeout=TIMEOUT,
-                                     params={"q": f"#{word.lower()}"}).json()["count"] == 2,
-                     within=10, what="#tag search folding case")
+    found = wait_for(
+        lambda: (
+            api.get(
+                f"{base}/api/bookmarks/", timeout=TIMEOUT, params={"q": f"#{word.lower()}"}
+            ).json()["count"]
+            == 2
+        ),
+        within=10,
+        what="#tag search folding case",
+    )
     assert found
     by_word = api.get(f"{base}/api/bookmarks/", params={"q": "σοφία"}, timeout=TIMEOUT).json()
     assert first["id"] in [b["id"] for b in by_word["results"]]

@@ -32,10 +32,20 @@ TIMEOUT = (3, 20)
 START_TIMEOUT = float(os.environ.get("SHELF_TEST_READY_TIMEOUT", "90")) * 3  # setup, migrate, start
 ADMIN, ADMIN_PASSWORD = "ada", "a long passphrase for ada"
 # The defaults in the source (services' config.py), which no installation may use.
-PUBLIC_SECRETS = {"dev-api-secret", "dev-tasks-secret", "dev-ui-secret",
-                  "shelf-ui-development-secret-not-for-production"}
-PORTS = ("SHELF_PORT", "SHELF_AUTH_PORT", "SHELF_API_PORT", "SHELF_TASKS_PORT",
-         "SHELF_UI_PORT", "SHELF_SMTP_PORT")
+PUBLIC_SECRETS = {
+    "dev-api-secret",
+    "dev-tasks-secret",
+    "dev-ui-secret",
+    "shelf-ui-development-secret-not-for-production",
+}
+PORTS = (
+    "SHELF_PORT",
+    "SHELF_AUTH_PORT",
+    "SHELF_API_PORT",
+    "SHELF_TASKS_PORT",
+    "SHELF_UI_PORT",
+    "SHELF_SMTP_PORT",
+)
 
 
 @dataclass
@@ -59,15 +69,27 @@ class Copy:
         return dict(line.split("=", 1) for line in lines if "=" in line and line[0] != "#")
 
     def start(self) -> None:
-        env = {key: value for key, value in os.environ.items()
-               if not key.startswith(("SHELF_", "VIRTUAL_ENV", "MAKE", "MFLAGS"))}
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("SHELF_", "VIRTUAL_ENV", "MAKE", "MFLAGS"))
+        }
         env.update({name: str(port) for name, port in self.ports.items()})
-        env.update(SHELF_DATA_DIR=str(self.data_dir), SHELF_ADMIN_USERNAME=ADMIN,
-                   SHELF_ADMIN_PASSWORD=ADMIN_PASSWORD)
+        env.update(
+            SHELF_DATA_DIR=str(self.data_dir),
+            SHELF_ADMIN_USERNAME=ADMIN,
+            SHELF_ADMIN_PASSWORD=ADMIN_PASSWORD,
+        )
         with self.log.open("wb") as log:
-            self.process = subprocess.Popen(["make", "--no-print-directory", "run"], cwd=ROOT,
-                                            env=env, stdin=subprocess.DEVNULL, stdout=log,
-                                            stderr=subprocess.STDOUT, start_new_session=True)
+            self.process = subprocess.Popen(
+                ["make", "--no-print-directory", "run"],
+                cwd=ROOT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
 
     def wait_ready(self, deadline: float) -> None:
         while True:
@@ -77,9 +99,11 @@ class Copy:
             except requests.RequestException:
                 pass
             if self.process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"make run at {self.front_door} did not become ready "
-                                     f"(exit {self.process.poll()}):\n"
-                                     f"{tail(self.log.read_text(errors='replace'))}")
+                raise AssertionError(
+                    f"make run at {self.front_door} did not become ready "
+                    f"(exit {self.process.poll()}):\n"
+                    f"{tail(self.log.read_text(errors='replace'))}"
+                )
             time.sleep(0.5)
 
     def stop(self) -> int | None:
@@ -97,11 +121,17 @@ class Copy:
             self.process.wait()
 
     def api_key(self) -> str:
-        session = requests.post(self.front_door + "/auth/v1/sessions", timeout=TIMEOUT,
-                                json={"username": ADMIN, "password": ADMIN_PASSWORD})
+        session = requests.post(
+            self.front_door + "/auth/v1/sessions",
+            timeout=TIMEOUT,
+            json={"username": ADMIN, "password": ADMIN_PASSWORD},
+        )
         assert session.status_code == 201, session.text
-        made = requests.post(self.front_door + "/auth/v1/api-key", timeout=TIMEOUT,
-                             headers={"Authorization": f"Bearer {session.json()['access_token']}"})
+        made = requests.post(
+            self.front_door + "/auth/v1/api-key",
+            timeout=TIMEOUT,
+            headers={"Authorization": f"Bearer {session.json()['access_token']}"},
+        )
         assert made.status_code == 201, made.text
         return made.json()["key"]
 
@@ -134,12 +164,19 @@ def test_two_copies_run_side_by_side_by_ports_alone(copies):
     first, second = copies
     keys = [copy.api_key() for copy in copies]
     url = "https://example.org/only-in-the-first"
-    made = requests.post(first.front_door + "/api/bookmarks/", json={"url": url},
-                         headers={"Authorization": f"Token {keys[0]}"}, timeout=TIMEOUT)
+    made = requests.post(
+        first.front_door + "/api/bookmarks/",
+        json={"url": url},
+        headers={"Authorization": f"Token {keys[0]}"},
+        timeout=TIMEOUT,
+    )
     assert made.status_code == 201, made.text
     for copy, key, count in ((first, keys[0], 1), (second, keys[1], 0)):
-        listing = requests.get(copy.front_door + "/api/bookmarks/", timeout=TIMEOUT,
-                               headers={"Authorization": f"Token {key}"})
+        listing = requests.get(
+            copy.front_door + "/api/bookmarks/",
+            timeout=TIMEOUT,
+            headers={"Authorization": f"Token {key}"},
+        )
         assert listing.status_code == 200 and listing.json()["count"] == count
         page = requests.get(copy.front_door + "/login", timeout=TIMEOUT)
         assert page.status_code == 200 and "<form" in page.text
@@ -154,9 +191,13 @@ def test_each_installation_has_secrets_of_its_own(copies):
     first, second = copies
     for copy in copies:
         secrets = copy.secrets()
-        assert set(secrets) >= {"SHELF_SECRET_KEY", "SHELF_API_CLIENT_SECRET",
-                                "SHELF_TASKS_CLIENT_SECRET", "SHELF_UI_CLIENT_SECRET",
-                                "SHELF_AUTH_SERVICE_CLIENTS"}
+        assert set(secrets) >= {
+            "SHELF_SECRET_KEY",
+            "SHELF_API_CLIENT_SECRET",
+            "SHELF_TASKS_CLIENT_SECRET",
+            "SHELF_UI_CLIENT_SECRET",
+            "SHELF_AUTH_SERVICE_CLIENTS",
+        }
         assert not PUBLIC_SECRETS & set(secrets.values())
         assert all(len(value) >= 32 for name, value in secrets.items() if "SECRET" in name)
     assert first.secrets()["SHELF_SECRET_KEY"] != second.secrets()["SHELF_SECRET_KEY"]
@@ -165,12 +206,18 @@ def test_each_installation_has_secrets_of_its_own(copies):
 @pytest.mark.parametrize("client", ["api", "tasks"])
 def test_auth_refuses_the_public_client_secrets_and_takes_its_own(copies, client):
     first, _ = copies
-    public = requests.post(first.front_door + "/auth/v1/service-tokens", timeout=TIMEOUT,
-                           json={"client_id": client, "client_secret": f"dev-{client}-secret"})
+    public = requests.post(
+        first.front_door + "/auth/v1/service-tokens",
+        timeout=TIMEOUT,
+        json={"client_id": client, "client_secret": f"dev-{client}-secret"},
+    )
     assert public.status_code == 401, public.text
     own = first.secrets()[f"SHELF_{client.upper()}_CLIENT_SECRET"]
-    taken = requests.post(first.front_door + "/auth/v1/service-tokens", timeout=TIMEOUT,
-                          json={"client_id": client, "client_secret": own})
+    taken = requests.post(
+        first.front_door + "/auth/v1/service-tokens",
+        timeout=TIMEOUT,
+        json={"client_id": client, "client_secret": own},
+    )
     assert taken.status_code == 200, taken.text
 
 
@@ -198,8 +245,12 @@ def test_the_ui_signs_its_session_cookie_with_the_installation_s_key(copies):
 def test_a_second_start_keeps_the_secrets(copies, tmp_path):
     first, _ = copies
     before = first.secrets()
-    made = subprocess.run(["python3", "deploy/secret_files.py", "local",
-                           str(first.data_dir / "secrets.env")], cwd=ROOT, capture_output=True,
-                          text=True, check=True)
+    made = subprocess.run(
+        ["python3", "deploy/secret_files.py", "local", str(first.data_dir / "secrets.env")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "kept" in made.stdout
     assert first.secrets() == before

@@ -62,14 +62,26 @@ def hundred_megabytes() -> bytes:
 
 # -- raw HTTP -------------------------------------------------------------------------------
 
-def post_raw(url: str, path: str, body: bytes, *, headers: dict[str, str] | None = None,
-             content_type: str = "application/json", chunked: bool = False,
-             declared_length: int | None = None) -> int:
+
+def post_raw(
+    url: str,
+    path: str,
+    body: bytes,
+    *,
+    headers: dict[str, str] | None = None,
+    content_type: str = "application/json",
+    chunked: bool = False,
+    declared_length: int | None = None,
+) -> int:
     """POST `body` (with its Content-Length, a `declared_length` that lies, or chunked) while
     reading the answer; its status. Sending stops, quietly, when the service closes."""
     parts = urlsplit(url)
-    head = [f"POST {path} HTTP/1.1", f"Host: {parts.netloc}", f"Content-Type: {content_type}",
-            "Connection: close"]
+    head = [
+        f"POST {path} HTTP/1.1",
+        f"Host: {parts.netloc}",
+        f"Content-Type: {content_type}",
+        "Connection: close",
+    ]
     head += [f"{name}: {value}" for name, value in (headers or {}).items()]
     if chunked:
         head.append("Transfer-Encoding: chunked")
@@ -99,7 +111,7 @@ def _send(sock: socket.socket, head: list[str], body: bytes, chunked: bool) -> N
         sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode())
         view = memoryview(body)
         for start in range(0, len(body), MIB):
-            piece = view[start:start + MIB]
+            piece = view[start : start + MIB]
             sock.sendall(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
         if chunked:
             sock.sendall(b"0\r\n\r\n")
@@ -108,6 +120,7 @@ def _send(sock: socket.socket, head: list[str], body: bytes, chunked: bool) -> N
 
 
 # -- a flood of huge logins, and a person logging in meanwhile -------------------------------
+
 
 @dataclass
 class Flood:
@@ -131,8 +144,10 @@ class Flood:
 
     def __enter__(self) -> Flood:
         # Two attackers declare the body's length, one sends it chunked (no length at all).
-        self.threads = [threading.Thread(target=self.attacker, args=(n == ATTACKERS - 1,),
-                                         daemon=True) for n in range(ATTACKERS)]
+        self.threads = [
+            threading.Thread(target=self.attacker, args=(n == ATTACKERS - 1,), daemon=True)
+            for n in range(ATTACKERS)
+        ]
         for thread in self.threads:
             thread.start()
         assert self.answered.wait(SOCKET_TIMEOUT), "the flood got no answer at all"
@@ -145,7 +160,8 @@ class Flood:
 
 
 def test_a_flood_of_huge_logins_to_auth_is_refused_while_a_person_logs_in(
-        shelf_system, person, millions_of_keys):
+    shelf_system, person, millions_of_keys
+):
     with Flood(shelf_system.urls["auth"], "/v1/sessions", millions_of_keys) as flood:
         logged_in = [log_in(shelf_system, person.username) for _ in range(3)]
         assert flood.answered.is_set() and not flood.stop.is_set()
@@ -155,7 +171,8 @@ def test_a_flood_of_huge_logins_to_auth_is_refused_while_a_person_logs_in(
 
 
 def test_a_flood_of_huge_logins_to_the_ui_is_refused_while_a_person_logs_in(
-        shelf_system, person, millions_of_keys):
+    shelf_system, person, millions_of_keys
+):
     with Flood(shelf_system.urls["ui"], "/login", millions_of_keys) as flood:
         browsers = [ui_session(shelf_system, person.username) for _ in range(3)]
     home = browsers[-1].get(shelf_system.urls["ui"] + "/", timeout=TIMEOUT)
@@ -166,12 +183,14 @@ def test_a_flood_of_huge_logins_to_the_ui_is_refused_while_a_person_logs_in(
 
 def test_a_body_that_lies_about_its_length_is_read_no_further(shelf_system, millions_of_keys):
     # Declared small, sent huge: the service reads what was declared, and it is not JSON.
-    status = post_raw(shelf_system.urls["auth"], "/v1/sessions", millions_of_keys,
-                      declared_length=1000)
+    status = post_raw(
+        shelf_system.urls["auth"], "/v1/sessions", millions_of_keys, declared_length=1000
+    )
     assert status == 400
 
 
 # -- memory -------------------------------------------------------------------------------
+
 
 def workers(system: ShelfSystem, service: str) -> list[int]:
     master = system.processes[service].pid
@@ -185,19 +204,27 @@ def rss(pid: int) -> int:
     raise AssertionError(f"no VmRSS for {pid}")
 
 
-MEMORY_TARGETS = [("auth", "/v1/sessions"), ("ui", "/login"), ("api", "/api/bookmarks/"),
-                  ("tasks", "/v1/jobs")]
+MEMORY_TARGETS = [
+    ("auth", "/v1/sessions"),
+    ("ui", "/login"),
+    ("api", "/api/bookmarks/"),
+    ("tasks", "/v1/jobs"),
+]
 
 
 @pytest.mark.parametrize(("service", "path"), MEMORY_TARGETS)
-def test_a_100_mb_body_does_not_grow_a_workers_memory(shelf_system, hundred_megabytes, service,
-                                                      path):
+def test_a_100_mb_body_does_not_grow_a_workers_memory(
+    shelf_system, hundred_megabytes, service, path
+):
     url = shelf_system.urls[service]
     for _ in range(8):  # each worker has answered something like it: first-use costs are paid
         post_raw(url, path, b'{"username": "x", "password": "y"}')
     before = {pid: rss(pid) for pid in workers(shelf_system, service)}
-    statuses = [post_raw(url, path, hundred_megabytes, chunked=chunked)
-                for chunked in (False, True) for _ in range(2)]
+    statuses = [
+        post_raw(url, path, hundred_megabytes, chunked=chunked)
+        for chunked in (False, True)
+        for _ in range(2)
+    ]
     after = {pid: rss(pid) for pid in workers(shelf_system, service)}
     assert statuses == [413] * 4
     assert set(after) == set(before), "a worker died (or was replaced) under the bodies"
@@ -206,6 +233,7 @@ def test_a_100_mb_body_does_not_grow_a_workers_memory(shelf_system, hundred_mega
 
 
 # -- JSON a schema must never see: 400 naming the field, never a 500 ------------------------
+
 
 def deep(depth: int) -> bytes:
     return b"[" * depth + b"]" * depth
@@ -227,15 +255,22 @@ BAD_BODIES = [
     ("auth", "/v1/sessions", b'{"username": "ann", "password": @}', "password"),
     ("ui", "/login", b'{"username": "ann", "password": @}', "password"),
     ("api", "/api/bookmarks/", b'{"url": "https://example.com/", "tag_names": @}', "tag_names"),
-    ("tasks", "/v1/jobs", b'{"kind": "fetch_metadata", "args": {"bookmark_id": @}}',
-     "args.bookmark_id"),
+    (
+        "tasks",
+        "/v1/jobs",
+        b'{"kind": "fetch_metadata", "args": {"bookmark_id": @}}',
+        "args.bookmark_id",
+    ),
 ]
 
 
 def bad_json(shelf_system, callers, service, path, body, value) -> requests.Response:
-    return requests.post(shelf_system.urls[service] + path, data=body.replace(HOLE, value),
-                         timeout=TIMEOUT, headers={"Content-Type": "application/json",
-                                                   **callers[service]})
+    return requests.post(
+        shelf_system.urls[service] + path,
+        data=body.replace(HOLE, value),
+        timeout=TIMEOUT,
+        headers={"Content-Type": "application/json", **callers[service]},
+    )
 
 
 def field_errors(service: str, response: requests.Response) -> dict:
@@ -248,8 +283,9 @@ def field_errors(service: str, response: requests.Response) -> dict:
 
 
 @pytest.mark.parametrize(("service", "path", "body", "where"), BAD_BODIES)
-def test_json_nested_1000_deep_is_a_400_naming_the_field(shelf_system, callers, service, path,
-                                                         body, where):
+def test_json_nested_1000_deep_is_a_400_naming_the_field(
+    shelf_system, callers, service, path, body, where
+):
     response = bad_json(shelf_system, callers, service, path, body, deep(1000))
     assert response.status_code == 400, response.text[:300]
     errors = field_errors(service, response)
@@ -258,8 +294,9 @@ def test_json_nested_1000_deep_is_a_400_naming_the_field(shelf_system, callers, 
 
 
 @pytest.mark.parametrize(("service", "path", "body", "where"), BAD_BODIES)
-def test_a_lone_surrogate_is_a_400_naming_the_field(shelf_system, callers, service, path, body,
-                                                    where):
+def test_a_lone_surrogate_is_a_400_naming_the_field(
+    shelf_system, callers, service, path, body, where
+):
     response = bad_json(shelf_system, callers, service, path, body, b'"a\\ud800b"')
     assert response.status_code == 400, response.text[:300]
     errors = field_errors(service, response)
@@ -268,32 +305,44 @@ def test_a_lone_surrogate_is_a_400_naming_the_field(shelf_system, callers, servi
 
 
 def test_api_answers_a_body_over_the_limit_in_linkdings_shape(shelf_system, callers):
-    status = post_raw(shelf_system.urls["api"], "/api/bookmarks/", b" " * (2 * MIB),
-                      headers=callers["api"])
+    status = post_raw(
+        shelf_system.urls["api"], "/api/bookmarks/", b" " * (2 * MIB), headers=callers["api"]
+    )
     assert status == 413
-    answer = requests.post(shelf_system.urls["api"] + "/api/bookmarks/", timeout=TIMEOUT,
-                           headers={"Content-Length": str(2 * MIB), **callers["api"]},
-                           data=b"")
+    answer = requests.post(
+        shelf_system.urls["api"] + "/api/bookmarks/",
+        timeout=TIMEOUT,
+        headers={"Content-Length": str(2 * MIB), **callers["api"]},
+        data=b"",
+    )
     assert answer.status_code == 413
-    assert answer.json() == {"detail": "The request body is larger than this endpoint accepts "
-                                       f"({LIMIT} bytes)."}
+    assert answer.json() == {
+        "detail": f"The request body is larger than this endpoint accepts ({LIMIT} bytes)."
+    }
 
 
 def test_api_takes_an_import_file_larger_than_the_json_limit(shelf_system, callers):
     # Its route declares its own limit (SHELF_API_IMPORT_MAX_BYTES); a browser's export
     # carries much besides the links (icons as data: URLs), here a comment stands for it.
-    lines = b"".join(b'<DT><A HREF="https://example.com/limits/%d">Page %d</A>\n' % (n, n)
-                     for n in range(3))
-    page = (b"<!DOCTYPE NETSCAPE-Bookmark-file-1>\n<!-- " + b"x" * (2 * LIMIT) + b" -->\n"
-            b"<DL><p>\n" + lines + b"</DL><p>\n")
-    answer = requests.post(shelf_system.urls["api"] + "/api/bookmarks/import/",
-                           timeout=(2, 60), headers=callers["api"],
-                           files={"file": ("bookmarks.html", page, "text/html")})
+    lines = b"".join(
+        b'<DT><A HREF="https://example.com/limits/%d">Page %d</A>\n' % (n, n) for n in range(3)
+    )
+    page = (
+        b"<!DOCTYPE NETSCAPE-Bookmark-file-1>\n<!-- " + b"x" * (2 * LIMIT) + b" -->\n"
+        b"<DL><p>\n" + lines + b"</DL><p>\n"
+    )
+    answer = requests.post(
+        shelf_system.urls["api"] + "/api/bookmarks/import/",
+        timeout=(2, 60),
+        headers=callers["api"],
+        files={"file": ("bookmarks.html", page, "text/html")},
+    )
     assert answer.status_code == 201, answer.text[:300]
     assert answer.json()["total"] == 3
 
 
 # -- /metrics -------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("service", ["auth", "ui"])
 def test_metrics_answer_loopback_only_when_not_forwarded(shelf_system, service):

@@ -41,8 +41,9 @@ MARGIN = 5.0  # for a loaded machine; the elapsed time is printed
 STEADY = 2.5  # refused this long in a row: every worker's list has caught up
 CLIENTS = "SHELF_AUTH_SERVICE_CLIENTS"
 # The clients the system knows, and a secret for the ui too, as docker-compose.yml gives it.
-UI_CLIENT = ",".join(f"{client}:{secret}" for client, secret in
-                     {**SERVICE_SECRETS, "ui": "dev-ui-secret"}.items())
+UI_CLIENT = ",".join(
+    f"{client}:{secret}" for client, secret in {**SERVICE_SECRETS, "ui": "dev-ui-secret"}.items()
+)
 
 
 def refused_within(what: str, call: Callable[[], requests.Response]) -> float:
@@ -61,7 +62,8 @@ def refused_within(what: str, call: Callable[[], requests.Response]) -> float:
         else:
             since = None
             assert now - start < PROMISED + MARGIN, (
-                f"{what}: still {answer.status_code} after {now - start:.1f} s")
+                f"{what}: still {answer.status_code} after {now - start:.1f} s"
+            )
         time.sleep(0.1)
     elapsed = since - start
     print(f"{what}: refused after {elapsed:.2f} s")
@@ -70,8 +72,7 @@ def refused_within(what: str, call: Callable[[], requests.Response]) -> float:
 
 
 def api_get(system: ShelfSystem, headers: dict[str, str]) -> requests.Response:
-    return requests.get(system.urls["api"] + "/api/bookmarks/", headers=headers,
-                        timeout=TIMEOUT)
+    return requests.get(system.urls["api"] + "/api/bookmarks/", headers=headers, timeout=TIMEOUT)
 
 
 def token_key(key: str) -> dict[str, str]:
@@ -79,8 +80,12 @@ def token_key(key: str) -> dict[str, str]:
 
 
 def admin_patch(system: ShelfSystem, admin: Person, user_id: int, **change) -> None:
-    answer = requests.patch(f"{system.urls['auth']}/v1/admin/users/{user_id}", json=change,
-                            headers=admin.headers, timeout=TIMEOUT)
+    answer = requests.patch(
+        f"{system.urls['auth']}/v1/admin/users/{user_id}",
+        json=change,
+        headers=admin.headers,
+        timeout=TIMEOUT,
+    )
     assert answer.status_code == 200, answer.text
 
 
@@ -111,10 +116,14 @@ def test_a_demoted_admin_is_refused_by_tasks_and_auth_admin_endpoints(shelf_syst
     for url in (stats, users):
         assert requests.get(url, headers=demoted.headers, timeout=TIMEOUT).status_code == 200
     admin_patch(shelf_system, admin, demoted.user_id, is_admin=False)
-    refused_within("a demoted admin at tasks' /v1/stats", lambda: requests.get(
-        stats, headers=demoted.headers, timeout=TIMEOUT))
-    refused_within("a demoted admin at auth's /v1/admin/users", lambda: requests.get(
-        users, headers=demoted.headers, timeout=TIMEOUT))
+    refused_within(
+        "a demoted admin at tasks' /v1/stats",
+        lambda: requests.get(stats, headers=demoted.headers, timeout=TIMEOUT),
+    )
+    refused_within(
+        "a demoted admin at auth's /v1/admin/users",
+        lambda: requests.get(users, headers=demoted.headers, timeout=TIMEOUT),
+    )
     again = log_in(shelf_system, demoted.username)  # logging in again: a user, not an admin
     assert requests.get(stats, headers=again.headers, timeout=TIMEOUT).status_code == 403
     assert api_get(shelf_system, again.headers).status_code == 200
@@ -124,25 +133,32 @@ def test_a_deactivated_user_is_refused_by_api(shelf_system, admin):
     person = make_user(shelf_system, admin, "deactivated")
     key = in_use(shelf_system, person)
     admin_patch(shelf_system, admin, person.user_id, is_active=False)
-    refused_within("a deactivated user's token at api", lambda: api_get(shelf_system,
-                                                                          person.headers))
+    refused_within(
+        "a deactivated user's token at api", lambda: api_get(shelf_system, person.headers)
+    )
     refused_within("a deactivated user's API key at api", lambda: api_get(shelf_system, key))
 
 
 def test_a_deleted_user_is_refused_by_api(shelf_system, admin):
     person = make_user(shelf_system, admin, "deleted")
     key = in_use(shelf_system, person)
-    deleted = requests.delete(f"{shelf_system.urls['auth']}/v1/admin/users/{person.user_id}",
-                              headers=admin.headers, timeout=TIMEOUT)
+    deleted = requests.delete(
+        f"{shelf_system.urls['auth']}/v1/admin/users/{person.user_id}",
+        headers=admin.headers,
+        timeout=TIMEOUT,
+    )
     assert deleted.status_code == 204, deleted.text
-    refused_within("a deleted user's token at api", lambda: api_get(shelf_system,
-                                                                      person.headers))
+    refused_within("a deleted user's token at api", lambda: api_get(shelf_system, person.headers))
     refused_within("a deleted user's API key at api", lambda: api_get(shelf_system, key))
     # auth's outbox hands tasks the purge of what other services keep for the user (C2).
     deadline = time.monotonic() + 30
     while True:
-        jobs = requests.get(shelf_system.urls["tasks"] + "/v1/jobs", headers=admin.headers,
-                            params={"kind": "purge_user"}, timeout=TIMEOUT).json()["results"]
+        jobs = requests.get(
+            shelf_system.urls["tasks"] + "/v1/jobs",
+            headers=admin.headers,
+            params={"kind": "purge_user"},
+            timeout=TIMEOUT,
+        ).json()["results"]
         mine = [job for job in jobs if job["idempotency_key"] == f"purge_user:{person.user_id}"]
         if mine:
             assert mine[0]["args"] == {"user_id": person.user_id}
@@ -158,11 +174,15 @@ def test_after_logout_a_copied_access_token_is_refused_by_api(shelf_system, admi
     person = make_user(shelf_system, admin, "loggedout")
     other_session = log_in(shelf_system, person.username)
     assert api_get(shelf_system, person.headers).status_code == 200
-    logout = requests.post(shelf_system.urls["auth"] + "/v1/sessions/logout", timeout=TIMEOUT,
-                           json={"refresh_token": person.refresh_token})
+    logout = requests.post(
+        shelf_system.urls["auth"] + "/v1/sessions/logout",
+        timeout=TIMEOUT,
+        json={"refresh_token": person.refresh_token},
+    )
     assert logout.status_code == 204
-    refused_within("a logged-out session's access token at api",
-                   lambda: api_get(shelf_system, person.headers))
+    refused_within(
+        "a logged-out session's access token at api", lambda: api_get(shelf_system, person.headers)
+    )
     assert api_get(shelf_system, other_session.headers).status_code == 200  # only that one
 
 
@@ -175,8 +195,12 @@ def test_after_logout_a_copied_ui_session_cookie_stops_working(shelf_system, adm
     home = shelf_system.urls["ui"] + "/bookmarks"
     assert thief.get(home, allow_redirects=False, timeout=TIMEOUT).status_code == 200
     page = browser.get(home, timeout=TIMEOUT)
-    answer = browser.post(shelf_system.urls["ui"] + "/logout", allow_redirects=False,
-                          data={"csrf_token": csrf_token(page.text)}, timeout=TIMEOUT)
+    answer = browser.post(
+        shelf_system.urls["ui"] + "/logout",
+        allow_redirects=False,
+        data={"csrf_token": csrf_token(page.text)},
+        timeout=TIMEOUT,
+    )
     assert answer.status_code == 302
 
     def thiefs_view() -> requests.Response:
@@ -191,13 +215,17 @@ def test_after_logout_a_copied_ui_session_cookie_stops_working(shelf_system, adm
 def test_after_a_password_change_the_old_access_token_is_refused(shelf_system, admin):
     person = make_user(shelf_system, admin, "changer")
     key = in_use(shelf_system, person)
-    changed = requests.post(shelf_system.urls["auth"] + "/v1/users/me/password",
-                            headers=person.headers, timeout=TIMEOUT,
-                            json={"current_password": PASSWORD,
-                                  "new_password": "another long passphrase"})
+    changed = requests.post(
+        shelf_system.urls["auth"] + "/v1/users/me/password",
+        headers=person.headers,
+        timeout=TIMEOUT,
+        json={"current_password": PASSWORD, "new_password": "another long passphrase"},
+    )
     assert changed.status_code == 200, changed.text
-    refused_within("the old access token after a password change",
-                   lambda: api_get(shelf_system, person.headers))
+    refused_within(
+        "the old access token after a password change",
+        lambda: api_get(shelf_system, person.headers),
+    )
     assert api_get(shelf_system, bearer(changed.json()["access_token"])).status_code == 200
     assert api_get(shelf_system, key).status_code == 200  # kept: not asked to revoke it
 
@@ -205,21 +233,25 @@ def test_after_a_password_change_the_old_access_token_is_refused(shelf_system, a
 def test_a_password_change_may_revoke_the_api_key(shelf_system, admin):
     person = make_user(shelf_system, admin, "keyrevoker")
     key = in_use(shelf_system, person)
-    changed = requests.post(shelf_system.urls["auth"] + "/v1/users/me/password",
-                            headers=person.headers, timeout=TIMEOUT,
-                            json={"current_password": PASSWORD, "revoke_api_key": True,
-                                  "new_password": "another long passphrase"})
+    changed = requests.post(
+        shelf_system.urls["auth"] + "/v1/users/me/password",
+        headers=person.headers,
+        timeout=TIMEOUT,
+        json={
+            "current_password": PASSWORD,
+            "revoke_api_key": True,
+            "new_password": "another long passphrase",
+        },
+    )
     assert changed.status_code == 200, changed.text
-    refused_within("the API key revoked with a password change",
-                   lambda: api_get(shelf_system, key))
+    refused_within("the API key revoked with a password change", lambda: api_get(shelf_system, key))
 
 
 def test_a_regenerated_api_keys_old_value_is_refused(shelf_system, admin):
     person = make_user(shelf_system, admin, "regenerator")
     old = in_use(shelf_system, person)
     new = token_key(api_key(shelf_system, person))
-    refused_within("a regenerated API key's old value at api",
-                   lambda: api_get(shelf_system, old))
+    refused_within("a regenerated API key's old value at api", lambda: api_get(shelf_system, old))
     assert api_get(shelf_system, new).status_code == 200
 
 
@@ -267,12 +299,16 @@ def test_each_service_takes_only_tokens_meant_for_it(shelf_system):
     jobs = shelf_system.urls["tasks"] + "/v1/jobs"
     introspect = shelf_system.urls["auth"] + "/v1/api-keys/introspect"
     admin_users = shelf_system.urls["auth"] + "/v1/admin/users"
-    job = {"kind": "purge", "run_at": "2100-01-01T00:00:00Z",
-           "idempotency_key": unique("revocation-test-")}
+    job = {
+        "kind": "purge",
+        "run_at": "2100-01-01T00:00:00Z",
+        "idempotency_key": unique("revocation-test-"),
+    }
 
     def status(method: str, url: str, token: str, **kwargs) -> int:
-        return requests.request(method, url, headers=bearer(token), timeout=TIMEOUT,
-                                **kwargs).status_code
+        return requests.request(
+            method, url, headers=bearer(token), timeout=TIMEOUT, **kwargs
+        ).status_code
 
     api_for_tasks = service_token(shelf_system, "api", "tasks")
     api_for_auth = service_token(shelf_system, "api", "auth")

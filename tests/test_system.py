@@ -57,8 +57,10 @@ def wait_for_log_entry(system: ShelfSystem, name: str, matches, within: float = 
             if matches(entry):
                 return entry
         if time.monotonic() > deadline:
-            pytest.fail(f"no matching line in {name}'s log ({system.log_paths[name]}):\n"
-                        f"{system.log_tail(name)}")
+            pytest.fail(
+                f"no matching line in {name}'s log ({system.log_paths[name]}):\n"
+                f"{system.log_tail(name)}"
+            )
         time.sleep(0.1)
 
 
@@ -157,13 +159,17 @@ def test_a_request_id_sent_to_the_ui_reaches_every_service_it_calls(shelf_system
     assert answer.headers.get("X-Request-ID") == request_id
     assert status_page_states(answer.text) == {"auth": "up", "api": "up", "tasks": "up"}
     assert "Every service is up." in answer.text
-    wait_for_log_entry(shelf_system, "ui", lambda entry: (
-        entry.get("request_id") == request_id and entry.get("path") == "/status"
-    ))
+    wait_for_log_entry(
+        shelf_system,
+        "ui",
+        lambda entry: entry.get("request_id") == request_id and entry.get("path") == "/status",
+    )
     for service in ("auth", "api", "tasks"):
-        entry = wait_for_log_entry(shelf_system, service, lambda entry: (
-            entry.get("request_id") == request_id and entry.get("path") == "/healthz"
-        ))
+        entry = wait_for_log_entry(
+            shelf_system,
+            service,
+            lambda entry: entry.get("request_id") == request_id and entry.get("path") == "/healthz",
+        )
         assert entry["service"] == service
         assert entry["status"] == 200
 
@@ -176,10 +182,15 @@ def started_line(system: ShelfSystem, role: str) -> dict:
     started."""
     pid = system.processes["worker"].pid
     # A new Python process on a machine busy with other runs can take seconds to start.
-    return wait_for_log_entry(system, "worker", lambda entry: (
-        entry.get("message") == f"{role} started"
-        and str(entry.get(f"{role}_id", "")).endswith(f":{pid}")
-    ), within=30.0)
+    return wait_for_log_entry(
+        system,
+        "worker",
+        lambda entry: (
+            entry.get("message") == f"{role} started"
+            and str(entry.get(f"{role}_id", "")).endswith(f":{pid}")
+        ),
+        within=30.0,
+    )
 
 
 @pytest.mark.parametrize("role", ["worker", "scheduler"])
@@ -193,13 +204,18 @@ def test_the_worker_and_the_scheduler_run_and_logged_their_start(shelf_system, r
 def test_the_fixture_starts_what_make_run_starts():
     """The Procfile's processes, each with its defaults, are the ones the tests run (the mail
     sink aside: the tests have their own SMTP server)."""
-    procfile = dict(line.split(": ", 1) for line in
-                    (ROOT / "Procfile").read_text(encoding="utf-8").splitlines() if line)
+    procfile = dict(
+        line.split(": ", 1)
+        for line in (ROOT / "Procfile").read_text(encoding="utf-8").splitlines()
+        if line
+    )
     assert set(procfile) - {"mail"} == {*WEB_SERVICES, GATEWAY, "worker"}
     for service in WEB_SERVICES:
         name = service.upper()
-        assert (f"--workers ${{SHELF_{name}_WORKERS:-{WORKERS}}} "
-                f"--threads ${{SHELF_{name}_THREADS:-{THREADS[service]}}}") in procfile[service]
+        assert (
+            f"--workers ${{SHELF_{name}_WORKERS:-{WORKERS}}} "
+            f"--threads ${{SHELF_{name}_THREADS:-{THREADS[service]}}}"
+        ) in procfile[service]
     assert f"shelf-tasks {' '.join(WORKER_ARGS)}" in procfile["worker"]
 
 
@@ -251,8 +267,11 @@ def test_the_worker_and_its_scheduler_stop_on_sigterm_and_start_again(shelf_syst
     try:
         assert exit_code == 0, shelf_system.log_tail("worker")
         for role in ("worker", "scheduler"):
-            stopped = [entry for entry in shelf_system.json_logs("worker")
-                       if entry.get("message") == f"{role} stopped"]
+            stopped = [
+                entry
+                for entry in shelf_system.json_logs("worker")
+                if entry.get("message") == f"{role} stopped"
+            ]
             assert stopped and stopped[-1]["reason"] == "SIGTERM", shelf_system.log_tail("worker")
     finally:
         if not shelf_system.is_running("worker"):
@@ -280,6 +299,7 @@ def test_a_killed_worker_can_be_started_again(shelf_system):
 
 
 # -- api's check endpoint reads pages without holding api -----------------------------------
+
 
 class SlowPage(BaseHTTPRequestHandler):
     """A page that takes 3 s to answer (a slow site someone bookmarks)."""
@@ -311,9 +331,12 @@ def test_pages_read_by_check_do_not_hold_api_for_everyone_else(shelf_system):
     finished: list[str] = []
 
     def check(n: int) -> None:
-        answer = requests.get(shelf_system.urls["api"] + "/api/bookmarks/check/",
-                              params={"url": f"{slow_url}?{n}"}, headers=readers[n].headers,
-                              timeout=TIMEOUT)
+        answer = requests.get(
+            shelf_system.urls["api"] + "/api/bookmarks/check/",
+            params={"url": f"{slow_url}?{n}"},
+            headers=readers[n].headers,
+            timeout=TIMEOUT,
+        )
         assert answer.json()["metadata"]["title"] == "Slow but there"
         finished.append("check")
 
@@ -322,8 +345,9 @@ def test_pages_read_by_check_do_not_hold_api_for_everyone_else(shelf_system):
         for thread in checks:
             thread.start()
         time.sleep(0.5)  # the three are waiting on the slow page now
-        listed = requests.get(shelf_system.urls["api"] + "/api/bookmarks/",
-                              headers=other.headers, timeout=TIMEOUT)
+        listed = requests.get(
+            shelf_system.urls["api"] + "/api/bookmarks/", headers=other.headers, timeout=TIMEOUT
+        )
         finished.append("list")
         for thread in checks:
             thread.join(timeout=20)

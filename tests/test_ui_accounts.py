@@ -27,32 +27,46 @@ def reader(shelf_system, admin):
 
 
 def test_logging_in_goes_where_the_user_was_going_and_a_wrong_password_does_not(
-        ui_app, shelf_system, reader):
+    ui_app, shelf_system, reader
+):
     browser = Browser(ui_app)
     sent_away = browser.get("/bookmarks?view=unread")
     assert sent_away.status == 302
     assert sent_away.location == "/login?next=/bookmarks?view%3Dunread"
 
-    wrong = browser.submit(sent_away.location, {
-        "username": reader.username, "password": "not the password",
-        "next": "/bookmarks?view=unread"})
+    wrong = browser.submit(
+        sent_away.location,
+        {
+            "username": reader.username,
+            "password": "not the password",
+            "next": "/bookmarks?view=unread",
+        },
+    )
     assert wrong.status == 401
     assert wrong.shows("Wrong username or password.")
     assert wrong.value("username") == reader.username  # kept as typed
     assert wrong.value("password") in (None, "")  # the password is not sent back
     assert browser.tokens() == {}
 
-    answer = browser.submit("/login", {"username": reader.username,
-                                       "password": reader.password,
-                                       "next": "/bookmarks?view=unread"})
+    answer = browser.submit(
+        "/login",
+        {
+            "username": reader.username,
+            "password": reader.password,
+            "next": "/bookmarks?view=unread",
+        },
+    )
     assert answer.status == 302 and answer.location == "/bookmarks?view=unread"
     landed = browser.follow(answer)
     assert landed.status == 200
     assert landed.shows(f"Welcome, {reader.username}.")
     assert landed.shows(f"logged in as {reader.username}")
     # The session holds what auth really issued: its access token is this user's.
-    me = requests.get(shelf_system.urls["auth"] + "/v1/users/me", timeout=TIMEOUT,
-                      headers=bearer(browser.tokens()["access"]))
+    me = requests.get(
+        shelf_system.urls["auth"] + "/v1/users/me",
+        timeout=TIMEOUT,
+        headers=bearer(browser.tokens()["access"]),
+    )
     assert me.status_code == 200 and me.json()["username"] == reader.username
 
 
@@ -65,8 +79,11 @@ def test_logging_out_ends_the_login_at_auth_too(ui_app, shelf_system, reader):
     assert browser.follow(answer).shows("You are logged out.")
     assert browser.get("/bookmarks").location == "/login?next=/bookmarks"
     # auth revoked the refresh token: nobody holding the old cookie can renew the login.
-    renewed = requests.post(shelf_system.urls["auth"] + "/v1/sessions/refresh", timeout=TIMEOUT,
-                            json={"refresh_token": refresh_token})
+    renewed = requests.post(
+        shelf_system.urls["auth"] + "/v1/sessions/refresh",
+        timeout=TIMEOUT,
+        json={"refresh_token": refresh_token},
+    )
     assert renewed.status_code == 401, renewed.text
 
 
@@ -75,14 +92,17 @@ def test_a_forgotten_password_is_reset_through_the_mailed_link(ui_app, shelf_sys
     visitor = Browser(ui_app)
     asked = visitor.follow(visitor.submit("/forgot-password", {"login": person.email}))
     assert asked.status == 200
-    assert asked.shows("If an account with an email address matches, a link to choose a new "
-                       "password is on its way.")
+    assert asked.shows(
+        "If an account with an email address matches, a link to choose a new "
+        "password is on its way."
+    )
     assert not visitor.tokens()
 
     _, token = mailed_reset_link(shelf_system, person.email)
     new_password = "remembered at last, a passphrase"
-    reset = visitor.submit(f"/reset-password/{token}", {"password": new_password,
-                                                         "confirm": new_password})
+    reset = visitor.submit(
+        f"/reset-password/{token}", {"password": new_password, "confirm": new_password}
+    )
     assert reset.status == 302 and reset.location == "/login"
     assert visitor.follow(reset).shows("Your password is changed. Log in with it.")
     assert person.log_in().status_code == 401
@@ -99,28 +119,41 @@ def test_sign_up_is_closed_once_there_is_an_administrator(ui_app, shelf_system, 
     assert page.shows("Sign-up is closed on this Shelf. Ask an administrator for an account.")
     assert 'name="username"' not in page.html
     # A form sent anyway (a page opened before the first admin existed) is refused by auth.
-    answer = browser.submit("/login", {"username": username, "email": f"{username}@example.org",
-                                       "password": "a long hopeful passphrase",
-                                       "confirm": "a long hopeful passphrase"},
-                            action="/signup")
+    answer = browser.submit(
+        "/login",
+        {
+            "username": username,
+            "email": f"{username}@example.org",
+            "password": "a long hopeful passphrase",
+            "confirm": "a long hopeful passphrase",
+        },
+        action="/signup",
+    )
     assert answer.status == 403
     assert answer.shows("Sign-up is closed on this Shelf. Ask an administrator for an account.")
     assert answer.value("username") == username
     assert browser.tokens() == {}
     assert auth_user(shelf_system, admin, username) is None
-    refused = requests.post(shelf_system.urls["auth"] + "/v1/sessions", timeout=TIMEOUT,
-                            json={"username": username, "password": "a long hopeful passphrase"})
+    refused = requests.post(
+        shelf_system.urls["auth"] + "/v1/sessions",
+        timeout=TIMEOUT,
+        json={"username": username, "password": "a long hopeful passphrase"},
+    )
     assert refused.status_code == 401
 
 
 def test_one_user_never_sees_another_users_bookmark(ui_app, shelf_system, admin, reader):
     owner = make_user(shelf_system, admin, "owner")
-    secret = owner.api.add("https://example.org/" + unique("private-"), title="Owner's secret",
-                           notes="only mine")
+    secret = owner.api.add(
+        "https://example.org/" + unique("private-"), title="Owner's secret", notes="only mine"
+    )
     browser = logged_in(ui_app, reader)
 
-    for path in (f"/bookmarks/{secret['id']}", f"/bookmarks/{secret['id']}/edit",
-                 f"/bookmarks/{secret['id']}/delete"):
+    for path in (
+        f"/bookmarks/{secret['id']}",
+        f"/bookmarks/{secret['id']}/edit",
+        f"/bookmarks/{secret['id']}/delete",
+    ):
         page = browser.get(path)
         assert page.status == 404, path
         assert "Owner's secret" not in page.html and "only mine" not in page.html
@@ -129,8 +162,11 @@ def test_one_user_never_sees_another_users_bookmark(ui_app, shelf_system, admin,
     assert secret["id"] not in browser.get("/shared").ids()
 
     # Changing it from the other account does nothing either.
-    edited = browser.submit("/bookmarks", {"url": secret["url"], "title": "Taken over"},
-                            action=f"/bookmarks/{secret['id']}/edit")
+    edited = browser.submit(
+        "/bookmarks",
+        {"url": secret["url"], "title": "Taken over"},
+        action=f"/bookmarks/{secret['id']}/edit",
+    )
     assert edited.status == 404
     deleted = browser.submit("/bookmarks", action=f"/bookmarks/{secret['id']}/delete")
     assert deleted.status == 302  # deleting what is not there is quietly done...
@@ -139,6 +175,7 @@ def test_one_user_never_sees_another_users_bookmark(ui_app, shelf_system, admin,
 
 
 # -- a copied session cookie once the login has ended (issue 11, item 4) ------------------------
+
 
 def copy_of(ui_app, browser: Browser) -> Browser:
     """A second browser holding a copy of `browser`'s session cookie (a stolen cookie)."""
@@ -166,19 +203,41 @@ def test_a_copied_cookie_gets_no_data_once_the_login_ended(ui_app, shelf_system,
         assert browser.log_out().status == 302
     elif how == "password change":
         new_password = "a changed passphrase, long"
-        assert browser.submit("/settings", {"current_password": person.password,
-                                            "new_password": new_password,
-                                            "confirm": new_password},
-                              action="/settings/password").status == 302
+        assert (
+            browser.submit(
+                "/settings",
+                {
+                    "current_password": person.password,
+                    "new_password": new_password,
+                    "confirm": new_password,
+                },
+                action="/settings/password",
+            ).status
+            == 302
+        )
     else:
-        assert requests.patch(f"{shelf_system.urls['auth']}/v1/admin/users/{person.user_id}",
-                              timeout=TIMEOUT, headers=admin.headers,
-                              json={"is_active": False}).status_code == 200
+        assert (
+            requests.patch(
+                f"{shelf_system.urls['auth']}/v1/admin/users/{person.user_id}",
+                timeout=TIMEOUT,
+                headers=admin.headers,
+                json={"is_active": False},
+            ).status_code
+            == 200
+        )
     # auth and api refuse the revoked tokens within seconds (C1), not at their expiry.
-    wait_for(lambda: requests.get(shelf_system.urls["api"] + "/api/bookmarks/",
-                                  timeout=TIMEOUT, headers=bearer(thief.tokens()["access"])
-                                  ).status_code == 401,
-             10, f"api still takes the access token 10 s after the {how}")
+    wait_for(
+        lambda: (
+            requests.get(
+                shelf_system.urls["api"] + "/api/bookmarks/",
+                timeout=TIMEOUT,
+                headers=bearer(thief.tokens()["access"]),
+            ).status_code
+            == 401
+        ),
+        10,
+        f"api still takes the access token 10 s after the {how}",
+    )
     listing = thief.get(f"/bookmarks/{secret['id']}")
     assert "Only mine" not in listing.html
     sent_to_log_in(thief)

@@ -39,8 +39,9 @@ def member(shelf_system, admin):
 
 
 def tasks_get(system, admin, path: str, **params) -> dict:
-    answer = requests.get(system.urls["tasks"] + path, headers=admin.headers, params=params,
-                          timeout=TIMEOUT)
+    answer = requests.get(
+        system.urls["tasks"] + path, headers=admin.headers, params=params, timeout=TIMEOUT
+    )
     assert answer.status_code == 200, answer.text
     return answer.json()
 
@@ -48,10 +49,12 @@ def tasks_get(system, admin, path: str, **params) -> dict:
 def scheduled_job(system, admin, bookmark_id: int) -> int:
     """A fetch_metadata job that waits until tomorrow: one an administrator can cancel."""
     tomorrow = (datetime.now(UTC) + timedelta(days=1)).isoformat()
-    made = requests.post(system.urls["tasks"] + "/v1/jobs", timeout=TIMEOUT,
-                         headers=admin.headers, json={
-                             "kind": "fetch_metadata", "args": {"bookmark_id": bookmark_id},
-                             "run_at": tomorrow})
+    made = requests.post(
+        system.urls["tasks"] + "/v1/jobs",
+        timeout=TIMEOUT,
+        headers=admin.headers,
+        json={"kind": "fetch_metadata", "args": {"bookmark_id": bookmark_id}, "run_at": tomorrow},
+    )
     assert made.status_code == 201, made.text
     assert made.json()["state"] == "scheduled"
     return made.json()["id"]
@@ -64,28 +67,41 @@ def act(console: Browser, path: str, **data):
 
 # -- who may -----------------------------------------------------------------------------------
 
+
 def test_everyone_but_administrators_gets_a_403_on_every_admin_page(
-        ui_app, shelf_system, admin, member):
+    ui_app, shelf_system, admin, member
+):
     target = make_user(shelf_system, admin, "target")
     schedule = tasks_get(shelf_system, admin, "/v1/schedules")["results"][0]
-    job = {"id": scheduled_job(shelf_system, admin,
-                               member.api.add(f"https://example.org/{unique('j')}")["id"])}
+    job = {
+        "id": scheduled_job(
+            shelf_system, admin, member.api.add(f"https://example.org/{unique('j')}")["id"]
+        )
+    }
     browser = logged_in(ui_app, member)
     assert "/admin" not in browser.get("/bookmarks").reader.links
 
-    for path in ("/admin", "/admin/users", "/admin/bookmarks", "/admin/jobs",
-                 f"/admin/jobs/{job['id']}", "/admin/schedules",
-                 f"/admin/schedules/{schedule['id']}"):
+    for path in (
+        "/admin",
+        "/admin/users",
+        "/admin/bookmarks",
+        "/admin/jobs",
+        f"/admin/jobs/{job['id']}",
+        "/admin/schedules",
+        f"/admin/schedules/{schedule['id']}",
+    ):
         page = browser.get(path)
         assert page.status == 403, path
         assert page.shows("This page is for administrators."), path
     newcomer = unique("sneaky")
-    for path, data in ((f"/admin/users/{target.user_id}/deactivate", {}),
-                       (f"/admin/users/{member.user_id}/promote", {}),
-                       ("/admin/users", {"username": newcomer, "password": "x" * 12}),
-                       (f"/admin/jobs/{job['id']}/cancel", {}),
-                       (f"/admin/schedules/{schedule['id']}/disable", {}),
-                       (f"/admin/schedules/{schedule['id']}", {"cron": "1 1 1 1 *"})):
+    for path, data in (
+        (f"/admin/users/{target.user_id}/deactivate", {}),
+        (f"/admin/users/{member.user_id}/promote", {}),
+        ("/admin/users", {"username": newcomer, "password": "x" * 12}),
+        (f"/admin/jobs/{job['id']}/cancel", {}),
+        (f"/admin/schedules/{schedule['id']}/disable", {}),
+        (f"/admin/schedules/{schedule['id']}", {"cron": "1 1 1 1 *"}),
+    ):
         assert browser.submit("/bookmarks", data, action=path).status == 403, path
     # Nothing changed anywhere.
     assert auth_user(shelf_system, admin, target.username)["is_active"] is True
@@ -94,19 +110,25 @@ def test_everyone_but_administrators_gets_a_403_on_every_admin_page(
     after = tasks_get(shelf_system, admin, f"/v1/schedules/{schedule['id']}")
     assert (after["enabled"], after["cron"]) == (schedule["enabled"], schedule["cron"])
     assert tasks_get(shelf_system, admin, f"/v1/jobs/{job['id']}")["state"] == "scheduled"
-    requests.post(f"{shelf_system.urls['tasks']}/v1/jobs/{job['id']}/cancel", timeout=TIMEOUT,
-                  headers=admin.headers)  # the system is shared: no job left waiting
+    requests.post(
+        f"{shelf_system.urls['tasks']}/v1/jobs/{job['id']}/cancel",
+        timeout=TIMEOUT,
+        headers=admin.headers,
+    )  # the system is shared: no job left waiting
 
 
 # -- users --------------------------------------------------------------------------------------
 
+
 def test_a_user_is_created_promoted_and_deactivated_and_then_cannot_log_in(
-        ui_app, shelf_system, admin, console):
+    ui_app, shelf_system, admin, console
+):
     username = unique("hire")
     password = "a long hire passphrase"
-    created = console.submit("/admin/users", {"username": username,
-                                              "email": f"{username}@example.org",
-                                              "password": password})
+    created = console.submit(
+        "/admin/users",
+        {"username": username, "email": f"{username}@example.org", "password": password},
+    )
     assert created.status == 302 and created.location == f"/admin/users?q={username}"
     listing = console.follow(created)
     assert listing.shows(f"Created {username}.")
@@ -115,8 +137,9 @@ def test_a_user_is_created_promoted_and_deactivated_and_then_cannot_log_in(
     assert user["email"] == f"{username}@example.org"
     assert (user["is_admin"], user["is_active"]) == (False, True)
 
-    taken = console.submit("/admin/users", {"username": username, "email": "other@example.org",
-                                            "password": password})
+    taken = console.submit(
+        "/admin/users", {"username": username, "email": "other@example.org", "password": password}
+    )
     assert taken.status == 422  # auth refuses the name; its message sits on the field
     assert 'id="username-errors"' in taken.html and taken.value("email") == "other@example.org"
     assert auth_user(shelf_system, admin, username)["email"] == f"{username}@example.org"
@@ -135,8 +158,9 @@ def test_a_user_is_created_promoted_and_deactivated_and_then_cannot_log_in(
     assert promoted_login.get("/admin/users").status == 200
 
     refresh = hire.tokens()["refresh"]
-    deactivated = act(console, f"/admin/users/{user['id']}/deactivate", username=username,
-                      next=back)
+    deactivated = act(
+        console, f"/admin/users/{user['id']}/deactivate", username=username, next=back
+    )
     page = console.follow(deactivated)
     assert page.shows(f"{username} is deactivated and logged out everywhere.")
     assert page.shows("deactivated") and f"/admin/users/{user['id']}/activate" in page.html
@@ -144,16 +168,24 @@ def test_a_user_is_created_promoted_and_deactivated_and_then_cannot_log_in(
 
     refused = Browser(ui_app).submit("/login", {"username": username, "password": password})
     assert refused.status == 403 and refused.shows("This account is disabled.")
-    renewed = requests.post(shelf_system.urls["auth"] + "/v1/sessions/refresh", timeout=TIMEOUT,
-                            json={"refresh_token": refresh})
+    renewed = requests.post(
+        shelf_system.urls["auth"] + "/v1/sessions/refresh",
+        timeout=TIMEOUT,
+        json={"refresh_token": refresh},
+    )
     assert renewed.status_code == 401  # the open login cannot be renewed either
 
 
 def test_a_forced_password_reset_mails_a_link_that_sets_a_new_password(
-        ui_app, shelf_system, admin, console):
+    ui_app, shelf_system, admin, console
+):
     person = make_user(shelf_system, admin, "forgetful")
-    answer = act(console, f"/admin/users/{person.user_id}/reset", username=person.username,
-                 next=f"/admin/users?q={person.username}")
+    answer = act(
+        console,
+        f"/admin/users/{person.user_id}/reset",
+        username=person.username,
+        next=f"/admin/users?q={person.username}",
+    )
     assert answer.status == 302
     assert console.follow(answer).shows(f"A reset link is on its way to {person.email}.")
 
@@ -162,22 +194,27 @@ def test_a_forced_password_reset_mails_a_link_that_sets_a_new_password(
 
     visitor = Browser(ui_app)
     new_password = "a freshly reset passphrase"
-    reset = visitor.submit(f"/reset-password/{token}", {"password": new_password,
-                                                         "confirm": new_password})
+    reset = visitor.submit(
+        f"/reset-password/{token}", {"password": new_password, "confirm": new_password}
+    )
     assert reset.status == 302 and reset.location == "/login"
     assert visitor.follow(reset).shows("Your password is changed. Log in with it.")
-    assert Browser(ui_app).log_in(person.username, new_password).shows(
-        f"Welcome, {person.username}.")
+    assert (
+        Browser(ui_app).log_in(person.username, new_password).shows(f"Welcome, {person.username}.")
+    )
     assert person.log_in().status_code == 401  # the old password is gone
-    used_again = visitor.submit(f"/reset-password/{token}", {"password": "x" * 20,
-                                                              "confirm": "x" * 20})
+    used_again = visitor.submit(
+        f"/reset-password/{token}", {"password": "x" * 20, "confirm": "x" * 20}
+    )
     assert used_again.status == 422  # a link works once
 
 
 # -- everyone's bookmarks ------------------------------------------------------------------------
 
+
 def test_everyones_bookmarks_show_their_owners_and_filter_by_owner(
-        shelf_system, admin, member, console):
+    shelf_system, admin, member, console
+):
     other = make_user(shelf_system, admin, "other")
     word = unique("zq")
     mine = member.api.add(f"https://example.org/{word}/member", title=f"{word} member's")
@@ -206,6 +243,7 @@ def test_everyones_bookmarks_show_their_owners_and_filter_by_owner(
 
 # -- jobs ---------------------------------------------------------------------------------------
 
+
 def test_jobs_are_filtered_cancelled_and_retried(shelf_system, admin, member, console, site):
     bookmark = member.api.add(site.page(f"/{unique('job')}", "A page for a job"))
     job_id = scheduled_job(shelf_system, admin, bookmark["id"])
@@ -216,8 +254,11 @@ def test_jobs_are_filtered_cancelled_and_retried(shelf_system, admin, member, co
     assert f'id="job-{job_id}"' not in console.get("/admin/jobs?state=completed").html
     assert f'id="job-{job_id}"' not in console.get("/admin/jobs?kind=send_email").html
 
-    cancelled = act(console, f"/admin/jobs/{job_id}/cancel",
-                    next="/admin/jobs?state=scheduled&kind=fetch_metadata")
+    cancelled = act(
+        console,
+        f"/admin/jobs/{job_id}/cancel",
+        next="/admin/jobs?state=scheduled&kind=fetch_metadata",
+    )
     assert cancelled.location == "/admin/jobs?state=scheduled&kind=fetch_metadata"
     assert console.follow(cancelled).shows(f"Job {job_id}: cancelled.")
     assert tasks_get(shelf_system, admin, f"/v1/jobs/{job_id}")["state"] == "cancelled"
@@ -228,8 +269,11 @@ def test_jobs_are_filtered_cancelled_and_retried(shelf_system, admin, member, co
 
     retried = act(console, f"/admin/jobs/{job_id}/retry")
     assert console.follow(retried).shows(f"Job {job_id}: queued again.")
-    wait_for(lambda: tasks_get(shelf_system, admin, f"/v1/jobs/{job_id}")["state"]
-             == "completed", 60, "the retried job never ran")
+    wait_for(
+        lambda: tasks_get(shelf_system, admin, f"/v1/jobs/{job_id}")["state"] == "completed",
+        60,
+        "the retried job never ran",
+    )
     assert member.api.bookmark(bookmark["id"])["title"] == "A page for a job"  # it really ran
     assert console.get(f"/admin/jobs/{job_id}").shows(f"Job #{job_id} completed")
 
@@ -240,6 +284,7 @@ def test_jobs_are_filtered_cancelled_and_retried(shelf_system, admin, member, co
 
 
 # -- schedules ----------------------------------------------------------------------------------
+
 
 def test_schedules_are_disabled_enabled_and_their_cron_edited(shelf_system, admin, console):
     listed = tasks_get(shelf_system, admin, "/v1/schedules")["results"]
@@ -265,26 +310,29 @@ def test_schedules_are_disabled_enabled_and_their_cron_edited(shelf_system, admi
         assert bad.status == 422
         assert bad.value("cron") == "every day"
         assert bad.shows("a cron expression has 5 fields")  # tasks' own words
-        assert tasks_get(shelf_system, admin, f"/v1/schedules/{number}")["cron"] == \
-            schedule["cron"]
+        assert tasks_get(shelf_system, admin, f"/v1/schedules/{number}")["cron"] == schedule["cron"]
 
-        saved = console.submit(f"/admin/schedules/{number}", {"cron": "0 0 1 1 *",
-                                                              "enabled": "y"})
+        saved = console.submit(f"/admin/schedules/{number}", {"cron": "0 0 1 1 *", "enabled": "y"})
         assert saved.status == 302 and console.follow(saved).shows("backup: saved.")
         stored = tasks_get(shelf_system, admin, f"/v1/schedules/{number}")
         assert (stored["cron"], stored["enabled"]) == ("0 0 1 1 *", True)
         assert stored["next_fire_at"].startswith(f"{datetime.now(UTC).year + 1}-01-01T00:00")
     finally:  # the system is shared: leave the schedule as it was
-        requests.patch(f"{shelf_system.urls['tasks']}/v1/schedules/{number}", timeout=TIMEOUT,
-                       headers=admin.headers,
-                       json={"cron": schedule["cron"], "enabled": schedule["enabled"]})
+        requests.patch(
+            f"{shelf_system.urls['tasks']}/v1/schedules/{number}",
+            timeout=TIMEOUT,
+            headers=admin.headers,
+            json={"cron": schedule["cron"], "enabled": schedule["enabled"]},
+        )
 
 
 # -- the dashboard ------------------------------------------------------------------------------
 
+
 def admin_stats(system, admin) -> dict:
-    answer = requests.get(system.urls["api"] + "/v1/admin/stats", headers=admin.headers,
-                          timeout=TIMEOUT)
+    answer = requests.get(
+        system.urls["api"] + "/v1/admin/stats", headers=admin.headers, timeout=TIMEOUT
+    )
     assert answer.status_code == 200, answer.text
     return answer.json()
 
@@ -292,10 +340,15 @@ def admin_stats(system, admin) -> dict:
 def dashboard_numbers(page) -> dict[str, int]:
     """The numbers on the dashboard's cards."""
     found = {}
-    for card in ("bookmark-count", "broken-links", "jobs-available", "jobs-running",
-                 "jobs-retryable", "jobs-discarded"):
-        value = re.search(r'class="card-value">(?:<a [^>]*>)?(\d+)',
-                          page.section(card).html)
+    for card in (
+        "bookmark-count",
+        "broken-links",
+        "jobs-available",
+        "jobs-running",
+        "jobs-retryable",
+        "jobs-discarded",
+    ):
+        value = re.search(r'class="card-value">(?:<a [^>]*>)?(\d+)', page.section(card).html)
         found[card] = int(value.group(1))
     return found
 
@@ -303,11 +356,15 @@ def dashboard_numbers(page) -> dict[str, int]:
 def test_the_dashboard_counts_what_api_and_tasks_count(shelf_system, admin, member, console):
     def consistent():
         """The dashboard and the services' own counts, read while nothing changed them."""
-        before = tasks_get(shelf_system, admin, "/v1/stats")["by_state"], \
-            admin_stats(shelf_system, admin)
+        before = (
+            tasks_get(shelf_system, admin, "/v1/stats")["by_state"],
+            admin_stats(shelf_system, admin),
+        )
         page = console.get("/admin")
-        after = tasks_get(shelf_system, admin, "/v1/stats")["by_state"], \
-            admin_stats(shelf_system, admin)
+        after = (
+            tasks_get(shelf_system, admin, "/v1/stats")["by_state"],
+            admin_stats(shelf_system, admin),
+        )
         return (page, after) if before == after else None
 
     page, (by_state, bookmarks) = wait_for(consistent, 30, "the counts never held still")

@@ -53,6 +53,7 @@ def new_form(url: str) -> str:
 
 # -- adding -------------------------------------------------------------------------------------
 
+
 def test_the_add_form_opened_with_a_url_is_filled_from_the_page(browser, keeper, site, word):
     url = site.page(f"/{word}/walrus", f"Walruses of {word}", "Tusks, whiskers and ice floes.")
     page = browser.get(new_form(url))
@@ -63,8 +64,10 @@ def test_the_add_form_opened_with_a_url_is_filled_from_the_page(browser, keeper,
     assert not page.shows("You saved this URL already")
     assert keeper.api.by_url(url) is None  # nothing is saved until the form is sent
 
-    saved = browser.submit(new_form(url), bookmark_form(url, title=page.value("title"),
-                                                        description=page.textarea("description")))
+    saved = browser.submit(
+        new_form(url),
+        bookmark_form(url, title=page.value("title"), description=page.textarea("description")),
+    )
     assert saved.status == 302 and saved.location == "/bookmarks"
     assert browser.follow(saved).shows("Saved.")
     stored = keeper.api.by_url(url)
@@ -73,21 +76,34 @@ def test_the_add_form_opened_with_a_url_is_filled_from_the_page(browser, keeper,
 
 
 def test_a_url_saved_already_opens_that_bookmark_and_saving_keeps_its_tags_and_notes(
-        browser, keeper, word):
+    browser, keeper, word
+):
     """The data-loss bug: re-adding a saved URL offered a "Save anyway" whose empty tags and
     notes replaced the bookmark's. Now the form holds the bookmark's own values."""
     url = f"https://example.org/{word}/again"
-    first = keeper.api.add(url, title="The first save", tag_names=[word, "kept"],
-                           notes="Notes worth keeping", description="Saved words")
+    first = keeper.api.add(
+        url,
+        title="The first save",
+        tag_names=[word, "kept"],
+        notes="Notes worth keeping",
+        description="Saved words",
+    )
 
     opened = browser.get(new_form(url))  # the bookmarklet, or ?url= from anywhere
     assert opened.shows("You saved this URL already, as The first save")
     assert opened.value("tags") == f"kept {word}" and opened.value("title") == "The first save"
     assert opened.textarea("notes") == "Notes worth keeping"
-    saved = browser.submit(new_form(url), {
-        "url": url, "title": opened.value("title"), "tags": opened.value("tags"),
-        "description": opened.textarea("description"), "notes": opened.textarea("notes")},
-        action=f"/bookmarks/{first['id']}/edit")
+    saved = browser.submit(
+        new_form(url),
+        {
+            "url": url,
+            "title": opened.value("title"),
+            "tags": opened.value("tags"),
+            "description": opened.textarea("description"),
+            "notes": opened.textarea("notes"),
+        },
+        action=f"/bookmarks/{first['id']}/edit",
+    )
     assert saved.status == 302
 
     # The add form sent from scratch (no JavaScript, the URL typed, a tag added).
@@ -98,10 +114,17 @@ def test_a_url_saved_already_opens_that_bookmark_and_saving_keeps_its_tags_and_n
     assert warned.value("tags") == f"kept {word} extra"  # saved, and what was typed
     assert warned.textarea("notes") == "Notes worth keeping"
     assert keeper.api.bookmark(first["id"])["tag_names"] == sorted([word, "kept"])  # not yet
-    again = browser.post(f"/bookmarks/{first['id']}/edit", {
-        "url": url, "title": warned.value("title"), "tags": warned.value("tags"),
-        "description": warned.textarea("description"), "notes": warned.textarea("notes"),
-        "csrf_token": warned.value("csrf_token")})
+    again = browser.post(
+        f"/bookmarks/{first['id']}/edit",
+        {
+            "url": url,
+            "title": warned.value("title"),
+            "tags": warned.value("tags"),
+            "description": warned.textarea("description"),
+            "notes": warned.textarea("notes"),
+            "csrf_token": warned.value("csrf_token"),
+        },
+    )
     assert again.status == 302
     stored = keeper.api.bookmarks(q=word)
     assert [b["id"] for b in stored] == [first["id"]]  # updated, not saved twice
@@ -115,13 +138,13 @@ def test_the_title_arrives_later_from_the_fetch_job(browser, keeper, site, word)
     saved = browser.submit("/bookmarks/new", bookmark_form(url))  # the URL alone
     assert saved.status == 302
     assert browser.follow(saved).shows(
-        "Saved. Shelf fetches the page's title and description in the background.")
+        "Saved. Shelf fetches the page's title and description in the background."
+    )
     bookmark_id = keeper.api.by_url(url)["id"]
 
     def listed_with_title():
         page = browser.get("/bookmarks?" + urlencode({"q": word}))
-        return page if page.ids() == [bookmark_id] and page.shows(f"Penguins of {word}") \
-            else None
+        return page if page.ids() == [bookmark_id] and page.shows(f"Penguins of {word}") else None
 
     page = wait_for(listed_with_title, FETCH_WAIT, "the fetched title never showed on the list")
     assert page.shows("Tuxedos on the ice.")
@@ -136,13 +159,17 @@ def test_a_hostile_page_title_is_shown_as_text(browser, keeper, site, word):
     prefilled = browser.get(new_form(url))
     assert prefilled.value("title") == HOSTILE_TITLE  # the page's title, as text...
     assert "<script>alert" not in prefilled.html  # ...never as markup
-    assert 'value="&lt;script&gt;alert(&#34;owned&#34;)&lt;/script&gt;Hostile page"' in \
-        prefilled.html
+    assert (
+        'value="&lt;script&gt;alert(&#34;owned&#34;)&lt;/script&gt;Hostile page"' in prefilled.html
+    )
 
     assert browser.submit("/bookmarks/new", bookmark_form(url)).status == 302
     bookmark_id = keeper.api.by_url(url)["id"]
-    wait_for(lambda: keeper.api.bookmark(bookmark_id)["title"] == HOSTILE_TITLE, FETCH_WAIT,
-             "the fetch job never stored the hostile title")
+    wait_for(
+        lambda: keeper.api.bookmark(bookmark_id)["title"] == HOSTILE_TITLE,
+        FETCH_WAIT,
+        "the fetch job never stored the hostile title",
+    )
     for path in ("/bookmarks?" + urlencode({"q": word}), f"/bookmarks/{bookmark_id}"):
         page = browser.get(path)
         assert page.shows(HOSTILE_TITLE), path  # shown, as the text it is
@@ -153,8 +180,9 @@ def test_a_hostile_page_title_is_shown_as_text(browser, keeper, site, word):
 def test_what_api_refuses_is_said_on_the_form_and_nothing_is_saved(browser, keeper, word):
     url = f"https://example.org/{word}/refused"
     too_long = "t" * 65  # api takes tags of 64 characters at most; the form cannot know
-    answer = browser.submit("/bookmarks/new", bookmark_form(url, title="Kept as typed",
-                                                            tags=f"fine {too_long}"))
+    answer = browser.submit(
+        "/bookmarks/new", bookmark_form(url, title="Kept as typed", tags=f"fine {too_long}")
+    )
     assert answer.status == 400
     errors = answer.html.split('id="tags-errors"', 1)[1].split("</ul>", 1)[0]
     assert "Ensure this field has no more than 64 characters." in errors  # api's own words
@@ -165,18 +193,24 @@ def test_what_api_refuses_is_said_on_the_form_and_nothing_is_saved(browser, keep
 
 # -- editing ------------------------------------------------------------------------------------
 
+
 def test_editing_changes_tags_and_notes_and_notes_are_rendered_safely(browser, keeper, word):
-    original = keeper.api.add(f"https://example.org/{word}/edit", title="Before",
-                              tag_names=["old"])
+    original = keeper.api.add(f"https://example.org/{word}/edit", title="Before", tag_names=["old"])
     form = browser.get(f"/bookmarks/{original['id']}/edit")
     assert form.status == 200
     assert form.value("title") == "Before" and form.value("tags") == "old"
 
-    notes = ("**Read** the [source](https://example.org/src) first.\n\n"
-             "<script>alert('notes')</script> [click](javascript:alert(1)) "
-             "<img src=x onerror=alert(2)>")
-    saved = browser.submit(f"/bookmarks/{original['id']}/edit", bookmark_form(
-        original["url"], title="After", tags=f"{word} Fresh fresh", notes=notes, unread="y"))
+    notes = (
+        "**Read** the [source](https://example.org/src) first.\n\n"
+        "<script>alert('notes')</script> [click](javascript:alert(1)) "
+        "<img src=x onerror=alert(2)>"
+    )
+    saved = browser.submit(
+        f"/bookmarks/{original['id']}/edit",
+        bookmark_form(
+            original["url"], title="After", tags=f"{word} Fresh fresh", notes=notes, unread="y"
+        ),
+    )
     assert saved.status == 302
     stored = keeper.api.bookmark(original["id"])
     assert stored["title"] == "After"
@@ -186,8 +220,10 @@ def test_editing_changes_tags_and_notes_and_notes_are_rendered_safely(browser, k
     detail = browser.get(f"/bookmarks/{original['id']}")
     rendered = detail.html.split('<div class="markdown">', 1)[1].split("</div>", 1)[0]
     assert "<strong>Read</strong>" in rendered
-    assert ('<a href="https://example.org/src" rel="noopener noreferrer nofollow">source</a>'
-            in rendered)
+    assert (
+        '<a href="https://example.org/src" rel="noopener noreferrer nofollow">source</a>'
+        in rendered
+    )
     assert "<script" not in rendered and "javascript:" not in rendered
     assert "onerror" not in rendered and "<img" not in rendered
     assert detail.shows(f"#{word}") and detail.shows("unread")
@@ -195,16 +231,21 @@ def test_editing_changes_tags_and_notes_and_notes_are_rendered_safely(browser, k
 
 # -- searching ----------------------------------------------------------------------------------
 
+
 def test_searching_with_the_query_language_finds_the_right_bookmarks(browser, keeper, word):
     made = {
-        "arctic": keeper.api.add(f"https://example.org/{word}/1",
-                                 title=f"{word} arctic walrus notes", tag_names=["sea", "mammal"]),
-        "diary": keeper.api.add(f"https://example.org/{word}/2", title=f"{word} walrus diary",
-                                tag_names=["sea"]),
-        "penguin": keeper.api.add(f"https://example.org/{word}/3",
-                                  title=f"{word} penguin notes", tag_names=["bird"]),
-        "untagged": keeper.api.add(f"https://example.org/{word}/4",
-                                   title=f"{word} penguin walrus"),
+        "arctic": keeper.api.add(
+            f"https://example.org/{word}/1",
+            title=f"{word} arctic walrus notes",
+            tag_names=["sea", "mammal"],
+        ),
+        "diary": keeper.api.add(
+            f"https://example.org/{word}/2", title=f"{word} walrus diary", tag_names=["sea"]
+        ),
+        "penguin": keeper.api.add(
+            f"https://example.org/{word}/3", title=f"{word} penguin notes", tag_names=["bird"]
+        ),
+        "untagged": keeper.api.add(f"https://example.org/{word}/4", title=f"{word} penguin walrus"),
     }
 
     def found(query: str) -> set[str]:
@@ -230,31 +271,46 @@ def test_searching_with_the_query_language_finds_the_right_bookmarks(browser, ke
 
 # -- bulk edits ---------------------------------------------------------------------------------
 
+
 def bulk(browser, word: str, action: str, ids: list[int], tags: str = "", **extra):
     """Tick bookmarks on the list (searched for `word`) and apply an action to them."""
     listing = f"/bookmarks?{urlencode({'q': word})}"
-    return browser.submit(listing, {"action": action, "ids": [str(i) for i in ids],
-                                    "tags": tags, "next": listing, **extra},
-                          action="/bookmarks/bulk")
+    return browser.submit(
+        listing,
+        {"action": action, "ids": [str(i) for i in ids], "tags": tags, "next": listing, **extra},
+        action="/bookmarks/bulk",
+    )
 
 
 def test_bulk_tag_untag_mark_read_archive_and_delete_with_confirmation(browser, keeper, word):
-    one, two, three = (keeper.api.add(f"https://example.org/{word}/bulk{n}", title=f"{word} {n}",
-                                      unread=True, tag_names=["keep"])["id"] for n in (1, 2, 3))
+    one, two, three = (
+        keeper.api.add(
+            f"https://example.org/{word}/bulk{n}",
+            title=f"{word} {n}",
+            unread=True,
+            tag_names=["keep"],
+        )["id"]
+        for n in (1, 2, 3)
+    )
     assert set(browser.get(f"/bookmarks?q={word}").ids()) == {one, two, three}
 
     tagged = bulk(browser, word, "tag", [one, two], tags="later reading")
     assert tagged.status == 302 and tagged.location == f"/bookmarks?q={word}"
     assert browser.follow(tagged).shows("Tagged 2 bookmarks.")
     assert [keeper.api.bookmark(i)["tag_names"] for i in (one, two, three)] == [
-        ["keep", "later", "reading"], ["keep", "later", "reading"], ["keep"]]
+        ["keep", "later", "reading"],
+        ["keep", "later", "reading"],
+        ["keep"],
+    ]
 
     assert browser.follow(bulk(browser, word, "untag", [one], tags="reading keep")).shows(
-        "Untagged 1 bookmark.")
+        "Untagged 1 bookmark."
+    )
     assert keeper.api.bookmark(one)["tag_names"] == ["later"]
 
     assert browser.follow(bulk(browser, word, "mark_read", [one, two, three])).shows(
-        "Marked as read 3 bookmarks.")
+        "Marked as read 3 bookmarks."
+    )
     assert [keeper.api.bookmark(i)["unread"] for i in (one, two, three)] == [False] * 3
 
     assert browser.follow(bulk(browser, word, "archive", [one])).shows("Archived 1 bookmark.")
@@ -266,9 +322,16 @@ def test_bulk_tag_untag_mark_read_archive_and_delete_with_confirmation(browser, 
     assert confirm.status == 200
     assert confirm.shows("Delete 2 bookmarks? This cannot be undone.")
     assert keeper.api.bookmark(two) is not None and keeper.api.bookmark(three) is not None
-    deleted = browser.post("/bookmarks/bulk", {
-        "action": "delete", "confirmed": "yes", "ids": [str(two), str(three)],
-        "next": f"/bookmarks?q={word}", "csrf_token": confirm.value("csrf_token")})
+    deleted = browser.post(
+        "/bookmarks/bulk",
+        {
+            "action": "delete",
+            "confirmed": "yes",
+            "ids": [str(two), str(three)],
+            "next": f"/bookmarks?q={word}",
+            "csrf_token": confirm.value("csrf_token"),
+        },
+    )
     assert deleted.status == 302
     assert browser.follow(deleted).shows("Deleted 2 bookmarks.")
     assert keeper.api.bookmark(two) is None and keeper.api.bookmark(three) is None
@@ -277,17 +340,25 @@ def test_bulk_tag_untag_mark_read_archive_and_delete_with_confirmation(browser, 
 
 # -- views --------------------------------------------------------------------------------------
 
-def test_the_views_show_unread_archived_shared_and_broken_links(browser, keeper, shelf_system,
-                                                                word):
-    def add(name: str, **fields) -> int:
-        return keeper.api.add(f"https://example.org/{word}/{name}", title=f"{word} {name}",
-                              **fields)["id"]
 
-    plain, unread, shared, broken = add("plain"), add("unread", unread=True), \
-        add("shared", shared=True), add("broken")
+def test_the_views_show_unread_archived_shared_and_broken_links(
+    browser, keeper, shelf_system, word
+):
+    def add(name: str, **fields) -> int:
+        return keeper.api.add(
+            f"https://example.org/{word}/{name}", title=f"{word} {name}", **fields
+        )["id"]
+
+    plain, unread, shared, broken = (
+        add("plain"),
+        add("unread", unread=True),
+        add("shared", shared=True),
+        add("broken"),
+    )
     archived = add("archived")
-    archive = browser.submit(f"/bookmarks/{archived}", {"archived": "yes"},
-                             action=f"/bookmarks/{archived}/archive")
+    archive = browser.submit(
+        f"/bookmarks/{archived}", {"archived": "yes"}, action=f"/bookmarks/{archived}/archive"
+    )
     assert archive.status == 302 and browser.follow(archive).shows("Archived.")
 
     # tasks' link check reports to api: two failures in a row make a link broken.
@@ -323,19 +394,22 @@ def test_the_views_show_unread_archived_shared_and_broken_links(browser, keeper,
 
 # -- when api is down ---------------------------------------------------------------------------
 
-def test_the_add_form_answers_503_naming_api_and_keeps_what_was_typed(browser, keeper, system,
-                                                                      word):
+
+def test_the_add_form_answers_503_naming_api_and_keeps_what_was_typed(
+    browser, keeper, system, word
+):
     url = f"https://example.org/{word}/while-down"
-    data = bookmark_form(url, title="Typed <while> api was down", tags=f"{word} kept",
-                         notes="my *own* notes")
+    data = bookmark_form(
+        url, title="Typed <while> api was down", tags=f"{word} kept", notes="my *own* notes"
+    )
     opened = browser.get("/bookmarks/new")
     try:
         system.stop("api")
-        answer = browser.post("/bookmarks/new", {**data, "csrf_token":
-                                                 opened.value("csrf_token")})
+        answer = browser.post("/bookmarks/new", {**data, "csrf_token": opened.value("csrf_token")})
         assert answer.status == 503
-        assert answer.shows("The api service is down, so this could not be done. What you "
-                            "typed is still below")
+        assert answer.shows(
+            "The api service is down, so this could not be done. What you typed is still below"
+        )
         assert answer.value("url") == url
         assert answer.value("title") == "Typed <while> api was down"
         assert answer.value("tags") == f"{word} kept"
@@ -344,15 +418,22 @@ def test_the_add_form_answers_503_naming_api_and_keeps_what_was_typed(browser, k
         if not system.is_running("api"):
             system.start("api")
     # Sent again once api is back, as the person would, it is saved.
-    assert browser.post("/bookmarks/new", {**data, "csrf_token": answer.value("csrf_token")}
-                        ).status == 302
+    assert (
+        browser.post("/bookmarks/new", {**data, "csrf_token": answer.value("csrf_token")}).status
+        == 302
+    )
     assert keeper.api.by_url(url)["title"] == "Typed <while> api was down"
 
 
 def test_select_all_matching_edits_every_page_and_asks_again_when_the_number_changed(
-        browser, keeper, word):
-    made = [keeper.api.add(f"https://example.org/{word}/many{n}", title=f"{word} {n}",
-                           unread=True)["id"] for n in range(34)]
+    browser, keeper, word
+):
+    made = [
+        keeper.api.add(f"https://example.org/{word}/many{n}", title=f"{word} {n}", unread=True)[
+            "id"
+        ]
+        for n in range(34)
+    ]
     listing = f"/bookmarks?{urlencode({'q': word})}"
     first = browser.get(listing + "&select=all")
     assert len(first.ids()) == 30  # a page; four more on the next
@@ -361,9 +442,18 @@ def test_select_all_matching_edits_every_page_and_asks_again_when_the_number_cha
     assert chosen.shows("All 34 matching are selected.")
     assert chosen.value("expected_count") == "34" and chosen.value("scope") == "matching"
 
-    done = browser.post("/bookmarks/bulk", {
-        "action": "mark_read", "scope": "matching", "view": "all", "q": word,
-        "expected_count": "34", "next": listing, "csrf_token": chosen.value("csrf_token")})
+    done = browser.post(
+        "/bookmarks/bulk",
+        {
+            "action": "mark_read",
+            "scope": "matching",
+            "view": "all",
+            "q": word,
+            "expected_count": "34",
+            "next": listing,
+            "csrf_token": chosen.value("csrf_token"),
+        },
+    )
     assert done.status == 302
     assert browser.follow(done).shows("Marked as read 34 bookmarks.")
     assert not any(b["unread"] for b in keeper.api.bookmarks(q=word))
@@ -371,17 +461,34 @@ def test_select_all_matching_edits_every_page_and_asks_again_when_the_number_cha
     # Someone adds one meanwhile: nothing changes; the page asks again with the new number.
     chosen = browser.get(listing + "&select=matching")
     keeper.api.add(f"https://example.org/{word}/late", title=f"{word} late")
-    asked = browser.post("/bookmarks/bulk", {
-        "action": "archive", "scope": "matching", "view": "all", "q": word,
-        "expected_count": chosen.value("expected_count"), "next": listing,
-        "csrf_token": chosen.value("csrf_token")})
+    asked = browser.post(
+        "/bookmarks/bulk",
+        {
+            "action": "archive",
+            "scope": "matching",
+            "view": "all",
+            "q": word,
+            "expected_count": chosen.value("expected_count"),
+            "next": listing,
+            "csrf_token": chosen.value("csrf_token"),
+        },
+    )
     assert asked.status == 409
     assert asked.shows("You chose all 34 bookmarks the list matched; it matches 35 bookmarks now")
     assert keeper.api.bookmarks(q=word, archived=True) == []
-    archived = browser.post("/bookmarks/bulk", {
-        "action": asked.value("action"), "scope": "matching", "view": "all", "q": word,
-        "expected_count": asked.value("expected_count"), "tags": "", "next": listing,
-        "csrf_token": asked.value("csrf_token")})
+    archived = browser.post(
+        "/bookmarks/bulk",
+        {
+            "action": asked.value("action"),
+            "scope": "matching",
+            "view": "all",
+            "q": word,
+            "expected_count": asked.value("expected_count"),
+            "tags": "",
+            "next": listing,
+            "csrf_token": asked.value("csrf_token"),
+        },
+    )
     assert browser.follow(archived).shows("Archived 35 bookmarks.")
     assert len(keeper.api.bookmarks(q=word, archived=True)) == 35
     assert keeper.api.bookmarks(q=word) == [] and made

@@ -20,9 +20,12 @@ NEW_KEY = re.compile(r'<code class="api-key" id="new-api-key">([^<]+)</code>')
 
 def introspect(system, key: str) -> dict:
     """What auth tells api about a key (api asks this, and caches the answer briefly)."""
-    answer = requests.post(system.urls["auth"] + "/v1/api-keys/introspect", timeout=TIMEOUT,
-                           headers={"Authorization": f"Bearer {service_token(system, 'api')}"},
-                           json={"key": key})
+    answer = requests.post(
+        system.urls["auth"] + "/v1/api-keys/introspect",
+        timeout=TIMEOUT,
+        headers={"Authorization": f"Bearer {service_token(system, 'api')}"},
+        json={"key": key},
+    )
     assert answer.status_code == 200, answer.text
     return answer.json()
 
@@ -59,51 +62,68 @@ def test_the_api_key_is_made_shown_once_and_regenerated(ui_app, shelf_system, ad
 
 
 def test_changing_the_password_keeps_this_login_and_the_old_one_stops_working(
-        ui_app, shelf_system, admin):
+    ui_app, shelf_system, admin
+):
     person = make_user(shelf_system, admin, "changer")
     browser, elsewhere = logged_in(ui_app, person), logged_in(ui_app, person)
     other_refresh = elsewhere.tokens()["refresh"]
 
-    wrong = browser.submit("/settings", {"current_password": "not it", "new_password": "x" * 12,
-                                         "confirm": "x" * 12}, action="/settings/password")
+    wrong = browser.submit(
+        "/settings",
+        {"current_password": "not it", "new_password": "x" * 12, "confirm": "x" * 12},
+        action="/settings/password",
+    )
     assert wrong.status == 422
     assert 'id="current_password-errors"' in wrong.html
     assert person.log_in().status_code == 201  # unchanged
 
     new_password = "a brand new passphrase"
-    changed = browser.submit("/settings", {"current_password": person.password,
-                                           "new_password": new_password,
-                                           "confirm": new_password},
-                             action="/settings/password")
+    changed = browser.submit(
+        "/settings",
+        {
+            "current_password": person.password,
+            "new_password": new_password,
+            "confirm": new_password,
+        },
+        action="/settings/password",
+    )
     assert changed.status == 302 and changed.location == "/settings"
     told = browser.follow(changed)
     assert told.shows("Your password is changed. Your other devices are logged out.")
     assert told.shows("You have no API key.")  # none was made; none was asked to go
     assert browser.get("/bookmarks").status == 200  # this login goes on, with new tokens
 
-    refused = Browser(ui_app).submit("/login", {"username": person.username,
-                                                "password": person.password})
+    refused = Browser(ui_app).submit(
+        "/login", {"username": person.username, "password": person.password}
+    )
     assert refused.status == 401 and refused.shows("Wrong username or password.")
-    assert Browser(ui_app).log_in(person.username, new_password).shows(
-        f"Welcome, {person.username}.")
+    assert (
+        Browser(ui_app).log_in(person.username, new_password).shows(f"Welcome, {person.username}.")
+    )
     # The other device's login cannot be renewed any more.
-    renewed = requests.post(shelf_system.urls["auth"] + "/v1/sessions/refresh", timeout=TIMEOUT,
-                            json={"refresh_token": other_refresh})
+    renewed = requests.post(
+        shelf_system.urls["auth"] + "/v1/sessions/refresh",
+        timeout=TIMEOUT,
+        json={"refresh_token": other_refresh},
+    )
     assert renewed.status_code == 401
 
 
 def test_preferences_change_the_page_size_and_order_of_the_list(ui_app, shelf_system, admin):
     person = make_user(shelf_system, admin, "prefers")
     word = unique("zq")
-    made = [person.api.add(f"https://example.org/{word}/{n}", title=f"{word} {chr(97 + n)}")
-            for n in range(35)]
+    made = [
+        person.api.add(f"https://example.org/{word}/{n}", title=f"{word} {chr(97 + n)}")
+        for n in range(35)
+    ]
     browser = logged_in(ui_app, person)
     first = browser.get(f"/bookmarks?q={word}")
     assert len(first.ids()) == 30 and 'aria-label="Page 1 of 2"' in first.html  # 30 a page
     assert first.ids() == [b["id"] for b in reversed(made)][:30]  # newest first
 
-    saved = browser.submit("/settings", {"page_size": "50", "sort": "title_asc"},
-                           action="/settings/preferences")
+    saved = browser.submit(
+        "/settings", {"page_size": "50", "sort": "title_asc"}, action="/settings/preferences"
+    )
     assert saved.status == 302
     assert browser.follow(saved).shows("Preferences saved (in this browser).")
     after = browser.get(f"/bookmarks?q={word}")
@@ -115,14 +135,18 @@ def test_preferences_change_the_page_size_and_order_of_the_list(ui_app, shelf_sy
 
 
 def test_sharing_settings_decide_who_sees_shared_bookmarks(ui_app, shelf_system, admin):
-    sharer, colleague = make_user(shelf_system, admin, "sharer"), \
-        make_user(shelf_system, admin, "colleague")
+    sharer, colleague = (
+        make_user(shelf_system, admin, "sharer"),
+        make_user(shelf_system, admin, "colleague"),
+    )
     word = unique("zq")
     public = sharer.api.add(f"https://example.org/{word}/public", title=f"{word} shared one")
     private = sharer.api.add(f"https://example.org/{word}/private", title=f"{word} mine only")
     browser = logged_in(ui_app, sharer)
-    marked = browser.submit(f"/bookmarks/{public['id']}/edit", {
-        "url": public["url"], "title": public["title"], "shared": "y"})
+    marked = browser.submit(
+        f"/bookmarks/{public['id']}/edit",
+        {"url": public["url"], "title": public["title"], "shared": "y"},
+    )
     assert marked.status == 302
     assert sharer.api.bookmark(public["id"])["shared"] is True
     assert browser.get(f"/bookmarks?view=shared&q={word}").ids() == [public["id"]]
@@ -137,12 +161,17 @@ def test_sharing_settings_decide_who_sees_shared_bookmarks(ui_app, shelf_system,
     assert shared_ids(anonymous) == [] and shared_ids(other) == []  # sharing is off
     # ...and the sharer's own Shared page says why theirs is not there, and where to go.
     own = browser.get("/shared?" + urlencode({"q": word}))
-    assert own.shows('You marked 1 bookmark "Share", but sharing is off in your settings, so '
-                     "nobody else sees it.")
+    assert own.shows(
+        'You marked 1 bookmark "Share", but sharing is off in your settings, so '
+        "nobody else sees it."
+    )
     assert "/settings#sharing" in own.reader.links
 
-    saved = browser.submit("/settings", {"enable_sharing": "y", "enable_public_sharing": "y"},
-                           action="/settings/sharing")
+    saved = browser.submit(
+        "/settings",
+        {"enable_sharing": "y", "enable_public_sharing": "y"},
+        action="/settings/sharing",
+    )
     assert saved.status == 302 and browser.follow(saved).shows("Sharing settings saved.")
     profile = sharer.api.profile()
     assert profile["enable_sharing"] is True and profile["enable_public_sharing"] is True
@@ -164,8 +193,9 @@ def test_auto_tagging_rules_tag_a_bookmark_saved_afterwards(ui_app, shelf_system
     word = unique("auto")
     rules = f"# my rules\n127.0.0.1/{word} reading {word}\nexample.org/video video"
     browser = logged_in(ui_app, person)
-    saved = browser.submit("/settings", {"rules": rules.replace("\n", "\r\n")},
-                           action="/settings/auto-tagging")
+    saved = browser.submit(
+        "/settings", {"rules": rules.replace("\n", "\r\n")}, action="/settings/auto-tagging"
+    )
     assert saved.status == 302 and browser.follow(saved).shows("Auto-tagging rules saved.")
     assert person.api.profile()["auto_tagging_rules"] == rules
     assert browser.get("/settings").textarea("rules") == rules
@@ -179,7 +209,8 @@ def test_auto_tagging_rules_tag_a_bookmark_saved_afterwards(ui_app, shelf_system
 
     elsewhere = site.page(f"/other-{word}/article", "An article no rule matches")
     assert not browser.get("/bookmarks/new?" + urlencode({"url": elsewhere})).shows(
-        "Your auto-tagging rules add")
+        "Your auto-tagging rules add"
+    )
     browser.submit("/bookmarks/new", {"url": elsewhere})
     assert person.api.by_url(elsewhere)["tag_names"] == []
 
@@ -189,36 +220,52 @@ def test_changing_the_password_can_revoke_the_api_key(ui_app, shelf_system, admi
     page says what became of it (as auth says afterwards)."""
     person = make_user(shelf_system, admin, "revoker")
     browser = logged_in(ui_app, person)
-    key = NEW_KEY.search(browser.follow(browser.submit(
-        "/settings", action="/settings/api-key")).html).group(1)
+    key = NEW_KEY.search(
+        browser.follow(browser.submit("/settings", action="/settings/api-key")).html
+    ).group(1)
     assert ApiReader(shelf_system, key).get("/api/bookmarks/").status_code == 200
     form = browser.get("/settings")
     assert form.shows("Also revoke my API key") and "revoke_api_key" in form.reader.checked
 
     new_password = "another brand new passphrase"
-    changed = browser.submit("/settings", {"current_password": person.password,
-                                           "new_password": new_password,
-                                           "confirm": new_password, "revoke_api_key": "y"},
-                             action="/settings/password")
+    changed = browser.submit(
+        "/settings",
+        {
+            "current_password": person.password,
+            "new_password": new_password,
+            "confirm": new_password,
+            "revoke_api_key": "y",
+        },
+        action="/settings/password",
+    )
     assert changed.status == 302
     told = browser.follow(changed)
-    assert told.shows("Your API key is revoked: scripts and apps using it stop working until "
-                      "you make a new one.")
+    assert told.shows(
+        "Your API key is revoked: scripts and apps using it stop working until you make a new one."
+    )
     assert introspect(shelf_system, key)["active"] is False
     # api hears of the revocation from auth's feed within its poll interval (seconds)
-    wait_for(lambda: ApiReader(shelf_system, key).get("/api/bookmarks/").status_code == 401,
-             within=30, what="api refusing the revoked API key")
+    wait_for(
+        lambda: ApiReader(shelf_system, key).get("/api/bookmarks/").status_code == 401,
+        within=30,
+        what="api refusing the revoked API key",
+    )
 
 
 FEED_URL = re.compile(r'<code class="feed-url" id="feed-(\w+)">([^<]+)</code>')
 
 
 def test_the_feed_urls_in_settings_are_rss_and_a_new_key_ends_the_old_ones(
-        ui_app, shelf_system, admin):
+    ui_app, shelf_system, admin
+):
     person = make_user(shelf_system, admin, "reader")
     word = unique("zq")
-    person.api.add(f"https://example.org/{word}/feed", title=f"{word} <in a feed>",
-                   tag_names=["news"], unread=True)
+    person.api.add(
+        f"https://example.org/{word}/feed",
+        title=f"{word} <in a feed>",
+        tag_names=["news"],
+        unread=True,
+    )
     browser = logged_in(ui_app, person)
     page = browser.get("/settings")
     feeds = dict(FEED_URL.findall(page.html))
@@ -229,8 +276,9 @@ def test_the_feed_urls_in_settings_are_rss_and_a_new_key_ends_the_old_ones(
 
     def fetch(url: str, **params) -> requests.Response:
         # The same path at the system's front door, which routes /feeds/* to api.
-        return requests.get(shelf_system.front_door + urlsplit(url).path, params=params,
-                            timeout=TIMEOUT)
+        return requests.get(
+            shelf_system.front_door + urlsplit(url).path, params=params, timeout=TIMEOUT
+        )
 
     answer = fetch(feeds["unread"], q=word)
     assert answer.status_code == 200, answer.text

@@ -36,13 +36,23 @@ def library(shelf_system, admin):
     a spreadsheet would take for a formula."""
     owner = make_user(shelf_system, admin, "exporter")
     word = unique("zq")
-    made = [owner.api.add(f"https://example.org/{word}/plain", title=f"{word}, \"plain\""),
-            owner.api.add(f"https://example.org/{word}/tagged", title=f"{word} tagged",
-                          tag_names=["travel", "maps"], notes="by *train*", unread=True),
-            owner.api.add(f"https://example.org/{word}/formula", title="=SUM(A1:A2)"),
-            owner.api.add(f"https://example.org/{word}/archived", title=f"{word} archived")]
-    archived = requests.post(f"{owner.api.url}/api/bookmarks/{made[-1]['id']}/archive/",
-                             headers=owner.api.headers, timeout=TIMEOUT)
+    made = [
+        owner.api.add(f"https://example.org/{word}/plain", title=f'{word}, "plain"'),
+        owner.api.add(
+            f"https://example.org/{word}/tagged",
+            title=f"{word} tagged",
+            tag_names=["travel", "maps"],
+            notes="by *train*",
+            unread=True,
+        ),
+        owner.api.add(f"https://example.org/{word}/formula", title="=SUM(A1:A2)"),
+        owner.api.add(f"https://example.org/{word}/archived", title=f"{word} archived"),
+    ]
+    archived = requests.post(
+        f"{owner.api.url}/api/bookmarks/{made[-1]['id']}/archive/",
+        headers=owner.api.headers,
+        timeout=TIMEOUT,
+    )
     assert archived.status_code == 204, archived.text
     return owner, {item["url"]: item for item in made}
 
@@ -50,17 +60,28 @@ def library(shelf_system, admin):
 def entries(site, label: str, count: int) -> list[ExportEntry]:
     """Bookmarks of a browser export, on pages of the loopback site (their fetch jobs find a
     page), each in one of the export's folders."""
-    return [ExportEntry(site.page(f"/{label}/{n}", f"{label} page {n}"), f"{label} page {n}",
-                        FOLDERS[n % len(FOLDERS)]) for n in range(count)]
+    return [
+        ExportEntry(
+            site.page(f"/{label}/{n}", f"{label} page {n}"),
+            f"{label} page {n}",
+            FOLDERS[n % len(FOLDERS)],
+        )
+        for n in range(count)
+    ]
 
 
 def upload(browser: Browser, export: str, name: str = "bookmarks.html"):
     opened = browser.get("/import")
     assert opened.status == 200
-    return browser.post("/import", {"file": (io.BytesIO(export.encode()), name),
-                                    "folders_as_tags": "y",
-                                    "csrf_token": opened.value("csrf_token")},
-                        content_type="multipart/form-data")
+    return browser.post(
+        "/import",
+        {
+            "file": (io.BytesIO(export.encode()), name),
+            "folders_as_tags": "y",
+            "csrf_token": opened.value("csrf_token"),
+        },
+        content_type="multipart/form-data",
+    )
 
 
 def test_a_small_browser_export_is_imported_at_once(browser, mover, site):
@@ -86,8 +107,7 @@ def test_a_file_that_is_not_bookmarks_is_refused_with_apis_reason(browser, mover
     assert mover.api.count() == 0
 
 
-def test_a_large_export_is_imported_by_a_job_whose_progress_the_page_follows(
-        browser, mover, site):
+def test_a_large_export_is_imported_by_a_job_whose_progress_the_page_follows(browser, mover, site):
     large = entries(site, unique("large"), LARGE)
     answer = upload(browser, netscape_export(large), "bookmarks_export.html")
     assert answer.status == 302
@@ -96,7 +116,8 @@ def test_a_large_export_is_imported_by_a_job_whose_progress_the_page_follows(
     first = browser.get(progress)
     assert first.status == 200
     assert first.shows("Import finished") or (
-        first.shows("Importing…") and '<meta http-equiv="refresh" content="2">' in first.html)
+        first.shows("Importing…") and '<meta http-equiv="refresh" content="2">' in first.html
+    )
 
     def finished():
         status, body = browser.json(progress + "/progress")
@@ -130,8 +151,11 @@ def test_exports_download_every_bookmark(ui_app, library, fmt):
     assert disposition.startswith("attachment;") and disposition.endswith(f'.{fmt}"')
     if fmt == "html":
         assert body.startswith("<!DOCTYPE NETSCAPE-Bookmark-file-1>")
-        lines = {line.split('HREF="', 1)[1].split('"', 1)[0]: line
-                 for line in body.splitlines() if "HREF=" in line}
+        lines = {
+            line.split('HREF="', 1)[1].split('"', 1)[0]: line
+            for line in body.splitlines()
+            if "HREF=" in line
+        }
         assert set(lines) == set(made)  # the archived one too
         tagged = next(line for url, line in lines.items() if url.endswith("/tagged"))
         assert 'TAGS="maps,travel"' in tagged and 'TOREAD="1"' in tagged
@@ -139,25 +163,32 @@ def test_exports_download_every_bookmark(ui_app, library, fmt):
     elif fmt == "json":
         items = json.loads(body)
         assert {item["url"]: item["title"] for item in items} == {
-            url: item["title"] for url, item in made.items()}
+            url: item["title"] for url, item in made.items()
+        }
         assert {item["url"]: item["is_archived"] for item in items} == {
-            url: url.endswith("/archived") for url in made}
+            url: url.endswith("/archived") for url in made
+        }
     else:
         rows = {row["url"]: row for row in csv.DictReader(io.StringIO(body))}
         assert set(rows) == set(made)
-        assert {url: row["title"] for url, row in rows.items()
-                if not url.endswith("/formula")} == {
-            url: item["title"] for url, item in made.items() if not url.endswith("/formula")}
+        assert {url: row["title"] for url, row in rows.items() if not url.endswith("/formula")} == {
+            url: item["title"] for url, item in made.items() if not url.endswith("/formula")
+        }
         formula = next(row for url, row in rows.items() if url.endswith("/formula"))
         assert formula["title"] == "'=SUM(A1:A2)"  # not run as a formula by a spreadsheet
 
 
 def send_file(browser: Browser, data: bytes):
     opened = browser.get("/import")
-    return browser.post("/import", {"file": (io.BytesIO(data), "bookmarks.html"),
-                                    "folders_as_tags": "y",
-                                    "csrf_token": opened.value("csrf_token")},
-                        content_type="multipart/form-data")
+    return browser.post(
+        "/import",
+        {
+            "file": (io.BytesIO(data), "bookmarks.html"),
+            "folders_as_tags": "y",
+            "csrf_token": opened.value("csrf_token"),
+        },
+        content_type="multipart/form-data",
+    )
 
 
 # Werkzeug's test client spools a large upload to a temporary file it never closes when the
@@ -183,10 +214,10 @@ def test_a_file_over_the_limit_is_said_on_the_form_by_the_ui_and_by_api(system, 
         assert browser.get("/import").shows("Files of up to 1 MB.")
         for size in (1024 * 1024 + 100, 3 * 1024 * 1024):  # read by the form; refused unread
             refused = send_file(browser, b" " * size)
-            assert refused.status == 413 and refused.headers["Content-Type"].startswith(
-                "text/html")
-            assert refused.shows("This file is too large: Shelf takes bookmark files of up to "
-                                 "1 MB."), refused.text[:300]
+            assert refused.status == 413 and refused.headers["Content-Type"].startswith("text/html")
+            assert refused.shows(
+                "This file is too large: Shelf takes bookmark files of up to 1 MB."
+            ), refused.text[:300]
             assert refused.value("csrf_token")  # the form, ready for another file
     finally:
         for client in kit(small).clients.values():
@@ -200,8 +231,9 @@ def test_a_file_over_the_limit_is_said_on_the_form_by_the_ui_and_by_api(system, 
         browser = logged_in(ui_app, mover)
         refused = send_file(browser, b" " * (3 * 1024 * 1024))  # under the ui's 50 MB
         assert refused.status == 413
-        assert refused.shows("This file is too large: the api service takes bookmark files of "
-                             "up to 1.5 MB."), refused.text[:300]
+        assert refused.shows(
+            "This file is too large: the api service takes bookmark files of up to 1.5 MB."
+        ), refused.text[:300]
         assert mover.api.count() == 0
     finally:
         system.stop("api")

@@ -61,6 +61,7 @@ def wait_for(condition: Callable[[], Any], within: float, what: str, interval: f
 
 # -- the ui, in-process -------------------------------------------------------------------------
 
+
 def ui_config(system: ShelfSystem) -> dict[str, Any]:
     """What the running ui process is given, for an in-process twin of it."""
     env = system.env
@@ -83,8 +84,11 @@ def build_ui(system: ShelfSystem):
     environment (a developer's SHELF_* variables are hidden while it is built)."""
     from shelf_ui import create_app
 
-    clean = {key: value for key, value in os.environ.items()
-             if not key.startswith(("SHELF_", "PROMETHEUS_", "FLASK_"))}
+    clean = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("SHELF_", "PROMETHEUS_", "FLASK_"))
+    }
     with mock.patch.dict(os.environ, clean, clear=True):
         return create_app(ui_config(system))
 
@@ -181,7 +185,7 @@ class Page:
         first closing tag of the same name (enough for the cards and panels tests read)."""
         start = self.html.index(f'id="{element_id}"')
         opening = self.html.rindex("<", 0, start)
-        tag = self.html[opening + 1:start].split()[0]
+        tag = self.html[opening + 1 : start].split()[0]
         end = self.html.index(f"</{tag}>", start)
         return Page(self.status, self.html[opening:end], self.headers, self.path)
 
@@ -196,8 +200,9 @@ class Browser:
 
     def _page(self, response, path: str) -> Page:
         with response:
-            return Page(response.status_code, response.get_data(as_text=True), response.headers,
-                        path)
+            return Page(
+                response.status_code, response.get_data(as_text=True), response.headers, path
+            )
 
     def get(self, path: str, **kwargs) -> Page:
         headers = {"Accept": "text/html", **kwargs.pop("headers", {})}
@@ -211,14 +216,18 @@ class Browser:
         with self.client.get(path, headers={"Accept": "application/json"}) as response:
             return response.status_code, response.get_json(silent=True)
 
-    def submit(self, page: str, data: dict[str, Any] | None = None, *,
-               action: str | None = None, **kwargs) -> Page:
+    def submit(
+        self, page: str, data: dict[str, Any] | None = None, *, action: str | None = None, **kwargs
+    ) -> Page:
         """Open `page`, then send `data` with the page's CSRF token to `action` (default: the
         same path), as a person filling in a form there does."""
         opened = self.get(page)
         assert opened.status == 200, (page, opened.status, opened.text[:500])
-        return self.post(action or page.split("?", 1)[0],
-                         {**(data or {}), "csrf_token": csrf_token(opened.html)}, **kwargs)
+        return self.post(
+            action or page.split("?", 1)[0],
+            {**(data or {}), "csrf_token": csrf_token(opened.html)},
+            **kwargs,
+        )
 
     def follow(self, page: Page) -> Page:
         assert page.location, f"{page.path} answered {page.status} without a redirect"
@@ -248,6 +257,7 @@ def logged_in(app, account: Account) -> Browser:
 
 # -- people and what the services hold for them -------------------------------------------------
 
+
 class ApiReader:
     """One user's bookmarks as api holds them, through its linkding API and an API key."""
 
@@ -256,8 +266,7 @@ class ApiReader:
         self.headers = {"Authorization": f"Token {key}"}
 
     def get(self, path: str, **params) -> requests.Response:
-        return requests.get(self.url + path, headers=self.headers, params=params,
-                            timeout=TIMEOUT)
+        return requests.get(self.url + path, headers=self.headers, params=params, timeout=TIMEOUT)
 
     def bookmarks(self, q: str = "", archived: bool = False) -> list[dict[str, Any]]:
         path = "/api/bookmarks/archived/" if archived else "/api/bookmarks/"
@@ -285,8 +294,12 @@ class ApiReader:
 
     def add(self, url: str, **fields: Any) -> dict[str, Any]:
         """A bookmark saved directly through api (no page fetch: `disable_scraping`)."""
-        answer = requests.post(self.url + "/api/bookmarks/?disable_scraping", timeout=TIMEOUT,
-                               headers=self.headers, json={"url": url, **fields})
+        answer = requests.post(
+            self.url + "/api/bookmarks/?disable_scraping",
+            timeout=TIMEOUT,
+            headers=self.headers,
+            json={"url": url, **fields},
+        )
         assert answer.status_code == 201, answer.text
         return answer.json()
 
@@ -311,8 +324,11 @@ class Account:
     _api: ApiReader | None = field(default=None, repr=False)
 
     def log_in(self) -> requests.Response:
-        return requests.post(self.system.urls["auth"] + "/v1/sessions", timeout=TIMEOUT,
-                             json={"username": self.username, "password": self.password})
+        return requests.post(
+            self.system.urls["auth"] + "/v1/sessions",
+            timeout=TIMEOUT,
+            json={"username": self.username, "password": self.password},
+        )
 
     @property
     def headers(self) -> dict[str, str]:
@@ -328,8 +344,9 @@ class Account:
         """api as this user sees it, with an API key made for the test (settings tests that
         regenerate the key use an account of their own)."""
         if self._api is None:
-            made = requests.post(self.system.urls["auth"] + "/v1/api-key", timeout=TIMEOUT,
-                                 headers=self.headers)
+            made = requests.post(
+                self.system.urls["auth"] + "/v1/api-key", timeout=TIMEOUT, headers=self.headers
+            )
             assert made.status_code == 201, made.text
             self._api = ApiReader(self.system, made.json()["key"])
         return self._api
@@ -338,8 +355,9 @@ class Account:
 def make_admin(system: ShelfSystem, prefix: str = "uiadmin") -> Account:
     """An administrator made with auth's management command."""
     admin = Account(system, unique(prefix), is_admin=True)
-    system.command("auth", "create-admin", "--username", admin.username, "--password",
-                   admin.password)
+    system.command(
+        "auth", "create-admin", "--username", admin.username, "--password", admin.password
+    )
     assert admin.headers
     return admin
 
@@ -348,10 +366,12 @@ def make_user(system: ShelfSystem, admin: Account, prefix: str = "uiuser") -> Ac
     """A user the administrator creates through auth's admin API, with an email address."""
     username = unique(prefix)
     user = Account(system, username, email=f"{username}@example.org")
-    created = requests.post(system.urls["auth"] + "/v1/admin/users", timeout=TIMEOUT,
-                            headers=admin.headers, json={"username": username,
-                                                         "password": user.password,
-                                                         "email": user.email})
+    created = requests.post(
+        system.urls["auth"] + "/v1/admin/users",
+        timeout=TIMEOUT,
+        headers=admin.headers,
+        json={"username": username, "password": user.password, "email": user.email},
+    )
     assert created.status_code == 201, created.text
     user.user_id = created.json()["id"]
     return user
@@ -359,8 +379,12 @@ def make_user(system: ShelfSystem, admin: Account, prefix: str = "uiuser") -> Ac
 
 def auth_user(system: ShelfSystem, admin: Account, username: str) -> dict[str, Any] | None:
     """The user as auth's admin API shows them (None when there is no such user)."""
-    answer = requests.get(system.urls["auth"] + "/v1/admin/users", timeout=TIMEOUT,
-                          headers=admin.headers, params={"q": username, "limit": 100})
+    answer = requests.get(
+        system.urls["auth"] + "/v1/admin/users",
+        timeout=TIMEOUT,
+        headers=admin.headers,
+        params={"q": username, "limit": 100},
+    )
     assert answer.status_code == 200, answer.text
     return next((u for u in answer.json()["items"] if u["username"] == username), None)
 
@@ -369,9 +393,11 @@ def report_link_check(system: ShelfSystem, bookmark_id: int, ok: bool) -> dict[s
     """What tasks' check_links job tells api about a link, through api's service-only
     endpoint and a service token (auth's client credentials for tasks)."""
     answer = requests.post(
-        f"{system.urls['api']}/v1/internal/bookmarks/{bookmark_id}/link-check", timeout=TIMEOUT,
+        f"{system.urls['api']}/v1/internal/bookmarks/{bookmark_id}/link-check",
+        timeout=TIMEOUT,
         headers=bearer(service_token(system, "tasks")),
-        json={"ok": ok, "status": 200 if ok else 404, "error": None if ok else "answered 404"})
+        json={"ok": ok, "status": 200 if ok else 404, "error": None if ok else "answered 404"},
+    )
     assert answer.status_code == 200, answer.text
     return answer.json()
 
@@ -390,6 +416,7 @@ def mailed_reset_link(system: ShelfSystem, email: str) -> tuple[str, str]:
 
 # -- pages for Shelf to read --------------------------------------------------------------------
 
+
 class Site(LoopbackServer):
     """A web site on loopback that Shelf's fetcher may read (SHELF_FETCH_ALLOW_PRIVATE is on in
     the system): pages added with `page()`, a 404 for anything else; `requests` lists the
@@ -404,11 +431,12 @@ class Site(LoopbackServer):
     def page(self, path: str, title: str, description: str = "") -> str:
         """A page whose <title> (and meta description) are these, as raw HTML: a title may
         carry markup on purpose. Its full URL."""
-        meta = (f'<meta name="description" content="{escape(description)}">'
-                if description else "")
-        self.pages[path] = (f"<!doctype html><html><head><meta charset='utf-8'>"
-                            f"<title>{title}</title>{meta}</head><body><p>{escape(title)}</p>"
-                            f"</body></html>").encode()
+        meta = f'<meta name="description" content="{escape(description)}">' if description else ""
+        self.pages[path] = (
+            f"<!doctype html><html><head><meta charset='utf-8'>"
+            f"<title>{title}</title>{meta}</head><body><p>{escape(title)}</p>"
+            f"</body></html>"
+        ).encode()
         return self.url + path
 
     def _serve(self, environ, start_response):
@@ -419,6 +447,8 @@ class Site(LoopbackServer):
         if body is None:
             start_response("404 Not Found", [("Content-Type", "text/plain")])
             return [b"not here\n"]
-        start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"),
-                                  ("Content-Length", str(len(body)))])
+        start_response(
+            "200 OK",
+            [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body)))],
+        )
         return [body]

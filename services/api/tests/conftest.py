@@ -42,8 +42,12 @@ class StandInTasks(LoopbackServer):
             key = body.get("idempotency_key")
             if key in self.by_key:
                 return jsonify(self.by_key[key]), 200
-            job = {"id": len(self.jobs) + 1, "state": "available", **body,
-                   "request_id": request.headers.get("X-Request-ID")}
+            job = {
+                "id": len(self.jobs) + 1,
+                "state": "available",
+                **body,
+                "request_id": request.headers.get("X-Request-ID"),
+            }
             self.jobs.append(job)
             if key:
                 self.by_key[key] = job
@@ -92,16 +96,18 @@ def auth_service():
 
 
 def make_app(database_url, auth_url, tasks_url, **config):
-    return create_app({
-        "SHELF_API_ASSETS_DIR": tempfile.mkdtemp(prefix="shelf-api-assets-"),
-        "SHELF_ENV": "test",
-        "SHELF_API_DATABASE_URL": database_url,
-        "SHELF_AUTH_URL": auth_url,
-        "SHELF_TASKS_URL": tasks_url,
-        "SHELF_API_CLIENT_SECRET": API_CLIENT["client_secret"],
-        "SHELF_API_OUTBOX_RELAY": False,
-        **config,
-    })
+    return create_app(
+        {
+            "SHELF_API_ASSETS_DIR": tempfile.mkdtemp(prefix="shelf-api-assets-"),
+            "SHELF_ENV": "test",
+            "SHELF_API_DATABASE_URL": database_url,
+            "SHELF_AUTH_URL": auth_url,
+            "SHELF_TASKS_URL": tasks_url,
+            "SHELF_API_CLIENT_SECRET": API_CLIENT["client_secret"],
+            "SHELF_API_OUTBOX_RELAY": False,
+            **config,
+        }
+    )
 
 
 @pytest.fixture

@@ -25,8 +25,10 @@ def test_settings_come_from_the_environment(monkeypatch, tmp_path):
     try:
         assert app.config["SHELF_API_DATABASE_URL"] == f"sqlite:///{tmp_path}/elsewhere.db"
         service_auth = app.extensions["shelf_identity"].service_auth_for("tasks")
-        assert (service_auth.client_id, service_auth.client_secret) == \
-            ("api-2", "from-the-environment")
+        assert (service_auth.client_id, service_auth.client_secret) == (
+            "api-2",
+            "from-the-environment",
+        )
         assert app.config["SHELF_API_OUTBOX_RELAY"] is False
         assert kit(app).clients["auth"].base_url == "http://auth.internal:9001"
         assert kit(app).clients["tasks"].base_url == "http://tasks.internal:9003"
@@ -53,17 +55,26 @@ def test_ready_with_auth_and_degraded_without_tasks(client, auth_service):
     assert response.status_code == 200
     body = response.get_json()
     assert body["status"] == "degraded"
-    assert body["checks"]["database"] == {**body["checks"]["database"], "ok": True,
-                                          "critical": True}
+    assert body["checks"]["database"] == {
+        **body["checks"]["database"],
+        "ok": True,
+        "critical": True,
+    }
     assert body["checks"]["auth"] == {"ok": True, "critical": True, "detail": "auth 0.1.0"}
     assert auth_service.calls["healthz"] == 1  # it really asked auth
     assert body["checks"]["tasks"] == {**body["checks"]["tasks"], "ok": False, "critical": False}
 
 
 def test_not_ready_without_auth(database_url):
-    app = create_app({"SHELF_ENV": "test", "SHELF_API_OUTBOX_RELAY": False,
-                      "SHELF_API_DATABASE_URL": database_url,
-                      "SHELF_AUTH_URL": nowhere(), "SHELF_TASKS_URL": nowhere()})
+    app = create_app(
+        {
+            "SHELF_ENV": "test",
+            "SHELF_API_OUTBOX_RELAY": False,
+            "SHELF_API_DATABASE_URL": database_url,
+            "SHELF_AUTH_URL": nowhere(),
+            "SHELF_TASKS_URL": nowhere(),
+        }
+    )
     try:
         response = app.test_client().get("/readyz")
     finally:
@@ -78,9 +89,15 @@ def test_not_ready_without_auth(database_url):
 
 def test_not_ready_when_its_database_is_gone(tmp_path, auth_service):
     # A folder where the database file should be: SQLite cannot open it.
-    app = create_app({"SHELF_ENV": "test", "SHELF_API_OUTBOX_RELAY": False,
-                      "SHELF_API_DATABASE_URL": f"sqlite:///{tmp_path}",
-                      "SHELF_AUTH_URL": auth_service.url, "SHELF_TASKS_URL": nowhere()})
+    app = create_app(
+        {
+            "SHELF_ENV": "test",
+            "SHELF_API_OUTBOX_RELAY": False,
+            "SHELF_API_DATABASE_URL": f"sqlite:///{tmp_path}",
+            "SHELF_AUTH_URL": auth_service.url,
+            "SHELF_TASKS_URL": nowhere(),
+        }
+    )
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.get_json()["detail"] == "Not ready: database unavailable."
@@ -100,8 +117,14 @@ def test_the_client_secret_is_required_outside_development(monkeypatch, tmp_path
 
 
 def test_the_relay_starts_with_the_first_request_not_with_the_app(database_url, auth_service):
-    app = create_app({"SHELF_ENV": "test", "SHELF_API_DATABASE_URL": database_url,
-                      "SHELF_AUTH_URL": auth_service.url, "SHELF_TASKS_URL": nowhere()})
+    app = create_app(
+        {
+            "SHELF_ENV": "test",
+            "SHELF_API_DATABASE_URL": database_url,
+            "SHELF_AUTH_URL": auth_service.url,
+            "SHELF_TASKS_URL": nowhere(),
+        }
+    )
     relay = app.extensions["shelf_api_relay"]
     try:
         assert relay._thread is None  # `shelf-api db upgrade` starts no thread

@@ -11,8 +11,11 @@ OUT_OF_RANGE = ["9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00+01:00"]
 
 
 def upload(user, data, filename="bookmarks.json"):
-    return user.post("/api/bookmarks/import/", content_type="multipart/form-data",
-                     data={"file": (io.BytesIO(data.encode()), filename)})
+    return user.post(
+        "/api/bookmarks/import/",
+        content_type="multipart/form-data",
+        data={"file": (io.BytesIO(data.encode()), filename)},
+    )
 
 
 @pytest.mark.parametrize("value", OUT_OF_RANGE)
@@ -35,8 +38,10 @@ def test_a_since_parameter_out_of_range_is_400(ann, parameter, value):
 
 @pytest.mark.parametrize("value", OUT_OF_RANGE)
 def test_a_json_import_with_a_date_out_of_range_names_the_line(ann, value):
-    data = json.dumps([{"url": "https://example.com/a"},
-                       {"url": "https://example.com/b", "date_added": value}], indent=1)
+    data = json.dumps(
+        [{"url": "https://example.com/a"}, {"url": "https://example.com/b", "date_added": value}],
+        indent=1,
+    )
     answer = upload(ann, data)
     assert answer.status_code == 400, answer.get_data(as_text=True)
     (message,) = answer.get_json()["file"]
@@ -46,8 +51,10 @@ def test_a_json_import_with_a_date_out_of_range_names_the_line(ann, value):
 
 @pytest.mark.parametrize("tags", [5, True, {"a": 1}, [1, 2], [{"name": "a"}], ["ok", None]])
 def test_pinboard_tags_that_are_not_text_name_the_line(ann, tags):
-    data = json.dumps([{"href": "https://example.com/a"},
-                       {"href": "https://example.com/b", "tags": tags}], indent=1)
+    data = json.dumps(
+        [{"href": "https://example.com/a"}, {"href": "https://example.com/b", "tags": tags}],
+        indent=1,
+    )
     answer = upload(ann, data)
     assert answer.status_code == 400, answer.get_data(as_text=True)
     (message,) = answer.get_json()["file"]
@@ -70,8 +77,10 @@ def test_a_json_import_nested_too_deep_is_refused(ann):
 
 
 def test_lone_surrogates_in_a_json_import_are_replaced_not_a_crash(ann):
-    data = '[{"url": "https://example.com/a", "title": "bad \\ud800 half", ' \
-           '"description": "\\udfff", "tag_names": ["x\\ud800y"]}]'
+    data = (
+        '[{"url": "https://example.com/a", "title": "bad \\ud800 half", '
+        '"description": "\\udfff", "tag_names": ["x\\ud800y"]}]'
+    )
     answer = upload(ann, data)
     assert answer.status_code == 201, answer.get_data(as_text=True)
     (bookmark,) = ann.get("/api/bookmarks/").get_json()["results"]
@@ -82,19 +91,27 @@ def test_lone_surrogates_in_a_json_import_are_replaced_not_a_crash(ann):
 
 @pytest.mark.parametrize("path", ["/api/bookmarks/import/", "/api/bookmarks/singlefile/"])
 def test_a_file_field_sent_as_text_is_400_not_a_crash(ann, path):
-    answer = ann.post(path, content_type="multipart/form-data",
-                      data={"file": "not a file", "url": "https://example.com/"})
+    answer = ann.post(
+        path,
+        content_type="multipart/form-data",
+        data={"file": "not a file", "url": "https://example.com/"},
+    )
     assert answer.status_code == 400, answer.get_data(as_text=True)
-    assert answer.get_json() == {"file": [
-        "The submitted data was not a file. Check the encoding type on the form."]}
+    assert answer.get_json() == {
+        "file": ["The submitted data was not a file. Check the encoding type on the form."]
+    }
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ('{"url": ' + "[" * 1000 + "]" * 1000 + "}", "url"),  # nested 1,000 deep
-    ('{"url": "https://example.com/", "title": "\\ud800"}', "title"),  # a lone surrogate
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ('{"url": ' + "[" * 1000 + "]" * 1000 + "}", "url"),  # nested 1,000 deep
+        ('{"url": "https://example.com/", "title": "\\ud800"}', "title"),  # a lone surrogate
+    ],
+)
 def test_shelf_kits_refusal_of_a_body_reads_as_drfs_on_the_linkding_surface(
-        ann, client, auth_service, body, field):
+    ann, client, auth_service, body, field
+):
     """shelf-kit refuses such bodies before any view runs (contract C5); /api/ answers it in
     linkding's shape, /v1/ in problem+json."""
     answer = ann.post("/api/bookmarks/", data=body, content_type="application/json")
@@ -102,7 +119,11 @@ def test_shelf_kits_refusal_of_a_body_reads_as_drfs_on_the_linkding_surface(
     assert list(answer.get_json()) == [field]
     assert isinstance(answer.get_json()[field], list)
     service = {"Authorization": f"Bearer {auth_service.service_token('tasks')}"}
-    internal = client.post("/v1/internal/imports/1/failure", data=body.replace("url", "detail"),
-                           content_type="application/json", headers=service)
+    internal = client.post(
+        "/v1/internal/imports/1/failure",
+        data=body.replace("url", "detail"),
+        content_type="application/json",
+        headers=service,
+    )
     assert internal.status_code == 400 and internal.mimetype == "application/problem+json"
     assert ann.get("/api/bookmarks/").get_json()["count"] == 0

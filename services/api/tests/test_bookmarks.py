@@ -6,17 +6,39 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
-LINKDING_FIELDS = {"id", "url", "title", "description", "notes", "web_archive_snapshot_url",
-                   "favicon_url", "preview_image_url", "is_archived", "unread", "shared",
-                   "tag_names", "date_added", "date_modified", "website_title",
-                   "website_description"}
+LINKDING_FIELDS = {
+    "id",
+    "url",
+    "title",
+    "description",
+    "notes",
+    "web_archive_snapshot_url",
+    "favicon_url",
+    "preview_image_url",
+    "is_archived",
+    "unread",
+    "shared",
+    "tag_names",
+    "date_added",
+    "date_modified",
+    "website_title",
+    "website_description",
+}
 FIELDS = LINKDING_FIELDS | {"is_broken"}  # every field of linkding's, and one of Shelf's
 
 
 def test_create_answers_201_with_linkding_fields(ann):
-    response = ann.post("/api/bookmarks/", json={
-        "url": "https://example.com/page", "title": "Example", "description": "A page",
-        "notes": "*mine*", "unread": True, "tag_names": ["Python", "web dev", "python"]})
+    response = ann.post(
+        "/api/bookmarks/",
+        json={
+            "url": "https://example.com/page",
+            "title": "Example",
+            "description": "A page",
+            "notes": "*mine*",
+            "unread": True,
+            "tag_names": ["Python", "web dev", "python"],
+        },
+    )
     assert response.status_code == 201
     body = response.get_json()
     assert set(body) == FIELDS
@@ -31,13 +53,16 @@ def test_create_answers_201_with_linkding_fields(ann):
     assert body["is_broken"] is False
     stamp = datetime.fromisoformat(body["date_added"].replace("Z", "+00:00"))
     assert body["web_archive_snapshot_url"] == (
-        f"https://web.archive.org/web/{stamp:%Y%m%d%H%M%S}/https://example.com/page")
+        f"https://web.archive.org/web/{stamp:%Y%m%d%H%M%S}/https://example.com/page"
+    )
 
 
 def test_create_with_a_url_the_owner_has_updates_that_bookmark(ann):
     first = ann.add("https://example.com/page", title="Old", tag_names=["a"])
-    response = ann.post("/api/bookmarks/", json={"url": "https://EXAMPLE.com/page#top",
-                                                "title": "New", "tag_names": ["b"]})
+    response = ann.post(
+        "/api/bookmarks/",
+        json={"url": "https://EXAMPLE.com/page#top", "title": "New", "tag_names": ["b"]},
+    )
     assert response.status_code == 201
     body = response.get_json()
     assert body["id"] == first["id"]
@@ -50,19 +75,32 @@ def test_create_accepts_date_added(ann):
     assert body["date_added"] == "2020-09-26T09:46:23.006313Z"
 
 
-@pytest.mark.parametrize(("payload", "field", "message"), [
-    ({}, "url", "This field is required."),
-    ({"url": ""}, "url", "This field may not be blank."),
-    ({"url": "ftp://example.com/"}, "url", "Enter a valid URL."),
-    ({"url": "not a url"}, "url", "Enter a valid URL."),
-    ({"url": "https://example.com/" + "a" * 2048}, "url",
-     "Ensure this field has no more than 2048 characters."),
-    ({"url": "https://example.com/", "title": "t" * 513}, "title",
-     "Ensure this field has no more than 512 characters."),
-    ({"url": "https://example.com/", "unread": "perhaps"}, "unread", "Must be a valid boolean."),
-    ({"url": "https://example.com/", "tag_names": "python"}, "tag_names", "Not a valid list."),
-    ({"url": None}, "url", "This field may not be null."),
-])
+@pytest.mark.parametrize(
+    ("payload", "field", "message"),
+    [
+        ({}, "url", "This field is required."),
+        ({"url": ""}, "url", "This field may not be blank."),
+        ({"url": "ftp://example.com/"}, "url", "Enter a valid URL."),
+        ({"url": "not a url"}, "url", "Enter a valid URL."),
+        (
+            {"url": "https://example.com/" + "a" * 2048},
+            "url",
+            "Ensure this field has no more than 2048 characters.",
+        ),
+        (
+            {"url": "https://example.com/", "title": "t" * 513},
+            "title",
+            "Ensure this field has no more than 512 characters.",
+        ),
+        (
+            {"url": "https://example.com/", "unread": "perhaps"},
+            "unread",
+            "Must be a valid boolean.",
+        ),
+        ({"url": "https://example.com/", "tag_names": "python"}, "tag_names", "Not a valid list."),
+        ({"url": None}, "url", "This field may not be null."),
+    ],
+)
 def test_invalid_bookmarks_are_400_naming_the_field(ann, payload, field, message):
     response = ann.post("/api/bookmarks/", json=payload)
     assert response.status_code == 400
@@ -70,8 +108,7 @@ def test_invalid_bookmarks_are_400_naming_the_field(ann, payload, field, message
 
 
 def test_read_only_and_unknown_fields_are_ignored(ann):
-    body = ann.add("https://example.com/", id=999, website_title="x", favicon_url="x",
-                   whatever=1)
+    body = ann.add("https://example.com/", id=999, website_title="x", favicon_url="x", whatever=1)
     assert body["id"] != 999 and body["website_title"] is None and body["favicon_url"] is None
 
 
@@ -84,12 +121,14 @@ def test_get_one(ann):
 
 def test_another_users_bookmark_is_404_everywhere(ann, bob):
     mine = ann.add("https://example.com/ann", shared=True)["id"]
-    for method, path in [("get", f"/api/bookmarks/{mine}/"),
-                         ("put", f"/api/bookmarks/{mine}/"),
-                         ("patch", f"/api/bookmarks/{mine}/"),
-                         ("delete", f"/api/bookmarks/{mine}/"),
-                         ("post", f"/api/bookmarks/{mine}/archive/"),
-                         ("post", f"/api/bookmarks/{mine}/unarchive/")]:
+    for method, path in [
+        ("get", f"/api/bookmarks/{mine}/"),
+        ("put", f"/api/bookmarks/{mine}/"),
+        ("patch", f"/api/bookmarks/{mine}/"),
+        ("delete", f"/api/bookmarks/{mine}/"),
+        ("post", f"/api/bookmarks/{mine}/archive/"),
+        ("post", f"/api/bookmarks/{mine}/unarchive/"),
+    ]:
         response = getattr(bob, method)(path, json={"url": "https://example.com/bob"})
         assert response.status_code == 404, (method, path)
         assert response.get_json() == {"detail": "Not found."}
@@ -115,11 +154,16 @@ def test_put_needs_the_url_and_keeps_fields_not_sent(ann):
     missing = ann.put(f"/api/bookmarks/{created['id']}/", json={"title": "x"})
     assert missing.status_code == 400
     assert missing.get_json() == {"url": ["This field is required."]}
-    response = ann.put(f"/api/bookmarks/{created['id']}/",
-                       json={"url": "https://example.org/", "tag_names": []})
+    response = ann.put(
+        f"/api/bookmarks/{created['id']}/", json={"url": "https://example.org/", "tag_names": []}
+    )
     body = response.get_json()
-    assert (body["url"], body["title"], body["notes"], body["tag_names"]) == \
-        ("https://example.org/", "T", "N", [])
+    assert (body["url"], body["title"], body["notes"], body["tag_names"]) == (
+        "https://example.org/",
+        "T",
+        "N",
+        [],
+    )
 
 
 def test_changing_the_url_to_one_the_owner_has_is_400(ann):
@@ -155,12 +199,16 @@ def test_the_list_envelope_and_absolute_page_links(ann):
         ann.add(f"https://example.com/{n}", date_added=f"2024-01-0{n + 1}T00:00:00Z")
     first = ann.get("/api/bookmarks/?limit=2&q=example").get_json()
     assert first["count"] == 5 and first["previous"] is None
-    assert [b["url"] for b in first["results"]] == ["https://example.com/4",
-                                                    "https://example.com/3"]
+    assert [b["url"] for b in first["results"]] == [
+        "https://example.com/4",
+        "https://example.com/3",
+    ]
     assert first["next"] == "http://localhost/api/bookmarks/?limit=2&offset=2&q=example"
     second = ann.get(first["next"]).get_json()
-    assert [b["url"] for b in second["results"]] == ["https://example.com/2",
-                                                     "https://example.com/1"]
+    assert [b["url"] for b in second["results"]] == [
+        "https://example.com/2",
+        "https://example.com/1",
+    ]
     assert second["previous"] == "http://localhost/api/bookmarks/?limit=2&q=example"
     third = ann.get(second["next"]).get_json()
     assert [b["url"] for b in third["results"]] == ["https://example.com/0"]
@@ -172,8 +220,13 @@ def test_the_count_is_the_same_on_every_page_and_past_the_last(ann):
     """The last page, not full, gives its count without a count query: the same figure."""
     for n in range(5):
         ann.add(f"https://example.com/{n}")
-    for query, shown in (("limit=2", 2), ("limit=2&offset=4", 1), ("limit=10", 5),
-                         ("limit=2&offset=9", 0), ("limit=5", 5)):
+    for query, shown in (
+        ("limit=2", 2),
+        ("limit=2&offset=4", 1),
+        ("limit=10", 5),
+        ("limit=2&offset=9", 0),
+        ("limit=5", 5),
+    ):
         page = ann.get(f"/api/bookmarks/?{query}").get_json()
         assert (page["count"], len(page["results"])) == (5, shown), query
     assert ann.get("/api/bookmarks/?q=nowhere").get_json()["count"] == 0
@@ -187,19 +240,28 @@ def test_the_default_page_is_100(ann):
     assert page["next"] == "http://localhost/api/bookmarks/?limit=100&offset=100"
 
 
-@pytest.mark.parametrize("query", ["sort=sideways", "unread=maybe", "added_since=yesterday",
-                                   f"offset={2**70}"])
+@pytest.mark.parametrize(
+    "query", ["sort=sideways", "unread=maybe", "added_since=yesterday", f"offset={2**70}"]
+)
 def test_bad_list_parameters_are_400(ann, query):
     response = ann.get(f"/api/bookmarks/?{query}")
     assert response.status_code == 400
     assert list(response.get_json()) == [query.split("=")[0]]
 
 
-@pytest.mark.parametrize("query, limit, offset", [
-    ("limit=0", 100, 0), ("limit=-3", 100, 0), ("limit=x", 100, 0), ("limit=", 100, 0),
-    ("offset=-1", 100, 0), ("offset=x", 100, 0), ("limit=2&offset=-5", 2, 0),
-    ("limit=2&offset=1", 2, 1),
-])
+@pytest.mark.parametrize(
+    "query, limit, offset",
+    [
+        ("limit=0", 100, 0),
+        ("limit=-3", 100, 0),
+        ("limit=x", 100, 0),
+        ("limit=", 100, 0),
+        ("offset=-1", 100, 0),
+        ("offset=x", 100, 0),
+        ("limit=2&offset=-5", 2, 0),
+        ("limit=2&offset=1", 2, 1),
+    ],
+)
 def test_paging_numbers_linkding_would_ignore_mean_the_defaults(ann, query, limit, offset):
     """linkding's paging takes a limit that is not a positive number, or an offset that is not
     one from 0, as if it were not given; its clients may send them, and get a page."""
@@ -208,7 +270,7 @@ def test_paging_numbers_linkding_would_ignore_mean_the_defaults(ann, query, limi
         response = ann.get(f"{path}?{query}")
         assert response.status_code == 200, (path, response.get_json())
     page = ann.get(f"/api/bookmarks/?{query}").get_json()
-    assert [b["url"] for b in page["results"]] == urls[::-1][offset:offset + limit]
+    assert [b["url"] for b in page["results"]] == urls[::-1][offset : offset + limit]
 
 
 def test_sorting(ann):
@@ -235,8 +297,10 @@ def test_unread_and_shared_filters(ann):
     ann.add("https://example.com/plain")
 
     def urls(query):
-        return sorted(b["url"].rsplit("/", 1)[1]
-                      for b in ann.get(f"/api/bookmarks/?{query}").get_json()["results"])
+        return sorted(
+            b["url"].rsplit("/", 1)[1]
+            for b in ann.get(f"/api/bookmarks/?{query}").get_json()["results"]
+        )
 
     assert urls("unread=yes") == ["unread"]
     assert urls("unread=no") == ["plain", "shared"]
@@ -246,10 +310,16 @@ def test_unread_and_shared_filters(ann):
 
 
 def test_added_and_modified_since_are_strictly_after(ann):
-    old = ann.add("https://example.com/old", date_added="2024-01-01T00:00:00Z",
-                  date_modified="2024-01-01T00:00:00Z")
-    ann.add("https://example.com/new", date_added="2024-06-01T00:00:00Z",
-            date_modified="2024-06-01T00:00:00Z")
+    old = ann.add(
+        "https://example.com/old",
+        date_added="2024-01-01T00:00:00Z",
+        date_modified="2024-01-01T00:00:00Z",
+    )
+    ann.add(
+        "https://example.com/new",
+        date_added="2024-06-01T00:00:00Z",
+        date_modified="2024-06-01T00:00:00Z",
+    )
     page = ann.get("/api/bookmarks/?added_since=2024-01-01T00:00:00Z").get_json()
     assert [b["url"] for b in page["results"]] == ["https://example.com/new"]
     page = ann.get("/api/bookmarks/?modified_since=2023-12-31T23:59:59Z").get_json()
@@ -264,9 +334,15 @@ def test_check_a_url(ann):  # (reading the page: test_check.py)
     unknown = ann.get("/api/bookmarks/check/?url=https://example.invalid/new")
     assert unknown.status_code == 200
     assert unknown.get_json() == {
-        "bookmark": None, "auto_tags": [],
-        "metadata": {"url": "https://example.invalid/new", "title": None, "description": None,
-                     "preview_image": None}}
+        "bookmark": None,
+        "auto_tags": [],
+        "metadata": {
+            "url": "https://example.invalid/new",
+            "title": None,
+            "description": None,
+            "preview_image": None,
+        },
+    }
     created = ann.add("https://example.com/page", title="Mine", description="About")
     known = ann.get("/api/bookmarks/check/?url=https://example.com/page#x").get_json()
     assert known["bookmark"] == created
@@ -288,26 +364,39 @@ def test_a_url_without_its_trailing_slash_redirects(ann):
     assert response.headers["Location"].endswith("/api/bookmarks/")
 
 
-@pytest.mark.parametrize("path", ["/api/bookmarks/0/", "/api/bookmarks/99999999999999999999/",
-                                  "/api/tags/2147483648/", "/api/bundles/-1/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/bookmarks/0/",
+        "/api/bookmarks/99999999999999999999/",
+        "/api/tags/2147483648/",
+        "/api/bundles/-1/",
+    ],
+)
 def test_ids_out_of_range_are_404_not_errors(ann, path):
     response = ann.get(path)
     assert response.status_code == 404
     assert response.get_json() == {"detail": "Not found."}
 
 
-@pytest.mark.parametrize("query", ["offset=99999999999999999999", "limit=99999999999999999999",
-                                   "bundle=99999999999999999999"])
+@pytest.mark.parametrize(
+    "query",
+    ["offset=99999999999999999999", "limit=99999999999999999999", "bundle=99999999999999999999"],
+)
 def test_huge_numbers_in_parameters_are_400(ann, query):
     assert ann.get(f"/api/bookmarks/?{query}").status_code == 400
 
 
 def test_null_characters_are_refused_as_drf_does(ann):
-    response = ann.post("/api/bookmarks/", json={"url": "https://example.com/",
-                                                 "title": "a\x00b", "tag_names": ["x\x00"]})
+    response = ann.post(
+        "/api/bookmarks/",
+        json={"url": "https://example.com/", "title": "a\x00b", "tag_names": ["x\x00"]},
+    )
     assert response.status_code == 400
-    assert response.get_json() == {"title": ["Null characters are not allowed."],
-                                   "tag_names": ["Null characters are not allowed."]}
+    assert response.get_json() == {
+        "title": ["Null characters are not allowed."],
+        "tag_names": ["Null characters are not allowed."],
+    }
     assert ann.get("/api/bookmarks/", query_string={"q": "a\x00"}).status_code == 400
 
 
@@ -319,8 +408,7 @@ def test_deeply_nested_searches_are_400_not_a_crash(ann):
     assert response.status_code == 400
 
 
-def test_a_concurrent_create_of_the_same_url_updates_instead_of_failing(ann, database,
-                                                                        monkeypatch):
+def test_a_concurrent_create_of_the_same_url_updates_instead_of_failing(ann, database, monkeypatch):
     from shelf_api import bookmarks
     from shelf_api.models import Bookmark
 
@@ -351,8 +439,10 @@ def test_page_links_name_the_address_the_client_used_behind_a_proxy(database_url
         ann = User(app.test_client(), auth_service, 1, "ann")
         for n in range(2):
             ann.add(f"https://example.com/{n}")
-        page = ann.get("/api/bookmarks/?limit=1", headers={
-            "X-Forwarded-Proto": "https", "X-Forwarded-Host": "shelf.example.org"}).get_json()
+        page = ann.get(
+            "/api/bookmarks/?limit=1",
+            headers={"X-Forwarded-Proto": "https", "X-Forwarded-Host": "shelf.example.org"},
+        ).get_json()
         assert page["next"] == "https://shelf.example.org/api/bookmarks/?limit=1&offset=1"
     finally:
         app.extensions["shelf_db"].dispose()

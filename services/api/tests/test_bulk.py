@@ -17,13 +17,16 @@ def listed(user, path="/api/bookmarks/", **query):
 
 @pytest.fixture
 def three(ann):
-    return [ann.add(f"https://a.example/{n}", title=f"bm{n}", tag_names=["keep"])["id"]
-            for n in range(3)]
+    return [
+        ann.add(f"https://a.example/{n}", title=f"bm{n}", tag_names=["keep"])["id"]
+        for n in range(3)
+    ]
 
 
-@pytest.mark.parametrize("action, field, value", [
-    ("archive", "is_archived", True), ("mark_unread", "unread", True),
-    ("share", "shared", True)])
+@pytest.mark.parametrize(
+    "action, field, value",
+    [("archive", "is_archived", True), ("mark_unread", "unread", True), ("share", "shared", True)],
+)
 def test_a_flag_changes_on_the_chosen_bookmarks_only(ann, three, action, field, value):
     before = {b["id"]: b["date_modified"] for b in listed(ann)}
     answer = bulk(ann, action=action, ids=three[:2])
@@ -55,9 +58,11 @@ def test_deleting_ids_lists_the_ones_that_were_not_the_callers(ann, bob, three):
 
 
 def test_deleting_removes_the_bookmarks_files(ann, app, three):
-    upload = ann.post(f"/api/bookmarks/{three[0]}/assets/upload/",
-                      data={"file": (io.BytesIO(b"kept"), "a.txt")},
-                      content_type="multipart/form-data")
+    upload = ann.post(
+        f"/api/bookmarks/{three[0]}/assets/upload/",
+        data={"file": (io.BytesIO(b"kept"), "a.txt")},
+        content_type="multipart/form-data",
+    )
     assert upload.status_code == 201
     folder = app.config["SHELF_API_ASSETS_DIR"]
     assert os.listdir(folder)
@@ -74,8 +79,11 @@ def test_tagging_adds_once_and_untagging_removes(ann, three):
     assert [b["id"] for b in listed(ann, q="#new")] == [three[1], three[0]]
     assert bulk(ann, action="untag", ids=three, tag_names=["keep", "never-had"]).status_code == 200
     tags = {b["id"]: b["tag_names"] for b in listed(ann)}
-    assert tags == {three[0]: ["new", "two", "words"], three[1]: ["new", "two", "words"],
-                    three[2]: []}
+    assert tags == {
+        three[0]: ["new", "two", "words"],
+        three[1]: ["new", "two", "words"],
+        three[2]: [],
+    }
 
 
 def test_tagging_past_the_limit_is_refused_whole(ann):
@@ -89,12 +97,13 @@ def test_tagging_past_the_limit_is_refused_whole(ann):
 
 def test_a_query_acts_on_everything_the_view_lists_over_many_pages(ann, bob):
     for n in range(230):
-        ann.post("/api/bookmarks/", json={"url": f"https://a.example/p/{n}",
-                                          "title": f"paged {n}", "unread": n % 2 == 0})
+        ann.post(
+            "/api/bookmarks/",
+            json={"url": f"https://a.example/p/{n}", "title": f"paged {n}", "unread": n % 2 == 0},
+        )
     ann.add("https://a.example/other", title="other", unread=True)
     bob.add("https://b.example/paged", title="paged by bob", unread=True)
-    answer = bulk(ann, action="archive", query={"view": "unread", "q": "paged"},
-                  expected_count=115)
+    answer = bulk(ann, action="archive", query={"view": "unread", "q": "paged"}, expected_count=115)
     assert answer.status_code == 200, answer.get_json()
     assert answer.get_json() == {"action": "archive", "affected": 115, "missing": []}
     archived = ann.get("/api/bookmarks/archived/?limit=1").get_json()
@@ -109,8 +118,12 @@ def test_a_query_whose_count_changed_is_409_and_changes_nothing(ann, three):
     assert answer.mimetype == "application/problem+json"
     assert answer.get_json()["count"] == 3
     assert len(listed(ann)) == 3
-    assert bulk(ann, action="delete", query={"view": "all", "q": ""},
-                expected_count=3).get_json()["affected"] == 3
+    assert (
+        bulk(ann, action="delete", query={"view": "all", "q": ""}, expected_count=3).get_json()[
+            "affected"
+        ]
+        == 3
+    )
     assert listed(ann) == []
 
 
@@ -135,31 +148,33 @@ def test_query_views_and_bundles(ann, client, auth_service, three):
 
 def test_other_users_bundles_and_bad_searches_are_400_naming_the_field(ann, bob, three):
     bundle = bob.post("/api/bundles/", json={"name": "bob's"}).get_json()["id"]
-    answer = bulk(ann, action="archive", query={"view": "all", "bundle": bundle},
-                  expected_count=3)
+    answer = bulk(ann, action="archive", query={"view": "all", "bundle": bundle}, expected_count=3)
     assert answer.status_code == 400 and answer.get_json()["errors"] == {
-        "query": {"bundle": ["Not found."]}}
-    answer = bulk(ann, action="archive", query={"view": "all", "q": "(unclosed"},
-                  expected_count=3)
+        "query": {"bundle": ["Not found."]}
+    }
+    answer = bulk(ann, action="archive", query={"view": "all", "q": "(unclosed"}, expected_count=3)
     assert answer.status_code == 400 and list(answer.get_json()["errors"]["query"]) == ["q"]
 
 
-@pytest.mark.parametrize("body, fields", [
-    ({"ids": [1]}, ["action"]),
-    ({"action": "explode", "ids": [1]}, ["action"]),
-    ({"action": "archive"}, ["ids"]),
-    ({"action": "archive", "ids": [1], "query": {"view": "all"}, "expected_count": 1}, ["ids"]),
-    ({"action": "archive", "ids": []}, ["ids"]),
-    ({"action": "archive", "ids": list(range(1, 1002))}, ["ids"]),
-    ({"action": "archive", "ids": ["x"]}, ["ids"]),
-    ({"action": "archive", "query": {"view": "all"}}, ["expected_count"]),
-    ({"action": "archive", "query": {"view": "nope"}, "expected_count": 0}, ["query"]),
-    ({"action": "archive", "query": {"q": ""}, "expected_count": 0}, ["query"]),
-    ({"action": "tag", "ids": [1]}, ["tag_names"]),
-    ({"action": "untag", "ids": [1], "tag_names": []}, ["tag_names"]),
-    ({"action": "tag", "ids": [1], "tag_names": ["x" * 65]}, ["tag_names"]),
-    ({"action": "archive", "ids": [1], "colour": "red"}, ["colour"]),
-])
+@pytest.mark.parametrize(
+    "body, fields",
+    [
+        ({"ids": [1]}, ["action"]),
+        ({"action": "explode", "ids": [1]}, ["action"]),
+        ({"action": "archive"}, ["ids"]),
+        ({"action": "archive", "ids": [1], "query": {"view": "all"}, "expected_count": 1}, ["ids"]),
+        ({"action": "archive", "ids": []}, ["ids"]),
+        ({"action": "archive", "ids": list(range(1, 1002))}, ["ids"]),
+        ({"action": "archive", "ids": ["x"]}, ["ids"]),
+        ({"action": "archive", "query": {"view": "all"}}, ["expected_count"]),
+        ({"action": "archive", "query": {"view": "nope"}, "expected_count": 0}, ["query"]),
+        ({"action": "archive", "query": {"q": ""}, "expected_count": 0}, ["query"]),
+        ({"action": "tag", "ids": [1]}, ["tag_names"]),
+        ({"action": "untag", "ids": [1], "tag_names": []}, ["tag_names"]),
+        ({"action": "tag", "ids": [1], "tag_names": ["x" * 65]}, ["tag_names"]),
+        ({"action": "archive", "ids": [1], "colour": "red"}, ["colour"]),
+    ],
+)
 def test_malformed_bodies_are_400_naming_the_field(ann, three, body, fields):
     answer = bulk(ann, **body)
     assert answer.status_code == 400, answer.get_json()
@@ -169,8 +184,13 @@ def test_malformed_bodies_are_400_naming_the_field(ann, three, body, fields):
 
 
 def test_no_credentials_and_services_are_refused(client, auth_service):
-    assert client.post("/v1/bookmarks/bulk", json={"action": "archive", "ids": [1]}
-                       ).status_code == 401
+    assert (
+        client.post("/v1/bookmarks/bulk", json={"action": "archive", "ids": [1]}).status_code == 401
+    )
     service = {"Authorization": f"Bearer {auth_service.service_token('tasks')}"}
-    assert client.post("/v1/bookmarks/bulk", json={"action": "archive", "ids": [1]},
-                       headers=service).status_code == 403
+    assert (
+        client.post(
+            "/v1/bookmarks/bulk", json={"action": "archive", "ids": [1]}, headers=service
+        ).status_code
+        == 403
+    )

@@ -21,8 +21,13 @@ def site():
 @pytest.fixture
 def reader(database_url, auth_service):
     """ann on an api that may fetch loopback pages (as the system tests run it)."""
-    app = make_app(database_url, auth_service.url, nowhere(), SHELF_FETCH_ALLOW_PRIVATE=True,
-                   SHELF_API_CHECK_TIMEOUT=0.5)
+    app = make_app(
+        database_url,
+        auth_service.url,
+        nowhere(),
+        SHELF_FETCH_ALLOW_PRIVATE=True,
+        SHELF_API_CHECK_TIMEOUT=0.5,
+    )
     yield User(app.test_client(), auth_service, 1, "ann")
     app.extensions["shelf_db"].dispose()
 
@@ -36,10 +41,15 @@ def test_check_reads_a_page_that_is_not_bookmarked_yet(reader, site):
     answer = reader.get("/api/bookmarks/check/", query_string={"url": url})
     assert answer.status_code == 200
     assert answer.get_json() == {
-        "bookmark": None, "auto_tags": [],
-        "metadata": {"url": url, "title": "The Art of Keeping Links",
-                     "description": "Why bookmarks rot, and what to do.",
-                     "preview_image": f"{site.url}/images/cover.png"}}
+        "bookmark": None,
+        "auto_tags": [],
+        "metadata": {
+            "url": url,
+            "title": "The Art of Keeping Links",
+            "description": "Why bookmarks rot, and what to do.",
+            "preview_image": f"{site.url}/images/cover.png",
+        },
+    }
     before = len(hits(site, "/article"))
     again = reader.get("/api/bookmarks/check/", query_string={"url": url}).get_json()
     assert again["metadata"]["title"] == "The Art of Keeping Links"
@@ -51,8 +61,12 @@ def test_check_of_a_bookmarked_url_answers_from_the_bookmark_without_fetching(re
     created = reader.add(url, title="Mine", description="About")
     known = reader.get("/api/bookmarks/check/", query_string={"url": url}).get_json()
     assert known["bookmark"] == created
-    assert known["metadata"] == {"url": url, "title": "Mine", "description": "About",
-                                 "preview_image": None}
+    assert known["metadata"] == {
+        "url": url,
+        "title": "Mine",
+        "description": "About",
+        "preview_image": None,
+    }
     assert hits(site, "/mine") == []
 
 
@@ -69,8 +83,12 @@ def test_a_page_that_cannot_be_read_gives_empty_metadata_in_time(reader, site, p
 
 def test_check_never_fetches_inside_the_network_by_default(ann, site):
     """The default policy: loopback, private and link-local addresses are refused."""
-    for url in (f"{site.url}/internal", f"http://localhost:{site.port}/internal",
-                "http://169.254.169.254/latest/meta-data/", "file:///etc/passwd"):
+    for url in (
+        f"{site.url}/internal",
+        f"http://localhost:{site.port}/internal",
+        "http://169.254.169.254/latest/meta-data/",
+        "file:///etc/passwd",
+    ):
         answer = ann.get("/api/bookmarks/check/", query_string={"url": url})
         assert answer.status_code == 200, answer.get_json()
         assert answer.get_json()["metadata"] == {"url": url, **EMPTY}
@@ -88,14 +106,16 @@ example.org/search?lang french  # any value of lang
 def test_auto_tags_in_check_and_on_every_tag_change(ann):
     saved = ann.patch("/api/user/profile/", json={"auto_tagging_rules": RULES})
     assert saved.status_code == 200 and saved.get_json()["auto_tagging_rules"] == RULES
-    check = ann.get("/api/bookmarks/check/",
-                    query_string={"url": "https://www.youtube.com/watch?v=1"}).get_json()
+    check = ann.get(
+        "/api/bookmarks/check/", query_string={"url": "https://www.youtube.com/watch?v=1"}
+    ).get_json()
     assert check["auto_tags"] == ["video"]
 
     made = ann.add("https://www.reddit.com/r/python/top", tag_names=["mine"])
     assert made["tag_names"] == ["mine", "python", "reddit"]
-    moved = ann.patch(f"/api/bookmarks/{made['id']}/",
-                      json={"url": "https://youtube.com/watch?v=2"}).get_json()
+    moved = ann.patch(
+        f"/api/bookmarks/{made['id']}/", json={"url": "https://youtube.com/watch?v=2"}
+    ).get_json()
     assert moved["tag_names"] == ["mine", "python", "reddit", "video"]
     retagged = ann.patch(f"/api/bookmarks/{made['id']}/", json={"tag_names": ["other"]})
     assert retagged.get_json()["tag_names"] == ["other", "video"]
@@ -106,8 +126,7 @@ def test_auto_tags_in_check_and_on_every_tag_change(ann):
 def test_another_users_rules_do_not_apply(ann, bob):
     ann.patch("/api/user/profile/", json={"auto_tagging_rules": "example.com ann-only"})
     assert bob.add("https://example.com/x")["tag_names"] == []
-    assert bob.get("/api/bookmarks/check/?url=https://example.com/y").get_json()[
-        "auto_tags"] == []
+    assert bob.get("/api/bookmarks/check/?url=https://example.com/y").get_json()["auto_tags"] == []
 
 
 def test_rules_too_long_are_refused_naming_the_field(ann):
@@ -116,19 +135,22 @@ def test_rules_too_long_are_refused_naming_the_field(ann):
     assert list(answer.get_json()) == ["auto_tagging_rules"]
 
 
-@pytest.mark.parametrize(("url", "tags"), [
-    ("https://youtube.com/", ["video"]),
-    ("https://m.youtube.com/watch", ["video"]),
-    ("https://notyoutube.com/", []),                     # labels, not characters
-    ("https://YouTube.COM/x", ["video"]),
-    ("https://reddit.com/r/python", ["python", "reddit"]),
-    ("https://reddit.com/r/rust", []),
-    ("https://example.org/search?q=x&lang=en", ["english", "french"]),
-    ("https://example.org/search?lang=de", ["french"]),
-    ("https://example.org/search", []),
-    ("https://example.org/other?lang=en", []),
-    ("not a url", []),
-    ("https://[::1", []),
-])
+@pytest.mark.parametrize(
+    ("url", "tags"),
+    [
+        ("https://youtube.com/", ["video"]),
+        ("https://m.youtube.com/watch", ["video"]),
+        ("https://notyoutube.com/", []),  # labels, not characters
+        ("https://YouTube.COM/x", ["video"]),
+        ("https://reddit.com/r/python", ["python", "reddit"]),
+        ("https://reddit.com/r/rust", []),
+        ("https://example.org/search?q=x&lang=en", ["english", "french"]),
+        ("https://example.org/search?lang=de", ["french"]),
+        ("https://example.org/search", []),
+        ("https://example.org/other?lang=en", []),
+        ("not a url", []),
+        ("https://[::1", []),
+    ],
+)
 def test_which_rules_match_which_urls(url, tags):
     assert tags_for(RULES, url) == tags

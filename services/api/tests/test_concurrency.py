@@ -24,11 +24,9 @@ def test_bundles_created_at_once_each_get_their_own_position(database_url, auth_
         def create(user, n):
             start.wait()
             for m in range(EACH):
-                statuses.append(user.post("/api/bundles/",
-                                          json={"name": f"b{n}-{m}"}).status_code)
+                statuses.append(user.post("/api/bundles/", json={"name": f"b{n}-{m}"}).status_code)
 
-        threads = [threading.Thread(target=create, args=(user, n))
-                   for n, user in enumerate(users)]
+        threads = [threading.Thread(target=create, args=(user, n)) for n, user in enumerate(users)]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -56,13 +54,20 @@ def test_one_users_checks_read_at_most_two_pages_at_once(database_url, auth_serv
         return "<title>Late</title>"
 
     server = LoopbackServer(site).start()
-    app = make_app(database_url, auth_service.url, nowhere(), SHELF_FETCH_ALLOW_PRIVATE=True,
-                   SHELF_FETCH_TIMEOUT=90, SHELF_API_CHECK_TIMEOUT=90)
+    app = make_app(
+        database_url,
+        auth_service.url,
+        nowhere(),
+        SHELF_FETCH_ALLOW_PRIVATE=True,
+        SHELF_FETCH_TIMEOUT=90,
+        SHELF_API_CHECK_TIMEOUT=90,
+    )
     answers = {}
 
     def check(user, name):
-        answer = user.get("/api/bookmarks/check/",
-                          query_string={"url": f"{server.url}/held/{name}"})
+        answer = user.get(
+            "/api/bookmarks/check/", query_string={"url": f"{server.url}/held/{name}"}
+        )
         answers[name] = (answer.status_code, answer.get_json()["metadata"]["title"])
 
     def reader(user_id, username):

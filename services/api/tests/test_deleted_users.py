@@ -33,8 +33,12 @@ def shared_urls(user, query=""):
 
 
 def sharing(user):
-    assert user.patch("/api/user/profile/", json={"enable_sharing": True,
-                                                  "enable_public_sharing": True}).status_code == 200
+    assert (
+        user.patch(
+            "/api/user/profile/", json={"enable_sharing": True, "enable_public_sharing": True}
+        ).status_code
+        == 200
+    )
 
 
 # -- ids are never reused ---------------------------------------------------------------------
@@ -67,8 +71,11 @@ def test_an_assets_id_is_not_given_again(ann, app):
     base = f"/api/bookmarks/{bookmark['id']}/assets/"
 
     def upload():
-        return ann.post(f"{base}upload/", content_type="multipart/form-data",
-                        data={"file": (io.BytesIO(b"x"), "a.txt")}).get_json()["id"]
+        return ann.post(
+            f"{base}upload/",
+            content_type="multipart/form-data",
+            data={"file": (io.BytesIO(b"x"), "a.txt")},
+        ).get_json()["id"]
 
     first = upload()
     ann.delete(f"{base}{first}/")
@@ -82,8 +89,12 @@ def test_a_re_added_url_gets_a_new_id_and_its_page_is_fetched_again(ann, app):
     assert second["id"] != first["id"]
     assert ann.get(f"/api/bookmarks/{first['id']}/").status_code == 404
     with app.extensions["shelf_db"].transaction() as session:
-        keys = [m.payload["idempotency_key"] for m in session.scalars(
-            select(OutboxMessage).where(OutboxMessage.kind == "fetch_metadata"))]
+        keys = [
+            m.payload["idempotency_key"]
+            for m in session.scalars(
+                select(OutboxMessage).where(OutboxMessage.kind == "fetch_metadata")
+            )
+        ]
     assert len(keys) == len(set(keys)) == 2  # tasks' dedupe would have skipped a repeated key
 
 
@@ -93,17 +104,34 @@ def test_a_re_added_url_gets_a_new_id_and_its_page_is_fetched_again(ann, app):
 def everything_of(app, owner_id):
     """How many rows of each kind api keeps for the owner."""
     with app.extensions["shelf_db"].transaction() as session:
+
         def count(model):
-            return session.scalar(select(func.count()).select_from(model)
-                                  .where(model.owner_id == owner_id))
-        links = session.scalar(select(func.count()).select_from(bookmark_tags).join(
-            Bookmark, Bookmark.id == bookmark_tags.c.bookmark_id).where(
-            Bookmark.owner_id == owner_id))
-        outbox = session.scalar(select(func.count()).select_from(OutboxMessage).where(
-            OutboxMessage.payload["created_by"].as_integer() == owner_id))
-        return {"bookmarks": count(Bookmark), "tags": count(Tag), "links": links,
-                "bundles": count(Bundle), "imports": count(Import), "assets": count(Asset),
-                "profiles": count(Profile), "outbox": outbox, "feed_keys": count(FeedKey)}
+            return session.scalar(
+                select(func.count()).select_from(model).where(model.owner_id == owner_id)
+            )
+
+        links = session.scalar(
+            select(func.count())
+            .select_from(bookmark_tags)
+            .join(Bookmark, Bookmark.id == bookmark_tags.c.bookmark_id)
+            .where(Bookmark.owner_id == owner_id)
+        )
+        outbox = session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.payload["created_by"].as_integer() == owner_id)
+        )
+        return {
+            "bookmarks": count(Bookmark),
+            "tags": count(Tag),
+            "links": links,
+            "bundles": count(Bundle),
+            "imports": count(Import),
+            "assets": count(Asset),
+            "profiles": count(Profile),
+            "outbox": outbox,
+            "feed_keys": count(FeedKey),
+        }
 
 
 def fill(user):
@@ -113,14 +141,15 @@ def fill(user):
     user.add("https://example.com/private", tag_names=["both"])
     user.post("/api/bundles/", json={"name": "Mine", "search": "#mine"})
     assert user.get("/v1/feed-key").status_code == 200
-    user.post(f"/api/bookmarks/{bookmark['id']}/assets/upload/",
-              content_type="multipart/form-data",
-              data={"file": (io.BytesIO(b"a snapshot"), "page.html")})
+    user.post(
+        f"/api/bookmarks/{bookmark['id']}/assets/upload/",
+        content_type="multipart/form-data",
+        data={"file": (io.BytesIO(b"a snapshot"), "page.html")},
+    )
     return bookmark
 
 
-def test_deleting_a_user_deletes_everything_api_keeps_for_them(app, client, auth_service, ann,
-                                                               bob):
+def test_deleting_a_user_deletes_everything_api_keeps_for_them(app, client, auth_service, ann, bob):
     fill(ann)
     fill(bob)
     with app.extensions["shelf_db"].transaction() as session:  # a large import, pending
@@ -146,15 +175,20 @@ def test_deleting_a_user_deletes_everything_api_keeps_for_them(app, client, auth
 
 def test_only_services_may_delete_a_users_data(ann, bob, client, auth_service):
     fill(ann)
-    for headers in ({}, bob.headers, ann.headers,
-                    {"Authorization": "Bearer " + auth_service.user_token(9, is_admin=True)}):
+    for headers in (
+        {},
+        bob.headers,
+        ann.headers,
+        {"Authorization": "Bearer " + auth_service.user_token(9, is_admin=True)},
+    ):
         answer = client.delete(f"/v1/internal/users/{ann.id}", headers=headers)
         assert answer.status_code in (401, 403), answer.get_json()
     assert ann.get("/api/bookmarks/").get_json()["count"] == 2
 
 
 def test_a_new_account_with_a_deleted_ones_username_shows_only_its_own_shares(
-        database_url, auth_service):
+    database_url, auth_service
+):
     """auth deleted ann (id 1) and made a new ann (id 3); the purge has not run yet (tasks
     is slow, or down). The name is the new account's the moment it calls api."""
     app = make_app(database_url, auth_service.url, nowhere())
@@ -168,8 +202,9 @@ def test_a_new_account_with_a_deleted_ones_username_shows_only_its_own_shares(
         sharing(new)
         new.add("https://example.com/new-ann", shared=True)
         assert shared_urls(reader, "?user=ann") == ["https://example.com/new-ann"]
-        assert shared_urls(User(client, auth_service, 4, "cy"), "?user=ann") == \
-            ["https://example.com/new-ann"]
+        assert shared_urls(User(client, auth_service, 4, "cy"), "?user=ann") == [
+            "https://example.com/new-ann"
+        ]
         assert shared_urls(client, "?user=ann") == ["https://example.com/new-ann"]  # anonymous
         assert new.get("/api/bookmarks/").get_json()["count"] == 1
     finally:

@@ -39,8 +39,12 @@ def sharing(user):
 def library(ann, bob):
     """ann: three bookmarks (one unread, one shared, one archived); bob: one shared (he shares)
     and one private."""
-    ann.add("https://a.example/python", title="Python notes", tag_names=["python", "Docs"],
-            description="Read me")
+    ann.add(
+        "https://a.example/python",
+        title="Python notes",
+        tag_names=["python", "Docs"],
+        description="Read me",
+    )
     ann.add("https://a.example/unread", title="Later", unread=True)
     ann.add("https://a.example/shared", title="Shared by ann", shared=True)
     old = ann.add("https://a.example/old", title="Archived")
@@ -54,8 +58,7 @@ def test_the_key_is_made_once_and_names_the_feeds(ann):
     first = key_of(ann)
     key = first["key"]
     assert len(key) == 40 and int(key, 16) >= 0
-    assert first["feeds"] == {kind: f"/feeds/{key}/{kind}" for kind in ("all", "unread",
-                                                                        "shared")}
+    assert first["feeds"] == {kind: f"/feeds/{key}/{kind}" for kind in ("all", "unread", "shared")}
     assert key_of(ann) == first
 
 
@@ -97,8 +100,7 @@ def test_another_users_bookmarks_never_appear_in_all_and_unread(client, ann, bob
     for kind in ("all", "unread"):
         found = titles(read(client, key_of(ann)["feeds"][kind]))
         assert not any("bob" in title.lower() for title in found)
-    assert titles(read(client, key_of(bob)["feeds"]["all"])) == ["Bob's private",
-                                                                "Shared by bob"]
+    assert titles(read(client, key_of(bob)["feeds"]["all"])) == ["Bob's private", "Shared by bob"]
     for kind in ("all", "unread", "shared"):
         assert "Bob's private" not in titles(read(client, key_of(ann)["feeds"][kind]))
 
@@ -128,8 +130,12 @@ def test_unknown_and_regenerated_keys_are_404(client, ann, library):
 
 
 def test_xml_hostile_titles_are_escaped_and_control_characters_removed(client, ann):
-    ann.add("https://a.example/hostile?a=1&b=<2>", title="<b>Tom & Jerry</b> \x01\x1b[31m\x7f",
-            description="]]> <script>alert(1)</script> \x08\x0c", tag_names=["a&b", "<c>"])
+    ann.add(
+        "https://a.example/hostile?a=1&b=<2>",
+        title="<b>Tom & Jerry</b> \x01\x1b[31m\x7f",
+        description="]]> <script>alert(1)</script> \x08\x0c",
+        tag_names=["a&b", "<c>"],
+    )
     feed = key_of(ann)["feeds"]["all"]
     (entry,) = read(client, feed).entries
     assert entry.link == "https://a.example/hostile?a=1&b=<2>"

@@ -7,15 +7,19 @@ from conftest import make_app, nowhere
 from shelf_api.linkding import LINKDING_API_VERSION
 
 SHELF_VERSION = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())[
-    "project"]["version"]
+    "project"
+]["version"]
 
 
 def test_health_answers_linkdings_shape_without_credentials(client):
     answer = client.get("/health")
     assert answer.status_code == 200
     assert answer.mimetype == "application/json"
-    assert answer.get_json() == {"version": LINKDING_API_VERSION, "status": "healthy",
-                                 "shelf_version": SHELF_VERSION}
+    assert answer.get_json() == {
+        "version": LINKDING_API_VERSION,
+        "status": "healthy",
+        "shelf_version": SHELF_VERSION,
+    }
     assert answer.headers["X-Shelf-Version"] == SHELF_VERSION
 
 
@@ -32,14 +36,16 @@ def test_health_is_503_unhealthy_while_auth_is_down(client, auth_service):
     finally:
         auth_service.start()
     assert answer.status_code == 503
-    assert answer.get_json() == {"version": LINKDING_API_VERSION, "status": "unhealthy",
-                                 "shelf_version": SHELF_VERSION}
+    assert answer.get_json() == {
+        "version": LINKDING_API_VERSION,
+        "status": "unhealthy",
+        "shelf_version": SHELF_VERSION,
+    }
     assert client.get("/health").status_code == 200  # and healthy again once auth is back
 
 
 def test_health_is_503_unhealthy_without_its_database(auth_service):
-    app = make_app("postgresql+psycopg://postgres@127.0.0.1:1/nowhere", auth_service.url,
-                   nowhere())
+    app = make_app("postgresql+psycopg://postgres@127.0.0.1:1/nowhere", auth_service.url, nowhere())
     try:
         answer = app.test_client().get("/health")
     finally:
@@ -56,5 +62,4 @@ def test_tasks_being_down_does_not_make_it_unhealthy(client):
 
 def test_the_profile_names_the_same_linkding_version(ann):
     profile = ann.get("/api/user/profile/").get_json()
-    assert (profile["version"], profile["shelf_version"]) == (LINKDING_API_VERSION,
-                                                               SHELF_VERSION)
+    assert (profile["version"], profile["shelf_version"]) == (LINKDING_API_VERSION, SHELF_VERSION)

@@ -24,11 +24,14 @@ def test_an_expired_token_is_401(client, auth_service):
 
 
 def test_api_key_is_resolved_through_auth_and_cached(client, auth_service):
-    auth_service.api_keys["a" * 40] = {"id": 5, "username": "eve", "is_admin": False,
-                                       "is_active": True}
+    auth_service.api_keys["a" * 40] = {
+        "id": 5,
+        "username": "eve",
+        "is_admin": False,
+        "is_active": True,
+    }
     headers = {"Authorization": "Token " + "a" * 40}
-    created = client.post("/api/bookmarks/", json={"url": "https://example.com/"},
-                          headers=headers)
+    created = client.post("/api/bookmarks/", json={"url": "https://example.com/"}, headers=headers)
     assert created.status_code == 201
     listed = client.get("/api/bookmarks/", headers=headers)
     assert [b["url"] for b in listed.get_json()["results"]] == ["https://example.com/"]

@@ -19,16 +19,21 @@ SPELLINGS = ("Python", "python", "PYTHON", "Ünï", "ünï", "rust", "Web", "web
 def entry(n):
     """Entry n of the file: its URL, title, description, tags and date."""
     tags = [SPELLINGS[(n + k) % len(SPELLINGS)] for k in range(n % 4)] + [f"t{n % 37}"]
-    return {"url": f"https://example.com/p/{n}",
-            "title": f"Title {n} {WORDS[n % len(WORDS)]}",
-            "description": f"about {WORDS[(n * 7) % len(WORDS)]} number {n}",
-            "tags": tags, "added": 1_600_000_000 + n * 60}
+    return {
+        "url": f"https://example.com/p/{n}",
+        "title": f"Title {n} {WORDS[n % len(WORDS)]}",
+        "description": f"about {WORDS[(n * 7) % len(WORDS)]} number {n}",
+        "tags": tags,
+        "added": 1_600_000_000 + n * 60,
+    }
 
 
 ENTRIES = [entry(n) for n in range(1200)]
 # Three entries again, the same pages under other spellings of their URLs, with more tags.
-AGAIN = [{**entry(n), "url": f"https://EXAMPLE.com/p/{n}#again", "tags": ["again", "Rust"]}
-         for n in (3, 600, 1100)]
+AGAIN = [
+    {**entry(n), "url": f"https://EXAMPLE.com/p/{n}#again", "tags": ["again", "Rust"]}
+    for n in (3, 600, 1100)
+]
 SEVEN_TAGS = ["onlyseven"]  # bookmark 7 is full already: this tag is made, not given to it
 
 
@@ -36,8 +41,10 @@ def netscape(entries):
     lines = ["<!DOCTYPE NETSCAPE-Bookmark-file-1>", "<DL><p>"]
     for item in entries:
         tags = SEVEN_TAGS if item["url"].endswith("/p/7") else item["tags"]
-        lines.append(f'<DT><A HREF="{html.escape(item["url"])}" ADD_DATE="{item["added"]}" '
-                     f'TAGS="{",".join(tags)}">{html.escape(item["title"])}</A>')
+        lines.append(
+            f'<DT><A HREF="{html.escape(item["url"])}" ADD_DATE="{item["added"]}" '
+            f'TAGS="{",".join(tags)}">{html.escape(item["title"])}</A>'
+        )
         lines.append(f"<DD>{html.escape(item['description'])}")
     lines.append("</DL><p>")
     return "\n".join(lines).encode()
@@ -52,11 +59,19 @@ def library(user):
 def test_an_import_writes_every_bookmark_with_its_fields_and_tags(ann, database):
     # Before: a bookmark with no title (the file fills it) and one with the most tags.
     five = ann.add("https://example.com/p/5", title="", tag_names=["Mine"])
-    seven = ann.add("https://example.com/p/7", title="kept",
-                    tag_names=[f"full{n}" for n in range(MAX_PER_BOOKMARK)])
-    answer = ann.post("/api/bookmarks/import/", content_type="multipart/form-data", data={
-        "file": (io.BytesIO(netscape(ENTRIES + AGAIN)), "bookmarks.html"),
-        "folders_as_tags": "false"})
+    seven = ann.add(
+        "https://example.com/p/7",
+        title="kept",
+        tag_names=[f"full{n}" for n in range(MAX_PER_BOOKMARK)],
+    )
+    answer = ann.post(
+        "/api/bookmarks/import/",
+        content_type="multipart/form-data",
+        data={
+            "file": (io.BytesIO(netscape(ENTRIES + AGAIN)), "bookmarks.html"),
+            "folders_as_tags": "false",
+        },
+    )
     assert answer.status_code == 201, answer.get_json()
     body = answer.get_json()
     assert (body["total"], body["created"], body["updated"]) == (1200, 1198, 2)  # 5 and 7
@@ -85,7 +100,8 @@ def test_an_import_writes_every_bookmark_with_its_fields_and_tags(ann, database)
         assert bookmark["title"] == title, item["url"]
         assert bookmark["description"] == item["description"], item["url"]
         assert sorted(bookmark["tag_names"], key=fold) == sorted(
-            (spelled[name] for name in names), key=fold), item["url"]
+            (spelled[name] for name in names), key=fold
+        ), item["url"]
         if not item["url"].endswith(("/p/5", "/p/7")):
             added = datetime.fromtimestamp(item["added"], UTC)
             assert datetime.fromisoformat(bookmark["date_added"]) == added, item["url"]
@@ -93,16 +109,30 @@ def test_an_import_writes_every_bookmark_with_its_fields_and_tags(ann, database)
     assert found == {}
 
     # Searches find the imported text as the file has it (any case), and the tags.
-    for word in ("alpha", "BETA", "délta", "σοφια", "Kelvin", '"number 11"', "example.com/p/12",
-                 "tle", '"5 gamma"'):
-        expected = {url for url, searched in text.items()
-                    if word.strip('"').casefold() in searched.casefold()}
+    for word in (
+        "alpha",
+        "BETA",
+        "délta",
+        "σοφια",
+        "Kelvin",
+        '"number 11"',
+        "example.com/p/12",
+        "tle",
+        '"5 gamma"',
+    ):
+        expected = {
+            url
+            for url, searched in text.items()
+            if word.strip('"').casefold() in searched.casefold()
+        }
         page = ann.get("/api/bookmarks/", query_string={"q": word, "limit": 5000}).get_json()
         assert {b["url"] for b in page["results"]} == expected, word
     tagged = ann.get("/api/bookmarks/", query_string={"q": "#PYTHON", "limit": 5000})
     assert tagged.get_json()["count"] == sum(
-        1 for item in ENTRIES if "python" in {fold(name) for name in item["tags"]}
-        and not item["url"].endswith("/p/7"))
+        1
+        for item in ENTRIES
+        if "python" in {fold(name) for name in item["tags"]} and not item["url"].endswith("/p/7")
+    )
 
     # One fetch per new bookmark, in jobs of at most 500, behind the ones added by hand.
     with database.transaction() as session:
@@ -110,9 +140,10 @@ def test_an_import_writes_every_bookmark_with_its_fields_and_tags(ann, database)
     by_hand = [m for m in messages if "bookmark_id" in m.payload["args"]]
     batches = [m for m in messages if "bookmark_ids" in m.payload["args"]]
     assert [(m.payload["args"]["bookmark_id"], m.priority) for m in by_hand] == [
-        (five["id"], 0), (seven["id"], 0)]
-    assert all(m.priority == 10 < len(m.payload["args"]["bookmark_ids"]) <= 500
-               for m in batches)
+        (five["id"], 0),
+        (seven["id"], 0),
+    ]
+    assert all(m.priority == 10 < len(m.payload["args"]["bookmark_ids"]) <= 500 for m in batches)
     fetched = [i for m in batches for i in m.payload["args"]["bookmark_ids"]]
     imported = {b["id"] for b in library(ann).values()} - {five["id"], seven["id"]}
     assert sorted(fetched) == sorted(imported)
@@ -120,15 +151,22 @@ def test_an_import_writes_every_bookmark_with_its_fields_and_tags(ann, database)
 
 def test_importing_the_same_file_again_writes_nothing(ann, database):
     data = netscape(ENTRIES[:600])
-    first = ann.post("/api/bookmarks/import/", content_type="multipart/form-data",
-                     data={"file": (io.BytesIO(data), "bookmarks.html")}).get_json()
+    first = ann.post(
+        "/api/bookmarks/import/",
+        content_type="multipart/form-data",
+        data={"file": (io.BytesIO(data), "bookmarks.html")},
+    ).get_json()
     before = library(ann)
     with database.transaction() as session:
         messages = session.scalar(select(OutboxMessage.id).order_by(OutboxMessage.id.desc()))
-    again = ann.post("/api/bookmarks/import/", content_type="multipart/form-data",
-                     data={"file": (io.BytesIO(data), "bookmarks.html")}).get_json()
+    again = ann.post(
+        "/api/bookmarks/import/",
+        content_type="multipart/form-data",
+        data={"file": (io.BytesIO(data), "bookmarks.html")},
+    ).get_json()
     assert (first["created"], again["created"], again["updated"]) == (600, 0, 0)
     assert library(ann) == before
     with database.transaction() as session:  # no page asked for again
-        assert session.scalar(select(OutboxMessage.id).order_by(
-            OutboxMessage.id.desc())) == messages
+        assert (
+            session.scalar(select(OutboxMessage.id).order_by(OutboxMessage.id.desc())) == messages
+        )

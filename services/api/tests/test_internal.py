@@ -23,8 +23,9 @@ def test_paging_through_every_owners_bookmarks(ann, bob, tasks):
     first = tasks.get("/v1/internal/bookmarks?limit=3").get_json()
     assert [b["id"] for b in first["results"]] == ids[:3]
     assert first["next_after_id"] == ids[2]
-    assert {"owner_id", "tag_names", "is_broken", "last_checked_at", "url"} <= \
-        set(first["results"][0])
+    assert {"owner_id", "tag_names", "is_broken", "last_checked_at", "url"} <= set(
+        first["results"][0]
+    )
     assert first["results"][0]["owner_id"] == ann.id
     rest = tasks.get(f"/v1/internal/bookmarks?limit=3&after_id={ids[2]}").get_json()
     assert [b["id"] for b in rest["results"]] == ids[3:]
@@ -45,12 +46,18 @@ def test_one_bookmark_whoever_owns_it(ann, tasks):
 def test_metadata_fills_only_what_the_owner_left_empty(ann, tasks):
     empty = ann.add("https://example.com/empty")
     titled = ann.add("https://example.com/titled", title="Mine")
-    metadata = {"title": "Page title", "description": "Page description",
-                "favicon_url": "https://example.com/favicon.ico",
-                "preview_image_url": "https://example.com/p.png", "page_text": "words"}
+    metadata = {
+        "title": "Page title",
+        "description": "Page description",
+        "favicon_url": "https://example.com/favicon.ico",
+        "preview_image_url": "https://example.com/p.png",
+        "page_text": "words",
+    }
     for bookmark in (empty, titled):
-        response = tasks.patch(f"/v1/internal/bookmarks/{bookmark['id']}/metadata",
-                               json={**metadata, "url": bookmark["url"]})
+        response = tasks.patch(
+            f"/v1/internal/bookmarks/{bookmark['id']}/metadata",
+            json={**metadata, "url": bookmark["url"]},
+        )
         assert response.status_code == 200
     filled = ann.get(f"/api/bookmarks/{empty['id']}/").get_json()
     assert (filled["title"], filled["description"]) == ("Page title", "Page description")
@@ -64,8 +71,10 @@ def test_metadata_fills_only_what_the_owner_left_empty(ann, tasks):
 def test_metadata_for_a_url_the_bookmark_no_longer_has_is_409(ann, tasks):
     created = ann.add("https://example.com/old")
     ann.patch(f"/api/bookmarks/{created['id']}/", json={"url": "https://example.com/new"})
-    response = tasks.patch(f"/v1/internal/bookmarks/{created['id']}/metadata",
-                           json={"title": "Old page", "url": "https://example.com/old"})
+    response = tasks.patch(
+        f"/v1/internal/bookmarks/{created['id']}/metadata",
+        json={"title": "Old page", "url": "https://example.com/old"},
+    )
     assert response.status_code == 409
     assert ann.get(f"/api/bookmarks/{created['id']}/").get_json()["title"] == ""
 
@@ -75,8 +84,9 @@ def test_link_checks_mark_broken_after_two_failures_in_a_row(ann, tasks):
     path = f"/v1/internal/bookmarks/{created['id']}/link-check"
     failed = {"ok": False, "status": 404, "error": None}
     assert tasks.post(path, json=failed).get_json() == {"is_broken": False}
-    assert tasks.post(path, json={"ok": True, "status": 200, "error": None}).get_json() == \
-        {"is_broken": False}
+    assert tasks.post(path, json={"ok": True, "status": 200, "error": None}).get_json() == {
+        "is_broken": False
+    }
     assert tasks.post(path, json=failed).get_json() == {"is_broken": False}
     assert tasks.post(path, json=failed).get_json() == {"is_broken": True}
     shown = tasks.get(f"/v1/internal/bookmarks/{created['id']}").get_json()

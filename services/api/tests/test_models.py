@@ -45,8 +45,13 @@ def test_a_different_page_is_another_bookmark(database):
 def test_two_owners_may_have_the_same_tag_and_url(database):
     with database.transaction() as session:
         for owner_id in (1, 2):
-            session.add(Bookmark(owner_id=owner_id, url="https://example.com/",
-                                 tags=[Tag(owner_id=owner_id, name="python")]))
+            session.add(
+                Bookmark(
+                    owner_id=owner_id,
+                    url="https://example.com/",
+                    tags=[Tag(owner_id=owner_id, name="python")],
+                )
+            )
     with database.transaction() as session:
         assert count(session, select(Bookmark)) == 2
         assert count(session, select(Tag).where(func.lower(Tag.name) == "python")) == 2
@@ -104,10 +109,17 @@ def test_a_new_bookmark_has_linkding_defaults_and_a_utc_date(database):
         session.add(Bookmark(owner_id=1, url="https://example.com/"))
     with database.transaction() as session:
         bookmark = session.scalars(select(Bookmark)).one()
-    assert (bookmark.title, bookmark.description, bookmark.notes, bookmark.page_text) == \
-        ("", "", "", "")
-    assert (bookmark.website_title, bookmark.favicon_url, bookmark.last_checked_at) == \
-        (None, None, None)
+    assert (bookmark.title, bookmark.description, bookmark.notes, bookmark.page_text) == (
+        "",
+        "",
+        "",
+        "",
+    )
+    assert (bookmark.website_title, bookmark.favicon_url, bookmark.last_checked_at) == (
+        None,
+        None,
+        None,
+    )
     assert not (bookmark.unread or bookmark.is_archived or bookmark.shared or bookmark.is_broken)
     assert bookmark.date_added.tzinfo is UTC and before <= bookmark.date_added <= datetime.now(UTC)
 
@@ -128,8 +140,10 @@ def test_an_outbox_message_keeps_its_payload_until_delivered(database):
         session.add(OutboxMessage(kind="fetch_metadata", payload=payload))
     with database.transaction() as session:
         message = session.scalars(
-            select(OutboxMessage).where(OutboxMessage.delivered_at.is_(None),
-                                        OutboxMessage.next_attempt_at <= datetime.now(UTC))
+            select(OutboxMessage).where(
+                OutboxMessage.delivered_at.is_(None),
+                OutboxMessage.next_attempt_at <= datetime.now(UTC),
+            )
         ).one()
     assert (message.kind, message.payload, message.attempts) == ("fetch_metadata", payload, 0)
     assert message.last_error is None

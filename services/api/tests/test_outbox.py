@@ -29,21 +29,34 @@ def test_creating_and_moving_a_bookmark_writes_fetch_messages(ann, database):
     ann.post("/api/bookmarks/?disable_scraping", json={"url": "https://example.com/c"})
     found = messages(database)
     assert [m.payload for m in found] == [
-        {"kind": "fetch_metadata", "args": {"bookmark_id": created["id"]},
-         "idempotency_key": key_for(created["id"], "https://example.com/a"),
-         "created_by": ann.id, "priority": 0},
-        {"kind": "fetch_metadata", "args": {"bookmark_id": created["id"]},
-         "idempotency_key": key_for(created["id"], "https://example.com/b"),
-         "created_by": ann.id, "priority": 0},
+        {
+            "kind": "fetch_metadata",
+            "args": {"bookmark_id": created["id"]},
+            "idempotency_key": key_for(created["id"], "https://example.com/a"),
+            "created_by": ann.id,
+            "priority": 0,
+        },
+        {
+            "kind": "fetch_metadata",
+            "args": {"bookmark_id": created["id"]},
+            "idempotency_key": key_for(created["id"], "https://example.com/b"),
+            "created_by": ann.id,
+            "priority": 0,
+        },
     ]
     assert all(m.delivered_at is None and m.attempts == 0 for m in found)
 
 
 def test_a_tasks_outage_delays_the_job_and_loses_nothing(database_url, database, auth_service):
     tasks_port = free_port()
-    app = make_app(database_url, auth_service.url, f"http://127.0.0.1:{tasks_port}",
-                   SHELF_API_OUTBOX_RELAY=True, SHELF_API_OUTBOX_POLL_SECONDS=0.05,
-                   SHELF_API_OUTBOX_MAX_BACKOFF_SECONDS=0.2)
+    app = make_app(
+        database_url,
+        auth_service.url,
+        f"http://127.0.0.1:{tasks_port}",
+        SHELF_API_OUTBOX_RELAY=True,
+        SHELF_API_OUTBOX_POLL_SECONDS=0.05,
+        SHELF_API_OUTBOX_MAX_BACKOFF_SECONDS=0.2,
+    )
     relay = app.extensions["shelf_api_relay"]
     tasks = StandInTasks(auth_service, port=tasks_port)
     try:
@@ -68,24 +81,33 @@ def test_a_tasks_outage_delays_the_job_and_loses_nothing(database_url, database,
 
 
 def import_file(user, count, folder="imported"):
-    netscape = "<!DOCTYPE NETSCAPE-Bookmark-file-1>\n<DL><p>\n" + "".join(
-        f'<DT><A HREF="https://example.com/{folder}/{n}">Imported {n}</A>\n'
-        for n in range(count)) + "</DL><p>\n"
-    answer = user.post("/api/bookmarks/import/", data={
-        "file": (io.BytesIO(netscape.encode()), "bookmarks.html")},
-        content_type="multipart/form-data")
+    netscape = (
+        "<!DOCTYPE NETSCAPE-Bookmark-file-1>\n<DL><p>\n"
+        + "".join(
+            f'<DT><A HREF="https://example.com/{folder}/{n}">Imported {n}</A>\n'
+            for n in range(count)
+        )
+        + "</DL><p>\n"
+    )
+    answer = user.post(
+        "/api/bookmarks/import/",
+        data={"file": (io.BytesIO(netscape.encode()), "bookmarks.html")},
+        content_type="multipart/form-data",
+    )
     assert answer.status_code == 201, answer.get_json()
 
 
-def test_an_import_asks_for_its_pages_one_job_a_batch_behind_bookmarks_added_by_hand(
-        ann, database):
+def test_an_import_asks_for_its_pages_one_job_a_batch_behind_bookmarks_added_by_hand(ann, database):
     """Contract C10: `fetch_metadata {"bookmark_ids"}`, up to 500 a job, at a lower priority
     (a higher number) than a bookmark added by hand; the priority is the message's too (C4)."""
     import_file(ann, 501)
     ann.add("https://example.com/by-hand")
     found = messages(database)
     assert [(m.kind, m.priority, m.payload["priority"]) for m in found] == [
-        ("fetch_metadata", 10, 10), ("fetch_metadata", 10, 10), ("fetch_metadata", 0, 0)]
+        ("fetch_metadata", 10, 10),
+        ("fetch_metadata", 10, 10),
+        ("fetch_metadata", 0, 0),
+    ]
     batches = [m.payload["args"]["bookmark_ids"] for m in found[:2]]
     assert [len(ids) for ids in batches] == [500, 1]
     imported = ann.get("/api/bookmarks/?q=imported&limit=1000").get_json()["results"]
@@ -94,7 +116,8 @@ def test_an_import_asks_for_its_pages_one_job_a_batch_behind_bookmarks_added_by_
 
 
 def test_a_bookmark_added_by_hand_is_delivered_before_an_imports_backlog(
-        database_url, database, auth_service):
+    database_url, database, auth_service
+):
     """While tasks was away three imports queued their pages' fetches; a bookmark added after
     them is the first delivered once tasks is back."""
     tasks = StandInTasks(auth_service)  # not started: tasks is away

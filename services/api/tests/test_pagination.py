@@ -10,15 +10,19 @@ def import_file(user, links):
     lines = ["<!DOCTYPE NETSCAPE-Bookmark-file-1>", "<DL><p>"]
     lines += [f'<DT><A HREF="{url}" TAGS="{",".join(tags)}">{url}</A>' for url, tags in links]
     lines.append("</DL><p>")
-    answer = user.post("/api/bookmarks/import/", content_type="multipart/form-data",
-                       data={"file": (io.BytesIO("\n".join(lines).encode()), "b.html")})
+    answer = user.post(
+        "/api/bookmarks/import/",
+        content_type="multipart/form-data",
+        data={"file": (io.BytesIO("\n".join(lines).encode()), "b.html")},
+    )
     assert answer.status_code == 201, answer.get_json()
 
 
 def test_the_extensions_5000_tag_list_comes_in_one_page(ann):
     """linkding's browser extension asks GET /api/tags/?limit=5000 and reads only `results`."""
-    import_file(ann, [(f"https://example.com/{b}", [f"t{b}-{n}" for n in range(100)])
-                      for b in range(50)])
+    import_file(
+        ann, [(f"https://example.com/{b}", [f"t{b}-{n}" for n in range(100)]) for b in range(50)]
+    )
     page = ann.get("/api/tags/?limit=5000").get_json()
     assert (page["count"], len(page["results"]), page["next"]) == (5000, 5000, None)
 

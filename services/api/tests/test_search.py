@@ -5,39 +5,45 @@ import pytest
 from shelf_api.search import And, Keyword, Not, Or, SearchSyntaxError, Tag, Term, parse
 
 
-@pytest.mark.parametrize(("query", "tree"), [
-    ("", None),
-    ("   ", None),
-    ("python", Term("python")),
-    ("python web", And((Term("python"), Term("web")))),
-    ("python and web", And((Term("python"), Term("web")))),
-    ("python AND web", And((Term("python"), Term("web")))),
-    ("a or b c", Or((Term("a"), And((Term("b"), Term("c")))))),
-    ("a b or c", Or((And((Term("a"), Term("b"))), Term("c")))),
-    ("not a b", And((Not(Term("a")), Term("b")))),
-    ("not not a", Not(Not(Term("a")))),
-    ("(a or b) c", And((Or((Term("a"), Term("b"))), Term("c")))),
-    ("(a or b)and(c)", And((Or((Term("a"), Term("b"))), Term("c")))),
-    ('"and" \'or not\'', And((Term("and", phrase=True), Term("or not", phrase=True)))),
-    ("#Python !unread !Untagged", And((Tag("Python"), Keyword("unread"), Keyword("untagged")))),
-    ("C# # !", And((Term("C#"), Term("#"), Term("!")))),
-    ("not #a or !unread", Or((Not(Tag("a")), Keyword("unread")))),
-])
+@pytest.mark.parametrize(
+    ("query", "tree"),
+    [
+        ("", None),
+        ("   ", None),
+        ("python", Term("python")),
+        ("python web", And((Term("python"), Term("web")))),
+        ("python and web", And((Term("python"), Term("web")))),
+        ("python AND web", And((Term("python"), Term("web")))),
+        ("a or b c", Or((Term("a"), And((Term("b"), Term("c")))))),
+        ("a b or c", Or((And((Term("a"), Term("b"))), Term("c")))),
+        ("not a b", And((Not(Term("a")), Term("b")))),
+        ("not not a", Not(Not(Term("a")))),
+        ("(a or b) c", And((Or((Term("a"), Term("b"))), Term("c")))),
+        ("(a or b)and(c)", And((Or((Term("a"), Term("b"))), Term("c")))),
+        ("\"and\" 'or not'", And((Term("and", phrase=True), Term("or not", phrase=True)))),
+        ("#Python !unread !Untagged", And((Tag("Python"), Keyword("unread"), Keyword("untagged")))),
+        ("C# # !", And((Term("C#"), Term("#"), Term("!")))),
+        ("not #a or !unread", Or((Not(Tag("a")), Keyword("unread")))),
+    ],
+)
 def test_parse(query, tree):
     assert parse(query) == tree
 
 
-@pytest.mark.parametrize(("query", "position"), [
-    ("a and", 5),
-    ("or a", 0),
-    ("a or or b", 5),
-    ("not", 3),
-    ("(a or b", 7),
-    ("a)", 1),
-    ("()", 1),
-    ('"open', 0),
-    ("a 'b", 2),
-])
+@pytest.mark.parametrize(
+    ("query", "position"),
+    [
+        ("a and", 5),
+        ("or a", 0),
+        ("a or or b", 5),
+        ("not", 3),
+        ("(a or b", 7),
+        ("a)", 1),
+        ("()", 1),
+        ('"open', 0),
+        ("a 'b", 2),
+    ],
+)
 def test_parse_errors_say_where(query, position):
     with pytest.raises(SearchSyntaxError) as error:
         parse(query)
@@ -48,10 +54,19 @@ def test_parse_errors_say_where(query, position):
 @pytest.fixture
 def library(ann):
     """A small library; names are the last path segment of each URL."""
-    ann.add("https://example.com/django", title="Django tutorial",
-            description="Web framework for Python", tag_names=["python", "web"])
-    ann.add("https://example.com/flask", title="Flask docs", notes="micro framework",
-            tag_names=["python"], unread=True)
+    ann.add(
+        "https://example.com/django",
+        title="Django tutorial",
+        description="Web framework for Python",
+        tag_names=["python", "web"],
+    )
+    ann.add(
+        "https://example.com/flask",
+        title="Flask docs",
+        notes="micro framework",
+        tag_names=["python"],
+        unread=True,
+    )
     ann.add("https://example.com/rust", title="The Rust Book", description="systems")
     ann.add("https://go.dev/tour", title="A Tour of Go", tag_names=["go", "web"])
     ann.add("https://example.com/ui", title="UI patterns", description="and or not")
@@ -64,32 +79,35 @@ def found(user, query, path="/api/bookmarks/"):
     return sorted(b["url"].rsplit("/", 1)[1] for b in response.get_json()["results"])
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ("python", ["django"]),                       # description
-    ("PYTHON", ["django"]),                       # any case
-    ("ramework", ["django", "flask"]),            # a substring, in description or notes
-    ("go.dev", ["tour"]),                         # the URL
-    ("tutorial django", ["django"]),              # juxtaposition is and
-    ("rust or flask", ["flask", "rust"]),
-    ("framework not flask", ["django"]),
-    ("not example.com", ["tour"]),
-    ('"Tour of"', ["tour"]),                      # a phrase with its space
-    ("'tour of go'", ["tour"]),
-    ('"Tour Go"', []),
-    ("#python", ["django", "flask"]),
-    ("#PYTHON #web", ["django"]),
-    ("#python or #go", ["django", "flask", "tour"]),
-    ("!unread", ["flask"]),
-    ("!untagged", ["rust", "ui"]),
-    ("!nonsense", ["django", "flask", "rust", "tour", "ui"]),
-    ("(#web or !unread) not #go", ["django", "flask"]),
-    ("ui", ["ui"]),                               # two letters: LIKE on SQLite
-    ("o", ["django", "flask", "rust", "tour", "ui"]),
-    ('"and" "not"', ["ui"]),                      # operators, quoted, are words
-    ("100%", []),                                 # LIKE wildcards are literal
-    ("_", []),
-    ('"', None),
-])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("python", ["django"]),  # description
+        ("PYTHON", ["django"]),  # any case
+        ("ramework", ["django", "flask"]),  # a substring, in description or notes
+        ("go.dev", ["tour"]),  # the URL
+        ("tutorial django", ["django"]),  # juxtaposition is and
+        ("rust or flask", ["flask", "rust"]),
+        ("framework not flask", ["django"]),
+        ("not example.com", ["tour"]),
+        ('"Tour of"', ["tour"]),  # a phrase with its space
+        ("'tour of go'", ["tour"]),
+        ('"Tour Go"', []),
+        ("#python", ["django", "flask"]),
+        ("#PYTHON #web", ["django"]),
+        ("#python or #go", ["django", "flask", "tour"]),
+        ("!unread", ["flask"]),
+        ("!untagged", ["rust", "ui"]),
+        ("!nonsense", ["django", "flask", "rust", "tour", "ui"]),
+        ("(#web or !unread) not #go", ["django", "flask"]),
+        ("ui", ["ui"]),  # two letters: LIKE on SQLite
+        ("o", ["django", "flask", "rust", "tour", "ui"]),
+        ('"and" "not"', ["ui"]),  # operators, quoted, are words
+        ("100%", []),  # LIKE wildcards are literal
+        ("_", []),
+        ('"', None),
+    ],
+)
 def test_search_finds(library, query, expected):
     if expected is None:
         response = library.get("/api/bookmarks/", query_string={"q": query})
@@ -114,9 +132,11 @@ def test_search_sees_later_edits_and_fetched_page_text(library, client, auth_ser
     assert found(library, "ferris") == ["rust"]
     assert found(library, "borrow checker") == []
     token = auth_service.service_token("tasks")
-    response = client.patch(f"/v1/internal/bookmarks/{bookmark_id}/metadata",
-                            json={"page_text": "All about the borrow checker."},
-                            headers={"Authorization": f"Bearer {token}"})
+    response = client.patch(
+        f"/v1/internal/bookmarks/{bookmark_id}/metadata",
+        json={"page_text": "All about the borrow checker."},
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert response.status_code == 200
     assert found(library, '"borrow checker"') == ["rust"]
     library.delete(f"/api/bookmarks/{bookmark_id}/")
@@ -169,8 +189,9 @@ def test_words_are_found_through_the_databases_own_indexes(database, word):
     compiled = statement.compile(database.engine, compile_kwargs={"literal_binds": True})
     with database.engine.connect() as connection:
         if dialect == "sqlite":
-            plan = " ".join(str(row[-1]) for row in
-                            connection.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))
+            plan = " ".join(
+                str(row[-1]) for row in connection.execute(text(f"EXPLAIN QUERY PLAN {compiled}"))
+            )
             assert "VIRTUAL TABLE INDEX" in plan and "bookmarks_fts" in plan
         else:
             connection.execute(text("SET enable_seqscan = off"))
@@ -201,46 +222,94 @@ def test_words_find_what_a_phrase_of_the_full_index_found(database):
     if database.engine.dialect.name != "sqlite":
         pytest.skip("SQLite's index")
     texts = [
-        ("abcXbcd", "", ""), ("abcd", "", ""), ("ab", "cd", "abc"), ("aaaa", "", "aaa"),
-        ("Kelvin \u212aelvin", "\u017ftraße STRASSE", ""), ("ΟΔΟΣ οδος", "Ünï ÜNÏ", "ünï"),
-        ("100% sure_thing", "back\\slash", 'say "hi"'), ("\ufffd\ufffe\uffff x", "", ""),
+        ("abcXbcd", "", ""),
+        ("abcd", "", ""),
+        ("ab", "cd", "abc"),
+        ("aaaa", "", "aaa"),
+        ("Kelvin \u212aelvin", "\u017ftraße STRASSE", ""),
+        ("ΟΔΟΣ οδος", "Ünï ÜNÏ", "ünï"),
+        ("100% sure_thing", "back\\slash", 'say "hi"'),
+        ("\ufffd\ufffe\uffff x", "", ""),
         ("machine learning", "machine, learning", "MACHINE LEARNING"),
-        ("Python rust", "pythonic", "the Rust book"), ("[glob]*?", "a*b?c[d]", "")]
+        ("Python rust", "pythonic", "the Rust book"),
+        ("[glob]*?", "a*b?c[d]", ""),
+    ]
     rng = random.Random(15)
     alphabet = "abcdkKsSxX \u212a\u017f%_\\\"'[]*?ΣσςüÜß\ufffd\ufffe"
-    texts += [tuple("".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
-                    for _ in range(3)) for _ in range(60)]
+    texts += [
+        tuple("".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12))) for _ in range(3))
+        for _ in range(60)
+    ]
     with database.transaction() as session:
         for n, (title, description, notes) in enumerate(texts):
-            session.add(Bookmark(owner_id=1, url=f"https://example.com/{n}", title=title,
-                                 description=description, notes=notes))
+            session.add(
+                Bookmark(
+                    owner_id=1,
+                    url=f"https://example.com/{n}",
+                    title=title,
+                    description=description,
+                    notes=notes,
+                )
+            )
     with database.transaction() as session:
-        ids = {b.title + b.description + b.notes + b.url: b.id for b in session.scalars(
-            select(Bookmark))}
-        rows = [(b.id, b.title, b.description, b.notes, b.url) for b in session.scalars(
-            select(Bookmark))]
+        ids = {
+            b.title + b.description + b.notes + b.url: b.id
+            for b in session.scalars(select(Bookmark))
+        }
+        rows = [
+            (b.id, b.title, b.description, b.notes, b.url)
+            for b in session.scalars(select(Bookmark))
+        ]
     assert len(ids) == len(texts)
     full = sqlite3.connect(":memory:")
-    full.execute("CREATE VIRTUAL TABLE f USING fts5(title, description, notes, url, "
-                 "tokenize='trigram')")
-    full.executemany("INSERT INTO f(rowid, title, description, notes, url) VALUES (?, ?, ?, ?, ?)",
-                     rows)
-    words = ["abcd", "bcd", "aaaa", "aaa", "kelvin", "KELVIN", "strasse", "STRAßE", "οδος",
-             "ΟΔΟΣ", "ünï", "100%", "e_t", "k\\s", 'y "h', "\ufffd\ufffd\ufffd", "\ufffe x",
-             "machine learning", "ne le", "python", "Rust", "[glob]", "*?c", "b?c[", "example"]
+    full.execute(
+        "CREATE VIRTUAL TABLE f USING fts5(title, description, notes, url, tokenize='trigram')"
+    )
+    full.executemany(
+        "INSERT INTO f(rowid, title, description, notes, url) VALUES (?, ?, ?, ?, ?)", rows
+    )
+    words = [
+        "abcd",
+        "bcd",
+        "aaaa",
+        "aaa",
+        "kelvin",
+        "KELVIN",
+        "strasse",
+        "STRAßE",
+        "οδος",
+        "ΟΔΟΣ",
+        "ünï",
+        "100%",
+        "e_t",
+        "k\\s",
+        'y "h',
+        "\ufffd\ufffd\ufffd",
+        "\ufffe x",
+        "machine learning",
+        "ne le",
+        "python",
+        "Rust",
+        "[glob]",
+        "*?c",
+        "b?c[",
+        "example",
+    ]
     for title, description, notes in texts[11:]:
         for text in (title, description, notes):
             if len(text) >= 3:
                 start = rng.randrange(len(text) - 2)
-                word = text[start:start + rng.randint(3, 6)]
-                words.append("".join(c.swapcase() if rng.random() < .5 else c for c in word))
+                word = text[start : start + rng.randint(3, 6)]
+                words.append("".join(c.swapcase() if rng.random() < 0.5 else c for c in word))
     for word in words:  # shorter words are matched by GLOB, as before
         assert len(word) >= 3
         phrase = '"' + word.replace('"', '""') + '"'
-        expected = {row[0] for row in full.execute("SELECT rowid FROM f WHERE f MATCH ?",
-                                                   (phrase,))}
-        condition = compile_search(parse(f'"{word}"' if '"' not in word else f"'{word}'"),
-                                   dialect="sqlite")
+        expected = {
+            row[0] for row in full.execute("SELECT rowid FROM f WHERE f MATCH ?", (phrase,))
+        }
+        condition = compile_search(
+            parse(f'"{word}"' if '"' not in word else f"'{word}'"), dialect="sqlite"
+        )
         with database.transaction() as session:
             got = set(session.scalars(select(Bookmark.id).where(condition)))
         assert got == expected, word

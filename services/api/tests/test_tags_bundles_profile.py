@@ -11,8 +11,10 @@ def test_tags_are_listed_paginated(ann):
     assert page["count"] == 2 and page["next"] is None and page["previous"] is None
     assert {t["name"] for t in page["results"]} == {"a", "b"}
     assert set(page["results"][0]) == {"id", "name", "date_added"}
-    assert ann.get("/api/tags/?limit=1").get_json()["next"] == \
-        "http://localhost/api/tags/?limit=1&offset=1"
+    assert (
+        ann.get("/api/tags/?limit=1").get_json()["next"]
+        == "http://localhost/api/tags/?limit=1&offset=1"
+    )
 
 
 def test_create_a_tag_or_get_the_existing_one(ann):
@@ -24,12 +26,15 @@ def test_create_a_tag_or_get_the_existing_one(ann):
     assert ann.get(f"/api/tags/{created.get_json()['id']}/").get_json()["name"] == "Python"
 
 
-@pytest.mark.parametrize(("payload", "message"), [
-    ({}, "This field is required."),
-    ({"name": ""}, "This field may not be blank."),
-    ({"name": "two words"}, "Tag names cannot contain spaces."),
-    ({"name": "x" * 65}, "Ensure this field has no more than 64 characters."),
-])
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        ({}, "This field is required."),
+        ({"name": ""}, "This field may not be blank."),
+        ({"name": "two words"}, "Tag names cannot contain spaces."),
+        ({"name": "x" * 65}, "Ensure this field has no more than 64 characters."),
+    ],
+)
 def test_invalid_tags_are_400(ann, payload, message):
     response = ann.post("/api/tags/", json=payload)
     assert response.status_code == 400
@@ -38,8 +43,7 @@ def test_invalid_tags_are_400(ann, payload, message):
 
 def test_deleting_a_tag_keeps_its_bookmarks(ann):
     bookmark = ann.add("https://example.com/", tag_names=["a", "b"])
-    tag_id = next(t["id"] for t in ann.get("/api/tags/").get_json()["results"]
-                  if t["name"] == "a")
+    tag_id = next(t["id"] for t in ann.get("/api/tags/").get_json()["results"] if t["name"] == "a")
     assert ann.delete(f"/api/tags/{tag_id}/").status_code == 204
     assert ann.get(f"/api/bookmarks/{bookmark['id']}/").get_json()["tag_names"] == ["b"]
 
@@ -55,15 +59,31 @@ def test_tags_are_private(ann, bob):
 
 
 def test_bundle_lifecycle(ann):
-    created = ann.post("/api/bundles/", json={"name": "Reading", "search": "python",
-                                              "any_tags": "a  b", "filter_unread": "yes"})
+    created = ann.post(
+        "/api/bundles/",
+        json={"name": "Reading", "search": "python", "any_tags": "a  b", "filter_unread": "yes"},
+    )
     assert created.status_code == 201
     body = created.get_json()
-    assert set(body) == {"id", "name", "search", "any_tags", "all_tags", "excluded_tags",
-                         "filter_unread", "filter_shared", "order", "date_created",
-                         "date_modified"}
-    assert (body["order"], body["any_tags"], body["all_tags"], body["filter_shared"]) == \
-        (0, "a b", "", "off")
+    assert set(body) == {
+        "id",
+        "name",
+        "search",
+        "any_tags",
+        "all_tags",
+        "excluded_tags",
+        "filter_unread",
+        "filter_shared",
+        "order",
+        "date_created",
+        "date_modified",
+    }
+    assert (body["order"], body["any_tags"], body["all_tags"], body["filter_shared"]) == (
+        0,
+        "a b",
+        "",
+        "off",
+    )
     second = ann.post("/api/bundles/", json={"name": "Later"}).get_json()
     assert second["order"] == 1  # the next free position
     first_again = ann.post("/api/bundles/", json={"name": "First", "order": 0}).get_json()
@@ -77,13 +97,16 @@ def test_bundle_lifecycle(ann):
     assert ann.get(f"/api/bundles/{first_again['id']}/").status_code == 404
 
 
-@pytest.mark.parametrize(("payload", "field"), [
-    ({}, "name"),
-    ({"name": "x", "filter_unread": "maybe"}, "filter_unread"),
-    ({"name": "x", "order": 1.5}, "order"),  # whole numbers (DRF takes "1", as a form sends)
-    ({"name": "x", "order": "one"}, "order"),
-    ({"name": "x", "search": "a and"}, "search"),
-])
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({}, "name"),
+        ({"name": "x", "filter_unread": "maybe"}, "filter_unread"),
+        ({"name": "x", "order": 1.5}, "order"),  # whole numbers (DRF takes "1", as a form sends)
+        ({"name": "x", "order": "one"}, "order"),
+        ({"name": "x", "search": "a and"}, "search"),
+    ],
+)
 def test_invalid_bundles_are_400(ann, payload, field):
     response = ann.post("/api/bundles/", json=payload)
     assert response.status_code == 400
@@ -95,8 +118,10 @@ def test_the_bundle_parameter_lists_what_the_bundle_matches(ann, bob):
     ann.add("https://example.com/2", title="python two", tag_names=["b"])
     ann.add("https://example.com/3", title="python three", tag_names=["a", "gone"])
     ann.add("https://example.com/4", title="other", tag_names=["a"])
-    bundle = ann.post("/api/bundles/", json={"name": "B", "search": "python",
-                                             "any_tags": "a b", "excluded_tags": "gone"})
+    bundle = ann.post(
+        "/api/bundles/",
+        json={"name": "B", "search": "python", "any_tags": "a b", "excluded_tags": "gone"},
+    )
     bundle_id = bundle.get_json()["id"]
 
     def urls(query):
@@ -119,18 +144,33 @@ def test_the_bundle_parameter_lists_what_the_bundle_matches(ann, bob):
 def test_profile_defaults_and_changes(ann):
     profile = ann.get("/api/user/profile/").get_json()
     assert profile == {
-        "theme": "auto", "bookmark_date_display": "relative", "bookmark_link_target": "_blank",
-        "web_archive_integration": "disabled", "tag_search": "strict", "enable_sharing": False,
-        "enable_public_sharing": False, "enable_favicons": False, "display_url": False,
-        "permanent_notes": False, "search_preferences": {}, "auto_tagging_rules": "",
-        "version": profile["version"], "shelf_version": profile["shelf_version"]}
+        "theme": "auto",
+        "bookmark_date_display": "relative",
+        "bookmark_link_target": "_blank",
+        "web_archive_integration": "disabled",
+        "tag_search": "strict",
+        "enable_sharing": False,
+        "enable_public_sharing": False,
+        "enable_favicons": False,
+        "display_url": False,
+        "permanent_notes": False,
+        "search_preferences": {},
+        "auto_tagging_rules": "",
+        "version": profile["version"],
+        "shelf_version": profile["shelf_version"],
+    }
     assert profile["version"] and profile["shelf_version"]
-    changed = ann.patch("/api/user/profile/", json={
-        "theme": "dark", "enable_sharing": True, "search_preferences": {"sort": "title_asc"}})
+    changed = ann.patch(
+        "/api/user/profile/",
+        json={"theme": "dark", "enable_sharing": True, "search_preferences": {"sort": "title_asc"}},
+    )
     assert changed.status_code == 200
     again = ann.get("/api/user/profile/").get_json()
-    assert (again["theme"], again["enable_sharing"], again["search_preferences"]) == \
-        ("dark", True, {"sort": "title_asc"})
+    assert (again["theme"], again["enable_sharing"], again["search_preferences"]) == (
+        "dark",
+        True,
+        {"sort": "title_asc"},
+    )
     bad = ann.patch("/api/user/profile/", json={"theme": "neon"})
     assert bad.status_code == 400 and list(bad.get_json()) == ["theme"]
 

@@ -4,8 +4,11 @@ import pytest
 
 
 def tag_id(user, name):
-    return next(tag["id"] for tag in user.get("/api/tags/?limit=1000").get_json()["results"]
-                if tag["name"] == name)
+    return next(
+        tag["id"]
+        for tag in user.get("/api/tags/?limit=1000").get_json()["results"]
+        if tag["name"] == name
+    )
 
 
 def titles(user, q):
@@ -29,14 +32,18 @@ def test_the_list_counts_each_tags_bookmarks_archived_ones_included(ann, shelf):
     page = ann.get("/v1/tags").get_json()
     assert page["count"] == 3 and page["next"] is None and page["previous"] is None
     assert [(t["name"], t["bookmark_count"]) for t in page["results"]] == [
-        ("python", 3), ("rust", 0), ("web", 2)]
+        ("python", 3),
+        ("rust", 0),
+        ("web", 2),
+    ]
     assert set(page["results"][0]) == {"id", "name", "date_added", "bookmark_count"}
     assert page["results"][0]["date_added"].endswith("Z")
 
 
 def test_the_list_sorts_filters_and_pages(ann, shelf):
-    names = lambda **query: [t["name"] for t in  # noqa: E731
-                             ann.get("/v1/tags", query_string=query).get_json()["results"]]
+    def names(**query):
+        return [t["name"] for t in ann.get("/v1/tags", query_string=query).get_json()["results"]]
+
     assert names(sort="-count") == ["python", "web", "rust"]
     assert names(sort="count") == ["rust", "web", "python"]
     assert names(sort="-name") == ["web", "rust", "python"]
@@ -48,8 +55,10 @@ def test_the_list_sorts_filters_and_pages(ann, shelf):
     assert [t["name"] for t in ann.get(first["next"]).get_json()["results"]] == ["web"]
 
 
-@pytest.mark.parametrize("query, field", [("limit=0", "limit"), ("limit=1001", "limit"),
-                                          ("sort=size", "sort"), ("offset=-1", "offset")])
+@pytest.mark.parametrize(
+    "query, field",
+    [("limit=0", "limit"), ("limit=1001", "limit"), ("sort=size", "sort"), ("offset=-1", "offset")],
+)
 def test_a_bad_list_query_is_400_naming_the_field(ann, query, field):
     answer = ann.get(f"/v1/tags?{query}")
     assert answer.status_code == 400
@@ -60,11 +69,13 @@ def test_a_bad_list_query_is_400_naming_the_field(ann, query, field):
 def test_one_tag_and_other_users_tags_are_404(ann, bob, shelf):
     python = tag_id(ann, "python")
     assert ann.get(f"/v1/tags/{python}").get_json()["bookmark_count"] == 3
-    for answer in (bob.get(f"/v1/tags/{python}"), bob.patch(f"/v1/tags/{python}",
-                                                             json={"name": "mine"}),
-                   bob.delete(f"/v1/tags/{python}"),
-                   bob.post(f"/v1/tags/{tag_id(bob, 'bobs')}/merge", json={"into": python}),
-                   bob.post(f"/v1/tags/{python}/merge", json={"into": tag_id(bob, 'bobs')})):
+    for answer in (
+        bob.get(f"/v1/tags/{python}"),
+        bob.patch(f"/v1/tags/{python}", json={"name": "mine"}),
+        bob.delete(f"/v1/tags/{python}"),
+        bob.post(f"/v1/tags/{tag_id(bob, 'bobs')}/merge", json={"into": python}),
+        bob.post(f"/v1/tags/{python}/merge", json={"into": tag_id(bob, "bobs")}),
+    ):
         assert answer.status_code == 404
         assert answer.mimetype == "application/problem+json"
     assert ann.get(f"/v1/tags/{python}").get_json()["name"] == "python"
@@ -83,7 +94,11 @@ def test_renaming_keeps_the_tag_on_its_bookmarks_and_search_finds_the_new_name(a
     answer = ann.patch(f"/v1/tags/{python}", json={"name": "py3"})
     assert answer.status_code == 200, answer.get_json()
     assert answer.get_json() | {"date_added": None} == {
-        "id": python, "name": "py3", "date_added": None, "bookmark_count": 3}
+        "id": python,
+        "name": "py3",
+        "date_added": None,
+        "bookmark_count": 3,
+    }
     assert titles(ann, "#py3") == ["one", "three", "two"]
     assert titles(ann, "#python") == []
     after = ann.get("/api/bookmarks/?q=one").get_json()["results"][0]
@@ -105,10 +120,17 @@ def test_renaming_to_another_tags_name_is_409_with_its_id_and_changes_nothing(an
     assert ann.get(f"/v1/tags/{python}").get_json()["name"] == "python"
 
 
-@pytest.mark.parametrize("body, field", [({"name": "two words"}, "name"), ({"name": ""}, "name"),
-                                         ({"name": "x" * 65}, "name"), ({}, "name"),
-                                         ({"name": "bell\x07"}, "name"),
-                                         ({"name": "ok", "colour": "red"}, "colour")])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"name": "two words"}, "name"),
+        ({"name": ""}, "name"),
+        ({"name": "x" * 65}, "name"),
+        ({}, "name"),
+        ({"name": "bell\x07"}, "name"),
+        ({"name": "ok", "colour": "red"}, "colour"),
+    ],
+)
 def test_an_invalid_name_is_400_naming_the_field(ann, shelf, body, field):
     answer = ann.patch(f"/v1/tags/{tag_id(ann, 'python')}", json=body)
     assert answer.status_code == 400
@@ -116,15 +138,18 @@ def test_an_invalid_name_is_400_naming_the_field(ann, shelf, body, field):
 
 
 def test_a_body_that_is_not_json_is_400(ann, shelf):
-    answer = ann.patch(f"/v1/tags/{tag_id(ann, 'python')}", data="{",
-                       headers={"Content-Type": "application/json"})
+    answer = ann.patch(
+        f"/v1/tags/{tag_id(ann, 'python')}", data="{", headers={"Content-Type": "application/json"}
+    )
     assert answer.status_code == 400 and answer.mimetype == "application/problem+json"
 
 
 def test_merging_moves_every_bookmark_once_and_deletes_the_tag(ann, shelf):
     web, python = tag_id(ann, "web"), tag_id(ann, "python")
-    before = {b["title"]: b["date_modified"]
-              for b in ann.get("/api/bookmarks/?q=%23web").get_json()["results"]}
+    before = {
+        b["title"]: b["date_modified"]
+        for b in ann.get("/api/bookmarks/?q=%23web").get_json()["results"]
+    }
     answer = ann.post(f"/v1/tags/{web}/merge", json={"into": python})
     assert answer.status_code == 200, answer.get_json()
     body = answer.get_json()

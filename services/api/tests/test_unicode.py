@@ -8,13 +8,13 @@ from shelf_api.tag_names import fold
 
 # (a spelling, the same word in another case), per script
 PAIRS = [
-    ("Ünï", "ünï"),                  # Latin with diacritics
-    ("PÄ", "pä"),                    # two letters: too short for trigrams
-    ("ΣΟΦΊΑ", "σοφία"),              # Greek
-    ("ΟΔΟΣ", "οδος"),                # Greek, final sigma
-    ("ДОМ", "дом"),                  # Cyrillic
-    ("STRAẞE", "straße"),            # German: capital sharp s
-    ("Ǆemal", "ǆemal"),              # a titlecase digraph
+    ("Ünï", "ünï"),  # Latin with diacritics
+    ("PÄ", "pä"),  # two letters: too short for trigrams
+    ("ΣΟΦΊΑ", "σοφία"),  # Greek
+    ("ΟΔΟΣ", "οδος"),  # Greek, final sigma
+    ("ДОМ", "дом"),  # Cyrillic
+    ("STRAẞE", "straße"),  # German: capital sharp s
+    ("Ǆemal", "ǆemal"),  # a titlecase digraph
 ]
 IDS = [first for first, _ in PAIRS]
 
@@ -65,11 +65,17 @@ def test_lax_tag_search_folds_a_word_as_a_tag(ann):
 
 def test_an_import_folds_tags_into_the_owners(ann):
     ann.add("https://example.com/first", tag_names=["Ünï"])
-    data = ('[{"url": "https://example.com/second", "tag_names": ["ünï", "ÜNÏ", "дом"]},'
-            ' {"url": "https://example.com/third", "tag_names": ["ДОМ"]}]')
+    data = (
+        '[{"url": "https://example.com/second", "tag_names": ["ünï", "ÜNÏ", "дом"]},'
+        ' {"url": "https://example.com/third", "tag_names": ["ДОМ"]}]'
+    )
     import io
-    answer = ann.post("/api/bookmarks/import/", content_type="multipart/form-data",
-                      data={"file": (io.BytesIO(data.encode()), "b.json")})
+
+    answer = ann.post(
+        "/api/bookmarks/import/",
+        content_type="multipart/form-data",
+        data={"file": (io.BytesIO(data.encode()), "b.json")},
+    )
     assert answer.status_code == 201, answer.get_json()
     tags = sorted(t["name"] for t in ann.get("/api/tags/").get_json()["results"])
     assert tags == ["Ünï", "дом"]

@@ -59,12 +59,15 @@ def test_normalizing_twice_changes_nothing(url):
     assert normalize_url(normalize_url(url)) == normalize_url(url)
 
 
-@pytest.mark.parametrize(("given", "expected"), [
-    ("MAILTO:Ada@Example.org", "mailto:Ada@Example.org"),  # only the scheme is lowercased
-    ("javascript:alert(1)", "javascript:alert(1)"),
-    (" example.com/Page ", "example.com/Page"),  # no scheme: left alone
-    ("http://[::1", "http://[::1"),  # cannot be parsed: its own key, no error
-    ("https://example.com/100%", "https://example.com/100%"),  # a lone % stays
-])
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("MAILTO:Ada@Example.org", "mailto:Ada@Example.org"),  # only the scheme is lowercased
+        ("javascript:alert(1)", "javascript:alert(1)"),
+        (" example.com/Page ", "example.com/Page"),  # no scheme: left alone
+        ("http://[::1", "http://[::1"),  # cannot be parsed: its own key, no error
+        ("https://example.com/100%", "https://example.com/100%"),  # a lone % stays
+    ],
+)
 def test_what_it_does_not_understand_it_leaves_alone(given, expected):
     assert normalize_url(given) == expected

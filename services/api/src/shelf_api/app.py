@@ -29,8 +29,12 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app, api = create_service_app(
-        __name__, service="api", version=__version__, settings=SETTINGS,
-        test_config=test_config, title="Shelf api",
+        __name__,
+        service="api",
+        version=__version__,
+        settings=SETTINGS,
+        test_config=test_config,
+        title="Shelf api",
         description="Bookmarks, tags and bundles (saved searches); the linkding-compatible API.",
     )
     # The linkding surface refuses NUL characters itself, in linkding's error shape.
@@ -77,22 +81,32 @@ def register_dependencies(app: Flask) -> None:
 def register_identity(app: Flask) -> None:
     """Every route needs a caller auth vouches for, but the probes, the OpenAPI document and
     the anonymous reading of publicly shared bookmarks."""
-    setup_identity(app, auth_url=app.config["SHELF_AUTH_URL"],
-                   client_id=app.config["SHELF_API_CLIENT_ID"],
-                   client_secret=app.config["SHELF_API_CLIENT_SECRET"])
+    setup_identity(
+        app,
+        auth_url=app.config["SHELF_AUTH_URL"],
+        client_id=app.config["SHELF_API_CLIENT_ID"],
+        client_secret=app.config["SHELF_API_CLIENT_SECRET"],
+    )
     app.extensions["shelf_api_seen_profiles"] = set()
 
 
 def register_outbox(app: Flask) -> None:
     """The relay that delivers outbox messages to tasks, signed with api's service token."""
     guard = app.extensions["shelf_identity"]
-    jobs = ServiceClient("tasks", app.config["SHELF_TASKS_URL"],
-                         auth=guard.service_auth_for("tasks"),
-                         request_id=current_request_id, retries=0,
-                         user_agent=f"shelf-api/{__version__}")
-    relay = outbox.relay(app.extensions["shelf_db"], jobs,
-                         poll_seconds=app.config["SHELF_API_OUTBOX_POLL_SECONDS"],
-                         max_backoff_seconds=app.config["SHELF_API_OUTBOX_MAX_BACKOFF_SECONDS"])
+    jobs = ServiceClient(
+        "tasks",
+        app.config["SHELF_TASKS_URL"],
+        auth=guard.service_auth_for("tasks"),
+        request_id=current_request_id,
+        retries=0,
+        user_agent=f"shelf-api/{__version__}",
+    )
+    relay = outbox.relay(
+        app.extensions["shelf_db"],
+        jobs,
+        poll_seconds=app.config["SHELF_API_OUTBOX_POLL_SECONDS"],
+        max_backoff_seconds=app.config["SHELF_API_OUTBOX_MAX_BACKOFF_SECONDS"],
+    )
     app.extensions["shelf_api_relay"] = relay
     kit(app).readiness.add("outbox", relay.check, critical=False)
     if app.config["SHELF_API_OUTBOX_RELAY"]:

@@ -57,6 +57,13 @@ def new_asset(bookmark: Bookmark, *, asset_type: str, upload, display_name: str)
     content_type = (upload.mimetype or "application/octet-stream")[:128]
     if asset_type == "snapshot":
         content_type = "text/html"
-    return Asset(bookmark_id=bookmark.id, owner_id=bookmark.owner_id, asset_type=asset_type,
-                 content_type=content_type, display_name=display_name[:512], file=name,
-                 file_size=size, status="complete")
+    return Asset(
+        bookmark_id=bookmark.id,
+        owner_id=bookmark.owner_id,
+        asset_type=asset_type,
+        content_type=content_type,
+        display_name=display_name[:512],
+        file=name,
+        file_size=size,
+        status="complete",
+    )

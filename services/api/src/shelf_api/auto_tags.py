@@ -75,5 +75,7 @@ def _host_matches(pattern: str, host: str) -> bool:
 def _query_matches(expected: str, actual: str) -> bool:
     wanted = parse_qs(expected, keep_blank_values=True)
     present = parse_qs(actual, keep_blank_values=True)
-    return all(key in present and all(value == "" or value in present[key] for value in values)
-               for key, values in wanted.items())
+    return all(
+        key in present and all(value == "" or value in present[key] for value in values)
+        for key, values in wanted.items()
+    )

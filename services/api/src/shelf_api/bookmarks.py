@@ -33,8 +33,12 @@ def tags_named(session: Session, owner_id: int, names: Iterable[str]) -> list[Ta
     if not wanted:
         return []
     keys = [tag_names.fold(name) for name in wanted]
-    existing = {tag.name_folded: tag for tag in session.scalars(
-        select(Tag).where(Tag.owner_id == owner_id, Tag.name_folded.in_(keys)))}
+    existing = {
+        tag.name_folded: tag
+        for tag in session.scalars(
+            select(Tag).where(Tag.owner_id == owner_id, Tag.name_folded.in_(keys))
+        )
+    }
     tags: list[Tag] = []
     for name, key in zip(wanted, keys, strict=True):
         tag = existing.get(key)
@@ -45,8 +49,9 @@ def tags_named(session: Session, owner_id: int, names: Iterable[str]) -> list[Ta
     return tags
 
 
-def tags_for_bookmark(session: Session, owner_id: int, names: Iterable[str], url: str, *,
-                  sent: bool = True) -> list[Tag]:
+def tags_for_bookmark(
+    session: Session, owner_id: int, names: Iterable[str], url: str, *, sent: bool = True
+) -> list[Tag]:
     """A bookmark's tags: `names`, and what the owner's auto-tagging rules give `url` (linkding
     adds them whenever a bookmark's tags are set) while there is room. `names` the caller
     `sent` may not exceed the limit (400); a bookmark's own names from before the limit stay."""
@@ -59,9 +64,11 @@ def tags_for_bookmark(session: Session, owner_id: int, names: Iterable[str], url
 
 
 def find_by_url(session: Session, owner_id: int, url: str) -> Bookmark | None:
-    return session.scalars(select(Bookmark).where(
-        Bookmark.owner_id == owner_id,
-        Bookmark.url_normalized == normalize_url(url))).first()
+    return session.scalars(
+        select(Bookmark).where(
+            Bookmark.owner_id == owner_id, Bookmark.url_normalized == normalize_url(url)
+        )
+    ).first()
 
 
 def enqueue_fetch_metadata(session: Session, bookmark: Bookmark) -> None:
@@ -79,13 +86,15 @@ IMPORT_PRIORITY = 10
 def fetch_metadata_message(bookmark: Bookmark) -> OutboxMessage:
     """The outbox message for a flushed bookmark (it needs the id), added by hand."""
     digest = hashlib.sha1(bookmark.url.encode()).hexdigest()[:12]
-    return job_message({
-        "kind": "fetch_metadata",
-        "args": {"bookmark_id": bookmark.id},
-        "idempotency_key": f"fetch_metadata:{bookmark.id}:{digest}",
-        "created_by": bookmark.owner_id,
-        "priority": INTERACTIVE_PRIORITY,
-    })
+    return job_message(
+        {
+            "kind": "fetch_metadata",
+            "args": {"bookmark_id": bookmark.id},
+            "idempotency_key": f"fetch_metadata:{bookmark.id}:{digest}",
+            "created_by": bookmark.owner_id,
+            "priority": INTERACTIVE_PRIORITY,
+        }
+    )
 
 
 def fetch_metadata_batch_message(owner_id: int, ids: list[int]) -> OutboxMessage:
@@ -93,17 +102,20 @@ def fetch_metadata_batch_message(owner_id: int, ids: list[int]) -> OutboxMessage
     `bookmark_ids`, up to 500), queued behind bookmarks added by hand. Ids are never reused,
     so they make its key."""
     digest = hashlib.sha1(",".join(map(str, ids)).encode()).hexdigest()[:12]
-    return job_message({
-        "kind": "fetch_metadata",
-        "args": {"bookmark_ids": ids},
-        "idempotency_key": f"fetch_metadata:batch:{ids[0]}-{ids[-1]}:{digest}",
-        "created_by": owner_id,
-        "priority": IMPORT_PRIORITY,
-    })
+    return job_message(
+        {
+            "kind": "fetch_metadata",
+            "args": {"bookmark_ids": ids},
+            "idempotency_key": f"fetch_metadata:batch:{ids[0]}-{ids[-1]}:{digest}",
+            "created_by": owner_id,
+            "priority": IMPORT_PRIORITY,
+        }
+    )
 
 
-def create_or_update(session: Session, owner_id: int, data: dict[str, Any], *,
-                     fetch_metadata: bool = True) -> tuple[Bookmark, bool]:
+def create_or_update(
+    session: Session, owner_id: int, data: dict[str, Any], *, fetch_metadata: bool = True
+) -> tuple[Bookmark, bool]:
     """linkding's create: a URL the owner already has updates that bookmark instead."""
     bookmark = find_by_url(session, owner_id, data["url"])
     if bookmark is not None:
@@ -111,8 +123,9 @@ def create_or_update(session: Session, owner_id: int, data: dict[str, Any], *,
         update(session, bookmark, changes, fetch_metadata=fetch_metadata)
         return bookmark, False
     now = utcnow()
-    bookmark = Bookmark(owner_id=owner_id, url=data["url"].strip(), date_added=now,
-                        date_modified=now)
+    bookmark = Bookmark(
+        owner_id=owner_id, url=data["url"].strip(), date_added=now, date_modified=now
+    )
     for key in EDITABLE:
         if key in data:
             setattr(bookmark, key, data[key])
@@ -128,8 +141,9 @@ def create_or_update(session: Session, owner_id: int, data: dict[str, Any], *,
     return bookmark, True
 
 
-def update(session: Session, bookmark: Bookmark, data: dict[str, Any], *,
-           fetch_metadata: bool = True) -> Bookmark:
+def update(
+    session: Session, bookmark: Bookmark, data: dict[str, Any], *, fetch_metadata: bool = True
+) -> Bookmark:
     """Fields in `data` replace the bookmark's; the others are kept. A new URL asks tasks to
     fetch the page again. The caller checks that a new URL is not another bookmark's."""
     url_changed = False
@@ -142,12 +156,17 @@ def update(session: Session, bookmark: Bookmark, data: dict[str, Any], *,
     if data.get("date_added"):
         bookmark.date_added = data["date_added"]
     if "tag_names" in data:
-        bookmark.tags = tags_for_bookmark(session, bookmark.owner_id, data["tag_names"],
-                                      bookmark.url)
+        bookmark.tags = tags_for_bookmark(
+            session, bookmark.owner_id, data["tag_names"], bookmark.url
+        )
     elif url_changed:
-        bookmark.tags = tags_for_bookmark(session, bookmark.owner_id,
-                                      [tag.name for tag in bookmark.tags], bookmark.url,
-                                      sent=False)
+        bookmark.tags = tags_for_bookmark(
+            session,
+            bookmark.owner_id,
+            [tag.name for tag in bookmark.tags],
+            bookmark.url,
+            sent=False,
+        )
     bookmark.date_modified = data.get("date_modified") or utcnow()
     if url_changed and fetch_metadata:
         enqueue_fetch_metadata(session, bookmark)
@@ -188,8 +207,11 @@ def as_linkding(bookmark: Bookmark) -> dict[str, Any]:
 
 def as_internal(bookmark: Bookmark) -> dict[str, Any]:
     """What tasks sees (/v1/internal/...): linkding's fields and the ones only services use."""
-    return {**as_linkding(bookmark), "owner_id": bookmark.owner_id,
-            "last_checked_at": bookmark.last_checked_at}
+    return {
+        **as_linkding(bookmark),
+        "owner_id": bookmark.owner_id,
+        "last_checked_at": bookmark.last_checked_at,
+    }
 
 
 def touch(bookmark: Bookmark, when: datetime | None = None) -> None:

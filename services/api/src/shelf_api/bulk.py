@@ -25,9 +25,12 @@ from .models import Asset, Bookmark, Tag, bookmark_tags
 
 CHUNK = 500  # ids per statement: well under every database's limit on parameters
 FLAGS = {
-    "archive": ("is_archived", True), "unarchive": ("is_archived", False),
-    "mark_read": ("unread", False), "mark_unread": ("unread", True),
-    "share": ("shared", True), "unshare": ("shared", False),
+    "archive": ("is_archived", True),
+    "unarchive": ("is_archived", False),
+    "mark_read": ("unread", False),
+    "mark_unread": ("unread", True),
+    "share": ("shared", True),
+    "unshare": ("shared", False),
 }
 
 
@@ -52,7 +55,7 @@ class BulkResult:
 
 def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
     for start in range(0, len(ids), CHUNK):
-        yield ids[start:start + CHUNK]
+        yield ids[start : start + CHUNK]
 
 
 def chosen_by_ids(session: Session, owner_id: int, ids: list[int]) -> tuple[list[int], list[int]]:
@@ -60,17 +63,27 @@ def chosen_by_ids(session: Session, owner_id: int, ids: list[int]) -> tuple[list
     wanted = list(dict.fromkeys(ids))
     found: set[int] = set()
     for chunk in _chunks(wanted):
-        found.update(session.scalars(select(Bookmark.id).where(
-            Bookmark.owner_id == owner_id, Bookmark.id.in_(chunk))))
+        found.update(
+            session.scalars(
+                select(Bookmark.id).where(Bookmark.owner_id == owner_id, Bookmark.id.in_(chunk))
+            )
+        )
     return ([i for i in wanted if i in found], [i for i in wanted if i not in found])
 
 
-def chosen_by_query(session: Session, owner_id: int, query: dict[str, Any], expected: int, *,
-                    dialect: str) -> list[int]:
+def chosen_by_query(
+    session: Session, owner_id: int, query: dict[str, Any], expected: int, *, dialect: str
+) -> list[int]:
     """The ids the view lists now; CountChanged when they are not `expected` many."""
     try:
-        statement = selections.view(session, owner_id, query["view"], q=query.get("q", ""),
-                                    bundle_id=query.get("bundle"), dialect=dialect)
+        statement = selections.view(
+            session,
+            owner_id,
+            query["view"],
+            q=query.get("q", ""),
+            bundle_id=query.get("bundle"),
+            dialect=dialect,
+        )
     except Invalid as error:
         raise Invalid({"query": error.errors}) from None  # the field inside `query`
     ids = list(session.scalars(statement.with_only_columns(Bookmark.id)))
@@ -79,8 +92,9 @@ def chosen_by_query(session: Session, owner_id: int, query: dict[str, Any], expe
     return ids
 
 
-def apply(session: Session, owner_id: int, action: str, ids: list[int],
-          names: list[str]) -> list[str]:
+def apply(
+    session: Session, owner_id: int, action: str, ids: list[int], names: list[str]
+) -> list[str]:
     """Run `action` on the owner's bookmarks `ids`; the asset files a deletion leaves."""
     if action == "delete":
         return _delete(session, ids)
@@ -88,16 +102,20 @@ def apply(session: Session, owner_id: int, action: str, ids: list[int],
     if action in FLAGS:
         column, value = FLAGS[action]
         for chunk in _chunks(ids):
-            session.execute(update(Bookmark).where(Bookmark.id.in_(chunk))
-                            .values({column: value, "date_modified": now}))
+            session.execute(
+                update(Bookmark)
+                .where(Bookmark.id.in_(chunk))
+                .values({column: value, "date_modified": now})
+            )
     elif action == "tag":
         _tag(session, owner_id, ids, names)
     elif action == "untag":
         _untag(session, owner_id, ids, names)
     if action in ("tag", "untag"):
         for chunk in _chunks(ids):
-            session.execute(update(Bookmark).where(Bookmark.id.in_(chunk))
-                            .values(date_modified=now))
+            session.execute(
+                update(Bookmark).where(Bookmark.id.in_(chunk)).values(date_modified=now)
+            )
     return []
 
 
@@ -117,31 +135,44 @@ def _tag(session: Session, owner_id: int, ids: list[int], names: list[str]) -> N
         _check_room(session, chunk, tag_ids)
         for tag_id in tag_ids:
             has_it = select(bookmark_tags.c.bookmark_id).where(bookmark_tags.c.tag_id == tag_id)
-            session.execute(insert(bookmark_tags).from_select(
-                ["bookmark_id", "tag_id"],
-                select(Bookmark.id, literal(tag_id)).where(Bookmark.id.in_(chunk),
-                                                           Bookmark.id.not_in(has_it))))
+            session.execute(
+                insert(bookmark_tags).from_select(
+                    ["bookmark_id", "tag_id"],
+                    select(Bookmark.id, literal(tag_id)).where(
+                        Bookmark.id.in_(chunk), Bookmark.id.not_in(has_it)
+                    ),
+                )
+            )
 
 
 def _check_room(session: Session, chunk: Sequence[int], tag_ids: list[int]) -> None:
     """No bookmark may end with more tags than tag_names allows: 400, nothing changed."""
-    others = (select(bookmark_tags.c.bookmark_id)
-              .where(bookmark_tags.c.bookmark_id.in_(chunk),
-                     bookmark_tags.c.tag_id.not_in(tag_ids))
-              .group_by(bookmark_tags.c.bookmark_id)
-              .having(func.count() + len(tag_ids) > tag_names.MAX_PER_BOOKMARK))
+    others = (
+        select(bookmark_tags.c.bookmark_id)
+        .where(bookmark_tags.c.bookmark_id.in_(chunk), bookmark_tags.c.tag_id.not_in(tag_ids))
+        .group_by(bookmark_tags.c.bookmark_id)
+        .having(func.count() + len(tag_ids) > tag_names.MAX_PER_BOOKMARK)
+    )
     crowded = session.scalars(others.limit(1)).first()
     if crowded is not None:
-        raise Invalid({"tag_names": [
-            f"Bookmark {crowded} would have more than {tag_names.MAX_PER_BOOKMARK} tags."]})
+        raise Invalid(
+            {
+                "tag_names": [
+                    f"Bookmark {crowded} would have more than {tag_names.MAX_PER_BOOKMARK} tags."
+                ]
+            }
+        )
 
 
 def _untag(session: Session, owner_id: int, ids: list[int], names: list[str]) -> None:
     folded = [tag_names.fold(name) for name in tag_names.split(names)]
     tag_ids = select(Tag.id).where(Tag.owner_id == owner_id, Tag.name_folded.in_(folded))
     for chunk in _chunks(ids):
-        session.execute(delete(bookmark_tags).where(bookmark_tags.c.bookmark_id.in_(chunk),
-                                                    bookmark_tags.c.tag_id.in_(tag_ids)))
+        session.execute(
+            delete(bookmark_tags).where(
+                bookmark_tags.c.bookmark_id.in_(chunk), bookmark_tags.c.tag_id.in_(tag_ids)
+            )
+        )
 
 
 def run(session: Session, owner_id: int, data: dict[str, Any], *, dialect: str) -> BulkResult:
@@ -149,7 +180,11 @@ def run(session: Session, owner_id: int, data: dict[str, Any], *, dialect: str) 
     if "ids" in data:
         ids, missing = chosen_by_ids(session, owner_id, data["ids"])
     else:
-        ids, missing = chosen_by_query(session, owner_id, data["query"],
-                                       data["expected_count"], dialect=dialect), []
+        ids, missing = (
+            chosen_by_query(
+                session, owner_id, data["query"], data["expected_count"], dialect=dialect
+            ),
+            [],
+        )
     files = apply(session, owner_id, data["action"], ids, data.get("tag_names") or [])
     return BulkResult(data["action"], len(ids), missing, files)

@@ -16,8 +16,9 @@ SETTINGS = {
     "SHELF_TASKS_URL": Setting(service_url_default(8003), help="where tasks answers"),
     # This service's own client credentials at auth (for introspection and calls to tasks).
     "SHELF_API_CLIENT_ID": Setting("api", help="api's client id at auth"),
-    "SHELF_API_CLIENT_SECRET": Setting("dev-api-secret", secret=True,
-                                       help="api's client secret at auth"),
+    "SHELF_API_CLIENT_SECRET": Setting(
+        "dev-api-secret", secret=True, help="api's client secret at auth"
+    ),
     # The outbox relay: a thread in each web process delivers pending messages to tasks.
     "SHELF_API_OUTBOX_RELAY": Setting(True, help="run the outbox relay thread in web processes"),
     "SHELF_API_OUTBOX_POLL_SECONDS": Setting(2.0, help="how often the relay looks for work"),

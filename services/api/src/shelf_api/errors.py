@@ -20,8 +20,18 @@ from shelf_kit import problems as kit_problems
 
 log = logging.getLogger("shelf.api.errors")
 LINKDING_PREFIX = "/api/"
-LOCATIONS = {"json", "query", "form", "files", "multipart", "body", "headers", "cookies",
-             "view_args", "path"}
+LOCATIONS = {
+    "json",
+    "query",
+    "form",
+    "files",
+    "multipart",
+    "body",
+    "headers",
+    "cookies",
+    "view_args",
+    "path",
+}
 
 
 class Invalid(Exception):
@@ -36,8 +46,9 @@ def on_linkding_surface() -> bool:
     return request.path.startswith(LINKDING_PREFIX)
 
 
-def linkding_error(status: int, body: dict[str, Any],
-                   headers: dict[str, str] | None = None) -> Response:
+def linkding_error(
+    status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> Response:
     response = Response(json.dumps(body), status=status, mimetype="application/json")
     for name, value in (headers or {}).items():
         response.headers[name] = value
@@ -85,23 +96,28 @@ def handle_problem(error: Problem) -> Response:
     errors = error.extra.get("errors")
     if error.status == 400 and isinstance(errors, dict):
         return linkding_error(400, errors, error.headers)
-    return linkding_error(error.status, {"detail": error.detail or error.title or ""},
-                          error.headers)
+    return linkding_error(
+        error.status, {"detail": error.detail or error.title or ""}, error.headers
+    )
 
 
 def handle_invalid(error: Invalid) -> Response:
     if on_linkding_surface():
         return linkding_error(400, error.errors)
     return kit_problems.problem_response(
-        400, "Bad Request", f"The request is not valid: {error}.", errors=error.errors)
+        400, "Bad Request", f"The request is not valid: {error}.", errors=error.errors
+    )
 
 
 def handle_unavailable(error: ServiceUnavailable) -> Response:
     if not on_linkding_surface():
         return kit_problems.handle_unavailable(error)
     log.warning("dependency unavailable: %s", error, extra={"dependency": error.service})
-    return linkding_error(503, {"detail": f"The {error.service} service is unavailable; "
-                                          "please try again shortly."}, {"Retry-After": "5"})
+    return linkding_error(
+        503,
+        {"detail": f"The {error.service} service is unavailable; please try again shortly."},
+        {"Retry-After": "5"},
+    )
 
 
 def handle_rejected(error: ServiceRejected) -> Response:

@@ -16,16 +16,34 @@ from sqlalchemy.orm import Session, selectinload
 from .bookmarks import as_linkding
 from .models import Bookmark
 
-FORMATS = {"html": ("text/html", "bookmarks.html"), "json": ("application/json",
-                                                             "bookmarks.json"),
-           "csv": ("text/csv", "bookmarks.csv")}
-CSV_COLUMNS = ("url", "title", "description", "notes", "tags", "unread", "shared", "is_archived",
-               "date_added", "date_modified")
+FORMATS = {
+    "html": ("text/html", "bookmarks.html"),
+    "json": ("application/json", "bookmarks.json"),
+    "csv": ("text/csv", "bookmarks.csv"),
+}
+CSV_COLUMNS = (
+    "url",
+    "title",
+    "description",
+    "notes",
+    "tags",
+    "unread",
+    "shared",
+    "is_archived",
+    "date_added",
+    "date_modified",
+)
 
 
 def owned(session: Session, owner_id: int) -> list[Bookmark]:
-    return list(session.scalars(select(Bookmark).where(Bookmark.owner_id == owner_id)
-                                .order_by(Bookmark.id).options(selectinload(Bookmark.tags))))
+    return list(
+        session.scalars(
+            select(Bookmark)
+            .where(Bookmark.owner_id == owner_id)
+            .order_by(Bookmark.id)
+            .options(selectinload(Bookmark.tags))
+        )
+    )
 
 
 def export(session: Session, owner_id: int, format: str) -> tuple[str, str, str]:
@@ -41,15 +59,21 @@ def _stamp(value) -> str:
 
 
 def to_html(bookmarks: list[dict[str, Any]]) -> str:
-    lines = ["<!DOCTYPE NETSCAPE-Bookmark-file-1>",
-             '<META HTTP-EQUIV="Content-Type" CONTENT="text/html; charset=UTF-8">',
-             "<TITLE>Bookmarks</TITLE>", "<H1>Bookmarks</H1>", "<DL><p>"]
+    lines = [
+        "<!DOCTYPE NETSCAPE-Bookmark-file-1>",
+        '<META HTTP-EQUIV="Content-Type" CONTENT="text/html; charset=UTF-8">',
+        "<TITLE>Bookmarks</TITLE>",
+        "<H1>Bookmarks</H1>",
+        "<DL><p>",
+    ]
     for item in bookmarks:
-        attrs = (f'HREF="{html.escape(item["url"])}" ADD_DATE="{_stamp(item["date_added"])}" '
-                 f'LAST_MODIFIED="{_stamp(item["date_modified"])}" '
-                 f'PRIVATE="{0 if item["shared"] else 1}" TOREAD="{1 if item["unread"] else 0}" '
-                 f'TAGS="{html.escape(",".join(item["tag_names"]))}"')
-        lines.append(f'<DT><A {attrs}>{html.escape(item["title"])}</A>')
+        attrs = (
+            f'HREF="{html.escape(item["url"])}" ADD_DATE="{_stamp(item["date_added"])}" '
+            f'LAST_MODIFIED="{_stamp(item["date_modified"])}" '
+            f'PRIVATE="{0 if item["shared"] else 1}" TOREAD="{1 if item["unread"] else 0}" '
+            f'TAGS="{html.escape(",".join(item["tag_names"]))}"'
+        )
+        lines.append(f"<DT><A {attrs}>{html.escape(item['title'])}</A>")
         description = item["description"]
         if item["notes"]:
             description += f"[linkding-notes]{item['notes']}[/linkding-notes]"
@@ -81,8 +105,13 @@ def to_csv(bookmarks: list[dict[str, Any]]) -> str:
     writer.writerow(CSV_COLUMNS)
     for item in bookmarks:
         row = _jsonable(item)
-        text = [row["url"], row["title"], row["description"], row["notes"],
-                " ".join(row["tag_names"])]
+        text = [
+            row["url"],
+            row["title"],
+            row["description"],
+            row["notes"],
+            " ".join(row["tag_names"]),
+        ]
         flags = [str(row[key]).lower() for key in ("unread", "shared", "is_archived")]
         writer.writerow([*map(_cell, text), *flags, row["date_added"], row["date_modified"]])
     return buffer.getvalue()

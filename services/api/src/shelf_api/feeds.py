@@ -31,9 +31,11 @@ from .models import Bookmark, FeedKey
 
 KINDS = ("all", "unread", "shared")
 # linkding's channel titles and descriptions
-CHANNELS = {"all": ("All bookmarks", "All bookmarks"),
-            "unread": ("Unread bookmarks", "All unread bookmarks"),
-            "shared": ("Shared bookmarks", "All shared bookmarks")}
+CHANNELS = {
+    "all": ("All bookmarks", "All bookmarks"),
+    "unread": ("Unread bookmarks", "All unread bookmarks"),
+    "shared": ("Shared bookmarks", "All shared bookmarks"),
+}
 MAX_ITEMS = 100
 KEY_PATTERN = re.compile(r"[0-9a-f]{40}")
 CONTENT_TYPE = "application/rss+xml; charset=utf-8"
@@ -79,13 +81,13 @@ def statement(session: Session, owner_id: int, kind: str, q: str, *, dialect: st
     if kind == "shared":
         shared = queries.shared(public_only=False, username=None)
         lax = profiles.lax_tags(session, owner_id)
-        return queries.sorted_by(shared.where(queries.search_condition(
-            q, dialect=dialect, lax_tags=lax)), "added_desc")
+        return queries.sorted_by(
+            shared.where(queries.search_condition(q, dialect=dialect, lax_tags=lax)), "added_desc"
+        )
     return selections.view(session, owner_id, kind, q=q, dialect=dialect)
 
 
-def items(session: Session, owner_id: int, kind: str, q: str, *,
-          dialect: str) -> list[Bookmark]:
+def items(session: Session, owner_id: int, kind: str, q: str, *, dialect: str) -> list[Bookmark]:
     found = statement(session, owner_id, kind, q, dialect=dialect)
     return list(session.scalars(found.limit(MAX_ITEMS).options(selectinload(Bookmark.tags))))
 
@@ -95,8 +97,9 @@ def clean(text: str | None) -> str:
     return _NOT_IN_XML.sub("", text or "")
 
 
-def _element(parent: ElementTree.Element, name: str, text: str,
-             **attributes: str) -> ElementTree.Element:
+def _element(
+    parent: ElementTree.Element, name: str, text: str, **attributes: str
+) -> ElementTree.Element:
     element = ElementTree.SubElement(parent, name, attributes)
     element.text = clean(text)
     return element
@@ -117,8 +120,9 @@ def rss(kind: str, url: str, bookmarks: list[Bookmark]) -> bytes:
     """The RSS 2.0 document of the feed at `url` (its absolute address). Built as linkding's:
     lastBuildDate is the newest item's date (now, for an empty feed)."""
     title, description = CHANNELS[kind]
-    root = ElementTree.Element("rss", {"version": "2.0",
-                                       "xmlns:atom": "http://www.w3.org/2005/Atom"})
+    root = ElementTree.Element(
+        "rss", {"version": "2.0", "xmlns:atom": "http://www.w3.org/2005/Atom"}
+    )
     channel = ElementTree.SubElement(root, "channel")
     _element(channel, "title", title)
     _element(channel, "link", url)

@@ -24,8 +24,16 @@ from urllib.parse import urlsplit
 from .models import URL_LENGTH
 
 # Browsers' own top folders: not topics, so not tags.
-ROOT_FOLDERS = {"bookmarks bar", "bookmarks toolbar", "other bookmarks", "bookmarks menu",
-                "mobile bookmarks", "favorites bar", "favorites", "bookmarks"}
+ROOT_FOLDERS = {
+    "bookmarks bar",
+    "bookmarks toolbar",
+    "other bookmarks",
+    "bookmarks menu",
+    "mobile bookmarks",
+    "favorites bar",
+    "favorites",
+    "bookmarks",
+}
 NOTES = re.compile(r"\[linkding-notes\](.*?)\[/linkding-notes\]", re.S)
 # Half of a UTF-16 pair on its own: JSON can spell one ("\ud800"), no database can store it.
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -38,8 +46,9 @@ class ImportFileError(ValueError):
         self.line = line
 
 
-def read(data: bytes, filename: str = "", *, folders_as_tags: bool = True
-         ) -> tuple[str, list[dict[str, Any]], list[dict[str, Any]]]:
+def read(
+    data: bytes, filename: str = "", *, folders_as_tags: bool = True
+) -> tuple[str, list[dict[str, Any]], list[dict[str, Any]]]:
     """(format, entries, skipped) of a bookmark file, whatever its kind."""
     text = decode(data)
     stripped = text.lstrip()
@@ -51,24 +60,32 @@ def read(data: bytes, filename: str = "", *, folders_as_tags: bool = True
     elif "<" in stripped:
         kind, entries = read_html(text, folders_as_tags=folders_as_tags)
     else:
-        raise ImportFileError("This is not a bookmark file (Netscape HTML, Pocket HTML, "
-                              "Pinboard JSON or Shelf JSON).", 1)
+        raise ImportFileError(
+            "This is not a bookmark file (Netscape HTML, Pocket HTML, "
+            "Pinboard JSON or Shelf JSON).",
+            1,
+        )
     return kind, *split_keepable(entries)
 
 
 def decode(data: bytes) -> str:
-    for bom, encoding in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
-                          (codecs.BOM_UTF16_BE, "utf-16-be")):
+    for bom, encoding in (
+        (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    ):
         if data.startswith(bom):
-            return _decode(data[len(bom):], encoding)
+            return _decode(data[len(bom) :], encoding)
     declared = CHARSET.search(data[:2048])
     if declared:
         name = declared.group(1).decode("ascii")
         try:
             codecs.lookup(name)
         except LookupError:
-            raise ImportFileError(f"The file declares an unknown character set {name!r}.",
-                                  _line_of(data, declared.start())) from None
+            raise ImportFileError(
+                f"The file declares an unknown character set {name!r}.",
+                _line_of(data, declared.start()),
+            ) from None
         return _decode(data, name)
     try:
         return data.decode("utf-8")
@@ -80,8 +97,9 @@ def _decode(data: bytes, encoding: str) -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as error:
-        raise ImportFileError(f"The file is not valid {encoding}.",
-                              _line_of(data, error.start)) from None
+        raise ImportFileError(
+            f"The file is not valid {encoding}.", _line_of(data, error.start)
+        ) from None
 
 
 def _line_of(data: bytes, offset: int) -> int:
@@ -105,9 +123,19 @@ def parse_timestamp(value: str | None, line: int) -> str | None:
         raise ImportFileError(f"ADD_DATE {value!r} is not a Unix time.", line) from None
 
 
-def entry(url: str, *, line: int, title: str = "", description: str = "", notes: str = "",
-          tags: list[str] | None = None, date_added: str | None = None, unread: bool = False,
-          shared: bool = False, is_archived: bool = False) -> dict[str, Any]:
+def entry(
+    url: str,
+    *,
+    line: int,
+    title: str = "",
+    description: str = "",
+    notes: str = "",
+    tags: list[str] | None = None,
+    date_added: str | None = None,
+    unread: bool = False,
+    shared: bool = False,
+    is_archived: bool = False,
+) -> dict[str, Any]:
     url, title, description, notes = map(storable, (url, title, description, notes))
     tags = [storable(name) for name in tags or []]
     description = description.strip()
@@ -115,11 +143,18 @@ def entry(url: str, *, line: int, title: str = "", description: str = "", notes:
     if found:  # linkding puts notes in the description, wrapped in markers
         notes = notes or found.group(1).strip()
         description = NOTES.sub("", description).strip()
-    return {"url": url.strip(), "title": " ".join(title.split())[:512],
-            "description": description[:10_000], "notes": notes[:100_000],
-            "tag_names": [name for name in (tags or []) if name],
-            "date_added": date_added, "unread": unread, "shared": shared,
-            "is_archived": is_archived, "line": line}
+    return {
+        "url": url.strip(),
+        "title": " ".join(title.split())[:512],
+        "description": description[:10_000],
+        "notes": notes[:100_000],
+        "tag_names": [name for name in (tags or []) if name],
+        "date_added": date_added,
+        "unread": unread,
+        "shared": shared,
+        "is_archived": is_archived,
+        "line": line,
+    }
 
 
 def storable(text: str) -> str:
@@ -151,6 +186,7 @@ def _unkeepable(url: str) -> str | None:
 
 
 # -- HTML: Netscape bookmark files and Pocket's export ------------------------------------------
+
 
 def tag_from_folder(name: str) -> str:
     return "-".join(name.split())
@@ -209,15 +245,18 @@ class _BookmarkHtml(HTMLParser):
             self._end_link()
         elif tag == "h3" and self.folder_text is not None:
             name = " ".join("".join(self.folder_text).split())
-            root = (self.folder_attrs.get("personal_toolbar_folder") is not None
-                    or self.folder_attrs.get("unfiled_bookmarks_folder") is not None
-                    or name.lower() in ROOT_FOLDERS)
+            root = (
+                self.folder_attrs.get("personal_toolbar_folder") is not None
+                or self.folder_attrs.get("unfiled_bookmarks_folder") is not None
+                or name.lower() in ROOT_FOLDERS
+            )
             self.pending_folder = None if root or not name else tag_from_folder(name)
             self.folder_text = None
         elif tag == "h1" and self.heading is not None:
             heading = " ".join("".join(self.heading).split()).lower()
-            self.section = ("archive" if "archive" in heading
-                            else "unread" if "unread" in heading else None)
+            self.section = (
+                "archive" if "archive" in heading else "unread" if "unread" in heading else None
+            )
             self.heading = None
         elif tag == "dl":
             self._end_description()
@@ -243,11 +282,16 @@ class _BookmarkHtml(HTMLParser):
         if self.folders_as_tags:
             tags = [folder for folder in self.folders if folder] + tags
         added = link.get("add_date") or link.get("time_added")
-        item = entry(link["href"] or "", line=line, title="".join(self.link_text),
-                     tags=tags, date_added=parse_timestamp(added, line),
-                     unread=link.get("toread") == "1" or self.section == "unread",
-                     shared=link.get("private") == "0",
-                     is_archived=self.section == "archive")
+        item = entry(
+            link["href"] or "",
+            line=line,
+            title="".join(self.link_text),
+            tags=tags,
+            date_added=parse_timestamp(added, line),
+            unread=link.get("toread") == "1" or self.section == "unread",
+            shared=link.get("private") == "0",
+            is_archived=self.section == "archive",
+        )
         self.entries.append(item)
         self.description = None
 
@@ -255,17 +299,27 @@ class _BookmarkHtml(HTMLParser):
         if self.description is not None and self.entries:
             text = "".join(self.description).strip()
             if text and not self.entries[-1]["description"]:
-                self.entries[-1].update(entry(self.entries[-1]["url"],
-                                              line=self.entries[-1]["line"],
-                                              **_with_description(self.entries[-1], text)))
+                self.entries[-1].update(
+                    entry(
+                        self.entries[-1]["url"],
+                        line=self.entries[-1]["line"],
+                        **_with_description(self.entries[-1], text),
+                    )
+                )
         self.description = None
 
 
 def _with_description(item: dict[str, Any], text: str) -> dict[str, Any]:
-    return {"title": item["title"], "description": text, "notes": item["notes"],
-            "tags": item["tag_names"], "date_added": item["date_added"],
-            "unread": item["unread"], "shared": item["shared"],
-            "is_archived": item["is_archived"]}
+    return {
+        "title": item["title"],
+        "description": text,
+        "notes": item["notes"],
+        "tags": item["tag_names"],
+        "date_added": item["date_added"],
+        "unread": item["unread"],
+        "shared": item["shared"],
+        "is_archived": item["is_archived"],
+    }
 
 
 def read_html(text: str, *, folders_as_tags: bool = True) -> tuple[str, list[dict[str, Any]]]:
@@ -276,13 +330,15 @@ def read_html(text: str, *, folders_as_tags: bool = True) -> tuple[str, list[dic
     if parser.link is not None:
         raise ImportFileError("This link is never closed (no </A>).", parser.link["line"])
     if not parser.saw_structure:
-        raise ImportFileError("This is not a bookmark file: it has no <DL> folders and no "
-                              "<A HREF> links.", 1)
+        raise ImportFileError(
+            "This is not a bookmark file: it has no <DL> folders and no <A HREF> links.", 1
+        )
     kind = "netscape" if parser.netscape or parser.section is None else "pocket"
     return kind, parser.entries
 
 
 # -- JSON: Pinboard's export and Shelf's own -----------------------------------------------------
+
 
 def read_json(text: str) -> list[dict[str, Any]]:
     try:
@@ -303,22 +359,39 @@ def read_json(text: str) -> list[dict[str, Any]]:
             raise ImportFileError(f"Bookmark {index + 1} is not an object.", line)
         if "href" in item:  # Pinboard
             tags = _text_list(item.get("tags") or "", f"Bookmark {index + 1}: tags", line)
-            entries.append({**entry(
-                str(item["href"]), line=line, title=str(item.get("description") or ""),
-                description=str(item.get("extended") or ""), tags=tags,
-                date_added=_iso(item.get("time"), line),
-                unread=item.get("toread") == "yes", shared=item.get("shared") == "yes"),
-                "_pinboard": True})
+            entries.append(
+                {
+                    **entry(
+                        str(item["href"]),
+                        line=line,
+                        title=str(item.get("description") or ""),
+                        description=str(item.get("extended") or ""),
+                        tags=tags,
+                        date_added=_iso(item.get("time"), line),
+                        unread=item.get("toread") == "yes",
+                        shared=item.get("shared") == "yes",
+                    ),
+                    "_pinboard": True,
+                }
+            )
         elif "url" in item:  # Shelf's (linkding-shaped) export
-            tags = _text_list(item.get("tag_names") or [], f"Bookmark {index + 1}: tag_names",
-                              line, split=False)
-            entries.append(entry(
-                str(item["url"]), line=line, title=str(item.get("title") or ""),
-                description=str(item.get("description") or ""),
-                notes=str(item.get("notes") or ""), tags=tags,
-                date_added=_iso(item.get("date_added"), line),
-                unread=bool(item.get("unread")), shared=bool(item.get("shared")),
-                is_archived=bool(item.get("is_archived"))))
+            tags = _text_list(
+                item.get("tag_names") or [], f"Bookmark {index + 1}: tag_names", line, split=False
+            )
+            entries.append(
+                entry(
+                    str(item["url"]),
+                    line=line,
+                    title=str(item.get("title") or ""),
+                    description=str(item.get("description") or ""),
+                    notes=str(item.get("notes") or ""),
+                    tags=tags,
+                    date_added=_iso(item.get("date_added"), line),
+                    unread=bool(item.get("unread")),
+                    shared=bool(item.get("shared")),
+                    is_archived=bool(item.get("is_archived")),
+                )
+            )
         else:
             raise ImportFileError(f"Bookmark {index + 1} has no url (or Pinboard href).", line)
     return entries

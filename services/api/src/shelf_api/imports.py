@@ -57,8 +57,9 @@ def checked(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     warnings = []
     for item in entries:
         item["tag_names"], changes = tag_names.imported(item["tag_names"])
-        warnings.extend({"line": item["line"], "url": item["url"][:200], "reason": change}
-                        for change in changes)
+        warnings.extend(
+            {"line": item["line"], "url": item["url"][:200], "reason": change} for change in changes
+        )
     return warnings
 
 
@@ -80,13 +81,14 @@ class _Writer:
         """(created, updated) by these entries."""
         before = (self.created, self.updated)
         for start in range(0, len(entries), CHUNK):
-            self.write_chunk(entries[start:start + CHUNK])
+            self.write_chunk(entries[start : start + CHUNK])
         return self.created - before[0], self.updated - before[1]
 
     def write_chunk(self, chunk: list[dict[str, Any]]) -> None:
         keys = [normalize_url(item["url"]) for item in chunk]
-        ids_by_name = self.resolve_tags({name for item in chunk for name in item["tag_names"]},
-                                        chunk)
+        ids_by_name = self.resolve_tags(
+            {name for item in chunk for name in item["tag_names"]}, chunk
+        )
         rows = self.existing(keys)
         new: list[dict[str, Any]] = []
         for key, item in zip(keys, chunk, strict=True):
@@ -103,16 +105,28 @@ class _Writer:
         if changed:
             self.session.execute(
                 update(Bookmark.__table__).where(Bookmark.__table__.c.id == bindparam("row_id")),
-                [{"row_id": row["id"], "title": row["title"],
-                  "description": row["description"], "notes": row["notes"],
-                  "date_modified": row["date_modified"]} for row in changed])
-        links = [{"bookmark_id": row["id"], "tag_id": tag_id}
-                 for row in rows.values() for tag_id in row["new_tags"]]
+                [
+                    {
+                        "row_id": row["id"],
+                        "title": row["title"],
+                        "description": row["description"],
+                        "notes": row["notes"],
+                        "date_modified": row["date_modified"],
+                    }
+                    for row in changed
+                ],
+            )
+        links = [
+            {"bookmark_id": row["id"], "tag_id": tag_id}
+            for row in rows.values()
+            for tag_id in row["new_tags"]
+        ]
         if links:
             self.session.execute(insert(bookmark_tags), links)
         if new:
-            self.session.add(fetch_metadata_batch_message(self.owner_id,
-                                                          [row["id"] for row in new]))
+            self.session.add(
+                fetch_metadata_batch_message(self.owner_id, [row["id"] for row in new])
+            )
 
     def resolve_tags(self, names: set[str], chunk: list[dict[str, Any]]) -> dict[str, int]:
         """The tag id of each of `names`: the owner's tags by folded name, in one query, and
@@ -129,31 +143,62 @@ class _Writer:
         missing = [key for key in wanted if key not in self.tag_ids]
         if not missing:
             return
-        self.tag_ids.update(self.session.execute(
-            select(Tag.name_folded, Tag.id).where(Tag.owner_id == self.owner_id,
-                                                  Tag.name_folded.in_(missing))).all())
-        made = [{"owner_id": self.owner_id, "name": wanted[key], "name_folded": key,
-                 "date_added": utcnow()} for key in missing if key not in self.tag_ids]
+        self.tag_ids.update(
+            self.session.execute(
+                select(Tag.name_folded, Tag.id).where(
+                    Tag.owner_id == self.owner_id, Tag.name_folded.in_(missing)
+                )
+            ).all()
+        )
+        made = [
+            {
+                "owner_id": self.owner_id,
+                "name": wanted[key],
+                "name_folded": key,
+                "date_added": utcnow(),
+            }
+            for key in missing
+            if key not in self.tag_ids
+        ]
         if made:
-            self.tag_ids.update(self.session.execute(
-                insert(Tag.__table__).returning(Tag.__table__.c.name_folded,
-                                                Tag.__table__.c.id), made).all())
+            self.tag_ids.update(
+                self.session.execute(
+                    insert(Tag.__table__).returning(
+                        Tag.__table__.c.name_folded, Tag.__table__.c.id
+                    ),
+                    made,
+                ).all()
+            )
 
     def existing(self, keys: list[str]) -> dict[str, dict[str, Any]]:
         """The owner's bookmarks with these normalized URLs, with their tag ids, by URL."""
-        rows = {row.url_normalized: {"id": row.id, "title": row.title,
-                                     "description": row.description, "notes": row.notes,
-                                     "tags": set(), "new_tags": [], "changed": False}
-                for row in self.session.execute(
-                    select(Bookmark.id, Bookmark.url_normalized, Bookmark.title,
-                           Bookmark.description, Bookmark.notes)
-                    .where(Bookmark.owner_id == self.owner_id,
-                           Bookmark.url_normalized.in_(keys)))}
+        rows = {
+            row.url_normalized: {
+                "id": row.id,
+                "title": row.title,
+                "description": row.description,
+                "notes": row.notes,
+                "tags": set(),
+                "new_tags": [],
+                "changed": False,
+            }
+            for row in self.session.execute(
+                select(
+                    Bookmark.id,
+                    Bookmark.url_normalized,
+                    Bookmark.title,
+                    Bookmark.description,
+                    Bookmark.notes,
+                ).where(Bookmark.owner_id == self.owner_id, Bookmark.url_normalized.in_(keys))
+            )
+        }
         if rows:
             by_id = {row["id"]: row for row in rows.values()}
             for bookmark_id, tag_id in self.session.execute(
-                    select(bookmark_tags.c.bookmark_id, bookmark_tags.c.tag_id)
-                    .where(bookmark_tags.c.bookmark_id.in_(list(by_id)))):
+                select(bookmark_tags.c.bookmark_id, bookmark_tags.c.tag_id).where(
+                    bookmark_tags.c.bookmark_id.in_(list(by_id))
+                )
+            ):
                 by_id[bookmark_id]["tags"].add(tag_id)
         return rows
 
@@ -161,21 +206,45 @@ class _Writer:
         added = datetime.fromisoformat(item["date_added"]) if item["date_added"] else utcnow()
         self.created += 1
         tags = list(dict.fromkeys(tag_ids))
-        return {"owner_id": self.owner_id, "url": item["url"], "url_normalized": key,
-                "title": item["title"], "description": item["description"],
-                "notes": item["notes"], "unread": item["unread"], "shared": item["shared"],
-                "is_archived": item["is_archived"], "date_added": added,
-                "date_modified": added, "tags": set(tags), "new_tags": tags}
+        return {
+            "owner_id": self.owner_id,
+            "url": item["url"],
+            "url_normalized": key,
+            "title": item["title"],
+            "description": item["description"],
+            "notes": item["notes"],
+            "unread": item["unread"],
+            "shared": item["shared"],
+            "is_archived": item["is_archived"],
+            "date_added": added,
+            "date_modified": added,
+            "tags": set(tags),
+            "new_tags": tags,
+        }
 
     def insert_bookmarks(self, new: list[dict[str, Any]]) -> None:
         """One statement for the chunk's new bookmarks; their ids, matched by normalized URL
         (unique per owner), into their rows. The FTS5 triggers index them on SQLite."""
         table = Bookmark.__table__
-        columns = ("owner_id", "url", "url_normalized", "title", "description", "notes",
-                   "unread", "shared", "is_archived", "date_added", "date_modified")
-        ids = dict(self.session.execute(
-            insert(table).returning(table.c.url_normalized, table.c.id),
-            [{column: row[column] for column in columns} for row in new]).all())
+        columns = (
+            "owner_id",
+            "url",
+            "url_normalized",
+            "title",
+            "description",
+            "notes",
+            "unread",
+            "shared",
+            "is_archived",
+            "date_added",
+            "date_modified",
+        )
+        ids = dict(
+            self.session.execute(
+                insert(table).returning(table.c.url_normalized, table.c.id),
+                [{column: row[column] for column in columns} for row in new],
+            ).all()
+        )
         for row in new:
             row["id"] = ids[row["url_normalized"]]
 
@@ -199,9 +268,12 @@ class _Writer:
             self.updated += 1
 
 
-def import_now(session: Session, owner_id: int, entries: list[dict[str, Any]],
-               commit: Callable[[Callable[[], tuple[int, int]]], tuple[int, int]],
-               ) -> dict[str, int]:
+def import_now(
+    session: Session,
+    owner_id: int,
+    entries: list[dict[str, Any]],
+    commit: Callable[[Callable[[], tuple[int, int]]], tuple[int, int]],
+) -> dict[str, int]:
     """Write every entry, CHUNK at a time, each chunk in a transaction of its own: `commit`
     runs a chunk's writing and commits it, and runs it once more when a concurrent request
     made the same bookmark or tag first (then on a writer that reads the owner's tags again).
@@ -216,7 +288,7 @@ def import_now(session: Session, owner_id: int, entries: list[dict[str, Any]],
     for start in range(0, len(entries), CHUNK):
         tries = 0
 
-        def write(chunk=entries[start:start + CHUNK]) -> tuple[int, int]:
+        def write(chunk=entries[start : start + CHUNK]) -> tuple[int, int]:
             nonlocal writer, tries
             tries += 1
             if tries > 1:  # rolled back: the tags it knew may not exist
@@ -229,21 +301,39 @@ def import_now(session: Session, owner_id: int, entries: list[dict[str, Any]],
     return {"created": created, "updated": updated}
 
 
-def start_job(session: Session, owner_id: int, kind: str, filename: str,
-              entries: list[dict[str, Any]]) -> Import:
+def start_job(
+    session: Session, owner_id: int, kind: str, filename: str, entries: list[dict[str, Any]]
+) -> Import:
     """Keep a large import, an entry a row, and ask tasks (through the outbox) to run it in
     batches."""
-    record = Import(owner_id=owner_id, format=kind, filename=filename[:255],
-                    total=len(entries), processed=0, state="pending")
+    record = Import(
+        owner_id=owner_id,
+        format=kind,
+        filename=filename[:255],
+        total=len(entries),
+        processed=0,
+        state="pending",
+    )
     session.add(record)
     session.flush()
     for start in range(0, len(entries), CHUNK):
-        session.execute(insert(ImportEntry), [
-            {"import_id": record.id, "position": position, "entry": item}
-            for position, item in enumerate(entries[start:start + CHUNK], start)])
-    session.add(job_message({
-        "kind": "import_bookmarks", "args": {"import_id": record.id},
-        "idempotency_key": f"import_bookmarks:{record.id}", "created_by": owner_id}))
+        session.execute(
+            insert(ImportEntry),
+            [
+                {"import_id": record.id, "position": position, "entry": item}
+                for position, item in enumerate(entries[start : start + CHUNK], start)
+            ],
+        )
+    session.add(
+        job_message(
+            {
+                "kind": "import_bookmarks",
+                "args": {"import_id": record.id},
+                "idempotency_key": f"import_bookmarks:{record.id}",
+                "created_by": owner_id,
+            }
+        )
+    )
     return record
 
 
@@ -264,10 +354,14 @@ def run_batch(session: Session, import_id: int, *, size: int) -> dict[str, Any]:
     if record.state == "failed":
         raise Problem(409, "Conflict", f"Import {import_id} failed: {record.detail}")
     if record.state != "done":
-        batch = list(session.scalars(
-            select(ImportEntry.entry).where(ImportEntry.import_id == import_id,
-                                            ImportEntry.position >= record.processed)
-            .order_by(ImportEntry.position).limit(size)))
+        batch = list(
+            session.scalars(
+                select(ImportEntry.entry)
+                .where(ImportEntry.import_id == import_id, ImportEntry.position >= record.processed)
+                .order_by(ImportEntry.position)
+                .limit(size)
+            )
+        )
         writer = _Writer(session, record.owner_id)
         writer.write(batch)
         record.processed += len(batch)
@@ -277,8 +371,7 @@ def run_batch(session: Session, import_id: int, *, size: int) -> dict[str, Any]:
         record.updated_at = utcnow()
         if record.state == "done":
             forget_entries(session, import_id)
-    answer = {"processed": record.processed, "total": record.total,
-              "done": record.state == "done"}
+    answer = {"processed": record.processed, "total": record.total, "done": record.state == "done"}
     session.commit()
     return answer
 
@@ -301,18 +394,32 @@ def forget_entries(session: Session, import_id: int) -> None:
 
 
 def progress(record: Import) -> dict[str, Any]:
-    return {"id": record.id, "state": record.state, "format": record.format,
-            "filename": record.filename, "total": record.total, "processed": record.processed,
-            "created": record.created, "updated": record.updated, "job_id": record.job_id,
-            "detail": record.detail,
-            "created_at": record.created_at, "updated_at": record.updated_at}
+    return {
+        "id": record.id,
+        "state": record.state,
+        "format": record.format,
+        "filename": record.filename,
+        "total": record.total,
+        "processed": record.processed,
+        "created": record.created,
+        "updated": record.updated,
+        "job_id": record.job_id,
+        "detail": record.detail,
+        "created_at": record.created_at,
+        "updated_at": record.updated_at,
+    }
 
 
 def own_import(session: Session, owner_id: int, import_id: int) -> Import | None:
-    return session.scalars(select(Import).where(Import.id == import_id,
-                                                Import.owner_id == owner_id)).first()
+    return session.scalars(
+        select(Import).where(Import.id == import_id, Import.owner_id == owner_id)
+    ).first()
 
 
 def count_owned(session: Session, owner_id: int) -> int:
-    return session.scalar(select(func.count()).select_from(Bookmark)
-                          .where(Bookmark.owner_id == owner_id)) or 0
+    return (
+        session.scalar(
+            select(func.count()).select_from(Bookmark).where(Bookmark.owner_id == owner_id)
+        )
+        or 0
+    )

@@ -100,7 +100,8 @@ class Bookmark(Base):
     date_modified: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     tags: Mapped[list[Tag]] = relationship(
-        secondary=bookmark_tags, back_populates="bookmarks", passive_deletes=True)
+        secondary=bookmark_tags, back_populates="bookmarks", passive_deletes=True
+    )
 
     @validates("url")
     def _keep_url_normalized(self, _key: str, url: str) -> str:
@@ -114,12 +115,14 @@ class Bookmark(Base):
         # unread filter, and everyone's shared bookmarks.
         Index("ix_bookmarks_owner_archived_added", "owner_id", "is_archived", "date_added"),
         Index("ix_bookmarks_owner_modified", "owner_id", "date_modified"),
-        Index("ix_bookmarks_owner_unread", "owner_id", "unread",
-              sqlite_where=text("unread IS 1")),  # on SQLite the unread ones (0010)
+        Index(
+            "ix_bookmarks_owner_unread", "owner_id", "unread", sqlite_where=text("unread IS 1")
+        ),  # on SQLite the unread ones (0010)
         # On SQLite over the shared ones only (migration 0010): the list of shared bookmarks
         # asks for `shared IS 1`, the term the index names.
-        Index("ix_bookmarks_shared_added", "shared", "date_added",
-              sqlite_where=text("shared IS 1")),
+        Index(
+            "ix_bookmarks_shared_added", "shared", "date_added", sqlite_where=text("shared IS 1")
+        ),
         IDS_NEVER_REUSED,
     )
 
@@ -136,7 +139,8 @@ class Tag(Base):
     date_added: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     bookmarks: Mapped[list[Bookmark]] = relationship(
-        secondary=bookmark_tags, back_populates="tags", passive_deletes=True)
+        secondary=bookmark_tags, back_populates="tags", passive_deletes=True
+    )
 
     @validates("name")
     def _keep_name_folded(self, _key: str, name: str) -> str:
@@ -198,13 +202,19 @@ class OutboxMessage(Base):
 
     __table_args__ = (
         # The relay's question, "what is due?", reads only undelivered messages.
-        Index("ix_outbox_pending", "next_attempt_at",
-              sqlite_where=text("delivered_at IS NULL"),
-              postgresql_where=text("delivered_at IS NULL")),
+        Index(
+            "ix_outbox_pending",
+            "next_attempt_at",
+            sqlite_where=text("delivered_at IS NULL"),
+            postgresql_where=text("delivered_at IS NULL"),
+        ),
         # A delivered message is deleted as it is marked (outbox.py): this finds it.
-        Index("ix_outbox_delivered", "id",
-              sqlite_where=text("delivered_at IS NOT NULL"),
-              postgresql_where=text("delivered_at IS NOT NULL")),
+        Index(
+            "ix_outbox_delivered",
+            "id",
+            sqlite_where=text("delivered_at IS NOT NULL"),
+            postgresql_where=text("delivered_at IS NOT NULL"),
+        ),
         IDS_NEVER_REUSED,
     )
 
@@ -303,8 +313,9 @@ class ImportEntry(Base):
 
     __tablename__ = "import_entries"
 
-    import_id: Mapped[int] = mapped_column(ForeignKey("imports.id", ondelete="CASCADE"),
-                                           primary_key=True)
+    import_id: Mapped[int] = mapped_column(
+        ForeignKey("imports.id", ondelete="CASCADE"), primary_key=True
+    )
     position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     entry: Mapped[dict[str, Any]] = mapped_column(JSON)
 

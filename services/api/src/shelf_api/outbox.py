@@ -22,14 +22,12 @@ from .models import Import, OutboxMessage
 
 def job_message(payload: dict[str, Any]) -> OutboxMessage:
     """The message that enqueues this job (tasks' POST /v1/jobs body), at its priority."""
-    return OutboxMessage(kind=payload["kind"], payload=payload,
-                         priority=payload.get("priority", 0))
+    return OutboxMessage(kind=payload["kind"], payload=payload, priority=payload.get("priority", 0))
 
 
 def relay(database: Database, tasks: ServiceClient, **options: Any) -> Relay:
     """The relay over api's outbox; `options` are shelf_kit.outbox.Relay's (poll_seconds, ...)."""
-    return Relay(database, tasks, OutboxMessage, service="api", on_delivered=delivered,
-                 **options)
+    return Relay(database, tasks, OutboxMessage, service="api", on_delivered=delivered, **options)
 
 
 def delivered(connection: Connection, payload: dict[str, Any], job_id: int | None) -> None:
@@ -39,9 +37,11 @@ def delivered(connection: Connection, payload: dict[str, Any], job_id: int | Non
     connection.execute(delete(OutboxMessage).where(OutboxMessage.delivered_at.is_not(None)))
 
 
-def point_import_at_job(connection: Connection, payload: dict[str, Any],
-                        job_id: int | None) -> None:
+def point_import_at_job(
+    connection: Connection, payload: dict[str, Any], job_id: int | None
+) -> None:
     """An import run by a tasks job: its progress points at the job from now on."""
     if payload.get("kind") == "import_bookmarks" and job_id is not None:
-        connection.execute(update(Import).where(Import.id == payload["args"]["import_id"])
-                           .values(job_id=job_id))
+        connection.execute(
+            update(Import).where(Import.id == payload["args"]["import_id"]).values(job_id=job_id)
+        )

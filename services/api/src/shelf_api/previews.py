@@ -37,8 +37,14 @@ def empty(url: str) -> dict[str, Any]:
 class Previews:
     """Page metadata by URL: fetched under `policy`, remembered for `seconds`."""
 
-    def __init__(self, policy: FetchPolicy, *, size: int = CACHE_SIZE,
-                 seconds: float = CACHE_SECONDS, per_user: int = 2) -> None:
+    def __init__(
+        self,
+        policy: FetchPolicy,
+        *,
+        size: int = CACHE_SIZE,
+        seconds: float = CACHE_SECONDS,
+        per_user: int = 2,
+    ) -> None:
         self.policy = policy
         self.size = size
         self.seconds = seconds
@@ -89,5 +95,9 @@ class Previews:
         if page is None:
             log.info("check: the page was not read: %s", fetched.problem)
             return empty(url)
-        return {"url": url, "title": page.title, "description": page.description,
-                "preview_image": page.preview_image_url}
+        return {
+            "url": url,
+            "title": page.title,
+            "description": page.description,
+            "preview_image": page.preview_image_url,
+        }

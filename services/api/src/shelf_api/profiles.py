@@ -21,8 +21,9 @@ from .models import PROFILE_DEFAULTS, Profile
 _seen_lock = threading.Lock()
 
 
-def remember(session: Session, owner_id: int, username: str | None,
-             seen: set[tuple[int, str | None]]) -> None:
+def remember(
+    session: Session, owner_id: int, username: str | None, seen: set[tuple[int, str | None]]
+) -> None:
     """Make sure the caller has a profile naming them; `seen` (one per app) makes it cheap
     after the first call.
 
@@ -34,9 +35,11 @@ def remember(session: Session, owner_id: int, username: str | None,
             return
     try:
         if username:
-            session.execute(update_rows(Profile).where(Profile.username == username,
-                                                  Profile.owner_id != owner_id)
-                            .values(username=None))
+            session.execute(
+                update_rows(Profile)
+                .where(Profile.username == username, Profile.owner_id != owner_id)
+                .values(username=None)
+            )
         profile = session.get(Profile, owner_id)
         if profile is None:
             session.add(Profile(owner_id=owner_id, username=username, preferences={}))
@@ -53,8 +56,9 @@ def remember(session: Session, owner_id: int, username: str | None,
 def get(session: Session, owner_id: int) -> Profile:
     profile = session.get(Profile, owner_id)
     if profile is None:
-        profile = Profile(owner_id=owner_id, preferences={}, enable_sharing=False,
-                          enable_public_sharing=False)
+        profile = Profile(
+            owner_id=owner_id, preferences={}, enable_sharing=False, enable_public_sharing=False
+        )
         session.add(profile)
         session.flush()
     return profile

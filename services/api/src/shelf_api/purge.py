@@ -26,8 +26,14 @@ def purge_owner(database: Database, owner_id: int) -> int:
     deleted = 0
     while True:
         with database.transaction() as session:
-            ids = list(session.scalars(select(Bookmark.id).where(Bookmark.owner_id == owner_id)
-                                       .order_by(Bookmark.id).limit(BATCH)))
+            ids = list(
+                session.scalars(
+                    select(Bookmark.id)
+                    .where(Bookmark.owner_id == owner_id)
+                    .order_by(Bookmark.id)
+                    .limit(BATCH)
+                )
+            )
             if not ids:
                 break
             files = list(session.scalars(select(Asset.file).where(Asset.bookmark_id.in_(ids))))
@@ -38,6 +44,9 @@ def purge_owner(database: Database, owner_id: int) -> int:
     with database.transaction() as session:
         for model in (Tag, Bundle, Import, FeedKey, Profile):
             session.execute(delete(model).where(model.owner_id == owner_id))
-        session.execute(delete(OutboxMessage).where(
-            OutboxMessage.payload["created_by"].as_integer() == owner_id))
+        session.execute(
+            delete(OutboxMessage).where(
+                OutboxMessage.payload["created_by"].as_integer() == owner_id
+            )
+        )
     return deleted

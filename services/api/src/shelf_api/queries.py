@@ -31,13 +31,17 @@ def search_condition(q: str, *, dialect: str, lax_tags: bool, field: str = "q"):
 
 def _title_key():
     # linkding sorts by the title, or what the page calls itself, or the URL.
-    return func.lower(func.coalesce(func.nullif(Bookmark.title, ""),
-                                    func.nullif(Bookmark.website_title, ""), Bookmark.url))
+    return func.lower(
+        func.coalesce(
+            func.nullif(Bookmark.title, ""), func.nullif(Bookmark.website_title, ""), Bookmark.url
+        )
+    )
 
 
 def bundle_condition(bundle: Bundle, *, dialect: str, lax_tags: bool):
-    conditions = [search_condition(bundle.search, dialect=dialect, lax_tags=lax_tags,
-                                   field="bundle")]
+    conditions = [
+        search_condition(bundle.search, dialect=dialect, lax_tags=lax_tags, field="bundle")
+    ]
     any_tags = bundle.any_tags.split()
     if any_tags:
         conditions.append(or_(*(has_tag(name) for name in any_tags)))
@@ -56,8 +60,7 @@ def yes_no(column, choice: str):
     return true()
 
 
-def filtered(statement: Select, params: dict[str, Any], *, dialect: str,
-             lax_tags: bool) -> Select:
+def filtered(statement: Select, params: dict[str, Any], *, dialect: str, lax_tags: bool) -> Select:
     statement = statement.where(
         search_condition(params.get("q", ""), dialect=dialect, lax_tags=lax_tags),
         yes_no(Bookmark.unread, params.get("unread", "off")),
@@ -80,8 +83,7 @@ def sorted_by(statement: Select, sort: str) -> Select:
 
 
 def owned(owner_id: int, *, archived: bool) -> Select:
-    return select(Bookmark).where(Bookmark.owner_id == owner_id,
-                                  Bookmark.is_archived.is_(archived))
+    return select(Bookmark).where(Bookmark.owner_id == owner_id, Bookmark.is_archived.is_(archived))
 
 
 def shared(*, public_only: bool, username: str | None) -> Select:
@@ -92,8 +94,7 @@ def shared(*, public_only: bool, username: str | None) -> Select:
         sharers = sharers.where(Profile.enable_public_sharing.is_(True))
     if username is not None:
         sharers = sharers.where(Profile.username == username)
-    return select(Bookmark).where(Bookmark.shared.is_(True),
-                                  Bookmark.owner_id.in_(sharers))
+    return select(Bookmark).where(Bookmark.shared.is_(True), Bookmark.owner_id.in_(sharers))
 
 
 class Page:
@@ -101,8 +102,16 @@ class Page:
     `limit` rows, however many: linkding sets no maximum (DRF's LimitOffsetPagination without
     max_limit), and its clients ask for as many as they want in one page."""
 
-    def __init__(self, session: Session, statement: Select, *, limit: int, offset: int,
-                 url: str, load_tags: bool = False) -> None:
+    def __init__(
+        self,
+        session: Session,
+        statement: Select,
+        *,
+        limit: int,
+        offset: int,
+        url: str,
+        load_tags: bool = False,
+    ) -> None:
         self.limit = limit
         self.offset = offset
         self.url = url
@@ -115,11 +124,16 @@ class Page:
             self.count = offset + len(self.items)
         else:
             self.count = session.scalar(
-                select(func.count()).select_from(statement.order_by(None).subquery()))
+                select(func.count()).select_from(statement.order_by(None).subquery())
+            )
 
     def envelope(self, results: list[Any]) -> dict[str, Any]:
-        return {"count": self.count, "next": self.next_url(), "previous": self.previous_url(),
-                "results": results}
+        return {
+            "count": self.count,
+            "next": self.next_url(),
+            "previous": self.previous_url(),
+            "results": results,
+        }
 
     def next_url(self) -> str | None:
         if self.offset + self.limit >= self.count:

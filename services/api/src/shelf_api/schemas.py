@@ -39,8 +39,9 @@ def _messages(**extra: str) -> dict[str, str]:
 
 
 def _max_length(length: int) -> validate.Length:
-    return validate.Length(max=length,
-                           error=f"Ensure this field has no more than {length} characters.")
+    return validate.Length(
+        max=length, error=f"Ensure this field has no more than {length} characters."
+    )
 
 
 class UtcDateTime(fields.DateTime):
@@ -124,7 +125,8 @@ class Upload(smorest_fields.Upload):
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> FileStorage:
         if not isinstance(value, FileStorage):
             raise ma.ValidationError(
-                "The submitted data was not a file. Check the encoding type on the form.")
+                "The submitted data was not a file. Check the encoding type on the form."
+            )
         return value
 
 
@@ -163,14 +165,22 @@ class PagingNumber(fields.Integer):
 
 
 def _limit() -> fields.Integer:
-    return PagingNumber(minimum=1, default=100, metadata={
-        "description": "rows per page: any positive number (linkding sets no maximum); "
-                       "anything else means 100"})
+    return PagingNumber(
+        minimum=1,
+        default=100,
+        metadata={
+            "description": "rows per page: any positive number (linkding sets no maximum); "
+            "anything else means 100"
+        },
+    )
 
 
 def _offset() -> fields.Integer:
-    return PagingNumber(minimum=0, default=0, metadata={
-        "description": "rows to skip; anything but a whole number from 0 means 0"})
+    return PagingNumber(
+        minimum=0,
+        default=0,
+        metadata={"description": "rows to skip; anything but a whole number from 0 means 0"},
+    )
 
 
 def url_field(**kwargs: Any) -> fields.String:
@@ -178,6 +188,7 @@ def url_field(**kwargs: Any) -> fields.String:
 
 
 # -- bookmarks ---------------------------------------------------------------------------------
+
 
 class BookmarkSchema(ma.Schema):
     id = fields.Integer(required=True)
@@ -194,13 +205,20 @@ class BookmarkSchema(ma.Schema):
     tag_names = fields.List(fields.String(), required=True)
     date_added = UtcDateTime(required=True)
     date_modified = UtcDateTime(required=True)
-    website_title = fields.String(required=True, allow_none=True,
-                                  metadata={"description": "always null (kept for old clients)"})
+    website_title = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "always null (kept for old clients)"},
+    )
     website_description = fields.String(
-        required=True, allow_none=True,
-        metadata={"description": "always null (kept for old clients)"})
-    is_broken = fields.Boolean(required=True, metadata={
-        "description": "a Shelf addition: the link failed its last two scheduled checks"})
+        required=True,
+        allow_none=True,
+        metadata={"description": "always null (kept for old clients)"},
+    )
+    is_broken = fields.Boolean(
+        required=True,
+        metadata={"description": "a Shelf addition: the link failed its last two scheduled checks"},
+    )
 
 
 class BookmarkWriteSchema(Loose):
@@ -209,16 +227,18 @@ class BookmarkWriteSchema(Loose):
 
     url = url_field(required=True)
     title = fields.String(validate=_max_length(TITLE_LENGTH), error_messages=_messages())
-    description = fields.String(validate=_max_length(DESCRIPTION_LENGTH),
-                                error_messages=_messages())
+    description = fields.String(
+        validate=_max_length(DESCRIPTION_LENGTH), error_messages=_messages()
+    )
     notes = fields.String(validate=_max_length(NOTES_LENGTH), error_messages=_messages())
     is_archived = fields.Boolean(error_messages=_messages(invalid="Must be a valid boolean."))
     unread = fields.Boolean(error_messages=_messages(invalid="Must be a valid boolean."))
     shared = fields.Boolean(error_messages=_messages(invalid="Must be a valid boolean."))
-    tag_names = fields.List(fields.String(validate=check_tag_item),
-                            validate=validate.Length(max=MAX_PER_BOOKMARK,
-                                                     error=TOO_MANY),
-                            error_messages=_messages())
+    tag_names = fields.List(
+        fields.String(validate=check_tag_item),
+        validate=validate.Length(max=MAX_PER_BOOKMARK, error=TOO_MANY),
+        error_messages=_messages(),
+    )
     date_added = UtcDateTime(error_messages=_messages())
     date_modified = UtcDateTime(error_messages=_messages())
 
@@ -228,15 +248,22 @@ class BookmarkPatchSchema(BookmarkWriteSchema):
 
 
 class BookmarkCreateQuerySchema(Loose):
-    disable_scraping = fields.String(metadata={
-        "description": "present: do not fill an empty title and description from the page"})
-    disable_html_snapshot = fields.String(metadata={
-        "description": "present: no snapshot (Shelf makes none anyway)"})
+    disable_scraping = fields.String(
+        metadata={
+            "description": "present: do not fill an empty title and description from the page"
+        }
+    )
+    disable_html_snapshot = fields.String(
+        metadata={"description": "present: no snapshot (Shelf makes none anyway)"}
+    )
 
 
 class ListQuerySchema(Loose):
-    q = fields.String(load_default="", validate=_max_length(2000),
-                      metadata={"description": "a search (see README)"})
+    q = fields.String(
+        load_default="",
+        validate=_max_length(2000),
+        metadata={"description": "a search (see README)"},
+    )
     limit = _limit()
     offset = _offset()
     sort = fields.String(load_default="added_desc", validate=validate.OneOf(SORTS))
@@ -245,9 +272,13 @@ class ListQuerySchema(Loose):
     modified_since = UtcDateTime(metadata={"description": "only bookmarks modified after"})
     added_since = UtcDateTime(metadata={"description": "only bookmarks added after"})
     bundle = _id(metadata={"description": "a bundle id: what that bundle matches"})
-    broken = fields.String(load_default="off", validate=validate.OneOf(FILTER_CHOICES),
-                           metadata={"description": "a Shelf addition: yes, only links found "
-                                                    "broken; no, only the others"})
+    broken = fields.String(
+        load_default="off",
+        validate=validate.OneOf(FILTER_CHOICES),
+        metadata={
+            "description": "a Shelf addition: yes, only links found broken; no, only the others"
+        },
+    )
 
 
 class SharedQuerySchema(ListQuerySchema):
@@ -260,20 +291,27 @@ class PageQuerySchema(Loose):
 
 
 def page_schema(name: str, item: type[ma.Schema]) -> type[ma.Schema]:
-    return type(name, (ma.Schema,), {
-        "count": fields.Integer(required=True),
-        "next": fields.String(required=True, allow_none=True),
-        "previous": fields.String(required=True, allow_none=True),
-        "results": fields.List(fields.Nested(item), required=True),
-    })
+    return type(
+        name,
+        (ma.Schema,),
+        {
+            "count": fields.Integer(required=True),
+            "next": fields.String(required=True, allow_none=True),
+            "previous": fields.String(required=True, allow_none=True),
+            "results": fields.List(fields.Nested(item), required=True),
+        },
+    )
 
 
 BookmarkPageSchema = page_schema("BookmarkPageSchema", BookmarkSchema)
 
 
 class CheckQuerySchema(Loose):
-    url = fields.String(required=True, error_messages=_messages(),
-                        validate=[validate.Length(min=1, error=BLANK), _max_length(URL_LENGTH)])
+    url = fields.String(
+        required=True,
+        error_messages=_messages(),
+        validate=[validate.Length(min=1, error=BLANK), _max_length(URL_LENGTH)],
+    )
 
 
 class MetadataSchema(ma.Schema):
@@ -291,6 +329,7 @@ class BookmarkCheckSchema(ma.Schema):
 
 # -- tags ---------------------------------------------------------------------------------------
 
+
 class TagSchema(ma.Schema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
@@ -298,14 +337,14 @@ class TagSchema(ma.Schema):
 
 
 class TagWriteSchema(Loose):
-    name = fields.String(required=True, error_messages=_messages(),
-                         validate=check_tag_name)
+    name = fields.String(required=True, error_messages=_messages(), validate=check_tag_name)
 
 
 TagPageSchema = page_schema("TagPageSchema", TagSchema)
 
 
 # -- bundles ------------------------------------------------------------------------------------
+
 
 class BundleSchema(ma.Schema):
     id = fields.Integer(required=True)
@@ -322,32 +361,41 @@ class BundleSchema(ma.Schema):
 
 
 def _choice() -> fields.String:
-    return fields.String(error_messages=_messages(), validate=validate.OneOf(
-        FILTER_CHOICES, error='"{input}" is not a valid choice.'))
+    return fields.String(
+        error_messages=_messages(),
+        validate=validate.OneOf(FILTER_CHOICES, error='"{input}" is not a valid choice.'),
+    )
 
 
 class BundleWriteSchema(Loose):
-    name = fields.String(required=True, error_messages=_messages(),
-                         validate=[validate.Length(min=1, error=BLANK), _max_length(256)])
+    name = fields.String(
+        required=True,
+        error_messages=_messages(),
+        validate=[validate.Length(min=1, error=BLANK), _max_length(256)],
+    )
     search = fields.String(validate=_max_length(256), error_messages=_messages())
     any_tags = fields.String(validate=_max_length(1024), error_messages=_messages())
     all_tags = fields.String(validate=_max_length(1024), error_messages=_messages())
     excluded_tags = fields.String(validate=_max_length(1024), error_messages=_messages())
     filter_unread = _choice()
     filter_shared = _choice()
-    order = WholeNumber(validate=validate.Range(min=0, max=MAX_INT),
-                        error_messages=_messages(invalid="A valid integer is required."))
+    order = WholeNumber(
+        validate=validate.Range(min=0, max=MAX_INT),
+        error_messages=_messages(invalid="A valid integer is required."),
+    )
 
 
 class BundlePatchSchema(BundleWriteSchema):
-    name = fields.String(error_messages=_messages(),
-                         validate=[validate.Length(min=1, error=BLANK), _max_length(256)])
+    name = fields.String(
+        error_messages=_messages(), validate=[validate.Length(min=1, error=BLANK), _max_length(256)]
+    )
 
 
 BundlePageSchema = page_schema("BundlePageSchema", BundleSchema)
 
 
 # -- user profile -------------------------------------------------------------------------------
+
 
 class SearchPreferencesSchema(Loose):
     sort = fields.String(validate=validate.OneOf(SORTS))
@@ -367,18 +415,26 @@ class ProfileSchema(ma.Schema):
     display_url = fields.Boolean(required=True)
     permanent_notes = fields.Boolean(required=True)
     search_preferences = fields.Nested(SearchPreferencesSchema, required=True)
-    auto_tagging_rules = fields.String(required=True, metadata={
-        "description": "a Shelf addition: '<URL pattern> <tag> ...' per line"})
-    version = fields.String(required=True, metadata={
-        "description": "the linkding release whose API Shelf implements, as on GET /health"})
-    shelf_version = fields.String(required=True, metadata={
-        "description": "a Shelf addition: Shelf api's own version"})
+    auto_tagging_rules = fields.String(
+        required=True,
+        metadata={"description": "a Shelf addition: '<URL pattern> <tag> ...' per line"},
+    )
+    version = fields.String(
+        required=True,
+        metadata={
+            "description": "the linkding release whose API Shelf implements, as on GET /health"
+        },
+    )
+    shelf_version = fields.String(
+        required=True, metadata={"description": "a Shelf addition: Shelf api's own version"}
+    )
 
 
 class ProfilePatchSchema(Loose):
     theme = fields.String(validate=validate.OneOf(("auto", "light", "dark")))
-    bookmark_date_display = fields.String(validate=validate.OneOf(
-        ("relative", "absolute", "hidden")))
+    bookmark_date_display = fields.String(
+        validate=validate.OneOf(("relative", "absolute", "hidden"))
+    )
     bookmark_link_target = fields.String(validate=validate.OneOf(("_blank", "_self")))
     web_archive_integration = fields.String(validate=validate.OneOf(("disabled", "enabled")))
     tag_search = fields.String(validate=validate.OneOf(("strict", "lax")))
@@ -388,20 +444,27 @@ class ProfilePatchSchema(Loose):
     display_url = fields.Boolean()
     permanent_notes = fields.Boolean()
     search_preferences = fields.Nested(SearchPreferencesSchema)
-    auto_tagging_rules = fields.String(validate=[_max_length(AUTO_TAGGING_LENGTH),
-                                                 check_auto_tagging_rules])
+    auto_tagging_rules = fields.String(
+        validate=[_max_length(AUTO_TAGGING_LENGTH), check_auto_tagging_rules]
+    )
 
 
 # -- linkding's health check ---------------------------------------------------------------------
 
+
 class LinkdingHealthSchema(ma.Schema):
-    version = fields.String(required=True, metadata={
-        "description": "the linkding release whose API Shelf implements (not Shelf's version)"})
+    version = fields.String(
+        required=True,
+        metadata={
+            "description": "the linkding release whose API Shelf implements (not Shelf's version)"
+        },
+    )
     status = fields.String(required=True, metadata={"enum": ["healthy", "unhealthy"]})
     shelf_version = fields.String(required=True, metadata={"description": "Shelf api's version"})
 
 
 # -- the service-only surface (/v1/internal/...) ------------------------------------------------
+
 
 class InternalBookmarkSchema(BookmarkSchema):
     owner_id = fields.Integer(required=True)
@@ -443,8 +506,11 @@ class BatchSchema(ma.Schema):
 
 
 class ImportFailureSchema(ma.Schema):
-    detail = fields.String(required=True, validate=validate.Length(min=1, max=10_000),
-                           metadata={"description": "why: the job was discarded, cancelled..."})
+    detail = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=10_000),
+        metadata={"description": "why: the job was discarded, cancelled..."},
+    )
 
 
 class BatchResultSchema(ma.Schema):
@@ -459,15 +525,21 @@ class OwnersSchema(ma.Schema):
 
 # -- the administrators' surface (/v1/admin/...) ----------------------------------------------
 
+
 class AdminListQuerySchema(ListQuerySchema):
-    owner = fields.String(validate=_max_length(150),
-                          metadata={"description": "a username: only that user's bookmarks"})
+    owner = fields.String(
+        validate=_max_length(150),
+        metadata={"description": "a username: only that user's bookmarks"},
+    )
     archived = fields.String(load_default="off", validate=validate.OneOf(FILTER_CHOICES))
 
 
 class AdminBookmarkSchema(InternalBookmarkSchema):
-    owner = fields.String(required=True, allow_none=True,
-                          metadata={"description": "the owner's username, as api last saw it"})
+    owner = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "the owner's username, as api last saw it"},
+    )
 
 
 AdminBookmarkPageSchema = page_schema("AdminBookmarkPageSchema", AdminBookmarkSchema)
@@ -478,11 +550,16 @@ class AdminStatsSchema(ma.Schema):
     archived = fields.Integer(required=True)
     unread = fields.Integer(required=True)
     shared = fields.Integer(required=True)
-    broken = fields.Integer(required=True, metadata={
-        "description": "links found broken, archived ones included (what the users' broken "
-                       "views list, summed)"})
-    broken_archived = fields.Integer(required=True, metadata={
-        "description": "the archived ones among the broken links"})
+    broken = fields.Integer(
+        required=True,
+        metadata={
+            "description": "links found broken, archived ones included (what the users' broken "
+            "views list, summed)"
+        },
+    )
+    broken_archived = fields.Integer(
+        required=True, metadata={"description": "the archived ones among the broken links"}
+    )
     checked = fields.Integer(required=True, metadata={"description": "links checked at least once"})
     owners = fields.Integer(required=True, metadata={"description": "users with bookmarks"})
     last_checked_at = UtcDateTime(required=True, allow_none=True)
@@ -494,14 +571,22 @@ class ExportQuerySchema(ma.Schema):
 
 # -- import and export (Shelf additions on the linkding surface) ---------------------------------
 
+
 class ImportSchema(Loose):
     """multipart/form-data: the file, and how to read it."""
 
-    file = Upload(required=True, error_messages=_messages(),
-                  metadata={"description": "a bookmark file: Netscape HTML (browsers, linkding), "
-                                           "Pocket HTML, Pinboard JSON or Shelf JSON"})
-    folders_as_tags = fields.Boolean(load_default=True, metadata={
-        "description": "tag bookmarks with the names of the folders they are in"})
+    file = Upload(
+        required=True,
+        error_messages=_messages(),
+        metadata={
+            "description": "a bookmark file: Netscape HTML (browsers, linkding), "
+            "Pocket HTML, Pinboard JSON or Shelf JSON"
+        },
+    )
+    folders_as_tags = fields.Boolean(
+        load_default=True,
+        metadata={"description": "tag bookmarks with the names of the folders they are in"},
+    )
 
 
 class SkippedSchema(ma.Schema):
@@ -519,10 +604,14 @@ class ImportProgressSchema(ma.Schema):
     processed = fields.Integer(required=True)
     created = fields.Integer(required=True)
     updated = fields.Integer(required=True)
-    job_id = fields.Integer(required=True, allow_none=True,
-                            metadata={"description": "the tasks job, once tasks has it"})
-    detail = fields.String(required=True, allow_none=True,
-                           metadata={"description": "why the import failed (state failed)"})
+    job_id = fields.Integer(
+        required=True, allow_none=True, metadata={"description": "the tasks job, once tasks has it"}
+    )
+    detail = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "why the import failed (state failed)"},
+    )
     created_at = UtcDateTime(required=True)
     updated_at = UtcDateTime(required=True)
 
@@ -533,15 +622,24 @@ class ImportResultSchema(ma.Schema):
     created = fields.Integer()
     updated = fields.Integer()
     skipped = fields.List(fields.Nested(SkippedSchema), required=True)
-    warnings = fields.List(fields.Nested(SkippedSchema), required=True, metadata={
-        "description": "bookmarks imported with their tags changed to follow the rules (at "
-                       "most 100 tags of at most 64 characters, no control characters): "
-                       "each line and what was changed"})
-    import_ = fields.Nested(ImportProgressSchema, data_key="import",
-                            metadata={"description": "large files: the import job's progress"})
+    warnings = fields.List(
+        fields.Nested(SkippedSchema),
+        required=True,
+        metadata={
+            "description": "bookmarks imported with their tags changed to follow the rules (at "
+            "most 100 tags of at most 64 characters, no control characters): "
+            "each line and what was changed"
+        },
+    )
+    import_ = fields.Nested(
+        ImportProgressSchema,
+        data_key="import",
+        metadata={"description": "large files: the import job's progress"},
+    )
 
 
 # -- bookmark assets ------------------------------------------------------------------------------
+
 
 class AssetSchema(ma.Schema):
     id = fields.Integer(required=True)

@@ -25,8 +25,9 @@ VIEWS = ("all", "unread", "archived", "shared", "broken")
 
 def own_bundle(session: Session, owner_id: int | None, bundle_id: int) -> Bundle:
     """The owner's bundle; any other (or none) is 400 `{"bundle": ["Not found."]}`."""
-    bundle = session.scalars(select(Bundle).where(Bundle.id == bundle_id,
-                                                  Bundle.owner_id == owner_id)).first()
+    bundle = session.scalars(
+        select(Bundle).where(Bundle.id == bundle_id, Bundle.owner_id == owner_id)
+    ).first()
     if bundle is None:
         raise Invalid({"bundle": ["Not found."]})
     return bundle
@@ -37,8 +38,15 @@ def broken() -> Select:
     return select(Bookmark).where(Bookmark.is_broken.is_(True))
 
 
-def view(session: Session, owner_id: int, name: str, *, q: str = "",
-         bundle_id: int | None = None, dialect: str) -> Select:
+def view(
+    session: Session,
+    owner_id: int,
+    name: str,
+    *,
+    q: str = "",
+    bundle_id: int | None = None,
+    dialect: str,
+) -> Select:
     """The statement of the owner's bookmarks the view `name` lists, newest first."""
     if name == "broken":
         statement = broken().where(Bookmark.owner_id == owner_id)
@@ -52,6 +60,5 @@ def view(session: Session, owner_id: int, name: str, *, q: str = "",
     statement = statement.where(queries.search_condition(q, dialect=dialect, lax_tags=lax))
     if bundle_id is not None:
         bundle = own_bundle(session, owner_id, bundle_id)
-        statement = statement.where(queries.bundle_condition(bundle, dialect=dialect,
-                                                             lax_tags=lax))
+        statement = statement.where(queries.bundle_condition(bundle, dialect=dialect, lax_tags=lax))
     return queries.sorted_by(statement, "added_desc")

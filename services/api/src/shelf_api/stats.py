@@ -15,8 +15,17 @@ from sqlalchemy.orm import Session
 from . import selections
 from .models import Bookmark
 
-NAMES = ("bookmarks", "archived", "unread", "shared", "broken", "broken_archived", "checked",
-         "owners", "last_checked_at")
+NAMES = (
+    "bookmarks",
+    "archived",
+    "unread",
+    "shared",
+    "broken",
+    "broken_archived",
+    "checked",
+    "owners",
+    "last_checked_at",
+)
 
 
 def everyones(session: Session) -> dict[str, Any]:
@@ -24,11 +33,17 @@ def everyones(session: Session) -> dict[str, Any]:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
     broken = Bookmark.id.in_(selections.broken().with_only_columns(Bookmark.id))
-    row = session.execute(select(
-        func.count(Bookmark.id), counted(Bookmark.is_archived.is_(True)),
-        counted(Bookmark.unread.is_(True)), counted(Bookmark.shared.is_(True)),
-        counted(broken), counted(broken & Bookmark.is_archived.is_(True)),
-        counted(Bookmark.last_checked_at.is_not(None)),
-        func.count(func.distinct(Bookmark.owner_id)), func.max(Bookmark.last_checked_at),
-    )).one()
+    row = session.execute(
+        select(
+            func.count(Bookmark.id),
+            counted(Bookmark.is_archived.is_(True)),
+            counted(Bookmark.unread.is_(True)),
+            counted(Bookmark.shared.is_(True)),
+            counted(broken),
+            counted(broken & Bookmark.is_archived.is_(True)),
+            counted(Bookmark.last_checked_at.is_not(None)),
+            func.count(func.distinct(Bookmark.owner_id)),
+            func.max(Bookmark.last_checked_at),
+        )
+    ).one()
     return dict(zip(NAMES, row, strict=True))

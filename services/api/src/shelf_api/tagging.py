@@ -37,8 +37,13 @@ def own_tag(session: Session, owner_id: int, tag_id: int) -> Tag | None:
 
 def _bookmark_count():
     """How many bookmarks carry the tag of the row (archived ones too)."""
-    return (select(func.count()).select_from(bookmark_tags)
-            .where(bookmark_tags.c.tag_id == Tag.id).correlate(Tag).scalar_subquery())
+    return (
+        select(func.count())
+        .select_from(bookmark_tags)
+        .where(bookmark_tags.c.tag_id == Tag.id)
+        .correlate(Tag)
+        .scalar_subquery()
+    )
 
 
 def listed(owner_id: int, *, q: str = "", sort: str = "name") -> Select:
@@ -58,15 +63,16 @@ def bookmark_counts(session: Session, tags: Iterable[Tag]) -> dict[int, int]:
     ids = [tag.id for tag in tags]
     if not ids:
         return {}
-    rows = session.execute(select(bookmark_tags.c.tag_id, func.count())
-                           .where(bookmark_tags.c.tag_id.in_(ids))
-                           .group_by(bookmark_tags.c.tag_id))
+    rows = session.execute(
+        select(bookmark_tags.c.tag_id, func.count())
+        .where(bookmark_tags.c.tag_id.in_(ids))
+        .group_by(bookmark_tags.c.tag_id)
+    )
     return {tag_id: 0 for tag_id in ids} | {tag_id: count for tag_id, count in rows}
 
 
 def as_item(tag: Tag, count: int) -> dict[str, Any]:
-    return {"id": tag.id, "name": tag.name, "date_added": tag.date_added,
-            "bookmark_count": count}
+    return {"id": tag.id, "name": tag.name, "date_added": tag.date_added, "bookmark_count": count}
 
 
 def item(session: Session, tag: Tag) -> dict[str, Any]:
@@ -79,14 +85,20 @@ def _bookmarks_with(tag_id: int) -> Select:
 
 
 def _touch_bookmarks_with(session: Session, tag_id: int) -> None:
-    session.execute(update(Bookmark).where(Bookmark.id.in_(_bookmarks_with(tag_id)))
-                    .values(date_modified=utcnow()))
+    session.execute(
+        update(Bookmark)
+        .where(Bookmark.id.in_(_bookmarks_with(tag_id)))
+        .values(date_modified=utcnow())
+    )
 
 
 def other_named(session: Session, tag: Tag, name: str) -> int | None:
     """The id of the owner's other tag with this name (in any case), if any."""
-    return session.scalars(select(Tag.id).where(
-        Tag.owner_id == tag.owner_id, Tag.name_folded == fold(name), Tag.id != tag.id)).first()
+    return session.scalars(
+        select(Tag.id).where(
+            Tag.owner_id == tag.owner_id, Tag.name_folded == fold(name), Tag.id != tag.id
+        )
+    ).first()
 
 
 def rename(session: Session, tag: Tag, name: str) -> Tag:
@@ -104,15 +116,17 @@ def rename(session: Session, tag: Tag, name: str) -> Tag:
 def merge(session: Session, source: Tag, target: Tag) -> int:
     """Every bookmark with `source` gets `target` (once: those that had both keep one link),
     then `source` is deleted; how many bookmarks had `source`."""
-    moved = session.scalar(select(func.count()).select_from(_bookmarks_with(source.id)
-                                                            .subquery()))
+    moved = session.scalar(select(func.count()).select_from(_bookmarks_with(source.id).subquery()))
     _touch_bookmarks_with(session, source.id)
     already = select(bookmark_tags.c.bookmark_id).where(bookmark_tags.c.tag_id == target.id)
-    session.execute(insert(bookmark_tags).from_select(
-        ["bookmark_id", "tag_id"],
-        select(bookmark_tags.c.bookmark_id, literal(target.id))
-        .where(bookmark_tags.c.tag_id == source.id,
-               bookmark_tags.c.bookmark_id.not_in(already))))
+    session.execute(
+        insert(bookmark_tags).from_select(
+            ["bookmark_id", "tag_id"],
+            select(bookmark_tags.c.bookmark_id, literal(target.id)).where(
+                bookmark_tags.c.tag_id == source.id, bookmark_tags.c.bookmark_id.not_in(already)
+            ),
+        )
+    )
     remove(session, source)
     return moved or 0
 

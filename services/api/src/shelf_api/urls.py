@@ -60,7 +60,7 @@ def normalize_url(url: str) -> str:
     if not parts.scheme:
         return text
     if not parts.netloc:
-        return parts.scheme + text[len(parts.scheme):]  # urlsplit lowercased the scheme
+        return parts.scheme + text[len(parts.scheme) :]  # urlsplit lowercased the scheme
     scheme = parts.scheme  # already lowercase
     netloc = _normalize_netloc(scheme, parts.netloc)
     path = _remove_dot_segments(_normalize_encoding(parts.path))
@@ -110,8 +110,9 @@ def _normalize_encoding(text: str) -> str:
             i += 3
             continue
         if char in _ALWAYS_ENCODED or not char.isascii() or not char.isprintable():
-            out.append("".join(f"%{byte:02X}" for byte in
-                               char.encode("utf-8", errors="surrogatepass")))
+            out.append(
+                "".join(f"%{byte:02X}" for byte in char.encode("utf-8", errors="surrogatepass"))
+            )
         else:
             out.append(char)
         i += 1

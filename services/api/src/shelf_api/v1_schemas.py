@@ -25,8 +25,17 @@ from .schemas import (
 )
 from .tagging import SORTS as TAG_SORTS
 
-BULK_ACTIONS = ("archive", "unarchive", "mark_read", "mark_unread", "share", "unshare",
-                "delete", "tag", "untag")
+BULK_ACTIONS = (
+    "archive",
+    "unarchive",
+    "mark_read",
+    "mark_unread",
+    "share",
+    "unshare",
+    "delete",
+    "tag",
+    "untag",
+)
 VIEWS = ("all", "unread", "archived", "shared", "broken")
 MAX_BULK_IDS = 1000
 FEEDS = ("all", "unread", "shared")
@@ -40,18 +49,22 @@ class Strict(Loose):
 
 
 def _id(**kwargs: Any) -> fields.Integer:
-    return WholeNumber(validate=validate.Range(min=1, max=MAX_INT), error_messages=_messages(),
-                       **kwargs)
+    return WholeNumber(
+        validate=validate.Range(min=1, max=MAX_INT), error_messages=_messages(), **kwargs
+    )
 
 
 # -- tags ---------------------------------------------------------------------------------------
+
 
 class TagItemSchema(ma.Schema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
     date_added = UtcDateTime(required=True)
-    bookmark_count = fields.Integer(required=True, metadata={
-        "description": "the owner's bookmarks with the tag, archived ones included"})
+    bookmark_count = fields.Integer(
+        required=True,
+        metadata={"description": "the owner's bookmarks with the tag, archived ones included"},
+    )
 
 
 TagItemPageSchema = page_schema("TagItemPageSchema", TagItemSchema)
@@ -61,8 +74,11 @@ class TagListQuerySchema(Strict):
     class Meta:
         unknown = ma.EXCLUDE  # a query string may carry what a page adds (a cache buster)
 
-    q = fields.String(load_default="", validate=_max_length(64), metadata={
-        "description": "a part of the name, any case"})
+    q = fields.String(
+        load_default="",
+        validate=_max_length(64),
+        metadata={"description": "a part of the name, any case"},
+    )
     sort = fields.String(load_default="name", validate=validate.OneOf(TAG_SORTS))
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_INT))
@@ -78,8 +94,10 @@ class TagMergeSchema(Strict):
 
 class TagMergedSchema(ma.Schema):
     tag = fields.Nested(TagItemSchema, required=True)
-    moved = fields.Integer(required=True, metadata={
-        "description": "bookmarks that had the merged tag (all have the target now)"})
+    moved = fields.Integer(
+        required=True,
+        metadata={"description": "bookmarks that had the merged tag (all have the target now)"},
+    )
 
 
 class TagRemovedSchema(ma.Schema):
@@ -87,41 +105,53 @@ class TagRemovedSchema(ma.Schema):
 
 
 class TagConflictSchema(ProblemSchema):
-    existing_id = fields.Integer(required=True, metadata={
-        "description": "the caller's tag that already has the name"})
+    existing_id = fields.Integer(
+        required=True, metadata={"description": "the caller's tag that already has the name"}
+    )
 
 
 # -- bulk edit ----------------------------------------------------------------------------------
 
+
 class BulkQuerySchema(Strict):
-    view = fields.String(required=True, error_messages=_messages(),
-                         validate=validate.OneOf(VIEWS))
+    view = fields.String(required=True, error_messages=_messages(), validate=validate.OneOf(VIEWS))
     q = fields.String(load_default="", validate=_max_length(2000))
     bundle = _id(load_default=None, allow_none=True)
 
 
 class BulkSchema(Strict):
-    action = fields.String(required=True, error_messages=_messages(),
-                           validate=validate.OneOf(BULK_ACTIONS))
-    tag_names = fields.List(fields.String(validate=check_tag_item), metadata={
-        "description": "required for tag and untag"})
-    ids = fields.List(_id(), validate=validate.Length(
-        min=1, max=MAX_BULK_IDS, error=f"Send between 1 and {MAX_BULK_IDS} ids."))
+    action = fields.String(
+        required=True, error_messages=_messages(), validate=validate.OneOf(BULK_ACTIONS)
+    )
+    tag_names = fields.List(
+        fields.String(validate=check_tag_item),
+        metadata={"description": "required for tag and untag"},
+    )
+    ids = fields.List(
+        _id(),
+        validate=validate.Length(
+            min=1, max=MAX_BULK_IDS, error=f"Send between 1 and {MAX_BULK_IDS} ids."
+        ),
+    )
     query = fields.Nested(BulkQuerySchema)
-    expected_count = fields.Integer(validate=validate.Range(min=0, max=MAX_INT), metadata={
-        "description": "required with query: how many bookmarks the person saw"})
+    expected_count = fields.Integer(
+        validate=validate.Range(min=0, max=MAX_INT),
+        metadata={"description": "required with query: how many bookmarks the person saw"},
+    )
 
     @ma.validates_schema
     def _one_selection(self, data: dict[str, Any], **_kwargs: Any) -> None:
         errors: dict[str, list[str]] = {}
         if ("ids" in data) == ("query" in data):
-            errors["ids"] = ["Send either ids or query." if "ids" not in data
-                             else "Send ids or query, not both."]
+            errors["ids"] = [
+                "Send either ids or query." if "ids" not in data else "Send ids or query, not both."
+            ]
         if "query" in data and data.get("expected_count") is None:
             errors["expected_count"] = [REQUIRED]
         if data.get("action") in ("tag", "untag") and not data.get("tag_names"):
-            errors["tag_names"] = [REQUIRED if "tag_names" not in data
-                                   else "This list may not be empty."]
+            errors["tag_names"] = [
+                REQUIRED if "tag_names" not in data else "This list may not be empty."
+            ]
         if errors:
             raise ma.ValidationError(errors)
 
@@ -129,16 +159,21 @@ class BulkSchema(Strict):
 class BulkResultSchema(ma.Schema):
     action = fields.String(required=True)
     affected = fields.Integer(required=True)
-    missing = fields.List(fields.Integer(), required=True, metadata={
-        "description": "ids that are not the caller's bookmarks (or are gone)"})
+    missing = fields.List(
+        fields.Integer(),
+        required=True,
+        metadata={"description": "ids that are not the caller's bookmarks (or are gone)"},
+    )
 
 
 class CountConflictSchema(ProblemSchema):
-    count = fields.Integer(required=True, metadata={
-        "description": "how many bookmarks the query matches now"})
+    count = fields.Integer(
+        required=True, metadata={"description": "how many bookmarks the query matches now"}
+    )
 
 
 # -- feeds --------------------------------------------------------------------------------------
+
 
 class FeedPathsSchema(ma.Schema):
     all = fields.String(required=True)
@@ -148,13 +183,19 @@ class FeedPathsSchema(ma.Schema):
 
 class FeedKeySchema(ma.Schema):
     key = fields.String(required=True)
-    feeds = fields.Nested(FeedPathsSchema, required=True, metadata={
-        "description": "each feed's path, relative to the front door"})
+    feeds = fields.Nested(
+        FeedPathsSchema,
+        required=True,
+        metadata={"description": "each feed's path, relative to the front door"},
+    )
 
 
 class FeedQuerySchema(ma.Schema):
     class Meta:
         unknown = ma.EXCLUDE  # feed readers add their own parameters
 
-    q = fields.String(load_default="", validate=_max_length(2000), metadata={
-        "description": "a search (as the bookmark list's)"})
+    q = fields.String(
+        load_default="",
+        validate=_max_length(2000),
+        metadata={"description": "a search (as the bookmark list's)"},
+    )

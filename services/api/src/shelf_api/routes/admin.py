@@ -38,17 +38,36 @@ def list_bookmarks(params):
     tags), `owner` (a username), `broken`, `archived`, sort and pages; each with its owner."""
     statement = select(Bookmark)
     if params.get("owner"):
-        statement = statement.where(Bookmark.owner_id.in_(
-            select(Profile.owner_id).where(Profile.username == params["owner"])))
+        statement = statement.where(
+            Bookmark.owner_id.in_(
+                select(Profile.owner_id).where(Profile.username == params["owner"])
+            )
+        )
     statement = statement.where(queries.yes_no(Bookmark.is_archived, params["archived"]))
     statement = queries.filtered(statement, params, dialect=dialect(), lax_tags=False)
-    page = queries.Page(session(), statement, limit=params["limit"], offset=params["offset"],
-                        url=request.url, load_tags=True)
-    owners = dict(session().execute(select(Profile.owner_id, Profile.username).where(
-        Profile.owner_id.in_({bookmark.owner_id for bookmark in page.items}))).all())
-    return page.envelope([{**service.as_internal(bookmark),
-                           "owner": owners.get(bookmark.owner_id)}
-                          for bookmark in page.items])
+    page = queries.Page(
+        session(),
+        statement,
+        limit=params["limit"],
+        offset=params["offset"],
+        url=request.url,
+        load_tags=True,
+    )
+    owners = dict(
+        session()
+        .execute(
+            select(Profile.owner_id, Profile.username).where(
+                Profile.owner_id.in_({bookmark.owner_id for bookmark in page.items})
+            )
+        )
+        .all()
+    )
+    return page.envelope(
+        [
+            {**service.as_internal(bookmark), "owner": owners.get(bookmark.owner_id)}
+            for bookmark in page.items
+        ]
+    )
 
 
 @blp.route("/v1/admin/stats", methods=["GET"])

@@ -28,9 +28,15 @@ blp = linkding_blueprint("assets", __name__, "linkding's bookmark assets")
 
 
 def own_asset(bookmark_id: int, asset_id: int) -> Asset:
-    asset = session().scalars(select(Asset).where(
-        Asset.id == asset_id, Asset.bookmark_id == bookmark_id,
-        Asset.owner_id == owner_id())).first()
+    asset = (
+        session()
+        .scalars(
+            select(Asset).where(
+                Asset.id == asset_id, Asset.bookmark_id == bookmark_id, Asset.owner_id == owner_id()
+            )
+        )
+        .first()
+    )
     if asset is None:
         raise not_found()
     return asset
@@ -56,8 +62,9 @@ def list_assets(params, bookmark_id):
     """A bookmark's assets, oldest first."""
     own_bookmark(bookmark_id)
     statement = select(Asset).where(Asset.bookmark_id == bookmark_id).order_by(Asset.id)
-    page = queries.Page(session(), statement, limit=params["limit"], offset=params["offset"],
-                        url=request.url)
+    page = queries.Page(
+        session(), statement, limit=params["limit"], offset=params["offset"], url=request.url
+    )
     return page.envelope(page.items)
 
 
@@ -78,8 +85,12 @@ def download(bookmark_id, asset_id):
     path = files.path_of(asset)
     if not path.exists():
         raise not_found()
-    response = send_file(path, mimetype=asset.content_type, as_attachment=True,
-                         download_name=asset.display_name or path.name)
+    response = send_file(
+        path,
+        mimetype=asset.content_type,
+        as_attachment=True,
+        download_name=asset.display_name or path.name,
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "sandbox"
     return response
@@ -94,8 +105,11 @@ def upload(files_, bookmark_id):
     """Keep a file with a bookmark (multipart, part `file`)."""
     bookmark = own_bookmark(bookmark_id)
     upload = files_["file"]
-    return keep(files.new_asset(bookmark, asset_type="upload", upload=upload,
-                                display_name=upload.filename or "upload"))
+    return keep(
+        files.new_asset(
+            bookmark, asset_type="upload", upload=upload, display_name=upload.filename or "upload"
+        )
+    )
 
 
 @blp.route("/api/bookmarks/<id:bookmark_id>/assets/<id:asset_id>/", methods=["DELETE"])
@@ -118,9 +132,17 @@ def delete_asset(bookmark_id, asset_id):
 def singlefile(form):
     """The browser extension's snapshot (multipart `url` and `file`): kept as a snapshot of
     the caller's bookmark of that URL, which is created if needed."""
-    bookmark, _created = committed(lambda: service.create_or_update(
-        session(), owner_id(), {"url": form["url"]}), wake_relay=True)
+    bookmark, _created = committed(
+        lambda: service.create_or_update(session(), owner_id(), {"url": form["url"]}),
+        wake_relay=True,
+    )
     upload = form["file"]
-    keep(files.new_asset(bookmark, asset_type="snapshot", upload=upload,
-                         display_name=f"HTML snapshot from {bookmark.date_added:%Y-%m-%d}"))
+    keep(
+        files.new_asset(
+            bookmark,
+            asset_type="snapshot",
+            upload=upload,
+            display_name=f"HTML snapshot from {bookmark.date_added:%Y-%m-%d}",
+        )
+    )
     return {"message": "Snapshot uploaded successfully."}

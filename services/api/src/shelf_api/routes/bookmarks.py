@@ -40,9 +40,15 @@ blp = linkding_blueprint("bookmarks", __name__, "linkding's bookmarks API")
 
 def own_bookmark(bookmark_id: int) -> Bookmark:
     """The caller's bookmark; another user's is as absent as a deleted one (404)."""
-    bookmark = session().scalars(
-        select(Bookmark).where(Bookmark.id == bookmark_id, Bookmark.owner_id == owner_id())
-        .options(selectinload(Bookmark.tags))).first()
+    bookmark = (
+        session()
+        .scalars(
+            select(Bookmark)
+            .where(Bookmark.id == bookmark_id, Bookmark.owner_id == owner_id())
+            .options(selectinload(Bookmark.tags))
+        )
+        .first()
+    )
     if bookmark is None:
         raise not_found()
     return bookmark
@@ -50,8 +56,14 @@ def own_bookmark(bookmark_id: int) -> Bookmark:
 
 def listing(statement, params, *, lax_tags: bool):
     statement = queries.filtered(statement, params, dialect=dialect(), lax_tags=lax_tags)
-    page = queries.Page(session(), statement, limit=params["limit"], offset=params["offset"],
-                        url=request.url, load_tags=True)
+    page = queries.Page(
+        session(),
+        statement,
+        limit=params["limit"],
+        offset=params["offset"],
+        url=request.url,
+        load_tags=True,
+    )
     return page.envelope([service.as_linkding(bookmark) for bookmark in page.items])
 
 
@@ -125,16 +137,21 @@ def check(params):
     url = params["url"]
     bookmark = service.find_by_url(session(), owner_id(), url)
     if bookmark is not None:
-        metadata = {"url": url, "title": bookmark.website_title or bookmark.title or None,
-                    "description": (bookmark.website_description or bookmark.description
-                                    or None),
-                    "preview_image": bookmark.preview_image_url}
+        metadata = {
+            "url": url,
+            "title": bookmark.website_title or bookmark.title or None,
+            "description": (bookmark.website_description or bookmark.description or None),
+            "preview_image": bookmark.preview_image_url,
+        }
     else:
         session().rollback()  # no transaction stays open while the page is read
         metadata = current_app.extensions["shelf_api_previews"].metadata(url, user=owner_id())
     rules = profiles.auto_tagging_rules(session(), owner_id())
-    return {"bookmark": service.as_linkding(bookmark) if bookmark else None,
-            "metadata": metadata, "auto_tags": auto_tags.tags_for(rules, url)}
+    return {
+        "bookmark": service.as_linkding(bookmark) if bookmark else None,
+        "metadata": metadata,
+        "auto_tags": auto_tags.tags_for(rules, url),
+    }
 
 
 @blp.route("/api/bookmarks/", methods=["POST"])
@@ -146,9 +163,12 @@ def create(data, **query):
     """Create a bookmark; a URL the caller already has updates that bookmark instead. Tasks
     fetches the page's title, description, favicon and preview image afterwards (not with
     `disable_scraping`)."""
-    bookmark, _created = committed(lambda: service.create_or_update(
-        session(), owner_id(), data, fetch_metadata="disable_scraping" not in query),
-        wake_relay=True)
+    bookmark, _created = committed(
+        lambda: service.create_or_update(
+            session(), owner_id(), data, fetch_metadata="disable_scraping" not in query
+        ),
+        wake_relay=True,
+    )
     return service.as_linkding(bookmark)
 
 
@@ -164,8 +184,7 @@ def _update(bookmark_id, data):
     bookmark = own_bookmark(bookmark_id)
     if "url" in data and service.url_taken(session(), bookmark, data["url"]):
         raise Invalid({"url": ["A bookmark with this URL already exists."]})
-    committed(lambda: service.update(session(), own_bookmark(bookmark_id), data),
-              wake_relay=True)
+    committed(lambda: service.update(session(), own_bookmark(bookmark_id), data), wake_relay=True)
     return service.as_linkding(own_bookmark(bookmark_id))
 
 

@@ -16,9 +16,11 @@ blp = user_blueprint("bulk", __name__, "Bulk edit of the caller's bookmarks")
 @blp.route("/v1/bookmarks/bulk", methods=["POST"])
 @documented(blp)
 @blp.arguments(BulkSchema)
-@blp.alt_response(409, schema=CountConflictSchema,
-                  description="The query matches another number than expected_count (`count`)"
-                              "; nothing changed")
+@blp.alt_response(
+    409,
+    schema=CountConflictSchema,
+    description="The query matches another number than expected_count (`count`); nothing changed",
+)
 @blp.response(200, BulkResultSchema)
 def bulk_edit(data):
     """One action on many of the caller's bookmarks, in one transaction: `ids` (1 to 1000;
@@ -29,8 +31,12 @@ def bulk_edit(data):
         result = bulk.run(session(), owner_id(), data, dialect=dialect())
     except bulk.CountChanged as error:
         session().rollback()
-        raise Problem(409, "Conflict", "The selection changed: it now holds "
-                      f"{error.count} bookmarks.", count=error.count) from None
+        raise Problem(
+            409,
+            "Conflict",
+            f"The selection changed: it now holds {error.count} bookmarks.",
+            count=error.count,
+        ) from None
     commit()
     for name in result.files:
         assets.remove(name)

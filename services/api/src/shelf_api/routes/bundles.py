@@ -22,13 +22,24 @@ from ..search import SearchSyntaxError, parse
 from .common import BODY, commit, documented, linkding_blueprint, not_found, owner_id
 
 blp = linkding_blueprint("bundles", __name__, "linkding's bundles (saved searches) API")
-FIELDS = ("name", "search", "any_tags", "all_tags", "excluded_tags", "filter_unread",
-          "filter_shared", "order")
+FIELDS = (
+    "name",
+    "search",
+    "any_tags",
+    "all_tags",
+    "excluded_tags",
+    "filter_unread",
+    "filter_shared",
+    "order",
+)
 
 
 def own_bundle(bundle_id: int) -> Bundle:
-    bundle = session().scalars(select(Bundle).where(Bundle.id == bundle_id,
-                                                    Bundle.owner_id == owner_id())).first()
+    bundle = (
+        session()
+        .scalars(select(Bundle).where(Bundle.id == bundle_id, Bundle.owner_id == owner_id()))
+        .first()
+    )
     if bundle is None:
         raise not_found()
     return bundle
@@ -57,10 +68,12 @@ def apply(bundle: Bundle, data) -> None:
 @blp.response(200, BundlePageSchema)
 def list_bundles(params):
     """The caller's bundles, in their order."""
-    statement = (select(Bundle).where(Bundle.owner_id == owner_id())
-                 .order_by(Bundle.order, Bundle.id))
-    page = queries.Page(session(), statement, limit=params["limit"], offset=params["offset"],
-                        url=request.url)
+    statement = (
+        select(Bundle).where(Bundle.owner_id == owner_id()).order_by(Bundle.order, Bundle.id)
+    )
+    page = queries.Page(
+        session(), statement, limit=params["limit"], offset=params["offset"], url=request.url
+    )
     return page.envelope(page.items)
 
 
@@ -80,13 +93,19 @@ def create(data):
     """Create a bundle; without `order`, it goes after the others (a place of its own, however
     many are created at once). A given `order` is kept as it is, as linkding does."""
     check_search(data)
-    bundle = Bundle(owner_id=owner_id(), search="", any_tags="", all_tags="", excluded_tags="",
-                    filter_unread="off", filter_shared="off")
+    bundle = Bundle(
+        owner_id=owner_id(),
+        search="",
+        any_tags="",
+        all_tags="",
+        excluded_tags="",
+        filter_unread="off",
+        filter_shared="off",
+    )
     apply(bundle, data)
     if "order" not in data:
         profiles.lock(session(), owner_id())  # two at once must not both take the same place
-        last = session().scalar(select(func.max(Bundle.order))
-                                .where(Bundle.owner_id == owner_id()))
+        last = session().scalar(select(func.max(Bundle.order)).where(Bundle.owner_id == owner_id()))
         bundle.order = 0 if last is None else min(last + 1, MAX_INT)
     session().add(bundle)
     commit()

@@ -40,8 +40,11 @@ class _Parser(FlaskParser):
       (`tag_names=a&tag_names=b`); anything else as JSON.
     """
 
-    __location_map__ = {**FlaskParser.__location_map__, "multipart": "load_multipart",
-                        BODY: "load_body"}
+    __location_map__ = {
+        **FlaskParser.__location_map__,
+        "multipart": "load_multipart",
+        BODY: "load_body",
+    }
 
     def load_multipart(self, req, schema):
         return MultiDictProxy(CombinedMultiDict([req.files, req.form]), schema)
@@ -50,8 +53,11 @@ class _Parser(FlaskParser):
         if req.mimetype in FORM_TYPES:
             return self.load_multipart(req, schema)
         if req.mimetype and not req.is_json and req.get_data(cache=True):
-            raise Problem(415, "Unsupported Media Type",
-                          f'Unsupported media type "{req.mimetype}" in request.')  # DRF's words
+            raise Problem(
+                415,
+                "Unsupported Media Type",
+                f'Unsupported media type "{req.mimetype}" in request.',
+            )  # DRF's words
         return self.load_json(req, schema)
 
     def _handle_invalid_json_error(self, error, req, *args, **kwargs):
@@ -60,9 +66,11 @@ class _Parser(FlaskParser):
 
 class ApiBlueprint(Blueprint):
     ARGUMENTS_PARSER = _Parser()
-    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {**Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
-                                             "multipart": "multipart/form-data",
-                                             BODY: "application/json"}
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
+        **Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+        "multipart": "multipart/form-data",
+        BODY: "application/json",
+    }
 
 
 class _UserParser(_Parser):
@@ -76,8 +84,9 @@ class UserBlueprint(ApiBlueprint):
     ARGUMENTS_PARSER = _UserParser()
 
 
-def linkding_blueprint(name: str, import_name: str, description: str, *,
-                       cls: type[ApiBlueprint] = ApiBlueprint) -> Blueprint:
+def linkding_blueprint(
+    name: str, import_name: str, description: str, *, cls: type[ApiBlueprint] = ApiBlueprint
+) -> Blueprint:
     """A blueprint for users only (services get 403), which remembers who called."""
     blp = cls(name, import_name, description=description)
 
@@ -91,8 +100,12 @@ def linkding_blueprint(name: str, import_name: str, description: str, *,
         identity = current_identity()
         if not identity.is_user:
             raise NotAllowed("Only users may use this API.")
-        profiles.remember(session(), identity.user_id, identity.username,
-                          current_app.extensions["shelf_api_seen_profiles"])
+        profiles.remember(
+            session(),
+            identity.user_id,
+            identity.username,
+            current_app.extensions["shelf_api_seen_profiles"],
+        )
 
     return blp
 

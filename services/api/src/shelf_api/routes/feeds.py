@@ -41,20 +41,27 @@ def feed(kind: str, feed_key: str, params: dict) -> Response:
         raise Problem(404, "Not Found", "No feed has this key.")
     bookmarks = feeds.items(session(), owner, kind, params["q"], dialect=dialect())
     # the channel's link: the feed's own address (without the query), as linkding's
-    return Response(feeds.rss(kind, request.base_url, bookmarks),
-                    content_type=feeds.CONTENT_TYPE)
+    return Response(feeds.rss(kind, request.base_url, bookmarks), content_type=feeds.CONTENT_TYPE)
 
 
 def feed_route(kind: str):
-    @feeds_blp.route(f"/feeds/<string:feed_key>/{kind}", methods=["GET"],
-                     endpoint=f"feed_{kind}")
+    @feeds_blp.route(f"/feeds/<string:feed_key>/{kind}", methods=["GET"], endpoint=f"feed_{kind}")
     @public
-    @feeds_blp.doc(security=[{}], summary=f"{feeds.CHANNELS[kind][0]} (RSS 2.0)",
-                   description="`q` searches as the bookmark list does. No token: the key in "
-                               "the path is the credential.",
-                   responses={"200": {"content": RSS_DOCUMENT, "description": (
-                       f"RSS 2.0: {feeds.CHANNELS[kind][1].lower()}, newest first, at most "
-                       f"{feeds.MAX_ITEMS}")}})
+    @feeds_blp.doc(
+        security=[{}],
+        summary=f"{feeds.CHANNELS[kind][0]} (RSS 2.0)",
+        description="`q` searches as the bookmark list does. No token: the key in "
+        "the path is the credential.",
+        responses={
+            "200": {
+                "content": RSS_DOCUMENT,
+                "description": (
+                    f"RSS 2.0: {feeds.CHANNELS[kind][1].lower()}, newest first, at most "
+                    f"{feeds.MAX_ITEMS}"
+                ),
+            }
+        },
+    )
     @feeds_blp.arguments(FeedQuerySchema, location="query")
     @feeds_blp.alt_response(404, description="No feed has this key")
     @feeds_blp.response(200)

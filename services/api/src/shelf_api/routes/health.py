@@ -19,13 +19,19 @@ blp = Blueprint("linkding_health", __name__, description="linkding's health chec
 @public
 @blp.doc(security=[{}])
 @blp.response(200, LinkdingHealthSchema)
-@blp.alt_response(503, schema=LinkdingHealthSchema,
-                  description="A critical dependency (the database, auth) is down: `unhealthy`")
+@blp.alt_response(
+    503,
+    schema=LinkdingHealthSchema,
+    description="A critical dependency (the database, auth) is down: `unhealthy`",
+)
 def health():
     """Whether api can serve: healthy while its database and auth answer (tasks is not
     needed to serve: its work waits in the outbox)."""
     service = kit(current_app)
     ready, _degraded, _checks = service.readiness.run()
-    body = {"version": LINKDING_API_VERSION, "status": "healthy" if ready else "unhealthy",
-            "shelf_version": service.version}
+    body = {
+        "version": LINKDING_API_VERSION,
+        "status": "healthy" if ready else "unhealthy",
+        "shelf_version": service.version,
+    }
     return body, 200 if ready else 503, {"X-Shelf-Version": service.version}

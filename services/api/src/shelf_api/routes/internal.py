@@ -46,8 +46,13 @@ def documented(view):
 
 
 def any_bookmark(bookmark_id: int) -> Bookmark:
-    bookmark = session().scalars(select(Bookmark).where(Bookmark.id == bookmark_id)
-                                 .options(selectinload(Bookmark.tags))).first()
+    bookmark = (
+        session()
+        .scalars(
+            select(Bookmark).where(Bookmark.id == bookmark_id).options(selectinload(Bookmark.tags))
+        )
+        .first()
+    )
     if bookmark is None:
         raise Problem(404, "Not Found", f"Bookmark {bookmark_id} does not exist.")
     return bookmark
@@ -59,15 +64,21 @@ def any_bookmark(bookmark_id: int) -> Bookmark:
 @blp.response(200, InternalPageSchema)
 def list_bookmarks(params):
     """Every owner's bookmarks (or one owner's), by id, `limit` at a time after `after_id`."""
-    statement = (select(Bookmark).where(Bookmark.id > params["after_id"])
-                 .order_by(Bookmark.id).limit(params["limit"])
-                 .options(selectinload(Bookmark.tags)))
+    statement = (
+        select(Bookmark)
+        .where(Bookmark.id > params["after_id"])
+        .order_by(Bookmark.id)
+        .limit(params["limit"])
+        .options(selectinload(Bookmark.tags))
+    )
     if params.get("owner_id") is not None:
         statement = statement.where(Bookmark.owner_id == params["owner_id"])
     rows = list(session().scalars(statement))
     full = len(rows) == params["limit"]
-    return {"results": [service.as_internal(row) for row in rows],
-            "next_after_id": rows[-1].id if full else None}
+    return {
+        "results": [service.as_internal(row) for row in rows],
+        "next_after_id": rows[-1].id if full else None,
+    }
 
 
 @blp.route("/v1/internal/bookmarks/<id:bookmark_id>", methods=["GET"])
@@ -87,8 +98,10 @@ def write_metadata(data, bookmark_id):
     """What fetching the page found. Title and description fill only what the owner left
     empty; an answer for a URL the bookmark no longer has is refused (409)."""
     bookmark = any_bookmark(bookmark_id)
-    data = {key: value.replace("\x00", "") if isinstance(value, str) else value
-            for key, value in data.items()}  # pages may hold NULs; Postgres cannot store them
+    data = {
+        key: value.replace("\x00", "") if isinstance(value, str) else value
+        for key, value in data.items()
+    }  # pages may hold NULs; Postgres cannot store them
     if data.get("url") and normalize_url(data["url"]) != bookmark.url_normalized:
         raise Problem(409, "Conflict", "The bookmark's URL changed since this page was fetched.")
     if data.get("title") is not None:
@@ -175,5 +188,8 @@ def purge_user(owner_id):
 def export(params, owner_id):
     """One owner's bookmarks as an export file (for backups)."""
     body, mimetype, filename = exports.export(session(), owner_id, params["format"])
-    return Response(body, mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

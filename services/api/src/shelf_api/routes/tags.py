@@ -17,8 +17,7 @@ blp = linkding_blueprint("tags", __name__, "linkding's tags API")
 
 
 def own_tag(tag_id: int) -> Tag:
-    tag = session().scalars(select(Tag).where(Tag.id == tag_id,
-                                              Tag.owner_id == owner_id())).first()
+    tag = session().scalars(select(Tag).where(Tag.id == tag_id, Tag.owner_id == owner_id())).first()
     if tag is None:
         raise not_found()
     return tag
@@ -31,8 +30,9 @@ def own_tag(tag_id: int) -> Tag:
 def list_tags(params):
     """The caller's tags, oldest first."""
     statement = select(Tag).where(Tag.owner_id == owner_id()).order_by(Tag.id)
-    page = queries.Page(session(), statement, limit=params["limit"], offset=params["offset"],
-                        url=request.url)
+    page = queries.Page(
+        session(), statement, limit=params["limit"], offset=params["offset"], url=request.url
+    )
     return page.envelope(page.items)
 
 

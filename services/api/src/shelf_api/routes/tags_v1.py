@@ -34,8 +34,12 @@ def own_tag(tag_id: int):
 
 
 def conflict(existing_id: int) -> Problem:
-    return Problem(409, "Conflict", "You have another tag of that name; merge them instead.",
-                   existing_id=existing_id)
+    return Problem(
+        409,
+        "Conflict",
+        "You have another tag of that name; merge them instead.",
+        existing_id=existing_id,
+    )
 
 
 @blp.route("/v1/tags", methods=["GET"])
@@ -46,8 +50,9 @@ def list_tags(params):
     """The caller's tags with how many bookmarks carry each (archived ones included): `q` a
     part of the name (any case), `sort` name, -name, count, -count."""
     statement = tagging.listed(owner_id(), q=params["q"], sort=params["sort"])
-    page = queries.Page(session(), statement, limit=params["limit"], offset=params["offset"],
-                        url=request.url)
+    page = queries.Page(
+        session(), statement, limit=params["limit"], offset=params["offset"], url=request.url
+    )
     counts = tagging.bookmark_counts(session(), page.items)
     return page.envelope([tagging.as_item(tag, counts[tag.id]) for tag in page.items])
 
@@ -65,8 +70,11 @@ def get_tag(tag_id):
 @documented(blp)
 @blp.arguments(TagRenameSchema)
 @blp.alt_response(404, description="Not one of the caller's tags")
-@blp.alt_response(409, schema=TagConflictSchema,
-                  description="The caller has another tag of that name (`existing_id`)")
+@blp.alt_response(
+    409,
+    schema=TagConflictSchema,
+    description="The caller has another tag of that name (`existing_id`)",
+)
 @blp.response(200, TagItemSchema)
 def rename(data, tag_id):
     """Rename a tag; its bookmarks keep it under the new name. A name the caller has on

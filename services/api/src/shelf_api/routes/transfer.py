@@ -38,8 +38,9 @@ def import_file(form):
     if len(data) > current_app.config["SHELF_API_IMPORT_MAX_BYTES"]:
         raise Invalid({"file": ["The file is too large."]})
     try:
-        kind, entries, skipped = importers.read(data, upload.filename or "",
-                                                folders_as_tags=form["folders_as_tags"])
+        kind, entries, skipped = importers.read(
+            data, upload.filename or "", folders_as_tags=form["folders_as_tags"]
+        )
     except importers.ImportFileError as error:
         raise Invalid({"file": [str(error)]}) from None
     entries = imports.merge_duplicates(entries)
@@ -49,8 +50,11 @@ def import_file(form):
         record = imports.start_job(session(), owner_id(), kind, upload.filename or "", entries)
         commit(wake_relay=True)
         return {**answer, "import_": imports.progress(record)}, 202
-    answer.update(imports.import_now(session(), owner_id(), entries,
-                                     lambda write: committed(write, wake_relay=True)))
+    answer.update(
+        imports.import_now(
+            session(), owner_id(), entries, lambda write: committed(write, wake_relay=True)
+        )
+    )
     return answer
 
 
@@ -73,5 +77,8 @@ def export(params):
     """All the caller's bookmarks (archived ones too) as a file: Netscape HTML (re-importable
     into browsers and linkding), JSON or CSV."""
     body, mimetype, filename = exports.export(session(), owner_id(), params["format"])
-    return Response(body, mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -16,8 +16,11 @@ blp = linkding_blueprint("user", __name__, "linkding's user profile")
 
 
 def profile_answer(profile) -> dict:
-    return {**profile.as_dict(), "version": LINKDING_API_VERSION,
-            "shelf_version": kit(current_app).version}
+    return {
+        **profile.as_dict(),
+        "version": LINKDING_API_VERSION,
+        "shelf_version": kit(current_app).version,
+    }
 
 
 @blp.route("/api/user/profile/", methods=["GET"])

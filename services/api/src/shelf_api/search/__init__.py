@@ -3,5 +3,14 @@
 from .compiler import compile_search
 from .parser import And, Keyword, Not, Or, SearchSyntaxError, Tag, Term, parse
 
-__all__ = ["And", "Keyword", "Not", "Or", "SearchSyntaxError", "Tag", "Term", "compile_search",
-           "parse"]
+__all__ = [
+    "And",
+    "Keyword",
+    "Not",
+    "Or",
+    "SearchSyntaxError",
+    "Tag",
+    "Term",
+    "compile_search",
+    "parse",
+]

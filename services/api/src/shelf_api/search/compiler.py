@@ -46,8 +46,7 @@ from ..tag_names import case_variants, fold
 from .parser import And, Keyword, Node, Not, Or, Term
 from .parser import Tag as TagNode
 
-SEARCHED = (Bookmark.title, Bookmark.description, Bookmark.notes, Bookmark.url,
-            Bookmark.page_text)
+SEARCHED = (Bookmark.title, Bookmark.description, Bookmark.notes, Bookmark.url, Bookmark.page_text)
 TRIGRAM = 3
 SEPARATOR = "\x1f"  # between the columns in Postgres's searched text
 FTS = table("bookmarks_fts", column("rowid"))  # SQLite only, made by migration 0002
@@ -71,8 +70,10 @@ def searched_text() -> ColumnElement:
 
 def has_tag(name: str) -> ColumnElement:
     return exists(
-        select(1).select_from(bookmark_tags.join(Tag, Tag.id == bookmark_tags.c.tag_id))
-        .where(bookmark_tags.c.bookmark_id == Bookmark.id, Tag.name_folded == fold(name)))
+        select(1)
+        .select_from(bookmark_tags.join(Tag, Tag.id == bookmark_tags.c.tag_id))
+        .where(bookmark_tags.c.bookmark_id == Bookmark.id, Tag.name_folded == fold(name))
+    )
 
 
 def has_tag_any(name: str) -> ColumnElement:
@@ -80,9 +81,11 @@ def has_tag_any(name: str) -> ColumnElement:
     once (an InitPlan), can join the trigram indexes' BitmapOr through the primary key, where
     a correlated EXISTS makes the whole OR a filter over every row (a search for a word with
     lax tags then read all of an owner's bookmarks: 261 ms against 12 ms on 100,000)."""
-    tagged = (select(func.array_agg(bookmark_tags.c.bookmark_id))
-              .select_from(bookmark_tags.join(Tag, Tag.id == bookmark_tags.c.tag_id))
-              .where(Tag.name_folded == fold(name)))
+    tagged = (
+        select(func.array_agg(bookmark_tags.c.bookmark_id))
+        .select_from(bookmark_tags.join(Tag, Tag.id == bookmark_tags.c.tag_id))
+        .where(Tag.name_folded == fold(name))
+    )
     # no such tag: an empty array (false), not NULL, which NOT would keep unknown
     ids = func.coalesce(tagged.scalar_subquery(), literal_column("'{}'::integer[]"))
     return Bookmark.id == any_(ids)
@@ -98,8 +101,7 @@ def _classes(value: str, literal, same: frozenset[str] = frozenset()) -> str:
     parts = []
     for char in value:
         variants = same if char in same else case_variants(char)
-        parts.append("[" + "".join(sorted(variants)) + "]" if len(variants) > 1
-                     else literal(char))
+        parts.append("[" + "".join(sorted(variants)) + "]" if len(variants) > 1 else literal(char))
     return "".join(parts)
 
 
@@ -115,7 +117,7 @@ def glob_pattern(value: str) -> str:
 
 def trigrams_query(value: str) -> str:
     """An FTS5 query for the rows holding every trigram of `value` (each quoted: one token)."""
-    grams = dict.fromkeys(value[i:i + TRIGRAM] for i in range(len(value) - TRIGRAM + 1))
+    grams = dict.fromkeys(value[i : i + TRIGRAM] for i in range(len(value) - TRIGRAM + 1))
     return " ".join('"' + gram.replace('"', '""') + '"' for gram in grams)
 
 
@@ -129,9 +131,12 @@ _FOLDED_INTO = frozenset("kKsS")
 def folds_as_like(value: str) -> bool:
     """Whether SQLite's LIKE (ASCII letters folded, every other character as is) folds `value`
     as the trigram tokenizer does: no character with case variants beyond ASCII's."""
-    return all(char not in _FOLDED_INTO if char.isascii()
-               else len(case_variants(char)) == 1 and char not in _TOKENIZER_SAME
-               for char in value)
+    return all(
+        char not in _FOLDED_INTO
+        if char.isascii()
+        else len(case_variants(char)) == 1 and char not in _TOKENIZER_SAME
+        for char in value
+    )
 
 
 def like_pattern(value: str) -> str:
@@ -190,7 +195,8 @@ class _Compiler:
             return searched_text().regexp_match(pattern)
         if len(value) >= TRIGRAM:
             matching = select(FTS.c.rowid).where(
-                literal_column("bookmarks_fts").op("MATCH")(trigrams_query(value)))
+                literal_column("bookmarks_fts").op("MATCH")(trigrams_query(value))
+            )
             if len(value) == TRIGRAM:
                 return Bookmark.id.in_(matching)
             return and_(Bookmark.id.in_(matching), substring_on(value))

@@ -84,7 +84,7 @@ def tokenize(query: str) -> list[Token]:
             end = query.find(char, i + 1)
             if end == -1:
                 raise SearchSyntaxError(f"Unterminated quote {char}", i)
-            tokens.append(Token("phrase", query[i + 1:end], i))
+            tokens.append(Token("phrase", query[i + 1 : end], i))
             i = end + 1
         else:
             start = i

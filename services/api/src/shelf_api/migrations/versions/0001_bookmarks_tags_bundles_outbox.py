@@ -4,6 +4,7 @@ Revision ID: 0001
 Revises:
 Created: 2026-11-24
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -39,10 +40,15 @@ def upgrade() -> None:
         sa.Column("date_modified", shelf_kit.db.UtcDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_bookmarks"),
     )
-    op.create_index("uq_bookmarks_owner_url_normalized", "bookmarks",
-                    ["owner_id", "url_normalized"], unique=True)
-    op.create_index("ix_bookmarks_owner_archived_added", "bookmarks",
-                    ["owner_id", "is_archived", "date_added"])
+    op.create_index(
+        "uq_bookmarks_owner_url_normalized",
+        "bookmarks",
+        ["owner_id", "url_normalized"],
+        unique=True,
+    )
+    op.create_index(
+        "ix_bookmarks_owner_archived_added", "bookmarks", ["owner_id", "is_archived", "date_added"]
+    )
     op.create_index("ix_bookmarks_owner_modified", "bookmarks", ["owner_id", "date_modified"])
     op.create_index("ix_bookmarks_owner_unread", "bookmarks", ["owner_id", "unread"])
     op.create_index("ix_bookmarks_shared_added", "bookmarks", ["shared", "date_added"])
@@ -55,17 +61,23 @@ def upgrade() -> None:
         sa.Column("date_added", shelf_kit.db.UtcDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_tags"),
     )
-    op.create_index("uq_tags_owner_name_lower", "tags",
-                    ["owner_id", sa.text("lower(name)")], unique=True)
+    op.create_index(
+        "uq_tags_owner_name_lower", "tags", ["owner_id", sa.text("lower(name)")], unique=True
+    )
 
     op.create_table(
         "bookmark_tags",
         sa.Column("bookmark_id", sa.Integer(), nullable=False),
         sa.Column("tag_id", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["bookmark_id"], ["bookmarks.id"], ondelete="CASCADE",
-                                name="fk_bookmark_tags_bookmark_id_bookmarks"),
-        sa.ForeignKeyConstraint(["tag_id"], ["tags.id"], ondelete="CASCADE",
-                                name="fk_bookmark_tags_tag_id_tags"),
+        sa.ForeignKeyConstraint(
+            ["bookmark_id"],
+            ["bookmarks.id"],
+            ondelete="CASCADE",
+            name="fk_bookmark_tags_bookmark_id_bookmarks",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tag_id"], ["tags.id"], ondelete="CASCADE", name="fk_bookmark_tags_tag_id_tags"
+        ),
         sa.PrimaryKeyConstraint("bookmark_id", "tag_id", name="pk_bookmark_tags"),
     )
     op.create_index("ix_bookmark_tags_tag_id", "bookmark_tags", ["tag_id"])
@@ -84,10 +96,12 @@ def upgrade() -> None:
         sa.Column("order", sa.Integer(), nullable=False),
         sa.Column("date_created", shelf_kit.db.UtcDateTime(), nullable=False),
         sa.Column("date_modified", shelf_kit.db.UtcDateTime(), nullable=False),
-        sa.CheckConstraint("filter_unread IN ('off', 'yes', 'no')",
-                           name="ck_bundles_filter_unread"),
-        sa.CheckConstraint("filter_shared IN ('off', 'yes', 'no')",
-                           name="ck_bundles_filter_shared"),
+        sa.CheckConstraint(
+            "filter_unread IN ('off', 'yes', 'no')", name="ck_bundles_filter_unread"
+        ),
+        sa.CheckConstraint(
+            "filter_shared IN ('off', 'yes', 'no')", name="ck_bundles_filter_shared"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_bundles"),
     )
     op.create_index("ix_bundles_owner_order", "bundles", ["owner_id", "order"])
@@ -104,9 +118,13 @@ def upgrade() -> None:
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_outbox"),
     )
-    op.create_index("ix_outbox_pending", "outbox", ["next_attempt_at"],
-                    sqlite_where=sa.text("delivered_at IS NULL"),
-                    postgresql_where=sa.text("delivered_at IS NULL"))
+    op.create_index(
+        "ix_outbox_pending",
+        "outbox",
+        ["next_attempt_at"],
+        sqlite_where=sa.text("delivered_at IS NULL"),
+        postgresql_where=sa.text("delivered_at IS NULL"),
+    )
 
 
 def downgrade() -> None:

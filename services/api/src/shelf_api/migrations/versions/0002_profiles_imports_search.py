@@ -9,6 +9,7 @@ Revision ID: 0002
 Revises: 0001
 Created: 2026-11-24
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -24,8 +25,9 @@ SEARCHED = ("title", "description", "notes", "url", "page_text")
 
 def upgrade() -> None:
     with op.batch_alter_table("bookmarks") as batch:
-        batch.add_column(sa.Column("link_check_failures", sa.Integer(), server_default="0",
-                                   nullable=False))
+        batch.add_column(
+            sa.Column("link_check_failures", sa.Integer(), server_default="0", nullable=False)
+        )
     op.create_table(
         "profiles",
         sa.Column("owner_id", sa.Integer(), autoincrement=False, nullable=False),
@@ -52,8 +54,9 @@ def upgrade() -> None:
         sa.Column("job_id", sa.Integer(), nullable=True),
         sa.Column("created_at", shelf_kit.db.UtcDateTime(), nullable=False),
         sa.Column("updated_at", shelf_kit.db.UtcDateTime(), nullable=False),
-        sa.CheckConstraint("state IN ('pending', 'running', 'done', 'failed')",
-                           name="ck_imports_state"),
+        sa.CheckConstraint(
+            "state IN ('pending', 'running', 'done', 'failed')", name="ck_imports_state"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_imports"),
     )
     op.create_index("ix_imports_owner_created", "imports", ["owner_id", "created_at"])
@@ -64,16 +67,20 @@ def upgrade() -> None:
     elif dialect == "postgresql":
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         for column in SEARCHED:
-            op.execute(f"CREATE INDEX ix_bookmarks_trgm_{column} ON bookmarks "
-                       f"USING gin ({column} gin_trgm_ops)")
+            op.execute(
+                f"CREATE INDEX ix_bookmarks_trgm_{column} ON bookmarks "
+                f"USING gin ({column} gin_trgm_ops)"
+            )
 
 
 def _sqlite_fts_up() -> None:
     columns = ", ".join(SEARCHED)
     new = ", ".join(f"new.{c}" for c in SEARCHED)
     old = ", ".join(f"old.{c}" for c in SEARCHED)
-    op.execute(f"CREATE VIRTUAL TABLE bookmarks_fts USING fts5({columns}, content='bookmarks', "
-               "content_rowid='id', tokenize='trigram')")
+    op.execute(
+        f"CREATE VIRTUAL TABLE bookmarks_fts USING fts5({columns}, content='bookmarks', "
+        "content_rowid='id', tokenize='trigram')"
+    )
     op.execute(f"""CREATE TRIGGER bookmarks_fts_insert AFTER INSERT ON bookmarks BEGIN
         INSERT INTO bookmarks_fts(rowid, {columns}) VALUES (new.id, {new});
     END""")

@@ -4,6 +4,7 @@ Revision ID: 0003
 Revises: 0002
 Created: 2026-11-24
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -29,10 +30,13 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column("date_created", shelf_kit.db.UtcDateTime(), nullable=False),
         sa.CheckConstraint("asset_type IN ('snapshot', 'upload')", name="ck_assets_asset_type"),
-        sa.CheckConstraint("status IN ('pending', 'complete', 'failure')",
-                           name="ck_assets_status"),
-        sa.ForeignKeyConstraint(["bookmark_id"], ["bookmarks.id"], ondelete="CASCADE",
-                                name="fk_assets_bookmark_id_bookmarks"),
+        sa.CheckConstraint("status IN ('pending', 'complete', 'failure')", name="ck_assets_status"),
+        sa.ForeignKeyConstraint(
+            ["bookmark_id"],
+            ["bookmarks.id"],
+            ondelete="CASCADE",
+            name="fk_assets_bookmark_id_bookmarks",
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_assets"),
     )
     op.create_index("ix_assets_bookmark_id", "assets", ["bookmark_id"])

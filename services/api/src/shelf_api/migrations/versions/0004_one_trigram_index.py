@@ -11,6 +11,7 @@ character no search term holds, so no match spans two columns) serves the whole 
 index scan (18 ms). The expression is the one `search.compiler.searched_text` builds; the two
 must stay the same, or the planner does not see the index. SQLite is unchanged (FTS5).
 """
+
 from alembic import op
 
 revision = "0004"
@@ -25,8 +26,10 @@ EXPRESSION = " || E'\\x1f' || ".join(SEARCHED)
 def upgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
-    op.execute(f"CREATE INDEX ix_bookmarks_trgm_searched ON bookmarks "
-               f"USING gin (({EXPRESSION}) gin_trgm_ops)")
+    op.execute(
+        f"CREATE INDEX ix_bookmarks_trgm_searched ON bookmarks "
+        f"USING gin (({EXPRESSION}) gin_trgm_ops)"
+    )
     for column in SEARCHED:
         op.execute(f"DROP INDEX IF EXISTS ix_bookmarks_trgm_{column}")
 
@@ -35,6 +38,8 @@ def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
     for column in SEARCHED:
-        op.execute(f"CREATE INDEX ix_bookmarks_trgm_{column} ON bookmarks "
-                   f"USING gin ({column} gin_trgm_ops)")
+        op.execute(
+            f"CREATE INDEX ix_bookmarks_trgm_{column} ON bookmarks "
+            f"USING gin ({column} gin_trgm_ops)"
+        )
     op.execute("DROP INDEX IF EXISTS ix_bookmarks_trgm_searched")

@@ -29,6 +29,7 @@ account's shared bookmarks showed under the new one's name. Where two profiles h
 the newest account (the highest id) keeps it; the others' names are cleared (each is set again
 the next time its user calls).
 """
+
 import re
 
 import sqlalchemy as sa
@@ -60,15 +61,22 @@ def upgrade() -> None:
 
 def rebuild_with_autoincrement(connection: sa.Connection, table: str) -> None:
     definition = connection.exec_driver_sql(
-        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).scalar()
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+    ).scalar()
     if "AUTOINCREMENT" in definition:
         return
-    dependents = [row[0] for row in connection.exec_driver_sql(
-        "SELECT sql FROM sqlite_master WHERE tbl_name = ? AND type IN ('index', 'trigger') "
-        "AND sql IS NOT NULL", (table,))]
+    dependents = [
+        row[0]
+        for row in connection.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE tbl_name = ? AND type IN ('index', 'trigger') "
+            "AND sql IS NOT NULL",
+            (table,),
+        )
+    ]
     new = f"_new_{table}"
-    created, found = ID_COLUMN.subn(r"\1id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,",
-                                    definition, count=1)
+    created, found = ID_COLUMN.subn(
+        r"\1id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,", definition, count=1
+    )
     created, dropped = PRIMARY_KEY.subn("", created)
     created, named = CREATE.subn(f'CREATE TABLE "{new}" (', created)
     if (found, dropped, named) != (1, 1, 1):
@@ -82,14 +90,20 @@ def rebuild_with_autoincrement(connection: sa.Connection, table: str) -> None:
 
 
 def one_profile_per_username(connection: sa.Connection) -> None:
-    profiles = sa.table("profiles", sa.column("owner_id", sa.Integer),
-                        sa.column("username", sa.String))
+    profiles = sa.table(
+        "profiles", sa.column("owner_id", sa.Integer), sa.column("username", sa.String)
+    )
     other = profiles.alias("other")
-    newest = (sa.select(sa.func.max(other.c.owner_id))
-              .where(other.c.username == profiles.c.username).scalar_subquery())
-    connection.execute(sa.update(profiles).where(profiles.c.username.is_not(None),
-                                                 profiles.c.owner_id != newest)
-                       .values(username=None))
+    newest = (
+        sa.select(sa.func.max(other.c.owner_id))
+        .where(other.c.username == profiles.c.username)
+        .scalar_subquery()
+    )
+    connection.execute(
+        sa.update(profiles)
+        .where(profiles.c.username.is_not(None), profiles.c.owner_id != newest)
+        .values(username=None)
+    )
     op.drop_index("ix_profiles_username", table_name="profiles")
     op.create_index("uq_profiles_username", "profiles", ["username"], unique=True)
 

@@ -9,6 +9,7 @@ behind an import's whole backlog of page fetches (6.5 minutes after a 60 s outag
 message now carries its job's priority (tasks runs lower first: 0 by hand, 10 for imports),
 which shelf-kit's relay claims by. Messages already written take it from their payload.
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -21,8 +22,7 @@ outbox = sa.table("outbox", sa.column("priority", sa.Integer), sa.column("payloa
 
 
 def upgrade() -> None:
-    op.add_column("outbox", sa.Column("priority", sa.Integer(), server_default="0",
-                                      nullable=False))
+    op.add_column("outbox", sa.Column("priority", sa.Integer(), server_default="0", nullable=False))
     given = outbox.c.payload["priority"].as_integer()
     op.get_bind().execute(sa.update(outbox).where(given.is_not(None)).values(priority=given))
 

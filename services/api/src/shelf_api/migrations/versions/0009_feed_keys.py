@@ -7,6 +7,7 @@ Created: 2026-12-04
 One row per user (owner_id is the key of the table, so it has no id of its own to keep
 from being reused); the key is unique, since a feed request names only the key.
 """
+
 import sqlalchemy as sa
 from alembic import op
 

@@ -33,6 +33,7 @@ ones (there is one at a time, for as long as a transaction).
 Nothing else changes: no row of `bookmarks`, `tags` or `bookmark_tags` is written; the search
 index is built again from `bookmarks` ('rebuild').
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -42,8 +43,10 @@ branch_labels = None
 depends_on = None
 
 SEARCHED = ("title", "description", "notes", "url", "page_text")
-PARTIAL = (("ix_bookmarks_shared_added", ["shared", "date_added"], "shared IS 1"),
-           ("ix_bookmarks_owner_unread", ["owner_id", "unread"], "unread IS 1"))
+PARTIAL = (
+    ("ix_bookmarks_shared_added", ["shared", "date_added"], "shared IS 1"),
+    ("ix_bookmarks_owner_unread", ["owner_id", "unread"], "unread IS 1"),
+)
 WITHOUT_ROWID = " WITHOUT ROWID"
 # FTS5 merges its segments (one a transaction) when this many are alike (4 by default): each
 # merge frees the pages of those it merged, which stayed free in the file until reused (146
@@ -58,11 +61,16 @@ def rebuild_bookmark_tags(connection: sa.Connection, *, rowid: bool) -> None:
     if connection.exec_driver_sql("PRAGMA foreign_keys").scalar():
         raise RuntimeError("foreign keys are on: dropping a table would delete rows")
     definition = connection.exec_driver_sql(
-        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'bookmark_tags'").scalar()
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'bookmark_tags'"
+    ).scalar()
     definition = definition.removesuffix(WITHOUT_ROWID) + ("" if rowid else WITHOUT_ROWID)
-    indexes = [row[0] for row in connection.exec_driver_sql(
-        "SELECT sql FROM sqlite_master WHERE tbl_name = 'bookmark_tags' AND type = 'index' "
-        "AND sql IS NOT NULL")]
+    indexes = [
+        row[0]
+        for row in connection.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE tbl_name = 'bookmark_tags' AND type = 'index' "
+            "AND sql IS NOT NULL"
+        )
+    ]
     before = connection.exec_driver_sql("SELECT count(*) FROM bookmark_tags").scalar()
     connection.exec_driver_sql(definition.replace("bookmark_tags", "_new_bookmark_tags", 1))
     connection.exec_driver_sql("INSERT INTO _new_bookmark_tags SELECT * FROM bookmark_tags")
@@ -79,25 +87,32 @@ def upgrade() -> None:
     connection = op.get_bind()
     if connection.dialect.name == "sqlite":
         search_index("detail=none, columnsize=0")
-        op.execute(f"INSERT INTO bookmarks_fts(bookmarks_fts, rank) VALUES ('automerge', "
-                   f"{AUTOMERGE})")
+        op.execute(
+            f"INSERT INTO bookmarks_fts(bookmarks_fts, rank) VALUES ('automerge', {AUTOMERGE})"
+        )
         for name, columns, where in PARTIAL:
             op.drop_index(name, table_name="bookmarks")
             op.create_index(name, "bookmarks", columns, sqlite_where=sa.text(where))
         rebuild_bookmark_tags(connection, rowid=False)
     outbox = sa.table("outbox", sa.column("delivered_at"))
     connection.execute(sa.delete(outbox).where(outbox.c.delivered_at.is_not(None)))
-    op.create_index("ix_outbox_delivered", "outbox", ["id"],
-                    sqlite_where=sa.text("delivered_at IS NOT NULL"),
-                    postgresql_where=sa.text("delivered_at IS NOT NULL"))
+    op.create_index(
+        "ix_outbox_delivered",
+        "outbox",
+        ["id"],
+        sqlite_where=sa.text("delivered_at IS NOT NULL"),
+        postgresql_where=sa.text("delivered_at IS NOT NULL"),
+    )
 
 
 def search_index(options: str) -> None:
     """bookmarks_fts made again with these FTS5 options and filled from `bookmarks`. Its
     triggers (0002) stay: they name the table, which is back before any row is written."""
     op.execute("DROP TABLE bookmarks_fts")
-    op.execute(f"CREATE VIRTUAL TABLE bookmarks_fts USING fts5({', '.join(SEARCHED)}, "
-               f"content='bookmarks', content_rowid='id', tokenize='trigram', {options})")
+    op.execute(
+        f"CREATE VIRTUAL TABLE bookmarks_fts USING fts5({', '.join(SEARCHED)}, "
+        f"content='bookmarks', content_rowid='id', tokenize='trigram', {options})"
+    )
     op.execute("INSERT INTO bookmarks_fts(bookmarks_fts) VALUES ('rebuild')")
 
 
