@@ -56,7 +56,9 @@ def register_proxy(app: Flask) -> None:
     """linkding's next/previous links are absolute: behind a proxy, they must name the address
     the client used, not the one gunicorn listens on."""
     if app.config["SHELF_API_TRUST_PROXY"]:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # as werkzeug's docs do
+            app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1
+        )
 
 
 def register_database(app: Flask) -> None:

@@ -37,7 +37,7 @@ LOCATIONS = {
 class Invalid(Exception):
     """A request the schema accepted but the data does not: 400 with fields and messages."""
 
-    def __init__(self, errors: dict[str, list[str]]) -> None:
+    def __init__(self, errors: dict[str, Any]) -> None:
         super().__init__(", ".join(sorted(errors)))
         self.errors = errors
 

@@ -276,6 +276,7 @@ class _BookmarkHtml(HTMLParser):
 
     def _end_link(self) -> None:
         link, self.link = self.link, None
+        assert link is not None  # called only while a link is open
         line = link["line"]
         tags = [name.strip() for name in (link.get("tags") or "").split(",")]
         tags = [part for name in tags for part in name.split()]

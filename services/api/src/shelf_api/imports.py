@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from shelf_kit import Problem
@@ -28,6 +28,9 @@ from .models import Bookmark, Import, ImportEntry, Tag, bookmark_tags
 from .outbox import job_message
 from .urls import normalize_url
 
+# The mapped tables, as Core sees them (imports write in Core statements).
+BOOKMARKS = cast(Table, Bookmark.__table__)
+TAGS = cast(Table, Tag.__table__)
 CHUNK = 500
 DETAIL_LENGTH = 2000
 
@@ -54,7 +57,7 @@ def merge_duplicates(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def checked(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Make every entry's tags follow the rules (tag_names.py); what that changed, by line:
     `{"line", "url", "reason"}` each (the import's answer lists them as `warnings`)."""
-    warnings = []
+    warnings: list[dict[str, Any]] = []
     for item in entries:
         item["tag_names"], changes = tag_names.imported(item["tag_names"])
         warnings.extend(
@@ -104,7 +107,7 @@ class _Writer:
         changed = [row for row in rows.values() if row.get("changed")]
         if changed:
             self.session.execute(
-                update(Bookmark.__table__).where(Bookmark.__table__.c.id == bindparam("row_id")),
+                update(BOOKMARKS).where(BOOKMARKS.c.id == bindparam("row_id")),
                 [
                     {
                         "row_id": row["id"],
@@ -163,9 +166,7 @@ class _Writer:
         if made:
             self.tag_ids.update(
                 self.session.execute(
-                    insert(Tag.__table__).returning(
-                        Tag.__table__.c.name_folded, Tag.__table__.c.id
-                    ),
+                    insert(TAGS).returning(TAGS.c.name_folded, TAGS.c.id),
                     made,
                 ).all()
             )
@@ -225,7 +226,7 @@ class _Writer:
     def insert_bookmarks(self, new: list[dict[str, Any]]) -> None:
         """One statement for the chunk's new bookmarks; their ids, matched by normalized URL
         (unique per owner), into their rows. The FTS5 triggers index them on SQLite."""
-        table = Bookmark.__table__
+        table = BOOKMARKS
         columns = (
             "owner_id",
             "url",
@@ -239,7 +240,7 @@ class _Writer:
             "date_added",
             "date_modified",
         )
-        ids = dict(
+        ids: dict[str, int] = dict(
             self.session.execute(
                 insert(table).returning(table.c.url_normalized, table.c.id),
                 [{column: row[column] for column in columns} for row in new],
@@ -354,7 +355,7 @@ def run_batch(session: Session, import_id: int, *, size: int) -> dict[str, Any]:
     if record.state == "failed":
         raise Problem(409, "Conflict", f"Import {import_id} failed: {record.detail}")
     if record.state != "done":
-        batch = list(
+        batch: list[dict[str, Any]] = list(
             session.scalars(
                 select(ImportEntry.entry)
                 .where(ImportEntry.import_id == import_id, ImportEntry.position >= record.processed)

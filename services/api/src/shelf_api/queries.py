@@ -123,8 +123,11 @@ class Page:
             # a page that is not full is the last one: the count is known without counting
             self.count = offset + len(self.items)
         else:
-            self.count = session.scalar(
-                select(func.count()).select_from(statement.order_by(None).subquery())
+            self.count = (
+                session.scalar(
+                    select(func.count()).select_from(statement.order_by(None).subquery())
+                )
+                or 0
             )
 
     def envelope(self, results: list[Any]) -> dict[str, Any]:

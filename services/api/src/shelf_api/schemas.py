@@ -34,7 +34,7 @@ NUL = "Null characters are not allowed."
 DATETIME_OVERFLOW = "Datetime value out of range."  # DRF's message
 
 
-def _messages(**extra: str) -> dict[str, str]:
+def _messages(**extra: str) -> dict[str, Any]:
     return {"required": REQUIRED, "null": NULL, **extra}
 
 

@@ -10,12 +10,12 @@ new name at once and a merged one under the target's.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Select, delete, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
-from shelf_kit.db import utcnow
+from shelf_kit.db import rows_changed, utcnow
 
 from .models import Bookmark, Tag, bookmark_tags
 from .tag_names import fold
@@ -68,7 +68,8 @@ def bookmark_counts(session: Session, tags: Iterable[Tag]) -> dict[int, int]:
         .where(bookmark_tags.c.tag_id.in_(ids))
         .group_by(bookmark_tags.c.tag_id)
     )
-    return {tag_id: 0 for tag_id in ids} | {tag_id: count for tag_id, count in rows}
+    counted = dict(cast("Iterable[tuple[int, int]]", rows.all()))  # (tag id, bookmarks)
+    return {tag_id: 0 for tag_id in ids} | counted
 
 
 def as_item(tag: Tag, count: int) -> dict[str, Any]:
@@ -134,7 +135,7 @@ def merge(session: Session, source: Tag, target: Tag) -> int:
 def remove(session: Session, tag: Tag) -> int:
     """Delete the tag; how many bookmarks lost it (they stay)."""
     _touch_bookmarks_with(session, tag.id)
-    removed = session.execute(delete(bookmark_tags).where(bookmark_tags.c.tag_id == tag.id))
+    removed = rows_changed(session, delete(bookmark_tags).where(bookmark_tags.c.tag_id == tag.id))
     session.execute(delete(Tag).where(Tag.id == tag.id))
     session.expunge(tag)
-    return removed.rowcount or 0
+    return removed

@@ -22,7 +22,7 @@ from .. import profiles
 T = TypeVar("T")
 TOKEN = "token"  # the security scheme names in the OpenAPI document
 BEARER = "bearer"
-SECURITY = [{TOKEN: []}, {BEARER: []}]
+SECURITY: list[dict[str, list[str]]] = [{TOKEN: []}, {BEARER: []}]
 
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")

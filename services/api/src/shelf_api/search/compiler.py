@@ -25,6 +25,8 @@ tags are (tag_names.py says what it joins and what it keeps apart).
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     ColumnElement,
     and_,
@@ -61,8 +63,8 @@ def compile_search(node: Node | None, *, dialect: str, lax_tags: bool = False) -
 def searched_text() -> ColumnElement:
     """title || E'\\x1f' || description || ... : the expression migration 0004 indexes, to the
     letter (the separator a literal, not a parameter, or the planner does not see the index)."""
-    separator = literal_column("E'\\x1f'")
-    joined = SEARCHED[0]
+    separator: ColumnElement[Any] = literal_column("E'\\x1f'")
+    joined: ColumnElement[Any] = SEARCHED[0].expression
     for field in SEARCHED[1:]:
         joined = joined.op("||")(separator).op("||")(field)
     return joined
