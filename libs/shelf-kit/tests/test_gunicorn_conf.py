@@ -147,3 +147,92 @@ def test_a_worker_stuck_in_a_request_ends_within_the_graceful_timeout(folder):
     second = start_gunicorn(path, port, "second.log")
     started.append(second)
     wait_until(lambda: answering_pid(port), "a new gunicorn binds the port and answers")
+
+
+BACKGROUND_APP = """
+import os
+import threading
+from pathlib import Path
+
+from flask import Flask
+
+from shelf_kit.background import add_background
+
+app = Flask(__name__)
+stopped = threading.Event()
+log = Path(os.environ["BACKGROUND_LOG"])
+
+
+def beat():
+    with log.open("a") as out:
+        out.write(f"started {os.getpid()}\\n")
+    stopped.wait()
+    with log.open("a") as out:
+        out.write(f"finished {os.getpid()}\\n")
+
+
+threads = []
+
+
+def start():
+    threads.append(threading.Thread(target=beat, daemon=True))
+    threads[0].start()
+
+
+def stop(reason):
+    with log.open("a") as out:
+        out.write(f"stopped {os.getpid()}: {reason}\\n")
+    stopped.set()
+    threads[0].join()  # a daemon thread: without this wait, Python's exit would cut it short
+
+
+add_background(app, "beat", start, stop)
+
+
+@app.get("/")
+def pid():
+    return str(os.getpid())
+"""
+
+
+def test_work_beside_the_app_starts_with_each_worker_and_stops_when_it_exits(tmp_path):
+    (tmp_path / "beside.py").write_text(BACKGROUND_APP)
+    log = tmp_path / "background.log"
+    port = free_port()
+    with open(tmp_path / "gunicorn.log", "wb") as out:
+        master = subprocess.Popen(
+            [
+                str(GUNICORN),
+                *("-c", "python:shelf_kit.gunicorn_conf", "--no-control-socket"),
+                *("--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "2"),
+                *("--chdir", str(tmp_path), "beside:app"),
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env={**os.environ, "BACKGROUND_LOG": str(log)},
+        )
+    try:
+        worker = wait_until(lambda: answering_pid(port), "gunicorn answers")
+        wait_until(lambda: log.exists() and f"started {worker}" in log.read_text(), "started")
+        master.send_signal(signal.SIGTERM)
+        assert master.wait(timeout=DEADLINE) == 0
+        lines = log.read_text().splitlines()
+        assert lines == [
+            f"started {worker}",
+            f"stopped {worker}: the web worker is exiting",
+            f"finished {worker}",
+        ]
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(master.pid, signal.SIGKILL)
+
+
+def test_an_app_made_outside_gunicorn_starts_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv("BACKGROUND_LOG", str(tmp_path / "background.log"))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    (tmp_path / "beside_test_client.py").write_text(BACKGROUND_APP)
+    import beside_test_client  # type: ignore[import-not-found]  # written just above
+
+    assert beside_test_client.app.test_client().get("/").status_code == 200
+    assert not (tmp_path / "background.log").exists()

@@ -22,6 +22,9 @@ Nothing here imports Flask or a service: the master reads this file and stays sm
 the interpreter and gunicorn), and only the worker it forks loads the app. Once it has, the
 memory that loading allocated and freed is given back to the system (glibc keeps freed blocks
 for reuse otherwise): ~4 MiB of a ~85 MiB worker.
+
+Work an app runs beside its requests (`shelf_kit.background`: tasks' job worker and scheduler
+under `make run`) starts once the worker is ready and stops when it exits.
 """
 
 from __future__ import annotations
@@ -35,13 +38,21 @@ import threading
 import time
 from typing import Any
 
+from .background import start_background, stop_background
+
 WATCH_SECONDS = 1.0
 
 
 def post_worker_init(worker: Any) -> None:
     end_with_master(worker)
     give_back_free_memory()
+    start_background(worker.wsgi)
     worker.log.info("Worker ready (pid: %s)", worker.pid)
+
+
+def worker_exit(server: Any, worker: Any) -> None:
+    """The worker is leaving (its requests are done): stop what the app runs beside them."""
+    stop_background(getattr(worker, "wsgi", None), "the web worker is exiting")
 
 
 def give_back_free_memory() -> None:
