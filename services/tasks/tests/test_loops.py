@@ -10,6 +10,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from shelf_kit import ConfigError
+from shelf_kit.background import start_background, stop_background
 from shelf_kit.db import Database, get_database, utcnow
 from shelf_tasks import create_app
 from shelf_tasks.loop import process_id, run_together, stopping_on_signals
@@ -202,3 +204,61 @@ def test_a_worker_refuses_a_concurrency_of_zero(database_url):
     app.extensions["shelf_db"].dispose()
     assert result.exit_code == 2
     assert "SHELF_TASKS_WORKER_CONCURRENCY must be more than 0" in result.output
+
+
+def web_app(database_url, **settings):
+    return create_app(
+        {
+            "SHELF_ENV": "test",
+            "SHELF_TASKS_DATABASE_URL": database_url,
+            "SHELF_TASKS_TEST_HANDLERS": True,
+            "SHELF_TASKS_POLL_INTERVAL": 0.2,
+            **settings,
+        }
+    )
+
+
+def test_a_web_process_told_to_run_jobs_runs_them_beside_its_requests(database_url, caplog):
+    """make run's tasks: the gunicorn worker starts the loops (shelf_kit.gunicorn_conf) and
+    stops them when it exits; a job enqueued over HTTP is run by the same process."""
+    caplog.set_level(logging.INFO)
+    app = web_app(database_url, SHELF_TASKS_WEB_RUNS_JOBS=True)
+    database = get_database(app)
+    with database.transaction() as session:
+        session.add(Job(kind="noop", state=JobState.AVAILABLE, run_at=utcnow()))
+    start_background(app)
+    try:
+
+        def states():
+            with database.transaction() as session:
+                return list(session.scalars(select(Job.state)))
+
+        wait_until(lambda: states() == ["completed"], timeout=60)
+        wait_until(lambda: "scheduler started" in messages(caplog, "shelf.tasks.scheduler"), 60)
+    finally:
+        stop_background(app, "the web worker is exiting")
+        database.dispose()
+    for role in ("worker", "scheduler"):
+        assert f"{role} stopped" in messages(caplog, f"shelf.tasks.{role}")
+    assert not [t for t in threading.enumerate() if t.name == "jobs"]
+
+
+def test_a_web_process_runs_no_jobs_unless_told_to(database_url):
+    app = web_app(database_url)
+    database = get_database(app)
+    with database.transaction() as session:
+        session.add(Job(kind="noop", state=JobState.AVAILABLE, run_at=utcnow()))
+    start_background(app)
+    try:
+        assert app.test_client().get("/healthz").status_code == 200
+        with database.transaction() as session:
+            assert list(session.scalars(select(Job.state))) == ["available"]
+    finally:
+        stop_background(app, "done")
+        database.dispose()
+    assert not [t for t in threading.enumerate() if t.name == "jobs"]
+
+
+def test_a_web_process_that_runs_jobs_checks_their_settings_at_start(database_url):
+    with pytest.raises(ConfigError, match="SHELF_TASKS_WORKER_CONCURRENCY must be more than 0"):
+        web_app(database_url, SHELF_TASKS_WEB_RUNS_JOBS=True, SHELF_TASKS_WORKER_CONCURRENCY=0)

@@ -22,6 +22,7 @@ from .config import SETTINGS
 from .extensions import REGISTRY, SERVICES
 from .registry import build_registry
 from .routes import register_blueprints
+from .running import run_jobs_beside_web
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 VERSION = version("shelf-tasks")
@@ -44,6 +45,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_handlers(app)
     register_blueprints(api)
     register_commands(app)
+    run_jobs_beside_web(app)
     return app
 
 

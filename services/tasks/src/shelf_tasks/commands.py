@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from shelf_kit.db import get_database
+from shelf_kit import ConfigError
 
-from .extensions import registry, services
 from .loop import Loop, run_together, stopping_on_signals
-from .scheduler import Scheduler
-from .worker import Worker
-
-
-def _positive(name: str) -> float:
-    value = current_app.config[name]
-    if value <= 0:
-        raise click.UsageError(f"{name} must be more than 0, not {value}")
-    return value
+from .running import build_scheduler, build_worker
 
 
 def _run(*loops: Loop) -> None:
@@ -31,8 +24,8 @@ def _run(*loops: Loop) -> None:
     "--scheduler",
     "with_scheduler",
     is_flag=True,
-    help="Also run the scheduler, in a thread of this process (what `make run` does: "
-    "one process fewer). Safe beside other schedulers: each fire makes one job.",
+    help="Also run the scheduler, in a thread of this process (one process fewer). Safe "
+    "beside other schedulers: each fire makes one job.",
 )
 @with_appcontext
 def worker(with_scheduler: bool) -> None:
@@ -42,7 +35,7 @@ def worker(with_scheduler: bool) -> None:
     releases the others for another worker (the attempt not counted), logs that it stopped and
     exits 0, well inside a supervisor's grace; the scheduler thread (--scheduler) stops with it.
     """
-    _run(_worker(), *([_scheduler()] if with_scheduler else []))
+    _run(_built(build_worker), *([_built(build_scheduler)] if with_scheduler else []))
 
 
 @click.command("scheduler")
@@ -53,36 +46,14 @@ def scheduler() -> None:
     On SIGTERM or SIGINT the current look finishes, then the scheduler logs that it stopped and
     exits 0. Run as many as you like: each fire makes one job.
     """
-    _run(_scheduler())
+    _run(_built(build_scheduler))
 
 
-def _worker() -> Worker:
-    config = current_app.config
-    queues = [name.strip() for name in config["SHELF_TASKS_QUEUES"].split(",") if name.strip()]
-    if not queues:
-        raise click.UsageError("SHELF_TASKS_QUEUES names no queue")
-    return Worker(
-        database=get_database(current_app),
-        poll_interval=_positive("SHELF_TASKS_POLL_INTERVAL"),
-        concurrency=int(_positive("SHELF_TASKS_WORKER_CONCURRENCY")),
-        lease_seconds=_positive("SHELF_TASKS_LEASE_SECONDS"),
-        registry=registry(current_app),
-        services=services(current_app),
-        config=config,
-        queues=queues,
-        shutdown_seconds=max(0.0, config["SHELF_TASKS_SHUTDOWN_SECONDS"]),
-        retry_base=_positive("SHELF_TASKS_RETRY_BASE_SECONDS"),
-        retry_max=_positive("SHELF_TASKS_RETRY_MAX_SECONDS"),
-        max_interruptions=max(0, int(config["SHELF_TASKS_MAX_INTERRUPTIONS"])),
-    )
-
-
-def _scheduler() -> Scheduler:
-    return Scheduler(
-        database=get_database(current_app),
-        interval=_positive("SHELF_TASKS_SCHEDULER_INTERVAL"),
-        registry=registry(current_app),
-    )
+def _built(build: Callable[[Flask], Loop]) -> Loop:
+    try:
+        return build(current_app)
+    except ConfigError as error:
+        raise click.UsageError(str(error)) from None
 
 
 @click.command("mail-sink")

@@ -20,6 +20,12 @@ SETTINGS = {
         "dev-tasks-secret", secret=True, help="tasks' client secret at auth"
     ),
     # The worker.
+    "SHELF_TASKS_WEB_RUNS_JOBS": Setting(
+        False,
+        help="each gunicorn worker of the web process also runs a job worker and the "
+        "scheduler in threads (make run's default: one process fewer); off, run "
+        "`shelf-tasks worker --scheduler` apart",
+    ),
     "SHELF_TASKS_WORKER_CONCURRENCY": Setting(4, help="jobs one worker process runs at once"),
     "SHELF_TASKS_POLL_INTERVAL": Setting(1.0, help="seconds between a worker's looks for due jobs"),
     "SHELF_TASKS_LEASE_SECONDS": Setting(
