@@ -478,7 +478,7 @@ def shelf_pids(system: ShelfSystem) -> dict[str, int]:
 
 
 def memory_section(title: str, system: ShelfSystem) -> tuple[Section, Memory]:
-    labels = {"gateway": "gateway (Caddy)", "worker": "worker (and the scheduler, a thread)"}
+    labels = {"gateway": "gateway (Caddy)", "tasks": "tasks (and its job worker and scheduler)"}
     total, rows = Memory(0, 0, 0), []
     for name, pid in shelf_pids(system).items():
         memory = Memory.of(pid)
@@ -572,8 +572,8 @@ class Floors:
     def design(self, gateway: Memory) -> Memory:
         """The least `make run`'s processes can weigh with these libraries: the gateway as
         measured, three services with a database (auth, api, tasks), the ui (Flask alone; it
-        has no database), the worker."""
-        return gateway + self.service + self.service + self.service + self.flask + self.worker
+        has no database); tasks' web process runs its jobs too."""
+        return gateway + self.service + self.service + self.service + self.flask
 
 
 def measure_floors(folder: Path) -> Floors:
@@ -597,11 +597,13 @@ def floors_section(floors: Floors, gateway: Memory) -> Section:
             "gunicorn + Flask, SQLAlchemy ORM, requests, PyJWT/cryptography "
             "(what a service with a database loads)"
         ),
-        floors.worker.row("Python + the same, no gunicorn (the worker's floor)"),
+        floors.worker.row(
+            "Python + the same, no gunicorn (a worker process's floor, as compose runs "
+            "them; make run has none)"
+        ),
         floors.design(gateway).row(
             "make run's process model at its floor: the gateway as "
-            "measured + 3 services with a database + the ui (Flask alone) "
-            "+ the worker"
+            "measured + 3 services with a database + the ui (Flask alone)"
         ),
     ]
     return Section(
@@ -878,14 +880,33 @@ def bench_ui(system: ShelfSystem, options: Options, floor: Figures) -> Section:
     return section
 
 
-def add_second_worker(system: ShelfSystem) -> None:
-    if "worker2" in system.specs:
-        return
-    system.specs["worker2"] = ProcessSpec(
-        "worker2", "tasks", (str(venv_bin("tasks", "shelf-tasks")), "worker")
-    )
-    system.processes["worker2"] = None
-    system.log_paths["worker2"] = system.log_dir / "worker2.log"
+WORKER_PROCESSES = ("worker", "worker2")
+
+
+@contextlib.contextmanager
+def worker_processes(system: ShelfSystem) -> Iterator[None]:
+    """Jobs run by worker processes (`shelf-tasks worker`, as compose runs them) rather than
+    by tasks' web process (make run's way), so the figures can be taken with one and two;
+    make run's way is back afterwards."""
+    for name in WORKER_PROCESSES:
+        system.specs[name] = ProcessSpec(
+            name, "tasks", (str(venv_bin("tasks", "shelf-tasks")), "worker")
+        )
+        system.processes[name] = None
+        system.log_paths[name] = system.log_dir / f"{name}.log"
+    system.env["SHELF_TASKS_WEB_RUNS_JOBS"] = "false"
+    system.stop("tasks")
+    system.start("tasks")
+    try:
+        yield
+    finally:
+        for name in WORKER_PROCESSES:
+            if system.is_running(name):
+                system.stop(name)
+            del system.specs[name], system.processes[name]
+        system.env["SHELF_TASKS_WEB_RUNS_JOBS"] = "true"
+        system.stop("tasks")
+        system.start("tasks")
 
 
 def noop_completed(system: ShelfSystem, headers: dict) -> int:
@@ -897,7 +918,7 @@ def noop_completed(system: ShelfSystem, headers: dict) -> int:
 def throughput(system: ShelfSystem, options: Options, headers: dict, workers: list[str]) -> str:
     """Stop the workers, enqueue `jobs` no-op jobs, start `workers` at once, and time the
     completions (from the first seen to the last, so start-up is not counted)."""
-    for name in ("worker", "worker2"):
+    for name in WORKER_PROCESSES:
         if system.is_running(name):
             system.stop(name)
     before = noop_completed(system, headers)
@@ -1043,26 +1064,25 @@ def bench_tasks(system: ShelfSystem, options: Options, floor: Figures) -> list[S
     )
     http = Section("tasks: enqueueing over HTTP", latency_table([floor, enqueue], floor))
     rows = []
-    add_second_worker(system)
-    for label, workers in (("one worker", ["worker"]), ("two workers", ["worker", "worker2"])):
-        try:
-            rows.append(
-                [
-                    f"no-op jobs through {label} (4 threads each)",
-                    throughput(system, options, headers, workers),
-                ]
-            )
-        except Exception as error:
-            rows.append([f"no-op jobs through {label}", not_measured(repr(error))])
-    if system.is_running("worker2"):
-        system.stop("worker2")
-    if not system.is_running("worker"):
-        system.start("worker")
+    with worker_processes(system):
+        for label, workers in (
+            ("one worker process", ["worker"]),
+            ("two worker processes", list(WORKER_PROCESSES)),
+        ):
+            try:
+                rows.append(
+                    [
+                        f"no-op jobs through {label} (4 threads each)",
+                        throughput(system, options, headers, workers),
+                    ]
+                )
+            except Exception as error:
+                rows.append([f"no-op jobs through {label}", not_measured(repr(error))])
     try:
         delays = run_at_delays(system, options, headers)
         rows.append(
             [
-                f"run_at -> job started ({len(delays)} `record` jobs, one worker idle)",
+                f"run_at -> job started ({len(delays)} `record` jobs, tasks' web process idle)",
                 f"median {statistics.median(delays) * 1000:.0f} ms, "
                 f"max {max(delays) * 1000:.0f} ms",
             ]
@@ -1114,7 +1134,7 @@ def run_backend(
     generator = Generator()
     BenchSystem.import_threshold = max(options.import_size, options.seed_file)
     began = time.perf_counter()
-    with BenchSystem.running(folder / backend) as system:
+    with BenchSystem.running(folder / backend, jobs_in_web=True) as system:
         print(
             f"\n## {backend}: system started in {time.perf_counter() - began:.1f} s "
             f"(folder {system.folder})",

@@ -61,7 +61,11 @@ STOP_GRACE = 10.0  # seconds between SIGTERM and SIGKILL
 # 5 s) or an upload holds a thread, not the service.
 WORKERS = 1
 THREADS = {"auth": 4, "api": 8, "tasks": 4, "ui": 4}
-# The tasks worker, with the scheduler as a thread of it (one process fewer than both apart).
+# The tasks worker, with the scheduler as a thread of it. Here it is a process of its own, as
+# compose and production run it, so that a test can stop the jobs and keep tasks' API; `make
+# run` runs the same loops inside tasks' web process (SHELF_TASKS_WEB_RUNS_JOBS, one process
+# fewer), which `jobs_in_web=True` gives (the benchmark's memory figures; test_make_run.py runs
+# make run itself).
 WORKER_ARGS = ("worker", "--scheduler")
 LOG_TAIL_LINES = 40
 
@@ -123,8 +127,10 @@ class ShelfSystem:
         ready_timeout: float = READY_TIMEOUT,
         stop_grace: float = STOP_GRACE,
         postgres_url: str | None = None,
+        jobs_in_web: bool = False,
     ) -> None:
         require_environments()
+        self.jobs_in_web = jobs_in_web
         self.folder = folder
         self.data_dir = folder / "data"
         self.log_dir = folder / "logs"
@@ -165,14 +171,15 @@ class ShelfSystem:
                 ),
                 port=self.ports[service],
             )
-        self.specs["worker"] = ProcessSpec(
-            "worker",
-            "tasks",
-            (
-                str(venv_bin("tasks", "shelf-tasks")),
-                *WORKER_ARGS,
-            ),
-        )
+        if not jobs_in_web:
+            self.specs["worker"] = ProcessSpec(
+                "worker",
+                "tasks",
+                (
+                    str(venv_bin("tasks", "shelf-tasks")),
+                    *WORKER_ARGS,
+                ),
+            )
         self.specs[GATEWAY] = ProcessSpec(
             GATEWAY,
             None,
@@ -252,6 +259,8 @@ class ShelfSystem:
             "SHELF_UI_TRUST_PROXY": "true",
             "SHELF_AUTH_TRUSTED_PROXIES": "127.0.0.1/32",
         }
+        if self.jobs_in_web:
+            env["SHELF_TASKS_WEB_RUNS_JOBS"] = "true"
         for service in WEB_SERVICES:
             env[f"SHELF_{service.upper()}_URL"] = self.urls[service]
         for service, url in self.database_urls.items():

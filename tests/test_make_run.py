@@ -120,17 +120,20 @@ class Copy:
                 os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
 
-    def api_key(self) -> str:
+    def access_token(self) -> str:
         session = requests.post(
             self.front_door + "/auth/v1/sessions",
             timeout=TIMEOUT,
             json={"username": ADMIN, "password": ADMIN_PASSWORD},
         )
         assert session.status_code == 201, session.text
+        return session.json()["access_token"]
+
+    def api_key(self) -> str:
         made = requests.post(
             self.front_door + "/auth/v1/api-key",
             timeout=TIMEOUT,
-            headers={"Authorization": f"Bearer {session.json()['access_token']}"},
+            headers={"Authorization": f"Bearer {self.access_token()}"},
         )
         assert made.status_code == 201, made.text
         return made.json()["key"]
@@ -185,6 +188,38 @@ def test_two_copies_run_side_by_side_by_ports_alone(copies):
             assert smtp.noop()[0] == 250
         log = copy.log.read_text(errors="replace")
         assert f"Shelf is starting at {copy.front_door}" in log
+
+
+def test_tasks_web_process_runs_the_jobs_with_no_worker_process_beside_it(copies):
+    """make run's tasks runs its job worker and scheduler in its web process (issue 15: one
+    Python process fewer): a bookmark's page fetch is picked up with no worker process."""
+    first, _ = copies
+    made = requests.post(
+        first.front_door + "/api/bookmarks/",
+        json={"url": "https://example.org/fetched-by-tasks-web-process"},
+        headers={"Authorization": f"Token {first.api_key()}"},
+        timeout=TIMEOUT,
+    )
+    assert made.status_code == 201, made.text
+    admin = {"Authorization": f"Bearer {first.access_token()}"}
+    jobs_url = f"http://127.0.0.1:{first.ports['SHELF_TASKS_PORT']}/v1/jobs?kind=fetch_metadata"
+
+    def attempted() -> bool:
+        listed = requests.get(jobs_url, headers=admin, timeout=TIMEOUT)
+        assert listed.status_code == 200, listed.text
+        return any(
+            job["args"].get("bookmark_id") == made.json()["id"]
+            and job["state"] not in ("available", "scheduled")
+            for job in listed.json()["results"]
+        )
+
+    deadline = time.monotonic() + 120
+    while not attempted():
+        assert time.monotonic() < deadline, tail(first.log.read_text(errors="replace"))
+        time.sleep(0.5)
+    log = first.log.read_text(errors="replace")
+    assert "worker started" in log and "scheduler started" in log
+    assert "tasks.1 started" in log and "worker.1" not in log  # honcho's names for processes
 
 
 def test_each_installation_has_secrets_of_its_own(copies):

@@ -30,7 +30,6 @@ from shelf_system import (
     ROOT,
     THREADS,
     WEB_SERVICES,
-    WORKER_ARGS,
     WORKERS,
     ShelfSystem,
     service_dir,
@@ -203,20 +202,22 @@ def test_the_worker_and_the_scheduler_run_and_logged_their_start(shelf_system, r
 
 def test_the_fixture_starts_what_make_run_starts():
     """The Procfile's processes, each with its defaults, are the ones the tests run (the mail
-    sink aside: the tests have their own SMTP server)."""
+    sink aside: the tests have their own SMTP server), but for the jobs: make run's tasks runs
+    them in its web process; the tests run the same loops in a process of their own, as compose
+    does, so that a test can stop them and keep tasks' API."""
     procfile = dict(
         line.split(": ", 1)
         for line in (ROOT / "Procfile").read_text(encoding="utf-8").splitlines()
         if line
     )
-    assert set(procfile) - {"mail"} == {*WEB_SERVICES, GATEWAY, "worker"}
+    assert set(procfile) - {"mail"} == {*WEB_SERVICES, GATEWAY}
+    assert "SHELF_TASKS_WEB_RUNS_JOBS=true" in procfile["tasks"]
     for service in WEB_SERVICES:
         name = service.upper()
         assert (
             f"--workers ${{SHELF_{name}_WORKERS:-{WORKERS}}} "
             f"--threads ${{SHELF_{name}_THREADS:-{THREADS[service]}}}"
         ) in procfile[service]
-    assert f"shelf-tasks {' '.join(WORKER_ARGS)}" in procfile["worker"]
 
 
 # -- contracts ---------------------------------------------------------------------------------
