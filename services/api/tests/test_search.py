@@ -118,6 +118,87 @@ def test_search_finds(library, query, expected):
     assert found(library, query) == expected
 
 
+COUNTED = [
+    "python",
+    "ramework",
+    "tutorial django",
+    "rust or flask",
+    "framework not flask",
+    "not example.com",
+    '"Tour of"',
+    "#python",
+    "#PYTHON #web",
+    "#python or #go",
+    "(#web or !unread) not #go",
+    "!untagged",
+    "web",
+    "rust or web",
+    "ui",
+    "nosuchword",
+]
+
+
+@pytest.mark.parametrize("tag_search", ["strict", "lax"])
+def test_the_count_of_a_search_is_the_number_of_bookmarks_it_finds(library, bob, tag_search):
+    """A page holding fewer than all the matches makes api count them (linkding's `count`),
+    on SQLite from the search index's rows (queries.count_rows): the count must be what the
+    search finds, for the owner alone, archived bookmarks and filters included."""
+    bob.add("https://example.com/bobs-python", title="Python framework for Bob", tag_names=["go"])
+    library.patch("/api/user/profile/", json={"tag_search": tag_search})
+    archived = library.post("/api/bookmarks/", json={"url": "https://example.com/old-python"})
+    library.post(f"/api/bookmarks/{archived.get_json()['id']}/archive/")
+    for query in COUNTED:
+        for path, extra in (
+            ("/api/bookmarks/", {}),
+            ("/api/bookmarks/archived/", {}),
+            ("/api/bookmarks/", {"unread": "yes"}),
+        ):
+            everything = library.get(path, query_string={"q": query, "limit": 100, **extra})
+            one = library.get(path, query_string={"q": query, "limit": 1, **extra})
+            assert everything.status_code == one.status_code == 200, one.get_json()
+            found_all = len(everything.get_json()["results"])
+            assert one.get_json()["count"] == everything.get_json()["count"] == found_all, (
+                query,
+                path,
+                extra,
+            )
+
+
+def test_a_search_is_counted_from_the_rows_its_index_narrows_it_to(database):
+    """SQLite: a search whose matches all hold a term's trigrams (or a tag) is counted by
+    looking those rows up by id, not by reading every one of the owner's bookmarks."""
+    from sqlalchemy import func, select, text
+
+    from shelf_api import queries
+
+    if database.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's planner")
+    for query, narrowed in (
+        ("python", True),
+        ("#python", True),
+        ('"machine learning" or rust not #archive', True),
+        ("py", False),  # two characters: no trigram
+        ("python or py", False),
+        ("!unread", False),
+    ):
+        statement = queries.filtered(
+            queries.owned(1, archived=False), {"q": query}, dialect="sqlite", lax_tags=False
+        )
+        assert bool(statement.get_execution_options().get(queries.COUNT_FROM_SEARCH_INDEX)) is (
+            narrowed
+        )
+        if not narrowed:
+            continue
+        where = queries._by_id_only(statement.whereclause)
+        counting = select(func.count()).select_from(queries.Bookmark).where(where)
+        compiled = counting.compile(database.engine, compile_kwargs={"literal_binds": True})
+        with database.engine.connect() as connection:
+            plan = " ".join(
+                str(row[-1]) for row in connection.execute(text(f"EXPLAIN QUERY PLAN {compiled}"))
+            )
+        assert "USING INTEGER PRIMARY KEY" in plan and "ix_bookmarks_owner" not in plan, plan
+
+
 def test_a_syntax_error_is_400_naming_the_position(library):
     response = library.get("/api/bookmarks/", query_string={"q": "python and (web"})
     assert response.status_code == 400

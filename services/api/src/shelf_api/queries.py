@@ -5,12 +5,24 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
-from sqlalchemy import Select, and_, func, not_, or_, select, true
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Select,
+    and_,
+    func,
+    literal_column,
+    not_,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql.visitors import replacement_traverse
 
 from .errors import Invalid
 from .models import Bookmark, Bundle, Profile
-from .search import SearchSyntaxError, compile_search, parse
+from .search import SearchSyntaxError, compile_search, narrowed_by_index, parse
 from .search.compiler import has_tag
 
 SORTS = {
@@ -21,12 +33,20 @@ SORTS = {
 }
 
 
-def search_condition(q: str, *, dialect: str, lax_tags: bool, field: str = "q"):
+# An execution option `filtered` sets on a SQLite search that bookmarks_fts narrows (see
+# `count_rows`).
+COUNT_FROM_SEARCH_INDEX = "shelf_count_from_search_index"
+
+
+def parsed(q: str, field: str = "q"):
     try:
-        tree = parse(q)
+        return parse(q)
     except SearchSyntaxError as error:
         raise Invalid({field: [str(error)]}) from None
-    return compile_search(tree, dialect=dialect, lax_tags=lax_tags)
+
+
+def search_condition(q: str, *, dialect: str, lax_tags: bool, field: str = "q"):
+    return compile_search(parsed(q, field), dialect=dialect, lax_tags=lax_tags)
 
 
 def _title_key():
@@ -71,6 +91,8 @@ def filtered(statement: Select, params: dict[str, Any], *, dialect: str, lax_tag
         statement = statement.where(Bookmark.date_modified > params["modified_since"])
     if params.get("added_since") is not None:
         statement = statement.where(Bookmark.date_added > params["added_since"])
+    if dialect == "sqlite" and narrowed_by_index(parsed(params.get("q", "")), lax_tags=lax_tags):
+        statement = statement.execution_options(**{COUNT_FROM_SEARCH_INDEX: True})
     return sorted_by(statement, params.get("sort", "added_desc"))
 
 
@@ -123,12 +145,7 @@ class Page:
             # a page that is not full is the last one: the count is known without counting
             self.count = offset + len(self.items)
         else:
-            self.count = (
-                session.scalar(
-                    select(func.count()).select_from(statement.order_by(None).subquery())
-                )
-                or 0
-            )
+            self.count = count_rows(session, statement)
 
     def envelope(self, results: list[Any]) -> dict[str, Any]:
         return {
@@ -151,6 +168,37 @@ class Page:
         if self.offset - self.limit <= 0:
             return remove_query_param(url, "offset")
         return replace_query_param(url, "offset", self.offset - self.limit)
+
+
+def count_rows(session: Session, statement: Select) -> int:
+    """How many rows `statement` (of bookmarks) gives.
+
+    A page walks an owner's bookmarks newest first and stops at its limit, which an owner's
+    index serves best. A count reads every match: when the search index narrows the matches
+    (`COUNT_FROM_SEARCH_INDEX`), reading its rows and looking each bookmark up by id is 2-3x
+    less work than checking every one of the owner's bookmarks against them (100,000
+    bookmarks: 14 against 38 ms for `python`, 5,863 matches). SQLite's planner, with no
+    statistics and no idea how many rows a MATCH gives, takes the owner's index; a unary `+`
+    on the other columns (a no-op on any value) leaves it only the primary key."""
+    if statement.get_execution_options().get(COUNT_FROM_SEARCH_INDEX):
+        where = statement.whereclause
+        assert where is not None
+        counting = select(func.count()).select_from(Bookmark).where(_by_id_only(where))
+    else:
+        counting = select(func.count()).select_from(statement.order_by(None).subquery())
+    return session.scalar(counting) or 0
+
+
+def _by_id_only(where: ColumnElement[Any]) -> ColumnElement[Any]:
+    table = Bookmark.__table__
+    options: dict[str, Any] = {}
+
+    def unindexed(element: Any, **_: Any) -> Any:
+        if isinstance(element, Column) and element.table is table and element.name != "id":
+            return literal_column(f"+bookmarks.{element.name}", type_=element.type)
+        return None
+
+    return replacement_traverse(where, options, unindexed)
 
 
 def replace_query_param(url: str, key: str, value: Any) -> str:

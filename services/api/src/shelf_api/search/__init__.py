@@ -1,6 +1,6 @@
 """linkding's search language: parsed into a tree (`parser`), compiled to SQL (`compiler`)."""
 
-from .compiler import compile_search
+from .compiler import compile_search, narrowed_by_index
 from .parser import And, Keyword, Not, Or, SearchSyntaxError, Tag, Term, parse
 
 __all__ = [
@@ -12,5 +12,6 @@ __all__ = [
     "Tag",
     "Term",
     "compile_search",
+    "narrowed_by_index",
     "parse",
 ]

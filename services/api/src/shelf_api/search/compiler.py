@@ -60,6 +60,22 @@ def compile_search(node: Node | None, *, dialect: str, lax_tags: bool = False) -
     return _Compiler(dialect, lax_tags).compile(node)
 
 
+def narrowed_by_index(node: Node | None, *, lax_tags: bool) -> bool:
+    """Whether SQLite can find every bookmark `node` matches by id from a list it makes once
+    (rather than by reading the owner's whole list): a term of 3 characters or more (the rows
+    of bookmarks_fts holding its trigrams, and with lax tags the tag's bookmarks too), a `#tag`
+    (its bookmarks), an `and` with one such operand, an `or` of nothing else."""
+    if isinstance(node, TagNode):
+        return True
+    if isinstance(node, Term):
+        return len(node.text) >= TRIGRAM
+    if isinstance(node, And):
+        return any(narrowed_by_index(operand, lax_tags=lax_tags) for operand in node.operands)
+    if isinstance(node, Or):
+        return all(narrowed_by_index(operand, lax_tags=lax_tags) for operand in node.operands)
+    return False
+
+
 def searched_text() -> ColumnElement:
     """title || E'\\x1f' || description || ... : the expression migration 0004 indexes, to the
     letter (the separator a literal, not a parameter, or the planner does not see the index)."""
@@ -75,6 +91,18 @@ def has_tag(name: str) -> ColumnElement:
         select(1)
         .select_from(bookmark_tags.join(Tag, Tag.id == bookmark_tags.c.tag_id))
         .where(bookmark_tags.c.bookmark_id == Bookmark.id, Tag.name_folded == fold(name))
+    )
+
+
+def in_tag(name: str) -> ColumnElement:
+    """has_tag for SQLite: `id IN (the tag's bookmarks)`, the list made once per statement.
+    A page checks each of the owner's bookmarks against it as cheaply as against a term's
+    rows, and a count can look the tag's bookmarks up by id (`narrowed_by_index`) instead
+    of running a correlated EXISTS for each of the owner's bookmarks."""
+    return Bookmark.id.in_(
+        select(bookmark_tags.c.bookmark_id)
+        .join(Tag, Tag.id == bookmark_tags.c.tag_id)
+        .where(Tag.name_folded == fold(name))
     )
 
 
@@ -172,7 +200,7 @@ class _Compiler:
         if isinstance(node, Not):
             return not_(self.compile(node.operand))
         if isinstance(node, TagNode):
-            return has_tag(node.name)
+            return in_tag(node.name) if self.dialect == "sqlite" else has_tag(node.name)
         if isinstance(node, Keyword):
             if node.name == "unread":
                 return Bookmark.unread.is_(True)
@@ -182,7 +210,7 @@ class _Compiler:
         if isinstance(node, Term):
             condition = self.substring(node.text)
             if self.lax_tags and not node.phrase:
-                tagged = has_tag_any if self.dialect == "postgresql" else has_tag
+                tagged = has_tag_any if self.dialect == "postgresql" else in_tag
                 condition = or_(condition, tagged(node.text))
             return condition
         raise TypeError(f"not a search node: {node!r}")  # pragma: no cover
