@@ -3,7 +3,7 @@ already becomes that bookmark's values with what the person typed on top."""
 
 from shelf_ui.clients.api import Bookmark
 from shelf_ui.forms import BookmarkForm
-from shelf_ui.views.bookmarks import merge_with_saved
+from shelf_ui.routes.bookmarks import merge_with_saved
 
 SAVED = Bookmark(
     id=7,

@@ -5,7 +5,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from shelf_ui.app import VERSION
+from shelf_ui import __version__ as VERSION
 
 HOSTILE = "<script>alert(1)</script>"
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ from shelf_kit.app import add_dependency
 from shelf_kit.db import Database
 from shelf_kit.migrations import db_cli
 
-from . import commands
+from . import __version__, commands
 from .clients import ApiClient, AuthClient, Services, service_client
 from .config import SETTINGS
 from .extensions import REGISTRY, SERVICES
@@ -25,14 +24,13 @@ from .routes import register_blueprints
 from .running import run_jobs_beside_web
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-VERSION = version("shelf-tasks")
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app, api = create_service_app(
         __name__,
         service="tasks",
-        version=VERSION,
+        version=__version__,
         settings=SETTINGS,
         test_config=test_config,
         title="Shelf tasks",
@@ -80,7 +78,7 @@ def register_identity(app: Flask) -> None:
         client_secret=app.config["SHELF_TASKS_CLIENT_SECRET"],
         accept_api_keys=False,
     )
-    agent = f"shelf-tasks/{VERSION}"
+    agent = f"shelf-tasks/{__version__}"
     app.extensions[SERVICES] = Services(
         api=ApiClient(
             service_client(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
-from importlib.metadata import version
 from typing import Any
 
 from flask import Flask, Response, flash, redirect, request, url_for
@@ -17,24 +16,23 @@ from shelf_kit import create_service_app, kit, problem_response
 from shelf_kit.app import add_dependency
 from shelf_kit.problems import handle_http_exception, handle_rejected
 
-from . import errors, pages, preferences, rendering, sessions
+from . import __version__, errors, preferences, rendering, sessions
 from .clients import auth as auth_client
 from .config import DEPENDENCIES, SETTINGS, check_settings
 from .forms import ImportForm
-from .views import (
+from .routes import (
     accounts,
     admin,
     bookmarks,
     bundles,
     check_api,
+    pages,
     progress_api,
     settings,
     tags,
     transfer,
 )
-from .views.common import safe_next, wants_json
-
-VERSION = version("shelf-ui")
+from .routes.common import safe_next, wants_json
 
 # The pages run only their own script (static/progress.js; no inline script, no eval), load
 # only their own stylesheet, and show favicons from the bookmarked sites (img-src http(s):
@@ -52,7 +50,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app, api = create_service_app(
         __name__,
         service="ui",
-        version=VERSION,
+        version=__version__,
         settings=SETTINGS,
         test_config=test_config,
         title="Shelf ui",
@@ -110,7 +108,7 @@ def register_pages(app: Flask, api) -> None:
     api.register_blueprint(progress_api.blp)
     api.register_blueprint(check_api.blp)
     rendering.init_app(app)
-    app.jinja_env.globals["ui_version"] = VERSION
+    app.jinja_env.globals["ui_version"] = __version__
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

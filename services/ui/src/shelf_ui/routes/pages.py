@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, make_response, redirect, render_template, url_for
 
-from . import sessions
-from .status import service_statuses
+from .. import sessions
+from ..status import service_statuses
 
 blp = Blueprint("pages", __name__)
 

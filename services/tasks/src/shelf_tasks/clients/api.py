@@ -1,32 +1,11 @@
-"""Calls from tasks' handlers to api and auth, each signed with tasks' own service token.
-
-One class per called service, reading only the fields tasks uses. Errors are shelf_http's:
-`ServiceUnavailable` (try later: the job is retried) and `ServiceRejected` (a 4xx).
-"""
+"""tasks' calls to api."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from shelf_http import ServiceClient, ServiceRejected
-from shelf_kit import current_request_id
-from shelf_kit.db import Database
-
-
-def service_client(
-    name: str, url: str, *, auth, user_agent: str, read_timeout: float = 10.0
-) -> ServiceClient:
-    return ServiceClient(
-        name,
-        url,
-        connect_timeout=2.0,
-        read_timeout=read_timeout,
-        request_id=current_request_id,
-        auth=auth,
-        user_agent=user_agent,
-    )
 
 
 class ApiClient:
@@ -89,22 +68,3 @@ class ApiClient:
             params={"format": format},
             timeout=(2.0, 120.0),
         ).content
-
-
-class AuthClient:
-    """auth's housekeeping endpoint (services only)."""
-
-    def __init__(self, client: ServiceClient) -> None:
-        self.client = client
-
-    def purge(self) -> dict[str, Any]:
-        return self.client.post("/v1/maintenance/purge", timeout=(2.0, 60.0)).json()
-
-
-@dataclass
-class Services:
-    """What handlers reach other things through."""
-
-    api: ApiClient
-    auth: AuthClient
-    database: Database
