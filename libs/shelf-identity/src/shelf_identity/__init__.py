@@ -3,6 +3,7 @@ through auth's introspection, and service tokens for calls between services."""
 
 from importlib.metadata import version
 
+from .access import API_KEY, BEARER, allow, identify_callers
 from .api_keys import ApiKeyResolver
 from .errors import InvalidToken, NotAllowed, NotAuthenticated
 from .guard import (
@@ -24,6 +25,8 @@ from .tokens import TokenVerifier
 __version__ = version("shelf-identity")  # what pyproject.toml declares
 
 __all__ = [
+    "API_KEY",
+    "BEARER",
     "ApiKeyResolver",
     "Guard",
     "Identity",
@@ -35,7 +38,9 @@ __all__ = [
     "ServiceCredentials",
     "ServiceTokenAuth",
     "TokenVerifier",
+    "allow",
     "current_identity",
+    "identify_callers",
     "public",
     "require_admin",
     "require_admin_or_service",

@@ -4,8 +4,9 @@
 <access or service token>` (verified locally against auth's JWKS; a service token only when
 it names this service; a user's token checked against auth's revocation feed) and, where
 allowed, `Authorization: Token <API key>` (resolved through auth, cached briefly). Only the
-probes and the OpenAPI document, and views marked `@public`, are open. Views narrow who may
-call with `@require_user`, `@require_admin` or `@require_service`.
+probes and the OpenAPI document, and views marked public (`@allow(blp, public=True)`), are
+open. Views say who may call with `@allow` (access.py), which asks `Guard.identify`
+(`@require_user`, `@require_admin` and `@require_service` go once no service uses them).
 
 `guard.service_auth_for("tasks")` signs this service's own calls to tasks with a service
 token for tasks.
@@ -36,6 +37,8 @@ log = logging.getLogger("shelf.identity")
 F = TypeVar("F", bound=Callable[..., Any])
 
 OPEN_ENDPOINTS = frozenset({"health.healthz", "health.readyz", "api-docs.openapi_json"})
+PUBLIC = "_shelf_public"  # a view's attribute: open to anonymous callers
+IDENTIFY = "shelf_identity.identify"  # app.extensions: who is calling (see access.py)
 
 
 @dataclass
@@ -71,11 +74,18 @@ class Guard:
 
     def before_request(self) -> None:
         view = current_app.view_functions.get(request.endpoint or "")
-        if request.endpoint in OPEN_ENDPOINTS or getattr(view, "_shelf_public", False):
+        if request.endpoint in OPEN_ENDPOINTS or getattr(view, PUBLIC, False):
             return
         if request.method == "OPTIONS":
             return
         g.identity = self.authenticate(request.headers.get("Authorization"))
+
+    def identify(self) -> Identity:
+        """Who is calling: verified before the view, or now for a public view (which
+        before_request let through unverified); a 401 Problem without valid credentials."""
+        if g.get("identity") is None:
+            g.identity = self.authenticate(request.headers.get("Authorization"))
+        return g.identity
 
 
 def setup_identity(
@@ -122,6 +132,7 @@ def setup_identity(
         revocations=revocations,
     )
     app.extensions["shelf_identity"] = guard
+    app.extensions[IDENTIFY] = guard.identify
     app.before_request(guard.before_request)
     return guard
 
@@ -135,7 +146,7 @@ def current_identity() -> Identity:
 
 def public(view: F) -> F:
     """Open this view to anonymous callers."""
-    view._shelf_public = True  # type: ignore[attr-defined]
+    setattr(view, PUBLIC, True)
     return view
 
 
