@@ -6,16 +6,7 @@ from importlib.metadata import version
 from .access import API_KEY, BEARER, allow, identify_callers
 from .api_keys import ApiKeyResolver
 from .errors import InvalidToken, NotAllowed, NotAuthenticated
-from .guard import (
-    Guard,
-    current_identity,
-    public,
-    require_admin,
-    require_admin_or_service,
-    require_service,
-    require_user,
-    setup_identity,
-)
+from .guard import Guard, current_identity, setup_identity
 from .identity import Identity
 from .jwks import JwksKeySource
 from .revocations import RevocationFeed
@@ -41,10 +32,5 @@ __all__ = [
     "allow",
     "current_identity",
     "identify_callers",
-    "public",
-    "require_admin",
-    "require_admin_or_service",
-    "require_service",
-    "require_user",
     "setup_identity",
 ]

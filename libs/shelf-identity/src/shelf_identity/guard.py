@@ -5,8 +5,7 @@
 it names this service; a user's token checked against auth's revocation feed) and, where
 allowed, `Authorization: Token <API key>` (resolved through auth, cached briefly). Only the
 probes and the OpenAPI document, and views marked public (`@allow(blp, public=True)`), are
-open. Views say who may call with `@allow` (access.py), which asks `Guard.identify`
-(`@require_user`, `@require_admin` and `@require_service` go once no service uses them).
+open. Views say who may call with `@allow` (access.py), which asks `Guard.identify`.
 
 `guard.service_auth_for("tasks")` signs this service's own calls to tasks with a service
 token for tasks.
@@ -14,11 +13,8 @@ token for tasks.
 
 from __future__ import annotations
 
-import functools
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, request
 
@@ -26,7 +22,7 @@ from shelf_http import ServiceClient
 from shelf_kit import current_request_id, kit
 
 from .api_keys import ApiKeyResolver
-from .errors import InvalidToken, NotAllowed, NotAuthenticated
+from .errors import InvalidToken, NotAuthenticated
 from .identity import Identity
 from .jwks import JwksKeySource
 from .revocations import RevocationFeed
@@ -34,7 +30,6 @@ from .service_tokens import ServiceCredentials, ServiceTokenAuth
 from .tokens import TokenVerifier
 
 log = logging.getLogger("shelf.identity")
-F = TypeVar("F", bound=Callable[..., Any])
 
 OPEN_ENDPOINTS = frozenset({"health.healthz", "health.readyz", "api-docs.openapi_json"})
 PUBLIC = "_shelf_public"  # a view's attribute: open to anonymous callers
@@ -142,30 +137,3 @@ def current_identity() -> Identity:
     if identity is None:
         raise NotAuthenticated()
     return identity
-
-
-def public(view: F) -> F:
-    """Open this view to anonymous callers."""
-    setattr(view, PUBLIC, True)
-    return view
-
-
-def _requiring(check: Callable[[Identity], bool], detail: str) -> Callable[[F], F]:
-    def decorator(view: F) -> F:
-        @functools.wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if not check(current_identity()):
-                raise NotAllowed(detail)
-            return view(*args, **kwargs)
-
-        return wrapper  # type: ignore[return-value]
-
-    return decorator
-
-
-require_user = _requiring(lambda i: i.is_user, "Only users may do this.")
-require_admin = _requiring(lambda i: i.is_user and i.is_admin, "Only administrators may do this.")
-require_service = _requiring(lambda i: i.is_service, "Only Shelf's services may do this.")
-require_admin_or_service = _requiring(
-    lambda i: i.is_service or i.is_admin, "Only administrators and Shelf's services may do this."
-)
