@@ -109,7 +109,7 @@ def test_a_user_token_cannot_call_service_only_endpoints(client, user_token):
         ("/v1/maintenance/purge", None),
     ):
         body = problem(client.post(path, json=payload, headers=bearer(user_token)), 403)
-        assert body["detail"] == "Only Shelf services may call this."
+        assert body["detail"] == "Only Shelf's services may do this."
 
 
 def test_an_admin_token_cannot_call_service_only_endpoints_either(client, admin_token):

@@ -3,18 +3,10 @@ through auth's introspection, and service tokens for calls between services."""
 
 from importlib.metadata import version
 
+from .access import API_KEY, BEARER, allow, identify_callers
 from .api_keys import ApiKeyResolver
 from .errors import InvalidToken, NotAllowed, NotAuthenticated
-from .guard import (
-    Guard,
-    current_identity,
-    public,
-    require_admin,
-    require_admin_or_service,
-    require_service,
-    require_user,
-    setup_identity,
-)
+from .guard import Guard, current_identity, setup_identity
 from .identity import Identity
 from .jwks import JwksKeySource
 from .revocations import RevocationFeed
@@ -24,6 +16,8 @@ from .tokens import TokenVerifier
 __version__ = version("shelf-identity")  # what pyproject.toml declares
 
 __all__ = [
+    "API_KEY",
+    "BEARER",
     "ApiKeyResolver",
     "Guard",
     "Identity",
@@ -35,11 +29,8 @@ __all__ = [
     "ServiceCredentials",
     "ServiceTokenAuth",
     "TokenVerifier",
+    "allow",
     "current_identity",
-    "public",
-    "require_admin",
-    "require_admin_or_service",
-    "require_service",
-    "require_user",
+    "identify_callers",
     "setup_identity",
 ]

@@ -4,8 +4,8 @@
 <access or service token>` (verified locally against auth's JWKS; a service token only when
 it names this service; a user's token checked against auth's revocation feed) and, where
 allowed, `Authorization: Token <API key>` (resolved through auth, cached briefly). Only the
-probes and the OpenAPI document, and views marked `@public`, are open. Views narrow who may
-call with `@require_user`, `@require_admin` or `@require_service`.
+probes and the OpenAPI document, and views marked public (`@allow(blp, public=True)`), are
+open. Views say who may call with `@allow` (access.py), which asks `Guard.identify`.
 
 `guard.service_auth_for("tasks")` signs this service's own calls to tasks with a service
 token for tasks.
@@ -13,11 +13,8 @@ token for tasks.
 
 from __future__ import annotations
 
-import functools
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, request
 
@@ -25,7 +22,7 @@ from shelf_http import ServiceClient
 from shelf_kit import current_request_id, kit
 
 from .api_keys import ApiKeyResolver
-from .errors import InvalidToken, NotAllowed, NotAuthenticated
+from .errors import InvalidToken, NotAuthenticated
 from .identity import Identity
 from .jwks import JwksKeySource
 from .revocations import RevocationFeed
@@ -33,9 +30,10 @@ from .service_tokens import ServiceCredentials, ServiceTokenAuth
 from .tokens import TokenVerifier
 
 log = logging.getLogger("shelf.identity")
-F = TypeVar("F", bound=Callable[..., Any])
 
 OPEN_ENDPOINTS = frozenset({"health.healthz", "health.readyz", "api-docs.openapi_json"})
+PUBLIC = "_shelf_public"  # a view's attribute: open to anonymous callers
+IDENTIFY = "shelf_identity.identify"  # app.extensions: who is calling (see access.py)
 
 
 @dataclass
@@ -71,11 +69,18 @@ class Guard:
 
     def before_request(self) -> None:
         view = current_app.view_functions.get(request.endpoint or "")
-        if request.endpoint in OPEN_ENDPOINTS or getattr(view, "_shelf_public", False):
+        if request.endpoint in OPEN_ENDPOINTS or getattr(view, PUBLIC, False):
             return
         if request.method == "OPTIONS":
             return
         g.identity = self.authenticate(request.headers.get("Authorization"))
+
+    def identify(self) -> Identity:
+        """Who is calling: verified before the view, or now for a public view (which
+        before_request let through unverified); a 401 Problem without valid credentials."""
+        if g.get("identity") is None:
+            g.identity = self.authenticate(request.headers.get("Authorization"))
+        return g.identity
 
 
 def setup_identity(
@@ -122,6 +127,7 @@ def setup_identity(
         revocations=revocations,
     )
     app.extensions["shelf_identity"] = guard
+    app.extensions[IDENTIFY] = guard.identify
     app.before_request(guard.before_request)
     return guard
 
@@ -131,30 +137,3 @@ def current_identity() -> Identity:
     if identity is None:
         raise NotAuthenticated()
     return identity
-
-
-def public(view: F) -> F:
-    """Open this view to anonymous callers."""
-    view._shelf_public = True  # type: ignore[attr-defined]
-    return view
-
-
-def _requiring(check: Callable[[Identity], bool], detail: str) -> Callable[[F], F]:
-    def decorator(view: F) -> F:
-        @functools.wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if not check(current_identity()):
-                raise NotAllowed(detail)
-            return view(*args, **kwargs)
-
-        return wrapper  # type: ignore[return-value]
-
-    return decorator
-
-
-require_user = _requiring(lambda i: i.is_user, "Only users may do this.")
-require_admin = _requiring(lambda i: i.is_user and i.is_admin, "Only administrators may do this.")
-require_service = _requiring(lambda i: i.is_service, "Only Shelf's services may do this.")
-require_admin_or_service = _requiring(
-    lambda i: i.is_service or i.is_admin, "Only administrators and Shelf's services may do this."
-)

@@ -5,21 +5,21 @@ a deactivated or deleted user's token stops working at once, `is_admin` is the c
 not the one in the token, and a token whose session was logged out or whose version was
 voided (revocations.py) is refused at once. A service token must name auth as its audience.
 
+Who may call each route is said with shelf_identity's guard, which asks `identify` here:
+
     @blp.route("/v1/admin/users")
-    @requires(blp, "admin")
-    def list_users(): ... current_identity().user ...
+    @allow(blp, "admin")
+    def list_users(): ... current_user() ...
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import g, request
-from flask_smorest import Blueprint
+from flask import Flask, g, request
 
+from shelf_identity import identify_callers
 from shelf_kit import Problem
 from shelf_kit.db import session
 
@@ -27,7 +27,6 @@ from . import revocations
 from .models import User
 from .tokens import InvalidToken, verify
 
-BEARER = "bearer"
 SECURITY_SCHEME = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
 
 
@@ -41,6 +40,14 @@ class Identity:
     @property
     def is_admin(self) -> bool:
         return self.user is not None and self.user.is_admin
+
+    @property
+    def is_user(self) -> bool:
+        return self.scope == "user"
+
+    @property
+    def is_service(self) -> bool:
+        return self.scope == "service"
 
 
 def unauthorized(detail: str, **extra: Any) -> Problem:
@@ -72,17 +79,15 @@ def authenticate() -> Identity:
     return Identity("user", claims, user=user)
 
 
-def require(who: str) -> Identity:
-    """Check the caller is `who` ("user", "admin" or "service") and remember it on g."""
-    identity = authenticate()
-    if who == "service" and identity.scope != "service":
-        raise forbidden("Only Shelf services may call this.")
-    if who in ("user", "admin") and identity.scope != "user":
-        raise forbidden("This needs a user's token, not a service's.")
-    if who == "admin" and not identity.is_admin:
-        raise forbidden("Only administrators may do this.")
-    g.identity = identity
-    return identity
+def identify() -> Identity:
+    """The caller, verified, remembered on g: what shelf_identity's `@allow` asks."""
+    g.identity = authenticate()
+    return g.identity
+
+
+def install(app: Flask) -> None:
+    """The guard on auth's routes (`@allow`) knows callers by `identify`."""
+    identify_callers(app, identify)
 
 
 def current_identity() -> Identity:
@@ -91,21 +96,3 @@ def current_identity() -> Identity:
 
 def current_user() -> User:
     return g.identity.user
-
-
-def requires(blp: Blueprint, who: str) -> Callable:
-    """Decorator: only `who` may call the view; documents the bearer token and the 401/403."""
-    if who not in ("user", "admin", "service"):
-        raise ValueError(f"unknown caller kind {who!r}")
-
-    def decorate(view: Callable) -> Callable:
-        @functools.wraps(view)
-        def guarded(*args: Any, **kwargs: Any) -> Any:
-            require(who)
-            return view(*args, **kwargs)
-
-        documented = blp.doc(security=[{BEARER: []}])(guarded)
-        documented = blp.alt_response(401, response="UNAUTHORIZED")(documented)
-        return blp.alt_response(403, response="FORBIDDEN")(documented)
-
-    return decorate

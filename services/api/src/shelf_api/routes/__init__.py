@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from shelf_identity import BEARER
 from shelf_kit.openapi import ServiceApi
 
 from . import (
@@ -20,7 +21,7 @@ from . import (
     transfer,
     user,
 )
-from .common import BEARER, FORM_TYPES, TOKEN
+from .common import FORM_TYPES, TOKEN
 
 BLUEPRINTS = (
     transfer.blp,
@@ -129,7 +130,8 @@ def document_linkding_errors(api: ServiceApi) -> None:
             if responses.pop("422", None) is not None:
                 responses["400"] = {"$ref": "#/components/responses/LINKDING_INVALID"}
             responses["default"] = error
-            if "401" in responses:
-                responses["401"] = error
+            for refusal in ("401", "403"):  # @allow's, in linkding's shape here
+                if refusal in responses:
+                    responses[refusal] = error
             if "{" in path:
                 responses["404"] = error

@@ -10,7 +10,7 @@ from flask import request
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from shelf_identity import require_admin
+from shelf_identity import allow
 from shelf_kit.db import session
 
 from .. import bookmarks as service
@@ -18,19 +18,13 @@ from .. import queries
 from .. import stats as stats_
 from ..models import Bookmark, Profile
 from ..schemas import AdminBookmarkPageSchema, AdminListQuerySchema, AdminStatsSchema
-from .common import BEARER, dialect
+from .common import dialect
 
 blp = Blueprint("admin", __name__, description="For administrators only: everyone's bookmarks")
 
 
-def documented(view):
-    view = blp.doc(security=[{BEARER: []}])(view)
-    view = blp.alt_response(403, description="Not an administrator")(view)
-    return require_admin(view)
-
-
 @blp.route("/v1/admin/bookmarks", methods=["GET"])
-@documented
+@allow(blp, "admin")
 @blp.arguments(AdminListQuerySchema, location="query")
 @blp.response(200, AdminBookmarkPageSchema)
 def list_bookmarks(params):
@@ -71,7 +65,7 @@ def list_bookmarks(params):
 
 
 @blp.route("/v1/admin/stats", methods=["GET"])
-@documented
+@allow(blp, "admin")
 @blp.response(200, AdminStatsSchema)
 def stats():
     """Counts over every user's bookmarks, for the admin dashboard: `broken` is every broken

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import request, send_file
 from sqlalchemy import select
 
+from shelf_identity import allow
 from shelf_kit import upload_limit
 from shelf_kit.db import session
 
@@ -22,7 +23,7 @@ from ..schemas import (
     SingleFileSchema,
 )
 from .bookmarks import own_bookmark
-from .common import commit, committed, documented, linkding_blueprint, not_found, owner_id
+from .common import commit, committed, linkding_blueprint, not_found, owner_id
 
 blp = linkding_blueprint("assets", __name__, "linkding's bookmark assets")
 
@@ -55,7 +56,7 @@ def keep(asset: Asset) -> Asset:
 
 
 @blp.route("/api/bookmarks/<id:bookmark_id>/assets/", methods=["GET"])
-@documented(blp)
+@allow(blp, "user")
 @blp.arguments(PageQuerySchema, location="query")
 @blp.response(200, AssetPageSchema)
 def list_assets(params, bookmark_id):
@@ -69,7 +70,7 @@ def list_assets(params, bookmark_id):
 
 
 @blp.route("/api/bookmarks/<id:bookmark_id>/assets/<id:asset_id>/", methods=["GET"])
-@documented(blp)
+@allow(blp, "user")
 @blp.response(200, AssetSchema)
 def get_asset(bookmark_id, asset_id):
     """One asset."""
@@ -77,7 +78,7 @@ def get_asset(bookmark_id, asset_id):
 
 
 @blp.route("/api/bookmarks/<id:bookmark_id>/assets/<id:asset_id>/download/", methods=["GET"])
-@documented(blp)
+@allow(blp, "user")
 @blp.response(200, description="The file, with its content type")
 def download(bookmark_id, asset_id):
     """The asset's file, as an attachment (never rendered on Shelf's own address)."""
@@ -98,7 +99,7 @@ def download(bookmark_id, asset_id):
 
 @blp.route("/api/bookmarks/<id:bookmark_id>/assets/upload/", methods=["POST"])
 @upload_limit("SHELF_API_ASSET_MAX_BYTES")
-@documented(blp)
+@allow(blp, "user")
 @blp.arguments(AssetUploadSchema, location="files")
 @blp.response(201, AssetSchema)
 def upload(files_, bookmark_id):
@@ -113,7 +114,7 @@ def upload(files_, bookmark_id):
 
 
 @blp.route("/api/bookmarks/<id:bookmark_id>/assets/<id:asset_id>/", methods=["DELETE"])
-@documented(blp)
+@allow(blp, "user")
 @blp.response(204)
 def delete_asset(bookmark_id, asset_id):
     """Delete an asset and its file."""
@@ -126,7 +127,7 @@ def delete_asset(bookmark_id, asset_id):
 
 @blp.route("/api/bookmarks/singlefile/", methods=["POST"])
 @upload_limit("SHELF_API_ASSET_MAX_BYTES")
-@documented(blp)
+@allow(blp, "user")
 @blp.arguments(SingleFileSchema, location="multipart")
 @blp.response(201, MessageSchema)
 def singlefile(form):

@@ -6,7 +6,7 @@ from flask import current_app, g, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from shelf_identity import public
+from shelf_identity import allow
 from shelf_kit.db import session
 
 from .. import assets, auto_tags, profiles, queries, selections
@@ -29,7 +29,6 @@ from .common import (
     commit,
     committed,
     dialect,
-    documented,
     linkding_blueprint,
     not_found,
     owner_id,
@@ -81,7 +80,7 @@ def owner_listing(params, *, archived: bool):
 
 
 @blp.route("/api/bookmarks/", methods=["GET"])
-@documented(blp)
+@allow(blp, "user")
 @blp.arguments(ListQuerySchema, location="query")
 @blp.response(200, BookmarkPageSchema)
 def list_bookmarks(params):
@@ -90,7 +89,7 @@ def list_bookmarks(params):
 
 
 @blp.route("/api/bookmarks/archived/", methods=["GET"])
-@documented(blp)
+@allow(blp, "user")
 @blp.arguments(ListQuerySchema, location="query")
 @blp.response(200, BookmarkPageSchema)
 def list_archived(params):
@@ -99,14 +98,13 @@ def list_archived(params):
 
 
 @blp.route("/api/bookmarks/shared/", methods=["GET"])
-@public
-@documented(blp, public=True)
+@allow(blp, "user", "service", public=True)
 @blp.arguments(SharedQuerySchema, location="query")
 @blp.response(200, BookmarkPageSchema)
 def list_shared(params):
     """Bookmarks shared by users who enabled sharing; without credentials, only those of
     users who enabled public sharing. `user` narrows to one username."""
-    identity = _optional_identity()
+    identity = g.get("identity")  # None without credentials; @allow verified any sent
     caller = identity.user_id if identity is not None and identity.is_user else None
     lax = profiles.lax_tags(session(), caller)
     statement = queries.shared(public_only=identity is None, username=params.get("user"))
@@ -115,16 +113,8 @@ def list_shared(params):
     return listing(statement, params, lax_tags=lax)
 
 
-def _optional_identity():
-    """Who is calling a public view: None without credentials; bad ones are still a 401."""
-    if g.get("identity") is None and request.headers.get("Authorization"):
-        guard = current_app.extensions["shelf_identity"]
-        g.identity = guard.authenticate(request.headers["Authorization"])
-    return g.get("identity")
-
-
 @blp.route("/api/bookmarks/check/", methods=["GET"])
-@documented(blp)
+@allow(blp, "user")
 @blp.arguments(CheckQuerySchema, location="query")
 @blp.response(200, BookmarkCheckSchema)
 def check(params):
@@ -155,7 +145,7 @@ def check(params):
 
 
 @blp.route("/api/bookmarks/", methods=["POST"])
-@documented(blp)
+@allow(blp, "user")
 @blp.arguments(BookmarkCreateQuerySchema, location="query", as_kwargs=True)
 @blp.arguments(BookmarkWriteSchema, location=BODY)
 @blp.response(201, BookmarkSchema)
@@ -173,7 +163,7 @@ def create(data, **query):
 
 
 @blp.route("/api/bookmarks/<id:bookmark_id>/", methods=["GET"])
-@documented(blp)
+@allow(blp, "user")
 @blp.response(200, BookmarkSchema)
 def get(bookmark_id):
     """One of the caller's bookmarks."""
@@ -189,7 +179,7 @@ def _update(bookmark_id, data):
 
 
 @blp.route("/api/bookmarks/<id:bookmark_id>/", methods=["PUT"])
-@documented(blp)
+@allow(blp, "user")
 @blp.arguments(BookmarkWriteSchema, location=BODY)
 @blp.response(200, BookmarkSchema)
 def put(data, bookmark_id):
@@ -198,7 +188,7 @@ def put(data, bookmark_id):
 
 
 @blp.route("/api/bookmarks/<id:bookmark_id>/", methods=["PATCH"])
-@documented(blp)
+@allow(blp, "user")
 @blp.arguments(BookmarkPatchSchema, location=BODY)
 @blp.response(200, BookmarkSchema)
 def patch(data, bookmark_id):
@@ -207,7 +197,7 @@ def patch(data, bookmark_id):
 
 
 @blp.route("/api/bookmarks/<id:bookmark_id>/", methods=["DELETE"])
-@documented(blp)
+@allow(blp, "user")
 @blp.response(204)
 def delete(bookmark_id):
     """Delete a bookmark (and its assets' files)."""
@@ -227,7 +217,7 @@ def _set_archived(bookmark_id: int, archived: bool) -> None:
 
 
 @blp.route("/api/bookmarks/<id:bookmark_id>/archive/", methods=["POST"])
-@documented(blp)
+@allow(blp, "user")
 @blp.response(204)
 def archive(bookmark_id):
     """Archive a bookmark."""
@@ -235,7 +225,7 @@ def archive(bookmark_id):
 
 
 @blp.route("/api/bookmarks/<id:bookmark_id>/unarchive/", methods=["POST"])
-@documented(blp)
+@allow(blp, "user")
 @blp.response(204)
 def unarchive(bookmark_id):
     """Take a bookmark out of the archive."""

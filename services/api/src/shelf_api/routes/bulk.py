@@ -3,18 +3,19 @@ rules are bulk.py's."""
 
 from __future__ import annotations
 
+from shelf_identity import allow
 from shelf_kit import Problem
 from shelf_kit.db import session
 
 from .. import assets, bulk
 from ..v1_schemas import BulkResultSchema, BulkSchema, CountConflictSchema
-from .common import commit, dialect, documented, owner_id, user_blueprint
+from .common import commit, dialect, owner_id, user_blueprint
 
 blp = user_blueprint("bulk", __name__, "Bulk edit of the caller's bookmarks")
 
 
 @blp.route("/v1/bookmarks/bulk", methods=["POST"])
-@documented(blp)
+@allow(blp, "user")
 @blp.arguments(BulkSchema)
 @blp.alt_response(
     409,

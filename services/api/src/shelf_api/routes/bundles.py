@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import request
 from sqlalchemy import func, select
 
+from shelf_identity import allow
 from shelf_kit.db import session, utcnow
 
 from .. import profiles, queries
@@ -19,7 +20,7 @@ from ..schemas import (
     PageQuerySchema,
 )
 from ..search import SearchSyntaxError, parse
-from .common import BODY, commit, documented, linkding_blueprint, not_found, owner_id
+from .common import BODY, commit, linkding_blueprint, not_found, owner_id
 
 blp = linkding_blueprint("bundles", __name__, "linkding's bundles (saved searches) API")
 FIELDS = (
@@ -63,7 +64,7 @@ def apply(bundle: Bundle, data) -> None:
 
 
 @blp.route("/api/bundles/", methods=["GET"])
-@documented(blp)
+@allow(blp, "user")
 @blp.arguments(PageQuerySchema, location="query")
 @blp.response(200, BundlePageSchema)
 def list_bundles(params):
@@ -78,7 +79,7 @@ def list_bundles(params):
 
 
 @blp.route("/api/bundles/<id:bundle_id>/", methods=["GET"])
-@documented(blp)
+@allow(blp, "user")
 @blp.response(200, BundleSchema)
 def get(bundle_id):
     """One of the caller's bundles."""
@@ -86,7 +87,7 @@ def get(bundle_id):
 
 
 @blp.route("/api/bundles/", methods=["POST"])
-@documented(blp)
+@allow(blp, "user")
 @blp.arguments(BundleWriteSchema, location=BODY)
 @blp.response(201, BundleSchema)
 def create(data):
@@ -122,7 +123,7 @@ def _update(bundle_id, data):
 
 
 @blp.route("/api/bundles/<id:bundle_id>/", methods=["PUT"])
-@documented(blp)
+@allow(blp, "user")
 @blp.arguments(BundleWriteSchema, location=BODY)
 @blp.response(200, BundleSchema)
 def put(data, bundle_id):
@@ -131,7 +132,7 @@ def put(data, bundle_id):
 
 
 @blp.route("/api/bundles/<id:bundle_id>/", methods=["PATCH"])
-@documented(blp)
+@allow(blp, "user")
 @blp.arguments(BundlePatchSchema, location=BODY)
 @blp.response(200, BundleSchema)
 def patch(data, bundle_id):
@@ -140,7 +141,7 @@ def patch(data, bundle_id):
 
 
 @blp.route("/api/bundles/<id:bundle_id>/", methods=["DELETE"])
-@documented(blp)
+@allow(blp, "user")
 @blp.response(204)
 def delete(bundle_id):
     """Delete a bundle (its bookmarks are untouched)."""

@@ -4,7 +4,7 @@ that wake the outbox relay."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from flask import current_app, g, request
 from flask_smorest import Blueprint
@@ -13,16 +13,14 @@ from webargs.flaskparser import FlaskParser
 from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import CombinedMultiDict
 
-from shelf_identity import NotAllowed, current_identity
+from shelf_identity import API_KEY, BEARER, current_identity
 from shelf_kit import Problem
 from shelf_kit.db import get_database, session
 
 from .. import profiles
 
 T = TypeVar("T")
-TOKEN = "token"  # the security scheme names in the OpenAPI document
-BEARER = "bearer"
-SECURITY: list[dict[str, list[str]]] = [{TOKEN: []}, {BEARER: []}]
+TOKEN = API_KEY  # the security scheme names in the OpenAPI document
 
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -66,6 +64,7 @@ class _Parser(FlaskParser):
 
 class ApiBlueprint(Blueprint):
     ARGUMENTS_PARSER = _Parser()
+    SECURITY_SCHEMES = (TOKEN, BEARER)  # users come with an API key or a token (@allow)
     DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
         **Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
         "multipart": "multipart/form-data",
@@ -87,19 +86,15 @@ class UserBlueprint(ApiBlueprint):
 def linkding_blueprint(
     name: str, import_name: str, description: str, *, cls: type[ApiBlueprint] = ApiBlueprint
 ) -> Blueprint:
-    """A blueprint for users only (services get 403), which remembers who called."""
+    """A blueprint for users' routes (each says who may call: `@allow`), which remembers the
+    users who call."""
     blp = cls(name, import_name, description=description)
 
     @blp.before_request
-    def _users_only() -> None:
-        if request.method == "OPTIONS":
+    def _remember_the_caller() -> None:
+        identity = g.get("identity")  # None for anonymous callers and before a 401
+        if request.method == "OPTIONS" or identity is None or not identity.is_user:
             return
-        view = current_app.view_functions.get(request.endpoint or "")
-        if getattr(view, "_shelf_public", False) and g.get("identity") is None:
-            return
-        identity = current_identity()
-        if not identity.is_user:
-            raise NotAllowed("Only users may use this API.")
         profiles.remember(
             session(),
             identity.user_id,
@@ -111,8 +106,8 @@ def linkding_blueprint(
 
 
 def user_blueprint(name: str, import_name: str, description: str) -> Blueprint:
-    """A blueprint of Shelf's own endpoints for users (/v1/...): the linkding surface's
-    callers and guard, problem+json errors, 400 for invalid requests."""
+    """A blueprint of Shelf's own endpoints for users (/v1/...): as the linkding surface's,
+    but problem+json errors and 400 for invalid requests."""
     return linkding_blueprint(name, import_name, description, cls=UserBlueprint)
 
 
@@ -147,16 +142,3 @@ def committed(write: Callable[[], T], *, wake_relay: bool = False) -> T:
 
 def not_found() -> Problem:
     return Problem(404, "Not Found", "Not found.")
-
-
-def documented(blp: Blueprint, *, public: bool = False):
-    """Document the view's credentials and the errors every view may answer."""
-
-    def decorate(view: Any) -> Any:
-        security = [{}, *SECURITY] if public else SECURITY
-        view = blp.doc(security=security)(view)
-        if not public:
-            view = blp.alt_response(401, description="Missing or bad credentials")(view)
-        return view
-
-    return decorate

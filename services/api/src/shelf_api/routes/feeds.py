@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from flask import Response, request
 
-from shelf_identity import public
+from shelf_identity import allow
 from shelf_kit import Problem
 from shelf_kit.db import session
 
 from .. import feeds
 from ..v1_schemas import FeedKeySchema, FeedQuerySchema
-from .common import UserBlueprint, committed, dialect, documented, owner_id, user_blueprint
+from .common import UserBlueprint, committed, dialect, owner_id, user_blueprint
 
 blp = user_blueprint("feed_key", __name__, "The caller's key to their RSS feeds")
 feeds_blp = UserBlueprint("feeds", __name__, description="RSS feeds, read with the feed key alone")
@@ -19,7 +19,7 @@ RSS_DOCUMENT = {"application/rss+xml": {"schema": {"type": "string"}}}
 
 
 @blp.route("/v1/feed-key", methods=["GET"])
-@documented(blp)
+@allow(blp, "user")
 @blp.response(200, FeedKeySchema)
 def get_key():
     """The caller's feed key (made on the first call) and their feeds' paths, relative to
@@ -28,7 +28,7 @@ def get_key():
 
 
 @blp.route("/v1/feed-key", methods=["POST"])
-@documented(blp)
+@allow(blp, "user")
 @blp.response(201, FeedKeySchema)
 def renew_key():
     """A new feed key: the old key's feeds answer 404 from now on."""
@@ -46,9 +46,8 @@ def feed(kind: str, feed_key: str, params: dict) -> Response:
 
 def feed_route(kind: str):
     @feeds_blp.route(f"/feeds/<string:feed_key>/{kind}", methods=["GET"], endpoint=f"feed_{kind}")
-    @public
+    @allow(feeds_blp, public=True)
     @feeds_blp.doc(
-        security=[{}],
         summary=f"{feeds.CHANNELS[kind][0]} (RSS 2.0)",
         description="`q` searches as the bookmark list does. No token: the key in "
         "the path is the credential.",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import current_app
 from flask_smorest import Blueprint
 
-from shelf_identity import public
+from shelf_identity import allow
 from shelf_kit import kit
 
 from ..linkding import LINKDING_API_VERSION
@@ -16,8 +16,7 @@ blp = Blueprint("linkding_health", __name__, description="linkding's health chec
 
 
 @blp.route("/health", methods=["GET"])
-@public
-@blp.doc(security=[{}])
+@allow(blp, public=True)
 @blp.response(200, LinkdingHealthSchema)
 @blp.alt_response(
     503,

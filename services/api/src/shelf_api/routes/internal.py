@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from shelf_identity import require_service
+from shelf_identity import allow
 from shelf_kit import Problem
 from shelf_kit.db import session, utcnow
 
@@ -32,17 +32,10 @@ from ..schemas import (
     OwnersSchema,
 )
 from ..urls import normalize_url
-from .common import BEARER
 
 blp = Blueprint("internal", __name__, description="For Shelf's services only (tasks)")
 log = logging.getLogger("shelf.api.internal")
 BROKEN_AFTER = 2  # failed checks in a row
-
-
-def documented(view):
-    view = blp.doc(security=[{BEARER: []}])(view)
-    view = blp.alt_response(403, description="Not a service")(view)
-    return require_service(view)
 
 
 def any_bookmark(bookmark_id: int) -> Bookmark:
@@ -59,7 +52,7 @@ def any_bookmark(bookmark_id: int) -> Bookmark:
 
 
 @blp.route("/v1/internal/bookmarks", methods=["GET"])
-@documented
+@allow(blp, "service")
 @blp.arguments(InternalListQuerySchema, location="query")
 @blp.response(200, InternalPageSchema)
 def list_bookmarks(params):
@@ -82,7 +75,7 @@ def list_bookmarks(params):
 
 
 @blp.route("/v1/internal/bookmarks/<id:bookmark_id>", methods=["GET"])
-@documented
+@allow(blp, "service")
 @blp.response(200, InternalBookmarkSchema)
 def get_bookmark(bookmark_id):
     """One bookmark, whoever owns it."""
@@ -90,7 +83,7 @@ def get_bookmark(bookmark_id):
 
 
 @blp.route("/v1/internal/bookmarks/<id:bookmark_id>/metadata", methods=["PATCH"])
-@documented
+@allow(blp, "service")
 @blp.arguments(MetadataUpdateSchema)
 @blp.response(200, InternalBookmarkSchema)
 @blp.alt_response(409, description="The bookmark's URL changed since the fetch")
@@ -123,7 +116,7 @@ def write_metadata(data, bookmark_id):
 
 
 @blp.route("/v1/internal/bookmarks/<id:bookmark_id>/link-check", methods=["POST"])
-@documented
+@allow(blp, "service")
 @blp.arguments(LinkCheckSchema)
 @blp.response(200, LinkCheckResultSchema)
 def link_check(data, bookmark_id):
@@ -141,7 +134,7 @@ def link_check(data, bookmark_id):
 
 
 @blp.route("/v1/internal/imports/<id:import_id>/batches", methods=["POST"])
-@documented
+@allow(blp, "service")
 @blp.arguments(BatchSchema)
 @blp.response(200, BatchResultSchema)
 @blp.alt_response(409, description="The import failed (see its detail)")
@@ -152,7 +145,7 @@ def import_batch(data, import_id):
 
 
 @blp.route("/v1/internal/imports/<id:import_id>/failure", methods=["POST"])
-@documented
+@allow(blp, "service")
 @blp.arguments(ImportFailureSchema)
 @blp.response(200, ImportProgressSchema)
 def import_failure(data, import_id):
@@ -162,7 +155,7 @@ def import_failure(data, import_id):
 
 
 @blp.route("/v1/internal/users", methods=["GET"])
-@documented
+@allow(blp, "service")
 @blp.response(200, OwnersSchema)
 def owners():
     """The owners who have bookmarks (for backups)."""
@@ -171,7 +164,7 @@ def owners():
 
 
 @blp.route("/v1/internal/users/<id:owner_id>", methods=["DELETE"])
-@documented
+@allow(blp, "service")
 @blp.response(204)
 def purge_user(owner_id):
     """Delete everything api keeps for a user auth deleted: bookmarks, tags, bundles, their
@@ -182,7 +175,7 @@ def purge_user(owner_id):
 
 
 @blp.route("/v1/internal/users/<id:owner_id>/export", methods=["GET"])
-@documented
+@allow(blp, "service")
 @blp.arguments(ExportQuerySchema, location="query")
 @blp.response(200, description="The export file")
 def export(params, owner_id):

@@ -5,13 +5,14 @@ from __future__ import annotations
 from flask import request
 from sqlalchemy import select
 
+from shelf_identity import allow
 from shelf_kit.db import session
 
 from .. import bookmarks as service
 from .. import queries
 from ..models import Tag
 from ..schemas import PageQuerySchema, TagPageSchema, TagSchema, TagWriteSchema
-from .common import BODY, commit, committed, documented, linkding_blueprint, not_found, owner_id
+from .common import BODY, commit, committed, linkding_blueprint, not_found, owner_id
 
 blp = linkding_blueprint("tags", __name__, "linkding's tags API")
 
@@ -24,7 +25,7 @@ def own_tag(tag_id: int) -> Tag:
 
 
 @blp.route("/api/tags/", methods=["GET"])
-@documented(blp)
+@allow(blp, "user")
 @blp.arguments(PageQuerySchema, location="query")
 @blp.response(200, TagPageSchema)
 def list_tags(params):
@@ -37,7 +38,7 @@ def list_tags(params):
 
 
 @blp.route("/api/tags/<id:tag_id>/", methods=["GET"])
-@documented(blp)
+@allow(blp, "user")
 @blp.response(200, TagSchema)
 def get(tag_id):
     """One of the caller's tags."""
@@ -45,7 +46,7 @@ def get(tag_id):
 
 
 @blp.route("/api/tags/", methods=["POST"])
-@documented(blp)
+@allow(blp, "user")
 @blp.arguments(TagWriteSchema, location=BODY)
 @blp.response(201, TagSchema)
 def create(data):
@@ -55,7 +56,7 @@ def create(data):
 
 
 @blp.route("/api/tags/<id:tag_id>/", methods=["DELETE"])
-@documented(blp)
+@allow(blp, "user")
 @blp.response(204)
 def delete(tag_id):
     """Delete a tag; its bookmarks stay, without it."""

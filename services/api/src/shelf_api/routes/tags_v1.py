@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import request
 from sqlalchemy.exc import IntegrityError
 
+from shelf_identity import allow
 from shelf_kit import Problem
 from shelf_kit.db import session
 
@@ -21,7 +22,7 @@ from ..v1_schemas import (
     TagRemovedSchema,
     TagRenameSchema,
 )
-from .common import commit, documented, not_found, owner_id, user_blueprint
+from .common import commit, not_found, owner_id, user_blueprint
 
 blp = user_blueprint("tags_v1", __name__, "The caller's tags: counts, rename, merge, delete")
 
@@ -43,7 +44,7 @@ def conflict(existing_id: int) -> Problem:
 
 
 @blp.route("/v1/tags", methods=["GET"])
-@documented(blp)
+@allow(blp, "user")
 @blp.arguments(TagListQuerySchema, location="query")
 @blp.response(200, TagItemPageSchema)
 def list_tags(params):
@@ -58,7 +59,7 @@ def list_tags(params):
 
 
 @blp.route("/v1/tags/<id:tag_id>", methods=["GET"])
-@documented(blp)
+@allow(blp, "user")
 @blp.alt_response(404, description="Not one of the caller's tags")
 @blp.response(200, TagItemSchema)
 def get_tag(tag_id):
@@ -67,7 +68,7 @@ def get_tag(tag_id):
 
 
 @blp.route("/v1/tags/<id:tag_id>", methods=["PATCH"])
-@documented(blp)
+@allow(blp, "user")
 @blp.arguments(TagRenameSchema)
 @blp.alt_response(404, description="Not one of the caller's tags")
 @blp.alt_response(
@@ -97,7 +98,7 @@ def rename(data, tag_id):
 
 
 @blp.route("/v1/tags/<id:tag_id>/merge", methods=["POST"])
-@documented(blp)
+@allow(blp, "user")
 @blp.arguments(TagMergeSchema)
 @blp.alt_response(404, description="Either tag is not one of the caller's")
 @blp.response(200, TagMergedSchema)
@@ -113,7 +114,7 @@ def merge(data, tag_id):
 
 
 @blp.route("/v1/tags/<id:tag_id>", methods=["DELETE"])
-@documented(blp)
+@allow(blp, "user")
 @blp.alt_response(404, description="Not one of the caller's tags")
 @blp.response(200, TagRemovedSchema)
 def delete_tag(tag_id):

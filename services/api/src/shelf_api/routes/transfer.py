@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Response, current_app
 
+from shelf_identity import allow
 from shelf_kit import upload_limit
 from shelf_kit.db import session
 
@@ -16,14 +17,14 @@ from ..schemas import (
     ImportResultSchema,
     ImportSchema,
 )
-from .common import commit, committed, documented, linkding_blueprint, not_found, owner_id
+from .common import commit, committed, linkding_blueprint, not_found, owner_id
 
 blp = linkding_blueprint("transfer", __name__, "Import and export (Shelf additions)")
 
 
 @blp.route("/api/bookmarks/import/", methods=["POST"])
 @upload_limit("SHELF_API_IMPORT_MAX_BYTES")
-@documented(blp)
+@allow(blp, "user")
 @blp.arguments(ImportSchema, location="multipart")
 @blp.response(201, ImportResultSchema)
 @blp.alt_response(202, schema=ImportResultSchema, description="A large file: imported by a job")
@@ -59,7 +60,7 @@ def import_file(form):
 
 
 @blp.route("/api/bookmarks/import/<id:import_id>/", methods=["GET"])
-@documented(blp)
+@allow(blp, "user")
 @blp.response(200, ImportProgressSchema)
 def import_progress(import_id):
     """How far a large import has got."""
@@ -70,7 +71,7 @@ def import_progress(import_id):
 
 
 @blp.route("/api/bookmarks/export/", methods=["GET"])
-@documented(blp)
+@allow(blp, "user")
 @blp.arguments(ExportQuerySchema, location="query")
 @blp.response(200, description="The export file (html, json or csv)")
 def export(params):

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from flask import current_app
 
+from shelf_identity import allow
 from shelf_kit import kit
 from shelf_kit.db import session
 
 from .. import profiles
 from ..linkding import LINKDING_API_VERSION
 from ..schemas import ProfilePatchSchema, ProfileSchema
-from .common import BODY, commit, documented, linkding_blueprint, owner_id
+from .common import BODY, commit, linkding_blueprint, owner_id
 
 blp = linkding_blueprint("user", __name__, "linkding's user profile")
 
@@ -24,7 +25,7 @@ def profile_answer(profile) -> dict:
 
 
 @blp.route("/api/user/profile/", methods=["GET"])
-@documented(blp)
+@allow(blp, "user")
 @blp.response(200, ProfileSchema)
 def get_profile():
     """The caller's preferences."""
@@ -32,7 +33,7 @@ def get_profile():
 
 
 @blp.route("/api/user/profile/", methods=["PATCH"])
-@documented(blp)
+@allow(blp, "user")
 @blp.arguments(ProfilePatchSchema, location=BODY)
 @blp.response(200, ProfileSchema)
 def patch_profile(data):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from shelf_identity import BEARER
 from shelf_kit.openapi import ServiceApi
 
-from ..identity import BEARER, SECURITY_SCHEME
+from .. import identity
+from ..identity import SECURITY_SCHEME
 from . import (
     admin,
     api_keys,
@@ -28,6 +30,10 @@ BLUEPRINTS = (
     revocations.blp,
     maintenance.blp,
 )
+
+
+# Who calls each route (`@allow`): auth's own `identify`, set up with the first blueprint.
+sessions.blp.record_once(lambda state: identity.install(state.app))
 
 
 def register_blueprints(api: ServiceApi) -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
+from shelf_identity import allow
 from shelf_kit import Problem
 from shelf_kit.db import session
 
 from .. import api_keys, outbox, refresh_sessions, revocations
 from ..errors import invalid
-from ..identity import current_user, requires
+from ..identity import current_user
 from ..mail import mail_reset_link
 from ..models import User
 from ..passwords import UNUSABLE
@@ -35,7 +36,7 @@ def get_user(user_id: int) -> User:
 
 
 @blp.route("/v1/admin/users")
-@requires(blp, "admin")
+@allow(blp, "admin")
 @blp.arguments(UserListQuerySchema, location="query")
 @blp.response(200, UserListSchema)
 def list_(args):
@@ -55,7 +56,7 @@ def list_(args):
 
 
 @blp.route("/v1/admin/users", methods=["POST"])
-@requires(blp, "admin")
+@allow(blp, "admin")
 @blp.arguments(AdminUserCreateSchema)
 @blp.response(201, UserSchema)
 def create(body):
@@ -66,7 +67,7 @@ def create(body):
 
 
 @blp.route("/v1/admin/users/<id:user_id>", methods=["PATCH"])
-@requires(blp, "admin")
+@allow(blp, "admin")
 @blp.arguments(AdminUserUpdateSchema)
 @blp.response(200, UserSchema)
 @blp.alt_response(404, response="NOT_FOUND")
@@ -102,7 +103,7 @@ def update(body, user_id):
 
 
 @blp.route("/v1/admin/users/<id:user_id>", methods=["DELETE"])
-@requires(blp, "admin")
+@allow(blp, "admin")
 @blp.response(204)
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")
@@ -121,7 +122,7 @@ def delete(user_id):
 
 
 @blp.route("/v1/admin/users/<id:user_id>/password-reset", methods=["POST"])
-@requires(blp, "admin")
+@allow(blp, "admin")
 @blp.response(202, AcceptedSchema)
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")

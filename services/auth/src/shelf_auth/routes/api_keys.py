@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
+from shelf_identity import allow
 from shelf_kit.db import session
 
 from .. import api_keys
-from ..identity import current_user, requires
+from ..identity import current_user
 from ..schemas import ApiKeyCreatedSchema, ApiKeyInfoSchema, IntrospectionSchema, IntrospectSchema
 
 blp = Blueprint("api_keys", __name__, description="API keys for scripts and integrations")
@@ -20,7 +21,7 @@ def describe(row) -> dict:
 
 
 @blp.route("/v1/api-key")
-@requires(blp, "user")
+@allow(blp, "user")
 @blp.response(200, ApiKeyInfoSchema)
 def show():
     """Whether the caller has an API key, when it was made and its last 4 characters."""
@@ -28,7 +29,7 @@ def show():
 
 
 @blp.route("/v1/api-key", methods=["POST"])
-@requires(blp, "user")
+@allow(blp, "user")
 @blp.response(201, ApiKeyCreatedSchema)
 def regenerate():
     """Make a new API key, replacing the old one.
@@ -41,7 +42,7 @@ def regenerate():
 
 
 @blp.route("/v1/api-key", methods=["DELETE"])
-@requires(blp, "user")
+@allow(blp, "user")
 @blp.response(204)
 def revoke():
     """Revoke the API key: it stops working (at the other services within seconds). 204
@@ -51,7 +52,7 @@ def revoke():
 
 
 @blp.route("/v1/api-keys/introspect", methods=["POST"])
-@requires(blp, "service")
+@allow(blp, "service")
 @blp.arguments(IntrospectSchema)
 @blp.response(200, IntrospectionSchema)
 def introspect(body):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 from jwt.algorithms import ECAlgorithm
 
+from shelf_identity import allow
+
 from ..keys import get_key_ring
 from ..schemas import JwksSchema
 from ..tokens import ALGORITHM
@@ -13,6 +15,7 @@ blp = Blueprint("jwks", __name__, description="Public keys (JWKS)")
 
 
 @blp.route("/.well-known/jwks.json")
+@allow(blp, public=True)
 @blp.response(200, JwksSchema)
 def jwks():
     """Every key in auth's key ring: the signing key and older ones still accepted."""

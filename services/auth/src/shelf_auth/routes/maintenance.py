@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
+from shelf_identity import allow
 from shelf_kit.db import session
 
 from .. import outbox, password_resets, refresh_sessions, revocations, throttle
-from ..identity import requires
 from ..schemas import PurgeSchema
 
 blp = Blueprint("maintenance", __name__, description="Housekeeping for the tasks scheduler")
 
 
 @blp.route("/v1/maintenance/purge", methods=["POST"])
-@requires(blp, "service")
+@allow(blp, "service")
 @blp.response(200, PurgeSchema)
 def purge():
     """Purge what is no longer needed (services only).

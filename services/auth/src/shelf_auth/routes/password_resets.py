@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import request
 from flask_smorest import Blueprint
 
+from shelf_identity import allow
 from shelf_kit.db import session
 
 from .. import api_keys, outbox, password_resets, refresh_sessions, throttle
@@ -19,6 +20,7 @@ blp = Blueprint("password_resets", __name__, description="Reset a forgotten pass
 
 
 @blp.route("/v1/password-resets", methods=["POST"])
+@allow(blp, public=True)
 @blp.arguments(ResetRequestSchema)
 @blp.response(202, AcceptedSchema)
 @blp.alt_response(429, response="TOO_MANY_REQUESTS")
@@ -53,6 +55,7 @@ def request_reset(body):
 
 
 @blp.route("/v1/password-resets/confirm", methods=["POST"])
+@allow(blp, public=True)
 @blp.arguments(ResetConfirmSchema)
 @blp.response(204)
 def confirm_reset(body):

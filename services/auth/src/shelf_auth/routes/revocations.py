@@ -7,17 +7,17 @@ import hashlib
 from flask import Response, request
 from flask_smorest import Blueprint
 
+from shelf_identity import allow
 from shelf_kit.db import session
 
 from .. import revocations
-from ..identity import requires
 from ..schemas import RevocationFeedSchema
 
 blp = Blueprint("revocations", __name__, description="Revoked tokens and keys (services only)")
 
 
 @blp.route("/v1/revocations")
-@requires(blp, "service")
+@allow(blp, "service")
 @blp.response(200, RevocationFeedSchema)
 @blp.alt_response(304, description="Nothing changed since the ETag sent in If-None-Match")
 def feed():

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
+from shelf_identity import allow
+
 from .. import service_clients, tokens
 from ..identity import forbidden, unauthorized
 from ..schemas import ClientCredentialsSchema, ServiceTokenSchema
@@ -13,6 +15,7 @@ blp = Blueprint("service_tokens", __name__, description="Tokens for Shelf's own 
 
 
 @blp.route("/v1/service-tokens", methods=["POST"])
+@allow(blp, public=True)
 @blp.arguments(ClientCredentialsSchema)
 @blp.response(200, ServiceTokenSchema)
 @blp.alt_response(401, response="UNAUTHORIZED")

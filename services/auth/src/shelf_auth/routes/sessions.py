@@ -5,13 +5,14 @@ from __future__ import annotations
 from flask import current_app, request
 from flask_smorest import Blueprint
 
+from shelf_identity import allow
 from shelf_kit.db import session, utcnow
 
 from .. import refresh_sessions, throttle
 from ..errors import too_many_requests
 from ..forwarded import client_address
 from ..grants import token_pair
-from ..identity import current_user, forbidden, requires, unauthorized
+from ..identity import current_user, forbidden, unauthorized
 from ..passwords import check_password, hash_password, needs_rehash
 from ..schemas import LoginSchema, RefreshSchema, TokenPairSchema
 from ..users import find_by_username
@@ -26,6 +27,7 @@ def check_throttle(username: str, address: str) -> None:
 
 
 @blp.route("/v1/sessions", methods=["POST"])
+@allow(blp, public=True)
 @blp.arguments(LoginSchema)
 @blp.response(201, TokenPairSchema)
 @blp.alt_response(401, response="UNAUTHORIZED")
@@ -59,6 +61,7 @@ def log_in(credentials):
 
 
 @blp.route("/v1/sessions/refresh", methods=["POST"])
+@allow(blp, public=True)
 @blp.arguments(RefreshSchema)
 @blp.response(200, TokenPairSchema)
 @blp.alt_response(401, response="UNAUTHORIZED")
@@ -85,6 +88,7 @@ def refresh(body):
 
 
 @blp.route("/v1/sessions/logout", methods=["POST"])
+@allow(blp, public=True)
 @blp.arguments(RefreshSchema)
 @blp.response(204)
 def log_out(body):
@@ -97,7 +101,7 @@ def log_out(body):
 
 
 @blp.route("/v1/sessions/logout-all", methods=["POST"])
-@requires(blp, "user")
+@allow(blp, "user")
 @blp.response(204)
 def log_out_everywhere():
     """Log out everywhere: revoke every refresh token and access token of the caller.

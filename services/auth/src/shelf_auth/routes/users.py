@@ -5,13 +5,14 @@ from __future__ import annotations
 from flask import current_app, request
 from flask_smorest import Blueprint
 
+from shelf_identity import allow
 from shelf_kit.db import session
 
 from .. import api_keys, refresh_sessions, throttle
 from ..errors import invalid
 from ..forwarded import client_address
 from ..grants import token_pair
-from ..identity import current_user, forbidden, requires
+from ..identity import current_user, forbidden
 from ..passwords import check_password
 from ..schemas import (
     EmailChangeSchema,
@@ -28,6 +29,7 @@ blp = Blueprint("users", __name__, description="Sign up and manage your own acco
 
 
 @blp.route("/v1/signup")
+@allow(blp, public=True)
 @blp.response(200, SignUpStateSchema)
 def sign_up_state():
     """Whether sign-up is open now, that is what POST /v1/users would do (no token needed):
@@ -36,6 +38,7 @@ def sign_up_state():
 
 
 @blp.route("/v1/users", methods=["POST"])
+@allow(blp, public=True)
 @blp.arguments(SignUpSchema)
 @blp.response(201, UserSchema)
 @blp.alt_response(403, response="FORBIDDEN")
@@ -52,7 +55,7 @@ def sign_up(body):
 
 
 @blp.route("/v1/users/me")
-@requires(blp, "user")
+@allow(blp, "user")
 @blp.response(200, UserSchema)
 def me():
     """The caller's account."""
@@ -70,7 +73,7 @@ def confirm_password(password: str, field: str) -> None:
 
 
 @blp.route("/v1/users/me/password", methods=["POST"])
-@requires(blp, "user")
+@allow(blp, "user")
 @blp.arguments(PasswordChangeSchema)
 @blp.response(200, TokenPairSchema)
 @blp.alt_response(429, response="TOO_MANY_REQUESTS")
@@ -91,7 +94,7 @@ def change_password(body):
 
 
 @blp.route("/v1/users/me/email", methods=["POST"])
-@requires(blp, "user")
+@allow(blp, "user")
 @blp.arguments(EmailChangeSchema)
 @blp.response(200, UserSchema)
 @blp.alt_response(429, response="TOO_MANY_REQUESTS")

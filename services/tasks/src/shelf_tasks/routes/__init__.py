@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from shelf_identity import BEARER
 from shelf_kit.openapi import ServiceApi
 
 from . import jobs, schedules, stats
-from .common import BEARER, SECURITY_SCHEME
+from .common import SECURITY_SCHEME
 
 BLUEPRINTS = (jobs.blp, schedules.blp, stats.blp)
 

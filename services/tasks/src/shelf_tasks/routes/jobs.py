@@ -6,7 +6,7 @@ from flask import current_app
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
-from shelf_identity import current_identity, require_admin_or_service
+from shelf_identity import allow, current_identity
 from shelf_kit import Problem, current_request_id
 from shelf_kit.db import session
 
@@ -14,7 +14,7 @@ from .. import jobs as queue
 from ..extensions import registry
 from ..models import Job
 from ..schemas import JobCreateSchema, JobListQuerySchema, JobPageSchema, JobSchema
-from .common import documented, sees_everything
+from .common import sees_everything
 
 blp = Blueprint("jobs", __name__, description="Deferred jobs")
 
@@ -36,7 +36,7 @@ def visible_job(job_id: int) -> Job:
 
 
 @blp.route("/v1/jobs", methods=["POST"])
-@documented(blp, require_admin_or_service)
+@allow(blp, "admin", "service")
 @blp.arguments(JobCreateSchema)
 @blp.response(201, JobSchema)
 @blp.alt_response(
@@ -78,7 +78,7 @@ def enqueue(data):
 
 
 @blp.route("/v1/jobs", methods=["GET"])
-@documented(blp)
+@allow(blp, "user", "service")
 @blp.arguments(JobListQuerySchema, location="query")
 @blp.response(200, JobPageSchema)
 def list_jobs(params):
@@ -107,7 +107,7 @@ def list_jobs(params):
 
 
 @blp.route("/v1/jobs/<id:job_id>", methods=["GET"])
-@documented(blp)
+@allow(blp, "user", "service")
 @blp.response(200, JobSchema)
 @blp.alt_response(404, description="No such job, or not the caller's")
 def get_job(job_id):
@@ -116,7 +116,7 @@ def get_job(job_id):
 
 
 @blp.route("/v1/jobs/<id:job_id>/retry", methods=["POST"])
-@documented(blp, require_admin_or_service)
+@allow(blp, "admin", "service")
 @blp.response(200, JobSchema)
 @blp.alt_response(404, description="No such job")
 @blp.alt_response(409, description="The job is running")
@@ -132,7 +132,7 @@ def retry_job(job_id):
 
 
 @blp.route("/v1/jobs/<id:job_id>/cancel", methods=["POST"])
-@documented(blp, require_admin_or_service)
+@allow(blp, "admin", "service")
 @blp.response(200, JobSchema)
 @blp.alt_response(404, description="No such job")
 @blp.alt_response(409, description="The job has finished already")

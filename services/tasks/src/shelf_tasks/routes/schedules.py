@@ -5,14 +5,13 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from shelf_identity import require_admin_or_service
+from shelf_identity import allow
 from shelf_kit import Problem
 from shelf_kit.db import session, utcnow
 
 from ..models import Schedule, ScheduleFire
 from ..schedules import next_fire, validate_cron
 from ..schemas import ScheduleListSchema, ScheduleSchema, ScheduleUpdateSchema
-from .common import documented
 
 blp = Blueprint("schedules", __name__, description="Cron schedules (UTC)")
 
@@ -51,7 +50,7 @@ def find(schedule_id: int) -> Schedule:
 
 
 @blp.route("/v1/schedules", methods=["GET"])
-@documented(blp, require_admin_or_service)
+@allow(blp, "admin", "service")
 @blp.response(200, ScheduleListSchema)
 def list_schedules():
     """Every schedule, with its next and last fire (services and admins)."""
@@ -60,7 +59,7 @@ def list_schedules():
 
 
 @blp.route("/v1/schedules/<id:schedule_id>", methods=["GET"])
-@documented(blp, require_admin_or_service)
+@allow(blp, "admin", "service")
 @blp.response(200, ScheduleSchema)
 @blp.alt_response(404, description="No such schedule")
 def get_schedule(schedule_id):
@@ -69,7 +68,7 @@ def get_schedule(schedule_id):
 
 
 @blp.route("/v1/schedules/<id:schedule_id>", methods=["PATCH"])
-@documented(blp, require_admin_or_service)
+@allow(blp, "admin", "service")
 @blp.arguments(ScheduleUpdateSchema)
 @blp.response(200, ScheduleSchema)
 @blp.alt_response(404, description="No such schedule")

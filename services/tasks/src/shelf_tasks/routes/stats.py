@@ -7,13 +7,12 @@ from datetime import timedelta
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
-from shelf_identity import require_admin_or_service
+from shelf_identity import allow
 from shelf_kit.db import session, utcnow
 
 from ..jobs import WAITING_STATES
 from ..models import Job, JobState
 from ..schemas import StatsSchema
-from .common import documented
 
 blp = Blueprint("stats", __name__, description="Queue statistics")
 
@@ -25,7 +24,7 @@ def _finished_since(state: JobState, since) -> int:
 
 
 @blp.route("/v1/stats", methods=["GET"])
-@documented(blp, require_admin_or_service)
+@allow(blp, "admin", "service")
 @blp.response(200, StatsSchema)
 def stats():
     """Jobs by state and by kind, throughput over the last hour, and the job that has waited
