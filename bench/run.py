@@ -96,6 +96,7 @@ class Figures:
     errors: int = 0
     first_error: str = ""
     note: str = ""
+    cpu: float | None = None  # CPU seconds the servers spent per measured request
 
     @property
     def count(self) -> int:
@@ -129,10 +130,12 @@ def hammer(
     warmup: int = 5,
     expect: tuple[int, ...] = (200,),
     note: str = "",
+    cpu_of: dict[str, int] | None = None,
 ) -> Figures:
     """`threads` threads, each with its own requests.Session (keep-alive), sending the same
     request for `seconds` seconds or until `total` requests were sent between them, after
-    `warmup` unmeasured requests each. Every answer is read whole."""
+    `warmup` unmeasured requests each. Every answer is read whole. With `cpu_of`, the CPU time
+    those processes (and their children) spent on the measured requests, per request."""
     latencies: list[list[float]] = [[] for _ in range(threads)]
     errors = [0] * threads
     first_error: list[str] = []
@@ -177,19 +180,23 @@ def hammer(
     if seconds is not None:
         deadline[0] = time.perf_counter() + seconds + 0.001
     start_line.wait()
+    cpu_before = cpu_seconds(cpu_of) if cpu_of else 0.0
     started = time.perf_counter()
     if seconds is not None:
         deadline[0] = started + seconds
     for worker in workers:
         worker.join()
     elapsed = time.perf_counter() - started
+    measured = [x for mine in latencies for x in mine]
+    cpu = (cpu_seconds(cpu_of) - cpu_before) / len(measured) if cpu_of and measured else None
     return Figures(
         label,
-        [x for mine in latencies for x in mine],
+        measured,
         elapsed,
         sum(errors),
         first_error[0] if first_error else "",
         note,
+        cpu,
     )
 
 
@@ -225,7 +232,7 @@ def latency_table(figures: list[Figures], floor: Figures) -> list[str]:
     rows = []
     for f in figures:
         if f.count == 0:
-            rows.append([f.label, "0", str(f.errors), "-", "-", "-", "-", "-", f.note])
+            rows.append([f.label, "0", str(f.errors), "-", "-", "-", "-", "-", "-", "-", f.note])
             continue
         rows.append(
             [
@@ -237,6 +244,8 @@ def latency_table(figures: list[Figures], floor: Figures) -> list[str]:
                 f"{f.rps:.0f}",
                 f"x{f.median / floor.median:.1f}",
                 f"{f.rps / floor.rps:.3f}",
+                f"{f.cpu * 1000:.2f}" if f.cpu is not None else "-",
+                f"x{f.cpu / floor.cpu:.1f}" if f.cpu is not None and floor.cpu else "-",
                 f.note,
             ]
         )
@@ -250,6 +259,8 @@ def latency_table(figures: list[Figures], floor: Figures) -> list[str]:
             "req/s",
             "median / floor",
             "req/s / floor",
+            "CPU ms / request",
+            "CPU / floor",
             "note",
         ],
         rows,
@@ -821,7 +832,12 @@ def sqlite_disk(system: ShelfSystem) -> DiskFigures | None:
 
 
 def bench_api(
-    system: ShelfSystem, options: Options, api_key: str, floor: Figures, floor_url: str
+    system: ShelfSystem,
+    options: Options,
+    api_key: str,
+    floor: Figures,
+    floor_url: str,
+    floor_pid: int,
 ) -> Section:
     token = log_in(system, "reader")
     base = system.urls["api"] + "/api/bookmarks/"
@@ -844,6 +860,7 @@ def bench_api(
                     seconds=options.seconds,
                     headers=headers,
                     note=f"{count:,} match" if isinstance(count, int) else "",
+                    cpu_of=shelf_pids(system),
                 )
             )
     after = hammer(
@@ -852,6 +869,7 @@ def bench_api(
         threads=options.threads,
         seconds=options.seconds,
         note="drift: how much the machine changed meanwhile",
+        cpu_of={"floor": floor_pid},
     )
     section = Section(f"api: GET /api/bookmarks/?limit=100 on {options.bookmarks:,} bookmarks")
     section.lines = [
@@ -874,6 +892,7 @@ def bench_ui(system: ShelfSystem, options: Options, floor: Figures) -> Section:
         seconds=options.seconds,
         cookies=cookies,
         note="ui -> api (Bearer) -> database; 20 a page",
+        cpu_of=shelf_pids(system),
     )
     section = Section("The whole system: a page of the bookmark list through the ui")
     section.lines = latency_table([floor, page], floor)
@@ -1129,7 +1148,12 @@ def guarded(title: str, step: Callable[[], Section | list[Section]]) -> list[Sec
 
 
 def run_backend(
-    backend: str, options: Options, folder: Path, floor_url: str, floors: Floors | None
+    backend: str,
+    options: Options,
+    folder: Path,
+    floor_url: str,
+    floor_pid: int,
+    floors: Floors | None,
 ) -> None:
     generator = Generator()
     BenchSystem.import_threshold = max(options.import_size, options.seed_file)
@@ -1158,6 +1182,7 @@ def run_backend(
         floor = hammer(
             "floor: GET / (bench/floor.py)",
             floor_url,
+            cpu_of={"floor": floor_pid},
             threads=options.threads,
             seconds=options.seconds,
             note="measured again, just before",
@@ -1165,7 +1190,7 @@ def run_backend(
         steps = [
             (
                 "api: list and searches",
-                lambda: bench_api(system, options, api_key, floor, floor_url),
+                lambda: bench_api(system, options, api_key, floor, floor_url, floor_pid),
             ),
             ("The whole system: ui", lambda: bench_ui(system, options, floor)),
             ("tasks", lambda: bench_tasks(system, options, floor)),
@@ -1413,10 +1438,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:  # the figures of Shelf itself are still worth printing
         print(f"\n(the memory floors: {not_measured(f'{type(error).__name__}: {error}')})")
         floors = None
-    with floor_server(folder) as (floor_url, _floor_process):
+    with floor_server(folder) as (floor_url, floor_process):
         for backend in backends:
             with backend_environment(backend, postgres_url):
-                run_backend(backend, options, folder, floor_url, floors)
+                run_backend(backend, options, folder, floor_url, floor_process.pid, floors)
     print(f"\nDone in {time.perf_counter() - began:.0f} s.", flush=True)
     return 0
 
