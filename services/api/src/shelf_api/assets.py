@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import IO
 
 from flask import current_app
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
 
 from .errors import Invalid
 from .models import Asset, Bookmark
@@ -67,3 +69,21 @@ def new_asset(bookmark: Bookmark, *, asset_type: str, upload, display_name: str)
         file_size=size,
         status="complete",
     )
+
+
+def find_own(session: Session, owner_id: int, bookmark_id: int, asset_id: int) -> Asset | None:
+    return session.scalars(
+        select(Asset).where(
+            Asset.id == asset_id, Asset.bookmark_id == bookmark_id, Asset.owner_id == owner_id
+        )
+    ).first()
+
+
+def of_bookmark(bookmark_id: int) -> Select:
+    """A bookmark's assets, oldest first."""
+    return select(Asset).where(Asset.bookmark_id == bookmark_id).order_by(Asset.id)
+
+
+def files_of(session: Session, bookmark_id: int) -> list[str]:
+    """The names of a bookmark's asset files (to remove once its row is deleted)."""
+    return list(session.scalars(select(Asset.file).where(Asset.bookmark_id == bookmark_id)))

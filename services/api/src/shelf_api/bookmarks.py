@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from shelf_kit.db import utcnow
 
@@ -61,6 +61,22 @@ def tags_for_bookmark(
     room = max(tag_names.MAX_PER_BOOKMARK, len(wanted))
     auto = auto_tags.tags_for(profiles.auto_tagging_rules(session, owner_id), url)
     return tags_named(session, owner_id, tag_names.split([*wanted, *auto])[:room])
+
+
+def find_own(session: Session, owner_id: int, bookmark_id: int) -> Bookmark | None:
+    """The owner's bookmark (tags loaded); another owner's is as absent as a deleted one."""
+    return session.scalars(
+        select(Bookmark)
+        .where(Bookmark.id == bookmark_id, Bookmark.owner_id == owner_id)
+        .options(selectinload(Bookmark.tags))
+    ).first()
+
+
+def find_any(session: Session, bookmark_id: int) -> Bookmark | None:
+    """Any owner's bookmark (tags loaded), for Shelf's services."""
+    return session.scalars(
+        select(Bookmark).where(Bookmark.id == bookmark_id).options(selectinload(Bookmark.tags))
+    ).first()
 
 
 def find_by_url(session: Session, owner_id: int, url: str) -> Bookmark | None:

@@ -7,6 +7,7 @@ auth vouched for, and its username follows renames the next time they call.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
@@ -100,3 +101,11 @@ def update(session: Session, owner_id: int, changes: dict[str, Any]) -> Profile:
     profile.preferences = preferences
     profile.date_modified = utcnow()
     return profile
+
+
+def usernames(session: Session, owner_ids: Iterable[int]) -> dict[int, str | None]:
+    """Each owner's username, for the owners that have a profile."""
+    rows = session.execute(
+        select(Profile.owner_id, Profile.username).where(Profile.owner_id.in_(set(owner_ids)))
+    )
+    return {owner_id: username for owner_id, username in rows.all()}

@@ -108,6 +108,34 @@ def owned(owner_id: int, *, archived: bool) -> Select:
     return select(Bookmark).where(Bookmark.owner_id == owner_id, Bookmark.is_archived.is_(archived))
 
 
+def everyones(*, owner: str | None, archived: str) -> Select:
+    """Every owner's bookmarks (the admins' list), of one owner when `owner` names one."""
+    statement = select(Bookmark).where(yes_no(Bookmark.is_archived, archived))
+    if owner:
+        owners = select(Profile.owner_id).where(Profile.username == owner)
+        statement = statement.where(Bookmark.owner_id.in_(owners))
+    return statement
+
+
+def by_id_after(after_id: int, *, owner_id: int | None = None) -> Select:
+    """Every owner's bookmarks (or one owner's) in the order of their ids, after `after_id`,
+    tags loaded: how Shelf's services read them all, a page at a time."""
+    statement = (
+        select(Bookmark)
+        .where(Bookmark.id > after_id)
+        .order_by(Bookmark.id)
+        .options(selectinload(Bookmark.tags))
+    )
+    if owner_id is not None:
+        statement = statement.where(Bookmark.owner_id == owner_id)
+    return statement
+
+
+def owner_ids(session: Session) -> list[int]:
+    """The owners who have bookmarks."""
+    return list(session.scalars(select(Bookmark.owner_id).distinct().order_by(Bookmark.owner_id)))
+
+
 def shared(*, public_only: bool, username: str | None) -> Select:
     """Bookmarks their owners shared, of owners who enabled sharing (public sharing too, for
     anonymous callers)."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from . import profiles, queries
+from . import bundles, profiles, queries
 from .errors import Invalid
 from .models import Bookmark, Bundle
 
@@ -25,9 +25,7 @@ VIEWS = ("all", "unread", "archived", "shared", "broken")
 
 def own_bundle(session: Session, owner_id: int | None, bundle_id: int) -> Bundle:
     """The owner's bundle; any other (or none) is 400 `{"bundle": ["Not found."]}`."""
-    bundle = session.scalars(
-        select(Bundle).where(Bundle.id == bundle_id, Bundle.owner_id == owner_id)
-    ).first()
+    bundle = bundles.find_own(session, owner_id, bundle_id)
     if bundle is None:
         raise Invalid({"bundle": ["Not found."]})
     return bundle

@@ -35,6 +35,11 @@ def own_tag(session: Session, owner_id: int, tag_id: int) -> Tag | None:
     return session.scalars(select(Tag).where(Tag.id == tag_id, Tag.owner_id == owner_id)).first()
 
 
+def in_order_made(owner_id: int) -> Select:
+    """The owner's tags, oldest first (linkding's tag list)."""
+    return select(Tag).where(Tag.owner_id == owner_id).order_by(Tag.id)
+
+
 def _bookmark_count():
     """How many bookmarks carry the tag of the row (archived ones too)."""
     return (

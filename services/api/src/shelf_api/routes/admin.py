@@ -8,15 +8,13 @@ from __future__ import annotations
 
 from flask import request
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
 from shelf_identity import allow
 from shelf_kit.db import session
 
 from .. import bookmarks as service
-from .. import queries
+from .. import profiles, queries
 from .. import stats as stats_
-from ..models import Bookmark, Profile
 from ..schemas import AdminBookmarkPageSchema, AdminListQuerySchema, AdminStatsSchema
 from .common import dialect
 
@@ -30,14 +28,7 @@ blp = Blueprint("admin", __name__, description="For administrators only: everyon
 def list_bookmarks(params):
     """Every user's bookmarks, archived ones included: search `q` (linkding's language, strict
     tags), `owner` (a username), `broken`, `archived`, sort and pages; each with its owner."""
-    statement = select(Bookmark)
-    if params.get("owner"):
-        statement = statement.where(
-            Bookmark.owner_id.in_(
-                select(Profile.owner_id).where(Profile.username == params["owner"])
-            )
-        )
-    statement = statement.where(queries.yes_no(Bookmark.is_archived, params["archived"]))
+    statement = queries.everyones(owner=params.get("owner"), archived=params["archived"])
     statement = queries.filtered(statement, params, dialect=dialect(), lax_tags=False)
     page = queries.Page(
         session(),
@@ -47,15 +38,7 @@ def list_bookmarks(params):
         url=request.url,
         load_tags=True,
     )
-    owners = dict(
-        session()
-        .execute(
-            select(Profile.owner_id, Profile.username).where(
-                Profile.owner_id.in_({bookmark.owner_id for bookmark in page.items})
-            )
-        )
-        .all()
-    )
+    owners = profiles.usernames(session(), {bookmark.owner_id for bookmark in page.items})
     return page.envelope(
         [
             {**service.as_internal(bookmark), "owner": owners.get(bookmark.owner_id)}

@@ -4,7 +4,6 @@ snapshot upload (/api/bookmarks/singlefile/)."""
 from __future__ import annotations
 
 from flask import request, send_file
-from sqlalchemy import select
 
 from shelf_identity import allow
 from shelf_kit import upload_limit
@@ -29,15 +28,7 @@ blp = linkding_blueprint("assets", __name__, "linkding's bookmark assets")
 
 
 def own_asset(bookmark_id: int, asset_id: int) -> Asset:
-    asset = (
-        session()
-        .scalars(
-            select(Asset).where(
-                Asset.id == asset_id, Asset.bookmark_id == bookmark_id, Asset.owner_id == owner_id()
-            )
-        )
-        .first()
-    )
+    asset = files.find_own(session(), owner_id(), bookmark_id, asset_id)
     if asset is None:
         raise not_found()
     return asset
@@ -62,9 +53,12 @@ def keep(asset: Asset) -> Asset:
 def list_assets(params, bookmark_id):
     """A bookmark's assets, oldest first."""
     own_bookmark(bookmark_id)
-    statement = select(Asset).where(Asset.bookmark_id == bookmark_id).order_by(Asset.id)
     page = queries.Page(
-        session(), statement, limit=params["limit"], offset=params["offset"], url=request.url
+        session(),
+        files.of_bookmark(bookmark_id),
+        limit=params["limit"],
+        offset=params["offset"],
+        url=request.url,
     )
     return page.envelope(page.items)
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from flask import current_app, g, request
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from shelf_identity import allow
 from shelf_kit.db import session
@@ -12,7 +10,7 @@ from shelf_kit.db import session
 from .. import assets, auto_tags, profiles, queries, selections
 from .. import bookmarks as service
 from ..errors import Invalid
-from ..models import Asset, Bookmark
+from ..models import Bookmark
 from ..schemas import (
     BookmarkCheckSchema,
     BookmarkCreateQuerySchema,
@@ -39,15 +37,7 @@ blp = linkding_blueprint("bookmarks", __name__, "linkding's bookmarks API")
 
 def own_bookmark(bookmark_id: int) -> Bookmark:
     """The caller's bookmark; another user's is as absent as a deleted one (404)."""
-    bookmark = (
-        session()
-        .scalars(
-            select(Bookmark)
-            .where(Bookmark.id == bookmark_id, Bookmark.owner_id == owner_id())
-            .options(selectinload(Bookmark.tags))
-        )
-        .first()
-    )
+    bookmark = service.find_own(session(), owner_id(), bookmark_id)
     if bookmark is None:
         raise not_found()
     return bookmark
@@ -202,7 +192,7 @@ def patch(data, bookmark_id):
 def delete(bookmark_id):
     """Delete a bookmark (and its assets' files)."""
     bookmark = own_bookmark(bookmark_id)
-    names = list(session().scalars(select(Asset.file).where(Asset.bookmark_id == bookmark.id)))
+    names = assets.files_of(session(), bookmark.id)
     session().delete(bookmark)
     commit()
     for name in names:

@@ -3,64 +3,29 @@
 from __future__ import annotations
 
 from flask import request
-from sqlalchemy import func, select
 
 from shelf_identity import allow
 from shelf_kit.db import session, utcnow
 
-from .. import profiles, queries
-from ..errors import Invalid
+from .. import bundles, queries
 from ..models import Bundle
 from ..schemas import (
-    MAX_INT,
     BundlePageSchema,
     BundlePatchSchema,
     BundleSchema,
     BundleWriteSchema,
     PageQuerySchema,
 )
-from ..search import SearchSyntaxError, parse
 from .common import BODY, commit, linkding_blueprint, not_found, owner_id
 
 blp = linkding_blueprint("bundles", __name__, "linkding's bundles (saved searches) API")
-FIELDS = (
-    "name",
-    "search",
-    "any_tags",
-    "all_tags",
-    "excluded_tags",
-    "filter_unread",
-    "filter_shared",
-    "order",
-)
 
 
 def own_bundle(bundle_id: int) -> Bundle:
-    bundle = (
-        session()
-        .scalars(select(Bundle).where(Bundle.id == bundle_id, Bundle.owner_id == owner_id()))
-        .first()
-    )
+    bundle = bundles.find_own(session(), owner_id(), bundle_id)
     if bundle is None:
         raise not_found()
     return bundle
-
-
-def check_search(data) -> None:
-    if data.get("search"):
-        try:
-            parse(data["search"])
-        except SearchSyntaxError as error:
-            raise Invalid({"search": [str(error)]}) from None
-
-
-def apply(bundle: Bundle, data) -> None:
-    for key in FIELDS:
-        if key in data:
-            value = data[key]
-            if key.endswith("_tags"):
-                value = " ".join(value.split())
-            setattr(bundle, key, value)
 
 
 @blp.route("/api/bundles/", methods=["GET"])
@@ -69,11 +34,12 @@ def apply(bundle: Bundle, data) -> None:
 @blp.response(200, BundlePageSchema)
 def list_bundles(params):
     """The caller's bundles, in their order."""
-    statement = (
-        select(Bundle).where(Bundle.owner_id == owner_id()).order_by(Bundle.order, Bundle.id)
-    )
     page = queries.Page(
-        session(), statement, limit=params["limit"], offset=params["offset"], url=request.url
+        session(),
+        bundles.in_order(owner_id()),
+        limit=params["limit"],
+        offset=params["offset"],
+        url=request.url,
     )
     return page.envelope(page.items)
 
@@ -93,7 +59,7 @@ def get(bundle_id):
 def create(data):
     """Create a bundle; without `order`, it goes after the others (a place of its own, however
     many are created at once). A given `order` is kept as it is, as linkding does."""
-    check_search(data)
+    bundles.check_search(data)
     bundle = Bundle(
         owner_id=owner_id(),
         search="",
@@ -103,11 +69,9 @@ def create(data):
         filter_unread="off",
         filter_shared="off",
     )
-    apply(bundle, data)
+    bundles.apply(bundle, data)
     if "order" not in data:
-        profiles.lock(session(), owner_id())  # two at once must not both take the same place
-        last = session().scalar(select(func.max(Bundle.order)).where(Bundle.owner_id == owner_id()))
-        bundle.order = 0 if last is None else min(last + 1, MAX_INT)
+        bundle.order = bundles.next_order(session(), owner_id())
     session().add(bundle)
     commit()
     return bundle
@@ -115,8 +79,8 @@ def create(data):
 
 def _update(bundle_id, data):
     bundle = own_bundle(bundle_id)
-    check_search(data)
-    apply(bundle, data)
+    bundles.check_search(data)
+    bundles.apply(bundle, data)
     bundle.date_modified = utcnow()
     commit()
     return bundle

@@ -7,15 +7,13 @@ import logging
 
 from flask import Response, current_app
 from flask_smorest import Blueprint
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from shelf_identity import allow
 from shelf_kit import Problem
 from shelf_kit.db import session, utcnow
 
 from .. import bookmarks as service
-from .. import exports, imports, purge
+from .. import exports, imports, purge, queries
 from ..models import Bookmark
 from ..schemas import (
     BatchResultSchema,
@@ -39,13 +37,7 @@ BROKEN_AFTER = 2  # failed checks in a row
 
 
 def any_bookmark(bookmark_id: int) -> Bookmark:
-    bookmark = (
-        session()
-        .scalars(
-            select(Bookmark).where(Bookmark.id == bookmark_id).options(selectinload(Bookmark.tags))
-        )
-        .first()
-    )
+    bookmark = service.find_any(session(), bookmark_id)
     if bookmark is None:
         raise Problem(404, "Not Found", f"Bookmark {bookmark_id} does not exist.")
     return bookmark
@@ -57,16 +49,8 @@ def any_bookmark(bookmark_id: int) -> Bookmark:
 @blp.response(200, InternalPageSchema)
 def list_bookmarks(params):
     """Every owner's bookmarks (or one owner's), by id, `limit` at a time after `after_id`."""
-    statement = (
-        select(Bookmark)
-        .where(Bookmark.id > params["after_id"])
-        .order_by(Bookmark.id)
-        .limit(params["limit"])
-        .options(selectinload(Bookmark.tags))
-    )
-    if params.get("owner_id") is not None:
-        statement = statement.where(Bookmark.owner_id == params["owner_id"])
-    rows = list(session().scalars(statement))
+    statement = queries.by_id_after(params["after_id"], owner_id=params.get("owner_id"))
+    rows = list(session().scalars(statement.limit(params["limit"])))
     full = len(rows) == params["limit"]
     return {
         "results": [service.as_internal(row) for row in rows],
@@ -159,8 +143,7 @@ def import_failure(data, import_id):
 @blp.response(200, OwnersSchema)
 def owners():
     """The owners who have bookmarks (for backups)."""
-    ids = session().scalars(select(Bookmark.owner_id).distinct().order_by(Bookmark.owner_id))
-    return {"owner_ids": list(ids)}
+    return {"owner_ids": queries.owner_ids(session())}
 
 
 @blp.route("/v1/internal/users/<id:owner_id>", methods=["DELETE"])

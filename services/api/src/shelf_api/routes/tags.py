@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from flask import request
-from sqlalchemy import select
 
 from shelf_identity import allow
 from shelf_kit.db import session
 
 from .. import bookmarks as service
-from .. import queries
+from .. import queries, tagging
 from ..models import Tag
 from ..schemas import PageQuerySchema, TagPageSchema, TagSchema, TagWriteSchema
 from .common import BODY, commit, committed, linkding_blueprint, not_found, owner_id
@@ -18,7 +17,7 @@ blp = linkding_blueprint("tags", __name__, "linkding's tags API")
 
 
 def own_tag(tag_id: int) -> Tag:
-    tag = session().scalars(select(Tag).where(Tag.id == tag_id, Tag.owner_id == owner_id())).first()
+    tag = tagging.own_tag(session(), owner_id(), tag_id)
     if tag is None:
         raise not_found()
     return tag
@@ -30,9 +29,12 @@ def own_tag(tag_id: int) -> Tag:
 @blp.response(200, TagPageSchema)
 def list_tags(params):
     """The caller's tags, oldest first."""
-    statement = select(Tag).where(Tag.owner_id == owner_id()).order_by(Tag.id)
     page = queries.Page(
-        session(), statement, limit=params["limit"], offset=params["offset"], url=request.url
+        session(),
+        tagging.in_order_made(owner_id()),
+        limit=params["limit"],
+        offset=params["offset"],
+        url=request.url,
     )
     return page.envelope(page.items)
 
