@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, select, update
+from sqlalchemy import Connection, Select, and_, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -437,6 +437,29 @@ def rescue_expired(
 
 
 # --- people's side (the HTTP API) -------------------------------------------------------------
+
+
+def listed(
+    *,
+    created_by: int | None = None,
+    state: str | None = None,
+    kind: str | None = None,
+    queue: str | None = None,
+) -> Select:
+    """Jobs, newest first; each given filter narrows them."""
+    statement = select(Job).order_by(Job.id.desc())
+    if created_by is not None:
+        statement = statement.where(Job.created_by == created_by)
+    for column, value in ((Job.state, state), (Job.kind, kind), (Job.queue, queue)):
+        if value is not None:
+            statement = statement.where(column == value)
+    return statement
+
+
+def page(session: Session, statement: Select, *, limit: int, offset: int) -> tuple[list[Job], int]:
+    """One page of `statement`'s jobs, and how many there are in all."""
+    total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    return list(session.scalars(statement.limit(limit).offset(offset))), total or 0
 
 
 def retry(session: Session, job_id: int) -> Job:

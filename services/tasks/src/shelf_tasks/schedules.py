@@ -10,12 +10,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from croniter import CroniterBadCronError, croniter
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from shelf_kit.db import Database, utcnow
 
-from .models import Schedule
+from .models import Schedule, ScheduleFire
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,20 @@ SEEDS = (
 
 class InvalidCron(ValueError):
     pass
+
+
+def by_name(session: Session) -> list[Schedule]:
+    return list(session.scalars(select(Schedule).order_by(Schedule.name)))
+
+
+def last_fire(session: Session, schedule_id: int) -> Row[datetime, int | None] | None:
+    """The schedule's newest fire: its time and the job it made."""
+    return session.execute(
+        select(ScheduleFire.fire_time, ScheduleFire.job_id)
+        .where(ScheduleFire.schedule_id == schedule_id)
+        .order_by(ScheduleFire.fire_time.desc())
+        .limit(1)
+    ).first()
 
 
 def validate_cron(expression: str, *, fields: tuple[int, ...] = (5,)) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_smorest import Blueprint
-from sqlalchemy import func, select
 
 from shelf_identity import allow, current_identity
 from shelf_kit import Problem, current_request_id
@@ -85,19 +84,14 @@ def list_jobs(params):
     """Jobs, newest first, with filters. Services and admins see every job; a user sees the
     jobs they caused."""
     identity = current_identity()
-    statement = select(Job)
-    if not sees_everything(identity):
-        statement = statement.where(Job.created_by == identity.user_id)
-    elif params.get("created_by") is not None:
-        statement = statement.where(Job.created_by == params["created_by"])
-    for name in ("state", "kind", "queue"):
-        if params.get(name) is not None:
-            statement = statement.where(getattr(Job, name) == params[name])
-    db = session()
-    total = db.scalar(select(func.count()).select_from(statement.subquery()))
-    results = db.scalars(
-        statement.order_by(Job.id.desc()).limit(params["limit"]).offset(params["offset"])
-    ).all()
+    created_by = params.get("created_by") if sees_everything(identity) else identity.user_id
+    statement = queue.listed(
+        created_by=created_by,
+        **{name: params.get(name) for name in ("state", "kind", "queue")},
+    )
+    results, total = queue.page(
+        session(), statement, limit=params["limit"], offset=params["offset"]
+    )
     return {
         "results": results,
         "total": total,

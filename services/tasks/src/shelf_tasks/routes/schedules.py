@@ -3,30 +3,20 @@
 from __future__ import annotations
 
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
 from shelf_identity import allow
 from shelf_kit import Problem
 from shelf_kit.db import session, utcnow
 
-from ..models import Schedule, ScheduleFire
-from ..schedules import next_fire, validate_cron
+from ..models import Schedule
+from ..schedules import by_name, last_fire, next_fire, validate_cron
 from ..schemas import ScheduleListSchema, ScheduleSchema, ScheduleUpdateSchema
 
 blp = Blueprint("schedules", __name__, description="Cron schedules (UTC)")
 
 
 def describe(schedule: Schedule) -> dict:
-    last = (
-        session()
-        .execute(
-            select(ScheduleFire.fire_time, ScheduleFire.job_id)
-            .where(ScheduleFire.schedule_id == schedule.id)
-            .order_by(ScheduleFire.fire_time.desc())
-            .limit(1)
-        )
-        .first()
-    )
+    last = last_fire(session(), schedule.id)
     return {
         "id": schedule.id,
         "name": schedule.name,
@@ -54,7 +44,7 @@ def find(schedule_id: int) -> Schedule:
 @blp.response(200, ScheduleListSchema)
 def list_schedules():
     """Every schedule, with its next and last fire (services and admins)."""
-    schedules = session().scalars(select(Schedule).order_by(Schedule.name))
+    schedules = by_name(session())
     return {"results": [describe(schedule) for schedule in schedules]}
 
 
