@@ -37,3 +37,21 @@ def test_degraded_but_ready_when_optional_dependency_is_down(app):
     response = app.test_client().get("/readyz")
     assert response.status_code == 200
     assert response.get_json()["status"] == "degraded"
+
+
+def test_a_registered_database_is_a_readiness_check(app, tmp_path):
+    from shelf_kit.db import get_database, register_database
+
+    database = register_database(app, f"sqlite:///{tmp_path / 'ready.db'}")
+    assert get_database(app) is database
+    body = app.test_client().get("/readyz").get_json()
+    assert body["checks"]["database"]["ok"] is True
+
+
+def test_a_database_that_cannot_be_reached_makes_the_service_unready(app):
+    from shelf_kit.db import register_database
+
+    register_database(app, f"postgresql+psycopg://shelf@127.0.0.1:{free_port()}/away")
+    answer = app.test_client().get("/readyz")
+    assert answer.status_code == 503
+    assert answer.get_json()["checks"]["database"]["ok"] is False

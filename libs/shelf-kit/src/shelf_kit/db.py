@@ -27,6 +27,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from .app import kit
 from .problems import handle_database_error
 
 
@@ -77,6 +78,15 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=15000")
     cursor.close()
+
+
+def register_database(app: Flask, url: str) -> Database:
+    """The service's database on `app`: a session per request, a 503 naming it while it is
+    away, and the readiness check `database` (/readyz)."""
+    database = Database(url)
+    database.init_app(app)
+    kit(app).readiness.add("database", database.check)
+    return database
 
 
 def get_database(app: Flask) -> Database:

@@ -15,7 +15,7 @@ from shelf_http import ServiceClient
 from shelf_identity import setup_identity
 from shelf_kit import ConfigError, create_service_app, current_request_id, kit
 from shelf_kit.app import add_dependency
-from shelf_kit.db import Database
+from shelf_kit.db import register_database
 from shelf_kit.migrations import db_cli
 
 from . import __version__, commands, outbox
@@ -40,7 +40,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # The linkding surface refuses NUL characters itself, in linkding's error shape.
     kit(app).text_guard_skip = ("/api/",)
     register_proxy(app)
-    register_database(app)
+    register_database(app, app.config["SHELF_API_DATABASE_URL"])
     register_assets(app)
     register_dependencies(app)
     register_identity(app)
@@ -59,12 +59,6 @@ def register_proxy(app: Flask) -> None:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # as werkzeug's docs do
             app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1
         )
-
-
-def register_database(app: Flask) -> None:
-    database = Database(app.config["SHELF_API_DATABASE_URL"])
-    database.init_app(app)
-    kit(app).readiness.add("database", database.check)
 
 
 def register_assets(app: Flask) -> None:

@@ -12,7 +12,7 @@ from flask import Flask
 from shelf_kit import ConfigError, create_service_app, kit
 from shelf_kit.app import add_dependency
 from shelf_kit.config import DEVELOPMENT_ENVS
-from shelf_kit.db import Database, get_database
+from shelf_kit.db import get_database, register_database
 from shelf_kit.migrations import db_cli
 
 from . import __version__, commands, forwarded, outbox, service_clients
@@ -54,7 +54,7 @@ def create_app(
         description="Users, passwords, sessions, API keys and service tokens.",
     )
     check_settings(app)
-    register_database(app)
+    register_database(app, app.config["SHELF_AUTH_DATABASE_URL"])
     register_keys(app, require_signing_key=require_signing_key)
     register_security(app)
     register_dependencies(app)
@@ -74,12 +74,6 @@ def check_settings(app: Flask) -> None:
     for name in POSITIVE_SETTINGS:
         if app.config[name] < 1:
             raise ConfigError(f"{name} must be at least 1, not {app.config[name]!r}")
-
-
-def register_database(app: Flask) -> None:
-    database = Database(app.config["SHELF_AUTH_DATABASE_URL"])
-    database.init_app(app)
-    kit(app).readiness.add("database", database.check)
 
 
 def register_keys(app: Flask, *, require_signing_key: bool) -> None:

@@ -10,9 +10,9 @@ from flask import Flask
 
 from shelf_fetch import FetchPolicy
 from shelf_identity import setup_identity
-from shelf_kit import ConfigError, create_service_app, kit
+from shelf_kit import ConfigError, create_service_app
 from shelf_kit.app import add_dependency
-from shelf_kit.db import Database
+from shelf_kit.db import register_database
 from shelf_kit.migrations import db_cli
 
 from . import __version__, commands
@@ -37,7 +37,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         description="Deferred jobs and cron schedules.",
     )
     check_settings(app)
-    register_database(app)
+    register_database(app, app.config["SHELF_TASKS_DATABASE_URL"])
     register_dependencies(app)
     register_identity(app)
     register_handlers(app)
@@ -53,12 +53,6 @@ def check_settings(app: Flask) -> None:
         FetchPolicy.from_config(app.config)
     except ValueError as error:
         raise ConfigError(f"SHELF_FETCH_ALLOW_NETWORKS: {error}") from None
-
-
-def register_database(app: Flask) -> None:
-    database = Database(app.config["SHELF_TASKS_DATABASE_URL"])
-    database.init_app(app)
-    kit(app).readiness.add("database", database.check)
 
 
 def register_dependencies(app: Flask) -> None:
