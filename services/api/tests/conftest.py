@@ -1,59 +1,37 @@
 import tempfile
 import time
+from pathlib import Path
 
 import pytest
-from flask import Flask, jsonify, request
 
 from shelf_api import create_app
 from shelf_api.app import MIGRATIONS
 from shelf_identity.testing import StandInAuth
+from shelf_kit.contracts import Contract
 from shelf_kit.db import Database
 from shelf_kit.migrations import upgrade
 from shelf_kit.testing import (
-    LoopbackServer,
+    StandInTasks,
     database_backends,
     free_port,
     temporary_database,
 )
 
 API_CLIENT = {"client_id": "api", "client_secret": "test-api-secret"}
+# What tasks publishes: the jobs api's outbox sends are checked against it (tasks_stand_in).
+TASKS = Contract.load(Path(__file__).resolve().parents[2] / "tasks" / "openapi.json")
 
 
-class StandInTasks(LoopbackServer):
-    """tasks' POST /v1/jobs on loopback, keeping what it was sent (idempotency keys honoured)."""
+def tasks_stand_in(auth: StandInAuth, port: int | None = None) -> StandInTasks:
+    """tasks (shelf_kit.testing), taking only jobs its document takes, sent with api's own
+    service token from `auth`."""
 
-    def __init__(self, auth: StandInAuth, port: int | None = None):
-        self.jobs = []
-        self.by_key = {}
-        self.posts = 0
-        self.auth = auth
-        app = Flask("stand-in-tasks")
+    def verify(token: str) -> None:
+        claims = auth.verify(token)
+        if claims["scope"] != "service" or claims["client_id"] != "api":
+            raise ValueError("not api's service token")
 
-        @app.get("/healthz")
-        def healthz():
-            return jsonify(status="ok", service="tasks", version="0.1.0")
-
-        @app.post("/v1/jobs")
-        def create_job():
-            claims = auth.verify(request.headers.get("Authorization", "").partition(" ")[2])
-            assert claims["scope"] == "service" and claims["client_id"] == "api"
-            body = request.get_json()
-            self.posts += 1
-            key = body.get("idempotency_key")
-            if key in self.by_key:
-                return jsonify(self.by_key[key]), 200
-            job = {
-                "id": len(self.jobs) + 1,
-                "state": "available",
-                **body,
-                "request_id": request.headers.get("X-Request-ID"),
-            }
-            self.jobs.append(job)
-            if key:
-                self.by_key[key] = job
-            return jsonify(job), 201
-
-        super().__init__(app, port)
+    return StandInTasks(TASKS, verify=verify, port=port)
 
 
 def wait_for(condition, timeout=10.0):

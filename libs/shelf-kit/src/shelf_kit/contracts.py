@@ -232,6 +232,8 @@ class Contract:
         kind = (content_type or "").split(";", 1)[0].strip().lower()
         if body is None or not content:
             return []
+        if kind not in content and kind.endswith("+json") and JSON_TYPES[0] in content:
+            kind = JSON_TYPES[0]  # problem+json is JSON (RFC 6839): the document's JSON schema
         if kind not in content:
             listed = ", ".join(content)
             return [f"{where}: a {kind or 'bodiless'} answer, the provider gives {listed}"]
