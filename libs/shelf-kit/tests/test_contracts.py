@@ -305,3 +305,13 @@ def test_it_reads_the_documents_the_kit_generates(client):
         "POST /v1/items: body: 'name' is a required property",
         "POST /v1/items: body.count: '2' is not of type 'integer'",
     ]
+
+
+def test_a_sample_follows_the_providers_schema(demo):
+    """What a stand-in answers can be made from the provider's description of it."""
+    thing = demo.sample("Thing", id=3)
+    assert thing == {"id": 3, "name": ""}
+    assert demo.check_answer("GET", "/v1/things/3", 200, thing) == []
+    assert demo.sample("ThingPatch") == {"name": ""}
+    with pytest.raises(ValueError, match="demo's ThingPatch has no colour"):
+        demo.sample("ThingPatch", colour="red")  # the provider refuses undeclared fields

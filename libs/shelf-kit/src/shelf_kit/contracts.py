@@ -248,6 +248,17 @@ class Contract:
 
     # -- values ---------------------------------------------------------------------------------
 
+    def sample(self, name: str, **fields: Any) -> dict[str, Any]:
+        """An instance of the document's schema `name` (components/schemas) with these fields,
+        each other required field at a plain value of its type (null where nullable, the
+        default where one is given): what a stand-in answers, following the provider's own
+        description of it."""
+        schema = self._resolve({"$ref": f"#/components/schemas/{name}"})
+        unknown = set(fields) - set(schema.get("properties", {}))
+        if unknown and schema.get("additionalProperties") is False:
+            raise ValueError(f"{self.name}'s {name} has no {', '.join(sorted(unknown))}")
+        return {**_plain(self._resolve, schema), **fields}
+
     def check_value(self, schema: Mapping[str, Any], value: Any, where: str) -> list[str]:
         """A JSON value sent to the provider against a schema of its document (one of
         `components/schemas`, by `$ref`, or a schema written in place)."""
@@ -279,6 +290,31 @@ class Contract:
         while "$ref" in schema:
             schema = resolver.lookup(schema["$ref"]).contents
         return dict(schema)
+
+
+SAMPLE_TIME = "2026-11-20T10:00:00+00:00"
+
+
+def _plain(resolve: Any, schema: Mapping[str, Any]) -> Any:
+    """A plain instance of a schema: its default, else null if nullable, else the first of an
+    enum, else an empty or zero value of its type; an object has its required properties."""
+    schema = resolve(schema)
+    if "default" in schema:
+        return schema["default"]
+    if schema.get("nullable"):
+        return None
+    if "enum" in schema:
+        return schema["enum"][0]
+    kind = schema.get("type")
+    if kind == "object":
+        properties = schema.get("properties", {})
+        return {
+            name: _plain(resolve, properties.get(name, {})) for name in schema.get("required", [])
+        }
+    if kind == "string":
+        return SAMPLE_TIME if schema.get("format") == "date-time" else ""
+    plain: dict[Any, Any] = {"integer": schema.get("minimum", 0), "number": 0.0, "boolean": False}
+    return plain.get(kind, [] if kind == "array" else None)
 
 
 def _anchored(schema: Any) -> Any:
