@@ -19,7 +19,9 @@ from shelf_kit.testing import (
 
 API_CLIENT = {"client_id": "api", "client_secret": "test-api-secret"}
 # What tasks publishes: the jobs api's outbox sends are checked against it (tasks_stand_in).
-TASKS = Contract.load(Path(__file__).resolve().parents[2] / "tasks" / "openapi.json")
+SERVICES = Path(__file__).resolve().parents[2]
+TASKS = Contract.load(SERVICES / "tasks" / "openapi.json")
+AUTH = Contract.load(SERVICES / "auth" / "openapi.json")
 
 
 def tasks_stand_in(auth: StandInAuth, port: int | None = None) -> StandInTasks:
@@ -67,10 +69,14 @@ def database(database_url):
 @pytest.fixture
 def auth_service():
     """auth on loopback (shelf_identity.testing): real ES256 keys and JWKS, service tokens for
-    api's credentials, and API keys introspected only for a service token."""
-    server = StandInAuth({API_CLIENT["client_id"]: API_CLIENT["client_secret"]}).start()
+    api's credentials, and API keys introspected only for a service token. What api asks it,
+    and what it answers, must fit auth's document."""
+    server = StandInAuth(
+        {API_CLIENT["client_id"]: API_CLIENT["client_secret"]}, contract=AUTH
+    ).start()
     yield server
     server.stop()
+    assert not server.problems, "\n".join(sorted(set(server.problems)))
 
 
 def make_app(database_url, auth_url, tasks_url, **config):

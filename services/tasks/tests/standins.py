@@ -10,7 +10,7 @@ import jwt
 from flask import Flask, Response, jsonify, request
 
 from shelf_identity.testing import StandInAuth
-from shelf_kit.contracts import Contract, NotInContract
+from shelf_kit.contracts import Contract
 from shelf_kit.testing import LoopbackServer
 
 
@@ -78,24 +78,7 @@ class StandInApi(LoopbackServer):
 
         @app.after_request
         def checked(response):
-            method, path = request.method, request.path
-            try:
-                self.problems += self.contract.check(
-                    method,
-                    path,
-                    query=dict(request.args),
-                    json=request.get_json(silent=True),
-                    headers={"Authorization": request.headers.get("Authorization", "")},
-                )
-                self.problems += self.contract.check_answer(
-                    method,
-                    path,
-                    response.status_code,
-                    response.get_json(silent=True),
-                    response.mimetype,
-                )
-            except NotInContract as missing:
-                self.problems.append(str(missing))
+            self.problems += self.contract.check_exchange(request, response)
             return response
 
         @app.get("/healthz")

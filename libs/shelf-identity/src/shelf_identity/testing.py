@@ -218,25 +218,7 @@ class StandInAuth(LoopbackServer):
         """The request and this answer to it, against auth's document (when given)."""
         if self.contract is None:
             return response
-        method, path = request.method, request.path
-        try:
-            found = self.contract.check(
-                method,
-                path,
-                json=request.get_json(silent=True),
-                query=dict(request.args),
-                headers={"Authorization": request.headers.get("Authorization", "")},
-            )
-            found += self.contract.check_answer(
-                method,
-                path,
-                response.status_code,
-                response.get_json(silent=True),
-                response.mimetype,
-            )
-        except AssertionError as missing:  # shelf_kit.contracts.NotInContract
-            found = [str(missing)]
-        self.problems += found
+        self.problems += self.contract.check_exchange(request, response)
         return response
 
     def _app(self) -> Flask:
