@@ -431,6 +431,17 @@ def bookmark(bookmark_id: int, owner: int, url: str, **fields: Any) -> dict[str,
     return {**shown, "owner": owner, **fields}
 
 
+def matching(items: list[dict[str, Any]], words: list[str]) -> list[dict[str, Any]]:
+    """The bookmarks with every word in their title or URL and every #tag: as much of api's
+    search as the pages need to show that they ask for one."""
+    for word in words:
+        if word.startswith("#"):
+            items = [b for b in items if word[1:] in b["tag_names"]]
+        else:
+            items = [b for b in items if word.lower() in (b["title"] + b["url"]).lower()]
+    return items
+
+
 BUNDLE_DEFAULTS = {
     "name": "",
     "search": "",
@@ -473,6 +484,8 @@ class ApiStandIn(Recording):
         self.import_file_max: int | None = None
         # What check says a page (by URL) says about itself; pages not here say nothing.
         self.pages: dict[str, dict[str, Any]] = {}
+        # What api's check says its auto-tagging rules give a URL (the ui only shows them).
+        self.auto_tags: dict[str, list[str]] = {}
         self.bundles: dict[int, dict[str, Any]] = {}
         self.tag_ids: dict[tuple[int, str], int] = {}  # (owner, lower-case name) -> id
         self.feed_keys: dict[int, str] = {}
@@ -527,17 +540,7 @@ class ApiStandIn(Recording):
             items = [b for b in items if b["is_archived"] == (view == "archived")]
         if view in ("unread", "shared"):
             items = [b for b in items if b[view]]
-        for word in q.split():
-            items = [
-                b
-                for b in items
-                if (
-                    word[1:] in b["tag_names"]
-                    if word.startswith("#")
-                    else word.lower() in (b["title"] + b["url"]).lower()
-                )
-            ]
-        return items
+        return matching(items, q.split())
 
     @staticmethod
     def public(item: dict[str, Any]) -> dict[str, Any]:
@@ -569,11 +572,7 @@ class ApiStandIn(Recording):
                 words = found["search"].split() + request.args.get("q", "").split()
             else:
                 words = request.args.get("q", "").split()
-            for word in words:
-                if word.startswith("#"):
-                    items = [b for b in items if word[1:] in b["tag_names"]]
-                else:
-                    items = [b for b in items if word.lower() in (b["title"] + b["url"]).lower()]
+            items = matching(items, words)
             if request.args.get("unread") == "yes":
                 items = [b for b in items if b["unread"]]
             if request.args.get("shared") == "yes":
@@ -668,13 +667,6 @@ class ApiStandIn(Recording):
                 if found is None
                 else {"title": found["title"], "description": found["description"]}
             )
-            rules = self.profiles.get(account.id, {}).get("auto_tagging_rules", "")
-            auto_tags = [
-                tag
-                for line in rules.splitlines()
-                if len(line.split()) > 1 and line.split()[0] in url
-                for tag in line.split()[1:]
-            ]
             return jsonify(
                 bookmark=self.public(found) if found else None,
                 metadata={
@@ -683,7 +675,7 @@ class ApiStandIn(Recording):
                     "description": said.get("description") or None,
                     "preview_image": None,
                 },
-                auto_tags=auto_tags,
+                auto_tags=self.auto_tags.get(url, []),
             )
 
         def admin() -> Account | Response:
