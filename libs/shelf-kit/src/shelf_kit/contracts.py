@@ -5,10 +5,11 @@ consumer's tests check what it sends against it, and what stand-ins answer in it
 
     api = Contract.load(SERVICES / "api" / "openapi.json")
     api.template("GET", "/api/bookmarks/12/")           # "/api/bookmarks/{bookmark_id}/"
-    api.check("PATCH", "/api/bookmarks/12/", json={"titel": "x"})
-    # ["PATCH /api/bookmarks/12/: body: Additional properties are not allowed ('titel' ...)"]
+    api.check("PATCH", "/v1/internal/bookmarks/5/metadata", json={"titel": "x"})
+    # ["PATCH /v1/internal/bookmarks/5/metadata: body: Additional properties are not
+    #   allowed ('titel' was unexpected)"]
     api.check_answer("GET", "/api/bookmarks/12/", 200, {"id": "12"})
-    # ["GET /api/bookmarks/12/ answered 200: body.id: '12' is not of type 'integer'", ...]
+    # [..."GET /api/bookmarks/12/ answered 200: body.id: '12' is not of type 'integer'"...]
 
 The values are checked by openapi-schema-validator (jsonschema with OpenAPI's dialects: 3.0's
 nullable, readOnly and writeOnly, 3.1's JSON Schema 2020-12). What is left here is finding the
