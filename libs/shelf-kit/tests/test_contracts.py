@@ -1,4 +1,5 @@
-"""shelf_kit.contracts: a consumer's requests checked against a provider's OpenAPI document."""
+"""shelf_kit.contracts: a consumer's requests, and the answers a stand-in gives in a provider's
+place, checked against the provider's OpenAPI document (by openapi-schema-validator)."""
 
 import json
 
@@ -19,7 +20,19 @@ DOCUMENT = {
                     "schema": {"type": "integer", "minimum": 1},
                 }
             ],
-            "get": {"security": [{"bearer": []}]},
+            "get": {
+                "security": [{"bearer": []}],
+                "responses": {
+                    "200": {
+                        "description": "the thing",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}
+                        },
+                    },
+                    "4XX": {"$ref": "#/components/responses/Problem"},
+                    "default": {"description": "anything else"},
+                },
+            },
             "patch": {
                 "requestBody": {
                     "required": True,
@@ -106,6 +119,29 @@ DOCUMENT = {
                 },
             },
             "Extra": {"type": "object", "properties": {"on": {"type": "boolean"}}},
+            "Thing": {
+                "type": "object",
+                "required": ["id", "name"],
+                "properties": {
+                    "id": {"type": "integer", "readOnly": True},
+                    "name": {"type": "string"},
+                    "secret": {"type": "string", "writeOnly": True},
+                },
+            },
+        },
+        "responses": {
+            "Problem": {
+                "description": "a problem",
+                "content": {
+                    "application/problem+json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["status"],
+                            "properties": {"status": {"type": "integer"}},
+                        }
+                    }
+                },
+            }
         },
         "securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer"},
@@ -140,14 +176,14 @@ def test_query_parameters_are_declared_required_and_read_as_their_type(demo):
     assert demo.check(
         "GET", path, query={"limit": "0", "state": "maybe", "page": "2", "q": "toolong"}
     ) == [
-        f"GET {path}: query limit: 0 below 1",
-        f"GET {path}: query state: 'maybe' not one of ['on', 'off']",
+        f"GET {path}: query limit: 0 is less than the minimum of 1",
+        f"GET {path}: query state: 'maybe' is not one of ['on', 'off']",
         f"GET {path}: query page: not declared",
-        f"GET {path}: query q: longer than 5",
+        f"GET {path}: query q: 'toolong' is too long",
     ]
     assert demo.check("GET", path, query={"limit": "ten"}) == [
         f"GET {path}: query q: required, missing",
-        f"GET {path}: query limit: 'ten' is not integer",
+        f"GET {path}: query limit: 'ten' is not of type 'integer'",
     ]
     assert demo.check("GET", path, query={"q": ["a", "b"]}) == [
         f"GET {path}: query q: sent 2 times, declared once"
@@ -175,19 +211,19 @@ def test_a_json_body_must_fit_the_request_schema(demo):
             "extra": {"on": "yes"},
         },
     ) == [
-        f"PATCH {path}: body.name: required, missing",
-        f"PATCH {path}: body.id: read-only, not taken in a request",
-        f"PATCH {path}: body.nam: not accepted by the provider",
-        f"PATCH {path}: body.count: True is not integer",
-        f"PATCH {path}: body.note: 1 is not string",
-        f"PATCH {path}: body.kind: 'c' not one of ['a', 'b']",
-        f"PATCH {path}: body.labels: more than 2 items",
-        f"PATCH {path}: body.labels[2]: 3 is not string",
-        f"PATCH {path}: body.extra.on: 'yes' is not boolean",
+        f"PATCH {path}: body: Additional properties are not allowed ('nam' was unexpected)",
+        f"PATCH {path}: body: 'name' is a required property",
+        f"PATCH {path}: body.count: True is not of type 'integer'",
+        f"PATCH {path}: body.extra.on: 'yes' is not of type 'boolean'",
+        f"PATCH {path}: body.id: Tried to write read-only property with 3",
+        f"PATCH {path}: body.kind: 'c' is not one of ['a', 'b']",
+        f"PATCH {path}: body.labels: ['a', 'b', 3] is too long",
+        f"PATCH {path}: body.labels[2]: 3 is not of type 'string'",
+        f"PATCH {path}: body.note: 1 is not of type 'string'",
     ]
     assert demo.check("PATCH", path, json={"name": "x" * 11, "count": -1}) == [
-        f"PATCH {path}: body.name: longer than 10",
-        f"PATCH {path}: body.count: -1 below 0",
+        f"PATCH {path}: body.count: -1 is less than the minimum of 0",
+        f"PATCH {path}: body.name: 'xxxxxxxxxxx' is too long",
     ]
     assert demo.check("PATCH", path) == [f"PATCH {path}: the provider requires a body"]
     assert demo.check("GET", path, json={"name": "n"}) == [
@@ -200,15 +236,37 @@ def test_forms_and_uploads_must_use_a_media_type_and_fields_the_provider_takes(d
     assert demo.check("POST", "/v1/uploads", form={"tags": "maybe", "other": "1"}) == [
         "POST /v1/uploads: a application/x-www-form-urlencoded body the provider does not "
         "take (it takes multipart/form-data)",
-        "POST /v1/uploads: form file: required, missing",
-        "POST /v1/uploads: form tags: 'maybe' is not boolean",
         "POST /v1/uploads: form other: not declared",
+        "POST /v1/uploads: form: 'file' is a required property",
+        "POST /v1/uploads: form.tags: 'maybe' is not of type 'boolean'",
     ]
     assert demo.check("POST", "/v1/forms", form={"name": "n"}) == []
     assert demo.check("POST", "/v1/forms", files={"name": b"n"}) == [
         "POST /v1/forms: a multipart/form-data body the provider does not take (it takes "
         "application/x-www-form-urlencoded)",
         "POST /v1/forms: form name: a file field the provider does not declare",
+    ]
+
+
+def test_an_answer_must_be_one_the_provider_documents(demo):
+    path = "/v1/things/3"
+    assert demo.check_answer("GET", path, 200, {"id": 3, "name": "n"}) == []
+    assert demo.check_answer("GET", path, 200, {"id": "3", "secret": "s"}) == [
+        f"GET {path} answered 200: body: 'name' is a required property",
+        f"GET {path} answered 200: body.id: '3' is not of type 'integer'",
+        f"GET {path} answered 200: body.secret: Tried to read write-only property with s",
+    ]
+    assert demo.check_answer("GET", path, 404, {"status": 404}, "application/problem+json") == []
+    assert demo.check_answer("GET", path, 404, {"status": "404"}, "application/problem+json") == [
+        f"GET {path} answered 404: body.status: '404' is not of type 'integer'"
+    ]
+    assert demo.check_answer("GET", path, 404, {"status": 404}) == [
+        f"GET {path} answered 404: a application/json answer, the provider gives "
+        "application/problem+json"
+    ]
+    assert demo.check_answer("GET", path, 503, "down", "text/plain") == []  # "default"
+    assert demo.check_answer("POST", "/v1/forms", 200) == [
+        "POST /v1/forms answered 200: a status the provider does not list ()"
     ]
 
 
@@ -244,6 +302,16 @@ def test_it_reads_the_documents_the_kit_generates(client):
     contract = Contract(document, "demo")
     assert contract.check("POST", "/v1/items", json={"name": "pen", "count": 2}) == []
     assert contract.check("POST", "/v1/items", json={"count": "2"}) == [
-        "POST /v1/items: body.name: required, missing",
-        "POST /v1/items: body.count: '2' is not integer",
+        "POST /v1/items: body: 'name' is a required property",
+        "POST /v1/items: body.count: '2' is not of type 'integer'",
     ]
+
+
+def test_a_sample_follows_the_providers_schema(demo):
+    """What a stand-in answers can be made from the provider's description of it."""
+    thing = demo.sample("Thing", id=3)
+    assert thing == {"id": 3, "name": ""}
+    assert demo.check_answer("GET", "/v1/things/3", 200, thing) == []
+    assert demo.sample("ThingPatch") == {"name": ""}
+    with pytest.raises(ValueError, match="demo's ThingPatch has no colour"):
+        demo.sample("ThingPatch", colour="red")  # the provider refuses undeclared fields

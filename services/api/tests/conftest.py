@@ -1,59 +1,39 @@
 import tempfile
 import time
+from pathlib import Path
 
 import pytest
-from flask import Flask, jsonify, request
 
 from shelf_api import create_app
 from shelf_api.app import MIGRATIONS
 from shelf_identity.testing import StandInAuth
+from shelf_kit.contracts import Contract
 from shelf_kit.db import Database
 from shelf_kit.migrations import upgrade
 from shelf_kit.testing import (
-    LoopbackServer,
+    StandInTasks,
     database_backends,
     free_port,
     temporary_database,
 )
 
 API_CLIENT = {"client_id": "api", "client_secret": "test-api-secret"}
+# What tasks publishes: the jobs api's outbox sends are checked against it (tasks_stand_in).
+SERVICES = Path(__file__).resolve().parents[2]
+TASKS = Contract.load(SERVICES / "tasks" / "openapi.json")
+AUTH = Contract.load(SERVICES / "auth" / "openapi.json")
 
 
-class StandInTasks(LoopbackServer):
-    """tasks' POST /v1/jobs on loopback, keeping what it was sent (idempotency keys honoured)."""
+def tasks_stand_in(auth: StandInAuth, port: int | None = None) -> StandInTasks:
+    """tasks (shelf_kit.testing), taking only jobs its document takes, sent with api's own
+    service token from `auth`."""
 
-    def __init__(self, auth: StandInAuth, port: int | None = None):
-        self.jobs = []
-        self.by_key = {}
-        self.posts = 0
-        self.auth = auth
-        app = Flask("stand-in-tasks")
+    def verify(token: str) -> None:
+        claims = auth.verify(token)
+        if claims["scope"] != "service" or claims["client_id"] != "api":
+            raise ValueError("not api's service token")
 
-        @app.get("/healthz")
-        def healthz():
-            return jsonify(status="ok", service="tasks", version="0.1.0")
-
-        @app.post("/v1/jobs")
-        def create_job():
-            claims = auth.verify(request.headers.get("Authorization", "").partition(" ")[2])
-            assert claims["scope"] == "service" and claims["client_id"] == "api"
-            body = request.get_json()
-            self.posts += 1
-            key = body.get("idempotency_key")
-            if key in self.by_key:
-                return jsonify(self.by_key[key]), 200
-            job = {
-                "id": len(self.jobs) + 1,
-                "state": "available",
-                **body,
-                "request_id": request.headers.get("X-Request-ID"),
-            }
-            self.jobs.append(job)
-            if key:
-                self.by_key[key] = job
-            return jsonify(job), 201
-
-        super().__init__(app, port)
+    return StandInTasks(TASKS, verify=verify, port=port)
 
 
 def wait_for(condition, timeout=10.0):
@@ -89,10 +69,14 @@ def database(database_url):
 @pytest.fixture
 def auth_service():
     """auth on loopback (shelf_identity.testing): real ES256 keys and JWKS, service tokens for
-    api's credentials, and API keys introspected only for a service token."""
-    server = StandInAuth({API_CLIENT["client_id"]: API_CLIENT["client_secret"]}).start()
+    api's credentials, and API keys introspected only for a service token. What api asks it,
+    and what it answers, must fit auth's document."""
+    server = StandInAuth(
+        {API_CLIENT["client_id"]: API_CLIENT["client_secret"]}, contract=AUTH
+    ).start()
     yield server
     server.stop()
+    assert not server.problems, "\n".join(sorted(set(server.problems)))
 
 
 def make_app(database_url, auth_url, tasks_url, **config):

@@ -7,7 +7,7 @@ import time
 
 from sqlalchemy import select
 
-from conftest import StandInTasks, User, make_app, wait_for
+from conftest import User, make_app, tasks_stand_in, wait_for
 from shelf_api.models import OutboxMessage
 from shelf_kit.testing import free_port
 
@@ -58,7 +58,7 @@ def test_a_tasks_outage_delays_the_job_and_loses_nothing(database_url, database,
         SHELF_API_OUTBOX_MAX_BACKOFF_SECONDS=0.2,
     )
     relay = app.extensions["shelf_api_relay"]
-    tasks = StandInTasks(auth_service, port=tasks_port)
+    tasks = tasks_stand_in(auth_service, port=tasks_port)
     try:
         ann = User(app.test_client(), auth_service, 1, "ann")
         started = time.monotonic()
@@ -70,10 +70,11 @@ def test_a_tasks_outage_delays_the_job_and_loses_nothing(database_url, database,
         assert "tasks is unavailable" in message.last_error
         tasks.start()  # tasks is back
         assert wait_for(lambda: messages(database) == [])  # delivered, then deleted
-        assert tasks.jobs[0]["kind"] == "fetch_metadata"
-        assert tasks.jobs[0]["args"] == {"bookmark_id": created["id"]}
-        assert tasks.jobs[0]["created_by"] == 1
+        assert tasks.jobs[0]["body"]["kind"] == "fetch_metadata"
+        assert tasks.jobs[0]["body"]["args"] == {"bookmark_id": created["id"]}
+        assert tasks.jobs[0]["body"]["created_by"] == 1
         assert tasks.jobs[0]["request_id"]  # the call carries a request id
+        assert tasks.problems == []
     finally:
         relay.stop()
         tasks.stop()
@@ -120,7 +121,7 @@ def test_a_bookmark_added_by_hand_is_delivered_before_an_imports_backlog(
 ):
     """While tasks was away three imports queued their pages' fetches; a bookmark added after
     them is the first delivered once tasks is back."""
-    tasks = StandInTasks(auth_service)  # not started: tasks is away
+    tasks = tasks_stand_in(auth_service)  # not started: tasks is away
     app = make_app(database_url, auth_service.url, tasks.url)
     try:
         ann = User(app.test_client(), auth_service, 1, "ann")
@@ -131,7 +132,7 @@ def test_a_bookmark_added_by_hand_is_delivered_before_an_imports_backlog(
         relay = app.extensions["shelf_api_relay"]
         relay.batch_size = 1
         assert relay.run_once() == 1
-        assert [job["args"] for job in tasks.jobs] == [{"bookmark_id": by_hand["id"]}]
+        assert [job["body"]["args"] for job in tasks.jobs] == [{"bookmark_id": by_hand["id"]}]
         assert len(messages(database)) == 3  # the imports' wait; the one delivered went
     finally:
         tasks.stop()

@@ -1,8 +1,7 @@
 import os
-import threading
+from pathlib import Path
 
 import pytest
-from flask import Flask, jsonify, request
 from helpers import PASSWORD, log_in
 from sqlalchemy import create_engine, text
 
@@ -10,14 +9,18 @@ from shelf_auth import create_app
 from shelf_auth.app import MIGRATIONS
 from shelf_auth.models import Base
 from shelf_auth.users import create_user
+from shelf_kit.contracts import Contract
 from shelf_kit.db import get_database
 from shelf_kit.migrations import upgrade
 from shelf_kit.testing import (
-    LoopbackServer,
+    StandInTasks,
     database_backends,
     free_port,
     temporary_database,
 )
+
+# What tasks publishes: the jobs auth's outbox sends are checked against it (StandInTasks).
+TASKS = Contract.load(Path(__file__).resolve().parents[2] / "tasks" / "openapi.json")
 
 # Cheap Argon2 for tests; production keeps argon2-cffi's defaults.
 CHEAP_ARGON2 = {
@@ -165,59 +168,15 @@ def service_token(client):
     return answer.get_json()["access_token"]
 
 
-class StandInTasks(LoopbackServer):
-    """A real HTTP server on loopback in place of tasks: records the jobs it is sent, and
-    honours idempotency keys as tasks does (a key seen before: the first job again, 200).
-
-    `lose_answers = n`: the next n jobs are kept but answered 503, as when tasks commits a
-    job and its answer never reaches auth."""
-
-    def __init__(self, port=None):
-        self.lock = threading.Lock()
-        self.reset()
-        server = Flask("stand-in-tasks")
-
-        @server.get("/healthz")
-        def healthz():
-            return jsonify(status="ok", service="tasks", version="0.0.0")
-
-        @server.post("/v1/jobs")
-        def enqueue():
-            body = request.get_json()
-            key = body.get("idempotency_key")
-            with self.lock:  # the server answers each connection in a thread of its own
-                self.posts += 1
-                if key in self.by_key:
-                    return jsonify(self.by_key[key]), 200
-                self.jobs.append(
-                    {
-                        "body": body,
-                        "authorization": request.headers.get("Authorization", ""),
-                        "request_id": request.headers.get("X-Request-ID"),
-                    }
-                )
-                job = {"id": len(self.jobs), "state": "available"}
-                if key:
-                    self.by_key[key] = job
-                if self.lose_answers > 0:
-                    self.lose_answers -= 1
-                    return jsonify(title="Service Unavailable", status=503), 503
-            return jsonify(job), 201
-
-        super().__init__(server, port)
-
-    def reset(self):
-        self.jobs, self.by_key, self.posts, self.lose_answers = [], {}, 0, 0
-
-
 @pytest.fixture(scope="session")
 def tasks_server():
-    with StandInTasks() as server:
+    with StandInTasks(TASKS) as server:
         yield server
 
 
 @pytest.fixture
 def tasks(tasks_server):
-    """The stand-in tasks, with no jobs yet."""
+    """The stand-in tasks, with no jobs yet; what it was sent fits tasks' document."""
     tasks_server.reset()
-    return tasks_server
+    yield tasks_server
+    assert tasks_server.problems == []

@@ -9,10 +9,10 @@ import pytest
 from helpers import bearer, deliver, log_in, problem
 from sqlalchemy import select, update
 
-from conftest import StandInTasks
+from conftest import TASKS
 from shelf_auth.models import OutboxMessage, PasswordResetToken
 from shelf_kit.db import get_database
-from shelf_kit.testing import free_port
+from shelf_kit.testing import StandInTasks, free_port
 
 ACCEPTED = {"detail": "If an account with an email address matches, a reset link is on its way."}
 # The relay thread, quick: tests wait for it, not for production's backoff.
@@ -51,9 +51,10 @@ def app(make_app, tasks):
 @pytest.fixture
 def down_tasks():
     """A stand-in tasks that is not answering yet (`start()` brings it up on its port)."""
-    server = StandInTasks(port=free_port())
+    server = StandInTasks(TASKS, port=free_port())
     yield server
     server.stop()
+    assert server.problems == []
 
 
 @pytest.fixture

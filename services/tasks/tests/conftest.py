@@ -1,10 +1,13 @@
 import threading
 import time
+from pathlib import Path
 
 import pytest
-from standins import StandInApi, StandInAuth
+from standins import StandInApi
 
 from shelf_fetch.testing import Site
+from shelf_identity.testing import StandInAuth
+from shelf_kit.contracts import Contract
 from shelf_kit.db import get_database
 from shelf_kit.migrations import upgrade
 from shelf_kit.testing import database_backends, free_port, temporary_database
@@ -15,6 +18,11 @@ from shelf_tasks.models import Job, JobState
 from shelf_tasks.worker import Worker
 
 DONE = (JobState.COMPLETED, JobState.DISCARDED, JobState.CANCELLED)
+# What tasks' stand-ins answer, and what tasks sends them, is checked against these.
+SERVICES = Path(__file__).resolve().parents[2]
+CONTRACTS = {name: Contract.load(SERVICES / name / "openapi.json") for name in ("api", "auth")}
+# The clients the stand-in auth knows (tasks' own is its development default).
+CLIENTS = {"tasks": "dev-tasks-secret", "api": "dev-api-secret", "auth": "dev-auth-secret"}
 
 
 @pytest.fixture(params=database_backends())
@@ -32,16 +40,16 @@ def nowhere():
 
 @pytest.fixture
 def auth():
-    stand_in = StandInAuth()
-    yield stand_in
-    stand_in.stop()
+    with StandInAuth(CLIENTS, contract=CONTRACTS["auth"]) as stand_in:
+        yield stand_in
+    assert not stand_in.problems, "\n".join(sorted(set(stand_in.problems)))
 
 
 @pytest.fixture
 def api(auth):
-    stand_in = StandInApi(auth)
-    yield stand_in
-    stand_in.stop()
+    with StandInApi(auth, CONTRACTS["api"]) as stand_in:
+        yield stand_in
+    assert not stand_in.problems, "\n".join(sorted(set(stand_in.problems)))
 
 
 def make_app(database_url, *, auth_url, api_url, **settings):

@@ -1,152 +1,47 @@
-"""Stand-ins for auth and api on loopback: real HTTP, real ES256 keys, recording every call.
-
-auth: the JWKS, service tokens for tasks (and api) for the service each asks for, auth's purge
-endpoint and an empty revocation feed.
-api: the /v1/internal endpoints tasks' handlers call (per the fixed contract), in memory.
-"""
+"""A stand-in api on loopback: the /v1/internal endpoints tasks' handlers call, in memory,
+checked against api's openapi.json. auth's stand-in is shelf_identity.testing's (the JWKS,
+service tokens, the revocation feed and the purge), checked against auth's."""
 
 from __future__ import annotations
 
-import threading
-import time
-import uuid
 from typing import Any
 
 import jwt
-from cryptography.hazmat.primitives.asymmetric import ec
 from flask import Flask, Response, jsonify, request
-from werkzeug.serving import make_server
 
-from shelf_kit.testing import free_port
-
-CLIENTS = {"tasks": "dev-tasks-secret", "api": "dev-api-secret", "auth": "dev-auth-secret"}
-
-
-class Served:
-    """A Flask app served on a free loopback port in a thread. `stop()` closes the port
-    (connections are refused, as when the service is down); `start()` serves it again."""
-
-    def __init__(self, app: Flask) -> None:
-        self.app = app
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.server = None
-        self.start()
-
-    def start(self) -> None:
-        self.server = make_server("127.0.0.1", self.port, self.app, threaded=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        if self.server is None:
-            return
-        self.server.shutdown()
-        self.thread.join()
-        self.server.server_close()
-        self.server = None
+from shelf_identity.testing import StandInAuth
+from shelf_kit.contracts import Contract
+from shelf_kit.testing import LoopbackServer
 
 
-class StandInAuth(Served):
-    def __init__(self) -> None:
-        self.kid = "k1"
-        self.key = ec.generate_private_key(ec.SECP256R1())
-        self.calls: list[tuple[str, str, dict]] = []  # (path, authorization, headers)
-        self.purged = 0
-        app = Flask("stand-in-auth")
-
-        @app.get("/healthz")
-        def healthz():
-            return {"status": "ok", "service": "auth", "version": "test"}
-
-        @app.get("/.well-known/jwks.json")
-        def jwks():
-            jwk = jwt.algorithms.ECAlgorithm.to_jwk(self.key.public_key(), as_dict=True)
-            return jsonify(keys=[{**jwk, "kid": self.kid, "alg": "ES256", "use": "sig"}])
-
-        @app.post("/v1/service-tokens")
-        def service_tokens():
-            body = request.get_json()
-            if CLIENTS.get(body.get("client_id")) != body.get("client_secret"):
-                return jsonify(title="Unauthorized", status=401), 401
-            return jsonify(
-                access_token=self.service_token(body["client_id"], body.get("audience", "tasks")),
-                token_type="Bearer",
-                expires_in=900,
-            )
-
-        @app.get("/v1/revocations")
-        def revocations():
-            if not self.is_service(request.headers.get("Authorization", ""), audience="auth"):
-                return jsonify(title="Forbidden", status=403), 403
-            return jsonify(window_seconds=960, revocations=[])
-
-        @app.post("/v1/maintenance/purge")
-        def purge():
-            self.calls.append(
-                (request.path, request.headers.get("Authorization", ""), dict(request.headers))
-            )
-            if not self.is_service(request.headers.get("Authorization", ""), audience="auth"):
-                return jsonify(title="Forbidden", status=403), 403
-            self.purged += 1
-            return jsonify(refresh_sessions=3, login_attempts=1, password_reset_tokens=0)
-
-        super().__init__(app)
-
-    def sign(self, claims: dict[str, Any], *, lifetime: int = 900) -> str:
-        now = int(time.time())
-        payload = {
-            "iss": "shelf-auth",
-            "aud": "shelf",
-            "iat": now,
-            "exp": now + lifetime,
-            "jti": uuid.uuid4().hex,
-            **claims,
-        }
-        return jwt.encode(payload, self.key, algorithm="ES256", headers={"kid": self.kid})
-
-    def service_token(self, client_id: str = "api", audience: str = "tasks") -> str:
-        return self.sign(
-            {
-                "sub": f"service:{client_id}",
-                "scope": "service",
-                "client_id": client_id,
-                "is_admin": False,
-                "aud": audience,
-            }
-        )
-
-    def user_token(self, user_id: int = 7, *, is_admin: bool = False) -> str:
-        return self.sign(
-            {
-                "sub": str(user_id),
-                "scope": "user",
-                "username": f"user{user_id}",
-                "is_admin": is_admin,
-            }
-        )
-
-    def is_service(
-        self, authorization: str, client_id: str = "tasks", audience: str = "api"
-    ) -> bool:
-        """Whether this is `client_id`'s service token for the service `audience`."""
-        scheme, _, token = authorization.partition(" ")
-        if scheme != "Bearer":
-            return False
-        try:
-            claims = jwt.decode(
-                token, self.key.public_key(), algorithms=["ES256"], audience=audience
-            )
-        except jwt.PyJWTError:
-            return False
-        return claims["scope"] == "service" and claims.get("client_id") == client_id
+def is_service(
+    auth: StandInAuth, authorization: str, client_id: str = "tasks", audience: str = "api"
+) -> bool:
+    """Whether this is `client_id`'s service token (signed by `auth`) for the service
+    `audience`."""
+    scheme, _, token = authorization.partition(" ")
+    try:
+        claims = auth.verify(token) if scheme == "Bearer" else {}
+    except jwt.InvalidTokenError:
+        return False
+    audiences = claims.get("aud")
+    audiences = [audiences] if isinstance(audiences, str) else audiences or []
+    return (
+        claims.get("scope") == "service"
+        and claims.get("client_id") == client_id
+        and audience in audiences
+    )
 
 
-class StandInApi(Served):
-    """api's internal endpoints over in-memory bookmarks, imports and exports."""
+class StandInApi(LoopbackServer):
+    """api's internal endpoints over in-memory bookmarks, imports and exports (not started:
+    call `start()`). Every request it is sent and every answer it gives is checked against
+    api's document; `problems` lists what did not fit."""
 
-    def __init__(self, auth: StandInAuth) -> None:
+    def __init__(self, auth: StandInAuth, contract: Contract) -> None:
         self.auth = auth
+        self.contract = contract
+        self.problems: list[str] = []
         self.bookmarks: dict[int, dict[str, Any]] = {}
         self.metadata: dict[int, list[dict]] = {}
         self.link_checks: dict[int, list[dict]] = {}
@@ -172,7 +67,7 @@ class StandInApi(Served):
             )
             if request.path == "/healthz":
                 return None
-            if not auth.is_service(request.headers.get("Authorization", "")):
+            if not is_service(auth, request.headers.get("Authorization", "")):
                 return jsonify(title="Forbidden", status=403), 403
             if self.fail_with:
                 return jsonify(title="Down", status=self.fail_with), self.fail_with
@@ -180,6 +75,11 @@ class StandInApi(Served):
                 self.down_for -= 1
                 return jsonify(title="Service Unavailable", status=503), 503
             return None
+
+        @app.after_request
+        def checked(response):
+            self.problems += self.contract.check_exchange(request, response)
+            return response
 
         @app.get("/healthz")
         def healthz():
@@ -242,10 +142,24 @@ class StandInApi(Served):
             state = self.imports.get(import_id)
             if state is None:
                 return jsonify(title="Not Found", status=404), 404
-            self.import_failures.setdefault(import_id, []).append(request.get_json()["detail"])
+            detail = request.get_json()["detail"]
+            self.import_failures.setdefault(import_id, []).append(detail)
             if state["processed"] < state["total"]:
                 state["status"] = "failed"
-            return {"id": import_id, "status": state.get("status", "done")}
+            return {  # api's ImportProgress
+                "id": import_id,
+                "state": state.get("status", "done"),
+                "format": "netscape",
+                "filename": "bookmarks.html",
+                "total": state["total"],
+                "processed": state["processed"],
+                "created": state["processed"],
+                "updated": 0,
+                "job_id": 1,
+                "detail": detail if state.get("status") == "failed" else None,
+                "created_at": "2026-11-20T10:00:00+00:00",
+                "updated_at": "2026-11-20T10:00:00+00:00",
+            }
 
         @app.delete("/v1/internal/users/<int:owner_id>")
         def delete_user(owner_id):
@@ -273,14 +187,12 @@ class StandInApi(Served):
     def add_bookmark(
         self, bookmark_id: int, url: str, *, owner_id: int = 1, **fields: Any
     ) -> dict[str, Any]:
-        self.bookmarks[bookmark_id] = {
-            "id": bookmark_id,
-            "url": url,
-            "owner_id": owner_id,
-            "title": f"bookmark {bookmark_id}",
-            "is_broken": False,
-            "last_checked_at": None,
-            "tag_names": [],
+        self.bookmarks[bookmark_id] = self.contract.sample(
+            "InternalBookmark",
+            id=bookmark_id,
+            url=url,
+            owner_id=owner_id,
+            title=f"bookmark {bookmark_id}",
             **fields,
-        }
+        )
         return self.bookmarks[bookmark_id]

@@ -468,7 +468,7 @@ def test_purge_removes_old_finished_jobs_and_asks_auth_to_purge(run, auth, conne
     assert job.state == JobState.COMPLETED, job.errors
     assert job.result["jobs"] == 2
     assert job.result["auth"]["refresh_sessions"] == 3
-    assert auth.purged == 1
+    assert auth.calls["purge"] == 1
     with database.transaction() as session:
         left = sorted(row.state for row in session.query(Job).where(Job.id != job.id))
     assert left == ["completed", "retryable"]

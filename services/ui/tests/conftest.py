@@ -19,6 +19,7 @@ def start_stand_in():
     yield start
     for server in started:
         server.stop()
+    assert_described([p for server in started for p in server.problems])
 
 
 @pytest.fixture
@@ -32,6 +33,12 @@ def stand_ins():
     yield servers
     for server in servers.values():
         server.stop()
+    assert_described([p for server in servers.values() for p in server.problems])
+
+
+def assert_described(problems: list[str]) -> None:
+    """Every answer a stand-in gave is one its service's openapi.json describes."""
+    assert not problems, "\n".join(sorted(set(problems)))
 
 
 def nowhere() -> str:
@@ -87,6 +94,7 @@ def shelf():
     cast = Shelf()
     yield cast
     cast.stop()
+    assert_described(cast.problems)
 
 
 @pytest.fixture

@@ -1,18 +1,27 @@
 """Stand-ins for auth, api and tasks: real HTTP servers on free loopback ports that answer the
 calls the ui makes the way the services' contracts say (auth's routes and schemas, linkding's
 API, tasks' v1 API), minimal but honest: tokens are checked, users are scoped, admins are
-checked, errors have the services' shapes. Each records what it was sent in `calls`."""
+checked, errors have the services' shapes. Each records what it was sent in `calls`, and
+checks every answer it gives against its service's openapi.json (`problems`: the fixtures
+fail a test whose stand-in gave an answer its service's document does not describe)."""
 
 from __future__ import annotations
 
 import secrets
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
 
+from shelf_kit.contracts import Contract
 from shelf_kit.testing import LoopbackServer
+
+SERVICES = Path(__file__).resolve().parents[2]
+CONTRACTS = {
+    name: Contract.load(SERVICES / name / "openapi.json") for name in ("auth", "api", "tasks")
+}
 
 
 class StandIn(LoopbackServer):
@@ -24,7 +33,10 @@ class StandIn(LoopbackServer):
         self.service = service
         self.version = version
         self.seen: list[dict[str, str]] = []
+        self.contract = CONTRACTS.get(service)  # None: a service Shelf does not have
+        self.problems: list[str] = []
         app = Flask(f"stand-in-{service}")
+        app.after_request(self._checked)
 
         @app.get("/healthz")
         def healthz():
@@ -36,6 +48,12 @@ class StandIn(LoopbackServer):
 
     def add_routes(self, app: Flask) -> None:
         """Subclasses answer more than /healthz (see standins.py)."""
+
+    def _checked(self, response: Response) -> Response:
+        """This call and answer against the service's document."""
+        if self.contract is not None:
+            self.problems += self.contract.check_exchange(request, response)
+        return response
 
 
 def problem(status: int, detail: str, **extra: Any) -> Response:
@@ -405,27 +423,23 @@ class AuthStandIn(Recording):
 
 
 def bookmark(bookmark_id: int, owner: int, url: str, **fields: Any) -> dict[str, Any]:
-    return {
-        "id": bookmark_id,
-        "owner": owner,
-        "url": url,
-        "title": "",
-        "description": "",
-        "notes": "",
-        "web_archive_snapshot_url": "",
-        "favicon_url": None,
-        "preview_image_url": None,
-        "is_archived": False,
-        "unread": False,
-        "shared": False,
-        "tag_names": [],
-        "date_added": "2026-11-24T09:46:23.006313Z",
-        "date_modified": "2026-11-24T09:46:23.006313Z",
-        "website_title": None,
-        "website_description": None,
-        "is_broken": False,
-        **fields,
-    }
+    """api's Bookmark, and its owner (which api keeps to itself)."""
+    added = "2026-11-24T09:46:23.006313Z"
+    shown = CONTRACTS["api"].sample(
+        "Bookmark", id=bookmark_id, url=url, date_added=added, date_modified=added
+    )
+    return {**shown, "owner": owner, **fields}
+
+
+def matching(items: list[dict[str, Any]], words: list[str]) -> list[dict[str, Any]]:
+    """The bookmarks with every word in their title or URL and every #tag: as much of api's
+    search as the pages need to show that they ask for one."""
+    for word in words:
+        if word.startswith("#"):
+            items = [b for b in items if word[1:] in b["tag_names"]]
+        else:
+            items = [b for b in items if word.lower() in (b["title"] + b["url"]).lower()]
+    return items
 
 
 BUNDLE_DEFAULTS = {
@@ -443,6 +457,22 @@ BUNDLE_DEFAULTS = {
 
 
 class ApiStandIn(Recording):
+    def progress(self, import_id: int, state: str) -> dict[str, Any]:
+        """api's ImportProgress of the import `import_id`."""
+        record = self.imports[import_id]
+        return self.contract.sample(
+            "ImportProgress",
+            id=import_id,
+            state=state,
+            format="netscape",
+            filename="bookmarks.html",
+            total=len(record["urls"]),
+            processed=record["processed"],
+            job_id=40 + import_id,
+            created_at="2026-11-24T10:00:00Z",
+            updated_at="2026-11-24T10:00:00Z",
+        )
+
     def __init__(self, book: TokenBook):
         self.bookmarks: dict[int, dict[str, Any]] = {}
         self.profiles: dict[int, dict[str, Any]] = {}
@@ -454,6 +484,8 @@ class ApiStandIn(Recording):
         self.import_file_max: int | None = None
         # What check says a page (by URL) says about itself; pages not here say nothing.
         self.pages: dict[str, dict[str, Any]] = {}
+        # What api's check says its auto-tagging rules give a URL (the ui only shows them).
+        self.auto_tags: dict[str, list[str]] = {}
         self.bundles: dict[int, dict[str, Any]] = {}
         self.tag_ids: dict[tuple[int, str], int] = {}  # (owner, lower-case name) -> id
         self.feed_keys: dict[int, str] = {}
@@ -508,17 +540,7 @@ class ApiStandIn(Recording):
             items = [b for b in items if b["is_archived"] == (view == "archived")]
         if view in ("unread", "shared"):
             items = [b for b in items if b[view]]
-        for word in q.split():
-            items = [
-                b
-                for b in items
-                if (
-                    word[1:] in b["tag_names"]
-                    if word.startswith("#")
-                    else word.lower() in (b["title"] + b["url"]).lower()
-                )
-            ]
-        return items
+        return matching(items, q.split())
 
     @staticmethod
     def public(item: dict[str, Any]) -> dict[str, Any]:
@@ -550,11 +572,7 @@ class ApiStandIn(Recording):
                 words = found["search"].split() + request.args.get("q", "").split()
             else:
                 words = request.args.get("q", "").split()
-            for word in words:
-                if word.startswith("#"):
-                    items = [b for b in items if word[1:] in b["tag_names"]]
-                else:
-                    items = [b for b in items if word.lower() in (b["title"] + b["url"]).lower()]
+            items = matching(items, words)
             if request.args.get("unread") == "yes":
                 items = [b for b in items if b["unread"]]
             if request.args.get("shared") == "yes":
@@ -649,13 +667,6 @@ class ApiStandIn(Recording):
                 if found is None
                 else {"title": found["title"], "description": found["description"]}
             )
-            rules = self.profiles.get(account.id, {}).get("auto_tagging_rules", "")
-            auto_tags = [
-                tag
-                for line in rules.splitlines()
-                if len(line.split()) > 1 and line.split()[0] in url
-                for tag in line.split()[1:]
-            ]
             return jsonify(
                 bookmark=self.public(found) if found else None,
                 metadata={
@@ -664,7 +675,7 @@ class ApiStandIn(Recording):
                     "description": said.get("description") or None,
                     "preview_image": None,
                 },
-                auto_tags=auto_tags,
+                auto_tags=self.auto_tags.get(url, []),
             )
 
         def admin() -> Account | Response:
@@ -702,6 +713,7 @@ class ApiStandIn(Recording):
                 unread=sum(b["unread"] for b in items),
                 shared=sum(b["shared"] for b in items),
                 broken=sum(b["is_broken"] for b in items),
+                broken_archived=sum(b["is_broken"] and b["is_archived"] for b in items),
                 checked=sum(bool(b.get("last_checked_at")) for b in items),
                 owners=len({b["owner"] for b in items}),
                 last_checked_at=max(
@@ -990,19 +1002,19 @@ class ApiStandIn(Recording):
             if request.method == "PATCH":
                 current.update(request.get_json())
             return jsonify(
-                {
-                    "theme": "auto",
-                    "bookmark_date_display": "relative",
-                    "bookmark_link_target": "_blank",
-                    "web_archive_integration": "disabled",
-                    "tag_search": "lax",
-                    "enable_favicons": True,
-                    "display_url": False,
-                    "permanent_notes": False,
-                    "search_preferences": {},
-                    "version": "0.2.0",
+                self.contract.sample(
+                    "Profile",
+                    theme="auto",
+                    bookmark_date_display="relative",
+                    bookmark_link_target="_blank",
+                    web_archive_integration="disabled",
+                    tag_search="lax",
+                    enable_favicons=True,
+                    search_preferences={},
+                    version="0.2.0",
+                    shelf_version="0.5.0",
                     **current,
-                }
+                )
             )
 
         @app.post("/api/bookmarks/import/")
@@ -1028,30 +1040,17 @@ class ApiStandIn(Recording):
             if len(urls) > self.import_threshold:
                 import_id = len(self.imports) + 1
                 self.imports[import_id] = {"owner": account.id, "urls": urls, "processed": 0}
+                started = {"import": self.progress(import_id, "pending")}
                 return jsonify(
-                    format="netscape",
-                    total=len(urls),
-                    skipped=[],
-                    **{
-                        "import": {
-                            "id": import_id,
-                            "state": "pending",
-                            "format": "netscape",
-                            "filename": "bookmarks.html",
-                            "total": len(urls),
-                            "processed": 0,
-                            "created": 0,
-                            "updated": 0,
-                            "job_id": 40 + import_id,
-                            "created_at": "2026-11-24T10:00:00Z",
-                            "updated_at": "2026-11-24T10:00:00Z",
-                        }
-                    },
+                    self.contract.sample("ImportResult", format="netscape", total=len(urls))
+                    | started
                 ), 202
             for url in urls:
                 self.add(account.id, url)
             return jsonify(
-                format="netscape", total=len(urls), created=len(urls), updated=0, skipped=[]
+                self.contract.sample(
+                    "ImportResult", format="netscape", total=len(urls), created=len(urls)
+                )
             ), 201
 
         @app.get("/api/bookmarks/import/<int:import_id>/")
@@ -1062,20 +1061,8 @@ class ApiStandIn(Recording):
             record = self.imports.get(import_id)
             if record is None or record["owner"] != account.id:
                 return linkding_error(404, {"detail": "Not found."})
-            total = len(record["urls"])
-            return jsonify(
-                id=import_id,
-                state="done" if record["processed"] >= total else "running",
-                format="netscape",
-                filename="bookmarks.html",
-                total=total,
-                processed=record["processed"],
-                created=0,
-                updated=0,
-                job_id=40 + import_id,
-                created_at="2026-11-24T10:00:00Z",
-                updated_at="2026-11-24T10:00:00Z",
-            )
+            done = record["processed"] >= len(record["urls"])
+            return jsonify(self.progress(import_id, "done" if done else "running"))
 
         @app.get("/api/bookmarks/export/")
         def export():
@@ -1118,26 +1105,18 @@ class TasksStandIn(Recording):
 
     def add_job(self, kind: str, state: str, **fields: Any) -> dict[str, Any]:
         job_id = max(self.jobs, default=0) + 1
-        self.jobs[job_id] = {
+        job = {
             "id": job_id,
             "kind": kind,
-            "args": {},
             "queue": "default",
-            "priority": 0,
             "state": state,
             "attempt": 1,
             "max_attempts": 5,
             "run_at": "2026-11-24T10:00:00Z",
-            "created_by": None,
-            "progress": 0,
-            "progress_message": None,
-            "errors": [],
-            "result": None,
             "created_at": "2026-11-24T10:00:00Z",
             "updated_at": "2026-11-24T10:00:00Z",
-            "finished_at": None,
-            **fields,
         }
+        self.jobs[job_id] = self.contract.sample("Job", **{**job, **fields})
         return self.jobs[job_id]
 
     def routes(self, app: Flask) -> None:
@@ -1270,6 +1249,11 @@ class Shelf:
     def stop(self) -> None:
         for server in (self.auth, self.api, self.tasks):
             server.stop()
+
+    @property
+    def problems(self) -> list[str]:
+        """The answers of the three that their services' documents do not describe."""
+        return [p for server in (self.auth, self.api, self.tasks) for p in server.problems]
 
 
 def wait_until(check, timeout: float = 2.0) -> bool:

@@ -242,7 +242,7 @@ def test_a_url_alone_prefills_the_form_from_the_page_and_names_the_auto_tags(bro
         "title": "A <i>post</i>",
         "description": "What the page says.",
     }
-    shelf.api.profiles[1] = {"auto_tagging_rules": "example.org blog reading"}
+    shelf.api.auto_tags["https://example.org/post"] = ["blog", "reading"]  # api's rules say
     log_in(browser)
     html = browser.get("/bookmarks/new?url=https%3A%2F%2Fexample.org%2Fpost").get_data(as_text=True)
     assert 'value="A &lt;i&gt;post&lt;/i&gt;"' in html

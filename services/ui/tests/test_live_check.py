@@ -12,7 +12,7 @@ def test_the_check_answers_the_saved_bookmarks_own_values(browser, shelf):
         notes="my notes",
         unread=True,
     )
-    shelf.api.profiles[1] = {"auto_tagging_rules": "example.org auto"}
+    shelf.api.auto_tags["https://example.org/saved"] = ["auto"]  # what api's rules give it
     log_in(browser)
     answer = browser.get(
         "/bookmarks/check?url=https%3A%2F%2Fexample.org%2Fsaved",

@@ -9,9 +9,14 @@
 
 It serves what Shelf's services ask auth for: /healthz, /.well-known/jwks.json,
 POST /v1/service-tokens (client credentials, for the audience asked, if `audiences` allows
-it), and, for service tokens meant for auth only, POST /v1/api-keys/introspect and
-GET /v1/revocations (what `revoke_session`, `revoke_user` and `api_key_changed` recorded).
-`calls` counts the requests to each.
+it), and, for service tokens meant for auth only, POST /v1/api-keys/introspect,
+GET /v1/revocations (what `revoke_session`, `revoke_user` and `api_key_changed` recorded) and
+POST /v1/maintenance/purge (tasks' nightly purge). `calls` counts the requests to each.
+
+Given auth's document (`contract`, the `shelf_kit.contracts.Contract` of
+services/auth/openapi.json), every request it is sent and every answer it gives is checked
+against it, and `problems` lists what did not fit: a consumer's tests then fail when auth's
+document changes in a way the consumer, or this stand-in, no longer fits.
 """
 
 from __future__ import annotations
@@ -20,13 +25,16 @@ import time
 import uuid
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
 from flask import Flask, Response, jsonify, request
 
 from shelf_kit.testing import LoopbackServer
+
+if TYPE_CHECKING:
+    from shelf_kit.contracts import Contract
 
 ISSUER = "shelf-auth"
 AUDIENCE = "shelf"
@@ -54,8 +62,11 @@ class StandInAuth(LoopbackServer):
         port: int | None = None,
         version: str = "0.1.0",
         audiences: Mapping[str, Iterable[str]] | None = None,
+        contract: Contract | None = None,
     ) -> None:
         self.clients = dict(clients)  # client id -> secret
+        self.contract = contract
+        self.problems: list[str] = []  # what did not fit `contract`
         # client id -> the services it may get tokens for; None: any client, any service
         self.audiences = (
             None
@@ -72,6 +83,7 @@ class StandInAuth(LoopbackServer):
             "service-tokens": 0,
             "introspect": 0,
             "revocations": 0,
+            "purge": 0,
         }
         self.api_keys: dict[str, dict[str, Any]] = {}  # API key -> user dict
         self.revocations: list[dict[str, Any]] = []  # what GET /v1/revocations lists
@@ -202,8 +214,16 @@ class StandInAuth(LoopbackServer):
 
     # -- the routes -----------------------------------------------------------------------------
 
+    def _checked(self, response: Response) -> Response:
+        """The request and this answer to it, against auth's document (when given)."""
+        if self.contract is None:
+            return response
+        self.problems += self.contract.check_exchange(request, response)
+        return response
+
     def _app(self) -> Flask:
         app = Flask("stand-in-auth")
+        app.after_request(self._checked)
 
         @app.get("/healthz")
         def healthz():
@@ -282,5 +302,20 @@ class StandInAuth(LoopbackServer):
             key = body.get("key") if isinstance(body, dict) else None
             user = self.api_keys.get(key) if isinstance(key, str) else None
             return jsonify(active=True, user=user) if user else jsonify(active=False)
+
+        @app.post("/v1/maintenance/purge")
+        def purge():
+            self.calls["purge"] += 1
+            if (refusal := refused_unless_a_service_token_for_auth()) is not None:
+                return refusal
+            return jsonify(
+                refresh_sessions=3,
+                login_attempts=1,
+                known_addresses=0,
+                throttle_events=0,
+                password_reset_tokens=0,
+                outbox=0,
+                revocations=0,
+            )
 
         return app

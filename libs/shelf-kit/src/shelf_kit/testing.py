@@ -1,5 +1,5 @@
-"""Helpers for Shelf's tests: free ports, real HTTP servers on loopback, and throwaway
-Postgres databases.
+"""Helpers for Shelf's tests: free ports, real HTTP servers on loopback, a stand-in tasks, and
+throwaway Postgres databases.
 
 Tests run on SQLite always, and on Postgres too when SHELF_TEST_POSTGRES_URL names a database
 on a server the tests may create databases on (CI sets it). Each test session gets databases
@@ -11,15 +11,20 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from flask import Flask, Response, jsonify, request
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+if TYPE_CHECKING:
+    from shelf_kit.contracts import Contract
 
 POSTGRES_ENV = "SHELF_TEST_POSTGRES_URL"
 
@@ -90,6 +95,129 @@ class LoopbackServer:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+class StandInTasks(LoopbackServer):
+    """tasks' POST /v1/jobs on loopback, as the services' outboxes call it (not started: call
+    `start()`). Every job sent is checked against tasks' document (`contract`, the
+    `shelf_kit.contracts.Contract` of services/tasks/openapi.json): one it does not take is
+    refused (422), as tasks would refuse it, and what did not fit is in `problems`; so is
+    every answer of the stand-in's that the document does not describe.
+
+    `jobs` keeps what was taken: {"body", "authorization", "request_id"} each. A key used
+    before answers the first job again (200), as tasks does. `verify(token)`, when given,
+    raises to refuse a caller's bearer token (401). `lose_answers = n`: the next n jobs are
+    kept but answered 503, as when tasks commits a job and its answer is lost on the way.
+    """
+
+    def __init__(
+        self,
+        contract: Contract,
+        *,
+        verify: Callable[[str], object] | None = None,
+        port: int | None = None,
+    ) -> None:
+        self.contract = contract
+        self.verify = verify
+        self.lock = threading.Lock()  # the server answers each connection in a thread
+        self.problems: list[str] = []
+        self.reset()
+        app = Flask("stand-in-tasks")
+        app.get("/healthz")(self._healthz)
+        app.post("/v1/jobs")(self._enqueue)
+        app.after_request(self._check_answer)
+        super().__init__(app, port)
+
+    def reset(self) -> None:
+        """No jobs, no problems, every answer given (a session-wide stand-in between tests)."""
+        self.jobs: list[dict[str, Any]] = []
+        self.by_key: dict[str, dict[str, Any]] = {}
+        self.posts = 0
+        self.lose_answers = 0
+        self.problems = []
+
+    def _healthz(self) -> Response:
+        return jsonify(status="ok", service="tasks", version="0.1.0")
+
+    def _enqueue(self) -> tuple[Response, int]:
+        authorization = request.headers.get("Authorization", "")
+        body = request.get_json(silent=True)
+        wrong = self.contract.check(
+            "POST", "/v1/jobs", json=body, headers={"Authorization": authorization}
+        )
+        with self.lock:
+            self.posts += 1
+            self.problems += wrong
+            if wrong:
+                return _tasks_problem(422, "Unprocessable Entity", "; ".join(wrong))
+            try:
+                if self.verify is not None:
+                    self.verify(authorization.partition(" ")[2])
+            except Exception as refused:
+                return _tasks_problem(401, "Unauthorized", str(refused))
+            assert isinstance(body, dict)  # the contract took it: a JobCreate object
+            key = body.get("idempotency_key")
+            if key in self.by_key:
+                return jsonify(self.by_key[key]), 200
+            self.jobs.append(
+                {
+                    "body": body,
+                    "authorization": authorization,
+                    "request_id": request.headers.get("X-Request-ID"),
+                }
+            )
+            job = _new_job(len(self.jobs), body)
+            if key:
+                self.by_key[key] = job
+            if self.lose_answers > 0:
+                self.lose_answers -= 1
+                return _tasks_problem(503, "Service Unavailable", "tasks is restarting")
+        return jsonify(job), 201
+
+    def _check_answer(self, response: Response) -> Response:
+        if request.path == "/v1/jobs":  # the job itself was checked as it arrived
+            found = self.contract.check_answer(
+                "POST", "/v1/jobs", response.status_code, response.get_json(), response.mimetype
+            )
+        else:
+            found = self.contract.check_exchange(request, response)
+        with self.lock:
+            self.problems += found
+        return response
+
+
+def _new_job(job_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    """tasks' answer for a job it has just enqueued (its `Job` schema)."""
+    now = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
+    return {
+        "id": job_id,
+        "kind": body["kind"],
+        "args": body.get("args", {}),
+        "queue": body.get("queue", "default"),
+        "priority": body.get("priority", 0),
+        "state": "available",
+        "attempt": 0,
+        "max_attempts": body.get("max_attempts", 5),
+        "interruptions": 0,
+        "run_at": body.get("run_at", now),
+        "created_by": body.get("created_by"),
+        "progress": 0,
+        "progress_message": None,
+        "errors": [],
+        "result": None,
+        "idempotency_key": body.get("idempotency_key"),
+        "worker_id": None,
+        "lease_expires_at": None,
+        "created_at": now,
+        "updated_at": now,
+        "finished_at": None,
+    }
+
+
+def _tasks_problem(status: int, title: str, detail: str) -> tuple[Response, int]:
+    response = jsonify(type="about:blank", title=title, status=status, detail=detail)
+    response.content_type = "application/problem+json"
+    return response, status
 
 
 def postgres_test_url() -> str | None:
