@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from . import profiles
 from .errors import Invalid
 from .models import Bundle
-from .schemas import MAX_INT
+from .schemas.common import MAX_INT
 from .search import SearchSyntaxError, parse
 
 FIELDS = (

@@ -15,7 +15,11 @@ from shelf_kit.db import session
 from .. import bookmarks as service
 from .. import profiles, queries
 from .. import stats as stats_
-from ..schemas import AdminBookmarkPageSchema, AdminListQuerySchema, AdminStatsSchema
+from ..schemas.admin import (
+    AdminBookmarkPageSchema,
+    AdminListQuerySchema,
+    AdminStatsSchema,
+)
 from .common import dialect
 
 blp = Blueprint("admin", __name__, description="For administrators only: everyone's bookmarks")

@@ -13,7 +13,7 @@ from .. import assets as files
 from .. import bookmarks as service
 from .. import queries
 from ..models import Asset
-from ..schemas import (
+from ..schemas.linkding import (
     AssetPageSchema,
     AssetSchema,
     AssetUploadSchema,

@@ -11,7 +11,7 @@ from .. import assets, auto_tags, profiles, queries, selections
 from .. import bookmarks as service
 from ..errors import Invalid
 from ..models import Bookmark
-from ..schemas import (
+from ..schemas.linkding import (
     BookmarkCheckSchema,
     BookmarkCreateQuerySchema,
     BookmarkPageSchema,

@@ -8,7 +8,11 @@ from shelf_kit import Problem
 from shelf_kit.db import session
 
 from .. import assets, bulk
-from ..v1_schemas import BulkResultSchema, BulkSchema, CountConflictSchema
+from ..schemas.v1 import (
+    BulkResultSchema,
+    BulkSchema,
+    CountConflictSchema,
+)
 from .common import commit, dialect, owner_id, user_blueprint
 
 blp = user_blueprint("bulk", __name__, "Bulk edit of the caller's bookmarks")

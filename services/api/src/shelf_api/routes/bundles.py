@@ -9,7 +9,7 @@ from shelf_kit.db import session, utcnow
 
 from .. import bundles, queries
 from ..models import Bundle
-from ..schemas import (
+from ..schemas.linkding import (
     BundlePageSchema,
     BundlePatchSchema,
     BundleSchema,

@@ -10,7 +10,10 @@ from shelf_kit import Problem
 from shelf_kit.db import session
 
 from .. import feeds
-from ..v1_schemas import FeedKeySchema, FeedQuerySchema
+from ..schemas.v1 import (
+    FeedKeySchema,
+    FeedQuerySchema,
+)
 from .common import UserBlueprint, committed, dialect, owner_id, user_blueprint
 
 blp = user_blueprint("feed_key", __name__, "The caller's key to their RSS feeds")

@@ -10,7 +10,7 @@ from shelf_identity import allow
 from shelf_kit import kit
 
 from ..linkding import LINKDING_API_VERSION
-from ..schemas import LinkdingHealthSchema
+from ..schemas.linkding import LinkdingHealthSchema
 
 blp = Blueprint("linkding_health", __name__, description="linkding's health check")
 

@@ -15,12 +15,10 @@ from shelf_kit.db import session, utcnow
 from .. import bookmarks as service
 from .. import exports, imports, purge, queries
 from ..models import Bookmark
-from ..schemas import (
+from ..schemas.internal import (
     BatchResultSchema,
     BatchSchema,
-    ExportQuerySchema,
     ImportFailureSchema,
-    ImportProgressSchema,
     InternalBookmarkSchema,
     InternalListQuerySchema,
     InternalPageSchema,
@@ -29,6 +27,7 @@ from ..schemas import (
     MetadataUpdateSchema,
     OwnersSchema,
 )
+from ..schemas.linkding import ExportQuerySchema, ImportProgressSchema
 from ..urls import normalize_url
 
 blp = Blueprint("internal", __name__, description="For Shelf's services only (tasks)")

@@ -10,7 +10,12 @@ from shelf_kit.db import session
 from .. import bookmarks as service
 from .. import queries, tagging
 from ..models import Tag
-from ..schemas import PageQuerySchema, TagPageSchema, TagSchema, TagWriteSchema
+from ..schemas.linkding import (
+    PageQuerySchema,
+    TagPageSchema,
+    TagSchema,
+    TagWriteSchema,
+)
 from .common import BODY, commit, committed, linkding_blueprint, not_found, owner_id
 
 blp = linkding_blueprint("tags", __name__, "linkding's tags API")

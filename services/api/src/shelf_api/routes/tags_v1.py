@@ -12,7 +12,7 @@ from shelf_kit.db import session
 
 from .. import queries, tagging
 from ..errors import Invalid
-from ..v1_schemas import (
+from ..schemas.v1 import (
     TagConflictSchema,
     TagItemPageSchema,
     TagItemSchema,

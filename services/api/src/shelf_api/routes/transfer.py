@@ -11,7 +11,7 @@ from shelf_kit.db import session
 
 from .. import exports, importers, imports
 from ..errors import Invalid
-from ..schemas import (
+from ..schemas.linkding import (
     ExportQuerySchema,
     ImportProgressSchema,
     ImportResultSchema,

@@ -10,7 +10,10 @@ from shelf_kit.db import session
 
 from .. import profiles
 from ..linkding import LINKDING_API_VERSION
-from ..schemas import ProfilePatchSchema, ProfileSchema
+from ..schemas.linkding import (
+    ProfilePatchSchema,
+    ProfileSchema,
+)
 from .common import BODY, commit, linkding_blueprint, owner_id
 
 blp = linkding_blueprint("user", __name__, "linkding's user profile")

@@ -11,7 +11,8 @@ from marshmallow import fields, validate
 
 from shelf_kit.openapi import ProblemSchema
 
-from .schemas import (
+from ..tagging import SORTS as TAG_SORTS
+from .common import (
     MAX_INT,
     REQUIRED,
     Loose,
@@ -21,9 +22,8 @@ from .schemas import (
     _messages,
     check_tag_item,
     check_tag_name,
-    page_schema,
 )
-from .tagging import SORTS as TAG_SORTS
+from .linkding import page_schema
 
 BULK_ACTIONS = (
     "archive",
