@@ -12,15 +12,16 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from shelf_fetch import FetchPolicy
 from shelf_http import ServiceClient
-from shelf_identity import setup_identity
+from shelf_identity import Guard, setup_identity
 from shelf_kit import ConfigError, create_service_app, current_request_id, kit
 from shelf_kit.app import add_dependency
-from shelf_kit.db import register_database
+from shelf_kit.db import get_database, register_database
 from shelf_kit.migrations import db_cli
 
 from . import __version__, commands, outbox
 from .config import SETTINGS
 from .errors import register_error_handlers
+from .extensions import PREVIEWS, RELAY, SEEN_PROFILES
 from .previews import Previews
 from .routes import register_blueprints
 
@@ -43,8 +44,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_database(app, app.config["SHELF_API_DATABASE_URL"])
     register_assets(app)
     register_dependencies(app)
-    register_identity(app)
-    register_outbox(app)
+    guard = register_identity(app)
+    register_outbox(app, guard)
     register_previews(app)
     register_error_handlers(app)
     register_blueprints(app, api)
@@ -74,21 +75,21 @@ def register_dependencies(app: Flask) -> None:
     add_dependency(app, "tasks", app.config["SHELF_TASKS_URL"], critical=False)
 
 
-def register_identity(app: Flask) -> None:
+def register_identity(app: Flask) -> Guard:
     """Every route needs a caller auth vouches for, but the probes, the OpenAPI document and
     the anonymous reading of publicly shared bookmarks."""
-    setup_identity(
+    guard = setup_identity(
         app,
         auth_url=app.config["SHELF_AUTH_URL"],
         client_id=app.config["SHELF_API_CLIENT_ID"],
         client_secret=app.config["SHELF_API_CLIENT_SECRET"],
     )
-    app.extensions["shelf_api_seen_profiles"] = set()
+    app.extensions[SEEN_PROFILES] = set()
+    return guard
 
 
-def register_outbox(app: Flask) -> None:
+def register_outbox(app: Flask, guard: Guard) -> None:
     """The relay that delivers outbox messages to tasks, signed with api's service token."""
-    guard = app.extensions["shelf_identity"]
     jobs = ServiceClient(
         "tasks",
         app.config["SHELF_TASKS_URL"],
@@ -98,12 +99,12 @@ def register_outbox(app: Flask) -> None:
         user_agent=f"shelf-api/{__version__}",
     )
     relay = outbox.relay(
-        app.extensions["shelf_db"],
+        get_database(app),
         jobs,
         poll_seconds=app.config["SHELF_API_OUTBOX_POLL_SECONDS"],
         max_backoff_seconds=app.config["SHELF_API_OUTBOX_MAX_BACKOFF_SECONDS"],
     )
-    app.extensions["shelf_api_relay"] = relay
+    app.extensions[RELAY] = relay
     kit(app).readiness.add("outbox", relay.check, critical=False)
     if app.config["SHELF_API_OUTBOX_RELAY"]:
         # Started by the first request, in the process that serves it (a gunicorn worker),
@@ -117,7 +118,7 @@ def register_previews(app: Flask) -> None:
         FetchPolicy.from_config(app.config)
     except ValueError as error:
         raise ConfigError(f"SHELF_FETCH_ALLOW_NETWORKS: {error}") from None
-    app.extensions["shelf_api_previews"] = Previews.from_config(app.config)
+    app.extensions[PREVIEWS] = Previews.from_config(app.config)
 
 
 def register_commands(app: Flask) -> None:

@@ -7,13 +7,15 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from . import extensions
+
 
 @click.command("relay")
 @click.option("--once", is_flag=True, help="deliver what is due, then exit")
 @with_appcontext
 def relay_command(once: bool) -> None:
     """Deliver outbox messages to tasks until stopped."""
-    relay = current_app.extensions["shelf_api_relay"]
+    relay = extensions.relay(current_app)
     if once:
         click.echo(f"delivered {relay.run_once()}")
         return

@@ -10,6 +10,7 @@ from shelf_kit.db import session
 from .. import assets, auto_tags, profiles, queries, selections
 from .. import bookmarks as service
 from ..errors import Invalid
+from ..extensions import previews
 from ..models import Bookmark
 from ..schemas.linkding import (
     BookmarkCheckSchema,
@@ -125,7 +126,7 @@ def check(params):
         }
     else:
         session().rollback()  # no transaction stays open while the page is read
-        metadata = current_app.extensions["shelf_api_previews"].metadata(url, user=owner_id())
+        metadata = previews(current_app).metadata(url, user=owner_id())
     rules = profiles.auto_tagging_rules(session(), owner_id())
     return {
         "bookmark": service.as_linkding(bookmark) if bookmark else None,

@@ -18,6 +18,7 @@ from shelf_kit import Problem
 from shelf_kit.db import get_database, session
 
 from .. import profiles
+from ..extensions import RELAY, relay, seen_profiles
 
 T = TypeVar("T")
 TOKEN = API_KEY  # the security scheme names in the OpenAPI document
@@ -99,7 +100,7 @@ def linkding_blueprint(
             session(),
             identity.user_id,
             identity.username,
-            current_app.extensions["shelf_api_seen_profiles"],
+            seen_profiles(current_app),
         )
 
     return blp
@@ -121,10 +122,8 @@ def dialect() -> str:
 
 def commit(*, wake_relay: bool = False) -> None:
     session().commit()
-    if wake_relay:
-        relay = current_app.extensions.get("shelf_api_relay")
-        if relay is not None:
-            relay.wake()
+    if wake_relay and RELAY in current_app.extensions:
+        relay(current_app).wake()
 
 
 def committed(write: Callable[[], T], *, wake_relay: bool = False) -> T:

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 
 from shelf_identity import allow
 from shelf_kit import Problem
-from shelf_kit.db import session, utcnow
+from shelf_kit.db import get_database, session, utcnow
 
 from .. import bookmarks as service
 from .. import exports, imports, purge, queries
@@ -152,7 +152,7 @@ def purge_user(owner_id):
     """Delete everything api keeps for a user auth deleted: bookmarks, tags, bundles, their
     profile and username, imports, assets and their files, outbox messages about them.
     Idempotent: 204 whether or not anything was there (contract C2)."""
-    deleted = purge.purge_owner(current_app.extensions["shelf_db"], owner_id)
+    deleted = purge.purge_owner(get_database(current_app), owner_id)
     log.info("purged a deleted user's data", extra={"owner_id": owner_id, "bookmarks": deleted})
 
 
