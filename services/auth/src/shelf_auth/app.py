@@ -15,7 +15,7 @@ from shelf_kit.config import DEVELOPMENT_ENVS
 from shelf_kit.db import get_database, register_database
 from shelf_kit.migrations import db_cli
 
-from . import __version__, commands, forwarded, outbox, service_clients
+from . import __version__, commands, extensions, forwarded, outbox, service_clients
 from .clients.tasks import jobs_client
 from .config import SETTINGS
 from .errors import register_error_handlers
@@ -116,7 +116,7 @@ def register_outbox(app: Flask) -> None:
         poll_seconds=app.config["SHELF_AUTH_OUTBOX_POLL_SECONDS"],
         max_backoff_seconds=app.config["SHELF_AUTH_OUTBOX_MAX_BACKOFF_SECONDS"],
     )
-    app.extensions[outbox.EXTENSION] = relay
+    app.extensions[extensions.RELAY] = relay
     kit(app).readiness.add("outbox", relay.check, critical=False)
     if app.config["SHELF_AUTH_OUTBOX_RELAY"]:
         # Started by the first request, in the process that serves it (a gunicorn worker),

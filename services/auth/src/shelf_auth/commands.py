@@ -10,7 +10,7 @@ from flask.cli import with_appcontext
 
 from shelf_kit.db import get_database
 
-from . import outbox
+from . import extensions
 from .keys import KeyRing, NoSigningKey, generate_key, generate_key_if_missing
 from .users import UserError, create_user, find_by_username
 
@@ -122,7 +122,9 @@ def list_keys() -> None:
 def relay_command(once: bool) -> None:
     """Deliver the outbox's mail to tasks until stopped (beside, or instead of, the relay
     threads of the web processes)."""
-    relay = current_app.extensions[outbox.EXTENSION]
+    relay = extensions.relay(current_app)
+    if relay is None:
+        raise click.UsageError("the outbox relay was not made")
     if once:
         click.echo(f"delivered {relay.run_once()}")
         return

@@ -17,6 +17,8 @@ from flask import Flask, Request, current_app
 
 from shelf_kit import ConfigError
 
+from . import extensions
+
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 MAX_LENGTH = 64  # the address columns' width
 REPLACED = "SHELF_AUTH_TRUST_PROXY"
@@ -45,7 +47,7 @@ def init_app(app: Flask) -> None:
             "addresses or CIDR networks of the proxies whose X-Forwarded-For "
             "auth may believe (the ui's, the gateway's), and unset it"
         )
-    app.extensions["shelf_auth_trusted_proxies"] = parse_networks(
+    app.extensions[extensions.TRUSTED_PROXIES] = parse_networks(
         app.config["SHELF_AUTH_TRUSTED_PROXIES"]
     )
 
@@ -60,7 +62,7 @@ def _trusted(address: str, networks: tuple[Network, ...]) -> bool:
 
 def client_address(request: Request) -> str:
     """The address of the client behind any trusted proxies."""
-    networks = current_app.extensions["shelf_auth_trusted_proxies"]
+    networks = extensions.trusted_proxies(current_app)
     address = request.remote_addr or "unknown"
     if _trusted(address, networks):
         hops = [hop.strip() for hop in request.headers.get("X-Forwarded-For", "").split(",")]

@@ -25,6 +25,8 @@ from flask import Flask, current_app
 
 from shelf_kit import ConfigError
 
+from . import extensions
+
 log = logging.getLogger("shelf.auth.keys")
 
 
@@ -119,7 +121,7 @@ class KeyRing:
         return keys
 
     def init_app(self, app: Flask) -> None:
-        app.extensions["shelf_auth_keys"] = self
+        app.extensions[extensions.KEYS] = self
 
 
 def load_key(path: Path) -> Key:
@@ -182,4 +184,4 @@ def generate_key_if_missing(ring: KeyRing) -> Path | None:
 
 
 def get_key_ring() -> KeyRing:
-    return current_app.extensions["shelf_auth_keys"]
+    return extensions.key_ring(current_app)

@@ -24,9 +24,9 @@ from shelf_http import ServiceClient
 from shelf_kit import outbox as kit_outbox
 from shelf_kit.db import Database, rows_changed, utcnow
 
+from . import extensions
 from .models import OutboxMessage
 
-EXTENSION = "shelf_auth_relay"
 KEEP_DELIVERED = timedelta(days=7)  # then the purge deletes them
 
 
@@ -37,7 +37,7 @@ def add(session: Session, job: dict[str, Any], *, expires_at: datetime | None = 
 
 def wake() -> None:
     """Have this process's relay deliver now (call it after a commit that added messages)."""
-    relay = current_app.extensions.get(EXTENSION)
+    relay = extensions.relay(current_app)
     if relay is not None:
         relay.wake()
 

@@ -12,6 +12,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, current_app
 
+from . import extensions
+
 MIN_LENGTH = 10
 MAX_LENGTH = 1024
 # A stored hash that no password matches: set when an admin forces a password reset.
@@ -34,7 +36,7 @@ class Passwords:
         return self._dummy_hash
 
     def init_app(self, app: Flask) -> None:
-        app.extensions["shelf_auth_passwords"] = self
+        app.extensions[extensions.PASSWORDS] = self
 
     @classmethod
     def from_config(cls, config) -> Passwords:
@@ -48,7 +50,7 @@ class Passwords:
 
 
 def _passwords() -> Passwords:
-    return current_app.extensions["shelf_auth_passwords"]
+    return extensions.passwords(current_app)
 
 
 def hash_password(password: str) -> str:

@@ -13,6 +13,8 @@ from flask import Flask, current_app
 
 from shelf_kit import ConfigError
 
+from . import extensions
+
 SERVICES = ("auth", "api", "tasks", "ui")  # the audiences there are
 
 
@@ -54,14 +56,16 @@ def parse_audiences(value: str) -> dict[str, frozenset[str]]:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["shelf_auth_clients"] = parse_clients(app.config["SHELF_AUTH_SERVICE_CLIENTS"])
-    app.extensions["shelf_auth_audiences"] = parse_audiences(
+    app.extensions[extensions.SERVICE_CLIENTS] = parse_clients(
+        app.config["SHELF_AUTH_SERVICE_CLIENTS"]
+    )
+    app.extensions[extensions.SERVICE_AUDIENCES] = parse_audiences(
         app.config["SHELF_AUTH_SERVICE_AUDIENCES"]
     )
 
 
 def authenticate(client_id: str, secret: str) -> bool:
-    clients: dict[str, str] = current_app.extensions["shelf_auth_clients"]
+    clients = extensions.service_clients(current_app)
     expected = clients.get(client_id)
     # Compare even for an unknown id, so timing does not tell which ids exist.
     matches = hmac.compare_digest((expected or "\0").encode(), secret.encode())
@@ -70,4 +74,4 @@ def authenticate(client_id: str, secret: str) -> bool:
 
 def audiences(client_id: str) -> frozenset[str]:
     """The services `client_id` may get tokens for (none when the setting does not name it)."""
-    return current_app.extensions["shelf_auth_audiences"].get(client_id, frozenset())
+    return extensions.service_audiences(current_app).get(client_id, frozenset())

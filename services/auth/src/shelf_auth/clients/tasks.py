@@ -14,6 +14,7 @@ from requests.auth import AuthBase
 from shelf_http import ServiceClient
 from shelf_kit import current_request_id
 
+from .. import extensions
 from ..keys import KeyRing
 from ..tokens import service_token
 
@@ -35,7 +36,7 @@ class SelfSignedServiceToken(AuthBase):
 
 
 def jobs_client(app: Flask, *, version: str) -> ServiceClient:
-    ring = app.extensions["shelf_auth_keys"]
+    ring = extensions.key_ring(app)
     return ServiceClient(
         "tasks",
         app.config["SHELF_TASKS_URL"],
