@@ -6,9 +6,10 @@ from flask import current_app
 from flask_smorest import Blueprint
 
 from shelf_identity import allow, current_identity
-from shelf_kit import Problem, current_request_id
+from shelf_kit import current_request_id
 from shelf_kit.db import session
 
+from .. import errors
 from .. import jobs as queue
 from ..extensions import registry
 from ..models import Job
@@ -16,10 +17,6 @@ from ..schemas import JobCreateSchema, JobListQuerySchema, JobPageSchema, JobSch
 from .common import sees_everything
 
 blp = Blueprint("jobs", __name__, description="Deferred jobs")
-
-
-def not_found(job_id: int) -> Problem:
-    return Problem(404, "Not Found", f"Job {job_id} does not exist.")
 
 
 def visible_job(job_id: int) -> Job:
@@ -30,7 +27,7 @@ def visible_job(job_id: int) -> Job:
     if job is None or not (
         sees_everything(identity) or (identity.is_user and job.created_by == identity.user_id)
     ):
-        raise not_found(job_id)
+        raise errors.job_not_found(job_id)
     return job
 
 
@@ -50,13 +47,7 @@ def enqueue(data):
     enqueued and the first job is answered (200)."""
     handler = registry(current_app).get(data["kind"])
     if handler is None:
-        known = ", ".join(registry(current_app).kinds())
-        raise Problem(
-            422,
-            "Unprocessable Entity",
-            f"Unknown job kind {data['kind']!r}.",
-            errors={"kind": [f"Not a job kind; one of: {known}."]},
-        )
+        raise errors.unknown_kind(data["kind"], registry(current_app).kinds())
     identity = current_identity()
     created_by = data.get("created_by")
     if created_by is None and identity.is_user:
@@ -120,9 +111,9 @@ def retry_job(job_id):
     try:
         return queue.retry(session(), job_id)
     except LookupError:
-        raise not_found(job_id) from None
+        raise errors.job_not_found(job_id) from None
     except queue.TransitionRefused as refused:
-        raise Problem(409, "Conflict", str(refused)) from None
+        raise errors.transition_refused(refused) from None
 
 
 @blp.route("/v1/jobs/<id:job_id>/cancel", methods=["POST"])
@@ -136,6 +127,6 @@ def cancel_job(job_id):
     try:
         return queue.cancel(session(), job_id)
     except LookupError:
-        raise not_found(job_id) from None
+        raise errors.job_not_found(job_id) from None
     except queue.TransitionRefused as refused:
-        raise Problem(409, "Conflict", str(refused)) from None
+        raise errors.transition_refused(refused) from None

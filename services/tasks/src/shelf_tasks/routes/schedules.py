@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from shelf_identity import allow
-from shelf_kit import Problem
 from shelf_kit.db import session, utcnow
 
+from .. import errors
 from ..models import Schedule
 from ..schedules import by_name, last_fire, next_fire, validate_cron
 from ..schemas import ScheduleListSchema, ScheduleSchema, ScheduleUpdateSchema
@@ -35,7 +35,7 @@ def describe(schedule: Schedule) -> dict:
 def find(schedule_id: int) -> Schedule:
     schedule = session().get(Schedule, schedule_id)
     if schedule is None:
-        raise Problem(404, "Not Found", f"Schedule {schedule_id} does not exist.")
+        raise errors.schedule_not_found(schedule_id)
     return schedule
 
 
