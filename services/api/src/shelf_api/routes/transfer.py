@@ -9,7 +9,7 @@ from shelf_identity import allow
 from shelf_kit import upload_limit
 from shelf_kit.db import session
 
-from .. import exports, importers, imports
+from .. import bookmark_files, exports, imports
 from ..errors import Invalid
 from ..schemas.linkding import (
     ExportQuerySchema,
@@ -39,10 +39,10 @@ def import_file(form):
     if len(data) > current_app.config["SHELF_API_IMPORT_MAX_BYTES"]:
         raise Invalid({"file": ["The file is too large."]})
     try:
-        kind, entries, skipped = importers.read(
+        kind, entries, skipped = bookmark_files.read(
             data, upload.filename or "", folders_as_tags=form["folders_as_tags"]
         )
-    except importers.ImportFileError as error:
+    except bookmark_files.ImportFileError as error:
         raise Invalid({"file": [str(error)]}) from None
     entries = imports.merge_duplicates(entries)
     warnings = imports.checked(entries)
