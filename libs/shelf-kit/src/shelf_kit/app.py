@@ -46,9 +46,19 @@ def create_service_app(
     test_config: Mapping[str, Any] | None = None,
     title: str | None = None,
     description: str = "",
+    text_guard_skip: tuple[str, ...] = (),
+    html_error_renderer: HtmlRenderer | None = None,
 ) -> tuple[Flask, openapi.ServiceApi]:
+    """The app and its OpenAPI document, with everything every service has. A service whose
+    paths refuse NUL characters in an error shape of their own names them (`text_guard_skip`);
+    one that serves pages renders its errors as HTML (`html_error_renderer`)."""
     app = Flask(import_name)
-    kit = Kit(service=service, version=version)
+    kit = Kit(
+        service=service,
+        version=version,
+        text_guard_skip=text_guard_skip,
+        html_error_renderer=html_error_renderer,
+    )
     app.extensions["shelf_kit"] = kit
     load_config(app, settings, test_config)
     request_id.init_app(app)

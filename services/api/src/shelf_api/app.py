@@ -37,9 +37,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         test_config=test_config,
         title="Shelf api",
         description="Bookmarks, tags and bundles (saved searches); the linkding-compatible API.",
+        # The linkding surface refuses NUL characters itself, in linkding's error shape.
+        text_guard_skip=("/api/",),
     )
-    # The linkding surface refuses NUL characters itself, in linkding's error shape.
-    kit(app).text_guard_skip = ("/api/",)
     register_proxy(app)
     register_database(app, app.config["SHELF_API_DATABASE_URL"])
     register_assets(app)

@@ -12,7 +12,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from shelf_http import ServiceRejected
-from shelf_kit import create_service_app, kit, problem_response
+from shelf_kit import create_service_app, problem_response
 from shelf_kit.app import add_dependency
 from shelf_kit.problems import handle_http_exception, handle_rejected
 
@@ -56,6 +56,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         title="Shelf ui",
         description="The web pages of Shelf. Its pages are HTML and not part of this "
         "document; only its JSON endpoints are.",
+        html_error_renderer=errors.render_error_page,
     )
     check_settings(app.config)
     if app.config["SHELF_UI_TRUST_PROXY"]:
@@ -120,8 +121,6 @@ def register_pages(app: Flask, api) -> None:
             # asked of auth only by the pages that would link to sign-up
             "signup_open": lambda: auth_client.signup_state().is_open() is True,
         }
-
-    kit(app).html_error_renderer = errors.render_error_page
 
 
 def register_error_handlers(app: Flask) -> None:
