@@ -35,10 +35,14 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from load_client import Call, LoadClient
 from loopback_site import Answer, Site, page_html
@@ -55,6 +59,7 @@ from shelf_accounts import (
 )
 from shelf_kit.testing import postgres_test_url
 from shelf_system import ShelfSystem
+from ui_pages import wait_for
 
 TIMEOUT = (2, 15)
 # A consumer's timeouts for a dependency, as every service sets them (shelf-kit's
@@ -76,16 +81,6 @@ WORK_CATCH_UP_WITHIN = 150.0
 WARM_CALLS = 10  # calls per actor before the fault: every gunicorn worker has served some
 DOWN_CALLS = 5  # calls per actor while the part is down
 ADDED = 10  # bookmarks added while tasks is down, for its outbox to deliver after
-
-
-def wait_for(condition, within: float, what: str, interval: float = 0.3):
-    deadline = time.monotonic() + within
-    while True:
-        value = condition()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"after {within:g} s: {what}"
-        time.sleep(interval)
 
 
 # -- pages for tasks' fetch_metadata to fetch -------------------------------------------------
@@ -517,14 +512,80 @@ def test_tasks_killed_a_reset_request_reveals_nothing_and_its_mail_comes_after(s
         assert [(a.status_code, a.json()) for a in answers] == [(202, answers[0].json())] * 2, [
             a.text for a in answers
         ]
-        time.sleep(1)
+        held = wait_for(
+            lambda: outbox_message(system, address=address, failed=True),
+            CATCH_UP_WITHIN,
+            "auth's relay never tried to deliver the reset mail while tasks was down",
+        )
         assert not [m for m in system.mailbox.messages if address in str(m["To"])]
     finally:
         system.start("tasks")
     message = system.mailbox.wait_for(address, within=CATCH_UP_WITHIN)
     assert "/reset-password/" in message.get_content()
-    time.sleep(3)  # a second delivery would have arrived by now
+    # Once auth has marked the message delivered and every mail job tasks made of it is done,
+    # no other delivery can come.
+    wait_for(
+        lambda: outbox_message(system, message_id=held["id"], delivered=True),
+        CATCH_UP_WITHIN,
+        "auth never marked the reset mail delivered",
+    )
+    wait_for(
+        lambda: all(job["state"] in FINISHED for job in mail_jobs(system, admin, address)),
+        CATCH_UP_WITHIN,
+        "tasks' mail jobs never finished",
+    )
     assert len([m for m in system.mailbox.messages if address in str(m["To"])]) == 1
+
+
+FINISHED = ("completed", "discarded", "cancelled")
+
+
+def outbox_message(
+    system: ShelfSystem,
+    *,
+    address: str = "",
+    message_id: int | None = None,
+    failed: bool = False,
+    delivered: bool = False,
+) -> dict[str, Any] | None:
+    """auth's outbox message by id, or the undelivered one carrying mail to `address` (a
+    delivered one keeps no address); with `failed`, only once a delivery of it has failed;
+    with `delivered`, only once it is delivered."""
+    values: dict[str, Any]
+    if message_id is not None:
+        where, values = "id = :id", {"id": message_id}
+    else:
+        where = "delivered_at IS NULL AND CAST(payload AS TEXT) LIKE :address"
+        values = {"address": f"%{address}%"}
+    engine = create_engine(system.database_urls["auth"], poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            row = (
+                connection.execute(
+                    text(f"SELECT id, last_error, delivered_at FROM outbox WHERE {where}"),
+                    values,
+                )
+                .mappings()
+                .first()
+            )
+    finally:
+        engine.dispose()
+    if row is None or (failed and row["last_error"] is None):
+        return None
+    if delivered and row["delivered_at"] is None:
+        return None
+    return dict(row)
+
+
+def mail_jobs(system: ShelfSystem, admin: Person, address: str) -> list[dict[str, Any]]:
+    listed = requests.get(
+        system.urls["tasks"] + "/v1/jobs",
+        headers=admin.headers,
+        params={"kind": "send_email", "limit": "500"},
+        timeout=TIMEOUT,
+    )
+    assert listed.status_code == 200, listed.text[:500]
+    return [job for job in listed.json()["results"] if job["args"].get("to") == address]
 
 
 @pytest.fixture
@@ -698,13 +759,20 @@ def test_a_rolling_replacement_of_api_workers_under_load_loses_no_request(system
         load = work.load
         master = system.process("api").pid
         old_workers = worker_pids(master)
+
+        def more_ready_than(count: int) -> bool:
+            return system.logs("api").count("Worker ready") > count
+
+        def old_workers_at_most(left: int) -> bool:
+            return len(set(worker_pids(master)) & set(old_workers)) <= left
+
         started = load.mark("api: TTIN, one worker at a time")
         # One signal at a time: two sent at once reach gunicorn as one.
         for number in range(1, len(old_workers) + 1):
             ready = system.logs("api").count("Worker ready")
             os.kill(master, signal.SIGTTIN)
             wait_for(
-                lambda ready=ready: system.logs("api").count("Worker ready") > ready,
+                partial(more_ready_than, ready),
                 60,
                 f"gunicorn's new worker {number} never said it was ready",
             )
@@ -713,7 +781,7 @@ def test_a_rolling_replacement_of_api_workers_under_load_loses_no_request(system
             os.kill(master, signal.SIGTTOU)
             left = len(old_workers) - number
             wait_for(
-                lambda left=left: len(set(worker_pids(master)) & set(old_workers)) <= left,
+                partial(old_workers_at_most, left),
                 60,
                 f"old worker {number} never stopped",
             )

@@ -224,7 +224,7 @@ def test_tags_and_search_fold_case_in_every_script(shelf_system, token):
             ).json()["count"]
             == 2
         ),
-        within=10,
+        within=60,
         what="#tag search folding case",
     )
     assert found

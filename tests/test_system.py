@@ -49,7 +49,7 @@ def get(system: ShelfSystem, service: str, path: str, **kwargs) -> requests.Resp
     return requests.get(system.urls[service] + path, timeout=TIMEOUT, **kwargs)
 
 
-def wait_for_log_entry(system: ShelfSystem, name: str, matches, within: float = 5.0) -> dict:
+def wait_for_log_entry(system: ShelfSystem, name: str, matches, within: float = 30.0) -> dict:
     """The first JSON log line of process `name` that `matches`, waiting a little for it to be
     written; fails showing the log's tail."""
     deadline = time.monotonic() + within
