@@ -14,9 +14,8 @@ SERVICES := services/auth services/api services/tasks services/ui
 TOOL_PROJECTS := tools/shelfctl
 PROJECTS := $(LIBS) $(SERVICES) $(TOOL_PROJECTS) tests bench
 DATA_SERVICES := auth api tasks
-# The projects held to the type checker so far (issue 16: tests and bench follow); ruff
-# and ruff format hold every project.
-TYPED := $(LIBS) $(SERVICES) $(TOOL_PROJECTS)
+# The type checker, ruff and ruff format hold every project.
+TYPED := $(PROJECTS)
 RUFF := $(UV) tool run ruff@0.17.5
 MYPY := $(UV) tool run mypy@1.19.1
 
@@ -152,13 +151,13 @@ bench: setup ## Benchmarks: tables of figures (SQLite; Postgres too when SHELF_T
 bench-quick: setup ## The benchmarks on 5,000 bookmarks with short measurements (~2 min)
 	@cd bench && $(UV) run --frozen --quiet python run.py --quick $(BENCH_ARGS)
 
-lint: setup ## ruff and ruff format over every project; mypy over the projects held to it
+lint: setup ## ruff, ruff format and mypy over every project
 	$(RUFF) check libs services tests tools bench deploy
 	$(RUFF) format --check libs services tests tools bench deploy
 	@for project in $(TYPED); do \
 		echo "==> mypy $$project"; \
 		(cd $$project && $(MYPY) --config-file $(CURDIR)/mypy.ini \
-			--python-executable .venv/bin/python src) || exit 1; \
+			--python-executable .venv/bin/python $$([ -d src ] && echo src || echo .)) || exit 1; \
 	done
 
 openapi: setup ## Rewrite each service's openapi.json from its code

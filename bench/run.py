@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
 import requests
 
@@ -412,7 +413,7 @@ def ui_cookies(system: ShelfSystem, username: str) -> dict[str, str]:
         )
         if answer.status_code != 302:
             raise RuntimeError(f"ui login answered {answer.status_code}: {answer.text[:300]}")
-        return browser.cookies.get_dict()
+        return {cookie.name: cookie.value for cookie in browser.cookies if cookie.value is not None}
 
 
 # -- memory ---------------------------------------------------------------------------------
@@ -696,7 +697,10 @@ def postgres_autovacuum(url: str) -> str:
     import psycopg
 
     with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as connection:
-        return connection.execute("SHOW autovacuum").fetchone()[0]
+        row = connection.execute("SHOW autovacuum").fetchone()
+        if row is None:
+            raise RuntimeError("SHOW autovacuum answered no row")
+        return row[0]
 
 
 @dataclass
@@ -845,7 +849,7 @@ def bench_api(
     figures = []
     for label, q in queries.items():
         params = {"limit": "100"} | ({"q": q} if q else {})
-        url = requests.Request("GET", base, params=params).prepare().url
+        url = f"{base}?{urlencode(params)}"
         probe = requests.get(url, headers=bearer(token), timeout=TIMEOUT)
         count = probe.json().get("count") if probe.status_code == 200 else probe.status_code
         for scheme, headers in (
@@ -970,6 +974,8 @@ def throughput(system: ShelfSystem, options: Options, headers: dict, workers: li
         if now > deadline:
             raise RuntimeError(f"only {done} of {options.jobs} jobs completed in 300 s")
         time.sleep(0.05)
+    if first is None:  # only when no job was asked for
+        raise RuntimeError(f"no job completed ({options.jobs} asked for)")
     rate = (options.jobs - first[1]) / (now - first[0]) if now > first[0] else math.inf
     return f"{rate:,.0f} jobs/s ({options.jobs:,} jobs; {now - started:.1f} s from start)"
 
@@ -980,7 +986,7 @@ def parse_time(value: str) -> datetime:
 
 def wait_jobs(system: ShelfSystem, headers: dict, ids: list[int], timeout: float) -> list[dict]:
     deadline = time.monotonic() + timeout
-    jobs = {}
+    jobs: dict[int, dict] = {}
     while len(jobs) < len(ids):
         for job_id in ids:
             if job_id in jobs:
@@ -1012,7 +1018,7 @@ def run_at_delays(system: ShelfSystem, options: Options, headers: dict) -> list[
         made.raise_for_status()
         due[made.json()["id"]] = run_at.timestamp()
     wait_jobs(system, headers, list(due), timeout=60 + options.run_at_jobs)
-    starts = {}
+    starts: dict[int, float] = {}
     for line in path.read_text().splitlines():
         entry = json.loads(line)
         if entry["event"] == "start":
@@ -1034,7 +1040,7 @@ def cron_delays(system: ShelfSystem, options: Options, headers: dict) -> list[tu
     requests.patch(
         url, headers=headers, json={"cron": "* * * * *"}, timeout=TIMEOUT
     ).raise_for_status()
-    delays = []
+    delays: list[tuple[float, float]] = []
     seen = purge.get("last_job_id")
     try:
         deadline = time.monotonic() + 75 * options.cron_fires
@@ -1187,7 +1193,7 @@ def run_backend(
             seconds=options.seconds,
             note="measured again, just before",
         )
-        steps = [
+        steps: list[tuple[str, Callable[[], Section | list[Section]]]] = [
             (
                 "api: list and searches",
                 lambda: bench_api(system, options, api_key, floor, floor_url, floor_pid),
@@ -1422,7 +1428,7 @@ def main(argv: list[str] | None = None) -> int:
         "the cores with the servers, so its own ceiling is in the floor's figures"
     )
     print(f"- backends: {', '.join(backends)}; logs and data under {folder}")
-    if "postgres" in backends:
+    if "postgres" in backends and postgres_url:
         print(f"- Postgres: autovacuum {postgres_autovacuum(postgres_url)} on this server")
     not_postgres = "" if postgres_url else f" ({POSTGRES_ENV} is not set: no Postgres run)"
     print(

@@ -1,8 +1,8 @@
 """Helpers for the browser test: a small web site on loopback for Shelf to fetch, a browser
 bookmark export to import, and Chromium's launch settings.
 
-    with LoopbackSite() as site:
-        site.url(ARTICLE_PATH)           # a page with <title>, description, og:image, favicon
+    with loopback_site() as site:
+        site.url + ARTICLE_PATH          # a page with <title>, description, og:image, favicon
         site.requests                    # paths asked for so far (Shelf's fetcher, the browser)
 
     netscape_export(export_entries(site, 240))   # a browser's "export bookmarks" file
@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import html
 import struct
-import threading
 import time
 import zlib
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from axe_playwright_python.sync_playwright import Axe
+
+from loopback_site import Answer, Site
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -110,70 +110,21 @@ def imported_html(index: int) -> str:
     )
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-
-    def do_GET(self) -> None:
-        path = self.path.split("?", 1)[0]
-        self.server.site.requests.append(path)
-        base = self.server.site.base
-        if path == ARTICLE_PATH:
-            self._send(200, "text/html; charset=utf-8", article_html(base).encode())
-        elif path.startswith("/imported/") and path.removeprefix("/imported/").isdigit():
-            self._send(
-                200,
-                "text/html; charset=utf-8",
-                imported_html(int(path.removeprefix("/imported/"))).encode(),
-            )
-        elif path in ("/favicon.png", "/favicon.ico", "/images/quokka.png"):
-            self._send(200, "image/png", PNG_16)
-        else:
-            self._send(404, "text/plain; charset=utf-8", b"not here\n")
-
-    def do_HEAD(self) -> None:
-        self.do_GET()
-
-    def _send(self, status: int, content_type: str, body: bytes) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
-
-    def log_message(self, format: str, *args) -> None:
-        pass  # quiet: the test's output is not the place for an access log
+def loopback_site() -> Site:
+    """The site the browser test bookmarks: the article (with its favicon and preview image)
+    and every page of the export, `/imported/<n>`."""
+    site = Site(answer=imported_page)
+    site.serve(ARTICLE_PATH, article_html(site.url).encode())
+    for path in ("/favicon.png", "/favicon.ico", "/images/quokka.png"):
+        site.serve(path, PNG_16, "image/png")
+    return site
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    site: LoopbackSite
-
-
-class LoopbackSite:
-    """A web site on 127.0.0.1 (a free port), served from a thread while the block runs."""
-
-    def __init__(self) -> None:
-        self.requests: list[str] = []
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.site = self
-        self.port = self._server.server_address[1]
-        self.base = f"http://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
-        )
-
-    def url(self, path: str) -> str:
-        return self.base + path
-
-    def __enter__(self) -> LoopbackSite:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+def imported_page(path: str) -> Answer | None:
+    index = path.removeprefix("/imported/")
+    if path.startswith("/imported/") and index.isdigit():
+        return Answer(imported_html(int(index)).encode())
+    return None
 
 
 @dataclass(frozen=True)
@@ -184,10 +135,10 @@ class ExportEntry:
     description: str = ""
 
 
-def export_entries(site: LoopbackSite, count: int) -> list[ExportEntry]:
+def export_entries(site: Site, count: int) -> list[ExportEntry]:
     return [
         ExportEntry(
-            site.url(imported_path(i)),
+            site.url + imported_path(i),
             imported_title(i),
             FOLDERS[i % len(FOLDERS)],
             imported_description(i),

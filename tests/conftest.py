@@ -8,13 +8,15 @@ and the tail of every process's log.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from shelf_system import ShelfSystem
 
 
 @pytest.fixture(scope="session")
-def shelf_system(tmp_path_factory) -> ShelfSystem:
+def shelf_system(tmp_path_factory) -> Iterator[ShelfSystem]:
     with ShelfSystem.running(tmp_path_factory.mktemp("shelf-system")) as system:
         yield system
 

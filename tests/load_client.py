@@ -34,6 +34,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import requests
 
@@ -66,6 +67,30 @@ class Call:
     @property
     def ok(self) -> bool:
         return self.status is not None and self.status < 400
+
+    @property
+    def text(self) -> str:
+        """The page an answer carried (fails for a JSON answer, or none)."""
+        assert isinstance(self.body, str), f"not a page: {self.describe()}"
+        return self.body
+
+    @property
+    def document(self) -> dict[str, Any]:
+        """The JSON object an answer carried (fails for a page, or none)."""
+        assert isinstance(self.body, dict), f"not a JSON object: {self.describe()}"
+        return self.body
+
+    @property
+    def made_id(self) -> int:
+        """The id of the bookmark a create made (fails for any other call)."""
+        assert self.bookmark_id is not None, f"made no bookmark: {self.describe()}"
+        return self.bookmark_id
+
+    @property
+    def made_url(self) -> str:
+        """The URL of the bookmark a create made (fails for any other call)."""
+        assert self.url is not None, f"made no bookmark: {self.describe()}"
+        return self.url
 
     @property
     def wants_html(self) -> bool:

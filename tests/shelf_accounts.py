@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import requests
 
@@ -77,7 +78,14 @@ def make_user(system: ShelfSystem, admin: Person, prefix: str = "user") -> Perso
     return log_in(system, username)
 
 
-def api_key(system: ShelfSystem, person: Person) -> str:
+class Credentialed(Protocol):
+    """Anyone a test acts as: a Person here, or ui_pages' Account."""
+
+    @property
+    def headers(self) -> dict[str, str]: ...
+
+
+def api_key(system: ShelfSystem, person: Credentialed) -> str:
     """A new linkding-style API key for `person` (replacing any older one)."""
     made = requests.post(
         system.urls["auth"] + "/v1/api-key", headers=person.headers, timeout=TIMEOUT

@@ -327,7 +327,7 @@ class ShelfSystem:
             deadline = time.monotonic() + timeout
             for service, process in running.items():
                 try:
-                    code = process.wait(timeout=max(deadline - time.monotonic(), 0.1))
+                    code: int | str = process.wait(timeout=max(deadline - time.monotonic(), 0.1))
                 except subprocess.TimeoutExpired:
                     code = f"none: still running after {timeout:.0f} s"
                 if code != 0:
@@ -373,7 +373,7 @@ class ShelfSystem:
         for name in self.specs:  # the worker has no /readyz: alive is enough
             if not self.is_running(name):
                 raise ShelfSystemError(
-                    f"{name} exited with code {self.processes[name].returncode} at start-up "
+                    f"{name} exited with code {self.process(name).returncode} at start-up "
                     f"({self.log_paths[name]}):\n{self.log_tail(name)}"
                 )
 
@@ -381,7 +381,7 @@ class ShelfSystem:
         """Start process `name` again (same port, environment and log file) and, for a web
         service, wait until its /readyz answers 200."""
         if self.is_running(name):
-            raise ShelfSystemError(f"{name} is already running (pid {self.processes[name].pid})")
+            raise ShelfSystemError(f"{name} is already running (pid {self.process(name).pid})")
         self._spawn(name)
         if wait:
             self.wait_ready([name] if self.specs[name].is_web else [])
@@ -406,6 +406,13 @@ class ShelfSystem:
             preexec_fn=_die_with_parent if sys.platform == "linux" else None,
         )
         self.exit_codes.pop(name, None)
+
+    def process(self, name: str) -> subprocess.Popen:
+        """Process `name` as last started (it may have exited since); fails if it is stopped."""
+        process = self.processes[name]
+        if process is None:
+            raise ShelfSystemError(f"{name} is stopped")
+        return process
 
     def is_running(self, name: str) -> bool:
         process = self.processes[name]

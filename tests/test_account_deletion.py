@@ -7,6 +7,8 @@ This is the whole chain of issue 11's first item; each link has its own tests in
 
 from __future__ import annotations
 
+from functools import partial
+
 import requests
 
 from shelf_accounts import PASSWORD, Person, api_key, log_in, make_admin, make_user
@@ -104,11 +106,13 @@ def test_a_deleted_account_leaves_nothing_at_api_and_a_new_one_inherits_nothing(
     )
     assert url not in public_shares(system)
     assert public_shares(system, leaving.username) == []
+
+    def refused(credentials: dict[str, str]) -> bool:
+        return call(system, "GET", "/api/bookmarks/", credentials).status_code == 401
+
     for credentials in (leaving.headers, {"Authorization": f"Token {key}"}):
         wait_for(
-            lambda c=credentials: call(system, "GET", "/api/bookmarks/", c).status_code == 401,
-            10,
-            "the deleted user's token and key to be refused",
+            partial(refused, credentials), 10, "the deleted user's token and key to be refused"
         )
 
     # A new account with the same name: a new id, and nothing of the old one's.

@@ -12,9 +12,10 @@ import uuid
 
 import requests
 
+from loopback_site import Site
 from shelf_accounts import PASSWORD, Person, log_in, make_admin, make_user, service_token
 from shelf_system import ShelfSystem
-from ui_pages import Site, wait_for
+from ui_pages import wait_for
 
 TIMEOUT = (2, 15)
 
@@ -220,24 +221,11 @@ def test_bundles_created_at_once_each_get_their_own_position(shelf_system):
     assert sorted(bundle["order"] for bundle in listed) == list(range(32))
 
 
-class HeldSite(Site):
-    """Pages that answer only once the test lets them: a server dribbling its headers."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.held: list[str] = []
-        self.release = threading.Event()
-
-    def _serve(self, environ, start_response):
-        self.held.append(environ.get("PATH_INFO", "/"))
-        self.release.wait(60)
-        return super()._serve(environ, start_response)
-
-
 def test_one_users_checks_cannot_take_every_thread_of_api(shelf_system):
     """Each api process reads at most two of one user's pages at once: of five checks on
     pages that hold, at most four (two workers) are read; the others answer at once."""
-    site = HeldSite().start()
+    site = Site().start()
+    site.hold()  # pages answer only once the test lets them: a server dribbling its headers
     person = make_user(shelf_system, make_admin(shelf_system), "checks")
     urls = [site.page(f"/{uuid.uuid4().hex}", "Finally") for _ in range(5)]
     answers: list[str | None] = []
@@ -258,7 +246,7 @@ def test_one_users_checks_cannot_take_every_thread_of_api(shelf_system):
         assert len(site.held) <= 4
         assert answers and set(answers) == {None}  # answered at once, without the page
     finally:
-        site.release.set()
+        site.release()
         for thread in threads:
             thread.join(60)
         site.stop()

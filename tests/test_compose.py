@@ -288,7 +288,7 @@ def dockerignore_rules(build: Build) -> list[tuple[bool, re.Pattern[str], str]]:
         build.context / ".dockerignore",
     ]
     ignore_file = next((p for p in candidates if p.is_file()), None)
-    rules = []
+    rules: list[tuple[bool, re.Pattern[str], str]] = []
     if ignore_file is None:
         return rules
     for raw in ignore_file.read_text(encoding="utf-8").splitlines():

@@ -24,7 +24,6 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -32,6 +31,7 @@ import pytest
 import requests
 from packaging.version import Version
 
+from loopback_site import Site
 from shelf_kit.testing import free_port
 from shelf_system import ROOT
 from ui_pages import wait_for
@@ -81,7 +81,8 @@ class Browser(requests.Session):
         return response
 
     def _hop(self, method, url, *args, **kwargs):
-        response = super().request(method, url, *args, allow_redirects=False, **kwargs)
+        kwargs["allow_redirects"] = False  # each hop by itself, its cookies kept
+        response = super().request(method, url, *args, **kwargs)
         for cookie in self.cookies:
             if cookie.domain.startswith("localhost"):
                 cookie.secure = False
@@ -163,23 +164,6 @@ class Stack:
         )
 
 
-class Page(BaseHTTPRequestHandler):
-    def do_GET(self):
-        body = (
-            f"<!doctype html><html><head><title>{PAGE_TITLE}</title>"
-            f"<meta name='description' content='Served by the compose test'></head>"
-            f"<body>hello</body></html>"
-        ).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def stack(request) -> Iterator[Stack]:
     reason = docker_answers()
@@ -195,8 +179,7 @@ def stack(request) -> Iterator[Stack]:
         capture_output=True,
         text=True,
     ).stdout.strip()
-    pages = ThreadingHTTPServer((gateway_ip, 0), Page)
-    threading.Thread(target=pages.serve_forever, daemon=True).start()
+    pages = Site(gateway_ip).start()  # where the containers reach the host
     port, mail_port = free_port(), free_port()
     env_file = folder / "env"
     subprocess.run(
@@ -227,7 +210,7 @@ def stack(request) -> Iterator[Stack]:
         name,
         f"http://localhost:{port}",
         f"http://127.0.0.1:{mail_port}",
-        f"http://{gateway_ip}:{pages.server_address[1]}/article.html",
+        pages.page("/article.html", PAGE_TITLE, "Served by the compose test"),
     )
     try:
         started = time.monotonic()
@@ -246,8 +229,7 @@ def stack(request) -> Iterator[Stack]:
         started = time.monotonic()
         stack.run("down", "-v", "--remove-orphans", check=False, timeout=300)
         subprocess.run(["docker", "network", "rm", name], capture_output=True, check=False)
-        pages.shutdown()
-        pages.server_close()
+        pages.stop()
         report.write_line(f"compose: down -v in {time.monotonic() - started:.0f} s")
 
 
@@ -285,7 +267,9 @@ def api(stack, browser) -> requests.Session:
         stack.base + "/settings/api-key", timeout=TIMEOUT, data={"csrf_token": csrf(settings.text)}
     )
     assert made.status_code == 200, made.text[:500]
-    key = re.search(r'id="new-api-key">([^<]+)<', made.text).group(1)
+    shown = re.search(r'id="new-api-key">([^<]+)<', made.text)
+    assert shown, made.text[:500]
+    key = shown.group(1)
     session = requests.Session()
     session.headers["Authorization"] = f"Token {key}"
     return session
@@ -379,7 +363,9 @@ def test_a_password_reset_mail_arrives_and_its_link_names_the_gateway(stack, adm
         return next((m for m in messages["messages"] if email in str(m["To"])), None)
 
     mail = wait_for(mailed, 120, f"no reset mail to {email} in the mail sink")
-    link = re.search(r"(https?://\S+/reset-password/\S+)", mail["Text"]).group(1)
+    found = re.search(r"(https?://\S+/reset-password/\S+)", mail["Text"])
+    assert found, f"no reset link in the mail: {mail['Text']}"
+    link = found.group(1)
     assert link.startswith(stack.base + "/reset-password/")  # SHELF_PORT's address
     assert visitor.get(link, timeout=TIMEOUT).status_code == 200
 

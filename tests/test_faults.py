@@ -30,19 +30,22 @@ import json
 import os
 import re
 import signal
-import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from load_client import Call, LoadClient
+from loopback_site import Answer, Site, page_html
 from postgres_cluster import PostgresCluster, unavailable_reason
 from shelf_accounts import (
     PASSWORD,
@@ -56,6 +59,7 @@ from shelf_accounts import (
 )
 from shelf_kit.testing import postgres_test_url
 from shelf_system import ShelfSystem
+from ui_pages import wait_for
 
 TIMEOUT = (2, 15)
 # A consumer's timeouts for a dependency, as every service sets them (shelf-kit's
@@ -79,60 +83,19 @@ DOWN_CALLS = 5  # calls per actor while the part is down
 ADDED = 10  # bookmarks added while tasks is down, for its outbox to deliver after
 
 
-def wait_for(condition, within: float, what: str, interval: float = 0.3):
-    deadline = time.monotonic() + within
-    while True:
-        value = condition()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"after {within:g} s: {what}"
-        time.sleep(interval)
-
-
 # -- pages for tasks' fetch_metadata to fetch -------------------------------------------------
 
 
-class Page(BaseHTTPRequestHandler):
-    """A page with a title, for tasks' fetch_metadata to find (loopback fetches are allowed);
-    the server counts the fetches of each path."""
-
-    def do_GET(self):
-        with self.server.lock:
-            self.server.hits[self.path] += 1
-        body = f"<html><head><title>Fetched {self.path}</title></head><body>hi</body></html>"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body.encode())))
-        self.end_headers()
-        self.wfile.write(body.encode())
-
-    def log_message(self, *args):
-        pass
-
-
-class Pages:
-    def __init__(self) -> None:
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
-        self.server.hits = Counter()
-        self.server.lock = threading.Lock()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def path(self, url: str) -> str:
-        return url.removeprefix(self.url)
-
-    def fetches(self, url: str) -> int:
-        with self.server.lock:
-            return self.server.hits[self.path(url)]
+def fetched_page(path: str) -> Answer:
+    """Every path is a page with a title, for tasks' fetch_metadata to find (loopback fetches
+    are allowed)."""
+    return Answer(page_html(f"Fetched {path}"))
 
 
 @pytest.fixture(scope="module")
-def pages() -> Iterator[Pages]:
-    served = Pages()
-    thread = threading.Thread(target=served.server.serve_forever, daemon=True)
-    thread.start()
-    yield served
-    served.server.shutdown()
-    served.server.server_close()
+def pages() -> Iterator[Site]:
+    with Site(answer=fetched_page) as served:
+        yield served
 
 
 # -- the system, people and the client --------------------------------------------------------
@@ -163,7 +126,7 @@ class Workload:
 
 
 @contextmanager
-def working(system: ShelfSystem, admin: Person, pages: Pages, label: str) -> Iterator[Workload]:
+def working(system: ShelfSystem, admin: Person, pages: Site, label: str) -> Iterator[Workload]:
     """A new user working through api (API key, access token) and the ui (session cookie);
     yields once every actor has made a few calls, and stops the client at the end."""
     user = make_user(system, admin, label)
@@ -242,7 +205,9 @@ def killed(system: ShelfSystem, load: LoadClient, part: str, **options) -> Outag
 
 
 def names(detail: str | None, parts: tuple[str, ...]) -> bool:
-    return bool(detail) and any(re.search(rf"\b{re.escape(p)}\b", detail) for p in parts)
+    if not detail:
+        return False
+    return any(re.search(rf"\b{re.escape(p)}\b", detail) for p in parts)
 
 
 def assert_down_answer(
@@ -327,7 +292,7 @@ def assert_nothing_lost(work: Workload) -> list[Call]:
     """Every bookmark api answered 201 for is there, with its URL; the 201s."""
     created = work.load.created()
     stored = bookmarks_of(work.system, work.user)
-    lost = [c for c in created if stored.get(c.bookmark_id, {}).get("url") != c.url]
+    lost = [c for c in created if stored.get(c.made_id, {}).get("url") != c.made_url]
     assert not lost, f"{len(lost)} of {len(created)} accepted bookmarks are gone:\n" + "\n".join(
         c.describe() for c in lost[:20]
     )
@@ -339,16 +304,14 @@ def fetch_jobs(system: ShelfSystem, admin: Person, user: Person) -> dict[int, li
     jobs: dict[int, list[dict]] = {}
     offset = 0
     while True:
+        params: dict[str, str | int] = {
+            "kind": "fetch_metadata",
+            "limit": 500,
+            "offset": offset,
+            "created_by": user.user_id,
+        }
         listed = requests.get(
-            system.urls["tasks"] + "/v1/jobs",
-            headers=admin.headers,
-            timeout=TIMEOUT,
-            params={
-                "kind": "fetch_metadata",
-                "limit": 500,
-                "offset": offset,
-                "created_by": user.user_id,
-            },
+            system.urls["tasks"] + "/v1/jobs", headers=admin.headers, timeout=TIMEOUT, params=params
         )
         assert listed.status_code == 200, listed.text[:500]
         page = listed.json()["results"]
@@ -360,7 +323,7 @@ def fetch_jobs(system: ShelfSystem, admin: Person, user: Person) -> dict[int, li
 
 
 def assert_work_caught_up(
-    work: Workload, pages: Pages, created: list[Call], *, once: bool
+    work: Workload, pages: Site, created: list[Call], *, once: bool
 ) -> dict[int, list[dict]]:
     """Every accepted bookmark got its page's title by itself, from exactly one
     fetch_metadata job, completed; with `once`, that job ran once and fetched the page once."""
@@ -369,7 +332,8 @@ def assert_work_caught_up(
     def titled() -> bool:
         stored = bookmarks_of(work.system, work.user)
         return all(
-            stored[c.bookmark_id]["title"] == f"Fetched {pages.path(c.url)}" for c in created
+            stored[c.made_id]["title"] == f"Fetched {c.made_url.removeprefix(pages.url)}"
+            for c in created
         )
 
     wait_for(
@@ -380,10 +344,10 @@ def assert_work_caught_up(
     )
 
     def wrong(call: Call) -> bool:
-        made = jobs.get(call.bookmark_id, [])
+        made = jobs.get(call.made_id, [])
         if len(made) != 1 or made[0]["state"] != "completed":
             return True
-        return once and (made[0]["attempt"] != 1 or pages.fetches(call.url) != 1)
+        return once and (made[0]["attempt"] != 1 or pages.requested(call.made_url) != 1)
 
     # A job writes its title to api before the worker marks it completed: the last few may
     # still be running for a moment after every title is there.
@@ -395,11 +359,11 @@ def assert_work_caught_up(
             break
         time.sleep(0.5)
     assert not bad, "\n".join(
-        f"{c.url}: fetched {pages.fetches(c.url)} times by "
-        f"{json.dumps(jobs.get(c.bookmark_id), default=str)[:600]}"
+        f"{c.url}: fetched {pages.requested(c.made_url)} times by "
+        f"{json.dumps(jobs.get(c.made_id), default=str)[:600]}"
         for c in bad[:10]
     )
-    attempts = Counter(jobs[c.bookmark_id][0]["attempt"] for c in created)
+    attempts = Counter(jobs[c.made_id][0]["attempt"] for c in created)
     print(
         f"{len(created)} bookmarks, one fetch_metadata job each, completed; attempts: "
         f"{dict(sorted(attempts.items()))}"
@@ -448,7 +412,7 @@ def test_auth_killed_api_keys_get_503_tokens_still_work_ui_names_auth(system, ad
                     data={
                         "username": newcomer.username,
                         "password": PASSWORD,
-                        "csrf_token": csrf_token(form.body),
+                        "csrf_token": csrf_token(form.text),
                     },
                 )
             )
@@ -462,7 +426,7 @@ def test_auth_killed_api_keys_get_503_tokens_still_work_ui_names_auth(system, ad
     new_key, login = probes
     assert_down_answer(new_key, ("auth",))
     assert_down_answer(login, ("auth",))
-    assert newcomer.username in login.body  # what was typed is kept
+    assert newcomer.username in login.text  # what was typed is kept
     tokens = load.calls(since=gap.stopping, actors=["bearer", "ui"])
     assert tokens and all(c.ok for c in tokens), "access tokens stopped working without auth"
     assert again.status == 200, again.describe()
@@ -520,8 +484,8 @@ def test_tasks_killed_bookmarks_are_saved_and_fetched_once_after(system, admin, 
     assert [c for c in load.failures() if c.actor != "probe"] == []
     assert_down_answer(jobs_pages[0], ("tasks",))
     created = assert_nothing_lost(work)
-    while_down = [c for c in created if gap.down <= c.started < gap.starting]
-    assert len(while_down) >= ADDED, "hardly any bookmark was added while tasks was down"
+    added_while_down = [c for c in created if gap.down <= c.started < gap.starting]
+    assert len(added_while_down) >= ADDED, "hardly any bookmark was added while tasks was down"
     assert_work_caught_up(work, pages, created, once=True)
 
 
@@ -548,14 +512,80 @@ def test_tasks_killed_a_reset_request_reveals_nothing_and_its_mail_comes_after(s
         assert [(a.status_code, a.json()) for a in answers] == [(202, answers[0].json())] * 2, [
             a.text for a in answers
         ]
-        time.sleep(1)
+        held = wait_for(
+            lambda: outbox_message(system, address=address, failed=True),
+            CATCH_UP_WITHIN,
+            "auth's relay never tried to deliver the reset mail while tasks was down",
+        )
         assert not [m for m in system.mailbox.messages if address in str(m["To"])]
     finally:
         system.start("tasks")
     message = system.mailbox.wait_for(address, within=CATCH_UP_WITHIN)
     assert "/reset-password/" in message.get_content()
-    time.sleep(3)  # a second delivery would have arrived by now
+    # Once auth has marked the message delivered and every mail job tasks made of it is done,
+    # no other delivery can come.
+    wait_for(
+        lambda: outbox_message(system, message_id=held["id"], delivered=True),
+        CATCH_UP_WITHIN,
+        "auth never marked the reset mail delivered",
+    )
+    wait_for(
+        lambda: all(job["state"] in FINISHED for job in mail_jobs(system, admin, address)),
+        CATCH_UP_WITHIN,
+        "tasks' mail jobs never finished",
+    )
     assert len([m for m in system.mailbox.messages if address in str(m["To"])]) == 1
+
+
+FINISHED = ("completed", "discarded", "cancelled")
+
+
+def outbox_message(
+    system: ShelfSystem,
+    *,
+    address: str = "",
+    message_id: int | None = None,
+    failed: bool = False,
+    delivered: bool = False,
+) -> dict[str, Any] | None:
+    """auth's outbox message by id, or the undelivered one carrying mail to `address` (a
+    delivered one keeps no address); with `failed`, only once a delivery of it has failed;
+    with `delivered`, only once it is delivered."""
+    values: dict[str, Any]
+    if message_id is not None:
+        where, values = "id = :id", {"id": message_id}
+    else:
+        where = "delivered_at IS NULL AND CAST(payload AS TEXT) LIKE :address"
+        values = {"address": f"%{address}%"}
+    engine = create_engine(system.database_urls["auth"], poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            row = (
+                connection.execute(
+                    text(f"SELECT id, last_error, delivered_at FROM outbox WHERE {where}"),
+                    values,
+                )
+                .mappings()
+                .first()
+            )
+    finally:
+        engine.dispose()
+    if row is None or (failed and row["last_error"] is None):
+        return None
+    if delivered and row["delivered_at"] is None:
+        return None
+    return dict(row)
+
+
+def mail_jobs(system: ShelfSystem, admin: Person, address: str) -> list[dict[str, Any]]:
+    listed = requests.get(
+        system.urls["tasks"] + "/v1/jobs",
+        headers=admin.headers,
+        params={"kind": "send_email", "limit": "500"},
+        timeout=TIMEOUT,
+    )
+    assert listed.status_code == 200, listed.text[:500]
+    return [job for job in listed.json()["results"] if job["args"].get("to") == address]
 
 
 @pytest.fixture
@@ -567,7 +597,7 @@ def test_kinds(system: ShelfSystem):
     restart_with(system, ["tasks", "worker"], dict.fromkeys(settings))
 
 
-def restart_with(system: ShelfSystem, names: list[str], settings: dict[str, str | None]):
+def restart_with(system: ShelfSystem, names: list[str], settings: Mapping[str, str | None]):
     for key, value in settings.items():
         if value is None:
             system.env.pop(key, None)
@@ -701,7 +731,7 @@ def test_database_restart_under_load(database_server, pages, tmp_path):
         assert not load.failures(since=gap.ready), "a request failed once the database was back"
         for probe in readiness:
             assert_down_answer(probe, ("database",))
-            assert probe.body["checks"]["database"]["ok"] is False, probe.body
+            assert probe.document["checks"]["database"]["ok"] is False, probe.body
         bearer_down = load.calls(since=gap.down, until=gap.starting, actors=["bearer"])
         assert bearer_down and all(c.status == 503 for c in bearer_down), (
             "api answered while its database was down?"
@@ -727,15 +757,22 @@ def test_a_rolling_replacement_of_api_workers_under_load_loses_no_request(system
     stays, the workers are new."""
     with working(system, admin, pages, "rolling") as work:
         load = work.load
-        master = system.processes["api"].pid
+        master = system.process("api").pid
         old_workers = worker_pids(master)
+
+        def more_ready_than(count: int) -> bool:
+            return system.logs("api").count("Worker ready") > count
+
+        def old_workers_at_most(left: int) -> bool:
+            return len(set(worker_pids(master)) & set(old_workers)) <= left
+
         started = load.mark("api: TTIN, one worker at a time")
         # One signal at a time: two sent at once reach gunicorn as one.
         for number in range(1, len(old_workers) + 1):
             ready = system.logs("api").count("Worker ready")
             os.kill(master, signal.SIGTTIN)
             wait_for(
-                lambda ready=ready: system.logs("api").count("Worker ready") > ready,
+                partial(more_ready_than, ready),
                 60,
                 f"gunicorn's new worker {number} never said it was ready",
             )
@@ -744,7 +781,7 @@ def test_a_rolling_replacement_of_api_workers_under_load_loses_no_request(system
             os.kill(master, signal.SIGTTOU)
             left = len(old_workers) - number
             wait_for(
-                lambda left=left: len(set(worker_pids(master)) & set(old_workers)) <= left,
+                partial(old_workers_at_most, left),
                 60,
                 f"old worker {number} never stopped",
             )
@@ -761,5 +798,5 @@ def test_a_rolling_replacement_of_api_workers_under_load_loses_no_request(system
     )
     slowest = max(calls, key=lambda c: c.elapsed)
     print(f"{len(calls)} calls, none failed; the slowest: {slowest.describe()}")
-    assert system.processes["api"].pid == master  # the same master, new workers
+    assert system.process("api").pid == master  # the same master, new workers
     assert_nothing_lost(work)

@@ -122,7 +122,9 @@ def test_a_reset_mail_links_to_the_front_door_and_the_link_works(shelf_system):
     assert asked.status_code in (200, 302), asked.text[:300]
     mail = shelf_system.mailbox.wait_for(email, within=60)
     text = mail.get_body(preferencelist=("plain",)).get_content()
-    link = re.search(r"(https?://\S+/reset-password/\S+)", text).group(1)
+    found = re.search(r"(https?://\S+/reset-password/\S+)", text)
+    assert found, f"no reset link in the mail: {text}"
+    link = found.group(1)
     assert link.startswith(shelf_system.front_door + "/reset-password/")
     opened = requests.get(link, timeout=TIMEOUT)
     assert opened.status_code == 200 and 'name="password"' in opened.text

@@ -15,6 +15,7 @@ import signal
 import subprocess
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import requests
@@ -47,6 +48,7 @@ def trickle() -> Iterator[str]:
         stdout=subprocess.PIPE,
         text=True,
     )
+    assert process.stdin and process.stdout  # both are pipes
     try:
         yield process.stdout.readline().strip()
     finally:
@@ -209,7 +211,7 @@ def test_an_admin_never_sees_a_reset_link_and_the_sent_job_keeps_none(shelf_syst
     engine = create_engine(shelf_system.database_urls["tasks"])
     try:
         with engine.connect() as connection:
-            stored = connection.execute(
+            stored: dict[str, Any] = connection.execute(
                 text("SELECT args FROM jobs WHERE id = :id"), {"id": job["id"]}
             ).scalar_one()
     finally:
@@ -322,7 +324,7 @@ def test_every_page_an_import_brings_is_fetched(shelf_system, admin, site):
     found = requests.get(
         shelf_system.urls["api"] + "/api/bookmarks/",
         headers=headers,
-        params={"q": f"of the large import {tag}", "limit": 1000},
+        params={"q": f"of the large import {tag}", "limit": "1000"},
         timeout=TIMEOUT,
     ).json()
     assert found["count"] == 230

@@ -92,6 +92,7 @@ class Copy:
             )
 
     def wait_ready(self, deadline: float) -> None:
+        assert self.process is not None, "make run was not started"
         while True:
             try:
                 if requests.get(self.front_door + "/readyz", timeout=2).status_code == 200:
@@ -267,6 +268,7 @@ def test_the_ui_signs_its_session_cookie_with_the_installation_s_key(copies):
         app = Flask(__name__)
         app.secret_key = key
         serializer = SecureCookieSessionInterface().get_signing_serializer(app)
+        assert serializer is not None  # None only without a secret key
         try:
             serializer.loads(cookie)
         except Exception:  # itsdangerous.BadSignature: someone else's key

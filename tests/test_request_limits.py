@@ -87,6 +87,7 @@ def post_raw(
         head.append("Transfer-Encoding: chunked")
     else:
         head.append(f"Content-Length: {len(body) if declared_length is None else declared_length}")
+    assert parts.hostname and parts.port, f"{url} names no host and port"
     with socket.create_connection((parts.hostname, parts.port), timeout=SOCKET_TIMEOUT) as sock:
         sender = threading.Thread(target=_send, args=(sock, head, body, chunked), daemon=True)
         sender.start()
@@ -193,7 +194,7 @@ def test_a_body_that_lies_about_its_length_is_read_no_further(shelf_system, mill
 
 
 def workers(system: ShelfSystem, service: str) -> list[int]:
-    master = system.processes[service].pid
+    master = system.process(service).pid
     return [int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
 
 

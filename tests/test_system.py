@@ -15,7 +15,6 @@ import time
 import tomllib
 import uuid
 from html.parser import HTMLParser
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
@@ -23,6 +22,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
+from loopback_site import Site
 from shelf_accounts import make_admin, make_user
 from shelf_system import (
     DATA_SERVICES,
@@ -34,6 +34,7 @@ from shelf_system import (
     ShelfSystem,
     service_dir,
 )
+from ui_pages import wait_for
 
 TIMEOUT = (2, 10)  # (connect, read) seconds for each request a test makes
 
@@ -47,7 +48,7 @@ def get(system: ShelfSystem, service: str, path: str, **kwargs) -> requests.Resp
     return requests.get(system.urls[service] + path, timeout=TIMEOUT, **kwargs)
 
 
-def wait_for_log_entry(system: ShelfSystem, name: str, matches, within: float = 5.0) -> dict:
+def wait_for_log_entry(system: ShelfSystem, name: str, matches, within: float = 30.0) -> dict:
     """The first JSON log line of process `name` that `matches`, waiting a little for it to be
     written; fails showing the log's tail."""
     deadline = time.monotonic() + within
@@ -90,8 +91,9 @@ class ServiceStates(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         found = dict(attrs)
-        if tag == "li" and (found.get("id") or "").startswith("service-"):
-            self.states[found["id"].removeprefix("service-")] = found.get("data-state") or ""
+        name = found.get("id") or ""
+        if tag == "li" and name.startswith("service-"):
+            self.states[name.removeprefix("service-")] = found.get("data-state") or ""
 
 
 def status_page_states(html: str) -> dict[str, str]:
@@ -179,7 +181,7 @@ def test_a_request_id_sent_to_the_ui_reaches_every_service_it_calls(shelf_system
 def started_line(system: ShelfSystem, role: str) -> dict:
     """The line the worker or its scheduler thread logged when the worker process now running
     started."""
-    pid = system.processes["worker"].pid
+    pid = system.process("worker").pid
     # A new Python process on a machine busy with other runs can take seconds to start.
     return wait_for_log_entry(
         system,
@@ -284,7 +286,7 @@ def test_the_worker_and_its_scheduler_stop_on_sigterm_and_start_again(shelf_syst
 
 
 def test_a_killed_worker_can_be_started_again(shelf_system):
-    killed_pid = shelf_system.processes["worker"].pid
+    killed_pid = shelf_system.process("worker").pid
 
     exit_code = shelf_system.stop("worker", sig=signal.SIGKILL)
     try:
@@ -294,7 +296,7 @@ def test_a_killed_worker_can_be_started_again(shelf_system):
         if not shelf_system.is_running("worker"):
             shelf_system.start("worker")
 
-    assert shelf_system.processes["worker"].pid != killed_pid
+    assert shelf_system.process("worker").pid != killed_pid
     started_line(shelf_system, "worker")
     assert shelf_system.is_running("worker"), shelf_system.log_tail("worker")
 
@@ -302,30 +304,14 @@ def test_a_killed_worker_can_be_started_again(shelf_system):
 # -- api's check endpoint reads pages without holding api -----------------------------------
 
 
-class SlowPage(BaseHTTPRequestHandler):
-    """A page that takes 3 s to answer (a slow site someone bookmarks)."""
-
-    def do_GET(self):
-        time.sleep(3)
-        body = b"<html><head><title>Slow but there</title></head></html>"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
 def test_pages_read_by_check_do_not_hold_api_for_everyone_else(shelf_system):
     """linkding's extension calls check when its popup opens; api reads the page then. Three
     people's popups open on a slow page at once (more than api has workers): another user's
     list is answered before any of those pages is. (One person's checks are read at most two
     at a time per process: test_api_hardening.py.)"""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), SlowPage)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    slow_url = f"http://127.0.0.1:{server.server_address[1]}/slow"
+    site = Site().start()
+    site.hold()  # a slow site: its page answers only once the list has been answered
+    slow_url = site.page("/slow", "Slow but there")
     admin = make_admin(shelf_system)
     readers = [make_user(shelf_system, admin) for _ in range(3)]
     other = make_user(shelf_system, admin)
@@ -345,15 +331,15 @@ def test_pages_read_by_check_do_not_hold_api_for_everyone_else(shelf_system):
         checks = [threading.Thread(target=check, args=(n,)) for n in range(3)]
         for thread in checks:
             thread.start()
-        time.sleep(0.5)  # the three are waiting on the slow page now
+        wait_for(lambda: len(site.held) >= 3, 60, "the three checks reading the slow page")
         listed = requests.get(
             shelf_system.urls["api"] + "/api/bookmarks/", headers=other.headers, timeout=TIMEOUT
         )
         finished.append("list")
+        site.release()
         for thread in checks:
             thread.join(timeout=20)
     finally:
-        server.shutdown()
-        server.server_close()
+        site.stop()
     assert listed.status_code == 200
     assert finished == ["list", "check", "check", "check"]

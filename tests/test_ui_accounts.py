@@ -10,7 +10,7 @@ import requests
 from shelf_accounts import TIMEOUT, bearer
 from ui_pages import (
     Browser,
-    auth_user,
+    find_auth_user,
     logged_in,
     mailed_reset_link,
     make_user,
@@ -133,7 +133,7 @@ def test_sign_up_is_closed_once_there_is_an_administrator(ui_app, shelf_system, 
     assert answer.shows("Sign-up is closed on this Shelf. Ask an administrator for an account.")
     assert answer.value("username") == username
     assert browser.tokens() == {}
-    assert auth_user(shelf_system, admin, username) is None
+    assert find_auth_user(shelf_system, admin, username) is None
     refused = requests.post(
         shelf_system.urls["auth"] + "/v1/sessions",
         timeout=TIMEOUT,

@@ -16,6 +16,7 @@ from shelf_accounts import TIMEOUT
 from ui_pages import (
     Browser,
     auth_user,
+    find_auth_user,
     logged_in,
     mailed_reset_link,
     make_user,
@@ -106,7 +107,7 @@ def test_everyone_but_administrators_gets_a_403_on_every_admin_page(
     # Nothing changed anywhere.
     assert auth_user(shelf_system, admin, target.username)["is_active"] is True
     assert auth_user(shelf_system, admin, member.username)["is_admin"] is False
-    assert auth_user(shelf_system, admin, newcomer) is None
+    assert find_auth_user(shelf_system, admin, newcomer) is None
     after = tasks_get(shelf_system, admin, f"/v1/schedules/{schedule['id']}")
     assert (after["enabled"], after["cron"]) == (schedule["enabled"], schedule["cron"])
     assert tasks_get(shelf_system, admin, f"/v1/jobs/{job['id']}")["state"] == "scheduled"
@@ -349,6 +350,7 @@ def dashboard_numbers(page) -> dict[str, int]:
         "jobs-discarded",
     ):
         value = re.search(r'class="card-value">(?:<a [^>]*>)?(\d+)', page.section(card).html)
+        assert value, f"no number on the {card} card"
         found[card] = int(value.group(1))
     return found
 

@@ -18,6 +18,13 @@ pytest_plugins = ["ui_fixtures"]
 NEW_KEY = re.compile(r'<code class="api-key" id="new-api-key">([^<]+)</code>')
 
 
+def new_key(html: str) -> str:
+    """The API key a settings page shows once, just after it was made."""
+    shown = NEW_KEY.search(html)
+    assert shown, "no new API key on the page"
+    return shown.group(1)
+
+
 def introspect(system, key: str) -> dict:
     """What auth tells api about a key (api asks this, and caches the answer briefly)."""
     answer = requests.post(
@@ -39,7 +46,7 @@ def test_the_api_key_is_made_shown_once_and_regenerated(ui_app, shelf_system, ad
     assert answer.status == 302 and answer.location == "/settings#api-key"
     made = browser.follow(answer)
     assert made.status == 200 and made.headers["Cache-Control"] == "no-store"
-    first = NEW_KEY.search(made.html).group(1)
+    first = new_key(made.html)
     snippet = made.html.split('class="facts extension-snippet"', 1)[1].split("</dl>", 1)[0]
     assert f"<code>{shelf_system.env['SHELF_PUBLIC_URL']}</code>" in snippet  # the base URL
     assert f"<code>{first}</code>" in snippet  # for linkding's browser extension
@@ -48,7 +55,7 @@ def test_the_api_key_is_made_shown_once_and_regenerated(ui_app, shelf_system, ad
     assert first not in shown_later.html and shown_later.shows(f"…{first[-4:]}")
 
     again = browser.follow(browser.submit("/settings", action="/settings/api-key"))
-    second = NEW_KEY.search(again.html).group(1)
+    second = new_key(again.html)
     assert second != first
     assert again.shows("Your new API key (shown this once; the old one no longer works)")
     # The old key was never used on api, so no cached answer keeps it alive there.
@@ -148,7 +155,8 @@ def test_sharing_settings_decide_who_sees_shared_bookmarks(ui_app, shelf_system,
         {"url": public["url"], "title": public["title"], "shared": "y"},
     )
     assert marked.status == 302
-    assert sharer.api.bookmark(public["id"])["shared"] is True
+    marked_shared = sharer.api.bookmark(public["id"])
+    assert marked_shared is not None and marked_shared["shared"] is True
     assert browser.get(f"/bookmarks?view=shared&q={word}").ids() == [public["id"]]
 
     anonymous, other = Browser(ui_app), logged_in(ui_app, colleague)
@@ -205,14 +213,16 @@ def test_auto_tagging_rules_tag_a_bookmark_saved_afterwards(ui_app, shelf_system
     assert opened.shows(f"Your auto-tagging rules add #reading #{word} when it is saved.")
     answer = browser.submit("/bookmarks/new", {"url": url, "tags": "typed"})
     assert answer.status == 302
-    assert person.api.by_url(url)["tag_names"] == sorted(["reading", "typed", word])
+    tagged = person.api.by_url(url)
+    assert tagged is not None and tagged["tag_names"] == sorted(["reading", "typed", word])
 
     elsewhere = site.page(f"/other-{word}/article", "An article no rule matches")
     assert not browser.get("/bookmarks/new?" + urlencode({"url": elsewhere})).shows(
         "Your auto-tagging rules add"
     )
     browser.submit("/bookmarks/new", {"url": elsewhere})
-    assert person.api.by_url(elsewhere)["tag_names"] == []
+    untagged = person.api.by_url(elsewhere)
+    assert untagged is not None and untagged["tag_names"] == []
 
 
 def test_changing_the_password_can_revoke_the_api_key(ui_app, shelf_system, admin):
@@ -220,9 +230,7 @@ def test_changing_the_password_can_revoke_the_api_key(ui_app, shelf_system, admi
     page says what became of it (as auth says afterwards)."""
     person = make_user(shelf_system, admin, "revoker")
     browser = logged_in(ui_app, person)
-    key = NEW_KEY.search(
-        browser.follow(browser.submit("/settings", action="/settings/api-key")).html
-    ).group(1)
+    key = new_key(browser.follow(browser.submit("/settings", action="/settings/api-key")).html)
     assert ApiReader(shelf_system, key).get("/api/bookmarks/").status_code == 200
     form = browser.get("/settings")
     assert form.shows("Also revoke my API key") and "revoke_api_key" in form.reader.checked

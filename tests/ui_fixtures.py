@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
+from loopback_site import Site
 from shelf_system import ShelfSystem
-from ui_pages import Account, Site, build_ui, make_admin
+from ui_pages import Account, build_ui, make_admin
 
 
 @pytest.fixture(scope="session")

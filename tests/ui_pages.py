@@ -22,12 +22,10 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from html import escape
 from html.parser import HTMLParser
 from typing import Any
 from unittest import mock
@@ -36,7 +34,6 @@ import pytest
 import requests
 
 from shelf_accounts import PASSWORD, TIMEOUT, bearer, csrf_token, service_token
-from shelf_kit.testing import LoopbackServer
 from shelf_system import ShelfSystem
 
 FETCH_WAIT = 45.0  # seconds for a fetch job to put a page's title on a bookmark
@@ -377,13 +374,20 @@ def make_user(system: ShelfSystem, admin: Account, prefix: str = "uiuser") -> Ac
     return user
 
 
-def auth_user(system: ShelfSystem, admin: Account, username: str) -> dict[str, Any] | None:
+def auth_user(system: ShelfSystem, admin: Account, username: str) -> dict[str, Any]:
+    """The user as auth's admin API shows them; fails when there is no such user."""
+    user = find_auth_user(system, admin, username)
+    assert user is not None, f"auth has no user {username}"
+    return user
+
+
+def find_auth_user(system: ShelfSystem, admin: Account, username: str) -> dict[str, Any] | None:
     """The user as auth's admin API shows them (None when there is no such user)."""
     answer = requests.get(
         system.urls["auth"] + "/v1/admin/users",
         timeout=TIMEOUT,
         headers=admin.headers,
-        params={"q": username, "limit": 100},
+        params={"q": username, "limit": "100"},
     )
     assert answer.status_code == 200, answer.text
     return next((u for u in answer.json()["items"] if u["username"] == username), None)
@@ -409,46 +413,8 @@ def mailed_reset_link(system: ShelfSystem, email: str) -> tuple[str, str]:
     """The password reset link auth mailed to `email` (waiting for the mail to arrive at the
     system's SMTP sink), and its token."""
     mail = system.mailbox.wait_for(email, within=60)
-    found = RESET_LINK.search(mail.get_body(preferencelist=("plain",)).get_content())
+    body = mail.get_body(preferencelist=("plain",))
+    assert body is not None, f"no plain text part in the mail to {email}"
+    found = RESET_LINK.search(body.get_content())
     assert found, f"no reset link in the mail to {email}"
     return found.group(1), found.group(2)
-
-
-# -- pages for Shelf to read --------------------------------------------------------------------
-
-
-class Site(LoopbackServer):
-    """A web site on loopback that Shelf's fetcher may read (SHELF_FETCH_ALLOW_PRIVATE is on in
-    the system): pages added with `page()`, a 404 for anything else; `requests` lists the
-    paths asked for."""
-
-    def __init__(self) -> None:
-        self.pages: dict[str, bytes] = {}
-        self.requests: list[str] = []
-        self._lock = threading.Lock()
-        super().__init__(self._serve)
-
-    def page(self, path: str, title: str, description: str = "") -> str:
-        """A page whose <title> (and meta description) are these, as raw HTML: a title may
-        carry markup on purpose. Its full URL."""
-        meta = f'<meta name="description" content="{escape(description)}">' if description else ""
-        self.pages[path] = (
-            f"<!doctype html><html><head><meta charset='utf-8'>"
-            f"<title>{title}</title>{meta}</head><body><p>{escape(title)}</p>"
-            f"</body></html>"
-        ).encode()
-        return self.url + path
-
-    def _serve(self, environ, start_response):
-        path = environ.get("PATH_INFO", "/")
-        with self._lock:
-            self.requests.append(path)
-        body = self.pages.get(path)
-        if body is None:
-            start_response("404 Not Found", [("Content-Type", "text/plain")])
-            return [b"not here\n"]
-        start_response(
-            "200 OK",
-            [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body)))],
-        )
-        return [body]
