@@ -705,3 +705,19 @@ def test_make_run_and_compose_read_one_caddyfile():
     procfile = (ROOT / "Procfile").read_text(encoding="utf-8")
     gateway_line = next(line for line in procfile.splitlines() if line.startswith("gateway:"))
     assert f"--config {mounted.relative_to(ROOT)}" in gateway_line
+
+
+@pytest.mark.parametrize(
+    "dockerfile", SERVICE_DOCKERFILES, ids=[p.parent.name for p in SERVICE_DOCKERFILES]
+)
+def test_dockerfile_copies_every_lib_its_lock_installs_by_path(dockerfile: Path):
+    """`uv sync --frozen` in the image installs what the service's uv.lock names, the libs
+    by their path: a lib the lock needs and the image lacks fails the build ("Distribution
+    not found at: file:///src/libs/..."), which only a real `docker compose build` showed."""
+    lock = (dockerfile.parent / "uv.lock").read_text(encoding="utf-8")
+    needed = set(
+        re.findall(r'source = \{ (?:editable|directory) = "\.\./\.\./(libs/[\w-]+)" \}', lock)
+    )
+    assert needed, f"{dockerfile.parent.name}'s uv.lock installs no lib by path"
+    copied = set(re.findall(r"^COPY (libs/[\w-]+) ", dockerfile.read_text(encoding="utf-8"), re.M))
+    assert needed <= copied, f"{dockerfile} does not copy {sorted(needed - copied)}"
