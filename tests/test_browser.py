@@ -279,6 +279,27 @@ def test_tag_it_with_the_edit_form_and_find_it_by_tag(page, state):
     expect(page.locator("li.bookmark")).to_have_count(0)
 
 
+def test_a_url_pasted_before_the_form_s_script_runs_is_checked_once_it_does(page, state):
+    """The add form's script is deferred: a URL pasted before it runs (a slow connection, a
+    browser restoring the form) must still be checked, or saving it would save empty tags and
+    notes over the bookmark's. The script is held until the URL is in the field."""
+    held: list = []
+    page.route("**/static/check.js*", lambda route: held.append(route))
+    try:
+        page.goto("/bookmarks/new", wait_until="commit")
+        page.get_by_label("URL", exact=True).fill(state["url"])
+        deadline = time.monotonic() + PATIENCE / 1000
+        while not held:
+            assert time.monotonic() < deadline, "the page never asked for its script"
+            page.wait_for_timeout(50)  # lets Playwright deliver the held request
+        held[0].continue_()
+        expect(page.locator("#check-status")).to_contain_text("You saved this URL already")
+    finally:
+        page.unroute("**/static/check.js*")
+        for route in held[1:]:
+            route.continue_()
+
+
 def expect_tags_and_notes_kept(page, url: str, how: str) -> None:
     page.goto("/bookmarks")
     entry = card(page, url)

@@ -16,7 +16,10 @@
   var el = form.elements;
   var filled = {};  // fields this script filled, which a later check may fill again
   var timer = null;
-  var last = el.url.value.trim();
+  // What the server put in the form (and checked itself, for ?url=). A URL typed or pasted
+  // before this script ran (it is deferred; a slow connection, a browser restoring the form)
+  // differs from it, and is checked at the end below.
+  var last = el.url.defaultValue.trim();
   var pending = null;
 
   ["title", "description", "tags", "notes"].forEach(function (name) {
@@ -127,4 +130,5 @@
     timer = window.setTimeout(check, 400);
   });
   el.url.addEventListener("change", check);
+  if (el.url.value.trim() !== last) { check(); }
 }());
