@@ -103,9 +103,15 @@ ctl: setup ## Run the operators' CLI: make ctl ARGS="status" (see tools/shelfctl
 	@tools/shelfctl/.venv/bin/shelfctl $(ARGS)
 
 # `make test` runs the suites JOBS at a time (longest first), each suite's output shown whole
-# when it ends; then compose, which wants the machine to itself while it builds.
+# when it ends; then compose, which wants the machine to itself while it builds. Most of a
+# suite's time is spent waiting (on processes starting, on Postgres, on deadlines a test
+# proves), so the long suites also run WORKERS processes each (pytest-xdist): the system
+# suite a test file per process, each process with a Shelf of its own.
 JOBS ?= 2
-SYSTEM_SUITES := system/sqlite $(if $(SHELF_TEST_POSTGRES_URL),system/postgres)
+WORKERS ?= 3
+SYSTEM_PARALLEL = -n $(WORKERS) --dist loadfile
+PARALLEL_SUITES := services/api services/tasks services/auth
+SYSTEM_SUITES := $(if $(SHELF_TEST_POSTGRES_URL),system/postgres) system/sqlite
 UNIT_SUITES := unit/services/api unit/services/tasks unit/services/auth unit/services/ui \
 	$(addprefix unit/,$(LIBS) $(TOOL_PROJECTS))
 .PHONY: $(SYSTEM_SUITES) $(UNIT_SUITES)
@@ -127,15 +133,15 @@ test-tools: ## The operators' tools' tests
 # on SQLite and on Postgres) running `uv run` at once would otherwise both sync its .venv.
 $(UNIT_SUITES): unit/%: setup
 	@echo "==> testing $*"
-	@cd $* && $(UV) run --frozen --no-sync --quiet pytest -q
+	@cd $* && $(UV) run --frozen --no-sync --quiet pytest -q $(if $(filter $*,$(PARALLEL_SUITES)),-n $(WORKERS))
 
 system/sqlite: setup browser
 	@echo "==> testing the whole system on SQLite"
-	@cd tests && env -u SHELF_TEST_POSTGRES_URL $(UV) run --frozen --no-sync --quiet pytest -q -m "not compose"
+	@cd tests && env -u SHELF_TEST_POSTGRES_URL $(UV) run --frozen --no-sync --quiet pytest -q -m "not compose" $(SYSTEM_PARALLEL)
 
 system/postgres: setup browser
 	@echo "==> testing the whole system on Postgres"
-	@cd tests && $(UV) run --frozen --no-sync --quiet pytest -q -m "not compose and not make_run"
+	@cd tests && $(UV) run --frozen --no-sync --quiet pytest -q -m "not compose and not make_run" $(SYSTEM_PARALLEL)
 
 test-compose: setup ## docker compose for real: build, up, the flows through the gateway, a redeploy, down (skipped without a Docker engine)
 	@echo "==> testing docker compose"

@@ -61,6 +61,14 @@ STOP_GRACE = 10.0  # seconds between SIGTERM and SIGKILL
 # 5 s) or an upload holds a thread, not the service.
 WORKERS = 1
 THREADS = {"auth": 4, "api": 8, "tasks": 4, "ui": 4}
+# Argon2 at its production cost takes ~0.16 s of CPU a hash, and the suite hashes at every
+# log-in and every account it makes: cheap parameters here, as in auth's own tests (auth's
+# tests prove its real parameters; `make run` and compose use them).
+CHEAP_PASSWORD_HASHING = {
+    "SHELF_AUTH_ARGON2_TIME_COST": "1",
+    "SHELF_AUTH_ARGON2_MEMORY_COST": "8",
+    "SHELF_AUTH_ARGON2_PARALLELISM": "1",
+}
 # The tasks worker, with the scheduler as a thread of it. Here it is a process of its own, as
 # compose and production run it, so that a test can stop the jobs and keep tasks' API; `make
 # run` runs the same loops inside tasks' web process (SHELF_TASKS_WEB_RUNS_JOBS, one process
@@ -252,6 +260,7 @@ class ShelfSystem:
             # a wrong password: auth's throttles are its own tests' subject, not to trip here.
             "SHELF_AUTH_LOGIN_MAX_FAILURES": "1000",
             "SHELF_AUTH_RESET_MAX_REQUESTS": "1000",
+            **CHEAP_PASSWORD_HASHING,
             # Behind the gateway, as under `make run` (the Procfile): links name the front door,
             # and each service takes the client's address and scheme from the gateway.
             "SHELF_PUBLIC_URL": self.front_door,

@@ -154,6 +154,42 @@ def test_the_title_arrives_later_from_the_fetch_job(browser, keeper, site, word)
     assert f"/{word}/later" in site.requests  # tasks really read the page
 
 
+def test_a_page_slower_than_api_s_check_is_saved_at_once_and_read_later(
+    browser, keeper, site, word
+):
+    """Saving never waits on the page: a page that answers only after api's check deadline
+    (5 s) is saved as typed, and tasks reads it once it answers."""
+    url = site.page(f"/{word}/slow", f"Sloths of {word}", "Slow and steady.")
+    site.hold()  # the page answers nobody until released
+    try:
+        saved = browser.submit("/bookmarks/new", bookmark_form(url, tags=word))
+        assert saved.status == 302  # not "api is down"
+        assert keeper.api.by_url(url)["tag_names"] == [word]
+    finally:
+        site.release()
+    bookmark_id = keeper.api.by_url(url)["id"]
+    wait_for(
+        lambda: keeper.api.bookmark(bookmark_id)["title"] == f"Sloths of {word}",
+        FETCH_WAIT,
+        "the fetch job never read the page once it answered",
+    )
+
+
+def test_the_add_form_for_a_page_that_does_not_answer_opens_empty_not_api_is_down(
+    browser, site, word
+):
+    """api's check gives up on the page at its deadline (5 s); the ui waits longer for api."""
+    url = site.page(f"/{word}/silent", f"Never seen {word}")
+    site.hold()
+    try:
+        page = browser.get(new_form(url))
+    finally:
+        site.release()
+    assert page.status == 200
+    assert page.value("url") == url
+    assert page.value("title") == ""
+
+
 def test_a_hostile_page_title_is_shown_as_text(browser, keeper, site, word):
     url = site.page(f"/{word}/hostile", HOSTILE_TITLE)
     prefilled = browser.get(new_form(url))

@@ -9,12 +9,11 @@ from shelf_api.app import MIGRATIONS
 from shelf_identity.testing import StandInAuth
 from shelf_kit.contracts import Contract
 from shelf_kit.db import Database
-from shelf_kit.migrations import upgrade
 from shelf_kit.testing import (
     StandInTasks,
     database_backends,
     free_port,
-    temporary_database,
+    migrated_database,
 )
 
 API_CLIENT = {"client_id": "api", "client_secret": "test-api-secret"}
@@ -53,8 +52,7 @@ def nowhere() -> str:
 
 @pytest.fixture(params=database_backends())
 def database_url(request, tmp_path):
-    with temporary_database(request.param, "api", str(tmp_path)) as url:
-        upgrade(MIGRATIONS, url)
+    with migrated_database(request.param, "api", str(tmp_path), MIGRATIONS) as url:
         yield url
 
 

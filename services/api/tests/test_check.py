@@ -70,6 +70,30 @@ def test_check_of_a_bookmarked_url_answers_from_the_bookmark_without_fetching(re
     assert hits(site, "/mine") == []
 
 
+def test_check_without_reading_the_page_says_whether_the_url_is_saved(reader, site):
+    """What a caller about to save a URL asks: the page is never read, saved or not."""
+    mine = reader.add(f"{site.url}/kept", title="Kept")
+    for path, bookmark in (("/article", None), ("/kept", mine)):
+        url = f"{site.url}{path}"
+        before = len(hits(site, path))
+        answer = reader.get(
+            "/api/bookmarks/check/", query_string={"url": url, "read_page": "false"}
+        )
+        assert answer.status_code == 200
+        assert answer.get_json()["bookmark"] == bookmark
+        assert len(hits(site, path)) == before  # not read
+    assert answer.get_json()["metadata"]["title"] == "Kept"
+    unread = reader.get(
+        "/api/bookmarks/check/", query_string={"url": f"{site.url}/article", "read_page": "false"}
+    ).get_json()
+    assert unread["metadata"] == {"url": f"{site.url}/article", **EMPTY}
+    refused = reader.get(
+        "/api/bookmarks/check/", query_string={"url": f"{site.url}/x", "read_page": "maybe"}
+    )
+    assert refused.status_code == 400
+    assert "read_page" in refused.get_json()
+
+
 @pytest.mark.parametrize("path", ["/pdf", "/gone", "/slow"])
 def test_a_page_that_cannot_be_read_gives_empty_metadata_in_time(reader, site, path):
     site.status_for["/gone"] = 404

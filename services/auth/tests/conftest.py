@@ -11,12 +11,11 @@ from shelf_auth.models import Base
 from shelf_auth.users import create_user
 from shelf_kit.contracts import Contract
 from shelf_kit.db import get_database
-from shelf_kit.migrations import upgrade
 from shelf_kit.testing import (
     StandInTasks,
     database_backends,
     free_port,
-    temporary_database,
+    migrated_database,
 )
 
 # What tasks publishes: the jobs auth's outbox sends are checked against it (StandInTasks).
@@ -42,8 +41,7 @@ def clean_environment(monkeypatch, tmp_path):
 @pytest.fixture(params=database_backends())
 def fresh_database_url(request, tmp_path):
     """A database of its own, migrated, for tests that change its schema."""
-    with temporary_database(request.param, "auth", str(tmp_path)) as url:
-        upgrade(MIGRATIONS, url)
+    with migrated_database(request.param, "auth", str(tmp_path), MIGRATIONS) as url:
         yield url
 
 
@@ -51,8 +49,8 @@ def fresh_database_url(request, tmp_path):
 def migrated_database_url(request, tmp_path_factory):
     """One migrated database per backend for the whole run (creating one on Postgres takes
     longer than most tests)."""
-    with temporary_database(request.param, "auth", str(tmp_path_factory.mktemp("db"))) as url:
-        upgrade(MIGRATIONS, url)
+    folder = str(tmp_path_factory.mktemp("db"))
+    with migrated_database(request.param, "auth", folder, MIGRATIONS) as url:
         yield url
 
 

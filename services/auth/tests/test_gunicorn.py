@@ -71,7 +71,11 @@ def serve(database_url, tmp_path):
     for process, stderr in processes:
         if process.poll() is None:
             process.terminate()
-            process.wait(timeout=10)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # a busy machine: never leave it unreaped
+                process.kill()
+                process.wait()
         if stderr is not subprocess.DEVNULL:
             stderr.close()
 

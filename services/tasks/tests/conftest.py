@@ -9,8 +9,7 @@ from shelf_fetch.testing import Site
 from shelf_identity.testing import StandInAuth
 from shelf_kit.contracts import Contract
 from shelf_kit.db import get_database
-from shelf_kit.migrations import upgrade
-from shelf_kit.testing import database_backends, free_port, temporary_database
+from shelf_kit.testing import database_backends, free_port, migrated_database
 from shelf_tasks import create_app, jobs
 from shelf_tasks.app import MIGRATIONS
 from shelf_tasks.extensions import registry, services
@@ -27,8 +26,7 @@ CLIENTS = {"tasks": "dev-tasks-secret", "api": "dev-api-secret", "auth": "dev-au
 
 @pytest.fixture(params=database_backends())
 def database_url(request, tmp_path):
-    with temporary_database(request.param, "tasks", str(tmp_path)) as url:
-        upgrade(MIGRATIONS, url)
+    with migrated_database(request.param, "tasks", str(tmp_path), MIGRATIONS) as url:
         yield url
 
 

@@ -8,13 +8,16 @@ of its own, named after that one, and drops them at the end.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import socket
+import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, jsonify, request
@@ -230,16 +233,20 @@ def database_backends() -> list[str]:
 
 
 @contextmanager
-def temporary_postgres_database(base_url: str, label: str) -> Iterator[str]:
-    """Create `<base name>_<label>_<random>` next to base_url's database; drop it afterwards."""
+def temporary_postgres_database(
+    base_url: str, label: str, *, template: str | None = None
+) -> Iterator[str]:
+    """Create `<base name>_<label>_<random>` next to base_url's database (a copy of database
+    `template` if given); drop it afterwards."""
     url = make_url(base_url)
     name = f"{url.database}_{label}_{uuid.uuid4().hex[:8]}".lower()
+    copy = f' TEMPLATE "{template}"' if template else ""
     # A connection per statement: one kept from the CREATE to the DROP would not survive a
     # restart of the server in between (the fault tests restart theirs).
     admin = create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     try:
         with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
+            connection.execute(text(f'CREATE DATABASE "{name}"{copy}'))
         yield url.set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as connection:
@@ -260,3 +267,45 @@ def temporary_database(backend: str, label: str, folder: str) -> Iterator[str]:
             yield url
     else:
         raise ValueError(f"unknown database backend {backend!r}")
+
+
+# Migrated databases, made from a template: a service's migrations run once per test process
+# and backend, then each test gets a copy (a file copy on SQLite, CREATE DATABASE ... TEMPLATE
+# on Postgres), which is many times cheaper than migrating again for every test.
+_templates: dict[tuple[str, str, str], str] = {}
+_template_cleanup = ExitStack()
+atexit.register(_template_cleanup.close)
+
+
+def _template(backend: str, label: str, migrations: str | os.PathLike[str]) -> str:
+    """This process's migrated template of `label` on `backend`: a file path (SQLite) or a
+    database name (Postgres), made on first use and dropped when the process exits."""
+    from .migrations import upgrade
+
+    key = (backend, label, str(migrations))
+    if key not in _templates:
+        folder = _template_cleanup.enter_context(tempfile.TemporaryDirectory(prefix="shelf-tpl-"))
+        url = _template_cleanup.enter_context(temporary_database(backend, label, folder))
+        upgrade(str(migrations), url)
+        _templates[key] = (
+            os.path.join(folder, label + ".db")
+            if backend == "sqlite"
+            else str(make_url(url).database)
+        )
+    return _templates[key]
+
+
+@contextmanager
+def migrated_database(
+    backend: str, label: str, folder: str, migrations: str | os.PathLike[str]
+) -> Iterator[str]:
+    """A database of its own, at the newest revision of `migrations`, as `temporary_database`
+    followed by `migrations.upgrade` would give, made from a per-process template."""
+    template = _template(backend, label, migrations)
+    if backend == "sqlite":
+        path = os.path.join(folder, label + ".db")
+        shutil.copyfile(template, path)
+        yield f"sqlite:///{path}"
+        return
+    with temporary_postgres_database(postgres_test_url() or "", label, template=template) as url:
+        yield url

@@ -114,7 +114,9 @@ def check(params):
 
     For a bookmarked URL the metadata is what the bookmark holds; otherwise the page is read
     now (SSRF-safe, at most SHELF_API_CHECK_TIMEOUT seconds; empty values when it cannot be,
-    or when SHELF_API_CHECK_FETCHES_PER_USER of the caller's pages are being read already)."""
+    or when SHELF_API_CHECK_FETCHES_PER_USER of the caller's pages are being read already).
+    With `read_page=false` the page is never read: a caller about to save the URL only needs
+    to know whether it is saved, and must not wait on a slow page."""
     url = params["url"]
     bookmark = service.find_by_url(session(), owner_id(), url)
     if bookmark is not None:
@@ -124,6 +126,8 @@ def check(params):
             "description": (bookmark.website_description or bookmark.description or None),
             "preview_image": bookmark.preview_image_url,
         }
+    elif not params["read_page"]:
+        metadata = {"url": url, "title": None, "description": None, "preview_image": None}
     else:
         session().rollback()  # no transaction stays open while the page is read
         metadata = previews(current_app).metadata(url, user=owner_id())

@@ -158,6 +158,16 @@ class CheckQuerySchema(Loose):
         error_messages=_messages(),
         validate=[validate.Length(min=1, error=BLANK), _max_length(URL_LENGTH)],
     )
+    # Shelf's own: `read_page=false` only asks whether the URL is saved (the metadata of a URL
+    # not saved is then empty), for a caller about to save it who must not wait on the page.
+    read_page = fields.Boolean(
+        load_default=True,
+        metadata={
+            "description": (
+                "false: do not read the page; a URL not bookmarked answers empty metadata at once"
+            )
+        },
+    )
 
 
 class MetadataSchema(ma.Schema):

@@ -18,6 +18,9 @@ VIEWS = {
 SORTS = ("added_desc", "added_asc", "modified_desc", "modified_asc", "title_asc", "title_desc")
 # Imports and exports move whole files: give them longer than a page.
 TRANSFER_TIMEOUT = (1.0, 60.0)
+# A check may read the page, for up to api's SHELF_API_CHECK_TIMEOUT (5 s): wait longer than
+# that, so a slow page gives a form without its title, not "api is down".
+CHECK_TIMEOUT = (1.0, 15.0)
 
 
 @dataclass(frozen=True)
@@ -145,7 +148,11 @@ class Check:
 
 
 def check(url: str) -> Check:
-    body = as_user("api", "GET", "/api/bookmarks/check/", params={"url": url}).json()
+    """Whether the URL is saved, what its page says of itself, and the tags auto-tagging
+    would give it."""
+    body = as_user(
+        "api", "GET", "/api/bookmarks/check/", params={"url": url}, timeout=CHECK_TIMEOUT
+    ).json()
     found = body.get("bookmark")
     metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
     return Check(
@@ -157,8 +164,11 @@ def check(url: str) -> Check:
 
 
 def existing(url: str) -> Bookmark | None:
-    """The user's bookmark of this URL, if they saved it already."""
-    return check(url).bookmark
+    """The user's bookmark of this URL, if they saved it already. The page is not read: a
+    person saving a slow page does not wait on it (tasks reads it after the save)."""
+    params = {"url": url, "read_page": "false"}
+    found = as_user("api", "GET", "/api/bookmarks/check/", params=params).json().get("bookmark")
+    return Bookmark.from_answer(found) if isinstance(found, dict) else None
 
 
 def create_bookmark(data: dict[str, Any]) -> Bookmark:
