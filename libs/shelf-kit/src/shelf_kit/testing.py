@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, jsonify, request
@@ -33,6 +34,38 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@dataclass
+class Call:
+    """A request a stand-in was sent, as a test looks at it afterwards."""
+
+    method: str
+    path: str
+    args: dict[str, str]
+    json: Any
+    authorization: str | None
+    form: dict[str, str] = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict)
+    forwarded_for: str | None = None
+
+
+def recorded_call() -> Call:
+    """The Flask request being answered, as a `Call` (uploaded files read, then rewound)."""
+    files = {}
+    for name, upload in request.files.items():
+        files[name] = upload.read()
+        upload.seek(0)
+    return Call(
+        request.method,
+        request.path,
+        dict(request.args),
+        request.get_json(silent=True),
+        request.headers.get("Authorization"),
+        dict(request.form),
+        files,
+        request.headers.get("X-Forwarded-For"),
+    )
 
 
 class _OneAnswerPerConnection(WSGIRequestHandler):
