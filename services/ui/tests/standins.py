@@ -1,11 +1,11 @@
 """The ui's cast: auth is shelf-identity's stand-in (`shelf_identity.testing.StandInAuth`, real
-JWTs); api and tasks are stand-ins here, real HTTP servers on free loopback ports that answer
-the calls the ui makes the way the services' contracts say (linkding's API, api's and tasks'
-v1 API), minimal but honest: they take the tokens auth issued (`auth.user(authorization)`),
-users are scoped, admins are checked, errors have the services' shapes. Each records what it
-was sent in `received`, and
-checks every answer it gives against its service's openapi.json (`problems`: the fixtures
-fail a test whose stand-in gave an answer its service's document does not describe)."""
+JWTs), tasks is shelf-kit's (`shelf_kit.testing.StandInTasks`), api a stand-in here: a real
+HTTP server on a free loopback port that answers the calls the ui makes the way api's contract
+says (linkding's API, api's v1 API), minimal but honest: it takes the tokens auth issued
+(`auth.user(authorization)`), users are scoped, admins are checked, errors have api's shapes.
+Each records what it was sent in `received`, and checks every call and answer against its
+service's openapi.json (`problems`: the fixtures fail a test whose stand-in gave an answer its
+service's document does not describe)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from flask import Flask, Response, jsonify, request
 
 from shelf_identity.testing import Account, StandInAuth
 from shelf_kit.contracts import Contract
-from shelf_kit.testing import Call, LoopbackServer, recorded_call
+from shelf_kit.testing import Call, LoopbackServer, StandInTasks, recorded_call
 
 SERVICES = Path(__file__).resolve().parents[2]
 CONTRACTS = {
@@ -763,156 +763,6 @@ class ApiStandIn(Recording):
 # -- tasks --------------------------------------------------------------------------------------
 
 
-class TasksStandIn(Recording):
-    def __init__(self, auth: StandInAuth):
-        self.jobs: dict[int, dict[str, Any]] = {}
-        self.schedules: dict[int, dict[str, Any]] = {
-            1: {
-                "id": 1,
-                "name": "check-links",
-                "kind": "check_links",
-                "args": {},
-                "cron": "0 4 * * *",
-                "enabled": True,
-                "next_fire_at": "2026-11-25T04:00:00Z",
-                "last_fire_at": None,
-                "last_job_id": None,
-                "created_at": "2026-11-24T10:00:00Z",
-                "updated_at": "2026-11-24T10:00:00Z",
-            },
-        }
-        self.now = "2026-11-24T10:00:00+00:00"  # what /v1/stats says its time is
-        super().__init__("tasks", auth)
-
-    def add_job(self, kind: str, state: str, **fields: Any) -> dict[str, Any]:
-        job_id = max(self.jobs, default=0) + 1
-        job = {
-            "id": job_id,
-            "kind": kind,
-            "queue": "default",
-            "state": state,
-            "attempt": 1,
-            "max_attempts": 5,
-            "run_at": "2026-11-24T10:00:00Z",
-            "created_at": "2026-11-24T10:00:00Z",
-            "updated_at": "2026-11-24T10:00:00Z",
-        }
-        self.jobs[job_id] = self.contract.sample("Job", **{**job, **fields})
-        return self.jobs[job_id]
-
-    def routes(self, app: Flask) -> None:
-        auth = self.auth
-
-        def admin() -> Account | Response:
-            account = auth.user(request.headers.get("Authorization"))
-            if account is None:
-                return problem(401, "Log in first.")
-            if not account.is_admin:
-                return problem(403, "Only administrators and Shelf's services may do this.")
-            return account
-
-        @app.get("/v1/jobs")
-        def jobs():
-            account = admin()
-            if isinstance(account, Response):
-                return account
-            found = sorted(self.jobs.values(), key=lambda job: job["id"], reverse=True)
-            for key in ("state", "kind"):
-                if request.args.get(key):
-                    found = [job for job in found if job[key] == request.args[key]]
-            limit, offset = int(request.args.get("limit", 50)), int(request.args.get("offset", 0))
-            return jsonify(
-                results=found[offset : offset + limit], total=len(found), limit=limit, offset=offset
-            )
-
-        @app.get("/v1/jobs/<int:job_id>")
-        def job(job_id):
-            account = auth.user(request.headers.get("Authorization"))
-            if account is None:
-                return problem(401, "Log in first.")
-            found = self.jobs.get(job_id)
-            if found is None or not (account.is_admin or found["created_by"] == account.id):
-                return problem(404, "There is no such job.")
-            return jsonify(found)
-
-        @app.post("/v1/jobs/<int:job_id>/<any(retry, cancel):action>")
-        def job_action(job_id, action):
-            account = admin()
-            if isinstance(account, Response):
-                return account
-            found = self.jobs.get(job_id)
-            if found is None:
-                return problem(404, "There is no such job.")
-            found["state"] = "available" if action == "retry" else "cancelled"
-            return jsonify(found)
-
-        @app.get("/v1/schedules")
-        def schedules():
-            account = admin()
-            if isinstance(account, Response):
-                return account
-            return jsonify(results=list(self.schedules.values()))
-
-        @app.route("/v1/schedules/<int:schedule_id>", methods=["GET", "PATCH"])
-        def schedule(schedule_id):
-            account = admin()
-            if isinstance(account, Response):
-                return account
-            found = self.schedules.get(schedule_id)
-            if found is None:
-                return problem(404, "There is no such schedule.")
-            if request.method == "PATCH":
-                body = request.get_json()
-                if "cron" in body and len(str(body["cron"]).split()) != 5:
-                    return problem(
-                        422,
-                        "The request is not valid: cron.",
-                        errors={"cron": ["Not a cron expression of five fields."]},
-                    )
-                found.update({k: v for k, v in body.items() if k in ("cron", "enabled")})
-            return jsonify(found)
-
-        @app.get("/v1/stats")
-        def stats():
-            account = admin()
-            if isinstance(account, Response):
-                return account
-            by_state = {
-                state: 0
-                for state in (
-                    "scheduled",
-                    "available",
-                    "running",
-                    "retryable",
-                    "completed",
-                    "discarded",
-                    "cancelled",
-                )
-            }
-            by_kind: dict[str, dict[str, int]] = {}
-            for job in self.jobs.values():
-                by_state[job["state"]] += 1
-                kind = by_kind.setdefault(job["kind"], {})
-                kind[job["state"]] = kind.get(job["state"], 0) + 1
-            hour_ago = "2026-11-24T09:00:00"
-
-            def finished(state: str) -> int:
-                return sum(
-                    1
-                    for job in self.jobs.values()
-                    if job["state"] == state and (job["finished_at"] or "") >= hour_ago
-                )
-
-            return jsonify(
-                by_state=by_state,
-                by_kind=by_kind,
-                completed_last_hour=finished("completed"),
-                discarded_last_hour=finished("discarded"),
-                oldest_waiting=None,
-                generated_at=self.now,
-            )
-
-
 class Shelf:
     """auth (shelf-identity's stand-in), api and tasks stand-ins, running; api and tasks take
     the tokens auth issued; alice (1) is a user, root (2) an administrator."""
@@ -923,7 +773,12 @@ class Shelf:
         self.auth.add_user("root", "root-password", "root@example.org", is_admin=True)
         self.auth.start()
         self.api = ApiStandIn(self.auth).start()
-        self.tasks = TasksStandIn(self.auth).start()
+        self.tasks = StandInTasks(CONTRACTS["tasks"], identify=self.caller).start()
+
+    def caller(self, authorization: str | None) -> dict[str, Any] | None:
+        """Who a bearer token is, for tasks: auth's claims, the account as it is now."""
+        account = self.auth.user(authorization)
+        return None if account is None else {"sub": str(account.id), "is_admin": account.is_admin}
 
     def stop(self) -> None:
         for server in (self.auth, self.api, self.tasks):
