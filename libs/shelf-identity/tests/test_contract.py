@@ -52,3 +52,34 @@ def test_a_call_auths_document_does_not_take_is_reported(auth):
         "POST /v1/api-keys/introspect: credentials: none that the provider accepts (it takes "
         "bearer)",
     ]
+
+
+def test_a_login_gives_real_tokens_that_identify_refuses_once_revoked(auth):
+    """The ui's side: a login answers as auth's document says, with a JWT the api and tasks
+    stand-ins accept through `identify`, until its session, its user's tokens or its user
+    are ended."""
+    auth.add_user("ann", "ann-password", "ann@example.org")
+    client = auth.app.test_client()
+    login = client.post("/v1/sessions", json={"username": "ann", "password": "ann-password"})
+    assert login.status_code == 201
+    tokens = login.get_json()
+    bearer = f"Bearer {tokens['access_token']}"
+    assert auth.identify(bearer)["username"] == "ann"
+    assert client.get("/v1/users/me", headers={"Authorization": bearer}).get_json()["id"] == 1
+    assert auth.identify(None) is None and auth.identify("Bearer nonsense") is None
+    assert auth.identify(f"Bearer {auth.service_token('api')}") is None  # a user's, only
+    renewed = client.post(
+        "/v1/sessions/refresh", json={"refresh_token": tokens["refresh_token"]}
+    ).get_json()
+    assert auth.identify(f"Bearer {renewed['access_token']}") is not None
+    client.post("/v1/sessions/logout", json={"refresh_token": renewed["refresh_token"]})
+    assert auth.identify(f"Bearer {renewed['access_token']}") is None  # its session ended
+    again = client.post("/v1/sessions/refresh", json={"refresh_token": tokens["refresh_token"]})
+    assert again.status_code == 401  # a refresh token is traded once
+    fresh = f"Bearer {auth.issue(1)['access_token']}"
+    auth.revoke_user(1)
+    assert auth.identify(fresh) is None
+    fresh = f"Bearer {auth.issue(1)['access_token']}"
+    auth.accounts[1].is_active = False
+    assert auth.identify(fresh) is None
+    assert auth.problems == []

@@ -3,11 +3,13 @@
 import socket
 import threading
 import urllib.request
+from pathlib import Path
 
 import pytest
 from flask import Flask
 
-from shelf_kit.testing import LoopbackServer
+from shelf_kit.contracts import Contract
+from shelf_kit.testing import LoopbackServer, StandInTasks
 
 
 def counting_app():
@@ -112,3 +114,30 @@ def no_threads_left_behind():
     yield
     left = {thread.name for thread in threading.enumerate()} - before
     assert not [name for name in left if name.startswith("loopback-")]
+
+
+def test_the_stand_in_tasks_shows_jobs_to_the_users_identify_names():
+    """The user's side of tasks: `identify` says who a token is; admins see every job, a user
+    only their own; every answer is one tasks' document describes."""
+    tasks_document = Path(__file__).resolve().parents[3] / "services/tasks/openapi.json"
+    users = {"Bearer admin": {"sub": "1", "is_admin": True}, "Bearer ann": {"sub": "2"}}
+    with StandInTasks(Contract.load(tasks_document), identify=users.get) as tasks:
+        mine = tasks.add_job("import_bookmarks", "running", created_by=2)
+        theirs = tasks.add_job("check_links", "completed", created_by=1)
+        client = tasks.app.test_client()
+        as_admin, as_ann = {"Authorization": "Bearer admin"}, {"Authorization": "Bearer ann"}
+        assert client.get("/v1/jobs").status_code == 401
+        assert client.get("/v1/jobs", headers=as_ann).status_code == 403
+        listed = client.get("/v1/jobs", headers=as_admin).get_json()
+        assert [job["id"] for job in listed["results"]] == [theirs["id"], mine["id"]]
+        assert client.get(f"/v1/jobs/{mine['id']}", headers=as_ann).status_code == 200
+        assert client.get(f"/v1/jobs/{theirs['id']}", headers=as_ann).status_code == 404
+        cancel = client.post(f"/v1/jobs/{mine['id']}/cancel", headers=as_admin)
+        assert cancel.get_json()["state"] == "cancelled"
+        stats = client.get("/v1/stats", headers=as_admin).get_json()
+        assert stats["by_state"]["cancelled"] == 1
+        assert [c.path for c in tasks.called("GET", "/v1/jobs")] == ["/v1/jobs"] * 3
+        # only the call made without credentials on purpose does not fit tasks' document
+        assert tasks.problems == [
+            "GET /v1/jobs: credentials: none that the provider accepts (it takes bearer)"
+        ]

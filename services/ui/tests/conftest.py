@@ -89,8 +89,8 @@ def client(app):
 
 @pytest.fixture
 def shelf():
-    """Running auth, api and tasks stand-ins sharing one token book (as the real ones share
-    auth's keys), with users alice (user) and root (admin)."""
+    """Running auth (shelf-identity's stand-in), api and tasks stand-ins; api and tasks take
+    the tokens auth issued, as the real ones do; users alice (user) and root (admin)."""
     cast = Shelf()
     yield cast
     cast.stop()

@@ -1,22 +1,24 @@
-"""Stand-ins for auth, api and tasks: real HTTP servers on free loopback ports that answer the
-calls the ui makes the way the services' contracts say (auth's routes and schemas, linkding's
-API, tasks' v1 API), minimal but honest: tokens are checked, users are scoped, admins are
-checked, errors have the services' shapes. Each records what it was sent in `calls`, and
-checks every answer it gives against its service's openapi.json (`problems`: the fixtures
-fail a test whose stand-in gave an answer its service's document does not describe)."""
+"""The ui's cast: auth is shelf-identity's stand-in (`shelf_identity.testing.StandInAuth`, real
+JWTs), tasks is shelf-kit's (`shelf_kit.testing.StandInTasks`), api a stand-in here: a real
+HTTP server on a free loopback port that answers the calls the ui makes the way api's contract
+says (linkding's API, api's v1 API), minimal but honest: it takes the tokens auth issued
+(`auth.user(authorization)`), users are scoped, admins are checked, errors have api's shapes.
+Each records what it was sent in `received`, and checks every call and answer against its
+service's openapi.json (`problems`: the fixtures fail a test whose stand-in gave an answer its
+service's document does not describe)."""
 
 from __future__ import annotations
 
 import secrets
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
 
+from shelf_identity.testing import Account, StandInAuth
 from shelf_kit.contracts import Contract
-from shelf_kit.testing import LoopbackServer
+from shelf_kit.testing import Call, LoopbackServer, StandInTasks, recorded_call
 
 SERVICES = Path(__file__).resolve().parents[2]
 CONTRACTS = {
@@ -75,115 +77,19 @@ def linkding_error(status: int, body: dict[str, Any]) -> Response:
     return response
 
 
-@dataclass
-class Call:
-    method: str
-    path: str
-    args: dict[str, str]
-    json: Any
-    authorization: str | None
-    form: dict[str, str] = field(default_factory=dict)
-    files: dict[str, bytes] = field(default_factory=dict)
-    forwarded_for: str | None = None
-
-
-@dataclass
-class Account:
-    id: int
-    username: str
-    password: str
-    email: str = ""
-    is_admin: bool = False
-    is_active: bool = True
-
-    def answer(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "username": self.username,
-            "email": self.email,
-            "is_admin": self.is_admin,
-            "is_active": self.is_active,
-            "created_at": "2026-11-20T10:00:00+00:00",
-            "last_login_at": None,
-        }
-
-
-class TokenBook:
-    """What auth issued, which auth, api and tasks all check (the real ones share auth's
-    signing keys; these share this book)."""
-
-    def __init__(self) -> None:
-        self.accounts: dict[int, Account] = {}
-        self.access: dict[str, int] = {}  # access token -> user id
-        self.refresh: dict[str, int] = {}  # live refresh token -> user id
-        self.traded: dict[str, int] = {}  # refresh tokens already traded -> user id
-        self.family: dict[str, str] = {}  # token -> its login (auth's session family)
-        self.expires_in = 900
-
-    def issue(self, user_id: int, family: str | None = None) -> dict[str, Any]:
-        access, refresh = "acc-" + secrets.token_hex(8), "ref-" + secrets.token_hex(8)
-        self.access[access] = user_id
-        self.refresh[refresh] = user_id
-        family = family or secrets.token_hex(4)
-        self.family[access] = self.family[refresh] = family
-        return {
-            "access_token": access,
-            "refresh_token": refresh,
-            "token_type": "Bearer",
-            "expires_in": self.expires_in,
-            "refresh_expires_in": 30 * 86400,
-            "user": self.accounts[user_id].answer(),
-        }
-
-    def user(self, authorization: str | None) -> Account | None:
-        scheme, _, token = (authorization or "").partition(" ")
-        user_id = self.access.get(token) if scheme == "Bearer" else None
-        account = self.accounts.get(user_id) if user_id is not None else None
-        return account if account is not None and account.is_active else None
-
-    def revoke_access(self, user_id: int) -> None:
-        for token in [t for t, uid in self.access.items() if uid == user_id]:
-            del self.access[token]
-
-    def revoke_sessions(self, user_id: int) -> None:
-        for token in [t for t, uid in self.refresh.items() if uid == user_id]:
-            del self.refresh[token]
-
-    def end_login(self, refresh_token: str) -> None:
-        """Logging out (contract C1): the login's refresh and access tokens are all void."""
-        family = self.family.get(refresh_token)
-        for tokens in (self.access, self.refresh):
-            for token in [t for t in tokens if self.family.get(t) == family]:
-                del tokens[token]
-
-
 class Recording(StandIn):
-    def __init__(self, service: str, book: TokenBook):
-        self.book = book
-        self.calls: list[Call] = []
+    """A stand-in that records its calls and takes the users auth's stand-in logged in."""
+
+    def __init__(self, service: str, auth: StandInAuth):
+        self.auth = auth
+        self.received: list[Call] = []
         super().__init__(service)
 
     def add_routes(self, app: Flask) -> None:
         @app.before_request
         def _record() -> None:
-            if request.path == "/healthz":
-                return
-            files = {}
-            for name, upload in request.files.items():
-                files[name] = upload.read()
-                upload.seek(0)
-            self.calls.append(
-                Call(
-                    request.method,
-                    request.path,
-                    dict(request.args),
-                    request.get_json(silent=True),
-                    request.headers.get("Authorization"),
-                    dict(request.form),
-                    files,
-                    request.headers.get("X-Forwarded-For"),
-                )
-            )
+            if request.path != "/healthz":
+                self.received.append(recorded_call())
 
         self.routes(app)
 
@@ -191,232 +97,7 @@ class Recording(StandIn):
         raise NotImplementedError
 
     def called(self, method: str, path: str) -> list[Call]:
-        return [call for call in self.calls if call.method == method and call.path == path]
-
-
-# -- auth ---------------------------------------------------------------------------------------
-
-
-class AuthStandIn(Recording):
-    def __init__(self, book: TokenBook):
-        self.signup_open = True
-        self.signup_state_broken = False
-        self.api_key: dict[int, str] = {}
-        self.reset_tokens: dict[str, int] = {}
-        self.reset_requests: list[str] = []
-        self.reset_refusal: str | None = None  # set: reset requests are refused with 429
-        super().__init__("auth", book)
-
-    def routes(self, app: Flask) -> None:
-        book = self.book
-
-        def me() -> Account | Response:
-            account = book.user(request.headers.get("Authorization"))
-            return account if account is not None else problem(401, "Log in first.")
-
-        def admin() -> Account | Response:
-            account = me()
-            if isinstance(account, Account) and not account.is_admin:
-                return problem(403, "Only administrators may do this.")
-            return account
-
-        @app.post("/v1/sessions")
-        def log_in():
-            body = request.get_json()
-            for account in book.accounts.values():
-                if account.username == body["username"] and account.password == body["password"]:
-                    if not account.is_active:
-                        return problem(403, "This account is disabled.")
-                    return jsonify(book.issue(account.id)), 201
-            return problem(401, "Wrong username or password.")
-
-        @app.post("/v1/sessions/refresh")
-        def refresh():
-            token = request.get_json()["refresh_token"]
-            if token in book.traded:  # reuse: taken for theft, every session is revoked
-                book.revoke_sessions(book.traded[token])
-                return problem(401, "This refresh token was used already.")
-            user_id = book.refresh.pop(token, None)
-            if user_id is None or not book.accounts[user_id].is_active:
-                return problem(401, "This refresh token is not valid.")
-            book.traded[token] = user_id
-            return jsonify(book.issue(user_id, book.family.get(token)))
-
-        @app.post("/v1/sessions/logout")
-        def log_out():
-            book.end_login(request.get_json()["refresh_token"])
-            return "", 204
-
-        @app.get("/v1/signup")
-        def signup_state():
-            if self.signup_state_broken:  # an auth that cannot say (or predates C11)
-                return problem(404, "Not Found")
-            return jsonify(open=self.signup_open)
-
-        @app.post("/v1/users")
-        def sign_up():
-            if not self.signup_open:
-                return problem(403, "Sign-up is closed; ask an administrator for an account.")
-            body = request.get_json()
-            return self.create(body)
-
-        @app.get("/v1/users/me")
-        def who():
-            account = me()
-            return account if isinstance(account, Response) else jsonify(account.answer())
-
-        @app.post("/v1/users/me/password")
-        def change_password():
-            account = me()
-            if isinstance(account, Response):
-                return account
-            body = request.get_json()
-            if body["current_password"] != account.password:
-                return problem(
-                    422,
-                    "The request is not valid: current_password.",
-                    errors={"current_password": ["This is not your current password."]},
-                )
-            account.password = body["new_password"]
-            book.revoke_sessions(account.id)  # every login ends (C1), this one gets new tokens
-            book.revoke_access(account.id)
-            if body.get("revoke_api_key") is True:
-                self.api_key.pop(account.id, None)
-            return jsonify(book.issue(account.id))
-
-        @app.post("/v1/users/me/email")
-        def change_email():
-            account = me()
-            if isinstance(account, Response):
-                return account
-            body = request.get_json()
-            if body["password"] != account.password:
-                return problem(
-                    422,
-                    "The request is not valid: password.",
-                    errors={"password": ["This is not your current password."]},
-                )
-            account.email = body["email"]
-            return jsonify(account.answer())
-
-        @app.route("/v1/api-key", methods=["GET", "POST"])
-        def api_key():
-            account = me()
-            if isinstance(account, Response):
-                return account
-            if request.method == "POST":
-                self.api_key[account.id] = secrets.token_hex(20)
-                key = self.api_key[account.id]
-                return jsonify(
-                    exists=True, created_at="2026-11-24T10:00:00+00:00", last4=key[-4:], key=key
-                ), 201
-            key = self.api_key.get(account.id)
-            return jsonify(
-                exists=key is not None,
-                created_at="2026-11-24T10:00:00+00:00" if key else None,
-                last4=key[-4:] if key else None,
-            )
-
-        @app.post("/v1/password-resets")
-        def request_reset():
-            login = request.get_json()["login"]
-            if self.reset_refusal:  # auth's throttle, per client address
-                response = problem(429, self.reset_refusal)
-                response.headers["Retry-After"] = "600"
-                return response
-            self.reset_requests.append(login)
-            for account in book.accounts.values():
-                if login in (account.username, account.email) and account.email:
-                    self.reset_tokens["reset-" + secrets.token_hex(6)] = account.id
-            return jsonify(detail="If an account matches, a link is on its way."), 202
-
-        @app.post("/v1/password-resets/confirm")
-        def confirm_reset():
-            body = request.get_json()
-            user_id = self.reset_tokens.pop(body["token"], None)
-            if user_id is None:
-                return problem(
-                    422,
-                    "The request is not valid: token.",
-                    errors={
-                        "token": ["This reset link is not valid or has expired; ask for a new one."]
-                    },
-                )
-            book.accounts[user_id].password = body["password"]
-            book.revoke_sessions(user_id)
-            return "", 204
-
-        @app.route("/v1/admin/users", methods=["GET", "POST"])
-        def admin_users():
-            account = admin()
-            if isinstance(account, Response):
-                return account
-            if request.method == "POST":
-                return self.create(request.get_json())
-            q = request.args.get("q", "").lower()
-            limit, offset = int(request.args.get("limit", 20)), int(request.args.get("offset", 0))
-            found = [
-                a
-                for a in sorted(book.accounts.values(), key=lambda a: a.id)
-                if q in a.username.lower() or q in a.email.lower()
-            ]
-            return jsonify(
-                items=[a.answer() for a in found[offset : offset + limit]],
-                total=len(found),
-                limit=limit,
-                offset=offset,
-            )
-
-        @app.patch("/v1/admin/users/<int:user_id>")
-        def admin_update(user_id):
-            account = admin()
-            if isinstance(account, Response):
-                return account
-            target = book.accounts.get(user_id)
-            if target is None:
-                return problem(404, f"There is no user {user_id}.")
-            body = request.get_json()
-            if target.id == account.id and False in (body.get("is_active"), body.get("is_admin")):
-                return problem(409, "You cannot do this to yourself.")
-            if body.get("is_active") is False:
-                book.revoke_sessions(target.id)
-                book.revoke_access(target.id)
-            for key in ("is_active", "is_admin", "email"):
-                if key in body:
-                    setattr(target, key, body[key])
-            return jsonify(target.answer())
-
-        @app.post("/v1/admin/users/<int:user_id>/password-reset")
-        def admin_reset(user_id):
-            account = admin()
-            if isinstance(account, Response):
-                return account
-            target = book.accounts.get(user_id)
-            if target is None:
-                return problem(404, f"There is no user {user_id}.")
-            if not target.email:
-                return problem(409, f"{target.username} has no email address.")
-            return jsonify(detail=f"A reset link is on its way to {target.email}."), 202
-
-    def create(self, body: dict[str, Any]):
-        errors = {}
-        if any(a.username == body["username"] for a in self.book.accounts.values()):
-            errors["username"] = ["This username is taken."]
-        if len(body["password"]) < 8:
-            errors["password"] = ["Use at least 8 characters."]
-        if errors:
-            return problem(
-                422, "The request is not valid: " + ", ".join(sorted(errors)) + ".", errors=errors
-            )
-        account = Account(
-            id=max(self.book.accounts, default=0) + 1,
-            username=body["username"],
-            password=body["password"],
-            email=body.get("email", ""),
-            is_admin=bool(body.get("is_admin", False)),
-        )
-        self.book.accounts[account.id] = account
-        return jsonify(account.answer()), 201
+        return [call for call in self.received if call.method == method and call.path == path]
 
 
 # -- api ----------------------------------------------------------------------------------------
@@ -473,7 +154,7 @@ class ApiStandIn(Recording):
             updated_at="2026-11-24T10:00:00Z",
         )
 
-    def __init__(self, book: TokenBook):
+    def __init__(self, auth: StandInAuth):
         self.bookmarks: dict[int, dict[str, Any]] = {}
         self.profiles: dict[int, dict[str, Any]] = {}
         self.imports: dict[int, dict[str, Any]] = {}
@@ -489,7 +170,7 @@ class ApiStandIn(Recording):
         self.bundles: dict[int, dict[str, Any]] = {}
         self.tag_ids: dict[tuple[int, str], int] = {}  # (owner, lower-case name) -> id
         self.feed_keys: dict[int, str] = {}
-        super().__init__("api", book)
+        super().__init__("api", auth)
 
     def tag_items(self, owner: int) -> list[dict[str, Any]]:
         """The owner's tags (/v1/tags' items), ids kept per name as api keeps its rows."""
@@ -547,10 +228,10 @@ class ApiStandIn(Recording):
         return {key: value for key, value in item.items() if key != "owner"}
 
     def routes(self, app: Flask) -> None:
-        book = self.book
+        auth = self.auth
 
         def caller() -> Any:
-            account = book.user(request.headers.get("Authorization"))
+            account = auth.user(request.headers.get("Authorization"))
             if account is None:
                 return linkding_error(401, {"detail": "Invalid token."})
             return account
@@ -566,7 +247,7 @@ class ApiStandIn(Recording):
                 found = self.bundles.get(int(bundle))
                 if (
                     found is None
-                    or found["owner"] != book.user(request.headers.get("Authorization")).id
+                    or found["owner"] != auth.user(request.headers.get("Authorization")).id
                 ):
                     return linkding_error(400, {"bundle": ["Not found."]})
                 words = found["search"].split() + request.args.get("q", "").split()
@@ -592,7 +273,7 @@ class ApiStandIn(Recording):
 
         def shown(item: dict[str, Any]) -> dict[str, Any]:
             if request.path.startswith("/v1/admin/"):
-                owner = book.accounts.get(item["owner"])
+                owner = auth.accounts.get(item["owner"])
                 return {
                     **self.public(item),
                     "owner_id": item["owner"],
@@ -679,7 +360,7 @@ class ApiStandIn(Recording):
             )
 
         def admin() -> Account | Response:
-            account = book.user(request.headers.get("Authorization"))
+            account = auth.user(request.headers.get("Authorization"))
             if account is None:
                 return problem(401, "Log in first.")
             if not account.is_admin:
@@ -696,7 +377,7 @@ class ApiStandIn(Recording):
                 items = [
                     b
                     for b in items
-                    if getattr(book.accounts.get(b["owner"]), "username", None)
+                    if getattr(auth.accounts.get(b["owner"]), "username", None)
                     == request.args["owner"]
                 ]
             return page(items)
@@ -1082,169 +763,22 @@ class ApiStandIn(Recording):
 # -- tasks --------------------------------------------------------------------------------------
 
 
-class TasksStandIn(Recording):
-    def __init__(self, book: TokenBook):
-        self.jobs: dict[int, dict[str, Any]] = {}
-        self.schedules: dict[int, dict[str, Any]] = {
-            1: {
-                "id": 1,
-                "name": "check-links",
-                "kind": "check_links",
-                "args": {},
-                "cron": "0 4 * * *",
-                "enabled": True,
-                "next_fire_at": "2026-11-25T04:00:00Z",
-                "last_fire_at": None,
-                "last_job_id": None,
-                "created_at": "2026-11-24T10:00:00Z",
-                "updated_at": "2026-11-24T10:00:00Z",
-            },
-        }
-        self.now = "2026-11-24T10:00:00+00:00"  # what /v1/stats says its time is
-        super().__init__("tasks", book)
-
-    def add_job(self, kind: str, state: str, **fields: Any) -> dict[str, Any]:
-        job_id = max(self.jobs, default=0) + 1
-        job = {
-            "id": job_id,
-            "kind": kind,
-            "queue": "default",
-            "state": state,
-            "attempt": 1,
-            "max_attempts": 5,
-            "run_at": "2026-11-24T10:00:00Z",
-            "created_at": "2026-11-24T10:00:00Z",
-            "updated_at": "2026-11-24T10:00:00Z",
-        }
-        self.jobs[job_id] = self.contract.sample("Job", **{**job, **fields})
-        return self.jobs[job_id]
-
-    def routes(self, app: Flask) -> None:
-        book = self.book
-
-        def admin() -> Account | Response:
-            account = book.user(request.headers.get("Authorization"))
-            if account is None:
-                return problem(401, "Log in first.")
-            if not account.is_admin:
-                return problem(403, "Only administrators and Shelf's services may do this.")
-            return account
-
-        @app.get("/v1/jobs")
-        def jobs():
-            account = admin()
-            if isinstance(account, Response):
-                return account
-            found = sorted(self.jobs.values(), key=lambda job: job["id"], reverse=True)
-            for key in ("state", "kind"):
-                if request.args.get(key):
-                    found = [job for job in found if job[key] == request.args[key]]
-            limit, offset = int(request.args.get("limit", 50)), int(request.args.get("offset", 0))
-            return jsonify(
-                results=found[offset : offset + limit], total=len(found), limit=limit, offset=offset
-            )
-
-        @app.get("/v1/jobs/<int:job_id>")
-        def job(job_id):
-            account = book.user(request.headers.get("Authorization"))
-            if account is None:
-                return problem(401, "Log in first.")
-            found = self.jobs.get(job_id)
-            if found is None or not (account.is_admin or found["created_by"] == account.id):
-                return problem(404, "There is no such job.")
-            return jsonify(found)
-
-        @app.post("/v1/jobs/<int:job_id>/<any(retry, cancel):action>")
-        def job_action(job_id, action):
-            account = admin()
-            if isinstance(account, Response):
-                return account
-            found = self.jobs.get(job_id)
-            if found is None:
-                return problem(404, "There is no such job.")
-            found["state"] = "available" if action == "retry" else "cancelled"
-            return jsonify(found)
-
-        @app.get("/v1/schedules")
-        def schedules():
-            account = admin()
-            if isinstance(account, Response):
-                return account
-            return jsonify(results=list(self.schedules.values()))
-
-        @app.route("/v1/schedules/<int:schedule_id>", methods=["GET", "PATCH"])
-        def schedule(schedule_id):
-            account = admin()
-            if isinstance(account, Response):
-                return account
-            found = self.schedules.get(schedule_id)
-            if found is None:
-                return problem(404, "There is no such schedule.")
-            if request.method == "PATCH":
-                body = request.get_json()
-                if "cron" in body and len(str(body["cron"]).split()) != 5:
-                    return problem(
-                        422,
-                        "The request is not valid: cron.",
-                        errors={"cron": ["Not a cron expression of five fields."]},
-                    )
-                found.update({k: v for k, v in body.items() if k in ("cron", "enabled")})
-            return jsonify(found)
-
-        @app.get("/v1/stats")
-        def stats():
-            account = admin()
-            if isinstance(account, Response):
-                return account
-            by_state = {
-                state: 0
-                for state in (
-                    "scheduled",
-                    "available",
-                    "running",
-                    "retryable",
-                    "completed",
-                    "discarded",
-                    "cancelled",
-                )
-            }
-            by_kind: dict[str, dict[str, int]] = {}
-            for job in self.jobs.values():
-                by_state[job["state"]] += 1
-                kind = by_kind.setdefault(job["kind"], {})
-                kind[job["state"]] = kind.get(job["state"], 0) + 1
-            hour_ago = "2026-11-24T09:00:00"
-
-            def finished(state: str) -> int:
-                return sum(
-                    1
-                    for job in self.jobs.values()
-                    if job["state"] == state and (job["finished_at"] or "") >= hour_ago
-                )
-
-            return jsonify(
-                by_state=by_state,
-                by_kind=by_kind,
-                completed_last_hour=finished("completed"),
-                discarded_last_hour=finished("discarded"),
-                oldest_waiting=None,
-                generated_at=self.now,
-            )
-
-
 class Shelf:
-    """auth, api and tasks stand-ins, running, sharing one token book; alice is a user, root
-    an administrator."""
+    """auth (shelf-identity's stand-in), api and tasks stand-ins, running; api and tasks take
+    the tokens auth issued; alice (1) is a user, root (2) an administrator."""
 
     def __init__(self) -> None:
-        self.book = TokenBook()
-        self.book.accounts[1] = Account(1, "alice", "alice-password", "alice@example.org")
-        self.book.accounts[2] = Account(
-            2, "root", "root-password", "root@example.org", is_admin=True
-        )
-        self.auth = AuthStandIn(self.book).start()
-        self.api = ApiStandIn(self.book).start()
-        self.tasks = TasksStandIn(self.book).start()
+        self.auth = StandInAuth(contract=CONTRACTS["auth"])
+        self.auth.add_user("alice", "alice-password", "alice@example.org")
+        self.auth.add_user("root", "root-password", "root@example.org", is_admin=True)
+        self.auth.start()
+        self.api = ApiStandIn(self.auth).start()
+        self.tasks = StandInTasks(CONTRACTS["tasks"], identify=self.caller).start()
+
+    def caller(self, authorization: str | None) -> dict[str, Any] | None:
+        """Who a bearer token is, for tasks: auth's claims, the account as it is now."""
+        account = self.auth.user(authorization)
+        return None if account is None else {"sub": str(account.id), "is_admin": account.is_admin}
 
     def stop(self) -> None:
         for server in (self.auth, self.api, self.tasks):

@@ -26,11 +26,11 @@ def test_logging_in_keeps_auths_tokens_in_the_session_and_lands_on_the_list(brow
     assert login.forwarded_for == "203.0.113.9"
     session = session_of(browser)
     assert session["user"]["username"] == "alice"
-    assert session["tokens"]["access"] in shelf.book.access
+    assert shelf.auth.identify(f"Bearer {session['tokens']['access']}") is not None
     page = browser.get("/bookmarks")
     assert page.status_code == 200
     assert "logged in as <strong>alice</strong>" in page.get_data(as_text=True)
-    assert shelf.api.calls[0].authorization == "Bearer " + session["tokens"]["access"]
+    assert shelf.api.received[0].authorization == "Bearer " + session["tokens"]["access"]
 
 
 def test_a_wrong_password_is_refused_and_the_username_kept(browser, shelf):
@@ -44,7 +44,7 @@ def test_a_wrong_password_is_refused_and_the_username_kept(browser, shelf):
 
 
 def test_a_disabled_account_is_told_so(browser, shelf):
-    shelf.book.accounts[1].is_active = False
+    shelf.auth.accounts[1].is_active = False
     response = submit(browser, "/login", data={"username": "alice", "password": "alice-password"})
     assert response.status_code == 403
     assert "This account is disabled." in response.get_data(as_text=True)
@@ -73,9 +73,9 @@ def test_a_logged_in_form_with_a_forged_token_is_refused(browser, shelf):
 
 
 def test_an_expired_access_token_is_refreshed_silently(browser, shelf):
-    shelf.book.expires_in = 0  # the access token of the login has expired at once
+    shelf.auth.expires_in = 0  # the access token of the login has expired at once
     log_in(browser)
-    shelf.book.expires_in = 900
+    shelf.auth.expires_in = 900
     first = session_of(browser)["tokens"]
     response = browser.get("/bookmarks")
     assert response.status_code == 200
@@ -83,13 +83,13 @@ def test_an_expired_access_token_is_refreshed_silently(browser, shelf):
     assert [call.json for call in refreshes] == [{"refresh_token": first["refresh"]}]
     now = session_of(browser)["tokens"]
     assert now["access"] != first["access"] and now["refresh"] != first["refresh"]
-    assert {call.authorization for call in shelf.api.calls} == {"Bearer " + now["access"]}
+    assert {call.authorization for call in shelf.api.received} == {"Bearer " + now["access"]}
 
 
 def test_a_refused_access_token_is_refreshed_and_the_call_sent_again(browser, shelf):
     log_in(browser)
     first = session_of(browser)["tokens"]
-    shelf.book.revoke_access(1)  # api no longer accepts it, though it has not expired
+    shelf.auth.revoke_user(1)  # api no longer accepts it, though it has not expired
     response = browser.get("/bookmarks")
     assert response.status_code == 200
     listing = shelf.api.called("GET", "/api/bookmarks/")
@@ -99,8 +99,8 @@ def test_a_refused_access_token_is_refreshed_and_the_call_sent_again(browser, sh
 
 def test_a_login_that_cannot_be_renewed_sends_the_user_to_log_in_again(browser, shelf):
     log_in(browser)
-    shelf.book.revoke_access(1)
-    shelf.book.revoke_sessions(1)  # logged out everywhere, say
+    shelf.auth.revoke_user(1)
+    shelf.auth.end_sessions(1)  # logged out everywhere, say
     response = browser.get("/bookmarks?view=unread")
     assert response.status_code == 302
     assert response.headers["Location"] == "/login?next=/bookmarks?view%3Dunread"
@@ -112,17 +112,17 @@ def test_a_login_that_cannot_be_renewed_sends_the_user_to_log_in_again(browser, 
 def test_two_requests_racing_to_refresh_trade_the_refresh_token_once(shelf_app, shelf):
     """auth revokes a login whose refresh token is presented twice: the second of two
     concurrent requests with the old cookie must reuse the first one's trade."""
-    shelf.book.expires_in = 0
+    shelf.auth.expires_in = 0
     one = shelf_app.test_client()
     log_in(one)
-    shelf.book.expires_in = 900  # the renewed tokens last
+    shelf.auth.expires_in = 900  # the renewed tokens last
     cookie = one.get_cookie("shelf_session").value
     two = shelf_app.test_client()
     two.set_cookie("shelf_session", cookie)
     assert one.get("/bookmarks").status_code == 200
     assert two.get("/bookmarks").status_code == 200  # same old cookie: not a reuse at auth
     assert len(shelf.auth.called("POST", "/v1/sessions/refresh")) == 1
-    assert shelf.book.refresh  # the login is still alive at auth
+    assert shelf.auth.refresh_tokens  # the login is still alive at auth
 
 
 def test_logging_out_revokes_the_refresh_token_at_auth(browser, shelf):
@@ -133,7 +133,7 @@ def test_logging_out_revokes_the_refresh_token_at_auth(browser, shelf):
     assert shelf.auth.called("POST", "/v1/sessions/logout")[0].json == {
         "refresh_token": refresh_token
     }
-    assert refresh_token not in shelf.book.refresh
+    assert refresh_token not in shelf.auth.refresh_tokens
     assert "tokens" not in session_of(browser)
     assert browser.get("/bookmarks").status_code == 302
 
@@ -294,14 +294,14 @@ def copied_cookie(shelf_app, shelf):
 
 
 def assert_sent_to_log_in(thief, shelf) -> None:
-    served = len([c for c in shelf.api.calls if c.path == "/api/bookmarks/"])
+    served = len([c for c in shelf.api.received if c.path == "/api/bookmarks/"])
     answer = thief.get("/bookmarks?view=unread")
     assert answer.status_code == 302  # not an error page
     assert answer.headers["Location"] == "/login?next=/bookmarks?view%3Dunread"
     assert "tokens" not in session_of(thief) and "user" not in session_of(thief)
     assert thief.get("/settings").status_code == 302  # and it stays logged out
-    calls = [c for c in shelf.api.calls if c.path == "/api/bookmarks/"][served:]
-    assert all(c.authorization not in {f"Bearer {t}" for t in shelf.book.access} for c in calls)
+    calls = [c for c in shelf.api.received if c.path == "/api/bookmarks/"][served:]
+    assert all(shelf.auth.identify(c.authorization) is None for c in calls)
 
 
 def test_a_copied_cookie_gets_nothing_after_logging_out(shelf_app, shelf):
@@ -416,7 +416,7 @@ def test_every_call_auth_throttles_carries_the_persons_address(browser, shelf):
     }
     sent = {
         (c.method, c.path): c.forwarded_for
-        for c in shelf.auth.calls
+        for c in shelf.auth.received
         if (c.method, c.path) in throttled
     }
     assert sent == dict.fromkeys(throttled, "198.51.100.7")

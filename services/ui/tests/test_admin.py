@@ -28,9 +28,9 @@ def test_admin_pages_refuse_users_who_are_not_admins(browser, shelf, path):
     response = browser.get(path, headers={"Accept": "text/html"})
     assert response.status_code == 403
     assert "This page is for administrators." in response.get_data(as_text=True)
-    assert shelf.tasks.calls == []
+    assert shelf.tasks.received == []
     # nothing but the login (and whether sign-up is open, for the login page's link)
-    assert [c.path for c in shelf.auth.calls if c.path != "/v1/signup"] == ["/v1/sessions"]
+    assert [c.path for c in shelf.auth.received if c.path != "/v1/signup"] == ["/v1/sessions"]
 
 
 @pytest.mark.parametrize("path", ADMIN_ACTIONS)
@@ -44,8 +44,8 @@ def test_admin_actions_refuse_users_who_are_not_admins(browser, shelf, path):
         headers={"Accept": "text/html"},
     )
     assert response.status_code == 403
-    assert shelf.tasks.calls == []
-    assert shelf.book.accounts[1].is_active
+    assert shelf.tasks.received == []
+    assert shelf.auth.accounts[1].is_active
 
 
 def test_admin_pages_send_anonymous_visitors_to_log_in(browser):
@@ -79,7 +79,7 @@ def test_users_are_listed_searched_and_deactivated(browser, shelf):
     )
     assert response.status_code == 302 and response.headers["Location"] == "/admin/users?q=ali"
     assert shelf.auth.called("PATCH", "/v1/admin/users/1")[0].json == {"is_active": False}
-    assert not shelf.book.accounts[1].is_active
+    assert not shelf.auth.accounts[1].is_active
     page = browser.get("/admin/users?q=ali").get_data(as_text=True)
     assert "alice is deactivated and logged out everywhere." in page
     assert "deactivated</span>" in page and ">Activate</button>" in page
@@ -89,7 +89,7 @@ def test_promote_and_reset_password(browser, shelf):
     log_in(browser, "root")
     html = browser.get("/admin/users").get_data(as_text=True)
     browser.post("/admin/users/1/promote", data={"csrf_token": csrf_token(html)})
-    assert shelf.book.accounts[1].is_admin
+    assert shelf.auth.accounts[1].is_admin
     response = browser.post("/admin/users/1/reset", data={"csrf_token": csrf_token(html)})
     assert shelf.auth.called("POST", "/v1/admin/users/1/password-reset")
     assert "A reset link is on its way to alice@example.org." in browser.get(

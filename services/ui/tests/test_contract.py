@@ -297,7 +297,7 @@ def visit_as_user(client, shelf) -> None:
     assert client.get(f"/import/job/{job['id']}/progress").status_code == 200
     assert client.get("/export/csv").status_code == 200
 
-    shelf.book.revoke_access(1)  # api refuses the access token: the ui renews it once
+    shelf.auth.revoke_user(1)  # api refuses the access token: the ui renews it once
     assert client.get("/bookmarks").status_code == 200
     assert post(client, "/logout").status_code == 302
 
@@ -349,7 +349,7 @@ def test_every_call_the_pages_make_is_in_its_providers_document(shelf_app, shelf
     covered: dict[str, set[tuple[str, str]]] = {name: set() for name in COVERED}
     for name, stand_in in recorded(shelf).items():
         contract = contracts[name]
-        for call in stand_in.calls:
+        for call in stand_in.received:
             covered[name].add((call.method, contract.template(call.method, call.path)))
         if stand_in.seen:  # /healthz, asked by the status page and /readyz
             covered[name].add(("GET", contract.template("GET", "/healthz")))
@@ -360,7 +360,7 @@ def test_every_call_the_pages_make_is_in_its_providers_document(shelf_app, shelf
 def test_a_stand_in_answer_its_providers_document_does_not_describe_is_reported(shelf):
     """The check has teeth: were api's Bookmark to gain a required field, or the stand-in to
     answer a field api does not have, every test that saw such an answer would fail."""
-    token = shelf.book.issue(1)["access_token"]
+    token = shelf.auth.issue(1)["access_token"]
     shelf.api.add(1, "https://example.org/")
     api = shelf.api.app.test_client()
     assert (
@@ -383,7 +383,7 @@ def test_the_calls_carry_the_credentials_the_providers_ask_for(shelf_app, shelf,
     anonymous = {
         (call.method, call.path)
         for stand_in in recorded(shelf).values()
-        for call in stand_in.calls
+        for call in stand_in.received
         if call.authorization is None
     }
     assert anonymous == {

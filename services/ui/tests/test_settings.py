@@ -38,7 +38,7 @@ def test_changing_the_password_keeps_this_login(browser, shelf):
         },
     )
     assert response.status_code == 302
-    assert shelf.book.accounts[1].password == "better-password"
+    assert shelf.auth.accounts[1].password == "better-password"
     assert browser.get("/bookmarks").status_code == 200  # the new tokens are in the session
 
 
@@ -69,7 +69,7 @@ def test_changing_the_email(browser, shelf):
         data={"email": "new@example.org", "password": "alice-password"},
     )
     assert response.status_code == 302
-    assert shelf.book.accounts[1].email == "new@example.org"
+    assert shelf.auth.accounts[1].email == "new@example.org"
     assert 'value="new@example.org"' in browser.get("/settings").get_data(as_text=True)
 
 

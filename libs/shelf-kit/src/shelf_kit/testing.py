@@ -16,8 +16,9 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, jsonify, request
@@ -36,6 +37,38 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@dataclass
+class Call:
+    """A request a stand-in was sent, as a test looks at it afterwards."""
+
+    method: str
+    path: str
+    args: dict[str, str]
+    json: Any
+    authorization: str | None
+    form: dict[str, str] = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict)
+    forwarded_for: str | None = None
+
+
+def recorded_call() -> Call:
+    """The Flask request being answered, as a `Call` (uploaded files read, then rewound)."""
+    files = {}
+    for name, upload in request.files.items():
+        files[name] = upload.read()
+        upload.seek(0)
+    return Call(
+        request.method,
+        request.path,
+        dict(request.args),
+        request.get_json(silent=True),
+        request.headers.get("Authorization"),
+        dict(request.form),
+        files,
+        request.headers.get("X-Forwarded-For"),
+    )
 
 
 class _OneAnswerPerConnection(WSGIRequestHandler):
@@ -111,6 +144,14 @@ class StandInTasks(LoopbackServer):
     before answers the first job again (200), as tasks does. `verify(token)`, when given,
     raises to refuse a caller's bearer token (401). `lose_answers = n`: the next n jobs are
     kept but answered 503, as when tasks commits a job and its answer is lost on the way.
+
+    For a user's calls (the ui's admin pages, its import progress) it also serves GET
+    /v1/jobs, GET /v1/jobs/<id>, POST /v1/jobs/<id>/retry|cancel, GET /v1/schedules, GET and
+    PATCH /v1/schedules/<id> and GET /v1/stats over `listed` (jobs added with `add_job()`) and
+    `schedules`; `identify(authorization)`, when given, names the caller ({"sub", "is_admin"},
+    as auth's claims do, or None: 401), e.g. `shelf_identity.testing.StandInAuth.identify`.
+    `received` lists every request but /healthz (`called(method, path)` filters it), `seen`
+    the headers of each /healthz request.
     """
 
     def __init__(
@@ -118,17 +159,21 @@ class StandInTasks(LoopbackServer):
         contract: Contract,
         *,
         verify: Callable[[str], object] | None = None,
+        identify: Callable[[str | None], Mapping[str, Any] | None] | None = None,
         port: int | None = None,
     ) -> None:
         self.contract = contract
         self.verify = verify
+        self.identify = identify
         self.lock = threading.Lock()  # the server answers each connection in a thread
         self.problems: list[str] = []
         self.reset()
         app = Flask("stand-in-tasks")
         app.get("/healthz")(self._healthz)
         app.post("/v1/jobs")(self._enqueue)
+        app.before_request(self._record)
         app.after_request(self._check_answer)
+        self._user_routes(app)
         super().__init__(app, port)
 
     def reset(self) -> None:
@@ -138,9 +183,152 @@ class StandInTasks(LoopbackServer):
         self.posts = 0
         self.lose_answers = 0
         self.problems = []
+        self.received: list[Call] = []
+        self.seen: list[dict[str, str]] = []
+        self.listed: dict[int, dict[str, Any]] = {}  # what the user's routes list
+        self.schedules: dict[int, dict[str, Any]] = {
+            1: {
+                "id": 1,
+                "name": "check-links",
+                "kind": "check_links",
+                "args": {},
+                "cron": "0 4 * * *",
+                "enabled": True,
+                "next_fire_at": "2026-11-25T04:00:00Z",
+                "last_fire_at": None,
+                "last_job_id": None,
+                "created_at": "2026-11-24T10:00:00Z",
+                "updated_at": "2026-11-24T10:00:00Z",
+            },
+        }
+        self.now = "2026-11-24T10:00:00+00:00"  # what /v1/stats says its time is
+
+    def add_job(self, kind: str, state: str, **fields: Any) -> dict[str, Any]:
+        """A job in `listed`, a sample of tasks' Job with these fields."""
+        job_id = max(self.listed, default=0) + 1
+        job = {
+            "id": job_id,
+            "kind": kind,
+            "queue": "default",
+            "state": state,
+            "attempt": 1,
+            "max_attempts": 5,
+            "run_at": "2026-11-24T10:00:00Z",
+            "created_at": "2026-11-24T10:00:00Z",
+            "updated_at": "2026-11-24T10:00:00Z",
+        }
+        self.listed[job_id] = self.contract.sample("Job", **{**job, **fields})
+        return self.listed[job_id]
+
+    def called(self, method: str, path: str) -> list[Call]:
+        return [c for c in self.received if c.method == method and c.path == path]
+
+    def _record(self) -> None:
+        if request.path != "/healthz":
+            self.received.append(recorded_call())
 
     def _healthz(self) -> Response:
+        self.seen.append(dict(request.headers))
         return jsonify(status="ok", service="tasks", version="0.1.0")
+
+    def _caller(self, *, admin: bool) -> Mapping[str, Any] | tuple[Response, int]:
+        claims = self.identify(request.headers.get("Authorization")) if self.identify else None
+        if claims is None:
+            return _tasks_problem(401, "Error", "Log in first.")
+        if admin and not claims.get("is_admin"):
+            return _tasks_problem(
+                403, "Error", "Only administrators and Shelf's services may do this."
+            )
+        return claims
+
+    def _user_routes(self, app: Flask) -> None:
+        @app.get("/v1/jobs")
+        def jobs():
+            if isinstance(caller := self._caller(admin=True), tuple):
+                return caller
+            found = sorted(self.listed.values(), key=lambda job: job["id"], reverse=True)
+            for key in ("state", "kind"):
+                if request.args.get(key):
+                    found = [job for job in found if job[key] == request.args[key]]
+            limit, offset = int(request.args.get("limit", 50)), int(request.args.get("offset", 0))
+            return jsonify(
+                results=found[offset : offset + limit], total=len(found), limit=limit, offset=offset
+            )
+
+        @app.get("/v1/jobs/<int:job_id>")
+        def job(job_id):
+            if isinstance(caller := self._caller(admin=False), tuple):
+                return caller
+            found = self.listed.get(job_id)
+            if found is None or not (
+                caller.get("is_admin") or str(found["created_by"]) == caller["sub"]
+            ):
+                return _tasks_problem(404, "Error", "There is no such job.")
+            return jsonify(found)
+
+        @app.post("/v1/jobs/<int:job_id>/<any(retry, cancel):action>")
+        def job_action(job_id, action):
+            if isinstance(caller := self._caller(admin=True), tuple):
+                return caller
+            found = self.listed.get(job_id)
+            if found is None:
+                return _tasks_problem(404, "Error", "There is no such job.")
+            found["state"] = "available" if action == "retry" else "cancelled"
+            return jsonify(found)
+
+        @app.get("/v1/schedules")
+        def schedules():
+            if isinstance(caller := self._caller(admin=True), tuple):
+                return caller
+            return jsonify(results=list(self.schedules.values()))
+
+        @app.route("/v1/schedules/<int:schedule_id>", methods=["GET", "PATCH"])
+        def schedule(schedule_id):
+            if isinstance(caller := self._caller(admin=True), tuple):
+                return caller
+            found = self.schedules.get(schedule_id)
+            if found is None:
+                return _tasks_problem(404, "Error", "There is no such schedule.")
+            if request.method == "PATCH":
+                body = request.get_json()
+                if "cron" in body and len(str(body["cron"]).split()) != 5:
+                    return _tasks_problem(
+                        422,
+                        "Error",
+                        "The request is not valid: cron.",
+                        errors={"cron": ["Not a cron expression of five fields."]},
+                    )
+                found.update({k: v for k, v in body.items() if k in ("cron", "enabled")})
+            return jsonify(found)
+
+        @app.get("/v1/stats")
+        def stats():
+            if isinstance(caller := self._caller(admin=True), tuple):
+                return caller
+            states = ("scheduled", "available", "running", "retryable", "completed")
+            by_state = dict.fromkeys((*states, "discarded", "cancelled"), 0)
+            by_kind: dict[str, dict[str, int]] = {}
+            for job in self.listed.values():
+                by_state[job["state"]] += 1
+                kind = by_kind.setdefault(job["kind"], {})
+                kind[job["state"]] = kind.get(job["state"], 0) + 1
+            hour_ago = "2026-11-24T09:00:00"
+
+            def finished(state: str) -> int:
+                return sum(
+                    1
+                    for job in self.listed.values()
+                    if job["state"] == state and (job.get("finished_at") or "") >= hour_ago
+                )
+
+            return jsonify(
+                by_state=by_state,
+                by_kind=by_kind,
+                completed_last_hour=finished("completed"),
+                discarded_last_hour=finished("discarded"),
+                oldest_waiting=None,
+                generated_at=self.now,
+            )
 
     def _enqueue(self) -> tuple[Response, int]:
         authorization = request.headers.get("Authorization", "")
@@ -178,7 +366,7 @@ class StandInTasks(LoopbackServer):
         return jsonify(job), 201
 
     def _check_answer(self, response: Response) -> Response:
-        if request.path == "/v1/jobs":  # the job itself was checked as it arrived
+        if request.method == "POST" and request.path == "/v1/jobs":  # checked as it arrived
             found = self.contract.check_answer(
                 "POST", "/v1/jobs", response.status_code, response.get_json(), response.mimetype
             )
@@ -217,9 +405,11 @@ def _new_job(job_id: int, body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _tasks_problem(status: int, title: str, detail: str) -> tuple[Response, int]:
-    response = jsonify(type="about:blank", title=title, status=status, detail=detail)
+def _tasks_problem(status: int, title: str, detail: str, **extra: Any) -> tuple[Response, int]:
+    response = jsonify(type="about:blank", title=title, status=status, detail=detail, **extra)
     response.content_type = "application/problem+json"
+    if status == 401:
+        response.headers["WWW-Authenticate"] = "Bearer"
     return response, status
 
 
