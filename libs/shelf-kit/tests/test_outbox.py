@@ -14,7 +14,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shelf_http import ServiceClient
 from shelf_kit.db import Database, UtcDateTime, utcnow
-from shelf_kit.outbox import STALLED_AFTER, OutboxBacklog, Relay
+from shelf_kit.outbox import STALLED_AFTER, Deliver, OutboxBacklog, Relay
 from shelf_kit.testing import LoopbackServer, database_backends, temporary_database
 
 
@@ -95,8 +95,18 @@ def rows(database: Database) -> list[Message]:
 
 
 def relay(database: Database, tasks: Tasks, **options: Any) -> Relay:
-    client = ServiceClient("tasks", tasks.server.url, retries=0)
-    return Relay(database, client, Message, service="demo", **options)
+    return Relay(database, deliver_to(tasks.server.url), Message, service="demo", **options)
+
+
+def deliver_to(url: str) -> Deliver:
+    """What a service's clients/tasks.py gives its relay: POST /v1/jobs, the job's id back."""
+    client = ServiceClient("tasks", url, retries=0)
+
+    def deliver(payload: dict[str, Any], request_id: str) -> int | None:
+        body = client.post("/v1/jobs", json=payload).json()
+        return body.get("id") if isinstance(body, dict) else None
+
+    return deliver
 
 
 def test_messages_wait_while_tasks_is_down_and_arrive_once_when_it_is_back(database, tasks):
@@ -152,7 +162,7 @@ def test_a_message_of_higher_priority_overtakes_a_backlog(database, tasks):
     tasks.server.start()
     outbox = Relay(
         database,
-        ServiceClient("tasks", tasks.server.url, retries=0),
+        deliver_to(tasks.server.url),
         PrioritizedMessage,
         service="demo",
         batch_size=50,

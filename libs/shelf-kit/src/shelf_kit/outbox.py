@@ -1,5 +1,6 @@
-"""The outbox relay: delivers messages written beside the changes they are about to tasks'
-`POST /v1/jobs`, until tasks accepts them (DESIGN.md section 4).
+"""The outbox relay: delivers messages written beside the changes they are about with the
+service's own delivery function (in practice tasks' `POST /v1/jobs`, made in the service's
+`clients/tasks.py`), until the receiver accepts them (DESIGN.md section 4).
 
 A service keeps its messages in its own `outbox` table (a mapped class with the columns `id`,
 `payload` (the body of POST /v1/jobs), `attempts`, `next_attempt_at`, `delivered_at`,
@@ -35,12 +36,15 @@ from prometheus_client import Counter, Gauge
 from sqlalchemy import Connection, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from shelf_http import ServiceClient, ServiceError
+from shelf_http import ServiceError
 
 from .db import Database, utcnow
 from .request_id import bound_request_id
 
-JOBS_PATH = "/v1/jobs"
+# Delivers one message: its payload and the request id its delivery runs under (stable for a
+# message's attempt); returns the id the receiver gave it (or None), raises ServiceError if the
+# receiver did not take it. The service that owns the receiver's address and path makes it.
+Deliver = Callable[[dict[str, Any], str], int | None]
 # The readiness check calls the outbox failed (not critically: the service stays ready, but
 # "degraded") once a message has waited this long: tasks is down, or refuses what it is sent.
 STALLED_AFTER = timedelta(minutes=10)
@@ -81,7 +85,7 @@ class Relay:
     def __init__(
         self,
         database: Database,
-        tasks: ServiceClient,
+        deliver: Deliver,
         model: OutboxModel,
         *,
         service: str,
@@ -95,7 +99,7 @@ class Relay:
         """`on_delivered` runs in the transaction that marks a message delivered;
         `delivered_form` is what a delivered message keeps of its payload (all of it if None)."""
         self.database = database
-        self.tasks = tasks
+        self.deliver = deliver
         self.model = model
         self.service = service
         self.poll_seconds = poll_seconds
@@ -179,13 +183,14 @@ class Relay:
         for message_id, payload, attempt in self.claim():
             if self._stop.is_set():
                 break  # its lease runs out and a relay that runs takes it
-            with bound_request_id(f"outbox-{message_id}-{attempt}"):
+            request_id = f"outbox-{message_id}-{attempt}"
+            with bound_request_id(request_id):
                 try:
-                    answer = self.tasks.post(JOBS_PATH, json=payload)
+                    job_id = self.deliver(payload, request_id)
                 except ServiceError as error:
                     self._failed(message_id, attempt, error)
                     continue
-                self._delivered(message_id, payload, _job_id(answer))
+                self._delivered(message_id, payload, job_id)
             delivered += 1
         with self.database.transaction() as session:
             WAITING.labels(self.service).set(waiting(session, self.model)[0])
@@ -280,11 +285,3 @@ class Relay:
                     last_error=str(error)[:2000],
                 )
             )
-
-
-def _job_id(answer: Any) -> int | None:
-    try:
-        body = answer.json()
-    except ValueError:
-        return None
-    return body.get("id") if isinstance(body, dict) else None

@@ -11,14 +11,14 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from shelf_fetch import FetchPolicy
-from shelf_http import ServiceClient
 from shelf_identity import Guard, setup_identity
-from shelf_kit import ConfigError, create_service_app, current_request_id, kit
+from shelf_kit import ConfigError, create_service_app, kit
 from shelf_kit.app import add_dependency
 from shelf_kit.db import get_database, register_database
 from shelf_kit.migrations import db_cli
 
 from . import __version__, commands, outbox
+from .clients.tasks import job_delivery, jobs_client
 from .config import SETTINGS
 from .errors import register_error_handlers
 from .extensions import PREVIEWS, RELAY, SEEN_PROFILES
@@ -90,17 +90,9 @@ def register_identity(app: Flask) -> Guard:
 
 def register_outbox(app: Flask, guard: Guard) -> None:
     """The relay that delivers outbox messages to tasks, signed with api's service token."""
-    jobs = ServiceClient(
-        "tasks",
-        app.config["SHELF_TASKS_URL"],
-        auth=guard.service_auth_for("tasks"),
-        request_id=current_request_id,
-        retries=0,
-        user_agent=f"shelf-api/{__version__}",
-    )
     relay = outbox.relay(
         get_database(app),
-        jobs,
+        job_delivery(jobs_client(app, guard, version=__version__)),
         poll_seconds=app.config["SHELF_API_OUTBOX_POLL_SECONDS"],
         max_backoff_seconds=app.config["SHELF_API_OUTBOX_MAX_BACKOFF_SECONDS"],
     )

@@ -13,9 +13,8 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, update
 
-from shelf_http import ServiceClient
 from shelf_kit.db import Database
-from shelf_kit.outbox import Relay
+from shelf_kit.outbox import Deliver, Relay
 
 from .models import Import, OutboxMessage
 
@@ -25,9 +24,9 @@ def job_message(payload: dict[str, Any]) -> OutboxMessage:
     return OutboxMessage(kind=payload["kind"], payload=payload, priority=payload.get("priority", 0))
 
 
-def relay(database: Database, tasks: ServiceClient, **options: Any) -> Relay:
+def relay(database: Database, deliver: Deliver, **options: Any) -> Relay:
     """The relay over api's outbox; `options` are shelf_kit.outbox.Relay's (poll_seconds, ...)."""
-    return Relay(database, tasks, OutboxMessage, service="api", on_delivered=delivered, **options)
+    return Relay(database, deliver, OutboxMessage, service="api", on_delivered=delivered, **options)
 
 
 def delivered(connection: Connection, payload: dict[str, Any], job_id: int | None) -> None:

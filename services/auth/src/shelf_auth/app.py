@@ -16,7 +16,7 @@ from shelf_kit.db import get_database, register_database
 from shelf_kit.migrations import db_cli
 
 from . import __version__, commands, extensions, forwarded, outbox, service_clients
-from .clients.tasks import jobs_client
+from .clients.tasks import job_delivery, jobs_client
 from .config import SETTINGS
 from .errors import register_error_handlers
 from .keys import KeyRing, NoSigningKey, generate_key_if_missing
@@ -112,7 +112,7 @@ def register_outbox(app: Flask) -> None:
     database = get_database(app)
     relay = outbox.relay(
         database,
-        jobs_client(app, version=__version__),
+        job_delivery(jobs_client(app, version=__version__)),
         poll_seconds=app.config["SHELF_AUTH_OUTBOX_POLL_SECONDS"],
         max_backoff_seconds=app.config["SHELF_AUTH_OUTBOX_MAX_BACKOFF_SECONDS"],
     )

@@ -20,7 +20,6 @@ from flask import current_app
 from sqlalchemy import and_, delete, or_
 from sqlalchemy.orm import Session
 
-from shelf_http import ServiceClient
 from shelf_kit import outbox as kit_outbox
 from shelf_kit.db import Database, rows_changed, utcnow
 
@@ -61,8 +60,8 @@ def delivered_form(payload: dict[str, Any]) -> dict[str, Any]:
     return {"kind": payload.get("kind"), "idempotency_key": payload.get("idempotency_key")}
 
 
-def relay(database: Database, tasks: ServiceClient, **options: Any) -> kit_outbox.Relay:
+def relay(database: Database, deliver: kit_outbox.Deliver, **options: Any) -> kit_outbox.Relay:
     """The relay over auth's outbox; `options` are shelf_kit.outbox.Relay's (poll_seconds, ...)."""
     return kit_outbox.Relay(
-        database, tasks, OutboxMessage, service="auth", delivered_form=delivered_form, **options
+        database, deliver, OutboxMessage, service="auth", delivered_form=delivered_form, **options
     )

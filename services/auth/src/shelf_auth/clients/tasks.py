@@ -7,18 +7,22 @@ shelf-kit's add_dependency made serves the readiness check.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
 from requests import PreparedRequest
 from requests.auth import AuthBase
 
 from shelf_http import ServiceClient
 from shelf_kit import current_request_id
+from shelf_kit.outbox import Deliver
 
 from .. import extensions
 from ..keys import KeyRing
 from ..tokens import service_token
 
 CLIENT_ID = "auth"
+JOBS_PATH = "/v1/jobs"
 
 
 class SelfSignedServiceToken(AuthBase):
@@ -45,3 +49,17 @@ def jobs_client(app: Flask, *, version: str) -> ServiceClient:
         request_id=current_request_id,
         user_agent=f"shelf-auth/{version}",
     )
+
+
+def job_delivery(client: ServiceClient) -> Deliver:
+    """The relay's delivery: POST the message to tasks' /v1/jobs; the job's id, if it says."""
+
+    def deliver(payload: dict[str, Any], request_id: str) -> int | None:
+        answer = client.post(JOBS_PATH, json=payload)
+        try:
+            body = answer.json()
+        except ValueError:
+            return None
+        return body.get("id") if isinstance(body, dict) else None
+
+    return deliver

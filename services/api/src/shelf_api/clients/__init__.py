@@ -1,0 +1,1 @@
+"""Clients of the services api calls (one module each)."""
