@@ -108,7 +108,7 @@ ctl: setup ## Run the operators' CLI: make ctl ARGS="status" (see tools/shelfctl
 # proves), so the long suites also run WORKERS processes each (pytest-xdist): the system
 # suite a test file per process, each process with a Shelf of its own.
 JOBS ?= 2
-WORKERS ?= 3
+WORKERS ?= 2
 SYSTEM_PARALLEL = -n $(WORKERS) --dist loadfile
 PARALLEL_SUITES := services/api services/tasks services/auth
 SYSTEM_SUITES := $(if $(SHELF_TEST_POSTGRES_URL),system/postgres) system/sqlite
