@@ -105,11 +105,11 @@ ctl: setup ## Run the operators' CLI: make ctl ARGS="status" (see tools/shelfctl
 # `make test` runs the suites JOBS at a time (longest first), each suite's output shown whole
 # when it ends; then compose, which wants the machine to itself while it builds. Most of a
 # suite's time is spent waiting (on processes starting, on Postgres, on deadlines a test
-# proves), so the long suites also run WORKERS processes each (pytest-xdist): the system
+# proves), so the long suites also run TEST_WORKERS processes each (pytest-xdist): the system
 # suite a test file per process, each process with a Shelf of its own.
 JOBS ?= 2
-WORKERS ?= 2
-SYSTEM_PARALLEL = -n $(WORKERS) --dist loadfile
+TEST_WORKERS ?= 2
+SYSTEM_PARALLEL = -n $(TEST_WORKERS) --dist loadfile
 PARALLEL_SUITES := services/api services/tasks services/auth
 SYSTEM_SUITES := $(if $(SHELF_TEST_POSTGRES_URL),system/postgres) system/sqlite
 UNIT_SUITES := unit/services/api unit/services/tasks unit/services/auth unit/services/ui \
@@ -133,7 +133,7 @@ test-tools: ## The operators' tools' tests
 # on SQLite and on Postgres) running `uv run` at once would otherwise both sync its .venv.
 $(UNIT_SUITES): unit/%: setup
 	@echo "==> testing $*"
-	@cd $* && $(UV) run --frozen --no-sync --quiet pytest -q $(if $(filter $*,$(PARALLEL_SUITES)),-n $(WORKERS))
+	@cd $* && $(UV) run --frozen --no-sync --quiet pytest -q $(if $(filter $*,$(PARALLEL_SUITES)),-n $(TEST_WORKERS))
 
 system/sqlite: setup browser
 	@echo "==> testing the whole system on SQLite"
