@@ -2,13 +2,14 @@ import threading
 import time
 from pathlib import Path
 
+import jwt
 import pytest
-from standins import StandInApi
 
 from shelf_fetch.testing import Site
 from shelf_identity.testing import StandInAuth
 from shelf_kit.contracts import Contract
 from shelf_kit.db import get_database
+from shelf_kit.standin_api import StandInApi
 from shelf_kit.testing import database_backends, free_port, migrated_database
 from shelf_tasks import create_app, jobs
 from shelf_tasks.app import MIGRATIONS
@@ -43,9 +44,28 @@ def auth():
     assert not stand_in.problems, "\n".join(sorted(set(stand_in.problems)))
 
 
+def tasks_token_for_api(auth: StandInAuth):
+    """What api's internal routes take: tasks' service token for api, signed by `auth`
+    (jwt.InvalidTokenError otherwise)."""
+
+    def verify(token: str) -> None:
+        claims = auth.verify(token)
+        audiences = claims.get("aud")
+        audiences = [audiences] if isinstance(audiences, str) else audiences or []
+        if not (
+            claims.get("scope") == "service"
+            and claims.get("client_id") == "tasks"
+            and "api" in audiences
+        ):
+            raise jwt.InvalidTokenError("not tasks' service token for api")
+
+    return verify
+
+
 @pytest.fixture
 def api(auth):
-    with StandInApi(auth, CONTRACTS["api"]) as stand_in:
+    """shelf-kit's stand-in api; its internal routes take tasks' service token only."""
+    with StandInApi(CONTRACTS["api"], verify=tasks_token_for_api(auth)) as stand_in:
         yield stand_in
     assert not stand_in.problems, "\n".join(sorted(set(stand_in.problems)))
 

@@ -36,8 +36,8 @@ def test_every_call_the_handlers_make_to_api_is_in_its_contract(run, api, site, 
     ]:
         job = run(kind, args)
         assert job.state == "completed", (kind, job.errors)
-    calls = [call for call in api.calls if call["path"] != "/healthz"]
-    assert {(call["method"], call["path"].rsplit("/", 1)[-1]) for call in calls} >= {
+    calls = [call for call in api.received if call.path != "/healthz"]
+    assert {(call.method, call.path.rsplit("/", 1)[-1]) for call in calls} >= {
         ("GET", "1"),
         ("PATCH", "metadata"),
         ("GET", "bookmarks"),
@@ -49,9 +49,7 @@ def test_every_call_the_handlers_make_to_api_is_in_its_contract(run, api, site, 
     problems = [
         problem
         for call in calls
-        for problem in api_document.check(
-            call["method"], call["path"], query=call["query"], json=call["json"]
-        )
+        for problem in api_document.check(call.method, call.path, query=call.args, json=call.json)
     ]
     assert problems == []
 
@@ -64,8 +62,8 @@ def test_the_calls_of_contracts_c2_and_c3_are_in_apis_contract(run, api, api_doc
         run("fail_import", {"import_id": 9, "detail": "The import's job 1 gave up"}).state
         == "completed"
     )
-    calls = [call for call in api.calls if call["path"] != "/healthz"]
-    assert [(call["method"], call["path"]) for call in calls] == [
+    calls = [call for call in api.received if call.path != "/healthz"]
+    assert [(call.method, call.path) for call in calls] == [
         ("DELETE", "/v1/internal/users/7"),
         ("POST", "/v1/internal/imports/9/failure"),
     ]
@@ -74,7 +72,7 @@ def test_the_calls_of_contracts_c2_and_c3_are_in_apis_contract(run, api, api_doc
             problem
             for call in calls
             for problem in api_document.check(
-                call["method"], call["path"], query=call["query"], json=call["json"]
+                call.method, call.path, query=call.args, json=call.json
             )
         ]
     except NotInContract as missing:

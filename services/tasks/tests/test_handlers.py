@@ -37,7 +37,7 @@ def test_fetch_metadata_reads_the_page_and_updates_the_bookmark(run, api, site):
         "page_text": "Keeping links Links rot quietly .",
     }
     # Every call to api carried the request id of the request that caused the job.
-    assert {call["request_id"] for call in api.calls} == {"req-add-bookmark-1"}
+    assert {call.request_id for call in api.received} == {"req-add-bookmark-1"}
 
 
 def test_fetch_metadata_never_fetches_inside_the_network(run, api, site, connected_app, caplog):
@@ -336,8 +336,8 @@ def test_import_bookmarks_drives_the_import_and_reports_progress(run, api):
     assert job.state == JobState.COMPLETED
     assert job.result == {"processed": 1200, "total": 1200}
     assert (job.progress, job.progress_message) == (100, "1200 of 1200 bookmarks imported")
-    batches = [call for call in api.calls if call["path"] == "/v1/internal/imports/5/batches"]
-    assert [call["json"] for call in batches] == [{"size": 500}] * 3
+    batches = [call for call in api.received if call.path == "/v1/internal/imports/5/batches"]
+    assert [call.json for call in batches] == [{"size": 500}] * 3
 
 
 def test_an_import_survives_api_restarting_without_losing_attempts(run, api):

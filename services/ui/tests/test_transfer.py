@@ -84,7 +84,7 @@ def test_the_progress_script_is_served(browser):
 
 
 def test_someone_elses_import_is_not_found(browser, shelf):
-    shelf.api.imports[1] = {"owner": 2, "urls": ["https://example.org/"], "processed": 0}
+    shelf.api.imports[1] = {"owner": 2, "total": 1, "processed": 0}
     log_in(browser)
     assert browser.get("/import/import/1", headers={"Accept": "text/html"}).status_code == 404
 
