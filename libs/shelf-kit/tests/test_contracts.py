@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from shelf_kit.contracts import Contract, NotInContract
+from shelf_kit.contracts import SAMPLE_TIME, Contract, NotInContract
 
 DOCUMENT = {
     "openapi": "3.0.3",
@@ -64,6 +64,11 @@ DOCUMENT = {
                     },
                     {
                         "in": "query",
+                        "name": "after",
+                        "schema": {"type": "string", "format": "date-time"},
+                    },
+                    {
+                        "in": "query",
                         "name": "tag",
                         "schema": {"type": "array", "items": {"type": "string"}},
                     },
@@ -116,6 +121,16 @@ DOCUMENT = {
                     "kind": {"type": "string", "enum": ["a", "b"]},
                     "labels": {"type": "array", "maxItems": 2, "items": {"type": "string"}},
                     "extra": {"$ref": "#/components/schemas/Extra"},
+                    "due": {"type": "string", "format": "date-time", "nullable": True},
+                    "contact": {"$ref": "#/components/schemas/Contact"},
+                },
+            },
+            "Contact": {
+                "type": "object",
+                "required": ["email", "since"],
+                "properties": {
+                    "email": {"type": "string", "format": "email"},
+                    "since": {"type": "string", "format": "date-time"},
                 },
             },
             "Extra": {"type": "object", "properties": {"on": {"type": "boolean"}}},
@@ -229,6 +244,27 @@ def test_a_json_body_must_fit_the_request_schema(demo):
     assert demo.check("GET", path, json={"name": "n"}) == [
         f"GET {path}: a application/json body the provider does not take (it takes no body)"
     ]
+
+
+def test_a_value_breaking_a_format_is_reported(demo):
+    """`format` is asserted, not only an annotation: what the provider would refuse is found."""
+    path = "/v1/things/3"
+    good = {"email": "ada@example.org", "since": "2026-11-20T10:00:00+00:00"}
+    assert demo.check("PATCH", path, json={"name": "n", "due": None, "contact": good}) == []
+    assert demo.check(
+        "PATCH",
+        path,
+        json={"name": "n", "due": "tomorrow", "contact": {"email": "", "since": "2026-11-20"}},
+    ) == [
+        f"PATCH {path}: body.contact.email: '' is not a 'email'",
+        f"PATCH {path}: body.contact.since: '2026-11-20' is not a 'date-time'",
+        f"PATCH {path}: body.due: 'tomorrow' is not a 'date-time'",
+    ]
+    assert demo.check("GET", "/v1/things/search", query={"q": "a", "after": "noon"}) == [
+        "GET /v1/things/search: query after: 'noon' is not a 'date-time'"
+    ]
+    assert demo.check_value({"$ref": "#/components/schemas/Contact"}, good, "contact") == []
+    assert demo.sample("Contact") == {"email": "someone@example.org", "since": SAMPLE_TIME}
 
 
 def test_forms_and_uploads_must_use_a_media_type_and_fields_the_provider_takes(demo):

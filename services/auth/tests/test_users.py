@@ -1,7 +1,13 @@
 """Sign-up and a user's own account."""
 
+from pathlib import Path
+
 import pytest
 from helpers import PASSWORD, bearer, log_in, problem
+
+from shelf_kit.contracts import Contract
+
+AUTH = Contract.load(Path(__file__).resolve().parents[1] / "openapi.json")
 
 NEW = "a brand new passphrase"
 
@@ -131,3 +137,17 @@ def test_changing_the_email_needs_the_password(client, user_token):
         json={"email": "nope", "password": PASSWORD},
     )
     assert problem(invalid, 422)["errors"] == {"email": ["Not a valid email address."]}
+
+
+@pytest.mark.parametrize(
+    "email, taken",
+    [("", True), ("new@example.org", True), ("nope", False), ("a" * 250 + "@x.org", False)],
+)
+def test_the_document_says_which_email_addresses_auth_takes(client, user_token, email, taken):
+    """A consumer checked against openapi.json, `format`s asserted, sends what auth takes: no
+    more, and no less ("" is no address, which auth takes)."""
+    body = {"email": email, "password": PASSWORD}
+    answer = client.post("/v1/users/me/email", headers=bearer(user_token), json=body)
+    assert answer.status_code == (200 if taken else 422)
+    found = AUTH.check("POST", "/v1/users/me/email", json=body)
+    assert (found == []) is taken, found

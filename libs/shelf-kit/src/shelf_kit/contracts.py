@@ -12,10 +12,12 @@ consumer's tests check what it sends against it, and what stand-ins answer in it
     # [..."GET /api/bookmarks/12/ answered 200: body.id: '12' is not of type 'integer'"...]
 
 The values are checked by openapi-schema-validator (jsonschema with OpenAPI's dialects: 3.0's
-nullable, readOnly and writeOnly, 3.1's JSON Schema 2020-12). What is left here is finding the
-operation a call is of, reading query, path and form values (sent as text) as their declared
-types, and the credentials a security requirement asks for. A call whose method and path are
-not in the document raises `NotInContract` (an AssertionError: a test shows it as a failure).
+nullable, readOnly and writeOnly, 3.1's JSON Schema 2020-12), `format` included: a value that
+is not a `date-time` or an `email` where the document says so is reported. What is left here
+is finding the operation a call is of, reading query, path and form values (sent as text) as
+their declared types, and the credentials a security requirement asks for. A call whose
+method and path are not in the document raises `NotInContract` (an AssertionError: a test
+shows it as a failure).
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from openapi_schema_validator import (
     OAS30ReadValidator,
     OAS30WriteValidator,
     OAS31Validator,
+    oas30_format_checker,
+    oas31_format_checker,
 )
 from referencing import Registry
 from referencing.jsonschema import DRAFT4, DRAFT202012
@@ -70,10 +74,11 @@ class Contract:
             DOCUMENT_URI, specification.create_resource(document)
         )
         # What a consumer sends must not carry readOnly fields, an answer no writeOnly ones.
-        # `format` is an annotation, as JSON Schema has it by default, not an assertion (auth
-        # takes "", no address, where its document says `format: email`).
         self._writing: Any = OAS31Validator if recent else OAS30WriteValidator
         self._reading: Any = OAS31Validator if recent else OAS30ReadValidator
+        # `format` is asserted, not only an annotation (JSON Schema's default): a document
+        # says what its provider takes, so a value its provider would refuse is reported.
+        self._formats: Any = oas31_format_checker if recent else oas30_format_checker
         self._templates = [
             (template, _pattern(template), item)
             for template, item in document.get("paths", {}).items()
@@ -285,14 +290,20 @@ class Contract:
     def check_value(self, schema: Mapping[str, Any], value: Any, where: str) -> list[str]:
         """A JSON value sent to the provider against a schema of its document (one of
         `components/schemas`, by `$ref`, or a schema written in place)."""
-        validator = self._writing(_anchored(schema), registry=self._registry)
+        validator = self._writing(
+            _anchored(schema), registry=self._registry, format_checker=self._formats
+        )
         return _described(validator.iter_errors(value), where)
 
     def _value_problems(
         self, pointer: str, value: Any, where: str, *, reading: bool = False
     ) -> list[str]:
         cls = self._reading if reading else self._writing
-        validator = cls({"$ref": f"{DOCUMENT_URI}#{pointer}"}, registry=self._registry)
+        validator = cls(
+            {"$ref": f"{DOCUMENT_URI}#{pointer}"},
+            registry=self._registry,
+            format_checker=self._formats,
+        )
         return _described(validator.iter_errors(value), where)
 
     def _text_problems(self, parameter: Mapping[str, Any], raw: Any, where: str) -> list[str]:
@@ -312,11 +323,13 @@ class Contract:
 
 
 SAMPLE_TIME = "2026-11-20T10:00:00+00:00"
+SAMPLE_TEXT = {"date-time": SAMPLE_TIME, "email": "someone@example.org"}  # by `format`
 
 
 def _plain(resolve: Any, schema: Mapping[str, Any]) -> Any:
     """A plain instance of a schema: its default, else null if nullable, else the first of an
-    enum, else an empty or zero value of its type; an object has its required properties."""
+    enum, else an empty or zero value of its type (a string in a `format`: a value in it); an
+    object has its required properties."""
     schema = resolve(schema)
     if "default" in schema:
         return schema["default"]
@@ -331,7 +344,7 @@ def _plain(resolve: Any, schema: Mapping[str, Any]) -> Any:
             name: _plain(resolve, properties.get(name, {})) for name in schema.get("required", [])
         }
     if kind == "string":
-        return SAMPLE_TIME if schema.get("format") == "date-time" else ""
+        return SAMPLE_TEXT.get(schema.get("format", ""), "")
     plain: dict[Any, Any] = {"integer": schema.get("minimum", 0), "number": 0.0, "boolean": False}
     return plain.get(kind, [] if kind == "array" else None)
 

@@ -19,8 +19,12 @@ def _email_or_empty(value: str) -> None:
         validate.Length(max=254)(value)
 
 
+# What the document says of such a field: an address, or "" (no address).
+_EMAIL_OR_EMPTY = {"anyOf": [{"format": "email", "maxLength": 254}, {"maxLength": 0}]}
+
+
 def _email(**kwargs) -> fields.String:
-    return fields.String(validate=_email_or_empty, metadata={"format": "email"}, **kwargs)
+    return fields.String(validate=_email_or_empty, metadata=_EMAIL_OR_EMPTY, **kwargs)
 
 
 def _password(**kwargs) -> fields.String:
