@@ -14,14 +14,13 @@ from ..identity import current_user
 from ..mail import mail_reset_link
 from ..models import User
 from ..passwords import UNUSABLE
-from ..schemas import (
-    AcceptedSchema,
+from ..schemas.admin import (
     AdminUserCreateSchema,
     AdminUserUpdateSchema,
     UserListQuerySchema,
     UserListSchema,
-    UserSchema,
 )
+from ..schemas.common import AcceptedSchema, UserSchema
 from ..users import create_user, delete_user, list_users, set_email
 
 blp = Blueprint("admin", __name__, description="User administration (administrators only)")

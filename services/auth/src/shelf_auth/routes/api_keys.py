@@ -9,7 +9,8 @@ from shelf_kit.db import session
 
 from .. import api_keys
 from ..identity import current_user
-from ..schemas import ApiKeyCreatedSchema, ApiKeyInfoSchema, IntrospectionSchema, IntrospectSchema
+from ..schemas.service import IntrospectionSchema, IntrospectSchema
+from ..schemas.users import ApiKeyCreatedSchema, ApiKeyInfoSchema
 
 blp = Blueprint("api_keys", __name__, description="API keys for scripts and integrations")
 

@@ -8,7 +8,7 @@ from jwt.algorithms import ECAlgorithm
 from shelf_identity import allow
 
 from ..keys import get_key_ring
-from ..schemas import JwksSchema
+from ..schemas.service import JwksSchema
 from ..tokens import ALGORITHM
 
 blp = Blueprint("jwks", __name__, description="Public keys (JWKS)")

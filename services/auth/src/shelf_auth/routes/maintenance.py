@@ -8,7 +8,7 @@ from shelf_identity import allow
 from shelf_kit.db import session
 
 from .. import outbox, password_resets, refresh_sessions, revocations, throttle
-from ..schemas import PurgeSchema
+from ..schemas.service import PurgeSchema
 
 blp = Blueprint("maintenance", __name__, description="Housekeeping for the tasks scheduler")
 

@@ -13,7 +13,8 @@ from ..errors import invalid, too_many_requests
 from ..forwarded import client_address
 from ..mail import mail_reset_link
 from ..models import User
-from ..schemas import AcceptedSchema, ResetConfirmSchema, ResetRequestSchema
+from ..schemas.common import AcceptedSchema
+from ..schemas.users import ResetConfirmSchema, ResetRequestSchema
 from ..users import find_by_login, set_password
 
 blp = Blueprint("password_resets", __name__, description="Reset a forgotten password by mail")

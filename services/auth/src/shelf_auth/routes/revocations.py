@@ -11,7 +11,7 @@ from shelf_identity import allow
 from shelf_kit.db import session
 
 from .. import revocations
-from ..schemas import RevocationFeedSchema
+from ..schemas.service import RevocationFeedSchema
 
 blp = Blueprint("revocations", __name__, description="Revoked tokens and keys (services only)")
 

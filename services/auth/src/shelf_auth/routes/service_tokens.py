@@ -9,7 +9,7 @@ from shelf_identity import allow
 
 from .. import service_clients, tokens
 from ..identity import forbidden, unauthorized
-from ..schemas import ClientCredentialsSchema, ServiceTokenSchema
+from ..schemas.service import ClientCredentialsSchema, ServiceTokenSchema
 
 blp = Blueprint("service_tokens", __name__, description="Tokens for Shelf's own services")
 

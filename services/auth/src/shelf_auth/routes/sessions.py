@@ -14,7 +14,7 @@ from ..forwarded import client_address
 from ..grants import token_pair
 from ..identity import current_user, forbidden, unauthorized
 from ..passwords import check_password, hash_password, needs_rehash
-from ..schemas import LoginSchema, RefreshSchema, TokenPairSchema
+from ..schemas.users import LoginSchema, RefreshSchema, TokenPairSchema
 from ..users import find_by_username
 
 blp = Blueprint("sessions", __name__, description="Log in and out; refresh access tokens")

@@ -14,13 +14,13 @@ from ..forwarded import client_address
 from ..grants import token_pair
 from ..identity import current_user, forbidden
 from ..passwords import check_password
-from ..schemas import (
+from ..schemas.common import UserSchema
+from ..schemas.users import (
     EmailChangeSchema,
     PasswordChangeSchema,
     SignUpSchema,
     SignUpStateSchema,
     TokenPairSchema,
-    UserSchema,
 )
 from ..users import create_user, set_email, set_password, signup_open
 from .sessions import check_throttle

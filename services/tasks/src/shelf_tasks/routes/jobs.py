@@ -13,7 +13,7 @@ from .. import errors
 from .. import jobs as queue
 from ..extensions import registry
 from ..models import Job
-from ..schemas import JobCreateSchema, JobListQuerySchema, JobPageSchema, JobSchema
+from ..schemas.jobs import JobCreateSchema, JobListQuerySchema, JobPageSchema, JobSchema
 from .common import sees_everything
 
 blp = Blueprint("jobs", __name__, description="Deferred jobs")

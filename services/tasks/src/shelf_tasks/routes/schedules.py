@@ -10,7 +10,7 @@ from shelf_kit.db import session, utcnow
 from .. import errors
 from ..models import Schedule
 from ..schedules import by_name, last_fire, next_fire, validate_cron
-from ..schemas import ScheduleListSchema, ScheduleSchema, ScheduleUpdateSchema
+from ..schemas.schedules import ScheduleListSchema, ScheduleSchema, ScheduleUpdateSchema
 
 blp = Blueprint("schedules", __name__, description="Cron schedules (UTC)")
 

@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from shelf_identity import allow
 from shelf_kit.db import session, utcnow
 
-from ..schemas import StatsSchema
+from ..schemas.stats import StatsSchema
 from ..stats import snapshot
 
 blp = Blueprint("stats", __name__, description="Queue statistics")

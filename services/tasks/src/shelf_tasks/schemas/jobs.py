@@ -1,21 +1,24 @@
-"""What tasks' endpoints take and answer (marshmallow; flask-smorest documents them)."""
+"""tasks' jobs: what a service enqueues (POST /v1/jobs) and what an admin lists and reads."""
 
 from __future__ import annotations
 
 from datetime import UTC
 
 import marshmallow as ma
-from marshmallow import ValidationError, fields, validate
+from marshmallow import fields, validate
 
 from shelf_kit.openapi import MAX_ID
 
-from .endings import shown_args
-from .models import JobState
-from .registry import build_registry
-from .schedules import InvalidCron, validate_cron
+from ..endings import shown_args
+from ..models import JobState
+from ..registry import build_registry
 
 STATES = [state.value for state in JobState]
+
+
 SHELF_KINDS = build_registry({}).kinds()  # without the test-only kinds
+
+
 NAME = validate.Regexp(
     r"^[A-Za-z0-9_.:-]{1,100}$", error="Use 1-100 letters, digits, '_', '.', ':' or '-'."
 )
@@ -122,56 +125,3 @@ class JobPageSchema(ma.Schema):
     total = fields.Integer(required=True, metadata={"description": "jobs matching the filters"})
     limit = fields.Integer(required=True)
     offset = fields.Integer(required=True)
-
-
-def _cron(value: str) -> None:
-    try:
-        validate_cron(value)
-    except InvalidCron as error:
-        raise ValidationError(str(error)) from None
-
-
-class ScheduleSchema(ma.Schema):
-    id = fields.Integer(required=True)
-    name = fields.String(required=True)
-    kind = fields.String(required=True)
-    args = fields.Dict(required=True)
-    cron = fields.String(required=True, metadata={"description": "five fields, UTC"})
-    enabled = fields.Boolean(required=True)
-    next_fire_at = fields.AwareDateTime(allow_none=True)
-    last_fire_at = fields.AwareDateTime(allow_none=True)
-    last_job_id = fields.Integer(allow_none=True)
-    created_at = fields.AwareDateTime(required=True)
-    updated_at = fields.AwareDateTime(required=True)
-
-
-class ScheduleUpdateSchema(ma.Schema):
-    enabled = fields.Boolean()
-    cron = fields.String(
-        validate=_cron,
-        metadata={"description": 'five fields (minute hour day month weekday), UTC: "0 3 * * *"'},
-    )
-
-
-class ScheduleListSchema(ma.Schema):
-    results = fields.List(fields.Nested(ScheduleSchema), required=True)
-
-
-class OldestWaitingSchema(ma.Schema):
-    id = fields.Integer(required=True)
-    kind = fields.String(required=True)
-    run_at = fields.AwareDateTime(required=True)
-    age_seconds = fields.Float(required=True, metadata={"description": "how long it is due"})
-
-
-class StatsSchema(ma.Schema):
-    by_state = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
-    by_kind = fields.Dict(
-        keys=fields.String(),
-        values=fields.Dict(keys=fields.String(), values=fields.Integer()),
-        required=True,
-    )
-    completed_last_hour = fields.Integer(required=True)
-    discarded_last_hour = fields.Integer(required=True)
-    oldest_waiting = fields.Nested(OldestWaitingSchema, allow_none=True, required=True)
-    generated_at = fields.AwareDateTime(required=True)
