@@ -107,7 +107,7 @@ ctl: setup ## Run the operators' CLI: make ctl ARGS="status" (see tools/shelfctl
 # suite's time is spent waiting (on processes starting, on Postgres, on deadlines a test
 # proves), so the long suites also run TEST_WORKERS processes each (pytest-xdist): the system
 # suite a test file per process, each process with a Shelf of its own.
-JOBS ?= 2
+JOBS ?= 3
 TEST_WORKERS ?= 2
 SYSTEM_PARALLEL = -n $(TEST_WORKERS) --dist loadfile
 PARALLEL_SUITES := services/api services/tasks services/auth
@@ -116,7 +116,7 @@ UNIT_SUITES := unit/services/api unit/services/tasks unit/services/auth unit/ser
 	$(addprefix unit/,$(LIBS) $(TOOL_PROJECTS))
 .PHONY: $(SYSTEM_SUITES) $(UNIT_SUITES)
 
-test: setup browser ## Run every test: each project's own suite, the whole system (two at a time), and compose when Docker answers
+test: setup browser ## Run every test: each project's own suite, the whole system (three suites at a time), and compose when Docker answers
 	@$(MAKE) --no-print-directory -j$(JOBS) --keep-going --output-sync=target $(SYSTEM_SUITES) $(UNIT_SUITES)
 	@$(MAKE) --no-print-directory test-compose
 
