@@ -14,7 +14,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shelf_http import ServiceClient
 from shelf_kit.db import Database, UtcDateTime, utcnow
-from shelf_kit.outbox import STALLED_AFTER, Deliver, OutboxBacklog, Relay
+from shelf_kit.outbox import STALLED_AFTER, Deliver, OutboxBacklog, Relay, post_to
 from shelf_kit.testing import LoopbackServer, database_backends, temporary_database
 
 
@@ -100,13 +100,7 @@ def relay(database: Database, tasks: Tasks, **options: Any) -> Relay:
 
 def deliver_to(url: str) -> Deliver:
     """What a service's clients/tasks.py gives its relay: POST /v1/jobs, the job's id back."""
-    client = ServiceClient("tasks", url, retries=0)
-
-    def deliver(payload: dict[str, Any], request_id: str) -> int | None:
-        body = client.post("/v1/jobs", json=payload).json()
-        return body.get("id") if isinstance(body, dict) else None
-
-    return deliver
+    return post_to(ServiceClient("tasks", url, retries=0), "/v1/jobs")
 
 
 def test_messages_wait_while_tasks_is_down_and_arrive_once_when_it_is_back(database, tasks):

@@ -36,7 +36,7 @@ from prometheus_client import Counter, Gauge
 from sqlalchemy import Connection, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from shelf_http import ServiceError
+from shelf_http import ServiceClient, ServiceError
 
 from .db import Database, utcnow
 from .request_id import bound_request_id
@@ -65,6 +65,22 @@ DELIVERIES = Counter(
 OnDelivered = Callable[[Connection, dict[str, Any], int | None], None]
 # A service's mapped outbox class: the columns above (its attributes are read by name).
 OutboxModel = type[Any]
+
+
+def post_to(client: ServiceClient, path: str) -> Deliver:
+    """The usual delivery: POST the payload as JSON to `path` with `client` (the service names
+    both: api and auth give tasks' /v1/jobs); the id the answer carries, if it carries one."""
+
+    def deliver(payload: dict[str, Any], request_id: str) -> int | None:
+        answer = client.post(path, json=payload)
+        try:
+            body = answer.json()
+        except ValueError:
+            return None
+        found = body.get("id") if isinstance(body, dict) else None
+        return found if isinstance(found, int) else None
+
+    return deliver
 
 
 def waiting(session: Session, model: OutboxModel) -> tuple[int, datetime | None]:

@@ -7,15 +7,13 @@ shelf-kit's add_dependency made serves the readiness check.
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Flask
 from requests import PreparedRequest
 from requests.auth import AuthBase
 
 from shelf_http import ServiceClient
 from shelf_kit import current_request_id
-from shelf_kit.outbox import Deliver
+from shelf_kit.outbox import Deliver, post_to
 
 from .. import extensions
 from ..keys import KeyRing
@@ -53,13 +51,4 @@ def jobs_client(app: Flask, *, version: str) -> ServiceClient:
 
 def job_delivery(client: ServiceClient) -> Deliver:
     """The relay's delivery: POST the message to tasks' /v1/jobs; the job's id, if it says."""
-
-    def deliver(payload: dict[str, Any], request_id: str) -> int | None:
-        answer = client.post(JOBS_PATH, json=payload)
-        try:
-            body = answer.json()
-        except ValueError:
-            return None
-        return body.get("id") if isinstance(body, dict) else None
-
-    return deliver
+    return post_to(client, JOBS_PATH)
