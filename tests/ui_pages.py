@@ -23,7 +23,6 @@ from __future__ import annotations
 import os
 import re
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -33,15 +32,20 @@ from unittest import mock
 import pytest
 import requests
 
-from shelf_accounts import PASSWORD, TIMEOUT, bearer, csrf_token, service_token
+from shelf_accounts import (
+    PASSWORD,
+    TIMEOUT,
+    bearer,
+    create_user,
+    csrf_token,
+    first_admin,
+    service_token,
+    unique,
+)
 from shelf_system import ShelfSystem
 
 FETCH_WAIT = 45.0  # seconds for a fetch job to put a page's title on a bookmark
 IMPORT_WAIT = 120.0  # seconds for an import job to finish
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}{uuid.uuid4().hex[:8]}"
 
 
 def wait_for(condition: Callable[[], Any], within: float, what: str, interval: float = 0.5):
@@ -350,12 +354,16 @@ class Account:
 
 
 def make_admin(system: ShelfSystem, prefix: str = "uiadmin") -> Account:
-    """An administrator made with auth's management command."""
+    """An administrator, made by the system's first admin over auth's admin API."""
     admin = Account(system, unique(prefix), is_admin=True)
-    system.command(
-        "auth", "create-admin", "--username", admin.username, "--password", admin.password
+    created = create_user(
+        system,
+        first_admin(system),
+        username=admin.username,
+        password=admin.password,
+        is_admin=True,
     )
-    assert admin.headers
+    admin.user_id = created["id"]
     return admin
 
 
@@ -363,14 +371,10 @@ def make_user(system: ShelfSystem, admin: Account, prefix: str = "uiuser") -> Ac
     """A user the administrator creates through auth's admin API, with an email address."""
     username = unique(prefix)
     user = Account(system, username, email=f"{username}@example.org")
-    created = requests.post(
-        system.urls["auth"] + "/v1/admin/users",
-        timeout=TIMEOUT,
-        headers=admin.headers,
-        json={"username": username, "password": user.password, "email": user.email},
+    created = create_user(
+        system, admin, username=username, password=user.password, email=user.email
     )
-    assert created.status_code == 201, created.text
-    user.user_id = created.json()["id"]
+    user.user_id = created["id"]
     return user
 
 
