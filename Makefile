@@ -8,6 +8,11 @@ HONCHO := $(TOOLS)/bin/honcho
 CADDY := $(TOOLS)/bin/caddy
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(shell command -v $(PYTHON))
+# Python caches compiled modules (.pyc) here even where the machine says not to (CI's machines
+# set PYTHONDONTWRITEBYTECODE): every process the tests start (gunicorn, a command, a pytest
+# worker) would otherwise compile flask, sqlalchemy and the rest from source again, about 1 s
+# of CPU each, hundreds of times a run.
+unexport PYTHONDONTWRITEBYTECODE
 
 LIBS := libs/shelf-http libs/shelf-kit libs/shelf-identity libs/shelf-fetch
 SERVICES := services/auth services/api services/tasks services/ui
