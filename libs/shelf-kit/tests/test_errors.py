@@ -2,11 +2,17 @@
 
 import pytest
 from flask import jsonify
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from shelf_http import ServiceUnavailable
 from shelf_kit.db import Database, session
-from shelf_kit.testing import free_port
+from shelf_kit.testing import (
+    POSTGRES_ENV,
+    free_port,
+    postgres_test_url,
+    temporary_postgres_database,
+)
 
 PROBLEM = "application/problem+json"
 
@@ -117,3 +123,31 @@ def test_database_away_is_answered_by_the_apps_own_handler_for_a_dependency_down
     assert response.content_type == "application/json"
     assert response.get_json() == {"detail": "The database service is unavailable."}
     assert response.headers["Retry-After"] == "1"
+
+
+def test_a_connection_the_database_dropped_after_the_answer_does_not_turn_it_into_a_500(app):
+    # Under a database restart, a request whose connection the server terminated once its
+    # answer was made failed at teardown (closing the session rolls back on that connection):
+    # gunicorn's HTML 500 went out instead of the answer.
+    base = postgres_test_url()
+    if not base:
+        pytest.skip(f"needs Postgres ({POSTGRES_ENV})")
+    with temporary_postgres_database(base, "teardown") as url:
+        database = Database(url)
+        database.init_app(app)
+        server = create_engine(url, poolclass=NullPool)
+
+        @app.get("/v1/dropped")
+        def dropped():
+            pid = session().execute(text("SELECT pg_backend_pid()")).scalar_one()
+            with server.connect() as other:  # as a restart does to every connection
+                other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            return {"answered": True}
+
+        try:
+            response = app.test_client().get("/v1/dropped")
+            assert response.status_code == 200
+            assert response.get_json() == {"answered": True}
+        finally:
+            database.dispose()
+            server.dispose()

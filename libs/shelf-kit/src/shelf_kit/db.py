@@ -6,6 +6,7 @@ busy timeout, so several gunicorn workers can share it; Postgres is used as it c
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -24,11 +25,13 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .app import kit
 from .problems import handle_database_error
+
+log = logging.getLogger("shelf.db")
 
 
 class Database:
@@ -67,8 +70,19 @@ class Database:
         @app.teardown_appcontext
         def _close_session(_exc: BaseException | None) -> None:
             session = g.pop("_shelf_db_session", None)
-            if session is not None:
+            if session is None:
+                return
+            try:
                 session.close()
+            except SQLAlchemyError as error:
+                # Closing rolls back what was left open. On a connection the server dropped
+                # (a restart) that fails, after the answer was made: the server has rolled it
+                # back already, so the answer stands; raising here sent a 500 instead of it.
+                log.warning(
+                    "closing the request's database session failed: %s",
+                    str(error).splitlines()[0],
+                    extra={"error": type(error).__name__},
+                )
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
