@@ -1,6 +1,6 @@
 """The add form's live check: /bookmarks/check (JSON) for the page's script."""
 
-from browsing import log_in
+from browsing import csrf_token, log_in
 
 
 def test_the_check_answers_the_saved_bookmarks_own_values(browser, shelf):
@@ -72,3 +72,34 @@ def test_the_check_says_api_is_down(browser, shelf):
         "/bookmarks/check?url=https%3A%2F%2Fexample.org%2F", headers={"Accept": "application/json"}
     )
     assert answer.status_code == 503 and "api" in answer.get_json()["detail"]
+
+
+def test_a_check_answered_after_the_save_does_not_undo_what_the_save_put_in_the_session(
+    shelf_app, browser, shelf
+):
+    """The form's script may still be checking the URL when Save is clicked, and the check's
+    answer may arrive after the save's. A browser keeps whichever cookie came last: the check,
+    which changed nothing, must not send back the session it read before the save (that wiped
+    the "Saved." message, and could put back a refresh token auth had already rotated)."""
+    log_in(browser)
+    form = browser.get("/bookmarks/new").get_data(as_text=True)
+    cookie_before_save = browser.get_cookie("shelf_session").value
+    saved = browser.post(
+        "/bookmarks/new",
+        data={"url": "https://example.org/raced", "csrf_token": csrf_token(form)},
+    )
+    assert saved.status_code == 302
+
+    script = shelf_app.test_client()  # the check, sent with the cookie it had then
+    script.set_cookie("shelf_session", cookie_before_save)
+    checked = script.get(
+        "/bookmarks/check?url=https%3A%2F%2Fexample.org%2Fraced",
+        headers={"Accept": "application/json"},
+    )
+    assert checked.status_code == 200
+    for header in checked.headers.getlist("Set-Cookie"):  # what the browser would keep
+        name, _, rest = header.partition("=")
+        if name == "shelf_session":
+            browser.set_cookie("shelf_session", rest.split(";", 1)[0])
+
+    assert "Saved." in browser.get("/bookmarks").get_data(as_text=True)

@@ -79,6 +79,12 @@ def register_session(app: Flask) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=app.config["SHELF_UI_SECURE_COOKIES"],
         PERMANENT_SESSION_LIFETIME=timedelta(days=int(app.config["SHELF_UI_SESSION_DAYS"])),
+        # The cookie is sent only when a request changes the session. Sent on every answer, a
+        # request that read the session before a concurrent one changed it (the add form's
+        # live check while Save is saving) put the old session back: the "Saved." message
+        # was lost, and so could be a refresh token auth had rotated since. The lifetime still
+        # slides: every renewal of the access token (minutes) writes the session again.
+        SESSION_REFRESH_EACH_REQUEST=False,
         # CSRF tokens live in the session; they stay valid as long as the login does.
         WTF_CSRF_TIME_LIMIT=None,
     )
