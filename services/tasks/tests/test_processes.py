@@ -104,10 +104,11 @@ def test_starts_polls_its_database_and_stops_cleanly(command, signum, environmen
             assert started[loop]["level"] == "info"
             process.wait_for_log(lambda line, first_poll=first_poll: line["message"] == first_poll)
 
-        code, took = process.stop(signum)
+        # Stopped by itself (code 0) within docker's grace (stop raises past it); how fast
+        # depends on the machine, so no test asserts it.
+        code = process.stop(signum)
 
         assert code == 0, process.output()
-        assert took < 3, f"took {took:.1f} s to stop"
         for loop, (_first_poll, id_field) in loops.items():
             [stopped] = process.logged(f"{loop} stopped")
             assert stopped["reason"] == signum.name
@@ -136,7 +137,7 @@ def test_worker_start_up_line_tells_how_it_is_configured(environment, tmp_path):
         )
         assert configured == (2, 90, 30, ["default", "mail"])
         assert {"fetch_metadata", "send_email", "noop"} <= set(started["kinds"])
-        code, _took = process.stop()
+        code = process.stop()
     assert code == 0
     assert process.logged("no jobs due") == []  # DEBUG lines stay out at INFO
 
@@ -155,7 +156,7 @@ def test_a_job_whose_worker_is_killed_runs_again_and_completes_once(fast, databa
         second.wait_for_log(
             lambda line: line["message"].startswith(f"job {job_id} lost its worker")
         )
-        assert second.stop()[0] == 0
+        assert second.stop() == 0
     runs = records(log)
     assert [(r["event"], r["pid"], r["attempt"]) for r in runs] == [
         ("start", first.pid, 1),
@@ -188,7 +189,7 @@ def test_a_job_that_kills_its_worker_every_time_ends_discarded(fast, database, t
                 what="the worker to die or the job to be discarded",
             )
             if process.popen.poll() is None:
-                assert process.stop()[0] == 0
+                assert process.stop() == 0
                 break
             assert process.popen.returncode == -signal.SIGKILL
     row = job(database, job_id)
@@ -209,7 +210,7 @@ def test_two_workers_never_run_the_same_job_at_once(fast, database, tmp_path):
             lambda: all(job(database, i).state == JobState.COMPLETED for i in ids),
             what="every job to complete",
         )
-        assert one.stop()[0] == 0 and two.stop()[0] == 0
+        assert one.stop() == 0 and two.stop() == 0
     runs = records(log)
     starts = [r["job"] for r in runs if r["event"] == "start"]
     ends = [r["job"] for r in runs if r["event"] == "end"]
@@ -223,7 +224,7 @@ def test_a_job_that_always_fails_is_discarded_with_every_error(fast, database, t
     with ServiceProcess(["worker"], env=fast, cwd=tmp_path) as process:
         wait_until(lambda: job(database, job_id).state == JobState.DISCARDED, what="discard")
         process.wait_for_log(lambda line: line["message"].startswith(f"job {job_id} discarded"))
-        assert process.stop()[0] == 0
+        assert process.stop() == 0
     row = job(database, job_id)
     assert row.attempt == 3 and row.finished_at is not None
     assert [(e["attempt"], e["error"]) for e in row.errors] == [
@@ -249,9 +250,9 @@ def test_sigterm_lets_running_jobs_finish_and_releases_what_cannot(fast, databas
             ),
             what="both to run",
         )
-        code, took = process.stop(signal.SIGTERM)
+        # Within docker's grace (stop raises past it), although a job still had 60 s to run.
+        code = process.stop(signal.SIGTERM)
     assert code == 0, process.output()
-    assert took < 5
     assert job(database, short).state == JobState.COMPLETED
     released = job(database, long)
     assert (released.state, released.attempt, released.worker_id) == (JobState.AVAILABLE, 0, None)
@@ -271,7 +272,7 @@ def test_sigterm_with_the_default_settings_fits_inside_a_supervisors_grace(
     with ServiceProcess(command.split(), env=environment, cwd=tmp_path) as process:
         wait_until(lambda: job(database, stuck).state == JobState.RUNNING, what="the job to run")
         try:
-            code, _took = process.stop(signal.SIGTERM, timeout=5)  # honcho's grace
+            code = process.stop(signal.SIGTERM, timeout=5)  # honcho's grace
         except subprocess.TimeoutExpired:
             process.popen.kill()  # what honcho does next
             pytest.fail(f"still running 5 s after SIGTERM: {process.output()}")
@@ -314,7 +315,7 @@ def test_two_schedulers_make_exactly_one_job_per_fire(command, environment, data
         for process in (one, two):
             process.wait_for_log(lambda line: line["message"] == "scheduler started", 30)
         time.sleep(4)
-        assert one.stop()[0] == 0 and two.stop()[0] == 0
+        assert one.stop() == 0 and two.stop() == 0
     with database.transaction() as session:
         fires = session.execute(
             select(ScheduleFire.fire_time, ScheduleFire.job_id)
@@ -362,4 +363,4 @@ def test_the_development_mail_sink_prints_what_it_receives(environment, tmp_path
         received = sink.wait_for_log(lambda line: line["message"].startswith("mail received"))
         assert received["rcpt_tos"] == ["ada@example.com"]
         assert "https://shelf.test/x" in received["content"]
-        assert sink.stop()[0] == 0
+        assert sink.stop() == 0
