@@ -108,8 +108,9 @@ ctl: setup ## Run the operators' CLI: make ctl ARGS="status" (see tools/shelfctl
 	@tools/shelfctl/.venv/bin/shelfctl $(ARGS)
 
 # `make test` runs the suites JOBS at a time (longest first), each suite's output shown whole
-# when it ends; then compose, which wants the machine to itself while it builds. Most of a
-# suite's time is spent waiting (on processes starting, on Postgres, on deadlines a test
+# when it ends, and the compose test beside them in a slot of its own (JOBS + 1): it mostly
+# waits (on containers' health checks, on a redeploy), and after the other suites, alone, it
+# left the machine 80-95 % idle for two minutes. Most of a suite's time is spent waiting (on processes starting, on Postgres, on deadlines a test
 # proves), so the long suites also run TEST_WORKERS processes each (pytest-xdist): the system
 # suite a test file per process, each process with a Shelf of its own.
 JOBS ?= 3
@@ -122,8 +123,8 @@ UNIT_SUITES := unit/services/api unit/services/tasks unit/services/auth unit/ser
 .PHONY: $(SYSTEM_SUITES) $(UNIT_SUITES)
 
 test: setup browser ## Run every test: each project's own suite, the whole system (three suites at a time), and compose when Docker answers
-	@$(MAKE) --no-print-directory -j$(JOBS) --keep-going --output-sync=target $(SYSTEM_SUITES) $(UNIT_SUITES)
-	@$(MAKE) --no-print-directory test-compose
+	@$(MAKE) --no-print-directory -j$$(($(JOBS) + 1)) --keep-going --output-sync=target \
+		test-compose $(SYSTEM_SUITES) $(UNIT_SUITES)
 
 test-unit: ## Each lib's, service's and tool's tests, in its own environment
 	@$(MAKE) --no-print-directory -j$(JOBS) --output-sync=target $(UNIT_SUITES)
@@ -150,7 +151,7 @@ system/postgres: setup browser
 
 test-compose: setup ## docker compose for real: build, up, the flows through the gateway, a redeploy, down (skipped without a Docker engine)
 	@echo "==> testing docker compose"
-	@cd tests && $(UV) run --frozen --quiet pytest -q -m compose
+	@cd tests && $(UV) run --frozen --no-sync --quiet pytest -q -m compose
 
 fuzz: setup browser ## A longer, random fuzz of every service (FUZZ_EXAMPLES=100 per operation); findings replay from tests/.hypothesis/
 	@cd tests && SHELF_FUZZ=random SHELF_FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),100) \
