@@ -69,14 +69,15 @@ setup: tools ## Create every project's environment from its lock file
 		(cd $$project && $(UV) sync --frozen --quiet) || exit 1; \
 	done
 
-browser: ## Install Debian's Chromium for the browser tests (Playwright drives it), if missing
-	@if [ -x /usr/bin/chromium ]; then :; \
+browser: ## Install Debian's Chromium headless shell for the browser tests (Playwright drives it), if missing
+	@if [ -x /usr/bin/chromium-headless-shell ]; then :; \
 	elif command -v apt-get >/dev/null 2>&1; then \
-		echo "==> installing chromium (apt)"; \
+		echo "==> installing chromium-headless-shell (apt)"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium-headless-shell >/dev/null; \
+	elif [ -x /usr/bin/chromium ]; then :; \
 	else \
-		echo "The browser tests need Chromium at /usr/bin/chromium (Debian's chromium package)."; exit 1; \
+		echo "The browser tests need Debian's chromium-headless-shell (or chromium) package."; exit 1; \
 	fi
 
 secrets: ## Make this installation's secrets in $SHELF_DATA_DIR/secrets.env (never overwritten)

