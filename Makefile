@@ -110,10 +110,11 @@ ctl: setup ## Run the operators' CLI: make ctl ARGS="status" (see tools/shelfctl
 
 # `make test` runs the suites JOBS at a time (longest first), each suite's output shown whole
 # when it ends, and the compose test beside them in a slot of its own (JOBS + 1): it mostly
-# waits (on containers' health checks, on a redeploy), and after the other suites, alone, it
-# left the machine 80-95 % idle for two minutes. Most of a suite's time is spent waiting (on processes starting, on Postgres, on deadlines a test
-# proves), so the long suites also run TEST_WORKERS processes each (pytest-xdist): the system
-# suite a test file per process, each process with a Shelf of its own.
+# waits (on containers' health checks, on a redeploy), and run alone after the other suites it
+# left the machine 80-95 % idle for two minutes. Most of a suite's time is spent waiting (on
+# processes starting, on Postgres, on deadlines a test proves), so the long suites also run
+# TEST_WORKERS processes each (pytest-xdist): the system suite a test file per process, each
+# process with a Shelf of its own.
 JOBS ?= 3
 TEST_WORKERS ?= 2
 SYSTEM_PARALLEL = -n $(TEST_WORKERS) --dist loadfile
